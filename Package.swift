@@ -1,0 +1,76 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Remit",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "remit", targets: ["remit"]),
+        .library(name: "RemitAMQP", targets: ["RemitAMQP"]),
+        .library(name: "RemitCore", targets: ["RemitCore"]),
+        .library(name: "RemitStore", targets: ["RemitStore"]),
+        .library(name: "RemitRuntime", targets: ["RemitRuntime"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    ],
+    targets: [
+        // rabbitmq-c from Debian's librabbitmq-dev; only RemitAMQP imports it.
+        .systemLibrary(
+            name: "CRabbitMQ",
+            pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"])]
+        ),
+        .target(
+            name: "RemitAMQP",
+            dependencies: [
+                "CRabbitMQ",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "RemitCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "RemitStore",
+            dependencies: [
+                "RemitCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "RemitRuntime",
+            dependencies: [
+                "RemitAMQP", "RemitCore", "RemitStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "remit",
+            dependencies: [
+                "RemitRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "RemitCoreTests",
+            dependencies: ["RemitCore", "RemitRuntime"]
+        ),
+        .testTarget(
+            name: "RemitIntegrationTests",
+            dependencies: ["RemitRuntime", "RemitAMQP", "RemitStore", "RemitCore"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

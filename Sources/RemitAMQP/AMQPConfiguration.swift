@@ -1,0 +1,92 @@
+import Foundation
+
+/// Where and how to reach a broker. Parsed from `amqp://user:pass@host:port/vhost`.
+public struct AMQPConfiguration: Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var user: String
+    public var password: String
+    public var vhost: String
+    /// Seconds between heartbeats the client proposes; 0 disables them.
+    public var heartbeatSeconds: Int
+    /// How long a TCP connect may take.
+    public var connectTimeoutSeconds: Int
+
+    public init(host: String = "127.0.0.1", port: Int = 5672, user: String = "guest",
+                password: String = "guest", vhost: String = "/", heartbeatSeconds: Int = 30,
+                connectTimeoutSeconds: Int = 5) {
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        self.vhost = vhost
+        self.heartbeatSeconds = heartbeatSeconds
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+    }
+
+    /// Parses an AMQP URI as RabbitMQ documents it: the path is the percent-encoded vhost
+    /// (`/` is `%2F`); an empty path means the default vhost `/`.
+    public init(url: String) throws {
+        func invalid(_ why: String) -> AMQPError {
+            AMQPError(.invalidConfiguration, operation: "parse AMQP URL '\(AMQPConfiguration.redact(url))'",
+                      host: "?", port: 0, vhost: "?", detail: why)
+        }
+        guard let components = URLComponents(string: url) else { throw invalid("not a URL") }
+        guard components.scheme == "amqp" else {
+            throw invalid("the scheme must be amqp:// (amqps is not supported)")
+        }
+        guard let host = components.host, !host.isEmpty else { throw invalid("no host") }
+        self.init()
+        self.host = host
+        self.port = components.port ?? 5672
+        if let user = components.percentEncodedUser { self.user = user.removingPercentEncoding ?? user }
+        if let password = components.percentEncodedPassword {
+            self.password = password.removingPercentEncoding ?? password
+        }
+        let path = components.percentEncodedPath
+        if path.isEmpty || path == "/" {
+            self.vhost = "/"
+        } else {
+            let raw = String(path.dropFirst())
+            guard !raw.contains("/") else { throw invalid("the vhost must be one path segment; write '/' as %2F") }
+            self.vhost = raw.removingPercentEncoding ?? raw
+        }
+        for item in components.queryItems ?? [] {
+            switch item.name {
+            case "heartbeat":
+                guard let value = item.value.flatMap(Int.init), value >= 0 else {
+                    throw invalid("heartbeat must be a whole number of seconds")
+                }
+                heartbeatSeconds = value
+            case "connection_timeout":
+                guard let value = item.value.flatMap(Int.init), value > 0 else {
+                    throw invalid("connection_timeout must be a positive number of milliseconds")
+                }
+                connectTimeoutSeconds = max(1, value / 1000)
+            default:
+                continue
+            }
+        }
+    }
+
+    /// The same configuration on another vhost.
+    public func with(vhost: String) -> AMQPConfiguration {
+        var copy = self
+        copy.vhost = vhost
+        return copy
+    }
+
+    /// The URL with the password replaced by `***`; safe to log.
+    public var description: String {
+        let encodedVhost = vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? vhost
+        return "amqp://\(user):***@\(host):\(port)/\(encodedVhost)"
+    }
+
+    /// Removes a password from any text that looks like an AMQP URL.
+    public static func redact(_ url: String) -> String {
+        guard let at = url.firstIndex(of: "@"), let schemeEnd = url.range(of: "://") else { return url }
+        let credentials = url[schemeEnd.upperBound..<at]
+        guard let colon = credentials.firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + ":***" + String(url[at...])
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// One connection to RabbitMQ, owned by a dedicated thread that makes every rabbitmq-c call.
+/// Async methods post work to that thread and resume when it is done; deliveries arrive as an
+/// `AsyncThrowingStream`, which the broker bounds by the consumer's prefetch.
+///
+/// Use `AMQPConnection.withConnection` so the connection is always closed.
+public final class AMQPConnection: Sendable {
+    public let configuration: AMQPConfiguration
+    private let mailbox: Mailbox
+    private let closed = Mutex<(isClosed: Bool, reason: AMQPError?)>((false, nil))
+
+    private init(configuration: AMQPConfiguration, mailbox: Mailbox) {
+        self.configuration = configuration
+        self.mailbox = mailbox
+    }
+
+    /// Connects, logs in and opens the channels; throws a clear `AMQPError` when it cannot.
+    public static func connect(_ configuration: AMQPConfiguration, logger: Logger) async throws -> AMQPConnection {
+        let mailbox = Mailbox()
+        let connection = AMQPConnection(configuration: configuration, mailbox: mailbox)
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            let thread = Thread { [connection] in
+                let core = ConnectionCore(configuration: configuration, logger: logger, mailbox: mailbox) { reason in
+                    connection.closed.withLock { $0 = (true, reason) }
+                }
+                do {
+                    try core.connect()
+                } catch {
+                    core.shutdown(error as? AMQPError)
+                    continuation.resume(throwing: error)
+                    return
+                }
+                logger.debug("AMQP connected", metadata: ["amqp": "\(configuration)"])
+                continuation.resume()
+                core.run()
+            }
+            thread.name = "remit-amqp"
+            thread.start()
+        }
+        return connection
+    }
+
+    /// Runs `body` with a connection and closes it afterwards, whether `body` returns or throws.
+    public static func withConnection<Result: Sendable>(
+        _ configuration: AMQPConfiguration, logger: Logger,
+        _ body: (AMQPConnection) async throws -> Result
+    ) async throws -> Result {
+        let connection = try await connect(configuration, logger: logger)
+        do {
+            let result = try await body(connection)
+            await connection.close()
+            return result
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+
+    /// False once the connection was closed or lost.
+    public var isOpen: Bool { !closed.withLock { $0.isClosed } }
+
+    /// Why the connection ended, when it was lost rather than closed by us.
+    public var closeReason: AMQPError? { closed.withLock { $0.reason } }
+
+    /// Closes the connection; consumers' streams finish, unconfirmed publishes fail.
+    public func close() async {
+        _ = try? await perform { core in core.requestClose() }
+    }
+
+    private func closedError(_ operation: String) -> AMQPError {
+        closeReason ?? AMQPError(.connectionClosed, operation: operation, host: configuration.host,
+                                 port: configuration.port, vhost: configuration.vhost,
+                                 detail: "the connection is closed")
+    }
+
+    /// Runs `body` on the owning thread.
+    private func perform<T: Sendable>(_ operation: String = "use connection",
+                                      _ body: @escaping @Sendable (ConnectionCore) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+            let accepted = mailbox.post { core in
+                do {
+                    continuation.resume(returning: try body(core))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            if !accepted { continuation.resume(throwing: closedError(operation)) }
+        }
+    }
+
+    // MARK: publishing
+
+    /// Publishes one message and waits for the broker's confirm.
+    public func publish(_ message: OutboundMessage) async throws {
+        try await publish([message])
+    }
+
+    /// Publishes messages back to back and waits for all their confirms (pipelined, not one round
+    /// trip each). Throws the first failure: nacked, returned as unroutable, or connection lost;
+    /// after a failure, treat every message of the batch as possibly unpublished.
+    public func publish(_ messages: [OutboundMessage]) async throws {
+        guard !messages.isEmpty else { return }
+        let failure: AMQPError? = try await withCheckedThrowingContinuation { continuation in
+            let accepted = mailbox.post { core in
+                core.publish(messages) { error in continuation.resume(returning: error) }
+            }
+            if !accepted { continuation.resume(throwing: closedError("publish")) }
+        }
+        if let failure { throw failure }
+    }
+
+    // MARK: consuming
+
+    /// Starts a consumer with manual acknowledgements and the given prefetch.
+    public func consume(queue: String, prefetch: UInt16, consumerTag: String? = nil) async throws -> AMQPConsumer {
+        let buffer = DeliveryBuffer()
+        let tag = try await perform("consume from queue '\(queue)'") { core in
+            try core.consume(queue: queue, prefetch: prefetch, consumerTag: consumerTag, buffer: buffer)
+        }
+        return AMQPConsumer(tag: tag, queue: queue, deliveries: buffer, connection: self)
+    }
+
+    /// Stops a consumer; deliveries already sent to us still come through its stream, then it ends.
+    public func cancel(consumerTag: String) async throws {
+        try await perform { core in try core.cancel(consumerTag: consumerTag) }
+    }
+
+    public func ack(_ deliveryTag: UInt64, multiple: Bool = false) async throws {
+        try await perform { core in try core.acknowledge(deliveryTag, multiple: multiple) }
+    }
+
+    public func nack(_ deliveryTag: UInt64, multiple: Bool = false, requeue: Bool) async throws {
+        try await perform { core in try core.negativeAcknowledge(deliveryTag, multiple: multiple, requeue: requeue) }
+    }
+
+    public func reject(_ deliveryTag: UInt64, requeue: Bool) async throws {
+        try await perform { core in try core.reject(deliveryTag, requeue: requeue) }
+    }
+
+    // MARK: declarations
+
+    public func declare(_ exchange: ExchangeDeclaration) async throws {
+        try await perform { core in try core.declare(exchange: exchange, passive: false) }
+    }
+
+    /// Succeeds when the exchange exists; throws `.notFound` otherwise.
+    public func checkExchange(_ name: String) async throws {
+        try await perform { core in
+            try core.declare(exchange: ExchangeDeclaration(name: name, type: "direct"), passive: true)
+        }
+    }
+
+    @discardableResult
+    public func declare(_ queue: QueueDeclaration) async throws -> QueueState {
+        try await perform { core in try core.declare(queue: queue, passive: false) }
+    }
+
+    /// The queue's message and consumer counts; throws `.notFound` when it does not exist.
+    public func inspectQueue(_ name: String) async throws -> QueueState {
+        try await perform { core in try core.declare(queue: QueueDeclaration(name: name), passive: true) }
+    }
+
+    public func bind(queue: String, exchange: String, routingKey: String, arguments: AMQPTable = [:]) async throws {
+        try await perform { core in
+            try core.bind(queue: queue, exchange: exchange, routingKey: routingKey, arguments: arguments)
+        }
+    }
+
+    @discardableResult
+    public func deleteQueue(_ name: String) async throws -> Int {
+        try await perform { core in try core.delete(queue: name) }
+    }
+
+    @discardableResult
+    public func purgeQueue(_ name: String) async throws -> Int {
+        try await perform { core in try core.purge(queue: name) }
+    }
+}
+
+/// A running consumer: its deliveries, and the way to stop it.
+public struct AMQPConsumer: Sendable {
+    public let tag: String
+    public let queue: String
+    /// Ends normally after `cancel()`; ends with an `AMQPError` when the connection or consumer is lost.
+    public let deliveries: DeliveryBuffer
+    public let connection: AMQPConnection
+
+    public func cancel() async throws {
+        try await connection.cancel(consumerTag: tag)
+    }
+}

@@ -1,0 +1,152 @@
+/// An amount of money: integer minor units and an ISO 4217 currency. In JSON it is
+/// `{"amount": "123.45", "currency": "EUR"}` — a decimal string, never a binary float.
+public struct Money: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    public let minorUnits: Int64
+    public let currency: Currency
+
+    public init(minorUnits: Int64, currency: Currency) {
+        self.minorUnits = minorUnits
+        self.currency = currency
+    }
+
+    /// Parses a decimal string such as `"12.30"`, `"-5"` or `"1000.5"` in the currency's minor units.
+    /// More decimals than the currency has is an error, not a rounding.
+    public init(decimal text: String, currency: Currency) throws(MoneyError) {
+        var digits = Substring(text)
+        var negative = false
+        if digits.first == "-" { negative = true; digits = digits.dropFirst() }
+        let parts = digits.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let whole = parts.first, !whole.isEmpty,
+              whole.allSatisfy(\.isASCIIDigitCharacter) else {
+            throw .malformed(text)
+        }
+        let fraction = parts.count == 2 ? parts[1] : ""
+        guard parts.count == 1 || !fraction.isEmpty, fraction.allSatisfy(\.isASCIIDigitCharacter) else {
+            throw .malformed(text)
+        }
+        guard fraction.count <= currency.minorUnitDigits else {
+            throw .tooPrecise(text, currency: currency)
+        }
+        let padded = fraction + String(repeating: "0", count: currency.minorUnitDigits - fraction.count)
+        guard let units = Int64(whole + padded) else { throw .outOfRange(text) }
+        self.init(minorUnits: negative ? -units : units, currency: currency)
+    }
+
+    /// The amount as a decimal string with exactly the currency's minor digits.
+    public var decimalString: String {
+        let digits = currency.minorUnitDigits
+        let magnitude = minorUnits.magnitude
+        let sign = minorUnits < 0 ? "-" : ""
+        guard digits > 0 else { return sign + String(magnitude) }
+        var scale: UInt64 = 1
+        for _ in 0..<digits { scale *= 10 }
+        let fraction = String(magnitude % scale)
+        return sign + String(magnitude / scale) + "." + String(repeating: "0", count: digits - fraction.count) + fraction
+    }
+
+    public var description: String { "\(decimalString) \(currency.code)" }
+    public var isZero: Bool { minorUnits == 0 }
+    public var isNegative: Bool { minorUnits < 0 }
+
+    public static func zero(_ currency: Currency) -> Money { Money(minorUnits: 0, currency: currency) }
+
+    public static func < (lhs: Money, rhs: Money) -> Bool {
+        precondition(lhs.currency == rhs.currency, "comparing \(lhs.currency) with \(rhs.currency)")
+        return lhs.minorUnits < rhs.minorUnits
+    }
+
+    /// Adds two amounts of the same currency; throws on a currency mismatch or overflow.
+    public func adding(_ other: Money) throws(MoneyError) -> Money {
+        guard currency == other.currency else { throw .currencyMismatch(currency, other.currency) }
+        let (sum, overflow) = minorUnits.addingReportingOverflow(other.minorUnits)
+        guard !overflow else { throw .outOfRange("\(self) + \(other)") }
+        return Money(minorUnits: sum, currency: currency)
+    }
+
+    public func subtracting(_ other: Money) throws(MoneyError) -> Money {
+        guard currency == other.currency else { throw .currencyMismatch(currency, other.currency) }
+        let (difference, overflow) = minorUnits.subtractingReportingOverflow(other.minorUnits)
+        guard !overflow else { throw .outOfRange("\(self) - \(other)") }
+        return Money(minorUnits: difference, currency: currency)
+    }
+
+    enum CodingKeys: String, CodingKey { case amount, currency }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let currency = try container.decode(Currency.self, forKey: .currency)
+        let amount = try container.decode(String.self, forKey: .amount)
+        do {
+            try self.init(decimal: amount, currency: currency)
+        } catch {
+            throw DecodingError.dataCorruptedError(forKey: .amount, in: container, debugDescription: error.description)
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(decimalString, forKey: .amount)
+        try container.encode(currency, forKey: .currency)
+    }
+}
+
+public enum MoneyError: Error, Sendable, Equatable, CustomStringConvertible {
+    case malformed(String)
+    case tooPrecise(String, currency: Currency)
+    case outOfRange(String)
+    case unknownCurrency(String)
+    case currencyMismatch(Currency, Currency)
+
+    public var description: String {
+        switch self {
+        case .malformed(let text): return "'\(text)' is not a decimal amount (write it like \"123.45\")"
+        case .tooPrecise(let text, let currency):
+            return "'\(text)' has more decimals than \(currency.code) allows (\(currency.minorUnitDigits))"
+        case .outOfRange(let text): return "'\(text)' is out of range"
+        case .unknownCurrency(let code): return "'\(code)' is not an ISO 4217 currency code"
+        case .currencyMismatch(let a, let b): return "cannot combine \(a.code) with \(b.code)"
+        }
+    }
+}
+
+/// An ISO 4217 currency code with its number of minor-unit digits.
+public struct Currency: Sendable, Hashable, Codable, CustomStringConvertible {
+    public let code: String
+
+    public init(_ code: String) throws(MoneyError) {
+        guard code.count == 3, code.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
+            throw .unknownCurrency(code)
+        }
+        self.code = code
+    }
+
+    public static let EUR = try! Currency("EUR")
+    public static let USD = try! Currency("USD")
+
+    /// ISO 4217 exponents that are not 2.
+    private static let exceptions: [String: Int] = [
+        "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
+        "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+        "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+    ]
+
+    public var minorUnitDigits: Int { Self.exceptions[code] ?? 2 }
+    public var description: String { code }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let code = try container.decode(String.self)
+        do { try self.init(code) } catch {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(code)
+    }
+}
+
+extension Character {
+    var isASCIIDigitCharacter: Bool { isASCII && isNumber }
+}

@@ -1,0 +1,267 @@
+import Foundation
+
+/// The broker objects, worker kinds and message schemas under `Topology/`, loaded and checked
+/// for consistency. Code reads queue and exchange names from here; none is spelled in Swift.
+public struct Topology: Sendable {
+    public var definitions: BrokerDefinitions
+    public var workers: WorkerCatalog
+    /// Schemas by message type and version.
+    public var schemas: [MessageKey: JSONSchema]
+    public var directory: URL
+
+    public struct MessageKey: Sendable, Hashable, CustomStringConvertible {
+        public var type: String
+        public var version: Int
+        public init(type: String, version: Int) { self.type = type; self.version = version }
+        public var description: String { "\(type) v\(version)" }
+    }
+
+    public static let definitionsFile = "definitions.json"
+    public static let workersFile = "workers.json"
+    public static let schemasDirectory = "schemas"
+
+    /// Loads `directory` and checks that the pieces agree; throws a `TopologyError` listing
+    /// every problem.
+    public static func load(from directory: URL) throws -> Topology {
+        func read<T: Decodable>(_ type: T.Type, _ file: String) throws -> T {
+            let url = directory.appendingPathComponent(file)
+            let data: Data
+            do { data = try Data(contentsOf: url) } catch {
+                throw TopologyError(problems: ["cannot read \(url.path): \(error.localizedDescription)"])
+            }
+            do { return try JSONDecoder().decode(T.self, from: data) } catch {
+                throw TopologyError(problems: ["\(url.path) is not valid: \(error)"])
+            }
+        }
+        let definitions = try read(BrokerDefinitions.self, definitionsFile)
+        let workers = try read(WorkerCatalog.self, workersFile)
+        let schemaDirectory = directory.appendingPathComponent(schemasDirectory)
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: schemaDirectory.path)) ?? []
+        var documents: [String: JSONValue] = [:]
+        var problems: [String] = []
+        for file in files where file.hasSuffix(".json") {
+            do {
+                documents[file] = try JSONValue.parse(Data(contentsOf: schemaDirectory.appendingPathComponent(file)))
+            } catch {
+                problems.append("schemas/\(file) is not valid JSON: \(error)")
+            }
+        }
+        var schemas: [MessageKey: JSONSchema] = [:]
+        for (file, document) in documents {
+            // Message schemas are named TYPE.vVERSION.json; other files are shared definitions.
+            guard let match = file.wholeMatch(of: /(.+)\.v(\d+)\.json/), let version = Int(match.2) else { continue }
+            do {
+                schemas[MessageKey(type: String(match.1), version: version)] =
+                    try JSONSchema(name: file, root: document, siblings: documents)
+            } catch {
+                problems.append("schemas/\(file): \(error)")
+            }
+        }
+        let topology = Topology(definitions: definitions, workers: workers, schemas: schemas, directory: directory)
+        problems += topology.consistencyProblems()
+        guard problems.isEmpty else { throw TopologyError(problems: problems) }
+        return topology
+    }
+
+    /// Finds `Topology/`: `REMIT_TOPOLOGY_DIR` when given, else `./Topology`, else the one in the
+    /// source checkout the executable was built from.
+    public static func locate(explicit: String?, executablePath: String = CommandLine.arguments.first ?? "") -> URL {
+        if let explicit, !explicit.isEmpty { return URL(fileURLWithPath: explicit) }
+        let local = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Topology")
+        if FileManager.default.fileExists(atPath: local.appendingPathComponent(definitionsFile).path) { return local }
+        var candidate = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            let topology = candidate.appendingPathComponent("Topology")
+            if FileManager.default.fileExists(atPath: topology.appendingPathComponent(definitionsFile).path) { return topology }
+            candidate.deleteLastPathComponent()
+        }
+        return local
+    }
+
+    public func kind(named name: String) throws -> WorkerKindSpec {
+        guard let kind = workers.kinds.first(where: { $0.name == name }) else {
+            throw TopologyError(problems: ["unknown worker kind '\(name)'; known kinds: \(workers.kinds.map(\.name).joined(separator: ", "))"])
+        }
+        return kind
+    }
+
+    public func queue(named name: String) -> QueueDefinition? {
+        definitions.queues.first { $0.name == name }
+    }
+
+    /// The retry delay of a retry queue, from its message TTL.
+    public func retryDelayMilliseconds(queue: String) -> Int64? {
+        self.queue(named: queue)?.arguments["x-message-ttl"]?.intValue
+    }
+
+    /// Latest schema version known for a message type.
+    public func latestVersion(of type: String) -> Int? {
+        schemas.keys.filter { $0.type == type }.map(\.version).max()
+    }
+
+    func consistencyProblems() -> [String] {
+        var problems: [String] = []
+        let exchanges = Set(definitions.exchanges.map(\.name))
+        let queues = Dictionary(definitions.queues.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        if definitions.queues.count != queues.count { problems.append("definitions.json names a queue twice") }
+        for name in [workers.exchange, workers.deadLetterExchange] where !exchanges.contains(name) {
+            problems.append("workers.json names exchange '\(name)', which definitions.json does not declare")
+        }
+        for binding in definitions.bindings {
+            if !binding.source.isEmpty && !exchanges.contains(binding.source) {
+                problems.append("binding from unknown exchange '\(binding.source)'")
+            }
+            if binding.destinationType == "queue" && queues[binding.destination] == nil {
+                problems.append("binding to unknown queue '\(binding.destination)'")
+            }
+        }
+        for queue in definitions.queues where queue.arguments["x-queue-type"]?.stringValue != "quorum" {
+            problems.append("queue '\(queue.name)' must be a quorum queue (x-queue-type: quorum)")
+        }
+        for kind in workers.kinds {
+            let label = "worker kind '\(kind.name)'"
+            guard let work = queues[kind.queue] else {
+                problems.append("\(label): work queue '\(kind.queue)' is not declared"); continue
+            }
+            if work.arguments["x-delivery-limit"]?.intValue == nil {
+                problems.append("\(label): work queue '\(kind.queue)' needs x-delivery-limit")
+            }
+            if work.arguments["x-dead-letter-exchange"]?.stringValue != workers.deadLetterExchange {
+                problems.append("\(label): work queue '\(kind.queue)' must dead-letter to '\(workers.deadLetterExchange)'")
+            }
+            if work.arguments["x-dead-letter-strategy"]?.stringValue == "at-least-once",
+               work.arguments["x-overflow"]?.stringValue != "reject-publish" {
+                problems.append("\(label): at-least-once dead-lettering on '\(kind.queue)' needs x-overflow: reject-publish")
+            }
+            if queues[kind.deadLetterQueue] == nil {
+                problems.append("\(label): dead-letter queue '\(kind.deadLetterQueue)' is not declared")
+            }
+            let deadLetterKey = work.arguments["x-dead-letter-routing-key"]?.stringValue ?? kind.queue
+            if deadLetterKey != kind.queue {
+                problems.append("\(label): work queue '\(kind.queue)' must dead-letter with routing key '\(kind.queue)'")
+            }
+            if !definitions.bindings.contains(where: { $0.source == workers.deadLetterExchange
+                && $0.destination == kind.deadLetterQueue && $0.routingKey == kind.queue }) {
+                problems.append("\(label): no binding routes '\(kind.queue)' on '\(workers.deadLetterExchange)' to '\(kind.deadLetterQueue)'")
+            }
+            if kind.consumers < 1 || kind.prefetch < 1 || kind.prefetch > 65_535 {
+                problems.append("\(label): consumers must be ≥ 1 and prefetch within 1…65535")
+            }
+            for (index, retry) in kind.retryQueues.enumerated() {
+                guard let queue = queues[retry] else {
+                    problems.append("\(label): retry tier \(index + 1) queue '\(retry)' is not declared"); continue
+                }
+                if queue.arguments["x-message-ttl"]?.intValue == nil {
+                    problems.append("\(label): retry queue '\(retry)' needs x-message-ttl (its delay)")
+                }
+                if queue.arguments["x-dead-letter-exchange"]?.stringValue != ""
+                    || queue.arguments["x-dead-letter-routing-key"]?.stringValue != kind.queue {
+                    problems.append("\(label): retry queue '\(retry)' must dead-letter to '' with routing key '\(kind.queue)'")
+                }
+            }
+            for type in kind.consumes {
+                if latestVersion(of: type) == nil { problems.append("\(label): message type '\(type)' has no schema") }
+                if !definitions.bindings.contains(where: { $0.source == workers.exchange && $0.destination == kind.queue
+                    && $0.routingKey == type }) {
+                    problems.append("\(label): no binding routes '\(type)' from '\(workers.exchange)' to '\(kind.queue)'")
+                }
+            }
+        }
+        return problems
+    }
+}
+
+public struct TopologyError: Error, Sendable, CustomStringConvertible {
+    public var problems: [String]
+    public init(problems: [String]) { self.problems = problems }
+    public var description: String {
+        problems.count == 1 ? problems[0] : "topology problems:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// `Topology/workers.json`: the worker kinds and where they consume.
+public struct WorkerCatalog: Sendable, Codable {
+    /// The exchange producers and workers publish messages to; the routing key is the message type.
+    public var exchange: String
+    /// Where messages go that a worker gives up on.
+    public var deadLetterExchange: String
+    public var kinds: [WorkerKindSpec]
+}
+
+public struct WorkerKindSpec: Sendable, Codable, Equatable {
+    public var name: String
+    public var description: String
+    public var queue: String
+    /// The message types this kind handles.
+    public var consumes: [String]
+    /// Default consumer count (`--consumers`).
+    public var consumers: Int
+    /// Default prefetch per consumer (`--prefetch`).
+    public var prefetch: Int
+    /// Retry tiers in order; each queue's TTL is its delay.
+    public var retryQueues: [String]
+    public var deadLetterQueue: String
+}
+
+/// RabbitMQ's definitions format (what `rabbitmqctl export_definitions` writes).
+public struct BrokerDefinitions: Sendable, Codable {
+    public var rabbitVersion: String?
+    public var vhosts: [VhostDefinition]?
+    public var exchanges: [ExchangeDefinition]
+    public var queues: [QueueDefinition]
+    public var bindings: [BindingDefinition]
+    public var policies: [JSONValue]?
+
+    enum CodingKeys: String, CodingKey {
+        case rabbitVersion = "rabbit_version", vhosts, exchanges, queues, bindings, policies
+    }
+
+    /// The same definitions for another vhost, with that vhost listed so an import creates it.
+    public func forVhost(_ vhost: String) -> BrokerDefinitions {
+        var copy = self
+        copy.vhosts = [VhostDefinition(name: vhost)]
+        for index in copy.exchanges.indices { copy.exchanges[index].vhost = vhost }
+        for index in copy.queues.indices { copy.queues[index].vhost = vhost }
+        for index in copy.bindings.indices { copy.bindings[index].vhost = vhost }
+        return copy
+    }
+}
+
+public struct VhostDefinition: Sendable, Codable { public var name: String }
+
+public struct ExchangeDefinition: Sendable, Codable, Equatable {
+    public var name: String
+    public var vhost: String?
+    public var type: String
+    public var durable: Bool
+    public var autoDelete: Bool
+    public var `internal`: Bool
+    public var arguments: [String: JSONValue]
+
+    enum CodingKeys: String, CodingKey {
+        case name, vhost, type, durable, autoDelete = "auto_delete", `internal`, arguments
+    }
+}
+
+public struct QueueDefinition: Sendable, Codable, Equatable {
+    public var name: String
+    public var vhost: String?
+    public var durable: Bool
+    public var autoDelete: Bool
+    public var arguments: [String: JSONValue]
+
+    enum CodingKeys: String, CodingKey { case name, vhost, durable, autoDelete = "auto_delete", arguments }
+}
+
+public struct BindingDefinition: Sendable, Codable, Equatable {
+    public var source: String
+    public var vhost: String?
+    public var destination: String
+    public var destinationType: String
+    public var routingKey: String
+    public var arguments: [String: JSONValue]
+
+    enum CodingKeys: String, CodingKey {
+        case source, vhost, destination, destinationType = "destination_type", routingKey = "routing_key", arguments
+    }
+}

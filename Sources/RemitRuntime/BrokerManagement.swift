@@ -1,0 +1,125 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import RemitAMQP
+import RemitCore
+
+/// A client for RabbitMQ's management HTTP API: what AMQP cannot tell (a queue's arguments,
+/// bindings) and vhost administration. Errors name the URL without credentials.
+public struct BrokerManagement: Sendable {
+    public let baseURL: URL
+    let user: String
+    let password: String
+
+    public init(baseURL: URL, user: String, password: String) {
+        self.baseURL = baseURL
+        self.user = user
+        self.password = password
+    }
+
+    /// The management API of the broker `amqp` points at (`http://HOST:15672`), or `explicit`.
+    public init(amqp: AMQPConfiguration, explicit: String?) throws {
+        if let explicit, !explicit.isEmpty {
+            guard let url = URL(string: explicit), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw ManagementError(operation: "parse management URL", url: AMQPConfiguration.redact(explicit),
+                                      detail: "expected http://host:port")
+            }
+            var components = URLComponents(url: url, resolvingAgainstBaseURL: false)!
+            let user = components.user.map { $0.removingPercentEncoding ?? $0 } ?? amqp.user
+            let password = components.password.map { $0.removingPercentEncoding ?? $0 } ?? amqp.password
+            components.user = nil
+            components.password = nil
+            self.init(baseURL: components.url!, user: user, password: password)
+        } else {
+            self.init(baseURL: URL(string: "http://\(amqp.host):15672")!, user: amqp.user, password: amqp.password)
+        }
+    }
+
+    static func encode(_ segment: String) -> String {
+        segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? segment
+    }
+
+    private func request(_ method: String, _ path: String, body: Data? = nil) async throws -> (Int, Data) {
+        guard let url = URL(string: baseURL.absoluteString.trimmingCharacters(in: ["/"]) + path) else {
+            throw ManagementError(operation: "\(method) \(path)", url: baseURL.absoluteString, detail: "bad path")
+        }
+        var request = URLRequest(url: url, timeoutInterval: 15)
+        request.httpMethod = method
+        let token = Data("\(user):\(password)".utf8).base64EncodedString()
+        request.setValue("Basic \(token)", forHTTPHeaderField: "Authorization")
+        if let body {
+            request.httpBody = body
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        do {
+            let (data, response) = try await URLSession.shared.data(for: request)
+            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            if status == 401 {
+                throw ManagementError(operation: "\(method) \(path)", url: baseURL.absoluteString,
+                                      detail: "401: the management API refused user '\(user)'")
+            }
+            return (status, data)
+        } catch let error as ManagementError {
+            throw error
+        } catch {
+            throw ManagementError(operation: "\(method) \(path)", url: baseURL.absoluteString,
+                                  detail: "\(error.localizedDescription) — is the rabbitmq_management plugin enabled?")
+        }
+    }
+
+    private func getJSON(_ path: String) async throws -> JSONValue? {
+        let (status, data) = try await request("GET", path)
+        if status == 404 { return nil }
+        guard (200..<300).contains(status) else {
+            throw ManagementError(operation: "GET \(path)", url: baseURL.absoluteString,
+                                  detail: "HTTP \(status): \(String(decoding: data.prefix(300), as: UTF8.self))")
+        }
+        return try JSONValue.parse(data)
+    }
+
+    public func queue(vhost: String, name: String) async throws -> JSONValue? {
+        try await getJSON("/api/queues/\(Self.encode(vhost))/\(Self.encode(name))")
+    }
+
+    public func queues(vhost: String) async throws -> [JSONValue] {
+        try await getJSON("/api/queues/\(Self.encode(vhost))")?.arrayValue ?? []
+    }
+
+    public func exchange(vhost: String, name: String) async throws -> JSONValue? {
+        try await getJSON("/api/exchanges/\(Self.encode(vhost))/\(Self.encode(name))")
+    }
+
+    public func bindings(vhost: String) async throws -> [JSONValue] {
+        try await getJSON("/api/bindings/\(Self.encode(vhost))")?.arrayValue ?? []
+    }
+
+    /// Creates a vhost and gives the API's user all permissions on it.
+    public func createVhost(_ vhost: String) async throws {
+        for (path, body) in [("/api/vhosts/\(Self.encode(vhost))", Data("{}".utf8)),
+                             ("/api/permissions/\(Self.encode(vhost))/\(Self.encode(user))",
+                              Data(#"{"configure":".*","write":".*","read":".*"}"#.utf8))] {
+            let (status, data) = try await request("PUT", path, body: body)
+            guard (200..<300).contains(status) else {
+                throw ManagementError(operation: "PUT \(path)", url: baseURL.absoluteString,
+                                      detail: "HTTP \(status): \(String(decoding: data.prefix(300), as: UTF8.self))")
+            }
+        }
+    }
+
+    public func deleteVhost(_ vhost: String) async throws {
+        let path = "/api/vhosts/\(Self.encode(vhost))"
+        let (status, data) = try await request("DELETE", path)
+        guard (200..<300).contains(status) || status == 404 else {
+            throw ManagementError(operation: "DELETE \(path)", url: baseURL.absoluteString,
+                                  detail: "HTTP \(status): \(String(decoding: data.prefix(300), as: UTF8.self))")
+        }
+    }
+}
+
+public struct ManagementError: Error, Sendable, CustomStringConvertible {
+    public var operation: String
+    public var url: String
+    public var detail: String
+    public var description: String { "RabbitMQ management API \(url): \(operation) failed: \(detail)" }
+}

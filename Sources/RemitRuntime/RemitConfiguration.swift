@@ -1,0 +1,94 @@
+import Foundation
+import RemitAMQP
+import RemitCore
+
+/// Remit's settings, resolved from (highest first) command-line flags, the environment
+/// (`REMIT_<KEY>` with `-` as `_`), an optional config file of `key = value` lines, and defaults.
+public struct RemitConfiguration: Sendable {
+    public enum Key: String, CaseIterable, Sendable {
+        case amqpURL = "amqp-url"
+        case managementURL = "management-url"
+        case dataDir = "data-dir"
+        case topologyDir = "topology-dir"
+        case logLevel = "log-level"
+
+        public var environmentName: String { "REMIT_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
+
+        public var defaultValue: String? {
+            switch self {
+            case .amqpURL: return "amqp://guest:guest@127.0.0.1:5672/%2F"
+            case .managementURL: return nil
+            case .dataDir: return "./var"
+            case .topologyDir: return nil
+            case .logLevel: return "info"
+            }
+        }
+
+        public var help: String {
+            switch self {
+            case .amqpURL: return "Broker URL amqp://user:pass@host:port/vhost (vhost '/' is %2F)"
+            case .managementURL: return "RabbitMQ management API, default http://<amqp host>:15672 with the AMQP credentials"
+            case .dataDir: return "Directory for all local state: stores, e-mail outbox"
+            case .topologyDir: return "The Topology/ directory; default ./Topology, else the source checkout's"
+            case .logLevel: return "trace, debug, info, notice, warning, error or critical"
+            }
+        }
+    }
+
+    public private(set) var values: [Key: String]
+
+    /// - Parameters:
+    ///   - flags: values given on the command line.
+    ///   - environment: usually `ProcessInfo.processInfo.environment`.
+    ///   - configFile: a path given by `--config` or `REMIT_CONFIG`; nil for none.
+    public init(flags: [Key: String], environment: [String: String], configFile: String?) throws {
+        var values: [Key: String] = [:]
+        for key in Key.allCases { if let value = key.defaultValue { values[key] = value } }
+        if let configFile { for (key, value) in try Self.readConfigFile(configFile) { values[key] = value } }
+        for key in Key.allCases { if let value = environment[key.environmentName], !value.isEmpty { values[key] = value } }
+        for (key, value) in flags { values[key] = value }
+        self.values = values
+    }
+
+    public subscript(key: Key) -> String? { values[key] }
+
+    public static func readConfigFile(_ path: String) throws -> [Key: String] {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ConfigurationError("cannot read config file \(path): \(error.localizedDescription)")
+        }
+        var values: [Key: String] = [:]
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw ConfigurationError("\(path):\(number + 1): expected 'key = value'")
+            }
+            let name = line[..<equals].trimmingCharacters(in: .whitespaces)
+            guard let key = Key(rawValue: name) else {
+                throw ConfigurationError("\(path):\(number + 1): unknown key '\(name)'; known keys: \(Key.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            values[key] = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+        }
+        return values
+    }
+
+    public func amqp() throws -> AMQPConfiguration {
+        try AMQPConfiguration(url: self[.amqpURL]!)
+    }
+
+    public func management() throws -> BrokerManagement {
+        try BrokerManagement(amqp: amqp(), explicit: self[.managementURL])
+    }
+
+    public var dataDirectory: String { self[.dataDir]! }
+
+    public func topology() throws -> Topology {
+        try Topology.load(from: Topology.locate(explicit: self[.topologyDir]))
+    }
+}
+
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,22 @@
+/// AMQP headers Remit sets on retried and dead-lettered messages. Values never carry secrets or
+/// message bodies.
+public enum RemitHeader {
+    /// Which attempt the delivery is (1 for the first).
+    public static let attempt = "x-remit-attempt"
+    /// `bad-input` or `retries-exhausted`.
+    public static let reason = "x-remit-reason"
+    /// The last error, in words.
+    public static let error = "x-remit-error"
+    /// The worker kind that gave up.
+    public static let worker = "x-remit-worker"
+    /// When it gave up (ISO 8601).
+    public static let failedAt = "x-remit-failed-at"
+    /// Where the message was first published.
+    public static let originalExchange = "x-remit-original-exchange"
+    public static let originalRoutingKey = "x-remit-original-routing-key"
+}
+
+public enum DeadLetterReason: String, Sendable {
+    case badInput = "bad-input"
+    case retriesExhausted = "retries-exhausted"
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RemitAMQP
+import RemitCore
+import RemitRuntime
+import RemitStore
+import ServiceLifecycle
+
+@main
+struct Remit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remit",
+        abstract: "Remit: the B2B invoice pipeline on RabbitMQ.",
+        discussion: """
+            Settings come from flags, then REMIT_* environment variables, then the config file \
+            (--config or REMIT_CONFIG, lines of 'key = value'), then defaults. See README.md.
+            """,
+        subcommands: [TopologyCommand.self, WorkerCommand.self, RunCommand.self, PublishCommand.self]
+    )
+}
+
+/// Options every command shares.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .customLong("amqp-url"), help: "Broker URL (REMIT_AMQP_URL). Default amqp://guest:guest@127.0.0.1:5672/%2F")
+    var amqpURL: String?
+
+    @Option(name: .customLong("management-url"), help: "Management API URL (REMIT_MANAGEMENT_URL). Default http://<amqp host>:15672")
+    var managementURL: String?
+
+    @Option(name: .customLong("data-dir"), help: "Local state directory (REMIT_DATA_DIR). Default ./var")
+    var dataDir: String?
+
+    @Option(name: .customLong("topology-dir"), help: "Topology directory (REMIT_TOPOLOGY_DIR). Default ./Topology")
+    var topologyDir: String?
+
+    @Option(name: .customLong("log-level"), help: "Log level (REMIT_LOG_LEVEL). Default info")
+    var logLevel: String?
+
+    @Option(name: .customLong("config"), help: "Config file of 'key = value' lines (REMIT_CONFIG)")
+    var configFile: String?
+
+    func resolve() throws -> RemitConfiguration {
+        var flags: [RemitConfiguration.Key: String] = [:]
+        flags[.amqpURL] = amqpURL
+        flags[.managementURL] = managementURL
+        flags[.dataDir] = dataDir
+        flags[.topologyDir] = topologyDir
+        flags[.logLevel] = logLevel
+        let environment = ProcessInfo.processInfo.environment
+        let configuration = try RemitConfiguration(flags: flags, environment: environment,
+                                                   configFile: configFile ?? environment["REMIT_CONFIG"])
+        guard let level = Logger.Level(rawValue: configuration[.logLevel] ?? "info") else {
+            throw ValidationError("log level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return configuration
+    }
+}
+
+/// Turns library errors into one clear line on stderr and a non-zero exit.
+func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as ValidationError {
+        throw error
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        FileHandle.standardError.write(Data("remit: \(error)\n".utf8))
+        throw ExitCode.failure
+    }
+}
