@@ -64,12 +64,17 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "RemitCoreTests",
-            dependencies: ["RemitCore", "RemitRuntime"]
+            name: "RemitUnitTests",
+            dependencies: ["RemitCore", "RemitRuntime", "RemitAMQP", "RemitStore"]
         ),
         .testTarget(
             name: "RemitIntegrationTests",
-            dependencies: ["RemitRuntime", "RemitAMQP", "RemitStore", "RemitCore"]
+            dependencies: [
+                "RemitRuntime", "RemitAMQP", "RemitStore", "RemitCore",
+                // Built so the tests can run it as a child process (kill, SIGTERM).
+                "remit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

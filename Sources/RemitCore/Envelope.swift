@@ -29,7 +29,7 @@ public struct Envelope<Body: MessageBody>: Sendable, Codable {
         self.id = id
         self.correlationId = correlationId ?? id
         self.causationId = causationId
-        self.occurredAt = occurredAt
+        self.occurredAt = Timestamp.normalize(occurredAt)
         self.actingUser = actingUser
         self.body = body
     }
@@ -99,17 +99,32 @@ public enum MessageCoding {
     }
 }
 
-/// ISO 8601 timestamps in UTC, as messages and stores carry them.
+/// ISO 8601 timestamps in UTC with millisecond precision, as messages and stores carry them.
+/// Dates are normalized to whole milliseconds so that a date survives a round trip exactly.
 public enum Timestamp {
+    public static func normalize(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: Double(milliseconds(date)) / 1000)
+    }
+
+    static func milliseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
     public static func format(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
+        let total = milliseconds(date)
+        let seconds = total >= 0 ? total / 1000 : (total - 999) / 1000
+        let fraction = total - seconds * 1000
+        let whole = Date(timeIntervalSince1970: Double(seconds))
+            .formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
+        let padded = String(fraction)
+        return whole.dropLast() + "." + String(repeating: "0", count: 3 - padded.count) + padded + "Z"
     }
 
     public static func parse(_ text: String) -> Date? {
         if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt).parse(text) {
-            return date
+            return normalize(date)
         }
-        return try? Date.ISO8601FormatStyle(timeZone: .gmt).parse(text)
+        return (try? Date.ISO8601FormatStyle(timeZone: .gmt).parse(text)).map(normalize)
     }
 }
 

@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+@testable import RemitCore
+
+@Suite("JSON Schema subset")
+struct JSONSchemaTests {
+    func schema(_ json: String, siblings: [String: String] = [:]) throws -> JSONSchema {
+        try JSONSchema(name: "test", root: JSONValue.parse(Data(json.utf8)),
+                       siblings: siblings.mapValues { try JSONValue.parse(Data($0.utf8)) })
+    }
+
+    func value(_ json: String) throws -> JSONValue { try JSONValue.parse(Data(json.utf8)) }
+
+    @Test func reportsEveryViolationWithItsPath() throws {
+        let s = try schema(#"""
+            {"type":"object","required":["a","b"],"additionalProperties":false,
+             "properties":{"a":{"type":"integer","minimum":1},"c":{"type":"string","pattern":"^x"}}}
+            """#)
+        let violations = s.violations(of: try value(#"{"a":0,"c":"y","d":true}"#)).map(\.description)
+        #expect(violations.contains("$: missing required property 'b'"))
+        #expect(violations.contains("$.a: must be at least 1"))
+        #expect(violations.contains { $0.hasPrefix("$.c: 'y' does not match") })
+        #expect(violations.contains("$: property 'd' is not allowed"))
+        #expect(violations.count == 4)
+    }
+
+    @Test func acceptsAValidInstance() throws {
+        let s = try schema(#"{"type":"object","properties":{"n":{"type":["string","null"]},"xs":{"type":"array","items":{"type":"integer"}}}}"#)
+        #expect(s.violations(of: try value(#"{"n":null,"xs":[1,2]}"#)).isEmpty)
+        #expect(s.violations(of: try value(#"{"xs":[1,"2"]}"#)).map(\.path) == ["$.xs[1]"])
+    }
+
+    @Test func followsReferencesToSiblingFiles() throws {
+        let s = try schema(#"{"type":"object","properties":{"m":{"$ref":"money.json#/$defs/money"}}}"#,
+                           siblings: ["money.json": #"{"$defs":{"money":{"type":"object","required":["amount"]}}}"#])
+        #expect(s.violations(of: try value(#"{"m":{}}"#)).map(\.description) == ["$.m: missing required property 'amount'"])
+        #expect(s.violations(of: try value(#"{"m":{"amount":"1"}}"#)).isEmpty)
+    }
+
+    @Test func refusesKeywordsItDoesNotImplement() {
+        #expect(throws: SchemaViolation.self) { try schema(#"{"type":"object","oneOf":[]}"#) }
+    }
+
+    @Test func checksFormats() throws {
+        let s = try schema(#"{"type":"object","properties":{"at":{"type":"string","format":"date-time"}}}"#)
+        #expect(s.violations(of: try value(#"{"at":"2026-11-29T10:00:00Z"}"#)).isEmpty)
+        #expect(s.violations(of: try value(#"{"at":"yesterday"}"#)).count == 1)
+    }
+}

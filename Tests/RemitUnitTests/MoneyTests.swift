@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+@testable import RemitCore
+
+@Suite("Money")
+struct MoneyTests {
+    @Test("decimal strings parse to minor units", arguments: [
+        ("12.30", "EUR", Int64(1230)), ("0.01", "EUR", 1), ("-5", "EUR", -500), ("1000.5", "USD", 100_050),
+        ("1500", "JPY", 1500), ("1.234", "KWD", 1234), ("0", "EUR", 0),
+    ])
+    func parses(text: String, code: String, minor: Int64) throws {
+        let money = try Money(decimal: text, currency: Currency(code))
+        #expect(money.minorUnits == minor)
+    }
+
+    @Test("malformed and too precise amounts are refused", arguments: ["", "1.", ".5", "1.2.3", "abc", "1,50", "+1", "1e3", " 1"])
+    func refusesMalformed(text: String) {
+        #expect(throws: MoneyError.self) { try Money(decimal: text, currency: .EUR) }
+    }
+
+    @Test func refusesMoreDecimalsThanTheCurrencyHas() {
+        #expect(throws: MoneyError.tooPrecise("12.301", currency: .EUR)) { try Money(decimal: "12.301", currency: .EUR) }
+        #expect(throws: MoneyError.self) { try Money(decimal: "1.5", currency: Currency("JPY")) }
+    }
+
+    @Test func formatsWithTheCurrencysDigits() throws {
+        #expect(Money(minorUnits: 1230, currency: .EUR).decimalString == "12.30")
+        #expect(Money(minorUnits: -5, currency: .EUR).decimalString == "-0.05")
+        #expect(Money(minorUnits: 1500, currency: try Currency("JPY")).decimalString == "1500")
+        #expect(Money(minorUnits: 1, currency: try Currency("BHD")).decimalString == "0.001")
+    }
+
+    @Test func roundTripsThroughJSONAsADecimalString() throws {
+        let money = Money(minorUnits: 123_456, currency: .EUR)
+        let json = String(decoding: try MessageCoding.encoder().encode(money), as: UTF8.self)
+        #expect(json == #"{"amount":"1234.56","currency":"EUR"}"#)
+        #expect(try MessageCoding.decoder().decode(Money.self, from: Data(json.utf8)) == money)
+    }
+
+    @Test func rejectsAJSONNumberAmount() {
+        let json = #"{"amount":12.3,"currency":"EUR"}"#
+        #expect(throws: DecodingError.self) { try MessageCoding.decoder().decode(Money.self, from: Data(json.utf8)) }
+    }
+
+    @Test func arithmeticChecksCurrencyAndOverflow() throws {
+        let a = Money(minorUnits: 100, currency: .EUR)
+        #expect(try a.adding(Money(minorUnits: 50, currency: .EUR)).minorUnits == 150)
+        #expect(try a.subtracting(Money(minorUnits: 150, currency: .EUR)).minorUnits == -50)
+        #expect(throws: MoneyError.currencyMismatch(.EUR, .USD)) { try a.adding(Money(minorUnits: 1, currency: .USD)) }
+        #expect(throws: MoneyError.self) { try Money(minorUnits: .max, currency: .EUR).adding(a) }
+    }
+
+    @Test("parse and format are inverse over many amounts")
+    func roundTripProperty() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let minor = Int64.random(in: -10_000_000_000...10_000_000_000, using: &generator)
+            for currency in [Currency.EUR, try Currency("JPY"), try Currency("KWD")] {
+                let money = Money(minorUnits: minor, currency: currency)
+                #expect(try Money(decimal: money.decimalString, currency: currency) == money)
+            }
+        }
+    }
+}
