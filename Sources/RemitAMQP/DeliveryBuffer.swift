@@ -39,7 +39,8 @@ public final class DeliveryBuffer: Sendable, AsyncSequence {
     }
 
     /// Up to `limit` deliveries, waiting only while none is buffered; empty when the consumer ended
-    /// normally (cancelled); throws the error that ended it otherwise.
+    /// normally (cancelled); throws the error that ended it otherwise, or `CancellationError` when the
+    /// waiting task is cancelled.
     public func nextBatch(limit: Int) async throws -> [Delivery] {
         while true {
             let taken = try state.withLock { state throws -> [Delivery]? in
@@ -56,13 +57,22 @@ public final class DeliveryBuffer: Sendable, AsyncSequence {
                 return nil
             }
             if let taken { return taken }
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state -> Bool in
-                    if !state.items.isEmpty || state.ended { return true }
-                    state.waiter = continuation
-                    return false
+            try Task.checkCancellation()
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let resumeNow = state.withLock { state -> Bool in
+                        if !state.items.isEmpty || state.ended || Task.isCancelled { return true }
+                        state.waiter = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
                 }
-                if resumeNow { continuation.resume() }
+            } onCancel: {
+                let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                    defer { state.waiter = nil }
+                    return state.waiter
+                }
+                waiter?.resume()
             }
         }
     }

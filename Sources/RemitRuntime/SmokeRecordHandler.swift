@@ -39,6 +39,8 @@ public struct SmokeTransientFailure: Error, CustomStringConvertible {
 public struct SmokeRecordHandler: MessageHandler {
     let clock: any WallClock
 
+    public init(clock: any WallClock) { self.clock = clock }
+
     public func handle(_ message: IncomingMessage, in db: Database) throws -> [OutgoingMessage] {
         let envelope = try message.decode(SmokeRecord.self)
         let record = envelope.body

@@ -1,0 +1,125 @@
+import Foundation
+import RemitAMQP
+import RemitCore
+import Testing
+
+@Suite("AMQP module against a real broker", .serialized)
+struct AMQPTests {
+    @Test func publishConsumeAckRoundTripKeepsPropertiesAndHeaders() async throws {
+        try await TestBroker.with(apply: false) { broker in
+            try await broker.withConnection { connection in
+                try await connection.declare(QueueDeclaration(name: "plain", arguments: ["x-queue-type": .string("quorum")]))
+                let messages = (0..<200).map { index in
+                    OutboundMessage(exchange: "", routingKey: "plain", body: Array("body-\(index)".utf8),
+                                    properties: AMQPProperties(contentType: "text/plain", messageId: "m-\(index)",
+                                                               correlationId: "c", type: "t",
+                                                               headers: ["n": .int(Int64(index)), "s": .string("x"),
+                                                                         "nested": .table(["a": .bool(true)])]))
+                }
+                try await connection.publish(messages)
+                #expect(try await connection.inspectQueue("plain").messageCount == 200)
+                let consumer = try await connection.consume(queue: "plain", prefetch: 50)
+                var received: [Delivery] = []
+                while received.count < 200 {
+                    let batch = try await consumer.deliveries.nextBatch(limit: 100)
+                    #expect(batch.count <= 50, "prefetch bounds what is in flight")
+                    received += batch
+                    try await connection.ack(batch.last!.deliveryTag, multiple: true)
+                }
+                try await consumer.cancel()
+                #expect(received.map { String(decoding: $0.body, as: UTF8.self) } == (0..<200).map { "body-\($0)" })
+                #expect(received[7].properties.messageId == "m-7")
+                #expect(received[7].properties.persistent)
+                #expect(received[7].properties.headers["n"] == .int(7))
+                #expect(received[7].properties.headers["nested"] == .table(["a": .bool(true)]))
+                #expect(try await connection.inspectQueue("plain").messageCount == 0)
+            }
+        }
+    }
+
+    @Test func unroutableMandatoryPublishIsAnError() async throws {
+        try await TestBroker.with { broker in
+            try await broker.withConnection { connection in
+                let message = OutboundMessage(exchange: broker.topology.workers.exchange, routingKey: "nobody.listens",
+                                              body: Array("x".utf8), properties: AMQPProperties(messageId: "lost-1"))
+                await #expect { try await connection.publish(message) } throws: { error in
+                    let error = error as? AMQPError
+                    return error?.kind == .unroutable && error!.description.contains("nobody.listens")
+                }
+                // The connection stays usable after a returned message.
+                try await connection.publish(OutboundMessage(exchange: "", routingKey: "remit.smoke.audit", body: [1]))
+            }
+        }
+    }
+
+    @Test func nackedPublishIsAnError() async throws {
+        try await TestBroker.with(apply: false) { broker in
+            try await broker.withConnection { connection in
+                // A full queue that rejects publishes makes the broker nack (a classic queue enforces
+                // the length exactly).
+                try await connection.declare(QueueDeclaration(name: "full", arguments: [
+                    "x-max-length": .int(1), "x-overflow": .string("reject-publish"),
+                ]))
+                try await connection.publish(OutboundMessage(exchange: "", routingKey: "full", body: [1]))
+                await #expect { try await connection.publish(OutboundMessage(exchange: "", routingKey: "full", body: [2])) } throws: { error in
+                    (error as? AMQPError)?.kind == .nacked
+                }
+            }
+        }
+    }
+
+    @Test func publishingToAMissingExchangeFailsAndTheConnectionRecovers() async throws {
+        try await TestBroker.with(apply: false) { broker in
+            try await broker.withConnection { connection in
+                await #expect { try await connection.publish(OutboundMessage(exchange: "no-such-exchange", routingKey: "k", body: [1])) } throws: { error in
+                    (error as? AMQPError)?.kind == .notFound
+                }
+                try await connection.declare(QueueDeclaration(name: "after", arguments: ["x-queue-type": .string("quorum")]))
+                try await connection.publish(OutboundMessage(exchange: "", routingKey: "after", body: [1]))
+                #expect(try await connection.inspectQueue("after").messageCount == 1)
+            }
+        }
+    }
+
+    @Test func clearErrorsNameHostVhostAndQueueButNeverThePassword() async throws {
+        let base = try TestBroker.baseConfiguration
+        var refused = base
+        refused.port = 1
+        await #expect { _ = try await AMQPConnection.connect(refused, logger: testLogger) } throws: { error in
+            (error as? AMQPError)?.kind == .connectionRefused && "\(error)".contains("\(base.host):1")
+        }
+        var wrongPassword = base
+        wrongPassword.password = "not-the-password-\(UUID())"
+        await #expect { _ = try await AMQPConnection.connect(wrongPassword, logger: testLogger) } throws: { error in
+            (error as? AMQPError)?.kind == .authenticationFailed && !"\(error)".contains(wrongPassword.password)
+        }
+        await #expect { _ = try await AMQPConnection.connect(base.with(vhost: "no-such-vhost"), logger: testLogger) } throws: { error in
+            (error as? AMQPError)?.kind == .unknownVhost && "\(error)".contains("no-such-vhost")
+        }
+        try await TestBroker.with(apply: false) { broker in
+            try await broker.withConnection { connection in
+                await #expect { _ = try await connection.consume(queue: "missing-queue", prefetch: 1) } throws: { error in
+                    (error as? AMQPError)?.kind == .notFound && "\(error)".contains("missing-queue")
+                        && "\(error)".contains(broker.amqp.vhost)
+                }
+                await #expect { _ = try await connection.inspectQueue("missing-queue") } throws: { error in
+                    (error as? AMQPError)?.kind == .notFound
+                }
+            }
+        }
+    }
+
+    @Test func accessRefusedForAUserWithoutPermissionOnTheVhost() async throws {
+        let user = "remit-test-\(UUID().uuidString.prefix(6))"
+        try rabbitmqctl("add_user", user, "pw-\(user)")
+        defer { _ = try? rabbitmqctl("delete_user", user) }
+        try await TestBroker.with(apply: false) { broker in
+            var config = broker.amqp
+            config.user = user
+            config.password = "pw-\(user)"
+            await #expect { _ = try await AMQPConnection.connect(config, logger: testLogger) } throws: { error in
+                (error as? AMQPError)?.kind == .accessRefused && !"\(error)".contains(config.password)
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import GRDB
+import Logging
+import RemitAMQP
+import RemitCore
+import RemitRuntime
+import RemitStore
+import Testing
+
+let repositoryRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+let testLogger: Logger = {
+    var logger = Logger(label: "remit.tests")
+    logger.logLevel = .warning
+    return logger
+}()
+
+/// A throwaway vhost on the real broker `scripts/test` started (`REMIT_TEST_AMQP_URL`, default the
+/// local guest account), with Remit's topology applied, plus a throwaway data directory. Each test
+/// gets its own, so tests cannot see each other's messages.
+struct TestBroker: Sendable {
+    let amqp: AMQPConfiguration
+    let management: BrokerManagement
+    let topology: Topology
+    let dataDirectory: String
+
+    static var baseConfiguration: AMQPConfiguration {
+        get throws {
+            try AMQPConfiguration(url: ProcessInfo.processInfo.environment["REMIT_TEST_AMQP_URL"]
+                                  ?? "amqp://guest:guest@127.0.0.1:5672/%2F")
+        }
+    }
+
+    static var baseManagement: BrokerManagement {
+        get throws {
+            try BrokerManagement(amqp: baseConfiguration,
+                                 explicit: ProcessInfo.processInfo.environment["REMIT_TEST_MANAGEMENT_URL"])
+        }
+    }
+
+    /// Runs `body` with a fresh vhost and data directory, removed afterwards.
+    /// - Parameter adjust: changes to the repository topology before it is applied (e.g. short retry TTLs).
+    static func with<T: Sendable>(
+        adjust: (inout Topology) -> Void = { _ in },
+        apply: Bool = true,
+        _ body: (TestBroker) async throws -> T
+    ) async throws -> T {
+        let vhost = "remit-test-\(UUID().uuidString.prefix(8).lowercased())"
+        let management = try baseManagement
+        try await management.createVhost(vhost)
+        var topology = try Topology.load(from: repositoryRoot.appendingPathComponent("Topology"))
+        adjust(&topology)
+        let dataDirectory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("remit-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        let broker = TestBroker(amqp: try baseConfiguration.with(vhost: vhost), management: management,
+                                topology: topology, dataDirectory: dataDirectory)
+        defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
+        do {
+            if apply {
+                try await broker.withConnection { try await TopologyApplier(topology: topology).apply(on: $0) }
+            }
+            let result = try await body(broker)
+            try? await management.deleteVhost(vhost)
+            return result
+        } catch {
+            try? await management.deleteVhost(vhost)
+            throw error
+        }
+    }
+
+    func withConnection<T: Sendable>(_ body: (AMQPConnection) async throws -> T) async throws -> T {
+        try await AMQPConnection.withConnection(amqp, logger: testLogger, body)
+    }
+
+    var kind: WorkerKindSpec { get throws { try topology.kind(named: "smoke") } }
+
+    func channelStore() throws -> ChannelStore { try ChannelStore(dataDirectory: dataDirectory) }
+
+    /// Publishes smoke.record messages through the producer path (schema-checked, confirmed).
+    @discardableResult
+    func publishSmoke(count: Int, prefix: String = "k", failAttempts: Int? = nil, payload: String? = nil) async throws -> [String] {
+        let producer = Producer(topology: topology)
+        var prepared: [Producer.Prepared] = []
+        for index in 0..<count {
+            var body: [String: JSONValue] = [
+                "key": .string("\(prefix)-\(index)"),
+                "amount": .object(["amount": .string("\(index).25"), "currency": .string("EUR")]),
+            ]
+            if let failAttempts { body["failAttempts"] = .integer(Int64(failAttempts)) }
+            if let payload { body["payload"] = .string(payload) }
+            prepared.append(try producer.prepare(type: "smoke.record", body: .object(body), actingUser: "system:test"))
+        }
+        try await withConnection { connection in
+            for chunk in stride(from: 0, to: prepared.count, by: 500) {
+                try await connection.publish(prepared[chunk..<min(chunk + 500, prepared.count)].map(\.outbound))
+            }
+        }
+        return prepared.map(\.message.messageId)
+    }
+
+    /// An in-process worker runtime for the smoke kind.
+    func smokeRuntime(consumers: Int = 1, prefetch: Int = 50, store: ChannelStore) throws -> WorkerRuntime {
+        WorkerRuntime(kind: try kind, topology: topology, amqp: amqp,
+                      handler: SmokeRecordHandler(clock: SystemWallClock()), store: store, clock: SystemWallClock(),
+                      settings: .init(consumers: consumers, prefetch: prefetch), logger: testLogger)
+    }
+
+    func readyCount(_ queue: String) async throws -> Int {
+        try await withConnection { try await $0.inspectQueue(queue).messageCount }
+    }
+
+    /// Takes up to `expected` messages off `queue` (acking them), waiting at most `timeout`.
+    func drain(_ queue: String, expected: Int, timeout: Duration = .seconds(30)) async throws -> [Delivery] {
+        try await withConnection { connection in
+            let consumer = try await connection.consume(queue: queue, prefetch: 500)
+            var received: [Delivery] = []
+            let deadline = ContinuousClock.now + timeout
+            while received.count < expected, ContinuousClock.now < deadline {
+                let batch = try await withThrowingTaskGroup(of: [Delivery]?.self) { group in
+                    group.addTask { try await consumer.deliveries.nextBatch(limit: 500) }
+                    group.addTask { try await Task.sleep(for: .milliseconds(200)); return nil }
+                    let first = try await group.next()!
+                    group.cancelAll()
+                    return first
+                }
+                guard let batch else { continue }
+                received += batch
+                if let last = batch.last { try await connection.ack(last.deliveryTag, multiple: true) }
+            }
+            try await consumer.cancel()
+            return received
+        }
+    }
+
+    func rows(_ sql: String) throws -> Int {
+        let store = try channelStore()
+        return try store.pool.read { try Int.fetchOne($0, sql: sql) ?? 0 }
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+func eventually(timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(100))
+    }
+    return try await condition()
+}
+
+/// Runs `rabbitmqctl` (the tests run beside the broker that scripts/test started).
+@discardableResult
+func rabbitmqctl(_ arguments: String...) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["rabbitmqctl"] + arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self)
+    guard process.terminationStatus == 0 else {
+        throw ConfigurationError("rabbitmqctl \(arguments.joined(separator: " ")) failed: \(text)")
+    }
+    return text
+}
