@@ -310,7 +310,7 @@ final class ConnectionCore {
             let close = decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
             var ok = amqp_connection_close_ok_t()
             _ = amqp_send_method(try liveState(), 0, Method.connectionCloseOk, &ok)
-            throw error(.connectionClosed, "stay connected", detail: CDecode.string(close.reply_text),
+            throw error(.connectionClosed, "keep the connection open", detail: CDecode.string(close.reply_text),
                         code: Int(close.reply_code))
         case Method.basicCancel:
             let cancel = decoded.assumingMemoryBound(to: amqp_basic_cancel_t.self).pointee

@@ -168,3 +168,12 @@ func rabbitmqctl(_ arguments: String...) throws -> String {
     }
     return text
 }
+
+/// Waits for `condition` and records a test issue naming `what` when it never held.
+func expectEventually(_ what: String, timeout: Duration = .seconds(60),
+                      sourceLocation: SourceLocation = #_sourceLocation,
+                      _ condition: () async throws -> Bool) async throws {
+    if !(try await eventually(timeout: timeout, condition)) {
+        Issue.record("timed out after \(timeout) waiting until \(what)", sourceLocation: sourceLocation)
+    }
+}
