@@ -134,6 +134,11 @@ struct TestBroker: Sendable {
         }
     }
 
+    func strings(_ sql: String) throws -> [String] {
+        let store = try channelStore()
+        return try store.pool.read { try String.fetchAll($0, sql: sql) }
+    }
+
     func rows(_ sql: String) throws -> Int {
         let store = try channelStore()
         return try store.pool.read { try Int.fetchOne($0, sql: sql) ?? 0 }

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+/// The `remit` executable built next to the test bundle (or `REMIT_BINARY`), run as a child process
+/// the way an operator runs it.
+final class RemitProcess: @unchecked Sendable {
+    // @unchecked: `process` and the output file are set up in init and only read afterwards.
+    let process = Process()
+    let outputURL: URL
+
+    static var binary: URL {
+        if let explicit = ProcessInfo.processInfo.environment["REMIT_BINARY"] { return URL(fileURLWithPath: explicit) }
+        let candidates = [Bundle.main.executableURL, Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0])]
+        for candidate in candidates.compactMap({ $0 }) {
+            var directory = candidate.deletingLastPathComponent()
+            for _ in 0..<4 {
+                let remit = directory.appendingPathComponent("remit")
+                if FileManager.default.isExecutableFile(atPath: remit.path) { return remit }
+                directory.deleteLastPathComponent()
+            }
+        }
+        return repositoryRoot.appendingPathComponent(".build/debug/remit")
+    }
+
+    init(_ arguments: [String], broker: TestBroker) throws {
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["REMIT_AMQP_URL"] = Self.url(broker)
+        environment["REMIT_DATA_DIR"] = broker.dataDirectory
+        environment["REMIT_TOPOLOGY_DIR"] = repositoryRoot.appendingPathComponent("Topology").path
+        process.environment = environment
+        outputURL = URL(fileURLWithPath: broker.dataDirectory).appendingPathComponent("remit-\(UUID()).log")
+        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: outputURL)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    static func url(_ broker: TestBroker) -> String {
+        let amqp = broker.amqp
+        let vhost = amqp.vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? amqp.vhost
+        return "amqp://\(amqp.user):\(amqp.password)@\(amqp.host):\(amqp.port)/\(vhost)"
+    }
+
+    var output: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }
+
+    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Waits for the process to exit (at most `timeout`) and returns its status; kills it if it hangs.
+    func waitForExit(timeout: Duration = .seconds(60)) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning {
+            signal(SIGKILL)
+            process.waitUntilExit()
+            return nil
+        }
+        return process.terminationStatus
+    }
+
+    /// Runs remit to completion and returns its status and output.
+    static func run(_ arguments: [String], broker: TestBroker, timeout: Duration = .seconds(60)) async throws -> (Int32?, String) {
+        let child = try RemitProcess(arguments, broker: broker)
+        let status = await child.waitForExit(timeout: timeout)
+        return (status, child.output)
+    }
+}

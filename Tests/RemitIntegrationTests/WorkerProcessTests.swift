@@ -1,0 +1,83 @@
+import Foundation
+import RemitAMQP
+import RemitCore
+import RemitRuntime
+import Testing
+
+@Suite("remit worker as a child process", .serialized)
+struct WorkerProcessTests {
+    @Test func aWorkerKilledMidBatchAndRestartedAppliesEveryMessageExactlyOnce() async throws {
+        try await TestBroker.with { broker in
+            let total = 4000
+            let ids = try await broker.publishSmoke(count: total)
+            let first = try RemitProcess(["worker", "smoke", "--prefetch", "200", "--batch-size", "100"], broker: broker)
+            try await expectEventually("the first worker has stored some messages") {
+                (try? broker.rows("SELECT COUNT(*) FROM smoke_record")) ?? 0 >= 300
+            }
+            first.signal(SIGKILL)
+            _ = await first.waitForExit()
+            let atKill = try broker.rows("SELECT COUNT(*) FROM smoke_record")
+            #expect(atKill < total, "killed while messages were still being handled (\(atKill) of \(total))")
+
+            let second = try RemitProcess(["worker", "smoke"], broker: broker)
+            try await expectEventually("the restarted worker stores the rest", timeout: .seconds(120)) {
+                try broker.rows("SELECT COUNT(*) FROM smoke_record") == total
+            }
+            second.signal(SIGTERM)
+            let secondStatus = await second.waitForExit()
+            #expect(secondStatus == 0)
+
+            #expect(try broker.rows("SELECT COUNT(*) FROM smoke_record") == total)
+            #expect(try broker.rows("SELECT COUNT(DISTINCT key) FROM smoke_record") == total)
+            #expect(try broker.rows("SELECT COUNT(*) FROM inbox") == total)
+            #expect(try await broker.readyCount("remit.smoke") == 0)
+            #expect(try await broker.readyCount("remit.smoke.dead") == 0)
+            // Follow-ups of messages applied just before the kill may be published twice, with the
+            // same id; every message has exactly one distinct follow-up.
+            var followUps = try await broker.drain("remit.smoke.audit", expected: total)
+            followUps += try await broker.drain("remit.smoke.audit", expected: .max, timeout: .seconds(2))
+            let causes = try followUps.map { try MessageCoding.decoder().decode(EnvelopeHeader.self, from: Data($0.body)) }
+            #expect(Set(causes.compactMap(\.causationId)) == Set(ids))
+            #expect(Set(causes.map(\.id)).count == total)
+        }
+    }
+
+    @Test func sigtermFinishesAndAcksWhatIsInFlightAndExitsZero() async throws {
+        try await TestBroker.with { broker in
+            let total = 6000
+            let ids = Set(try await broker.publishSmoke(count: total))
+            let worker = try RemitProcess(["worker", "smoke", "--prefetch", "300", "--batch-size", "50"], broker: broker)
+            try await expectEventually("the worker is busy") {
+                (try? broker.rows("SELECT COUNT(*) FROM smoke_record")) ?? 0 >= 500
+            }
+            worker.signal(SIGTERM)
+            let status = await worker.waitForExit()
+            #expect(status == 0, "exit status \(String(describing: status)); output:\n\(worker.output.suffix(2000))")
+            #expect(worker.output.contains("worker draining"))
+
+            let applied = try broker.rows("SELECT COUNT(*) FROM smoke_record")
+            #expect(applied > 0 && applied < total, "stopped part-way (\(applied) of \(total))")
+            // What the worker had received was handled and acked: the rest is still in the queue,
+            // never delivered before (an abandoned delivery would come back redelivered), and
+            // none of it is in the inbox.
+            let remaining = try await broker.drain("remit.smoke", expected: total - applied, timeout: .seconds(30))
+            #expect(remaining.count == total - applied)
+            #expect(remaining.allSatisfy { !$0.redelivered }, "no delivery was abandoned")
+            let remainingIds = Set(remaining.compactMap(\.properties.messageId))
+            let appliedIds = Set(try broker.strings("SELECT message_id FROM inbox"))
+            #expect(remainingIds.isDisjoint(with: appliedIds))
+            #expect(remainingIds.union(appliedIds) == ids)
+            let followUps = try await broker.drain("remit.smoke.audit", expected: applied)
+            #expect(followUps.count == applied, "every applied message's follow-up was published before exit")
+        }
+    }
+
+    @Test func aWorkerRefusesToStartWhenTheBrokerDiffersFromTheTopology() async throws {
+        try await TestBroker.with(apply: false) { broker in
+            let (status, output) = try await RemitProcess.run(["worker", "smoke"], broker: broker)
+            #expect(status != 0)
+            #expect(output.contains("queue 'remit.smoke' is missing"))
+            #expect(output.contains("remit topology apply"))
+        }
+    }
+}
