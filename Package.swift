@@ -63,6 +63,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Benchmark pieces run by scripts/bench (not shipped in the remit binary).
+        .executableTarget(
+            name: "remit-bench",
+            dependencies: [
+                "RemitRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .testTarget(
             name: "RemitUnitTests",
             dependencies: ["RemitCore", "RemitRuntime", "RemitAMQP", "RemitStore"]

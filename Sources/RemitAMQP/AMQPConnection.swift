@@ -65,9 +65,10 @@ public final class AMQPConnection: Sendable {
     /// Why the connection ended, when it was lost rather than closed by us.
     public var closeReason: AMQPError? { closed.withLock { $0.reason } }
 
-    /// Closes the connection; consumers' streams finish, unconfirmed publishes fail.
+    /// Closes the connection and returns when it is closed; consumers' streams finish, unconfirmed
+    /// publishes fail.
     public func close() async {
-        _ = try? await perform { core in core.requestClose() }
+        _ = try? await perform { core in core.shutdown(nil) }
     }
 
     private func closedError(_ operation: String) -> AMQPError {

@@ -19,7 +19,7 @@ final class ConnectionCore {
     private var openChannels: Set<UInt16> = []
     /// Set once the connection is unusable; every later operation fails with it.
     private(set) var failure: AMQPError?
-    private var closeRequested = false
+    private var isShutDown = false
     private let onClose: @Sendable (AMQPError?) -> Void
 
     // Publisher confirms: sequence numbers start at 1 after confirm.select on the channel.
@@ -192,10 +192,13 @@ final class ConnectionCore {
 
     /// Ends the connection: fails what waits on it and closes the socket. Idempotent.
     func shutdown(_ reason: AMQPError?) {
+        guard !isShutDown else { return }
+        isShutDown = true
         if failure == nil {
             failure = reason ?? error(.connectionClosed, "use connection", detail: "the connection was closed")
         }
         let failure = self.failure!
+        onClose(reason)
         failAllPending(failure)
         for (_, consumer) in consumers {
             consumer.buffer.finish(throwing: reason == nil ? nil : failure)
@@ -209,7 +212,6 @@ final class ConnectionCore {
             self.state = nil
         }
         for job in mailbox.closeAndTakeAll() { job(self) }
-        onClose(reason)
     }
 
     private func failAllPending(_ failure: AMQPError) {
@@ -226,7 +228,7 @@ final class ConnectionCore {
             ? Int32(min(1000, configuration.heartbeatSeconds * 250)) : 1000
         while true {
             for job in mailbox.takeAll() { job(self) }
-            if closeRequested { shutdown(nil); return }
+            if isShutDown { return }
             if let failure { shutdown(failure); return }
             do {
                 try pumpFrames(limit: 256)
@@ -252,7 +254,6 @@ final class ConnectionCore {
         }
     }
 
-    func requestClose() { closeRequested = true }
 
     /// Reads and handles frames that are already available, without waiting. Calling into
     /// rabbitmq-c here is also what sends and checks heartbeats.

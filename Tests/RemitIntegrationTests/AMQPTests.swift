@@ -122,4 +122,70 @@ struct AMQPTests {
             }
         }
     }
+
+    @Test func nackRequeuesRejectDeadLettersAndCancelEndsTheStream() async throws {
+        try await TestBroker.with(apply: false) { broker in
+            try await broker.withConnection { connection in
+                try await connection.declare(ExchangeDeclaration(name: "dlx", type: "fanout"))
+                try await connection.declare(QueueDeclaration(name: "rejected", arguments: ["x-queue-type": .string("quorum")]))
+                try await connection.bind(queue: "rejected", exchange: "dlx", routingKey: "")
+                try await connection.declare(QueueDeclaration(name: "work", arguments: [
+                    "x-queue-type": .string("quorum"), "x-dead-letter-exchange": .string("dlx"),
+                ]))
+                try await connection.publish([
+                    OutboundMessage(exchange: "", routingKey: "work", body: Array("requeue-me".utf8)),
+                    OutboundMessage(exchange: "", routingKey: "work", body: Array("reject-me".utf8)),
+                ])
+                let consumer = try await connection.consume(queue: "work", prefetch: 1)
+                let first = try #require(try await consumer.deliveries.nextBatch(limit: 1).first)
+                #expect(String(decoding: first.body, as: UTF8.self) == "requeue-me" && !first.redelivered)
+                try await connection.nack(first.deliveryTag, requeue: true)
+                var seen: [Delivery] = []
+                while seen.count < 2 {
+                    let delivery = try #require(try await consumer.deliveries.nextBatch(limit: 1).first)
+                    seen.append(delivery)
+                    if String(decoding: delivery.body, as: UTF8.self) == "reject-me" {
+                        try await connection.reject(delivery.deliveryTag, requeue: false)
+                    } else {
+                        #expect(delivery.redelivered, "a nacked message comes back marked redelivered")
+                        try await connection.ack(delivery.deliveryTag)
+                    }
+                }
+                try await consumer.cancel()
+                #expect(try await consumer.deliveries.nextBatch(limit: 10).isEmpty, "the stream ends after cancel")
+                try await expectEventually("the rejected message is dead-lettered") {
+                    try await connection.inspectQueue("rejected").messageCount == 1
+                }
+                #expect(try await connection.inspectQueue("work").messageCount == 0)
+            }
+        }
+    }
+
+    @Test func heartbeatsKeepAnIdleConnectionOpen() async throws {
+        try await TestBroker.with(apply: false) { broker in
+            var configuration = broker.amqp
+            configuration.heartbeatSeconds = 1
+            try await AMQPConnection.withConnection(configuration, logger: testLogger) { connection in
+                // The broker closes a connection that misses two heartbeats; stay idle for longer.
+                try await Task.sleep(for: .seconds(5))
+                #expect(connection.isOpen)
+                try await connection.declare(QueueDeclaration(name: "still-here", arguments: ["x-queue-type": .string("quorum")]))
+                try await connection.publish(OutboundMessage(exchange: "", routingKey: "still-here", body: [1]))
+            }
+        }
+    }
+
+    @Test func closingAConnectionEndsItsConsumersAndFailsLaterCalls() async throws {
+        try await TestBroker.with(apply: false) { broker in
+            let connection = try await AMQPConnection.connect(broker.amqp, logger: testLogger)
+            try await connection.declare(QueueDeclaration(name: "q", arguments: ["x-queue-type": .string("quorum")]))
+            let consumer = try await connection.consume(queue: "q", prefetch: 1)
+            await connection.close()
+            #expect(try await consumer.deliveries.nextBatch(limit: 1).isEmpty)
+            #expect(!connection.isOpen)
+            await #expect { try await connection.publish(OutboundMessage(exchange: "", routingKey: "q", body: [1])) } throws: { error in
+                (error as? AMQPError)?.kind == .connectionClosed
+            }
+        }
+    }
 }

@@ -1,0 +1,145 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import Logging
+import RemitAMQP
+import RemitCore
+import RemitRuntime
+import RemitStore
+
+/// The pieces `scripts/bench` runs: fill a backlog, drain it through a relay on the AMQP module or
+/// through the worker runtime. Each drain prints one JSON line: messages, seconds, msg/s, CPU
+/// seconds per 1,000 messages and peak RSS of this process.
+@main
+struct RemitBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remit-bench",
+        abstract: "Benchmark pieces for scripts/bench.",
+        subcommands: [Fill.self, Relay.self, Worker.self]
+    )
+}
+
+struct BenchOptions: ParsableArguments {
+    @Option(help: "Broker URL") var amqpURL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    @Option(help: "Topology directory") var topologyDir = "Topology"
+    @Option(help: "Messages") var count = 50_000
+    @Option(help: "Prefetch per consumer") var prefetch = 256
+    @Option(help: "Deliveries per batch") var batchSize = 128
+
+    var amqp: AMQPConfiguration { get throws { try AMQPConfiguration(url: amqpURL) } }
+    var topology: Topology { get throws { try Topology.load(from: URL(fileURLWithPath: topologyDir)) } }
+}
+
+let benchLogger: Logger = {
+    var logger = Logger(label: "remit.bench")
+    logger.logLevel = .warning
+    return logger
+}()
+
+struct Fill: AsyncParsableCommand {
+    @OptionGroup var options: BenchOptions
+    @Option(help: "Size of each message body in bytes") var size = 512
+
+    func run() async throws {
+        let topology = try options.topology
+        let producer = Producer(topology: topology)
+        try await AMQPConnection.withConnection(try options.amqp, logger: benchLogger) { connection in
+            var batch: [OutboundMessage] = []
+            for index in 0..<options.count {
+                let probe = try producer.prepare(type: "smoke.record", body: body(index, payload: ""), actingUser: "system:bench")
+                let padding = max(0, size - probe.outbound.body.count)
+                let message = try producer.prepare(type: "smoke.record", body: body(index, payload: String(repeating: "x", count: padding)),
+                                                   actingUser: "system:bench", messageId: probe.message.messageId)
+                batch.append(message.outbound)
+                if batch.count == 1000 {
+                    try await connection.publish(batch)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            try await connection.publish(batch)
+        }
+    }
+
+    func body(_ index: Int, payload: String) -> JSONValue {
+        .object(["key": .string("bench-\(index)"), "payload": .string(payload),
+                 "amount": .object(["amount": .string("\(index % 1000).50"), "currency": .string("EUR")])])
+    }
+}
+
+/// (a) consume → publish the follow-up with confirms → ack, on the AMQP module alone.
+struct Relay: AsyncParsableCommand {
+    @OptionGroup var options: BenchOptions
+    @Option var from = "remit.smoke"
+    @Option var to = "remit.smoke.audit"
+
+    func run() async throws {
+        let start = Measurement.start()
+        let count = options.count
+        try await AMQPConnection.withConnection(try options.amqp, logger: benchLogger) { connection in
+            let consumer = try await connection.consume(queue: from, prefetch: UInt16(options.prefetch))
+            var relayed = 0
+            while relayed < count {
+                let batch = try await consumer.deliveries.nextBatch(limit: options.batchSize)
+                try await connection.publish(batch.map {
+                    OutboundMessage(exchange: "", routingKey: to, body: $0.body, properties: $0.properties)
+                })
+                try await connection.ack(batch.last!.deliveryTag, multiple: true)
+                relayed += batch.count
+            }
+            try await consumer.cancel()
+        }
+        start.report(mode: "relay", messages: count)
+    }
+}
+
+/// (b) the worker runtime with the smoke handler: one insert + the inbox record + one follow-up.
+struct Worker: AsyncParsableCommand {
+    @OptionGroup var options: BenchOptions
+    @Option var dataDir = "var/bench"
+    @Option var consumers = 1
+
+    func run() async throws {
+        let topology = try options.topology
+        try? FileManager.default.removeItem(atPath: dataDir)
+        let store = try ChannelStore(dataDirectory: dataDir)
+        let runtime = WorkerRuntime(
+            kind: try topology.kind(named: "smoke"), topology: topology, amqp: try options.amqp,
+            handler: SmokeRecordHandler(clock: SystemWallClock()), store: store, clock: SystemWallClock(),
+            settings: .init(consumers: consumers, prefetch: options.prefetch, batchSize: options.batchSize),
+            logger: benchLogger)
+        let start = Measurement.start()
+        let task = Task { await runtime.run() }
+        while try await store.pool.read({ try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM smoke_record") ?? 0 }) < options.count {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        start.report(mode: "worker", messages: options.count)
+        await runtime.drain()
+        await task.value
+    }
+}
+
+struct Measurement {
+    let wall: ContinuousClock.Instant
+    let cpu: Double
+
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
+    static func start() -> Measurement { Measurement(wall: .now, cpu: cpuSeconds()) }
+
+    func report(mode: String, messages: Int) {
+        let elapsed = ContinuousClock.now - wall
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let cpu = Measurement.cpuSeconds() - self.cpu
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let line = String(format: #"{"mode":"%@","messages":%d,"seconds":%.3f,"msg_per_s":%.0f,"cpu_s_per_1000":%.4f,"peak_rss_mb":%.1f}"#,
+                          mode, messages, seconds, Double(messages) / seconds, cpu / Double(messages) * 1000,
+                          Double(usage.ru_maxrss) / 1024)
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+}

@@ -1,0 +1,63 @@
+# Shared by scripts/run, scripts/test and scripts/bench. Source it; do not run it.
+# Installs Debian packages that are missing and starts a local RabbitMQ when none answers.
+
+REMIT_APT_PACKAGES=(rabbitmq-server librabbitmq-dev libsqlite3-dev pkg-config)
+REMIT_STARTED_BROKER=0
+
+log() { printf '\033[1m[remit]\033[0m %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Installs the apt packages Remit needs, if any is missing.
+ensure_packages() {
+  local missing=()
+  for package in "${REMIT_APT_PACKAGES[@]}" "$@"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    as_root apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q "${missing[@]}" >/dev/null
+  fi
+  command -v swift >/dev/null || { log "swift is not on PATH (Swift 6 toolchain needed)"; exit 1; }
+}
+
+broker_answers() {
+  # A TCP connect to the AMQP port; quick, and works for a broker we did not start.
+  timeout 2 bash -c "exec 3<>/dev/tcp/${REMIT_BROKER_HOST:-127.0.0.1}/${REMIT_BROKER_PORT:-5672}" 2>/dev/null
+}
+
+# Starts RabbitMQ (with the management plugin, which `topology verify` reads) unless one answers.
+ensure_broker() {
+  if broker_answers; then
+    log "RabbitMQ answers on ${REMIT_BROKER_HOST:-127.0.0.1}:${REMIT_BROKER_PORT:-5672}"
+    if ! timeout 3 bash -c "exec 3<>/dev/tcp/${REMIT_BROKER_HOST:-127.0.0.1}/15672" 2>/dev/null; then
+      log "enabling the management plugin"
+      as_root rabbitmq-plugins enable rabbitmq_management >/dev/null || true
+    fi
+  else
+    log "starting RabbitMQ"
+    as_root rabbitmq-plugins enable --offline rabbitmq_management >/dev/null
+    as_root rabbitmq-server -detached
+    REMIT_STARTED_BROKER=1
+    local waited=0
+    until as_root rabbitmqctl -q await_startup --timeout 10 >/dev/null 2>&1; do
+      waited=$((waited + 10))
+      if [ "$waited" -ge 120 ]; then log "RabbitMQ did not start; see /var/log/rabbitmq/"; exit 1; fi
+    done
+  fi
+  local waited=0
+  until timeout 2 bash -c "exec 3<>/dev/tcp/${REMIT_BROKER_HOST:-127.0.0.1}/15672" 2>/dev/null; do
+    sleep 1; waited=$((waited + 1))
+    if [ "$waited" -ge 60 ]; then log "the RabbitMQ management API did not come up on port 15672"; exit 1; fi
+  done
+}
+
+stop_broker_if_started() {
+  if [ "$REMIT_STARTED_BROKER" = 1 ]; then
+    log "stopping the RabbitMQ this script started"
+    as_root rabbitmqctl -q stop >/dev/null 2>&1 || true
+  fi
+}
