@@ -18,7 +18,7 @@ public struct OutgoingMessage: Sendable, Codable, Equatable {
 
     public init<Body: MessageBody>(_ envelope: Envelope<Body>) throws {
         self.init(type: envelope.type, messageId: envelope.id, correlationId: envelope.correlationId,
-                  body: try MessageCoding.encoder().encode(envelope))
+                  body: try MessageCoding.shared.encode(envelope))
     }
 }
 

@@ -41,17 +41,19 @@ public struct SmokeRecordHandler: MessageHandler {
 
     public init(clock: any WallClock) { self.clock = clock }
 
+    public var bodyTypes: [any MessageBody.Type] { [SmokeRecord.self] }
+
     public func handle(_ message: IncomingMessage, in db: Database) throws -> [OutgoingMessage] {
-        let envelope = try message.decode(SmokeRecord.self)
+        let envelope = try message.envelope(SmokeRecord.self)
         let record = envelope.body
         if let failAttempts = record.failAttempts, message.attempt <= failAttempts {
             throw SmokeTransientFailure(attempt: message.attempt)
         }
         guard !record.amount.isNegative else { throw BadInput("smoke.record amount must not be negative") }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO smoke_record (key, amount_minor, currency, message_id, recorded_at) VALUES (?, ?, ?, ?, ?)
-            """, arguments: [record.key, record.amount.minorUnits, record.amount.currency.code, envelope.id,
-                             Timestamp.format(clock.now())])
+            """).execute(arguments: [record.key, record.amount.minorUnits, record.amount.currency.code, envelope.id,
+                                     Timestamp.format(clock.now())])
         let recorded = SmokeRecorded(key: record.key, amount: record.amount, recordId: db.lastInsertedRowID)
         return [try OutgoingMessage(envelope.header.followUp(recorded, key: record.key, occurredAt: clock.now(),
                                                              actingUser: "system:smoke"))]

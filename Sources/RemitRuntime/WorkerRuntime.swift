@@ -31,6 +31,7 @@ public final class WorkerRuntime: Sendable {
     let topology: Topology
     let amqp: AMQPConfiguration
     let handler: any MessageHandler
+    let bodyTypes: MessageBodyTypes
     let store: ChannelStore
     let clock: any WallClock
     let settings: Settings
@@ -50,6 +51,7 @@ public final class WorkerRuntime: Sendable {
         self.topology = topology
         self.amqp = amqp
         self.handler = handler
+        self.bodyTypes = MessageBodyTypes(handler.bodyTypes)
         self.store = store
         self.clock = clock
         self.settings = settings
@@ -151,12 +153,12 @@ public final class WorkerRuntime: Sendable {
         let receivedAt = clock.now()
         var outcomes = [Outcome?](repeating: nil, count: batch.count)
         var decoded: [(index: Int, message: IncomingMessage)] = []
+        let decoder = MessageCoding.decoder()
         for (index, delivery) in batch.enumerated() {
             let attempt = Int(delivery.properties.headers[RemitHeader.attempt]?.intValue ?? 1)
-            switch decodeHeader(delivery) {
-            case .success(let header):
-                decoded.append((index, IncomingMessage(header: header, data: Data(delivery.body), attempt: attempt,
-                                                       receivedAt: receivedAt)))
+            switch decode(delivery, using: decoder) {
+            case .success(let (header, body)):
+                decoded.append((index, IncomingMessage(header: header, body: body, attempt: attempt, receivedAt: receivedAt)))
             case .failure(let badInput):
                 outcomes[index] = .deadLetter(.badInput, attempt: attempt, error: badInput.reason)
             }
@@ -222,22 +224,26 @@ public final class WorkerRuntime: Sendable {
         if failedCount > 0 { failed.increment(by: failedCount) }
     }
 
-    private func decodeHeader(_ delivery: Delivery) -> Result<EnvelopeHeader, BadInput> {
-        let header: EnvelopeHeader
+    private func decode(_ delivery: Delivery, using decoder: JSONDecoder) -> Result<(EnvelopeHeader, any MessageBody), BadInput> {
+        let envelope: DecodedEnvelope
         do {
-            header = try MessageCoding.decoder().decode(EnvelopeHeader.self, from: Data(delivery.body))
+            envelope = try DecodedEnvelope.decode(Data(delivery.body), bodyTypes: bodyTypes, using: decoder)
         } catch let error as DecodingError {
             return .failure(BadInput("not a Remit envelope: \(DecodingErrorText.describe(error))"))
         } catch {
             return .failure(BadInput("not a Remit envelope: \(error)"))
         }
-        guard kind.consumes.contains(header.type) else {
+        let header = envelope.header
+        switch envelope.body {
+        case .decoded(let body) where kind.consumes.contains(header.type):
+            return .success((header, body))
+        case .decoded, .unknownType:
             return .failure(BadInput("worker kind '\(kind.name)' does not handle message type '\(header.type)'"))
-        }
-        guard topology.schemas[.init(type: header.type, version: header.version)] != nil else {
+        case .unsupportedVersion:
             return .failure(BadInput("\(header.type) schema version \(header.version) is not supported by this worker"))
+        case .invalid(let reason):
+            return .failure(BadInput("\(header.type) v\(header.version) body does not decode: \(reason)"))
         }
-        return .success(header)
     }
 
     private func topologyMessage(_ message: OutgoingMessage) -> OutboundMessage {

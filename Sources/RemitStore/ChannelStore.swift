@@ -27,8 +27,19 @@ public final class ChannelStore: Sendable {
                 table.column("message_type", .text).notNull()
                 table.column("correlation_id", .text).notNull()
                 table.column("processed_at", .text).notNull()
-                table.column("follow_ups", .blob).notNull()
                 table.primaryKey(["consumer", "message_id"])
+            }
+            // The follow-ups a message produced, kept so a redelivery re-publishes the same bytes.
+            try db.create(table: "inbox_follow_up") { table in
+                table.column("consumer", .text).notNull()
+                table.column("message_id", .text).notNull()
+                table.column("position", .integer).notNull()
+                table.column("type", .text).notNull()
+                table.column("follow_up_id", .text).notNull()
+                table.column("correlation_id", .text).notNull()
+                table.column("body", .blob).notNull()
+                table.primaryKey(["consumer", "message_id", "position"])
+                table.foreignKey(["consumer", "message_id"], references: "inbox", onDelete: .cascade)
             }
             try db.create(table: "smoke_record") { table in
                 table.autoIncrementedPrimaryKey("id")
@@ -48,18 +59,31 @@ public final class ChannelStore: Sendable {
 public enum Inbox {
     /// The follow-ups recorded for `messageId`, or nil when the consumer has not applied it.
     public static func followUps(_ db: Database, consumer: String, messageId: String) throws -> [OutgoingMessage]? {
-        guard let data = try Data.fetchOne(db, sql: "SELECT follow_ups FROM inbox WHERE consumer = ? AND message_id = ?",
-                                           arguments: [consumer, messageId]) else { return nil }
-        return try JSONDecoder().decode([OutgoingMessage].self, from: data)
+        guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM inbox WHERE consumer = ? AND message_id = ?"),
+                                arguments: [consumer, messageId]) != nil else { return nil }
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT type, follow_up_id, correlation_id, body FROM inbox_follow_up
+            WHERE consumer = ? AND message_id = ? ORDER BY position
+            """), arguments: [consumer, messageId])
+        return rows.map { row in
+            OutgoingMessage(type: row["type"], messageId: row["follow_up_id"], correlationId: row["correlation_id"],
+                            body: row["body"])
+        }
     }
 
     public static func record(_ db: Database, consumer: String, header: EnvelopeHeader, processedAt: Date,
                               followUps: [OutgoingMessage]) throws {
-        try db.execute(sql: """
-            INSERT INTO inbox (consumer, message_id, message_type, correlation_id, processed_at, follow_ups)
-            VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [consumer, header.id, header.type, header.correlationId, Timestamp.format(processedAt),
-                             try JSONEncoder().encode(followUps)])
+        try db.cachedStatement(sql: """
+            INSERT INTO inbox (consumer, message_id, message_type, correlation_id, processed_at) VALUES (?, ?, ?, ?, ?)
+            """).execute(arguments: [consumer, header.id, header.type, header.correlationId, Timestamp.format(processedAt)])
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO inbox_follow_up (consumer, message_id, position, type, follow_up_id, correlation_id, body)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        for (position, followUp) in followUps.enumerated() {
+            try insert.execute(arguments: [consumer, header.id, position, followUp.type, followUp.messageId,
+                                           followUp.correlationId, followUp.body])
+        }
     }
 
     public static func count(_ db: Database, consumer: String) throws -> Int {
