@@ -27,6 +27,12 @@ public struct SmokeRecorded: MessageBody, Equatable {
     public var key: String
     public var amount: Money
     public var recordId: Int64
+
+    public init(key: String, amount: Money, recordId: Int64) {
+        self.key = key
+        self.amount = amount
+        self.recordId = recordId
+    }
 }
 
 public struct SmokeTransientFailure: Error, CustomStringConvertible {

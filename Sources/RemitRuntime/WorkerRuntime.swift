@@ -39,6 +39,10 @@ public final class WorkerRuntime: Sendable {
     private let control = Mutex<Control>(Control())
     private let handled: Counter
     private let failed: Counter
+    private let appliedTotal = Atomic<Int>(0)
+
+    /// Messages applied (and acked) since this runtime started, redeliveries of applied ones included.
+    public var appliedMessages: Int { appliedTotal.load(ordering: .relaxed) }
 
     private struct Control: ~Copyable {
         var draining = false
@@ -126,11 +130,36 @@ public final class WorkerRuntime: Sendable {
         }
     }
 
+    /// Two stages per consumer, so the store and the broker work at the same time: this task
+    /// decodes and applies batch N+1 while a child task publishes batch N's follow-ups and acks it.
+    /// Each stage keeps delivery order; the broker's prefetch bounds what is in between.
     private func consume(_ consumer: AMQPConsumer, on connection: AMQPConnection) async throws {
-        while true {
-            let batch = try await consumer.deliveries.nextBatch(limit: settings.batchSize)
-            if batch.isEmpty { return }
-            try await process(batch, on: connection)
+        let (settled, settle) = AsyncStream<SettlementBatch>.makeStream()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await batch in settled {
+                    do {
+                        try await self.settle(batch, on: connection)
+                    } catch {
+                        // Stop the first stage too; the broker redelivers everything unacked.
+                        await connection.close()
+                        throw error
+                    }
+                }
+            }
+            do {
+                while true {
+                    let batch = try await consumer.deliveries.nextBatch(limit: settings.batchSize)
+                    if batch.isEmpty { break }
+                    settle.yield(await prepare(batch))
+                }
+            } catch {
+                settle.finish()
+                try await group.waitForAll()
+                throw error
+            }
+            settle.finish()
+            try await group.waitForAll()
         }
     }
 
@@ -147,9 +176,27 @@ public final class WorkerRuntime: Sendable {
         let message: IncomingMessage
     }
 
-    /// Handles a batch and acks it. Throws only when the broker connection failed; then nothing of
-    /// the batch is acked and the broker redelivers it (the inbox makes that harmless).
-    func process(_ batch: [Delivery], on connection: AMQPConnection) async throws {
+    /// What the second stage publishes and acks for one batch.
+    struct SettlementBatch: Sendable {
+        var publishes: [OutboundMessage]
+        var lastDeliveryTag: UInt64
+        var applied: Int
+        var failed: Int
+    }
+
+    /// Publishes a batch's follow-ups, retries and dead letters with confirms, then acks the batch.
+    /// Throws when the broker connection failed; then nothing of the batch is acked and the broker
+    /// redelivers it (the inbox makes that harmless).
+    private func settle(_ batch: SettlementBatch, on connection: AMQPConnection) async throws {
+        try await connection.publish(batch.publishes)
+        try await connection.ack(batch.lastDeliveryTag, multiple: true)
+        appliedTotal.add(batch.applied, ordering: .relaxed)
+        handled.increment(by: batch.applied)
+        if batch.failed > 0 { failed.increment(by: batch.failed) }
+    }
+
+    /// Decodes a batch and applies it to the store; returns what to publish and ack.
+    func prepare(_ batch: [Delivery]) async -> SettlementBatch {
         let receivedAt = clock.now()
         var outcomes = [Outcome?](repeating: nil, count: batch.count)
         var decoded: [(index: Int, message: IncomingMessage)] = []
@@ -164,36 +211,8 @@ public final class WorkerRuntime: Sendable {
             }
         }
         if !decoded.isEmpty {
-            let consumer = kind.name
-            let handler = self.handler
-            let now = receivedAt
-            let decoded = decoded
             do {
-                let results = try await store.pool.write { db -> [(Int, Outcome)] in
-                    var results: [(Int, Outcome)] = []
-                    for (index, message) in decoded {
-                        if let recorded = try Inbox.followUps(db, consumer: consumer, messageId: message.header.id) {
-                            results.append((index, .applied(recorded)))
-                            continue
-                        }
-                        do {
-                            var followUps: [OutgoingMessage] = []
-                            try db.inSavepoint {
-                                followUps = try handler.handle(message, in: db)
-                                try Inbox.record(db, consumer: consumer, header: message.header, processedAt: now,
-                                                 followUps: followUps)
-                                return .commit
-                            }
-                            results.append((index, .applied(followUps)))
-                        } catch let bad as BadInput {
-                            results.append((index, .deadLetter(.badInput, attempt: message.attempt, error: bad.reason)))
-                        } catch {
-                            results.append((index, .retry(attempt: message.attempt, error: Self.describe(error))))
-                        }
-                    }
-                    return results
-                }
-                for (index, outcome) in results { outcomes[index] = outcome }
+                for (index, outcome) in try await apply(decoded, at: receivedAt) { outcomes[index] = outcome }
             } catch {
                 // The transaction itself failed (disk, lock): nothing was applied, retry them all.
                 let text = Self.describe(error)
@@ -218,10 +237,55 @@ public final class WorkerRuntime: Sendable {
                 publishes.append(deadLetter(delivery, reason: reason, attempt: attempt, error: error))
             }
         }
-        try await connection.publish(publishes)
-        try await connection.ack(batch.last!.deliveryTag, multiple: true)
-        handled.increment(by: appliedCount)
-        if failedCount > 0 { failed.increment(by: failedCount) }
+        return SettlementBatch(publishes: publishes, lastDeliveryTag: batch.last!.deliveryTag,
+                               applied: appliedCount, failed: failedCount)
+    }
+
+    /// Runs the handler for each message in one transaction, with its inbox record. The fast path
+    /// has no savepoints; when any handler throws, that transaction is rolled back and the batch runs
+    /// again with one savepoint per message, so a failing message leaves no trace and the others
+    /// still apply.
+    private func apply(_ messages: [(index: Int, message: IncomingMessage)], at now: Date) async throws -> [(Int, Outcome)] {
+        struct HandlerFailed: Error {}
+        let consumer = kind.name
+        let handler = self.handler
+        let run: @Sendable (Database, Bool) throws -> [(Int, Outcome)] = { db, isolated in
+            var results: [(Int, Outcome)] = []
+            results.reserveCapacity(messages.count)
+            for (index, message) in messages {
+                if let recorded = try Inbox.followUps(db, consumer: consumer, messageId: message.header.id) {
+                    results.append((index, .applied(recorded)))
+                    continue
+                }
+                func applyOne() throws -> [OutgoingMessage] {
+                    let followUps = try handler.handle(message, in: db)
+                    try Inbox.record(db, consumer: consumer, header: message.header, processedAt: now, followUps: followUps)
+                    return followUps
+                }
+                guard isolated else {
+                    do { results.append((index, .applied(try applyOne()))) } catch { throw HandlerFailed() }
+                    continue
+                }
+                do {
+                    var followUps: [OutgoingMessage] = []
+                    try db.inSavepoint {
+                        followUps = try applyOne()
+                        return .commit
+                    }
+                    results.append((index, .applied(followUps)))
+                } catch let bad as BadInput {
+                    results.append((index, .deadLetter(.badInput, attempt: message.attempt, error: bad.reason)))
+                } catch {
+                    results.append((index, .retry(attempt: message.attempt, error: Self.describe(error))))
+                }
+            }
+            return results
+        }
+        do {
+            return try await store.pool.write { db in try run(db, false) }
+        } catch is HandlerFailed {
+            return try await store.pool.write { db in try run(db, true) }
+        }
     }
 
     private func decode(_ delivery: Delivery, using decoder: JSONDecoder) -> Result<(EnvelopeHeader, any MessageBody), BadInput> {

@@ -39,7 +39,6 @@ public final class ChannelStore: Sendable {
                 table.column("correlation_id", .text).notNull()
                 table.column("body", .blob).notNull()
                 table.primaryKey(["consumer", "message_id", "position"])
-                table.foreignKey(["consumer", "message_id"], references: "inbox", onDelete: .cascade)
             }
             try db.create(table: "smoke_record") { table in
                 table.autoIncrementedPrimaryKey("id")

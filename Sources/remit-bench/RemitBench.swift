@@ -15,7 +15,7 @@ struct RemitBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remit-bench",
         abstract: "Benchmark pieces for scripts/bench.",
-        subcommands: [Fill.self, Relay.self, Worker.self]
+        subcommands: [Fill.self, Relay.self, Worker.self, Codec.self]
     )
 }
 
@@ -109,8 +109,8 @@ struct Worker: AsyncParsableCommand {
             logger: benchLogger)
         let start = Measurement.start()
         let task = Task { await runtime.run() }
-        while try await store.pool.read({ try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM smoke_record") ?? 0 }) < options.count {
-            try await Task.sleep(for: .milliseconds(20))
+        while runtime.appliedMessages < options.count {
+            try await Task.sleep(for: .milliseconds(5))
         }
         start.report(mode: "worker", messages: options.count)
         await runtime.drain()
@@ -141,5 +141,72 @@ struct Measurement {
                           mode, messages, seconds, Double(messages) / seconds, cpu / Double(messages) * 1000,
                           Double(usage.ru_maxrss) / 1024)
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+}
+
+/// Per-message costs of the codec steps the worker runs, in microseconds, without broker or disk.
+struct Codec: AsyncParsableCommand {
+    @Option var iterations = 20_000
+
+    func run() async throws {
+        let producer = Producer(topology: try Topology.load(from: URL(fileURLWithPath: "Topology")))
+        let body: JSONValue = .object(["key": .string("bench-1"), "payload": .string(String(repeating: "x", count: 330)),
+                                       "amount": .object(["amount": .string("12.50"), "currency": .string("EUR")])])
+        let data = Data(try producer.prepare(type: "smoke.record", body: body, actingUser: "system:bench").outbound.body)
+        let types = MessageBodyTypes([SmokeRecord.self])
+        func time(_ label: String, _ step: () throws -> Void) rethrows {
+            let start = ContinuousClock.now
+            for _ in 0..<iterations { try step() }
+            let elapsed = ContinuousClock.now - start
+            let micros = (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(iterations)
+            print(String(format: "%-34@ %8.2f µs", label as NSString, micros))
+        }
+        print("message: \(data.count) bytes")
+        let decoder = MessageCoding.decoder()
+        var decoded: DecodedEnvelope?
+        try time("decode envelope + body") { decoded = try DecodedEnvelope.decode(data, bodyTypes: types, using: decoder) }
+        guard case .decoded(let record as SmokeRecord) = decoded!.body else { throw ValidationError("did not decode") }
+        let header = decoded!.header
+        let recorded = SmokeRecorded(key: record.key, amount: record.amount, recordId: 42)
+        try time("encode follow-up envelope") {
+            _ = try OutgoingMessage(header.followUp(recorded, key: record.key, occurredAt: Date()))
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("remit-codec-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try ChannelStore(dataDirectory: directory)
+        let handler = SmokeRecordHandler(clock: SystemWallClock())
+        let followUp = try OutgoingMessage(header.followUp(recorded, key: record.key, occurredAt: Date()))
+        var counter = 0
+        func message() -> IncomingMessage {
+            counter += 1
+            var h = header
+            h.id = "m-\(counter)"
+            var r = record
+            r.key = "k-\(counter)"
+            return IncomingMessage(header: h, body: r, attempt: 1, receivedAt: Date())
+        }
+        let batches = iterations / 100
+        let savedIterations = iterations
+        func timeBatches(_ label: String, _ step: @escaping @Sendable (Database, IncomingMessage) throws -> Void) throws {
+            var messages: [[IncomingMessage]] = []
+            for _ in 0..<batches { messages.append((0..<100).map { _ in message() }) }
+            let start = ContinuousClock.now
+            for batch in messages {
+                try store.pool.write { db in for m in batch { try step(db, m) } }
+            }
+            let elapsed = ContinuousClock.now - start
+            let micros = (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(batches * 100)
+            print(String(format: "%-34@ %8.2f µs", label as NSString, micros))
+        }
+        _ = savedIterations
+        try timeBatches("store: inbox lookup") { db, m in _ = try Inbox.followUps(db, consumer: "smoke", messageId: m.header.id) }
+        try timeBatches("store: savepoint only") { db, _ in try db.inSavepoint { .commit } }
+        try timeBatches("store: inbox record") { db, m in
+            try Inbox.record(db, consumer: "smoke", header: m.header, processedAt: Date(), followUps: [followUp])
+        }
+        try timeBatches("store: smoke handler (incl. encode)") { db, m in _ = try handler.handle(m, in: db) }
+        time("deterministic id") { _ = DeterministicID.make(from: header.id, "smoke.recorded", record.key) }
+        time("timestamp format") { _ = Timestamp.format(Date()) }
+        time("timestamp parse") { _ = Timestamp.parse("2026-11-29T10:15:00.123Z") }
     }
 }

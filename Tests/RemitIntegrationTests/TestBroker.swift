@@ -139,6 +139,14 @@ struct TestBroker: Sendable {
         return try store.pool.read { try String.fetchAll($0, sql: sql) }
     }
 
+    /// Takes at least `expected` messages off `queue`, then whatever else arrives within a quiet second
+    /// (redelivered follow-ups come as duplicates).
+    func drainAll(_ queue: String, atLeast expected: Int) async throws -> [Delivery] {
+        var received = try await drain(queue, expected: expected)
+        received += try await drain(queue, expected: .max, timeout: .seconds(1))
+        return received
+    }
+
     func rows(_ sql: String) throws -> Int {
         let store = try channelStore()
         return try store.pool.read { try Int.fetchOne($0, sql: sql) ?? 0 }
