@@ -3,21 +3,23 @@ import Synchronization
 /// Deliveries handed from the connection's thread to one consuming task. The broker bounds it by
 /// the consumer's prefetch. `nextBatch` takes everything already here at once, so a worker can
 /// handle several deliveries in one store transaction.
-public final class DeliveryBuffer: Sendable, AsyncSequence {
-    public typealias Element = Delivery
+public typealias DeliveryBuffer = AsyncBatchQueue<Delivery>
 
+/// A queue between producers and one consuming task that takes what has accumulated in one go:
+/// the consumer's batches grow by themselves when it falls behind.
+public final class AsyncBatchQueue<Element: Sendable>: Sendable, AsyncSequence {
     private struct State: ~Copyable {
-        var items: [Delivery] = []
+        var items: [Element] = []
         var ended = false
-        var failure: AMQPError?
+        var failure: (any Error)?
         var waiter: CheckedContinuation<Void, Never>?
     }
 
     private let state = Mutex(State())
 
-    init() {}
+    public init() {}
 
-    func yield(_ delivery: Delivery) {
+    public func yield(_ delivery: Element) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.items.append(delivery)
             defer { state.waiter = nil }
@@ -27,7 +29,7 @@ public final class DeliveryBuffer: Sendable, AsyncSequence {
     }
 
     /// Ends the sequence once what is buffered has been taken; with an error, the error is thrown then.
-    func finish(throwing failure: AMQPError? = nil) {
+    public func finish(throwing failure: (any Error)? = nil) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard !state.ended else { return nil }
             state.ended = true
@@ -41,9 +43,9 @@ public final class DeliveryBuffer: Sendable, AsyncSequence {
     /// Up to `limit` deliveries, waiting only while none is buffered; empty when the consumer ended
     /// normally (cancelled); throws the error that ended it otherwise, or `CancellationError` when the
     /// waiting task is cancelled.
-    public func nextBatch(limit: Int) async throws -> [Delivery] {
+    public func nextBatch(limit: Int = .max) async throws -> [Element] {
         while true {
-            let taken = try state.withLock { state throws -> [Delivery]? in
+            let taken = try state.withLock { state throws -> [Element]? in
                 if !state.items.isEmpty {
                     let count = Swift.min(limit, state.items.count)
                     let batch = Array(state.items.prefix(count))
@@ -78,8 +80,8 @@ public final class DeliveryBuffer: Sendable, AsyncSequence {
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let buffer: DeliveryBuffer
-        public mutating func next() async throws -> Delivery? {
+        let buffer: AsyncBatchQueue<Element>
+        public mutating func next() async throws -> Element? {
             try await buffer.nextBatch(limit: 1).first
         }
     }

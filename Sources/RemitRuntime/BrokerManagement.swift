@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import RemitAMQP
 import RemitCore
 
@@ -21,9 +18,9 @@ public struct BrokerManagement: Sendable {
     /// The management API of the broker `amqp` points at (`http://HOST:15672`), or `explicit`.
     public init(amqp: AMQPConfiguration, explicit: String?) throws {
         if let explicit, !explicit.isEmpty {
-            guard let url = URL(string: explicit), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+            guard let url = URL(string: explicit), url.scheme == "http", url.host != nil else {
                 throw ManagementError(operation: "parse management URL", url: AMQPConfiguration.redact(explicit),
-                                      detail: "expected http://host:port")
+                                      detail: "expected http://host:port (https is not supported)")
             }
             var components = URLComponents(url: url, resolvingAgainstBaseURL: false)!
             let user = components.user.map { $0.removingPercentEncoding ?? $0 } ?? amqp.user
@@ -41,30 +38,23 @@ public struct BrokerManagement: Sendable {
     }
 
     private func request(_ method: String, _ path: String, body: Data? = nil) async throws -> (Int, Data) {
-        guard let url = URL(string: baseURL.absoluteString.trimmingCharacters(in: ["/"]) + path) else {
-            throw ManagementError(operation: "\(method) \(path)", url: baseURL.absoluteString, detail: "bad path")
-        }
-        var request = URLRequest(url: url, timeoutInterval: 15)
-        request.httpMethod = method
+        let client = PlainHTTPClient(host: baseURL.host ?? "127.0.0.1", port: baseURL.port ?? 15672, timeoutSeconds: 15)
         let token = Data("\(user):\(password)".utf8).base64EncodedString()
-        request.setValue("Basic \(token)", forHTTPHeaderField: "Authorization")
-        if let body {
-            request.httpBody = body
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
+        var headers = [("Authorization", "Basic \(token)")]
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        let prefix = baseURL.path.hasSuffix("/") ? String(baseURL.path.dropLast()) : baseURL.path
         do {
-            let (data, response) = try await URLSession.shared.data(for: request)
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            if status == 401 {
+            let response = try await client.send(method: method, path: prefix + path, headers: headers, body: body)
+            if response.status == 401 {
                 throw ManagementError(operation: "\(method) \(path)", url: baseURL.absoluteString,
                                       detail: "401: the management API refused user '\(user)'")
             }
-            return (status, data)
+            return (response.status, response.body)
         } catch let error as ManagementError {
             throw error
         } catch {
             throw ManagementError(operation: "\(method) \(path)", url: baseURL.absoluteString,
-                                  detail: "\(error.localizedDescription) — is the rabbitmq_management plugin enabled?")
+                                  detail: "\(error) — is the rabbitmq_management plugin enabled?")
         }
     }
 

@@ -134,12 +134,13 @@ public final class WorkerRuntime: Sendable {
     /// decodes and applies batch N+1 while a child task publishes batch N's follow-ups and acks it.
     /// Each stage keeps delivery order; the broker's prefetch bounds what is in between.
     private func consume(_ consumer: AMQPConsumer, on connection: AMQPConnection) async throws {
-        let (settled, settle) = AsyncStream<SettlementBatch>.makeStream()
+        let settlements = AsyncBatchQueue<SettlementBatch>()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await batch in settled {
+                // Whatever has queued up is settled together: one pipelined publish, one ack.
+                while case let batches = try await settlements.nextBatch(), !batches.isEmpty {
                     do {
-                        try await self.settle(batch, on: connection)
+                        try await self.settle(batches, on: connection)
                     } catch {
                         // Stop the first stage too; the broker redelivers everything unacked.
                         await connection.close()
@@ -151,14 +152,14 @@ public final class WorkerRuntime: Sendable {
                 while true {
                     let batch = try await consumer.deliveries.nextBatch(limit: settings.batchSize)
                     if batch.isEmpty { break }
-                    settle.yield(await prepare(batch))
+                    settlements.yield(await prepare(batch))
                 }
             } catch {
-                settle.finish()
+                settlements.finish()
                 try await group.waitForAll()
                 throw error
             }
-            settle.finish()
+            settlements.finish()
             try await group.waitForAll()
         }
     }
@@ -187,12 +188,14 @@ public final class WorkerRuntime: Sendable {
     /// Publishes a batch's follow-ups, retries and dead letters with confirms, then acks the batch.
     /// Throws when the broker connection failed; then nothing of the batch is acked and the broker
     /// redelivers it (the inbox makes that harmless).
-    private func settle(_ batch: SettlementBatch, on connection: AMQPConnection) async throws {
-        try await connection.publish(batch.publishes)
-        try await connection.ack(batch.lastDeliveryTag, multiple: true)
-        appliedTotal.add(batch.applied, ordering: .relaxed)
-        handled.increment(by: batch.applied)
-        if batch.failed > 0 { failed.increment(by: batch.failed) }
+    private func settle(_ batches: [SettlementBatch], on connection: AMQPConnection) async throws {
+        try await connection.publish(batches.flatMap(\.publishes))
+        try await connection.ack(batches.last!.lastDeliveryTag, multiple: true)
+        let applied = batches.reduce(0) { $0 + $1.applied }
+        let failedCount = batches.reduce(0) { $0 + $1.failed }
+        appliedTotal.add(applied, ordering: .relaxed)
+        handled.increment(by: applied)
+        if failedCount > 0 { failed.increment(by: failedCount) }
     }
 
     /// Decodes a batch and applies it to the store; returns what to publish and ack.

@@ -23,8 +23,8 @@ struct BenchOptions: ParsableArguments {
     @Option(help: "Broker URL") var amqpURL = "amqp://guest:guest@127.0.0.1:5672/%2F"
     @Option(help: "Topology directory") var topologyDir = "Topology"
     @Option(help: "Messages") var count = 50_000
-    @Option(help: "Prefetch per consumer") var prefetch = 256
-    @Option(help: "Deliveries per batch") var batchSize = 128
+    @Option(help: "Prefetch per consumer") var prefetch = 1000
+    @Option(help: "Deliveries per batch") var batchSize = 500
 
     var amqp: AMQPConfiguration { get throws { try AMQPConfiguration(url: amqpURL) } }
     var topology: Topology { get throws { try Topology.load(from: URL(fileURLWithPath: topologyDir)) } }
@@ -109,8 +109,13 @@ struct Worker: AsyncParsableCommand {
             logger: benchLogger)
         let start = Measurement.start()
         let task = Task { await runtime.run() }
+        var lastReport = ContinuousClock.now
         while runtime.appliedMessages < options.count {
             try await Task.sleep(for: .milliseconds(5))
+            if ContinuousClock.now - lastReport > .seconds(2) {
+                lastReport = .now
+                FileHandle.standardError.write(Data("  \(runtime.appliedMessages)/\(options.count) applied\n".utf8))
+            }
         }
         start.report(mode: "worker", messages: options.count)
         await runtime.drain()
