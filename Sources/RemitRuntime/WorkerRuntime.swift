@@ -252,6 +252,7 @@ public final class WorkerRuntime: Sendable {
         struct HandlerFailed: Error {}
         let consumer = kind.name
         let handler = self.handler
+        let processedAt = Timestamp.format(now)
         let run: @Sendable (Database, Bool) throws -> [(Int, Outcome)] = { db, isolated in
             var results: [(Int, Outcome)] = []
             results.reserveCapacity(messages.count)
@@ -262,7 +263,8 @@ public final class WorkerRuntime: Sendable {
                 }
                 func applyOne() throws -> [OutgoingMessage] {
                     let followUps = try handler.handle(message, in: db)
-                    try Inbox.record(db, consumer: consumer, header: message.header, processedAt: now, followUps: followUps)
+                    try Inbox.record(db, consumer: consumer, header: message.header, processedAt: processedAt,
+                                     followUps: followUps)
                     return followUps
                 }
                 guard isolated else {

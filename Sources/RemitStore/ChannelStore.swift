@@ -70,11 +70,12 @@ public enum Inbox {
         }
     }
 
-    public static func record(_ db: Database, consumer: String, header: EnvelopeHeader, processedAt: Date,
+    /// - Parameter processedAt: an ISO 8601 timestamp (`Timestamp.format`), formatted once per batch.
+    public static func record(_ db: Database, consumer: String, header: EnvelopeHeader, processedAt: String,
                               followUps: [OutgoingMessage]) throws {
         try db.cachedStatement(sql: """
             INSERT INTO inbox (consumer, message_id, message_type, correlation_id, processed_at) VALUES (?, ?, ?, ?, ?)
-            """).execute(arguments: [consumer, header.id, header.type, header.correlationId, Timestamp.format(processedAt)])
+            """).execute(arguments: [consumer, header.id, header.type, header.correlationId, processedAt])
         let insert = try db.cachedStatement(sql: """
             INSERT INTO inbox_follow_up (consumer, message_id, position, type, follow_up_id, correlation_id, body)
             VALUES (?, ?, ?, ?, ?, ?, ?)

@@ -136,15 +136,23 @@ struct Measurement {
 
     static func start() -> Measurement { Measurement(wall: .now, cpu: cpuSeconds()) }
 
+    /// Private (heap and stack) memory resident now; the rest of RSS is shared code pages.
+    static func anonymousResidentMegabytes() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") }),
+              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return -1 }
+        return kilobytes / 1024
+    }
+
     func report(mode: String, messages: Int) {
         let elapsed = ContinuousClock.now - wall
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let cpu = Measurement.cpuSeconds() - self.cpu
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        let line = String(format: #"{"mode":"%@","messages":%d,"seconds":%.3f,"msg_per_s":%.0f,"cpu_s_per_1000":%.4f,"peak_rss_mb":%.1f}"#,
+        let line = String(format: #"{"mode":"%@","messages":%d,"seconds":%.3f,"msg_per_s":%.0f,"cpu_s_per_1000":%.4f,"peak_rss_mb":%.1f,"anon_rss_mb":%.1f}"#,
                           mode, messages, seconds, Double(messages) / seconds, cpu / Double(messages) * 1000,
-                          Double(usage.ru_maxrss) / 1024)
+                          Double(usage.ru_maxrss) / 1024, Measurement.anonymousResidentMegabytes())
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }
@@ -207,7 +215,7 @@ struct Codec: AsyncParsableCommand {
         try timeBatches("store: inbox lookup") { db, m in _ = try Inbox.followUps(db, consumer: "smoke", messageId: m.header.id) }
         try timeBatches("store: savepoint only") { db, _ in try db.inSavepoint { .commit } }
         try timeBatches("store: inbox record") { db, m in
-            try Inbox.record(db, consumer: "smoke", header: m.header, processedAt: Date(), followUps: [followUp])
+            try Inbox.record(db, consumer: "smoke", header: m.header, processedAt: Timestamp.format(Date()), followUps: [followUp])
         }
         try timeBatches("store: smoke handler (incl. encode)") { db, m in _ = try handler.handle(m, in: db) }
         time("deterministic id") { _ = DeterministicID.make(from: header.id, "smoke.recorded", record.key) }

@@ -16,7 +16,7 @@ for mode, _ in modes:
     runs = [row for row in rows if row["mode"] == mode]
     if runs:
         medians[mode] = {key: statistics.median(run[key] for run in runs)
-                         for key in ("msg_per_s", "cpu_s_per_1000", "peak_rss_mb", "seconds", "broker_cpu_s_per_1000")
+                         for key in ("msg_per_s", "cpu_s_per_1000", "peak_rss_mb", "anon_rss_mb", "seconds", "broker_cpu_s_per_1000")
                          if all(key in run for run in runs)}
         medians[mode]["runs"] = [run["msg_per_s"] for run in runs]
 
@@ -32,14 +32,17 @@ lines = ["<!-- bench:begin (written by scripts/bench; edit outside these markers
          f"{count} persistent 512-byte messages from a durable quorum queue, prefetch {prefetch}, batch {batch}, "
          f"median of {reps} runs. CPU is per 1,000 messages, for the measured process and, separately, for the "
          f"broker over the same drain; both share the machine's cores.", "",
-         "| pipeline | msg/s (median) | runs | process CPU s / 1,000 | broker CPU s / 1,000 | peak RSS |",
-         "|---|---:|---|---:|---:|---:|"]
+         "| pipeline | msg/s (median) | runs | process CPU s / 1,000 | broker CPU s / 1,000 | peak RSS | of it private |",
+         "|---|---:|---|---:|---:|---:|---:|"]
+def figure(m, key, fmt):
+    return format(m[key], fmt) if key in m else "?"
+
 for mode, label in modes:
     if mode in medians:
         m = medians[mode]
-        broker = f"{m['broker_cpu_s_per_1000']:.3f}" if "broker_cpu_s_per_1000" in m else "?"
         lines.append(f"| {label} | {m['msg_per_s']:,.0f} | {', '.join(f'{r:,.0f}' for r in m['runs'])} | "
-                     f"{m['cpu_s_per_1000']:.3f} | {broker} | {m['peak_rss_mb']:.1f} MB |")
+                     f"{figure(m, 'cpu_s_per_1000', '.3f')} | {figure(m, 'broker_cpu_s_per_1000', '.3f')} | "
+                     f"{figure(m, 'peak_rss_mb', '.1f')} MB | {figure(m, 'anon_rss_mb', '.1f')} MB |")
 if "relay" in medians and "worker" in medians:
     lines += ["", f"(b) / (a) = {medians['worker']['msg_per_s'] / medians['relay']['msg_per_s']:.2f} (aim ≥ 0.85)"]
 if "relay" in medians and "c-relay" in medians:
