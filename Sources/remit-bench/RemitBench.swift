@@ -70,7 +70,9 @@ struct Fill: AsyncParsableCommand {
 struct Relay: AsyncParsableCommand {
     @OptionGroup var options: BenchOptions
     @Option var from = "remit.smoke"
-    @Option var to = "remit.smoke.audit"
+    @Option(help: "Queue the follow-ups go to (through the default exchange)") var to = "remit.smoke.audit"
+    @Option(help: "Publish follow-ups on this exchange with routing key --routing-key instead") var exchange: String?
+    @Option var routingKey = "smoke.recorded"
 
     func run() async throws {
         let start = Measurement.start()
@@ -81,7 +83,8 @@ struct Relay: AsyncParsableCommand {
             while relayed < count {
                 let batch = try await consumer.deliveries.nextBatch(limit: options.batchSize)
                 try await connection.publish(batch.map {
-                    OutboundMessage(exchange: "", routingKey: to, body: $0.body, properties: $0.properties)
+                    OutboundMessage(exchange: exchange ?? "", routingKey: exchange == nil ? to : routingKey, body: $0.body,
+                                    properties: $0.properties)
                 })
                 try await connection.ack(batch.last!.deliveryTag, multiple: true)
                 relayed += batch.count

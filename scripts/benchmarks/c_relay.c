@@ -4,7 +4,7 @@
  * connection in confirm mode, wait for the confirms, ack the batch with multiple=true.
  * Prints the same JSON line as remit-bench.
  *
- *   c_relay HOST PORT VHOST COUNT PREFETCH BATCH FROM_QUEUE TO_QUEUE
+ *   c_relay HOST PORT VHOST COUNT PREFETCH BATCH FROM_QUEUE EXCHANGE ROUTING_KEY
  */
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
@@ -45,8 +45,8 @@ static double now_seconds(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 9) { fprintf(stderr, "usage: c_relay HOST PORT VHOST COUNT PREFETCH BATCH FROM TO\n"); return 2; }
-    const char *host = argv[1], *vhost = argv[3], *from = argv[7], *to = argv[8];
+    if (argc != 10) { fprintf(stderr, "usage: c_relay HOST PORT VHOST COUNT PREFETCH BATCH FROM EXCHANGE ROUTING_KEY\n"); return 2; }
+    const char *host = argv[1], *vhost = argv[3], *from = argv[7], *exchange = argv[8], *routing_key = argv[9];
     int port = atoi(argv[2]);
     long count = atol(argv[4]);
     int prefetch = atoi(argv[5]), batch = atoi(argv[6]);
@@ -81,7 +81,7 @@ int main(int argc, char **argv) {
                 break;
             }
             die_on_reply(reply, "consume");
-            if (amqp_basic_publish(publisher, 1, amqp_empty_bytes, amqp_cstring_bytes(to), 1, 0, &props,
+            if (amqp_basic_publish(publisher, 1, amqp_cstring_bytes(exchange), amqp_cstring_bytes(routing_key), 1, 0, &props,
                                    envelope.message.body) != AMQP_STATUS_OK) {
                 fprintf(stderr, "c_relay: publish failed\n"); return 1;
             }

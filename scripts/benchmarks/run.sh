@@ -42,8 +42,9 @@ for rep in $(seq 1 "$reps"); do
     log "rep $rep/$reps $mode: draining"
     before=$(broker_cpu_ticks)
     line=$(case "$mode" in
-      c-relay) .build/bench/c_relay 127.0.0.1 5672 "$vhost" "$count" "$prefetch" "$batch" remit.smoke remit.smoke.audit ;;
-      relay) "$bin/remit-bench" relay --amqp-url "$url" --count "$count" --prefetch "$prefetch" --batch-size "$batch" ;;
+      c-relay) .build/bench/c_relay 127.0.0.1 5672 "$vhost" "$count" "$prefetch" "$batch" remit.smoke remit smoke.recorded ;;
+      relay) "$bin/remit-bench" relay --amqp-url "$url" --count "$count" --prefetch "$prefetch" --batch-size "$batch" \
+               --exchange remit --routing-key smoke.recorded ;;
       worker) "$bin/remit-bench" worker --amqp-url "$url" --count "$count" --prefetch "$prefetch" --batch-size "$batch" \
                 --data-dir ".build/bench/worker-$rep" ;;
     esac)
