@@ -42,16 +42,17 @@ ensure_broker() {
     as_root rabbitmq-plugins enable --offline rabbitmq_management >/dev/null
     as_root rabbitmq-server -detached
     REMIT_STARTED_BROKER=1
-    local waited=0
+    # await_startup fails at once until the node has registered; retry for up to two minutes.
+    local deadline=$((SECONDS + 120))
     until as_root rabbitmqctl -q await_startup --timeout 10 >/dev/null 2>&1; do
-      waited=$((waited + 10))
-      if [ "$waited" -ge 120 ]; then log "RabbitMQ did not start; see /var/log/rabbitmq/"; exit 1; fi
+      if [ "$SECONDS" -ge "$deadline" ]; then log "RabbitMQ did not start; see /var/log/rabbitmq/"; exit 1; fi
+      sleep 1
     done
   fi
-  local waited=0
+  local deadline=$((SECONDS + 60))
   until timeout 2 bash -c "exec 3<>/dev/tcp/${REMIT_BROKER_HOST:-127.0.0.1}/15672" 2>/dev/null; do
-    sleep 1; waited=$((waited + 1))
-    if [ "$waited" -ge 60 ]; then log "the RabbitMQ management API did not come up on port 15672"; exit 1; fi
+    if [ "$SECONDS" -ge "$deadline" ]; then log "the RabbitMQ management API did not come up on port 15672"; exit 1; fi
+    sleep 1
   done
 }
 
