@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "RemitCore", targets: ["RemitCore"]),
         .library(name: "RemitStore", targets: ["RemitStore"]),
         .library(name: "RemitRuntime", targets: ["RemitRuntime"]),
+        .library(name: "RemitHQ", targets: ["RemitHQ"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -55,10 +56,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The emulated back office: its store, seed data and (next) its sync jobs.
+        .target(
+            name: "RemitHQ",
+            dependencies: [
+                "RemitCore", "RemitStore", "RemitRuntime",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .executableTarget(
             name: "remit",
             dependencies: [
-                "RemitRuntime",
+                "RemitRuntime", "RemitHQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -74,7 +83,8 @@ let package = Package(
         ),
         .testTarget(
             name: "RemitUnitTests",
-            dependencies: ["RemitCore", "RemitRuntime", "RemitAMQP", "RemitStore"]
+            dependencies: ["RemitCore", "RemitRuntime", "RemitAMQP", "RemitStore", "RemitHQ",
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "RemitIntegrationTests",

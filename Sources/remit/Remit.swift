@@ -16,7 +16,7 @@ struct Remit: AsyncParsableCommand {
             Settings come from flags, then REMIT_* environment variables, then the config file \
             (--config or REMIT_CONFIG, lines of 'key = value'), then defaults. See README.md.
             """,
-        subcommands: [TopologyCommand.self, WorkerCommand.self, RunCommand.self, PublishCommand.self]
+        subcommands: [TopologyCommand.self, WorkerCommand.self, RunCommand.self, PublishCommand.self, HQCommand.self]
     )
 }
 

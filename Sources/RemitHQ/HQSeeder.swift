@@ -1,0 +1,206 @@
+import Foundation
+import GRDB
+import RemitCore
+
+/// Generates a deterministic back-office world: payment terms with and without cash discounts,
+/// products, organizations with several users whose invoice account is the organization,
+/// standalone customers, and invoices across every status and due date (some overdue).
+/// The same seed, counts and day give the same world.
+public struct HQSeeder: Sendable {
+    public struct Plan: Sendable {
+        public var customers: Int
+        public var invoices: Int
+        public var seed: UInt64
+        public var currency: Currency
+
+        public init(customers: Int = 50, invoices: Int = 200, seed: UInt64 = 1, currency: Currency = .EUR) {
+            self.customers = customers
+            self.invoices = invoices
+            self.seed = seed
+            self.currency = currency
+        }
+    }
+
+    public struct Summary: Sendable, Equatable {
+        public var customers = 0
+        public var organizations = 0
+        public var users = 0
+        public var invoices = 0
+        public var invoiceLines = 0
+        public var byStatus: [InvoicePaymentStatus: Int] = [:]
+        public var overdue = 0
+        /// A few logins to try, with the organization they belong to, if any.
+        public var demoLogins: [(login: String, customer: String, organization: String?)] = []
+
+        public static func == (lhs: Summary, rhs: Summary) -> Bool {
+            lhs.customers == rhs.customers && lhs.organizations == rhs.organizations && lhs.users == rhs.users
+                && lhs.invoices == rhs.invoices && lhs.byStatus == rhs.byStatus && lhs.overdue == rhs.overdue
+        }
+    }
+
+    /// The password every seeded user has (a demo world, not a secret).
+    public static let demoPassword = "remit-demo"
+
+    public static let terms: [PaymentTerms] = [
+        PaymentTerms(code: "NET14", netDays: 14),
+        PaymentTerms(code: "NET30", netDays: 30),
+        PaymentTerms(code: "NET30-2/10", netDays: 30, cashDiscount: CashDiscount(basisPoints: 200, withinDays: 10)),
+        PaymentTerms(code: "NET60-3/14", netDays: 60, cashDiscount: CashDiscount(basisPoints: 300, withinDays: 14)),
+    ]
+
+    let store: HQStore
+    let today: CalendarDate
+
+    public init(store: HQStore, today: CalendarDate) {
+        self.store = store
+        self.today = today
+    }
+
+    /// Writes the world into an empty HQ store; `progress` is called with (invoices written, total).
+    public func seed(_ plan: Plan, progress: @Sendable (Int, Int) -> Void = { _, _ in }) throws -> Summary {
+        guard plan.customers >= 1, plan.invoices >= 0 else { throw HQError.invalid("need at least one customer") }
+        let existing = try store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM customer") ?? 0 }
+        guard existing == 0 else {
+            throw HQError.invalid("the HQ store already has \(existing) customers; seed into an empty data directory")
+        }
+        var random = SeededRandom(seed: plan.seed)
+        var summary = Summary()
+        let currency = plan.currency.code
+        let passwordHash = PasswordHash.make(password: Self.demoPassword, salt: "seed-\(plan.seed)")
+        let changedAt = Timestamp.format(Date(timeIntervalSince1970: Double(today.daysSinceEpoch) * 86_400))
+
+        // Customers: organizations with 2–4 member accounts, and standalone customers.
+        struct Account { let number: String; let terms: PaymentTerms; let organization: String? ; let isOrganization: Bool }
+        var accounts: [Account] = []
+        try store.pool.write { db in
+            for terms in Self.terms {
+                try db.execute(sql: "INSERT INTO payment_terms VALUES (?, ?, ?, ?)",
+                               arguments: [terms.code, terms.netDays, terms.cashDiscount?.basisPoints, terms.cashDiscount?.withinDays])
+            }
+            for index in 1...50 {
+                try db.execute(sql: "INSERT INTO product VALUES (?, ?, ?, ?)",
+                               arguments: [String(format: "P-%03d", index), "\(Names.products[index % Names.products.count]) \(index)",
+                                           Int64.random(in: 500...50_000, using: &random), currency])
+            }
+            let insertCustomer = try db.cachedStatement(sql: "INSERT INTO customer VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            let insertUser = try db.cachedStatement(sql: "INSERT INTO b2b_user VALUES (?, ?, ?, ?, ?)")
+            var number = 0
+            func nextAccount() -> String { number += 1; return String(format: "C%06d", number) }
+            func addUser(account: String, person: String) throws {
+                summary.users += 1
+                let login = String(format: "user%05d", summary.users)
+                try insertUser.execute(arguments: [login, account, person, "\(login)@buyers.example", passwordHash])
+            }
+            while accounts.count < plan.customers {
+                let terms = Self.terms[Int.random(in: 0..<Self.terms.count, using: &random)]
+                let limit = Int64.random(in: 10...200, using: &random) * 100_000
+                let onAccount = Int.random(in: 0..<10, using: &random) < 8
+                let isOrganization = plan.customers - accounts.count >= 3 && Int.random(in: 0..<10, using: &random) < 3
+                let account = nextAccount()
+                if isOrganization {
+                    let name = Names.companies[Int.random(in: 0..<Names.companies.count, using: &random)] + " \(account)"
+                    try insertCustomer.execute(arguments: [account, name, "ap@\(account.lowercased()).example", currency, nil,
+                                                           onAccount, limit, terms.code])
+                    accounts.append(Account(number: account, terms: terms, organization: nil, isOrganization: true))
+                    summary.organizations += 1
+                    let members = min(Int.random(in: 2...4, using: &random), plan.customers - accounts.count)
+                    for _ in 0..<members {
+                        let member = nextAccount()
+                        let person = Names.person(&random)
+                        try insertCustomer.execute(arguments: [member, person, "\(member.lowercased())@buyers.example", currency,
+                                                               account, onAccount, 0, terms.code])
+                        accounts.append(Account(number: member, terms: terms, organization: account, isOrganization: false))
+                        try addUser(account: member, person: person)
+                        if summary.demoLogins.filter({ $0.organization != nil }).count < 2 {
+                            summary.demoLogins.append((String(format: "user%05d", summary.users), member, account))
+                        }
+                    }
+                } else {
+                    let person = Names.person(&random)
+                    try insertCustomer.execute(arguments: [account, person, "\(account.lowercased())@buyers.example", currency, nil,
+                                                           onAccount, limit, terms.code])
+                    accounts.append(Account(number: account, terms: terms, organization: nil, isOrganization: false))
+                    try addUser(account: account, person: person)
+                    if !summary.demoLogins.contains(where: { $0.organization == nil }) {
+                        summary.demoLogins.append((String(format: "user%05d", summary.users), account, nil))
+                    }
+                }
+            }
+            summary.customers = accounts.count
+        }
+
+        // Invoices, in chunks so a million of them stream through bounded memory.
+        let chunk = 5_000
+        var written = 0
+        progress(0, plan.invoices)
+        while written < plan.invoices {
+            let count = min(chunk, plan.invoices - written)
+            try store.pool.write { db in
+                let insertInvoice = try db.cachedStatement(sql: "INSERT INTO invoice VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                let insertLine = try db.cachedStatement(sql: "INSERT INTO invoice_line VALUES (?, ?, ?, ?)")
+                for offset in 0..<count {
+                    let account = accounts[Int.random(in: 0..<accounts.count, using: &random)]
+                    let number = String(format: "INV-%07d", written + offset + 1)
+                    let invoiced = today.adding(days: -Int.random(in: 0...120, using: &random))
+                    let due = account.terms.dueDate(invoicedOn: invoiced)
+                    let lines = (0..<Int.random(in: 1...3, using: &random)).map { _ in
+                        (Int64.random(in: 1_000...200_000, using: &random),
+                         "\(Names.products[Int.random(in: 0..<Names.products.count, using: &random)]) delivery")
+                    }
+                    let total = lines.reduce(0) { $0 + $1.0 }
+                    let money = Money(minorUnits: total, currency: plan.currency)
+                    let discount = account.terms.cashDiscount.map { $0.amount(of: money).minorUnits } ?? 0
+                    let lastDay = account.terms.cashDiscount?.lastDay(invoicedOn: invoiced)
+                    var amounts = InvoiceAmounts(due: money)
+                    switch Int.random(in: 0..<10, using: &random) {
+                    case 0..<4: break  // unpaid
+                    case 4..<6:  // partially paid
+                        amounts.settled = Money(minorUnits: total * Int64.random(in: 10...90, using: &random) / 100, currency: plan.currency)
+                    default:  // paid, with the discount when it was paid in its window
+                        if let lastDay, discount > 0, Bool.random(using: &random), lastDay <= today {
+                            amounts.discountTaken = Money(minorUnits: discount, currency: plan.currency)
+                        }
+                        amounts.settled = Money(minorUnits: total - amounts.discountTaken.minorUnits, currency: plan.currency)
+                    }
+                    summary.byStatus[amounts.status, default: 0] += 1
+                    if amounts.isOverdue(dueDate: due, today: today) { summary.overdue += 1 }
+                    summary.invoiceLines += lines.count
+                    try insertInvoice.execute(arguments: [
+                        number, account.number, invoiced.description, due.description, lastDay?.description, discount,
+                        currency, total, amounts.settled.minorUnits, amounts.discountTaken.minorUnits, changedAt,
+                    ])
+                    for (index, line) in lines.enumerated() {
+                        try insertLine.execute(arguments: [number, index + 1, line.1, line.0])
+                    }
+                }
+            }
+            written += count
+            progress(written, plan.invoices)
+        }
+        summary.invoices = written
+        return summary
+    }
+}
+
+public enum HQError: Error, Sendable, CustomStringConvertible {
+    case invalid(String)
+    public var description: String {
+        switch self {
+        case .invalid(let text): return text
+        }
+    }
+}
+
+enum Names {
+    static let first = ["Anna", "Bram", "Chloé", "Daan", "Eva", "Finn", "Greta", "Hugo", "Ilse", "Jonas", "Kim", "Lotte",
+                        "Milan", "Noor", "Otto", "Pien", "Quinten", "Roos", "Sem", "Tess"]
+    static let last = ["de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "de Boer", "Bos", "Vos"]
+    static let companies = ["Noorderlicht Supplies", "Delta Hardware", "Polder Office", "Kade Logistics", "Molen Foods",
+                            "Tulip Technics", "Dijk Building", "Grachten Print"]
+    static let products = ["Pallet racking", "Safety gloves", "Copy paper", "Drill bits", "Cable ties", "Coffee beans",
+                           "LED panels", "Packing tape"]
+
+    static func person(_ random: inout SeededRandom) -> String {
+        "\(first[Int.random(in: 0..<first.count, using: &random)]) \(last[Int.random(in: 0..<last.count, using: &random)])"
+    }
+}

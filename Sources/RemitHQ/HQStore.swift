@@ -1,0 +1,142 @@
+import Foundation
+import GRDB
+import RemitCore
+import RemitStore
+
+/// The emulated back office ("HQ"), the system of record for customers and invoices: its own SQLite
+/// file (`hq.sqlite`) in the data directory.
+public final class HQStore: Sendable {
+    public static let fileName = "hq.sqlite"
+    public let pool: DatabasePool
+
+    public init(path: String) throws {
+        pool = try SQLiteStore.openPool(at: path, migrator: Self.migrator)
+    }
+
+    public convenience init(dataDirectory: String) throws {
+        try self.init(path: (dataDirectory as NSString).appendingPathComponent(Self.fileName))
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-back-office") { db in
+            try db.create(table: "payment_terms") { t in
+                t.primaryKey("code", .text)
+                t.column("net_days", .integer).notNull()
+                t.column("discount_basis_points", .integer)
+                t.column("discount_days", .integer)
+            }
+            try db.create(table: "customer") { t in
+                t.primaryKey("account", .text)
+                t.column("name", .text).notNull()
+                t.column("email", .text).notNull()
+                t.column("currency", .text).notNull()
+                // The organization account whose invoices this customer's users may also see and pay.
+                t.column("invoice_account", .text).references("customer")
+                t.column("allow_on_account", .boolean).notNull()
+                t.column("credit_limit_minor", .integer).notNull()
+                t.column("payment_terms", .text).notNull().references("payment_terms")
+            }
+            try db.create(table: "product") { t in
+                t.primaryKey("sku", .text)
+                t.column("name", .text).notNull()
+                t.column("price_minor", .integer).notNull()
+                t.column("currency", .text).notNull()
+            }
+            try db.create(table: "b2b_user") { t in
+                t.primaryKey("login", .text)
+                t.column("customer_account", .text).notNull().references("customer")
+                t.column("display_name", .text).notNull()
+                t.column("email", .text).notNull()
+                t.column("password_hash", .text).notNull()
+            }
+            try db.create(table: "sales_order") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("order_number", .text).notNull().unique()
+                t.column("customer_account", .text).notNull().references("customer")
+                // Set for orders that came from the channel (P-0001 upload): the idempotency key.
+                t.column("channel_order_id", .text).unique()
+                t.column("ordered_on", .text).notNull()
+                t.column("on_account", .boolean).notNull()
+                t.column("status", .text).notNull()  // open | invoiced
+                t.column("total_minor", .integer).notNull()
+                t.column("currency", .text).notNull()
+            }
+            try db.create(table: "sales_order_line") { t in
+                t.column("order_id", .integer).notNull().references("sales_order")
+                t.column("line_no", .integer).notNull()
+                t.column("sku", .text).notNull()
+                t.column("quantity", .integer).notNull()
+                t.column("unit_price_minor", .integer).notNull()
+                t.column("amount_minor", .integer).notNull()
+                t.primaryKey(["order_id", "line_no"])
+            }
+            try db.create(table: "invoice") { t in
+                t.primaryKey("number", .text)
+                t.column("customer_account", .text).notNull().references("customer")
+                t.column("order_id", .integer).references("sales_order")
+                t.column("invoice_date", .text).notNull()
+                t.column("due_date", .text).notNull()
+                t.column("discount_last_day", .text)
+                t.column("discount_minor", .integer).notNull()
+                t.column("currency", .text).notNull()
+                t.column("total_minor", .integer).notNull()
+                t.column("settled_minor", .integer).notNull()
+                t.column("discount_taken_minor", .integer).notNull()
+                t.column("changed_at", .text).notNull()
+            }
+            try db.create(index: "invoice_by_customer", on: "invoice", columns: ["customer_account", "due_date"])
+            try db.create(index: "invoice_by_change", on: "invoice", columns: ["changed_at"])
+            try db.create(table: "invoice_line") { t in
+                t.column("invoice_number", .text).notNull().references("invoice")
+                t.column("line_no", .integer).notNull()
+                t.column("description", .text).notNull()
+                t.column("amount_minor", .integer).notNull()
+                t.primaryKey(["invoice_number", "line_no"])
+            }
+            try db.create(table: "payment_journal_line") { t in
+                t.autoIncrementedPrimaryKey("id")
+                // The channel's payment id: uploading the same payment twice is a no-op.
+                t.column("channel_payment_id", .text).notNull().unique()
+                t.column("customer_account", .text).notNull()
+                t.column("invoice_number", .text).notNull().references("invoice")
+                t.column("amount_minor", .integer).notNull()
+                t.column("currency", .text).notNull()
+                t.column("paid_on", .text).notNull()
+                t.column("tender", .text).notNull()
+                t.column("uploaded_at", .text).notNull()
+                t.column("posted_at", .text)
+            }
+            try db.create(table: "settlement") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("journal_line_id", .integer).notNull().unique().references("payment_journal_line")
+                t.column("invoice_number", .text).notNull().references("invoice")
+                t.column("settled_minor", .integer).notNull()
+                t.column("discount_minor", .integer).notNull()
+                t.column("unapplied_minor", .integer).notNull()
+                t.column("settled_on", .text).notNull()
+            }
+            try db.create(table: "channel_request") { t in
+                t.primaryKey("request_id", .text)
+                t.column("type", .text).notNull()  // invoice-copy
+                t.column("user_login", .text).notNull()
+                t.column("invoice_number", .text)
+                t.column("status", .text).notNull()  // received | processed | failed
+                t.column("received_at", .text).notNull()
+                t.column("processed_at", .text)
+                t.column("detail", .text)
+            }
+            try db.create(table: "job_run") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("job", .text).notNull()
+                t.column("run_id", .text).notNull().unique()
+                t.column("started_at", .text).notNull()
+                t.column("finished_at", .text)
+                t.column("status", .text).notNull()  // running | succeeded | failed
+                t.column("counts", .text)
+                t.column("error", .text)
+            }
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import GRDB
+import Testing
+@testable import RemitCore
+@testable import RemitHQ
+
+@Suite("HQ seed data")
+struct HQSeedTests {
+    let today = CalendarDate(year: 2026, month: 11, day: 29)!
+
+    func withStore<T>(_ body: (HQStore) throws -> T) throws -> T {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("remit-hq-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        return try body(try HQStore(dataDirectory: directory))
+    }
+
+    func fingerprint(_ store: HQStore) throws -> [String] {
+        try store.pool.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT number || customer_account || due_date || total_minor || settled_minor || discount_taken_minor FROM invoice ORDER BY number
+                """)
+            + String.fetchAll(db, sql: "SELECT account || name || IFNULL(invoice_account, '-') FROM customer ORDER BY account")
+        }
+    }
+
+    @Test func theSameSeedGivesTheSameWorldAndAnotherSeedAnother() throws {
+        let plan = HQSeeder.Plan(customers: 40, invoices: 300, seed: 7)
+        let first = try withStore { store in (try HQSeeder(store: store, today: today).seed(plan), try fingerprint(store)) }
+        let again = try withStore { store in (try HQSeeder(store: store, today: today).seed(plan), try fingerprint(store)) }
+        let other = try withStore { store in
+            try HQSeeder(store: store, today: today).seed(.init(customers: 40, invoices: 300, seed: 8))
+            return try fingerprint(store)
+        }
+        #expect(first.0 == again.0)
+        #expect(first.1 == again.1)
+        #expect(first.1 != other)
+    }
+
+    @Test func theWorldHasEveryKindOfCustomerAndInvoice() throws {
+        try withStore { store in
+            let summary = try HQSeeder(store: store, today: today).seed(.init(customers: 60, invoices: 1_000, seed: 3))
+            #expect(summary.customers == 60 && summary.invoices == 1_000)
+            #expect(summary.organizations > 0)
+            for status in InvoicePaymentStatus.allCases { #expect((summary.byStatus[status] ?? 0) > 50, "\(status)") }
+            #expect(summary.overdue > 0)
+            try store.pool.read { db in
+                // Members of an organization have it as their invoice account, and a user each.
+                let members = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM customer WHERE invoice_account IS NOT NULL") ?? 0
+                #expect(members >= 2 * summary.organizations)
+                let orphans = try Int.fetchOne(db, sql: """
+                    SELECT COUNT(*) FROM customer c LEFT JOIN customer o ON o.account = c.invoice_account
+                    WHERE c.invoice_account IS NOT NULL AND o.account IS NULL
+                    """) ?? 0
+                #expect(orphans == 0)
+                #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM payment_terms WHERE discount_basis_points IS NOT NULL") ?? 0 > 0)
+                // Stored amounts agree with the status rules; lines add up to totals.
+                let mismatched = try Int.fetchOne(db, sql: """
+                    SELECT COUNT(*) FROM invoice i WHERE total_minor != (SELECT SUM(amount_minor) FROM invoice_line l WHERE l.invoice_number = i.number)
+                       OR settled_minor + discount_taken_minor > total_minor OR settled_minor < 0
+                    """) ?? 0
+                #expect(mismatched == 0)
+                let user = try #require(try Row.fetchOne(db, sql: "SELECT login, password_hash FROM b2b_user LIMIT 1"))
+                #expect(PasswordHash.verify(password: HQSeeder.demoPassword, against: user["password_hash"]))
+            }
+            #expect(summary.demoLogins.contains { $0.organization != nil })
+            #expect(summary.demoLogins.contains { $0.organization == nil })
+        }
+    }
+
+    @Test func seedingTwiceIsRefused() throws {
+        try withStore { store in
+            try HQSeeder(store: store, today: today).seed(.init(customers: 3, invoices: 1))
+            #expect(throws: HQError.self) { try HQSeeder(store: store, today: today).seed(.init(customers: 3, invoices: 1)) }
+        }
+    }
+}
+
+@Suite("Password hashes")
+struct PasswordHashTests {
+    @Test func sha256MatchesKnownVectors() {
+        #expect(PasswordHash.hex(SHA256.hash([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(PasswordHash.hex(SHA256.hash(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(PasswordHash.hex(SHA256.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+
+    @Test func verifiesOnlyTheRightPassword() {
+        let stored = PasswordHash.make(password: "s3cret", salt: "salt", iterations: 100)
+        #expect(!stored.contains("s3cret"))
+        #expect(PasswordHash.verify(password: "s3cret", against: stored))
+        #expect(!PasswordHash.verify(password: "s3cret!", against: stored))
+        #expect(!PasswordHash.verify(password: "s3cret", against: "plain:s3cret"))
+    }
+}
