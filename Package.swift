@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "RemitStore", targets: ["RemitStore"]),
         .library(name: "RemitRuntime", targets: ["RemitRuntime"]),
         .library(name: "RemitHQ", targets: ["RemitHQ"]),
+        .library(name: "RemitApp", targets: ["RemitApp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -64,10 +65,19 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // The worker kinds, each a handler, and what they need: the one registry.
+        .target(
+            name: "RemitApp",
+            dependencies: [
+                "RemitRuntime", "RemitHQ", "RemitStore", "RemitCore", "RemitAMQP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "remit",
             dependencies: [
-                "RemitRuntime", "RemitHQ",
+                "RemitApp", "RemitRuntime", "RemitHQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -83,13 +93,13 @@ let package = Package(
         ),
         .testTarget(
             name: "RemitUnitTests",
-            dependencies: ["RemitCore", "RemitRuntime", "RemitAMQP", "RemitStore", "RemitHQ",
+            dependencies: ["RemitCore", "RemitRuntime", "RemitAMQP", "RemitStore", "RemitHQ", "RemitApp",
                            .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "RemitIntegrationTests",
             dependencies: [
-                "RemitRuntime", "RemitAMQP", "RemitStore", "RemitCore",
+                "RemitRuntime", "RemitAMQP", "RemitStore", "RemitCore", "RemitHQ", "RemitApp",
                 // Built so the tests can run it as a child process (kill, SIGTERM).
                 "remit",
                 .product(name: "GRDB", package: "GRDB.swift"),

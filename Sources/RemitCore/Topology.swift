@@ -144,6 +144,12 @@ public struct Topology: Sendable {
                 && $0.destination == kind.deadLetterQueue && $0.routingKey == kind.queue }) {
                 problems.append("\(label): no binding routes '\(kind.queue)' on '\(workers.deadLetterExchange)' to '\(kind.deadLetterQueue)'")
             }
+            if !["channel", "hq"].contains(kind.storeName) {
+                problems.append("\(label): store must be 'channel' or 'hq', not '\(kind.storeName)'")
+            }
+            if let schedule = kind.scheduleSeconds, schedule < 1 {
+                problems.append("\(label): scheduleSeconds must be at least 1")
+            }
             if kind.consumers < 1 || kind.prefetch < 1 || kind.prefetch > 65_535 {
                 problems.append("\(label): consumers must be ≥ 1 and prefetch within 1…65535")
             }
@@ -201,6 +207,12 @@ public struct WorkerKindSpec: Sendable, Codable, Equatable {
     /// Retry tiers in order; each queue's TTL is its delay.
     public var retryQueues: [String]
     public var deadLetterQueue: String
+    /// The store the kind applies messages to (and keeps its inbox in): `channel` (default) or `hq`.
+    public var store: String?
+    /// For HQ jobs: how often the scheduler starts a run.
+    public var scheduleSeconds: Int?
+
+    public var storeName: String { store ?? "channel" }
 }
 
 /// RabbitMQ's definitions format (what `rabbitmqctl export_definitions` writes).

@@ -82,7 +82,10 @@ public struct HQSeeder: Sendable {
                                arguments: [String(format: "P-%03d", index), "\(Names.products[index % Names.products.count]) \(index)",
                                            Int64.random(in: 500...50_000, using: &random), currency])
             }
-            let insertCustomer = try db.cachedStatement(sql: "INSERT INTO customer VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            let insertCustomer = try db.cachedStatement(sql: """
+                INSERT INTO customer (account, name, email, currency, invoice_account, allow_on_account, credit_limit_minor,
+                                      payment_terms, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '\(changedAt)')
+                """)
             let insertUser = try db.cachedStatement(sql: "INSERT INTO b2b_user VALUES (?, ?, ?, ?, ?)")
             var number = 0
             func nextAccount() -> String { number += 1; return String(format: "C%06d", number) }

@@ -5,7 +5,7 @@ import RemitStore
 
 /// The emulated back office ("HQ"), the system of record for customers and invoices: its own SQLite
 /// file (`hq.sqlite`) in the data directory.
-public final class HQStore: Sendable {
+public final class HQStore: MessageStore {
     public static let fileName = "hq.sqlite"
     public let pool: DatabasePool
 
@@ -19,6 +19,7 @@ public final class HQStore: Sendable {
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
+        Inbox.registerMigration(in: &migrator)
         migrator.registerMigration("v1-back-office") { db in
             try db.create(table: "payment_terms") { t in
                 t.primaryKey("code", .text)
@@ -36,6 +37,7 @@ public final class HQStore: Sendable {
                 t.column("allow_on_account", .boolean).notNull()
                 t.column("credit_limit_minor", .integer).notNull()
                 t.column("payment_terms", .text).notNull().references("payment_terms")
+                t.column("changed_at", .text).notNull()
             }
             try db.create(table: "product") { t in
                 t.primaryKey("sku", .text)
@@ -61,6 +63,7 @@ public final class HQStore: Sendable {
                 t.column("status", .text).notNull()  // open | invoiced
                 t.column("total_minor", .integer).notNull()
                 t.column("currency", .text).notNull()
+                t.column("lines", .text)  // JSON lines as uploaded, until the sync job creates the order lines
             }
             try db.create(table: "sales_order_line") { t in
                 t.column("order_id", .integer).notNull().references("sales_order")
@@ -86,7 +89,7 @@ public final class HQStore: Sendable {
                 t.column("changed_at", .text).notNull()
             }
             try db.create(index: "invoice_by_customer", on: "invoice", columns: ["customer_account", "due_date"])
-            try db.create(index: "invoice_by_change", on: "invoice", columns: ["changed_at"])
+            try db.create(index: "invoice_by_change", on: "invoice", columns: ["changed_at", "number"])
             try db.create(table: "invoice_line") { t in
                 t.column("invoice_number", .text).notNull().references("invoice")
                 t.column("line_no", .integer).notNull()
@@ -106,6 +109,7 @@ public final class HQStore: Sendable {
                 t.column("tender", .text).notNull()
                 t.column("uploaded_at", .text).notNull()
                 t.column("posted_at", .text)
+                t.column("failure", .text)
             }
             try db.create(table: "settlement") { t in
                 t.autoIncrementedPrimaryKey("id")
@@ -125,6 +129,8 @@ public final class HQStore: Sendable {
                 t.column("received_at", .text).notNull()
                 t.column("processed_at", .text)
                 t.column("detail", .text)
+                t.column("customer_account", .text).notNull()
+                t.column("changed_at", .text).notNull()
             }
             try db.create(table: "job_run") { t in
                 t.autoIncrementedPrimaryKey("id")
@@ -135,6 +141,12 @@ public final class HQStore: Sendable {
                 t.column("status", .text).notNull()  // running | succeeded | failed
                 t.column("counts", .text)
                 t.column("error", .text)
+                t.column("worker", .text).notNull()
+            }
+            // How far distribution got: HQ change times already sent to the channel.
+            try db.create(table: "distribution_state") { t in
+                t.primaryKey("stream", .text)  // invoices | customers | requests
+                t.column("distributed_until", .text).notNull()
             }
         }
         return migrator

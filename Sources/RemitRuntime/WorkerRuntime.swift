@@ -32,7 +32,7 @@ public final class WorkerRuntime: Sendable {
     let amqp: AMQPConfiguration
     let handler: any MessageHandler
     let bodyTypes: MessageBodyTypes
-    let store: ChannelStore
+    let store: any MessageStore
     let clock: any WallClock
     let settings: Settings
     let logger: Logger
@@ -50,7 +50,7 @@ public final class WorkerRuntime: Sendable {
     }
 
     public init(kind: WorkerKindSpec, topology: Topology, amqp: AMQPConfiguration, handler: any MessageHandler,
-                store: ChannelStore, clock: any WallClock, settings: Settings, logger: Logger) {
+                store: any MessageStore, clock: any WallClock, settings: Settings, logger: Logger) {
         self.kind = kind
         self.topology = topology
         self.amqp = amqp

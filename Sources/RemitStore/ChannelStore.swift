@@ -2,9 +2,14 @@ import Foundation
 import GRDB
 import RemitCore
 
+/// A store a worker kind applies messages to: a database with the inbox tables.
+public protocol MessageStore: Sendable {
+    var pool: DatabasePool { get }
+}
+
 /// The channel store: what the storefront knows and the portal reads, plus the inbox that makes
 /// message handling idempotent. One SQLite file (`channel.sqlite`) in the data directory.
-public final class ChannelStore: Sendable {
+public final class ChannelStore: MessageStore {
     public static let fileName = "channel.sqlite"
     public let pool: DatabasePool
     public let path: String
@@ -20,6 +25,27 @@ public final class ChannelStore: Sendable {
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
+        Inbox.registerMigration(in: &migrator)
+        migrator.registerMigration("v1-smoke") { db in
+            try db.create(table: "smoke_record") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("key", .text).notNull().unique()
+                table.column("amount_minor", .integer).notNull()
+                table.column("currency", .text).notNull()
+                table.column("message_id", .text).notNull()
+                table.column("recorded_at", .text).notNull()
+            }
+        }
+        ChannelTables.registerMigrations(in: &migrator)
+        return migrator
+    }
+}
+
+/// The record of messages a consumer has applied, with the follow-ups they produced. Written in the
+/// same transaction as the handler's effects.
+public enum Inbox {
+    /// The inbox tables; every `MessageStore` registers this migration.
+    public static func registerMigration(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v1-inbox") { db in
             try db.create(table: "inbox") { table in
                 table.column("consumer", .text).notNull()
@@ -40,22 +66,9 @@ public final class ChannelStore: Sendable {
                 table.column("body", .blob).notNull()
                 table.primaryKey(["consumer", "message_id", "position"])
             }
-            try db.create(table: "smoke_record") { table in
-                table.autoIncrementedPrimaryKey("id")
-                table.column("key", .text).notNull().unique()
-                table.column("amount_minor", .integer).notNull()
-                table.column("currency", .text).notNull()
-                table.column("message_id", .text).notNull()
-                table.column("recorded_at", .text).notNull()
-            }
         }
-        return migrator
     }
-}
 
-/// The record of messages a consumer has applied, with the follow-ups they produced. Written in the
-/// same transaction as the handler's effects.
-public enum Inbox {
     /// The follow-ups recorded for `messageId`, or nil when the consumer has not applied it.
     public static func followUps(_ db: Database, consumer: String, messageId: String) throws -> [OutgoingMessage]? {
         guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM inbox WHERE consumer = ? AND message_id = ?"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import RemitAMQP
+import RemitApp
 import RemitCore
 import RemitRuntime
 import RemitStore
@@ -81,15 +82,11 @@ struct WorkerLauncher {
                                     + differences)
             }
         }
-        let store = try ChannelStore(dataDirectory: configuration.dataDirectory)
-        let dependencies = WorkerDependencies(channelStore: store, clock: SystemWallClock(), logger: logger)
+        let dependencies = try WorkerDependencies(dataDirectory: configuration.dataDirectory, logger: logger)
         let runtimes = try specs.map { spec in
-            WorkerRuntime(kind: spec, topology: topology, amqp: amqp,
-                          handler: try WorkerKinds.handler(for: spec.name, dependencies: dependencies),
-                          store: store, clock: SystemWallClock(),
-                          settings: .init(consumers: consumers ?? spec.consumers, prefetch: prefetch ?? spec.prefetch,
-                                          batchSize: batchSize),
-                          logger: logger)
+            try WorkerKinds.runtime(for: spec, topology: topology, amqp: amqp, dependencies: dependencies,
+                                    settings: .init(consumers: consumers ?? spec.consumers, prefetch: prefetch ?? spec.prefetch,
+                                                    batchSize: batchSize))
         }
         logger.info("remit worker starting", metadata: [
             "kinds": "\(kinds.joined(separator: ","))", "amqp": "\(amqp)", "data_dir": "\(configuration.dataDirectory)",

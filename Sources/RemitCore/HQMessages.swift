@@ -1,0 +1,175 @@
+import Foundation
+
+/// Bodies of the messages between HQ's jobs and the channel.
+
+/// Start one run of an HQ job. Each job has its own message type (and queue, with a single active
+/// consumer, so only one instance runs a given job at a time).
+public protocol HQJobRun: MessageBody {
+    /// The job's name as operators know it (`P-0001`, …).
+    static var jobName: String { get }
+    var requestedBy: String { get }
+    init(requestedBy: String)
+}
+
+public struct P0001Run: HQJobRun, Equatable {
+    public static let messageType = "hq.p-0001.run"
+    public static let schemaVersion = 1
+    public static let jobName = "P-0001"
+    public var requestedBy: String
+    public init(requestedBy: String) { self.requestedBy = requestedBy }
+}
+
+public struct SynchronizeRun: HQJobRun, Equatable {
+    public static let messageType = "hq.sync.run"
+    public static let schemaVersion = 1
+    public static let jobName = "Synchronize orders and channel requests"
+    public var requestedBy: String
+    public init(requestedBy: String) { self.requestedBy = requestedBy }
+}
+
+public struct InvoicePostingRun: HQJobRun, Equatable {
+    public static let messageType = "hq.invoice-posting.run"
+    public static let schemaVersion = 1
+    public static let jobName = "Invoice posting"
+    public var requestedBy: String
+    public init(requestedBy: String) { self.requestedBy = requestedBy }
+}
+
+public struct DistributionRun: HQJobRun, Equatable {
+    public static let messageType = "hq.distribution.run"
+    public static let schemaVersion = 1
+    public static let jobName = "Distribution"
+    public var requestedBy: String
+    public init(requestedBy: String) { self.requestedBy = requestedBy }
+}
+
+/// All job-run message types, by the job's name.
+public enum HQJobs {
+    public static let all: [any HQJobRun.Type] = [P0001Run.self, SynchronizeRun.self, InvoicePostingRun.self, DistributionRun.self]
+
+    public static func named(_ name: String) -> (any HQJobRun.Type)? {
+        all.first { $0.jobName.caseInsensitiveCompare(name) == .orderedSame || $0.messageType == name }
+    }
+}
+
+/// An invoice as HQ has it, distributed to the channel.
+public struct InvoiceSnapshot: Sendable, Codable, Equatable {
+    public var number: String
+    public var customerAccount: String
+    public var invoiceDate: CalendarDate
+    public var dueDate: CalendarDate
+    public var discountLastDay: CalendarDate?
+    public var discount: Money
+    public var total: Money
+    public var settled: Money
+    public var discountTaken: Money
+    /// HQ's time of this state; the channel keeps the newest.
+    public var changedAt: Date
+
+    public init(number: String, customerAccount: String, invoiceDate: CalendarDate, dueDate: CalendarDate,
+                discountLastDay: CalendarDate?, discount: Money, total: Money, settled: Money, discountTaken: Money,
+                changedAt: Date) {
+        self.number = number
+        self.customerAccount = customerAccount
+        self.invoiceDate = invoiceDate
+        self.dueDate = dueDate
+        self.discountLastDay = discountLastDay
+        self.discount = discount
+        self.total = total
+        self.settled = settled
+        self.discountTaken = discountTaken
+        self.changedAt = changedAt
+    }
+
+    public var amounts: InvoiceAmounts { InvoiceAmounts(due: total, settled: settled, discountTaken: discountTaken) }
+}
+
+public struct InvoicesChanged: MessageBody, Equatable {
+    public static let messageType = "channel.invoices.changed"
+    public static let schemaVersion = 1
+    public var invoices: [InvoiceSnapshot]
+    public init(invoices: [InvoiceSnapshot]) { self.invoices = invoices }
+}
+
+public struct CustomerSnapshot: Sendable, Codable, Equatable {
+    public struct User: Sendable, Codable, Equatable {
+        public var login: String
+        public var displayName: String
+        public var email: String
+        public var passwordHash: String
+        public init(login: String, displayName: String, email: String, passwordHash: String) {
+            self.login = login
+            self.displayName = displayName
+            self.email = email
+            self.passwordHash = passwordHash
+        }
+    }
+
+    public var account: String
+    public var name: String
+    public var email: String
+    public var currency: String
+    public var invoiceAccount: String?
+    public var allowOnAccount: Bool
+    public var creditLimit: Money
+    public var users: [User]
+    public var changedAt: Date
+
+    public init(account: String, name: String, email: String, currency: String, invoiceAccount: String?,
+                allowOnAccount: Bool, creditLimit: Money, users: [User], changedAt: Date) {
+        self.account = account
+        self.name = name
+        self.email = email
+        self.currency = currency
+        self.invoiceAccount = invoiceAccount
+        self.allowOnAccount = allowOnAccount
+        self.creditLimit = creditLimit
+        self.users = users
+        self.changedAt = changedAt
+    }
+}
+
+public struct CustomersChanged: MessageBody, Equatable {
+    public static let messageType = "channel.customers.changed"
+    public static let schemaVersion = 1
+    public var customers: [CustomerSnapshot]
+    public init(customers: [CustomerSnapshot]) { self.customers = customers }
+}
+
+public struct RequestsChanged: MessageBody, Equatable {
+    public static let messageType = "channel.requests.changed"
+    public static let schemaVersion = 1
+    public struct Change: Sendable, Codable, Equatable {
+        public var requestId: String
+        public var status: String
+        public var at: Date
+        public var detail: String?
+        public init(requestId: String, status: String, at: Date, detail: String?) {
+            self.requestId = requestId
+            self.status = status
+            self.at = at
+            self.detail = detail
+        }
+    }
+    public var requests: [Change]
+    public init(requests: [Change]) { self.requests = requests }
+}
+
+/// Send an invoice copy to a user's registered e-mail address.
+public struct EmailSend: MessageBody, Equatable {
+    public static let messageType = "email.send"
+    public static let schemaVersion = 1
+    public var requestId: String
+    public var to: String
+    public var userLogin: String
+    public var invoiceNumber: String
+    public var template: String
+
+    public init(requestId: String, to: String, userLogin: String, invoiceNumber: String, template: String = "invoice-copy") {
+        self.requestId = requestId
+        self.to = to
+        self.userLogin = userLogin
+        self.invoiceNumber = invoiceNumber
+        self.template = template
+    }
+}
