@@ -43,12 +43,31 @@ public struct DistributionRun: HQJobRun, Equatable {
     public init(requestedBy: String) { self.requestedBy = requestedBy }
 }
 
-/// All job-run message types, by the job's name.
-public enum HQJobs {
-    public static let all: [any HQJobRun.Type] = [P0001Run.self, SynchronizeRun.self, InvoicePostingRun.self, DistributionRun.self]
+/// An HQ job as operators and the scheduler see it: its name, its run message, how to make one.
+public struct HQJobDescriptor: Sendable {
+    public let name: String
+    public let messageType: String
+    private let make: @Sendable (String, Date) throws -> OutgoingMessage
 
-    public static func named(_ name: String) -> (any HQJobRun.Type)? {
-        all.first { $0.jobName.caseInsensitiveCompare(name) == .orderedSame || $0.messageType == name }
+    init<Run: HQJobRun>(_ run: Run.Type) {
+        name = Run.jobName
+        messageType = Run.messageType
+        make = { requestedBy, now in
+            try OutgoingMessage(Envelope(occurredAt: now, actingUser: requestedBy, body: Run(requestedBy: requestedBy)))
+        }
+    }
+
+    /// A new run message (a fresh id: every run is its own message).
+    public func runMessage(requestedBy: String, at now: Date) throws -> OutgoingMessage { try make(requestedBy, now) }
+}
+
+public enum HQJobs {
+    public static let all = [HQJobDescriptor(P0001Run.self), HQJobDescriptor(SynchronizeRun.self),
+                             HQJobDescriptor(InvoicePostingRun.self), HQJobDescriptor(DistributionRun.self)]
+
+    /// The job with this name (any case) or run message type.
+    public static func named(_ name: String) -> HQJobDescriptor? {
+        all.first { $0.name.caseInsensitiveCompare(name) == .orderedSame || $0.messageType == name }
     }
 }
 

@@ -1,13 +1,15 @@
 import ArgumentParser
 import Foundation
+import Logging
+import RemitApp
 import RemitCore
 import RemitHQ
 
 struct HQCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hq",
-        abstract: "The emulated back office (HQ): seed data.",
-        subcommands: [Seed.self]
+        abstract: "The emulated back office (HQ): seed data, job runs.",
+        subcommands: [Seed.self, RunJob.self, Jobs.self]
     )
 
     struct Seed: AsyncParsableCommand {
@@ -78,5 +80,61 @@ final class ProgressBar: @unchecked Sendable {
 
     func finish() {
         if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+extension HQCommand {
+    struct RunJob: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "run-job",
+            abstract: "Start one run of an HQ job now and wait for its result.",
+            discussion: "Jobs: \(HQJobs.all.map { "'\($0.name)'" }.joined(separator: ", ")); the message type works too.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The job, e.g. P-0001")
+        var job: String
+        @Option(help: "Seconds to wait for the run to finish (0: do not wait)")
+        var wait = 60
+
+        func run() async throws {
+            try await reportingErrors {
+                guard let run = HQJobs.named(job) else {
+                    throw ValidationError("unknown job '\(job)'; jobs: \(HQJobs.all.map(\.name).joined(separator: ", "))")
+                }
+                let configuration = try global.resolve()
+                let runId = try await JobScheduler.publishRun(
+                    of: run, requestedBy: "system:cli", topology: try configuration.topology(), amqp: try configuration.amqp(),
+                    clock: SystemWallClock(), logger: Logger(label: "remit.hq"))
+                print("started \(run.name) run \(runId)")
+                guard wait > 0 else { return }
+                let store = try HQStore(dataDirectory: configuration.dataDirectory)
+                let deadline = ContinuousClock.now + .seconds(wait)
+                while ContinuousClock.now < deadline {
+                    if let record = try await store.pool.read({ try JobRuns.find($0, runId: runId) }), record.finishedAt != nil {
+                        print("\(record.status): \(record.counts ?? "")\(record.error.map { " — \($0)" } ?? "") (worker \(record.worker))")
+                        if record.status != "succeeded" { throw ExitCode.failure }
+                        return
+                    }
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+                throw ValidationError("no result after \(wait) s: is a worker for this job running with data directory \(configuration.dataDirectory)?")
+            }
+        }
+    }
+
+    struct Jobs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List recent HQ job runs: start, end, status, counts, errors.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "How many runs") var limit = 20
+
+        func run() async throws {
+            try await reportingErrors {
+                let store = try HQStore(dataDirectory: try global.resolve().dataDirectory)
+                let runs = try await store.pool.read { try JobRuns.recent($0, limit: limit) }
+                if runs.isEmpty { print("no job runs yet") }
+                for run in runs {
+                    print("\(run.startedAt)  \(run.job.padding(toLength: 40, withPad: " ", startingAt: 0)) \(run.status.padding(toLength: 9, withPad: " ", startingAt: 0)) \(run.finishedAt ?? "-")  \(run.counts ?? "")\(run.error.map { "  error: \($0)" } ?? "")")
+                }
+            }
+        }
     }
 }

@@ -44,18 +44,20 @@ struct WorkerCommand: AsyncParsableCommand {
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run every worker kind this build has, with their default counts, until SIGTERM/SIGINT."
+        abstract: "Run every worker kind this build has, with their default counts, and the HQ job scheduler, until SIGTERM/SIGINT."
     )
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Start without checking the broker's objects against Topology/")
     var skipVerify = false
+    @Flag(help: "Do not start HQ jobs on their schedule (run them with `remit hq run-job`)")
+    var noScheduler = false
 
     func run() async throws {
         try await reportingErrors {
             let topology = try global.resolve().topology()
             let kinds = topology.workers.kinds.map(\.name).filter { WorkerKinds.handlers[$0] != nil }
             try await WorkerLauncher(global: global, kinds: kinds, consumers: nil, prefetch: nil, batchSize: nil,
-                                     skipVerify: skipVerify).run()
+                                     skipVerify: skipVerify, withScheduler: !noScheduler).run()
         }
     }
 }
@@ -67,6 +69,7 @@ struct WorkerLauncher {
     let prefetch: Int?
     let batchSize: Int?
     let skipVerify: Bool
+    var withScheduler = false
 
     func run() async throws {
         let configuration = try global.resolve()
@@ -91,8 +94,14 @@ struct WorkerLauncher {
         logger.info("remit worker starting", metadata: [
             "kinds": "\(kinds.joined(separator: ","))", "amqp": "\(amqp)", "data_dir": "\(configuration.dataDirectory)",
         ])
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: WorkerService(runtimes: runtimes), successTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        if withScheduler {
+            services.append(.init(service: JobScheduler(topology: topology, amqp: amqp, logger: logger)))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: WorkerService(runtimes: runtimes), successTerminationBehavior: .gracefullyShutdownGroup)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

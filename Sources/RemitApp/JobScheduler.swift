@@ -1,0 +1,69 @@
+import Foundation
+import Logging
+import RemitAMQP
+import RemitCore
+import RemitRuntime
+import ServiceLifecycle
+
+/// Starts HQ jobs on their schedule (`scheduleSeconds` in `Topology/workers.json`) by publishing a
+/// job-run message each interval. Several schedulers may run: each run is its own message, the job
+/// queues have a single active consumer, and jobs work from HQ's state, so an extra run is harmless.
+public struct JobScheduler: Service {
+    let topology: Topology
+    let amqp: AMQPConfiguration
+    let clock: any WallClock
+    let logger: Logger
+
+    public init(topology: Topology, amqp: AMQPConfiguration, clock: any WallClock = SystemWallClock(), logger: Logger) {
+        self.topology = topology
+        self.amqp = amqp
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// The jobs with a schedule, with their run message type and interval.
+    public var schedule: [(job: HQJobDescriptor, every: Duration)] {
+        topology.workers.kinds.compactMap { kind in
+            guard let seconds = kind.scheduleSeconds,
+                  let job = HQJobs.all.first(where: { kind.consumes.contains($0.messageType) }) else { return nil }
+            return (job, .seconds(seconds))
+        }
+    }
+
+    public func run() async throws {
+        let jobs = schedule
+        guard !jobs.isEmpty else { return }
+        logger.info("job scheduler starting", metadata: ["jobs": "\(jobs.map { "\($0.job.name) every \($0.every)" })"])
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                for (job, every) in jobs {
+                    group.addTask {
+                        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                            do {
+                                try await Self.publishRun(of: job, requestedBy: "system:scheduler", topology: topology, amqp: amqp,
+                                                          clock: clock, logger: logger)
+                            } catch {
+                                logger.warning("could not start a job run", metadata: ["job": "\(job.name)", "error": "\(error)"])
+                            }
+                            try? await Task.sleep(for: every)
+                        }
+                    }
+                }
+            }
+        } onGracefulShutdown: {}
+    }
+
+    /// Publishes one run of `job` (confirmed) and returns its run id (the message id).
+    @discardableResult
+    public static func publishRun(of job: HQJobDescriptor, requestedBy: String, topology: Topology, amqp: AMQPConfiguration,
+                                  clock: any WallClock, logger: Logger) async throws -> String {
+        let message = try job.runMessage(requestedBy: requestedBy, at: clock.now())
+        try await AMQPConnection.withConnection(amqp, logger: logger) { connection in
+            try await connection.publish(OutboundMessage(
+                exchange: topology.workers.exchange, routingKey: message.type, body: [UInt8](message.body),
+                properties: AMQPProperties(contentType: "application/json", messageId: message.messageId,
+                                           correlationId: message.correlationId, type: message.type, appId: "remit")))
+        }
+        return message.messageId
+    }
+}

@@ -1,0 +1,276 @@
+import Foundation
+import GRDB
+import RemitAMQP
+import RemitApp
+import RemitCore
+import RemitHQ
+import RemitRuntime
+import RemitStore
+import Testing
+
+/// A seeded HQ, the HQ job workers and the channel-updates worker, running in-process against the
+/// test's vhost, with a clock standing still on 2026-11-29 at noon.
+struct HQWorld: Sendable {
+    let broker: TestBroker
+    let dependencies: WorkerDependencies
+    let clock: ManualWallClock
+    static let today = CalendarDate(year: 2026, month: 11, day: 29)!
+
+    var hq: HQStore { dependencies.hqStore }
+    var channel: ChannelStore { dependencies.channelStore }
+
+    static func with(customers: Int = 12, invoices: Int = 40, extraJobWorkers: Int = 0,
+                     _ body: (HQWorld) async throws -> Void) async throws {
+        try await TestBroker.with { broker in
+            let clock = ManualWallClock(Date(timeIntervalSince1970: Double(today.daysSinceEpoch) * 86_400 + 43_200))
+            let dependencies = WorkerDependencies(
+                channelStore: try broker.channelStore(), hqStore: try HQStore(dataDirectory: broker.dataDirectory),
+                clock: clock, logger: testLogger, workerName: "worker-a")
+            try HQSeeder(store: dependencies.hqStore, today: today).seed(.init(customers: customers, invoices: invoices, seed: 11))
+            let world = HQWorld(broker: broker, dependencies: dependencies, clock: clock)
+            let kinds = ["hq-p0001", "hq-sync", "hq-invoice-posting", "hq-distribution", "channel-updates"]
+            let runtimes = try kinds.map { name in
+                let kind = try broker.topology.kind(named: name)
+                return try WorkerKinds.runtime(for: kind, topology: broker.topology, amqp: broker.amqp, dependencies: dependencies,
+                                               settings: .init(consumers: 1, prefetch: kind.prefetch))
+            }
+            let tasks = runtimes.map { runtime in Task { await runtime.run() } }
+            defer { for task in tasks { task.cancel() } }
+            do {
+                try await body(world)
+            } catch {
+                for runtime in runtimes { await runtime.drain() }
+                for task in tasks { await task.value }
+                throw error
+            }
+            for runtime in runtimes { await runtime.drain() }
+            for task in tasks { await task.value }
+        }
+    }
+
+    /// Starts one run of `job` and waits for its record.
+    @discardableResult
+    func run(_ name: String) async throws -> JobRunRecord {
+        let job = try #require(HQJobs.named(name))
+        let runId = try await JobScheduler.publishRun(of: job, requestedBy: "system:test", topology: broker.topology,
+                                                      amqp: broker.amqp, clock: clock, logger: testLogger)
+        var record: JobRunRecord?
+        try await expectEventually("\(name) run \(runId) finished", timeout: .seconds(30)) {
+            record = try await hq.pool.read { try JobRuns.find($0, runId: runId) }
+            return record?.finishedAt != nil
+        }
+        return try #require(record)
+    }
+
+    /// Distribution, then waits until the channel store shows `condition`.
+    func distribute(until what: String, _ condition: @escaping @Sendable (Database) throws -> Bool) async throws {
+        try await run("Distribution")
+        try await expectEventually(what, timeout: .seconds(30)) { try await channel.pool.read(condition) }
+    }
+
+    func hqCount(_ sql: String, _ arguments: StatementArguments = []) async throws -> Int {
+        try await hq.pool.read { try Int.fetchOne($0, sql: sql, arguments: arguments) ?? 0 }
+    }
+
+    func record(_ transaction: ChannelTransaction) async throws {
+        _ = try await channel.pool.write { try transaction.record($0) }
+    }
+
+    /// A user of a customer that has invoices of its own, with one of those invoices.
+    func buyerWithInvoice(status: String) async throws -> (login: String, account: String, invoice: String) {
+        let row = try await hq.pool.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT u.login, u.customer_account, i.number FROM b2b_user u JOIN invoice i ON i.customer_account = u.customer_account
+                WHERE (? = 'unpaid' AND i.settled_minor = 0 AND i.discount_taken_minor = 0 AND (i.discount_last_day IS NULL OR i.discount_last_day < ?))
+                ORDER BY i.number LIMIT 1
+                """, arguments: [status, HQWorld.today.description])
+        }
+        let found = try #require(row, "the seed has a standalone buyer with an unpaid invoice")
+        return (found["login"], found["customer_account"], found["number"])
+    }
+}
+
+@Suite("HQ jobs against a real broker and SQLite", .serialized)
+struct HQJobTests {
+    func payment(_ id: String, _ buyer: (login: String, account: String, invoice: String), _ minor: Int64, at date: Date) -> ChannelTransaction {
+        ChannelTransaction(id: id, kind: .invoicePayment, customerAccount: buyer.account, userLogin: buyer.login,
+                           invoiceNumber: buyer.invoice, amount: Money(minorUnits: minor, currency: .EUR), tender: "on-account",
+                           createdAt: date)
+    }
+
+    @Test func p0001RunTwiceUploadsNothingTwice() async throws {
+        try await HQWorld.with { world in
+            let buyer = try await world.buyerWithInvoice(status: "unpaid")
+            for index in 0..<3 { try await world.record(payment("pay-\(index)", buyer, 100, at: world.clock.now())) }
+            _ = try await world.channel.pool.write {
+                try B2BRequest(requestId: "req-1", userLogin: buyer.login, customerAccount: buyer.account,
+                               invoiceNumber: buyer.invoice, submittedAt: world.clock.now()).record($0)
+            }
+            let first = try await world.run("P-0001")
+            #expect(first.status == "succeeded")
+            #expect(first.counts?.contains("payments=3") == true && first.counts?.contains("requests=1") == true, "\(first.counts ?? "")")
+            let second = try await world.run("P-0001")
+            #expect(second.counts?.contains("payments=0") == true && second.counts?.contains("already-uploaded=0") == true)
+            #expect(try await world.hqCount("SELECT COUNT(*) FROM payment_journal_line") == 3)
+            #expect(try await world.hqCount("SELECT COUNT(*) FROM channel_request") == 1)
+            let pending = try await world.channel.pool.read {
+                try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM channel_transaction WHERE uploaded_at IS NULL") ?? -1
+            }
+            #expect(pending == 0)
+        }
+    }
+
+    @Test func aCrashBetweenUploadAndMarkingIsRepairedWithoutDuplicates() async throws {
+        try await HQWorld.with { world in
+            let buyer = try await world.buyerWithInvoice(status: "unpaid")
+            for index in 0..<3 { try await world.record(payment("crash-\(index)", buyer, 250, at: world.clock.now())) }
+            struct Crash: Error {}
+            let crashing = P0001Upload(hq: world.hq, clock: world.clock, worker: "crashing", afterUpload: { throw Crash() })
+            let header = EnvelopeHeader(type: P0001Run.messageType, version: 1, id: "crashed-run", correlationId: "c",
+                                        causationId: nil, occurredAt: world.clock.now(), actingUser: "system:test")
+            let message = IncomingMessage(header: header, body: P0001Run(requestedBy: "test"), attempt: 1, receivedAt: world.clock.now())
+            await #expect(throws: Crash.self) {
+                try await world.channel.pool.write { db in _ = try crashing.handle(message, in: db) }
+            }
+            #expect(try await world.hqCount("SELECT COUNT(*) FROM payment_journal_line") == 3, "HQ committed the upload")
+            let stillPending = try await world.channel.pool.read {
+                try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM channel_transaction WHERE uploaded_at IS NULL") ?? -1
+            }
+            #expect(stillPending == 3, "the channel never marked them")
+
+            let repair = try await world.run("P-0001")
+            #expect(repair.counts?.contains("already-uploaded=3") == true, "\(repair.counts ?? "")")
+            #expect(try await world.hqCount("SELECT COUNT(*) FROM payment_journal_line") == 3, "no duplicates")
+            let pending = try await world.channel.pool.read {
+                try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM channel_transaction WHERE uploaded_at IS NULL") ?? -1
+            }
+            #expect(pending == 0)
+        }
+    }
+
+    @Test func onlyOneJobWorkerExecutesRunsAtATime() async throws {
+        try await HQWorld.with { world in
+            // A second worker for the same job, as another process would be.
+            let other = WorkerDependencies(channelStore: world.channel, hqStore: world.hq, clock: world.clock, logger: testLogger,
+                                           workerName: "worker-b")
+            let kind = try world.broker.topology.kind(named: "hq-sync")
+            let second = try WorkerKinds.runtime(for: kind, topology: world.broker.topology, amqp: world.broker.amqp,
+                                                 dependencies: other, settings: .init(consumers: 1, prefetch: 1))
+            let task = Task { await second.run() }
+            // With a single active consumer, AMQP reports one consumer; the management API lists both.
+            try await expectEventually("both sync workers are consuming", timeout: .seconds(30)) {
+                try await world.broker.management.queue(vhost: world.broker.amqp.vhost, name: kind.queue)?["consumers"]?.intValue == 2
+            }
+            var workers = Set<String>()
+            for _ in 0..<6 { workers.insert(try await world.run("Synchronize orders and channel requests").worker) }
+            await second.drain()
+            await task.value
+            #expect(workers.count == 1, "single active consumer: one worker ran every run, got \(workers)")
+        }
+    }
+
+    @Test func anOrderOnAccountBecomesASalesOrderThenAnInvoiceWithTheRightDueDate() async throws {
+        try await HQWorld.with { world in
+            let customer = try #require(try await world.hq.pool.read { db in
+                try Row.fetchOne(db, sql: """
+                    SELECT u.login, c.account, t.net_days, t.discount_basis_points, t.discount_days FROM b2b_user u
+                    JOIN customer c ON c.account = u.customer_account JOIN payment_terms t ON t.code = c.payment_terms
+                    ORDER BY t.discount_basis_points IS NULL, u.login LIMIT 1
+                    """)
+            })
+            let lines = [ChannelTransaction.OrderLine(sku: "P-001", quantity: 3, unitPrice: Money(minorUnits: 1_250, currency: .EUR)),
+                         ChannelTransaction.OrderLine(sku: "P-002", quantity: 1, unitPrice: Money(minorUnits: 9_900, currency: .EUR))]
+            try await world.record(ChannelTransaction(id: "order-1", kind: .orderOnAccount, customerAccount: customer["account"],
+                                                      userLogin: customer["login"], invoiceNumber: nil,
+                                                      amount: Money(minorUnits: 13_650, currency: .EUR), tender: "on-account",
+                                                      lines: lines, createdAt: world.clock.now()))
+            try await world.run("P-0001")
+            #expect(try await world.hqCount("SELECT COUNT(*) FROM sales_order WHERE channel_order_id = 'order-1' AND status = 'uploaded'") == 1)
+            try await world.run("Synchronize orders and channel requests")
+            #expect(try await world.hqCount("SELECT COUNT(*) FROM sales_order_line l JOIN sales_order o ON o.id = l.order_id WHERE o.channel_order_id = 'order-1'") == 2)
+            try await world.run("Invoice posting")
+            let invoice = try #require(try await world.hq.pool.read { db in
+                try Row.fetchOne(db, sql: """
+                    SELECT i.* FROM invoice i JOIN sales_order o ON o.id = i.order_id WHERE o.channel_order_id = 'order-1'
+                    """)
+            })
+            let netDays: Int = customer["net_days"]
+            #expect(invoice["invoice_date"] == HQWorld.today.description)
+            #expect(invoice["due_date"] == HQWorld.today.adding(days: netDays).description)
+            #expect(invoice["total_minor"] == 13_650 as Int64)
+            if let basisPoints = customer["discount_basis_points"] as Int? {
+                let days: Int = customer["discount_days"]
+                #expect(invoice["discount_last_day"] == HQWorld.today.adding(days: days).description)
+                #expect(invoice["discount_minor"] == Int64(13_650) * Int64(basisPoints) / 10_000)
+            }
+            #expect(try await world.hqCount("SELECT COUNT(*) FROM sales_order WHERE channel_order_id = 'order-1' AND status = 'invoiced'") == 1)
+            let number: String = invoice["number"]
+            try await world.distribute(until: "the channel shows the new invoice") { db in
+                try String.fetchOne(db, sql: "SELECT status FROM channel_invoice WHERE number = ?", arguments: [number]) == "unpaid"
+            }
+        }
+    }
+
+    @Test func paymentsSettleTheInvoiceAndTheChannelShowsTheNewStatus() async throws {
+        try await HQWorld.with { world in
+            let buyer = try await world.buyerWithInvoice(status: "unpaid")
+            let total = try await world.hqCount("SELECT total_minor FROM invoice WHERE number = ?", [buyer.invoice])
+            try await world.distribute(until: "the channel has the seeded invoices") { db in
+                try String.fetchOne(db, sql: "SELECT status FROM channel_invoice WHERE number = ?", arguments: [buyer.invoice]) == "unpaid"
+            }
+            // A partial payment: partially paid, with the right open amount.
+            let part = Int64(total / 3)
+            try await world.record(payment("pay-part", buyer, part, at: world.clock.now()))
+            try await world.run("P-0001")
+            let sync = try await world.run("Synchronize orders and channel requests")
+            #expect(sync.counts?.contains("payments-posted=1") == true, "\(sync.counts ?? "")")
+            try await world.distribute(until: "the channel shows the invoice partially paid") { db in
+                try String.fetchOne(db, sql: "SELECT status FROM channel_invoice WHERE number = ?", arguments: [buyer.invoice]) == "partially-paid"
+            }
+            let open = try await world.channel.pool.read { db in
+                try Int64.fetchOne(db, sql: "SELECT total_minor - settled_minor - discount_taken_minor FROM channel_invoice WHERE number = ?",
+                                   arguments: [buyer.invoice])
+            }
+            #expect(open == Int64(total) - part)
+            // The rest: paid.
+            world.clock.advance(by: 60)
+            try await world.record(payment("pay-rest", buyer, Int64(total) - part, at: world.clock.now()))
+            try await world.run("P-0001")
+            try await world.run("Synchronize orders and channel requests")
+            try await world.distribute(until: "the channel shows the invoice paid") { db in
+                try String.fetchOne(db, sql: "SELECT status FROM channel_invoice WHERE number = ?", arguments: [buyer.invoice]) == "paid"
+            }
+            #expect(try await world.hqCount("SELECT COUNT(*) FROM settlement WHERE invoice_number = ?", [buyer.invoice]) == 2)
+        }
+    }
+
+    @Test func anInvoiceCopyRequestSendsMailToTheRegisteredAddressAndCompletes() async throws {
+        try await HQWorld.with { world in
+            let buyer = try await world.buyerWithInvoice(status: "unpaid")
+            let foreign = try #require(try await world.hq.pool.read { db in
+                try String.fetchOne(db, sql: """
+                    SELECT number FROM invoice WHERE customer_account != ? AND customer_account NOT IN
+                        (SELECT invoice_account FROM customer WHERE account = ? AND invoice_account IS NOT NULL) LIMIT 1
+                    """, arguments: [buyer.account, buyer.account])
+            })
+            let email = try #require(try await world.hq.pool.read {
+                try String.fetchOne($0, sql: "SELECT email FROM b2b_user WHERE login = ?", arguments: [buyer.login])
+            })
+            _ = try await world.channel.pool.write { db in
+                try B2BRequest(requestId: "copy-1", userLogin: buyer.login, customerAccount: buyer.account,
+                               invoiceNumber: buyer.invoice, submittedAt: world.clock.now()).record(db)
+                try B2BRequest(requestId: "copy-foreign", userLogin: buyer.login, customerAccount: buyer.account,
+                               invoiceNumber: foreign, submittedAt: world.clock.now()).record(db)
+            }
+            try await world.run("P-0001")
+            try await world.run("Synchronize orders and channel requests")
+            let mails = try await world.broker.drain("remit.email-dispatch", expected: 1)
+            #expect(mails.count == 1, "only the user's own invoice is mailed")
+            let mail = try MessageCoding.decoder().decode(Envelope<EmailSend>.self, from: Data(try #require(mails.first).body))
+            #expect(mail.body.to == email && mail.body.invoiceNumber == buyer.invoice && mail.body.requestId == "copy-1")
+            try await world.distribute(until: "the channel shows both requests decided") { db in
+                try String.fetchAll(db, sql: "SELECT status FROM b2b_request ORDER BY request_id") == ["completed", "failed"]
+            }
+        }
+    }
+}
