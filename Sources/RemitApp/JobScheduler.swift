@@ -13,19 +13,27 @@ public struct JobScheduler: Service {
     let amqp: AMQPConfiguration
     let clock: any WallClock
     let logger: Logger
+    /// Seconds per job name, over the topology's `scheduleSeconds`.
+    let overrides: [String: Int]
 
-    public init(topology: Topology, amqp: AMQPConfiguration, clock: any WallClock = SystemWallClock(), logger: Logger) {
+    public init(topology: Topology, amqp: AMQPConfiguration, clock: any WallClock = SystemWallClock(), logger: Logger,
+                overrides: [String: Int] = [:]) throws {
+        for name in overrides.keys where HQJobs.named(name) == nil {
+            throw ConfigurationError("job-schedule names unknown job '\(name)'; jobs: \(HQJobs.all.map(\.name).joined(separator: ", "))")
+        }
         self.topology = topology
         self.amqp = amqp
         self.clock = clock
         self.logger = logger
+        self.overrides = overrides
     }
 
     /// The jobs with a schedule, with their run message type and interval.
     public var schedule: [(job: HQJobDescriptor, every: Duration)] {
         topology.workers.kinds.compactMap { kind in
-            guard let seconds = kind.scheduleSeconds,
-                  let job = HQJobs.all.first(where: { kind.consumes.contains($0.messageType) }) else { return nil }
+            guard let job = HQJobs.all.first(where: { kind.consumes.contains($0.messageType) }),
+                  let seconds = overrides.first(where: { HQJobs.named($0.key)?.name == job.name })?.value ?? kind.scheduleSeconds
+            else { return nil }
             return (job, .seconds(seconds))
         }
     }

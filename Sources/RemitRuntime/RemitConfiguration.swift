@@ -11,6 +11,7 @@ public struct RemitConfiguration: Sendable {
         case dataDir = "data-dir"
         case topologyDir = "topology-dir"
         case logLevel = "log-level"
+        case jobSchedule = "job-schedule"
 
         public var environmentName: String { "REMIT_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
 
@@ -21,6 +22,7 @@ public struct RemitConfiguration: Sendable {
             case .dataDir: return "./var"
             case .topologyDir: return nil
             case .logLevel: return "info"
+            case .jobSchedule: return nil
             }
         }
 
@@ -31,6 +33,7 @@ public struct RemitConfiguration: Sendable {
             case .dataDir: return "Directory for all local state: stores, e-mail outbox"
             case .topologyDir: return "The Topology/ directory; default ./Topology, else the source checkout's"
             case .logLevel: return "trace, debug, info, notice, warning, error or critical"
+            case .jobSchedule: return "HQ job intervals in seconds, e.g. 'P-0001=300,Distribution=600' (default: Topology/workers.json)"
             }
         }
     }
@@ -82,6 +85,20 @@ public struct RemitConfiguration: Sendable {
     }
 
     public var dataDirectory: String { self[.dataDir]! }
+
+    /// `job-schedule` as job name → seconds; names are matched by the job scheduler.
+    public func jobSchedule() throws -> [String: Int] {
+        guard let text = self[.jobSchedule], !text.isEmpty else { return [:] }
+        var schedule: [String: Int] = [:]
+        for item in text.split(separator: ",") {
+            let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let seconds = Int(parts[1]), seconds >= 1 else {
+                throw ConfigurationError("job-schedule: '\(item)' is not JOB=SECONDS (seconds ≥ 1)")
+            }
+            schedule[parts[0]] = seconds
+        }
+        return schedule
+    }
 
     public func topology() throws -> Topology {
         try Topology.load(from: Topology.locate(explicit: self[.topologyDir]))

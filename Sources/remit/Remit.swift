@@ -37,6 +37,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "Log level (REMIT_LOG_LEVEL). Default info")
     var logLevel: String?
 
+    @Option(name: .customLong("job-schedule"), help: "HQ job intervals, e.g. P-0001=300,Distribution=600 (REMIT_JOB_SCHEDULE)")
+    var jobSchedule: String?
+
     @Option(name: .customLong("config"), help: "Config file of 'key = value' lines (REMIT_CONFIG)")
     var configFile: String?
 
@@ -47,6 +50,7 @@ struct GlobalOptions: ParsableArguments {
         flags[.dataDir] = dataDir
         flags[.topologyDir] = topologyDir
         flags[.logLevel] = logLevel
+        flags[.jobSchedule] = jobSchedule
         let environment = ProcessInfo.processInfo.environment
         let configuration = try RemitConfiguration(flags: flags, environment: environment,
                                                    configFile: configFile ?? environment["REMIT_CONFIG"])

@@ -98,7 +98,8 @@ struct WorkerLauncher {
             .init(service: WorkerService(runtimes: runtimes), successTerminationBehavior: .gracefullyShutdownGroup),
         ]
         if withScheduler {
-            services.append(.init(service: JobScheduler(topology: topology, amqp: amqp, logger: logger)))
+            services.append(.init(service: try JobScheduler(topology: topology, amqp: amqp, logger: logger,
+                                                            overrides: configuration.jobSchedule())))
         }
         let group = ServiceGroup(configuration: .init(
             services: services,

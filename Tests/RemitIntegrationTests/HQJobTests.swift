@@ -274,3 +274,54 @@ struct HQJobTests {
         }
     }
 }
+
+@Suite("remit hq commands as child processes", .serialized)
+struct HQCommandTests {
+    @Test func seedRunJobAndJobsFromTheCommandLine() async throws {
+        try await TestBroker.with { broker in
+            let (seedStatus, seedOutput) = try await RemitProcess.run(
+                ["hq", "seed", "--customers", "20", "--invoices", "100", "--seed", "5", "--today", "2026-11-29"], broker: broker)
+            #expect(seedStatus == 0, "\(seedOutput)")
+            #expect(seedOutput.contains("100 invoices") && seedOutput.contains("Demo logins"))
+            let (again, againOutput) = try await RemitProcess.run(["hq", "seed"], broker: broker)
+            #expect(again != 0 && againOutput.contains("already has"), "seeding twice is refused")
+
+            let worker = try RemitProcess(["worker", "hq-distribution", "channel-updates"], broker: broker)
+            let (status, output) = try await RemitProcess.run(["hq", "run-job", "distribution", "--wait", "60"], broker: broker)
+            #expect(status == 0, "\(output)\n\(worker.output.suffix(1500))")
+            #expect(output.contains("succeeded") && output.contains("invoices=100"), "\(output)")
+            try await expectEventually("channel-updates stored the distributed invoices") {
+                (try? broker.rows("SELECT COUNT(*) FROM channel_invoice")) == 100
+            }
+            let (_, jobs) = try await RemitProcess.run(["hq", "jobs"], broker: broker)
+            #expect(jobs.contains("Distribution") && jobs.contains("succeeded"), "\(jobs)")
+            let (unknown, unknownOutput) = try await RemitProcess.run(["hq", "run-job", "P-9999"], broker: broker)
+            #expect(unknown != 0 && unknownOutput.contains("unknown job 'P-9999'"))
+            worker.signal(SIGTERM)
+            #expect(await worker.waitForExit() == 0)
+        }
+    }
+}
+
+@Suite("HQ job scheduler", .serialized)
+struct JobSchedulerTests {
+    @Test func startsEveryScheduledJobAtItsInterval() async throws {
+        try await HQWorld.with { world in
+            let scheduler = try JobScheduler(topology: world.broker.topology, amqp: world.broker.amqp, clock: world.clock,
+                                             logger: testLogger, overrides: ["P-0001": 1, "Synchronize orders and channel requests": 1,
+                                                                             "Invoice posting": 1, "Distribution": 1])
+            #expect(scheduler.schedule.count == 4)
+            let task = Task { try await scheduler.run() }
+            try await expectEventually("each job ran at least twice", timeout: .seconds(30)) {
+                let counts = try await world.hq.pool.read { db in
+                    try Int.fetchAll(db, sql: "SELECT COUNT(*) FROM job_run WHERE status = 'succeeded' GROUP BY job")
+                }
+                return counts.count == 4 && counts.allSatisfy { $0 >= 2 }
+            }
+            task.cancel()
+            #expect(throws: ConfigurationError.self) {
+                try JobScheduler(topology: world.broker.topology, amqp: world.broker.amqp, logger: testLogger, overrides: ["P-9": 5])
+            }
+        }
+    }
+}

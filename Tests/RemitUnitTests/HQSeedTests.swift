@@ -92,3 +92,29 @@ struct PasswordHashTests {
         #expect(!PasswordHash.verify(password: "s3cret", against: "plain:s3cret"))
     }
 }
+
+@Suite("Customer credit")
+struct CustomerCreditTests {
+    @Test func balanceIsOpenInvoicesAndHeadroomSubtractsUninvoicedOrders() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("remit-credit-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try HQStore(dataDirectory: directory)
+        try HQSeeder(store: store, today: CalendarDate(year: 2026, month: 11, day: 29)!).seed(.init(customers: 5, invoices: 0))
+        try store.pool.write { db in
+            try db.execute(sql: "UPDATE customer SET credit_limit_minor = 100000 WHERE account = 'C000001'")
+            for (number, total, settled, discount) in [("I-1", 30_000, 0, 0), ("I-2", 20_000, 5_000, 0), ("I-3", 10_000, 9_800, 200)] {
+                try db.execute(sql: "INSERT INTO invoice VALUES (?, 'C000001', NULL, '2026-11-01', '2026-12-01', NULL, 0, 'EUR', ?, ?, ?, 'x')",
+                               arguments: [number, total, settled, discount])
+            }
+            try db.execute(sql: """
+                INSERT INTO sales_order (order_number, customer_account, ordered_on, on_account, status, total_minor, currency)
+                VALUES ('SO-1', 'C000001', '2026-11-29', 1, 'open', 12000, 'EUR'), ('SO-2', 'C000001', '2026-11-29', 1, 'invoiced', 9999, 'EUR')
+                """)
+            let credit = try #require(try CustomerCredit.fetch(db, account: "C000001"))
+            #expect(credit.balance.minorUnits == 45_000)
+            #expect(credit.uninvoicedOrders.minorUnits == 12_000)
+            #expect(credit.headroom.minorUnits == 100_000 - 45_000 - 12_000)
+            #expect(try CustomerCredit.fetch(db, account: "nobody") == nil)
+        }
+    }
+}
