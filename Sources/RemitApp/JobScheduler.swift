@@ -40,25 +40,30 @@ public struct JobScheduler: Service {
 
     public func run() async throws {
         let jobs = schedule
-        guard !jobs.isEmpty else { return }
+        guard !jobs.isEmpty else {
+            // Nothing to schedule; stay up like the other services until the group shuts down.
+            try? await gracefulShutdown()
+            return
+        }
         logger.info("job scheduler starting", metadata: ["jobs": "\(jobs.map { "\($0.job.name) every \($0.every)" })"])
-        await withGracefulShutdownHandler {
+        // Graceful shutdown cancels the loops, including one asleep until its next run.
+        try? await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 for (job, every) in jobs {
                     group.addTask {
-                        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                        while !Task.isCancelled {
                             do {
                                 try await Self.publishRun(of: job, requestedBy: "system:scheduler", topology: topology, amqp: amqp,
                                                           clock: clock, logger: logger)
                             } catch {
                                 logger.warning("could not start a job run", metadata: ["job": "\(job.name)", "error": "\(error)"])
                             }
-                            try? await Task.sleep(for: every)
+                            do { try await Task.sleep(for: every) } catch { return }
                         }
                     }
                 }
             }
-        } onGracefulShutdown: {}
+        }
     }
 
     /// Publishes one run of `job` (confirmed) and returns its run id (the message id).

@@ -6,6 +6,7 @@ import RemitCore
 import RemitRuntime
 import RemitStore
 import ServiceLifecycle
+import Synchronization
 
 @main
 struct Remit: AsyncParsableCommand {
@@ -57,12 +58,26 @@ struct GlobalOptions: ParsableArguments {
         guard let level = Logger.Level(rawValue: configuration[.logLevel] ?? "info") else {
             throw ValidationError("log level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        LoggingSetup.bootstrapOnce(level: level)
+        return configuration
+    }
+}
+
+/// swift-log may be bootstrapped once per process; commands resolve their options more than once.
+enum LoggingSetup {
+    private static let done = Mutex(false)
+
+    static func bootstrapOnce(level: Logger.Level) {
+        let first = done.withLock { done -> Bool in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
-        return configuration
     }
 }
 

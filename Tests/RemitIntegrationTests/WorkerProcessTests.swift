@@ -2,6 +2,7 @@ import Foundation
 import RemitAMQP
 import RemitCore
 import RemitRuntime
+import RemitHQ
 import Testing
 
 @Suite("remit worker as a child process", .serialized)
@@ -77,6 +78,27 @@ struct WorkerProcessTests {
             #expect(status != 0)
             #expect(output.contains("queue 'remit.smoke' is missing"))
             #expect(output.contains("remit topology apply"))
+        }
+    }
+}
+
+@Suite("remit run as a child process", .serialized)
+struct RunCommandTests {
+    @Test func runStartsEveryKindAndTheSchedulerAndDrainsOnSigint() async throws {
+        try await TestBroker.with { broker in
+            let run = try RemitProcess(["run", "--job-schedule", "P-0001=1"], broker: broker)
+            let kinds = try broker.topology.workers.kinds.map(\.name)
+            try await expectEventually("every worker kind started and P-0001 ran on its schedule", timeout: .seconds(60)) {
+                let output = run.output
+                let started = kinds.allSatisfy { output.contains("worker=\($0) [RemitRuntime] worker starting") }
+                let ran = (try? HQStore(dataDirectory: broker.dataDirectory).pool.read {
+                    try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM job_run WHERE job = 'P-0001' AND status = 'succeeded'")
+                }) ?? 0
+                return started && (ran ?? 0) >= 2
+            }
+            run.signal(SIGINT)
+            let status = await run.waitForExit()
+            #expect(status == 0, "\(run.output.suffix(2000))")
         }
     }
 }
