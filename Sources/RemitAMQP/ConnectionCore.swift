@@ -286,7 +286,12 @@ final class ConnectionCore {
             let delivery = Delivery(deliveryTag: tag, redelivered: redelivered, exchange: exchange,
                                     routingKey: routingKey, consumerTag: consumerTag, body: body,
                                     properties: properties)
-            consumers[consumerTag]?.buffer.yield(delivery)
+            if let consumer = consumers[consumerTag] {
+                consumer.buffer.yield(delivery)
+            } else {
+                // Not ours to handle; the broker redelivers it when this channel closes.
+                logger.warning("delivery for a consumer that is gone", metadata: ["consumer_tag": "\(consumerTag)", "delivery_tag": "\(tag)"])
+            }
         case Method.basicAck:
             let ack = decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
             confirm(upTo: ack.delivery_tag, multiple: ack.multiple != 0, nacked: false)

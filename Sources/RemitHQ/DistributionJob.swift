@@ -40,10 +40,15 @@ public struct DistributionJob: HQJob {
             """, arguments: [stream, "\(mark.0)|\(mark.1)"])
     }
 
-    private func publish<Body: MessageBody>(_ body: Body, part: Int, stream: String, context: JobContext,
-                                           into result: inout JobResult) throws {
-        result.followUps.append(try OutgoingMessage(context.header.followUp(body, key: "\(stream)-\(part)", occurredAt: context.now,
-                                                                            actingUser: "system:hq")))
+    /// Publishes `items` in messages of at most `chunkSize`, each with an id derived from the run and
+    /// its position (a redelivered run re-publishes the same ids).
+    private func publish<Item, Body: MessageBody>(_ items: [Item], stream: String, as body: ([Item]) -> Body,
+                                                 context: JobContext, into result: inout JobResult) throws {
+        for (part, start) in stride(from: 0, to: items.count, by: chunkSize).enumerated() {
+            let chunk = body(Array(items[start..<min(start + chunkSize, items.count)]))
+            result.followUps.append(try OutgoingMessage(context.header.followUp(chunk, key: "\(stream)-\(part)", occurredAt: context.now,
+                                                                                actingUser: "system:hq")))
+        }
     }
 
     private func distributeInvoices(_ db: Database, context: JobContext, result: inout JobResult) throws {
@@ -66,10 +71,7 @@ public struct DistributionJob: HQJob {
                 discountTaken: money("discount_taken_minor"),
                 changedAt: Timestamp.parse(row["changed_at"]) ?? context.now))
         }
-        for (part, start) in stride(from: 0, to: snapshots.count, by: chunkSize).enumerated() {
-            try publish(InvoicesChanged(invoices: Array(snapshots[start..<min(start + chunkSize, snapshots.count)])),
-                        part: part, stream: "invoices", context: context, into: &result)
-        }
+        try publish(snapshots, stream: "invoices", as: InvoicesChanged.init(invoices:), context: context, into: &result)
         try move(db, "invoices", to: (last["changed_at"], last["number"]))
         result.counts["invoices", default: 0] += rows.count
     }
@@ -91,10 +93,7 @@ public struct DistributionJob: HQJob {
                              creditLimit: Money(minorUnits: row["credit_limit_minor"], currency: try Currency(row["currency"] as String)),
                              users: users[row["account"]] ?? [], changedAt: Timestamp.parse(row["changed_at"]) ?? context.now)
         }
-        for (part, start) in stride(from: 0, to: snapshots.count, by: chunkSize).enumerated() {
-            try publish(CustomersChanged(customers: Array(snapshots[start..<min(start + chunkSize, snapshots.count)])),
-                        part: part, stream: "customers", context: context, into: &result)
-        }
+        try publish(snapshots, stream: "customers", as: CustomersChanged.init(customers:), context: context, into: &result)
         try move(db, "customers", to: (last["changed_at"], last["account"]))
         result.counts["customers", default: 0] += rows.count
     }
@@ -111,10 +110,7 @@ public struct DistributionJob: HQJob {
             RequestsChanged.Change(requestId: row["request_id"], status: (row["status"] as String) == "processed" ? "completed" : "failed",
                                    at: Timestamp.parse(row["changed_at"]) ?? context.now, detail: row["detail"])
         }
-        for (part, start) in stride(from: 0, to: changes.count, by: chunkSize).enumerated() {
-            try publish(RequestsChanged(requests: Array(changes[start..<min(start + chunkSize, changes.count)])),
-                        part: part, stream: "requests", context: context, into: &result)
-        }
+        try publish(changes, stream: "requests", as: RequestsChanged.init(requests:), context: context, into: &result)
         try move(db, "requests", to: (last["changed_at"], last["request_id"]))
         result.counts["requests", default: 0] += rows.count
     }

@@ -5,16 +5,12 @@ import RemitStore
 
 /// The emulated back office ("HQ"), the system of record for customers and invoices: its own SQLite
 /// file (`hq.sqlite`) in the data directory.
-public final class HQStore: MessageStore {
+public final class HQStore: DataDirectoryStore {
     public static let fileName = "hq.sqlite"
     public let pool: DatabasePool
 
     public init(path: String) throws {
         pool = try SQLiteStore.openPool(at: path, migrator: Self.migrator)
-    }
-
-    public convenience init(dataDirectory: String) throws {
-        try self.init(path: (dataDirectory as NSString).appendingPathComponent(Self.fileName))
     }
 
     static var migrator: DatabaseMigrator {

@@ -40,6 +40,8 @@ public final class WorkerRuntime: Sendable {
     private let handled: Counter
     private let failed: Counter
     private let appliedTotal = Atomic<Int>(0)
+    private let receivedTotal = Atomic<Int>(0)
+    private let settledTotal = Atomic<Int>(0)
 
     /// Messages applied (and acked) since this runtime started, redeliveries of applied ones included.
     public var appliedMessages: Int { appliedTotal.load(ordering: .relaxed) }
@@ -77,7 +79,11 @@ public final class WorkerRuntime: Sendable {
                 group.addTask { await self.runConsumer(index) }
             }
         }
-        logger.info("worker stopped")
+        // Every delivery received was settled (applied, retried or dead-lettered, then acked) unless
+        // the connection was lost, in which case the broker redelivers the rest.
+        logger.info("worker stopped", metadata: [
+            "received": "\(receivedTotal.load(ordering: .relaxed))", "settled": "\(settledTotal.load(ordering: .relaxed))",
+        ])
     }
 
     /// Stops consuming; deliveries already received are handled and acked, then `run()` returns.
@@ -152,6 +158,7 @@ public final class WorkerRuntime: Sendable {
                 while true {
                     let batch = try await consumer.deliveries.nextBatch(limit: settings.batchSize)
                     if batch.isEmpty { break }
+                    receivedTotal.add(batch.count, ordering: .relaxed)
                     settlements.yield(await prepare(batch))
                 }
             } catch {
@@ -194,6 +201,7 @@ public final class WorkerRuntime: Sendable {
         let applied = batches.reduce(0) { $0 + $1.applied }
         let failedCount = batches.reduce(0) { $0 + $1.failed }
         appliedTotal.add(applied, ordering: .relaxed)
+        settledTotal.add(applied + failedCount, ordering: .relaxed)
         handled.increment(by: applied)
         if failedCount > 0 { failed.increment(by: failedCount) }
     }

@@ -7,9 +7,21 @@ public protocol MessageStore: Sendable {
     var pool: DatabasePool { get }
 }
 
+/// A store kept in one SQLite file of the data directory.
+public protocol DataDirectoryStore: MessageStore {
+    static var fileName: String { get }
+    init(path: String) throws
+}
+
+extension DataDirectoryStore {
+    public init(dataDirectory: String) throws {
+        try self.init(path: (dataDirectory as NSString).appendingPathComponent(Self.fileName))
+    }
+}
+
 /// The channel store: what the storefront knows and the portal reads, plus the inbox that makes
 /// message handling idempotent. One SQLite file (`channel.sqlite`) in the data directory.
-public final class ChannelStore: MessageStore {
+public final class ChannelStore: DataDirectoryStore {
     public static let fileName = "channel.sqlite"
     public let pool: DatabasePool
     public let path: String
@@ -17,10 +29,6 @@ public final class ChannelStore: MessageStore {
     public init(path: String) throws {
         self.path = path
         pool = try SQLiteStore.openPool(at: path, migrator: Self.migrator)
-    }
-
-    public convenience init(dataDirectory: String) throws {
-        try self.init(path: (dataDirectory as NSString).appendingPathComponent(Self.fileName))
     }
 
     static var migrator: DatabaseMigrator {
