@@ -87,18 +87,16 @@ public enum JobRuns {
     }
 
     public static func recent(_ db: Database, limit: Int, job: String? = nil) throws -> [JobRunRecord] {
-        try Row.fetchAll(db, sql: """
-            SELECT * FROM job_run WHERE (? IS NULL OR job = ?) ORDER BY id DESC LIMIT ?
-            """, arguments: [job, job, limit]).map { row in
-            JobRunRecord(job: row["job"], runId: row["run_id"], startedAt: row["started_at"], finishedAt: row["finished_at"],
-                         status: row["status"], counts: row["counts"], error: row["error"], worker: row["worker"])
-        }
+        try Row.fetchAll(db, sql: "SELECT * FROM job_run WHERE (? IS NULL OR job = ?) ORDER BY id DESC LIMIT ?",
+                         arguments: [job, job, limit]).map(record)
     }
 
     public static func find(_ db: Database, runId: String) throws -> JobRunRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM job_run WHERE run_id = ?", arguments: [runId]).map { row in
-            JobRunRecord(job: row["job"], runId: row["run_id"], startedAt: row["started_at"], finishedAt: row["finished_at"],
-                         status: row["status"], counts: row["counts"], error: row["error"], worker: row["worker"])
-        }
+        try Row.fetchOne(db, sql: "SELECT * FROM job_run WHERE run_id = ?", arguments: [runId]).map(record)
+    }
+
+    private static func record(_ row: Row) -> JobRunRecord {
+        JobRunRecord(job: row["job"], runId: row["run_id"], startedAt: row["started_at"], finishedAt: row["finished_at"],
+                     status: row["status"], counts: row["counts"], error: row["error"], worker: row["worker"])
     }
 }
