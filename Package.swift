@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Remit",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "remit", targets: ["remit"]),
         .library(name: "RemitAMQP", targets: ["RemitAMQP"]),
@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // rabbitmq-c from Debian's librabbitmq-dev; only RemitAMQP imports it.
@@ -37,6 +38,7 @@ let package = Package(
         .target(
             name: "RemitCore",
             dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

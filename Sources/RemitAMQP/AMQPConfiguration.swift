@@ -11,6 +11,11 @@ public struct AMQPConfiguration: Sendable, CustomStringConvertible {
     public var heartbeatSeconds: Int
     /// How long a TCP connect may take.
     public var connectTimeoutSeconds: Int
+    /// How long a publish waits for the broker's confirm (and a synchronous call for its reply)
+    /// before it fails; a broker under a resource alarm holds confirms back.
+    public var confirmTimeoutSeconds: Int = 30
+    /// Shown in the management UI's connection list (client property `connection_name`).
+    public var connectionName: String?
 
     public init(host: String = "127.0.0.1", port: Int = 5672, user: String = "guest",
                 password: String = "guest", vhost: String = "/", heartbeatSeconds: Int = 30,
@@ -67,6 +72,13 @@ public struct AMQPConfiguration: Sendable, CustomStringConvertible {
                 continue
             }
         }
+    }
+
+    /// The same configuration, with a name the broker shows for the connection.
+    public func named(_ name: String) -> AMQPConfiguration {
+        var copy = self
+        copy.connectionName = name
+        return copy
     }
 
     /// The same configuration on another vhost.

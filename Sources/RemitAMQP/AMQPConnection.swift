@@ -10,7 +10,14 @@ import Synchronization
 public final class AMQPConnection: Sendable {
     public let configuration: AMQPConfiguration
     private let mailbox: Mailbox
-    private let closed = Mutex<(isClosed: Bool, reason: AMQPError?)>((false, nil))
+    private let status = Mutex(Status())
+
+    private struct Status {
+        var isClosed = false
+        var reason: AMQPError?
+        var socket: Int32 = -1
+        var blockedReason: String?
+    }
 
     private init(configuration: AMQPConfiguration, mailbox: Mailbox) {
         self.configuration = configuration
@@ -19,13 +26,28 @@ public final class AMQPConnection: Sendable {
 
     /// Connects, logs in and opens the channels; throws a clear `AMQPError` when it cannot.
     public static func connect(_ configuration: AMQPConfiguration, logger: Logger) async throws -> AMQPConnection {
-        let mailbox = Mailbox()
+        guard let mailbox = Mailbox() else {
+            throw AMQPError(.protocolError, operation: "connect", host: configuration.host, port: configuration.port,
+                            vhost: configuration.vhost, detail: "cannot create an eventfd (out of file descriptors?)")
+        }
         let connection = AMQPConnection(configuration: configuration, mailbox: mailbox)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
             let thread = Thread { [connection] in
-                let core = ConnectionCore(configuration: configuration, logger: logger, mailbox: mailbox) { reason in
-                    connection.closed.withLock { $0 = (true, reason) }
-                }
+                let core = ConnectionCore(configuration: configuration, logger: logger, mailbox: mailbox, onEvent: { event in
+                    connection.status.withLock { status in
+                        switch event {
+                        case .connected(let socket): status.socket = socket
+                        case .blocked(let reason): status.blockedReason = reason
+                        case .unblocked: status.blockedReason = nil
+                        }
+                    }
+                }, onClose: { reason in
+                    connection.status.withLock { status in
+                        status.isClosed = true
+                        status.reason = reason
+                        status.socket = -1
+                    }
+                })
                 do {
                     try core.connect()
                 } catch {
@@ -60,10 +82,24 @@ public final class AMQPConnection: Sendable {
     }
 
     /// False once the connection was closed or lost.
-    public var isOpen: Bool { !closed.withLock { $0.isClosed } }
+    public var isOpen: Bool { !status.withLock { $0.isClosed } }
 
     /// Why the connection ended, when it was lost rather than closed by us.
-    public var closeReason: AMQPError? { closed.withLock { $0.reason } }
+    public var closeReason: AMQPError? { status.withLock { $0.reason } }
+
+    /// The broker's reason while it blocks this connection (a memory or disk alarm); nil otherwise.
+    public var blockedReason: String? { status.withLock { $0.blockedReason } }
+
+    /// Drops the connection from any thread, even while its owning thread is stuck in a blocking
+    /// rabbitmq-c call: shutting the socket down makes that call fail, which ends the connection —
+    /// waiting publishes fail, consumers' streams end, and unacked deliveries go back to the queue.
+    public func abandon() {
+        status.withLock { status in
+            // Under the lock the owner cannot close the socket (and free its number) meanwhile.
+            if !status.isClosed, status.socket >= 0 { _ = shutdown(status.socket, Int32(SHUT_RDWR)) }
+        }
+        mailbox.wake()
+    }
 
     /// Closes the connection and returns when it is closed; consumers' streams finish, unconfirmed
     /// publishes fail.
@@ -147,13 +183,6 @@ public final class AMQPConnection: Sendable {
         try await perform { core in try core.declare(exchange: exchange, passive: false) }
     }
 
-    /// Succeeds when the exchange exists; throws `.notFound` otherwise.
-    public func checkExchange(_ name: String) async throws {
-        try await perform { core in
-            try core.declare(exchange: ExchangeDeclaration(name: name, type: "direct"), passive: true)
-        }
-    }
-
     @discardableResult
     public func declare(_ queue: QueueDeclaration) async throws -> QueueState {
         try await perform { core in try core.declare(queue: queue, passive: false) }
@@ -173,11 +202,6 @@ public final class AMQPConnection: Sendable {
     @discardableResult
     public func deleteQueue(_ name: String) async throws -> Int {
         try await perform { core in try core.delete(queue: name) }
-    }
-
-    @discardableResult
-    public func purgeQueue(_ name: String) async throws -> Int {
-        try await perform { core in try core.purge(queue: name) }
     }
 }
 

@@ -26,6 +26,8 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible, Equatable {
         case protocolError
         /// The URL or configuration is not usable.
         case invalidConfiguration
+        /// The broker did not answer in time (a confirm held back by a resource alarm, a stalled RPC).
+        case timedOut
     }
 
     public var kind: Kind
@@ -54,6 +56,17 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible, Equatable {
     public var isConnectionLevel: Bool {
         switch kind {
         case .connectionRefused, .authenticationFailed, .unknownVhost, .connectionClosed:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// True for refusals that retrying cannot cure: the credentials, the vhost, the permissions,
+    /// a missing queue, an unusable configuration. A worker stops at start-up on these.
+    public var isPermanent: Bool {
+        switch kind {
+        case .authenticationFailed, .unknownVhost, .accessRefused, .notFound, .invalidConfiguration:
             return true
         default:
             return false

@@ -6,6 +6,8 @@ import Glibc
 // Method ids and property flags from amqp_framing.h; its macros are casts Swift does not import.
 enum Method {
     static let connectionClose: UInt32 = 0x000A_0032
+    static let connectionBlocked: UInt32 = 0x000A_003C
+    static let connectionUnblocked: UInt32 = 0x000A_003D
     static let connectionCloseOk: UInt32 = 0x000A_0033
     static let channelClose: UInt32 = 0x0014_0028
     static let channelCloseOk: UInt32 = 0x0014_0029
@@ -29,9 +31,18 @@ enum PropertyFlag {
 }
 
 /// C memory for one call into rabbitmq-c: every string, table and array handed to the library
-/// is copied here and freed together when the arena goes away (after the call returns).
+/// is copied here and freed together when the `with` scope ends — after the call returned, however
+/// the optimizer shortens the arena's lexical lifetime.
 final class CArena {
     private var blocks: [UnsafeMutableRawPointer] = []
+
+    private init() {}
+
+    /// Runs `body` with an arena whose memory stays valid until `body` returns.
+    static func with<Result>(_ body: (CArena) throws -> Result) rethrows -> Result {
+        let arena = CArena()
+        return try withExtendedLifetime(arena) { try body(arena) }
+    }
 
     deinit {
         for block in blocks { free(block) }

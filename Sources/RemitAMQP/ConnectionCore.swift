@@ -28,6 +28,10 @@ final class ConnectionCore {
     private var pendingConfirms: [UInt64: PendingPublish] = [:]
 
     private var consumers: [String: Consumer] = [:]
+    /// The broker's reason while it blocks this connection (connection.blocked); nil otherwise.
+    private var blockedReason: String?
+    /// Tells the `AMQPConnection` the socket (for `abandon`) and flow-control changes.
+    private let onEvent: @Sendable (ConnectionEvent) -> Void
 
     struct Consumer {
         let queue: String
@@ -49,14 +53,17 @@ final class ConnectionCore {
         let exchange: String
         let routingKey: String
         let messageId: String?
+        let deadline: ContinuousClock.Instant
         var returnedReason: String?
     }
 
     init(configuration: AMQPConfiguration, logger: Logger, mailbox: Mailbox,
+         onEvent: @escaping @Sendable (ConnectionEvent) -> Void,
          onClose: @escaping @Sendable (AMQPError?) -> Void) {
         self.configuration = configuration
         self.logger = logger
         self.mailbox = mailbox
+        self.onEvent = onEvent
         self.onClose = onClose
     }
 
@@ -160,10 +167,21 @@ final class ConnectionCore {
         if status != AMQP_STATUS_OK.rawValue {
             throw error(.connectionRefused, operation, detail: String(cString: amqp_error_string2(status)))
         }
-        let reply = remit_amqp_login_plain(state, configuration.vhost, 0, 131_072,
-                                           Int32(configuration.heartbeatSeconds),
-                                           configuration.user, configuration.password)
+        // Without these capabilities RabbitMQ sends neither connection.blocked nor basic.cancel.
+        var properties: AMQPTable = [
+            "capabilities": .table(["connection.blocked": .bool(true), "consumer_cancel_notify": .bool(true)]),
+        ]
+        if let name = configuration.connectionName { properties["connection_name"] = .string(name) }
+        let reply = CArena.with { arena in
+            var table = arena.table(properties)
+            return remit_amqp_login_plain(state, configuration.vhost, 0, 131_072, Int32(configuration.heartbeatSeconds),
+                                          &table, configuration.user, configuration.password)
+        }
         try check(reply, operation, channel: 0, duringLogin: true)
+        // Synchronous calls (declare, cancel) give up instead of hanging on a broker that stopped answering.
+        var rpcTimeout = timeval(tv_sec: configuration.confirmTimeoutSeconds, tv_usec: 0)
+        _ = amqp_set_rpc_timeout(state, &rpcTimeout)
+        onEvent(.connected(socket: amqp_get_sockfd(state)))
         try openChannel(.publish)
         try openChannel(.consume)
     }
@@ -233,6 +251,7 @@ final class ConnectionCore {
             do {
                 try pumpFrames(limit: 256)
                 if let failure { shutdown(failure); return }
+                expireConfirms()
                 if !mailbox.isEmpty { continue }
                 guard let state else { return }
                 if amqp_frames_enqueued(state) != 0 || amqp_data_in_buffer(state) != 0 { continue }
@@ -318,6 +337,17 @@ final class ConnectionCore {
             _ = amqp_send_method(try liveState(), 0, Method.connectionCloseOk, &ok)
             throw error(.connectionClosed, "keep the connection open", detail: CDecode.string(close.reply_text),
                         code: Int(close.reply_code))
+        case Method.connectionBlocked:
+            let blocked = decoded.assumingMemoryBound(to: amqp_connection_blocked_t.self).pointee
+            let reason = CDecode.string(blocked.reason)
+            blockedReason = reason.isEmpty ? "resource alarm" : reason
+            logger.warning("the broker blocks this connection: publishes wait until it lifts the alarm",
+                           metadata: ["amqp": "\(configuration)", "reason": "\(blockedReason!)"])
+            onEvent(.blocked(blockedReason!))
+        case Method.connectionUnblocked:
+            blockedReason = nil
+            logger.notice("the broker unblocked this connection", metadata: ["amqp": "\(configuration)"])
+            onEvent(.unblocked)
         case Method.basicCancel:
             let cancel = decoded.assumingMemoryBound(to: amqp_basic_cancel_t.self).pointee
             let tag = CDecode.string(cancel.consumer_tag)
@@ -356,39 +386,58 @@ final class ConnectionCore {
     func publish(_ messages: [OutboundMessage], completion: @escaping @Sendable (AMQPError?) -> Void) {
         guard !messages.isEmpty else { completion(nil); return }
         let batch = PublishBatch(remaining: messages.count, completion: completion)
+        let deadline = ContinuousClock.now + .seconds(configuration.confirmTimeoutSeconds)
+        var sent = 0
         do {
             let state = try liveState()
             try openChannel(.publish)
-            for (index, message) in messages.enumerated() {
-                let arena = CArena()
-                var properties = arena.properties(message.properties)
-                let status = message.body.withUnsafeBytes { body -> Int32 in
-                    let bytes = amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress))
-                    return amqp_basic_publish(state, Channel.publish.rawValue, arena.bytes(message.exchange),
-                                              arena.bytes(message.routingKey), message.mandatory ? 1 : 0, 0,
-                                              &properties, bytes)
+            for message in messages {
+                let status = CArena.with { arena -> Int32 in
+                    var properties = arena.properties(message.properties)
+                    return message.body.withUnsafeBytes { body -> Int32 in
+                        let bytes = amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress))
+                        return amqp_basic_publish(state, Channel.publish.rawValue, arena.bytes(message.exchange),
+                                                  arena.bytes(message.routingKey), message.mandatory ? 1 : 0, 0,
+                                                  &properties, bytes)
+                    }
                 }
                 if status != AMQP_STATUS_OK.rawValue {
                     let failure = error(.connectionClosed, "publish to exchange '\(message.exchange)'",
                                         detail: String(cString: amqp_error_string2(status)))
-                    // The messages from here on were never sent.
-                    for _ in index..<messages.count {
-                        settle(PendingPublish(batch: batch, exchange: message.exchange, routingKey: message.routingKey,
-                                              messageId: nil), error: failure)
-                    }
                     self.failure = failure
-                    return
+                    throw failure
                 }
                 pendingConfirms[nextPublishSequence] = PendingPublish(
                     batch: batch, exchange: message.exchange, routingKey: message.routingKey,
-                    messageId: message.properties.messageId)
+                    messageId: message.properties.messageId, deadline: deadline)
                 nextPublishSequence += 1
+                sent += 1
             }
-        } catch let failure as AMQPError {
-            for _ in 0..<batch.remaining {
-                settle(PendingPublish(batch: batch, exchange: "", routingKey: "", messageId: nil), error: failure)
+        } catch {
+            // The messages from `sent` on never left; every caller is answered, whatever failed.
+            let failure = error as? AMQPError ?? self.error(.protocolError, "publish", detail: "\(error)")
+            for _ in sent..<messages.count {
+                settle(PendingPublish(batch: batch, exchange: "", routingKey: "", messageId: nil, deadline: deadline),
+                       error: failure)
             }
-        } catch {}
+        }
+    }
+
+    /// Fails publishes whose confirm is overdue, so a publisher never waits forever — the broker
+    /// holds confirms back while a resource alarm blocks publishers. Called by the owner loop.
+    private func expireConfirms() {
+        guard let oldest = pendingConfirms[lowestUnconfirmed], oldest.deadline < ContinuousClock.now else { return }
+        let now = ContinuousClock.now
+        let overdue = pendingConfirms.filter { $0.value.deadline < now }
+        let why = blockedReason.map { "the broker is blocking publishers (\($0))" } ?? "the broker did not answer"
+        for (sequence, pending) in overdue.sorted(by: { $0.key < $1.key }) {
+            pendingConfirms.removeValue(forKey: sequence)
+            settle(pending, error: error(.timedOut, "publish to exchange '\(pending.exchange)' with routing key '\(pending.routingKey)'",
+                                         detail: "no confirm within \(configuration.confirmTimeoutSeconds) s: \(why); the message may or may not have been taken"))
+        }
+        while lowestUnconfirmed < nextPublishSequence, pendingConfirms[lowestUnconfirmed] == nil {
+            lowestUnconfirmed += 1
+        }
     }
 
     private func markReturned(exchange: String, routingKey: String, messageId: String?, reason: String) {
@@ -441,12 +490,13 @@ final class ConnectionCore {
         try openChannel(.consume)
         amqp_basic_qos(state, Channel.consume.rawValue, 0, prefetch, 0)
         try check(amqp_get_rpc_reply(state), "set prefetch \(prefetch)", channel: Channel.consume.rawValue)
-        let arena = CArena()
-        let ok = amqp_basic_consume(state, Channel.consume.rawValue, arena.bytes(queue),
-                                    consumerTag.map { arena.bytes($0) } ?? amqp_empty_bytes, 0, 0, 0, amqp_empty_table)
-        try check(amqp_get_rpc_reply(state), operation, channel: Channel.consume.rawValue)
-        guard let ok else { throw error(.protocolError, operation, detail: "no consume-ok") }
-        let tag = CDecode.string(ok.pointee.consumer_tag)
+        let tag = try CArena.with { arena in
+            let ok = amqp_basic_consume(state, Channel.consume.rawValue, arena.bytes(queue),
+                                        consumerTag.map { arena.bytes($0) } ?? amqp_empty_bytes, 0, 0, 0, amqp_empty_table)
+            try check(amqp_get_rpc_reply(state), operation, channel: Channel.consume.rawValue)
+            guard let ok else { throw error(.protocolError, operation, detail: "no consume-ok") }
+            return CDecode.string(ok.pointee.consumer_tag)
+        }
         consumers[tag] = Consumer(queue: queue, buffer: buffer)
         return tag
     }
@@ -456,8 +506,7 @@ final class ConnectionCore {
     func cancel(consumerTag: String) throws {
         let state = try liveState()
         guard let consumer = consumers[consumerTag] else { return }
-        let arena = CArena()
-        amqp_basic_cancel(state, Channel.consume.rawValue, arena.bytes(consumerTag))
+        CArena.with { arena in _ = amqp_basic_cancel(state, Channel.consume.rawValue, arena.bytes(consumerTag)) }
         try check(amqp_get_rpc_reply(state), "cancel consumer on queue '\(consumer.queue)'", channel: Channel.consume.rawValue)
         try pumpFrames(limit: Int.max)
         consumers.removeValue(forKey: consumerTag)?.buffer.finish()
@@ -484,10 +533,11 @@ final class ConnectionCore {
     func declare(exchange: ExchangeDeclaration, passive: Bool) throws {
         let state = try liveState()
         try openChannel(.admin)
-        let arena = CArena()
-        amqp_exchange_declare(state, Channel.admin.rawValue, arena.bytes(exchange.name), arena.bytes(exchange.type),
-                              passive ? 1 : 0, exchange.durable ? 1 : 0, exchange.autoDelete ? 1 : 0,
-                              exchange.internal ? 1 : 0, arena.table(exchange.arguments))
+        CArena.with { arena in
+            _ = amqp_exchange_declare(state, Channel.admin.rawValue, arena.bytes(exchange.name), arena.bytes(exchange.type),
+                                      passive ? 1 : 0, exchange.durable ? 1 : 0, exchange.autoDelete ? 1 : 0,
+                                      exchange.internal ? 1 : 0, arena.table(exchange.arguments))
+        }
         try check(amqp_get_rpc_reply(state), "\(passive ? "check" : "declare") exchange '\(exchange.name)'",
                   channel: Channel.admin.rawValue)
     }
@@ -495,23 +545,25 @@ final class ConnectionCore {
     func declare(queue: QueueDeclaration, passive: Bool) throws -> QueueState {
         let state = try liveState()
         try openChannel(.admin)
-        let arena = CArena()
-        let ok = amqp_queue_declare(state, Channel.admin.rawValue, arena.bytes(queue.name), passive ? 1 : 0,
-                                    queue.durable ? 1 : 0, queue.exclusive ? 1 : 0, queue.autoDelete ? 1 : 0,
-                                    arena.table(queue.arguments))
         let operation = "\(passive ? "check" : "declare") queue '\(queue.name)'"
-        try check(amqp_get_rpc_reply(state), operation, channel: Channel.admin.rawValue)
-        guard let ok else { throw error(.protocolError, operation, detail: "no declare-ok") }
-        return QueueState(name: CDecode.string(ok.pointee.queue), messageCount: Int(ok.pointee.message_count),
-                          consumerCount: Int(ok.pointee.consumer_count))
+        return try CArena.with { arena in
+            let ok = amqp_queue_declare(state, Channel.admin.rawValue, arena.bytes(queue.name), passive ? 1 : 0,
+                                        queue.durable ? 1 : 0, queue.exclusive ? 1 : 0, queue.autoDelete ? 1 : 0,
+                                        arena.table(queue.arguments))
+            try check(amqp_get_rpc_reply(state), operation, channel: Channel.admin.rawValue)
+            guard let ok else { throw error(.protocolError, operation, detail: "no declare-ok") }
+            return QueueState(name: CDecode.string(ok.pointee.queue), messageCount: Int(ok.pointee.message_count),
+                              consumerCount: Int(ok.pointee.consumer_count))
+        }
     }
 
     func bind(queue: String, exchange: String, routingKey: String, arguments: AMQPTable) throws {
         let state = try liveState()
         try openChannel(.admin)
-        let arena = CArena()
-        amqp_queue_bind(state, Channel.admin.rawValue, arena.bytes(queue), arena.bytes(exchange),
-                        arena.bytes(routingKey), arena.table(arguments))
+        CArena.with { arena in
+            _ = amqp_queue_bind(state, Channel.admin.rawValue, arena.bytes(queue), arena.bytes(exchange),
+                                arena.bytes(routingKey), arena.table(arguments))
+        }
         try check(amqp_get_rpc_reply(state), "bind queue '\(queue)' to exchange '\(exchange)' with '\(routingKey)'",
                   channel: Channel.admin.rawValue)
     }
@@ -519,18 +571,10 @@ final class ConnectionCore {
     func delete(queue: String) throws -> Int {
         let state = try liveState()
         try openChannel(.admin)
-        let arena = CArena()
-        let ok = amqp_queue_delete(state, Channel.admin.rawValue, arena.bytes(queue), 0, 0)
-        try check(amqp_get_rpc_reply(state), "delete queue '\(queue)'", channel: Channel.admin.rawValue)
-        return Int(ok?.pointee.message_count ?? 0)
-    }
-
-    func purge(queue: String) throws -> Int {
-        let state = try liveState()
-        try openChannel(.admin)
-        let arena = CArena()
-        let ok = amqp_queue_purge(state, Channel.admin.rawValue, arena.bytes(queue))
-        try check(amqp_get_rpc_reply(state), "purge queue '\(queue)'", channel: Channel.admin.rawValue)
-        return Int(ok?.pointee.message_count ?? 0)
+        return try CArena.with { arena in
+            let ok = amqp_queue_delete(state, Channel.admin.rawValue, arena.bytes(queue), 0, 0)
+            try check(amqp_get_rpc_reply(state), "delete queue '\(queue)'", channel: Channel.admin.rawValue)
+            return Int(ok?.pointee.message_count ?? 0)
+        }
     }
 }

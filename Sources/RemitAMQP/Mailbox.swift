@@ -17,8 +17,11 @@ final class Mailbox: Sendable {
     private let state = Mutex(State())
     let wakeDescriptor: Int32
 
-    init() {
-        wakeDescriptor = remit_wake_fd()
+    /// Fails when the process cannot create an eventfd (out of file descriptors).
+    init?() {
+        let descriptor = remit_wake_fd()
+        guard descriptor >= 0 else { return nil }
+        wakeDescriptor = descriptor
     }
 
     deinit {
@@ -65,4 +68,11 @@ final class Mailbox: Sendable {
         var value: UInt64 = 0
         _ = read(wakeDescriptor, &value, MemoryLayout<UInt64>.size)
     }
+}
+
+/// What the owning thread reports to its `AMQPConnection`.
+enum ConnectionEvent: Sendable {
+    case connected(socket: Int32)
+    case blocked(String)
+    case unblocked
 }

@@ -72,10 +72,7 @@ public struct JobScheduler: Service {
                                   clock: any WallClock, logger: Logger) async throws -> String {
         let message = try job.runMessage(requestedBy: requestedBy, at: clock.now())
         try await AMQPConnection.withConnection(amqp, logger: logger) { connection in
-            try await connection.publish(OutboundMessage(
-                exchange: topology.workers.exchange, routingKey: message.type, body: [UInt8](message.body),
-                properties: AMQPProperties(contentType: "application/json", messageId: message.messageId,
-                                           correlationId: message.correlationId, type: message.type, appId: "remit")))
+            try await connection.publish(message.outbound(on: topology, at: clock.now()))
         }
         return message.messageId
     }

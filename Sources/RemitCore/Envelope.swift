@@ -282,31 +282,3 @@ public enum Timestamp {
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
-
-/// Ids derived from other ids (two FNV-1a-style hashes over the parts, formatted like a UUID),
-/// so a re-run of the same handler produces the same follow-up ids.
-public enum DeterministicID {
-    public static func make(from parts: String...) -> String {
-        var first: UInt64 = 0xcbf2_9ce4_8422_2325
-        var second: UInt64 = 0x8422_2325_cbf2_9ce4
-        for part in parts {
-            for byte in part.utf8 {
-                first = (first ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-                second = (second ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 &+ 0x9E37_79B9
-            }
-            first = (first ^ 0x1F) &* 0x0000_0100_0000_01B3
-            second = (second ^ 0x1F) &* 0x0000_0100_0000_01B3
-        }
-        let digits = Array("0123456789abcdef".utf8)
-        var text = [UInt8]()
-        text.reserveCapacity(36)
-        for (index, word) in [first, second].enumerated() {
-            for nibble in 0..<16 {
-                let position = index * 16 + nibble
-                if position == 8 || position == 12 || position == 16 || position == 20 { text.append(45) }
-                text.append(digits[Int((word >> UInt64(60 - nibble * 4)) & 0xF)])
-            }
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
-}

@@ -20,9 +20,11 @@ public struct InvoiceAmounts: Sendable, Equatable, Codable {
         self.discountTaken = discountTaken ?? .zero(due.currency)
     }
 
-    /// What is still to pay: due − settled − discount taken, never below zero.
+    /// What is still to pay: due − settled − discount taken, never below zero. Computed with
+    /// overflow checks in wider arithmetic, so no stored value, however extreme, can trap here.
     public var open: Money {
-        Money(minorUnits: max(0, due.minorUnits - settled.minorUnits - discountTaken.minorUnits), currency: due.currency)
+        let open = Int128(due.minorUnits) - Int128(settled.minorUnits) - Int128(discountTaken.minorUnits)
+        return Money(minorUnits: Int64(clamping: max(0, open)), currency: due.currency)
     }
 
     public var status: InvoicePaymentStatus {
@@ -97,11 +99,14 @@ public struct Settlement: Sendable, Equatable {
 public enum SettlementError: Error, Sendable, Equatable, CustomStringConvertible {
     case notPositive(Money)
     case currencyMismatch(payment: Currency, invoice: Currency)
+    /// The invoice's stored amounts are beyond what a settlement can add to.
+    case outOfRange(Money)
 
     public var description: String {
         switch self {
         case .notPositive(let amount): return "a payment must be more than zero, got \(amount)"
         case .currencyMismatch(let payment, let invoice): return "payment in \(payment.code) for an invoice in \(invoice.code)"
+        case .outOfRange(let due): return "the invoice's amounts (due \(due)) are out of range for a settlement"
         }
     }
 }
@@ -124,8 +129,11 @@ public enum SettlementRules {
         }
         let settled = min(payment.minorUnits, open - discount)
         var after = invoice
-        after.settled = Money(minorUnits: invoice.settled.minorUnits + settled, currency: payment.currency)
-        after.discountTaken = Money(minorUnits: invoice.discountTaken.minorUnits + discount, currency: payment.currency)
+        let (settledTotal, settledOverflow) = invoice.settled.minorUnits.addingReportingOverflow(settled)
+        let (discountTotal, discountOverflow) = invoice.discountTaken.minorUnits.addingReportingOverflow(discount)
+        guard !settledOverflow, !discountOverflow else { throw .outOfRange(invoice.due) }
+        after.settled = Money(minorUnits: settledTotal, currency: payment.currency)
+        after.discountTaken = Money(minorUnits: discountTotal, currency: payment.currency)
         return Settlement(settled: Money(minorUnits: settled, currency: payment.currency),
                           discount: Money(minorUnits: discount, currency: payment.currency),
                           unapplied: Money(minorUnits: payment.minorUnits - settled, currency: payment.currency),

@@ -1,6 +1,6 @@
 /// An amount of money: integer minor units and an ISO 4217 currency. In JSON it is
 /// `{"amount": "123.45", "currency": "EUR"}` — a decimal string, never a binary float.
-public struct Money: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
     public let minorUnits: Int64
     public let currency: Currency
 
@@ -50,9 +50,22 @@ public struct Money: Sendable, Hashable, Codable, Comparable, CustomStringConver
 
     public static func zero(_ currency: Currency) -> Money { Money(minorUnits: 0, currency: currency) }
 
-    public static func < (lhs: Money, rhs: Money) -> Bool {
-        precondition(lhs.currency == rhs.currency, "comparing \(lhs.currency) with \(rhs.currency)")
-        return lhs.minorUnits < rhs.minorUnits
+    /// Orders two amounts of the same currency. Amounts in different currencies have no order: that
+    /// is an error to report, not a reason to stop the process (so `Money` is not `Comparable`).
+    public func isLess(than other: Money) throws(MoneyError) -> Bool {
+        guard currency == other.currency else { throw .currencyMismatch(currency, other.currency) }
+        return minorUnits < other.minorUnits
+    }
+
+    public func isMore(than other: Money) throws(MoneyError) -> Bool {
+        try other.isLess(than: self)
+    }
+
+    /// The amount times a count (a unit price times a quantity); throws on overflow.
+    public func multiplied(by count: Int) throws(MoneyError) -> Money {
+        let (product, overflow) = minorUnits.multipliedReportingOverflow(by: Int64(count))
+        guard !overflow else { throw .outOfRange("\(self) × \(count)") }
+        return Money(minorUnits: product, currency: currency)
     }
 
     /// Adds two amounts of the same currency; throws on a currency mismatch or overflow.

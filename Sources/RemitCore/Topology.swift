@@ -7,6 +7,8 @@ public struct Topology: Sendable {
     public var workers: WorkerCatalog
     /// Schemas by message type and version.
     public var schemas: [MessageKey: JSONSchema]
+    /// The envelope every message travels in (`schemas/envelope.schema.json`).
+    public var envelopeSchema: JSONSchema
     public var directory: URL
 
     public struct MessageKey: Sendable, Hashable, CustomStringConvertible {
@@ -19,6 +21,7 @@ public struct Topology: Sendable {
     public static let definitionsFile = "definitions.json"
     public static let workersFile = "workers.json"
     public static let schemasDirectory = "schemas"
+    public static let envelopeSchemaFile = "envelope.schema.json"
 
     /// Loads `directory` and checks that the pieces agree; throws a `TopologyError` listing
     /// every problem.
@@ -57,7 +60,17 @@ public struct Topology: Sendable {
                 problems.append("schemas/\(file): \(error)")
             }
         }
-        let topology = Topology(definitions: definitions, workers: workers, schemas: schemas, directory: directory)
+        var envelopeSchema: JSONSchema?
+        if let document = documents[envelopeSchemaFile] {
+            do { envelopeSchema = try JSONSchema(name: envelopeSchemaFile, root: document, siblings: documents) } catch {
+                problems.append("schemas/\(envelopeSchemaFile): \(error)")
+            }
+        } else {
+            problems.append("schemas/\(envelopeSchemaFile) is missing")
+        }
+        guard let envelopeSchema else { throw TopologyError(problems: problems) }
+        let topology = Topology(definitions: definitions, workers: workers, schemas: schemas, envelopeSchema: envelopeSchema,
+                                directory: directory)
         problems += topology.consistencyProblems()
         guard problems.isEmpty else { throw TopologyError(problems: problems) }
         return topology

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitStore
 
 /// Distribution, HQ to channel: publishes what changed since the last run — invoices, customers with
 /// their users, B2B request states — in messages of at most `chunkSize` items, and moves its
@@ -60,16 +61,15 @@ public struct DistributionJob: HQJob {
         var snapshots: [InvoiceSnapshot] = []
         snapshots.reserveCapacity(rows.count)
         for row in rows {
-            let currency = try Currency(row["currency"] as String)
+            let stored = StoredRow(row, table: "invoice", key: row["number"])
+            let currency = try stored.currency()
             func money(_ column: String) -> Money { Money(minorUnits: row[column], currency: currency) }
             snapshots.append(InvoiceSnapshot(
                 number: row["number"], customerAccount: row["customer_account"],
-                invoiceDate: CalendarDate(row["invoice_date"] as String) ?? context.today,
-                dueDate: CalendarDate(row["due_date"] as String) ?? context.today,
-                discountLastDay: (row["discount_last_day"] as String?).flatMap(CalendarDate.init),
+                invoiceDate: try stored.date("invoice_date"), dueDate: try stored.date("due_date"),
+                discountLastDay: try stored.optionalDate("discount_last_day"),
                 discount: money("discount_minor"), total: money("total_minor"), settled: money("settled_minor"),
-                discountTaken: money("discount_taken_minor"),
-                changedAt: Timestamp.parse(row["changed_at"]) ?? context.now))
+                discountTaken: money("discount_taken_minor"), changedAt: try stored.timestamp("changed_at")))
         }
         try publish(snapshots, stream: "invoices", as: InvoicesChanged.init(invoices:), context: context, into: &result)
         try move(db, "invoices", to: (last["changed_at"], last["number"]))
@@ -105,10 +105,11 @@ public struct DistributionJob: HQJob {
             ORDER BY changed_at, request_id LIMIT 10000
             """, arguments: [since, after])
         guard let last = rows.last else { return }
-        let changes = rows.map { row in
+        let changes = try rows.map { row in
             // HQ has processed the request once the e-mail is handed on: the buyer sees it completed.
             RequestsChanged.Change(requestId: row["request_id"], status: (row["status"] as String) == "processed" ? "completed" : "failed",
-                                   at: Timestamp.parse(row["changed_at"]) ?? context.now, detail: row["detail"])
+                                   at: try StoredRow(row, table: "channel_request", key: row["request_id"]).timestamp("changed_at"),
+                                   detail: row["detail"])
         }
         try publish(changes, stream: "requests", as: RequestsChanged.init(requests:), context: context, into: &result)
         try move(db, "requests", to: (last["changed_at"], last["request_id"]))

@@ -8,9 +8,11 @@ import RemitStore
 public final class HQStore: DataDirectoryStore {
     public static let fileName = "hq.sqlite"
     public let pool: DatabasePool
+    public let path: String
 
     public init(path: String) throws {
-        pool = try SQLiteStore.openPool(at: path, migrator: Self.migrator)
+        self.path = path
+        pool = try SQLiteStore.openPool(at: path, identity: .hq, migrator: Self.migrator)
     }
 
     static var migrator: DatabaseMigrator {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitStore
 
 /// "Synchronize orders and channel requests": posts uploaded payments to their invoices (settling
 /// them, with the cash discount when due), turns uploaded orders into sales orders, and processes
@@ -44,7 +45,9 @@ public struct SynchronizeJob: HQJob {
             let offer = (invoice["discount_last_day"] as String?).flatMap(CalendarDate.init).map {
                 DiscountOffer(amount: money("discount_minor", invoice), lastDay: $0)
             }
-            let paidOn = CalendarDate(payment["paid_on"] as String) ?? context.today
+            guard let paidOn = CalendarDate(payment["paid_on"] as String) else {
+                try fail("the payment date '\((payment["paid_on"] as String).prefix(40))' is not a date"); continue
+            }
             let settlement: Settlement
             do {
                 settlement = try SettlementRules.settle(payment: money("amount_minor", payment), paidOn: paidOn,
@@ -70,11 +73,15 @@ public struct SynchronizeJob: HQJob {
     private func createOrders(_ db: Database, result: inout JobResult) throws {
         let orders = try Row.fetchAll(db, sql: "SELECT id, lines FROM sales_order WHERE status = 'uploaded' ORDER BY id")
         for order in orders {
-            let lines = try JSONDecoder().decode([UploadedLine].self, from: Data((order["lines"] as String? ?? "[]").utf8))
+            guard let text = order["lines"] as String? else {
+                throw CorruptStoredValue(table: "sales_order", row: "\(order["id"] as Int64)", column: "lines", found: "NULL",
+                                         expected: "the order lines as uploaded")
+            }
+            let lines = try JSONDecoder().decode([UploadedLine].self, from: Data(text.utf8))
             for (index, line) in lines.enumerated() {
                 try db.execute(sql: "INSERT INTO sales_order_line VALUES (?, ?, ?, ?, ?, ?)", arguments: [
                     order["id"] as Int64, index + 1, line.sku, line.quantity, line.unitPrice.minorUnits,
-                    line.unitPrice.minorUnits * Int64(line.quantity)])
+                    try line.unitPrice.multiplied(by: line.quantity).minorUnits])
             }
             try db.execute(sql: "UPDATE sales_order SET status = 'open' WHERE id = ?", arguments: [order["id"] as Int64])
             result.counts["orders-created", default: 0] += 1

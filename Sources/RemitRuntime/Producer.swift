@@ -29,26 +29,22 @@ public struct Producer: Sendable {
         }
     }
 
-    /// Builds the envelope for `body` of message `type` and checks it; throws `InvalidInput`.
+    /// Builds the envelope for `body` of message `type` and checks it as a worker will; throws
+    /// `InvalidInput` listing every violation.
     public func prepare(type: String, body: JSONValue, version: Int? = nil, actingUser: String,
                         messageId: String? = nil, correlationId: String? = nil, line: Int? = nil) throws -> Prepared {
-        let problems = MessageValidator(topology: topology).violations(body: body, type: type, version: version)
-        guard problems.isEmpty else { throw InvalidInput(line: line, problems: problems) }
-        guard actingUser.hasPrefix("user:") || actingUser.hasPrefix("system:") else {
-            throw InvalidInput(line: line, problems: ["acting user must look like user:<login> or system:<name>"])
+        let validator = MessageValidator(topology: topology)
+        guard let version = version ?? topology.latestVersion(of: type) else {
+            throw InvalidInput(line: line, problems: validator.violations(body: body, type: type))
         }
         let id = messageId ?? UUID().uuidString.lowercased()
-        let envelope = RawEnvelope(type: type, version: version ?? topology.latestVersion(of: type)!, id: id,
-                                   correlationId: correlationId ?? id, causationId: nil, occurredAt: clock.now(),
-                                   actingUser: actingUser, body: body)
+        let envelope = RawEnvelope(type: type, version: version, id: id, correlationId: correlationId ?? id, causationId: nil,
+                                   occurredAt: clock.now(), actingUser: actingUser, body: body)
         let data = try MessageCoding.encoder().encode(envelope)
+        let problems = validator.violations(envelope: try JSONValue.parse(data))
+        guard problems.isEmpty else { throw InvalidInput(line: line, problems: problems) }
         let message = OutgoingMessage(type: type, messageId: id, correlationId: envelope.correlationId, body: data)
-        let outbound = OutboundMessage(
-            exchange: topology.workers.exchange, routingKey: type, body: [UInt8](data),
-            properties: AMQPProperties(contentType: "application/json", messageId: id,
-                                       correlationId: envelope.correlationId, type: type,
-                                       timestamp: UInt64(clock.now().timeIntervalSince1970), appId: "remit"))
-        return Prepared(message: message, outbound: outbound)
+        return Prepared(message: message, outbound: message.outbound(on: topology, at: clock.now()))
     }
 
     /// Reads a JSON-lines file of bodies; every line is checked before anything is published.
@@ -71,6 +67,17 @@ public struct Producer: Sendable {
             throw InvalidInput(line: nil, problems: failures.map(\.description))
         }
         return prepared
+    }
+}
+
+extension OutgoingMessage {
+    /// The one way a Remit message goes onto the broker: on the Remit exchange, routed by its type,
+    /// persistent, with its ids in the AMQP properties.
+    public func outbound(on topology: Topology, at now: Date) -> OutboundMessage {
+        OutboundMessage(
+            exchange: topology.workers.exchange, routingKey: type, body: [UInt8](body),
+            properties: AMQPProperties(contentType: "application/json", messageId: messageId, correlationId: correlationId,
+                                       type: type, timestamp: UInt64(max(0, now.timeIntervalSince1970)), appId: "remit"))
     }
 }
 

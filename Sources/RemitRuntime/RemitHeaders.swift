@@ -3,7 +3,7 @@
 public enum RemitHeader {
     /// Which attempt the delivery is (1 for the first).
     public static let attempt = "x-remit-attempt"
-    /// `bad-input` or `retries-exhausted`.
+    /// `bad-input`, `retries-exhausted` or `id-conflict`.
     public static let reason = "x-remit-reason"
     /// The last error, in words.
     public static let error = "x-remit-error"
@@ -19,4 +19,6 @@ public enum RemitHeader {
 public enum DeadLetterReason: String, Sendable {
     case badInput = "bad-input"
     case retriesExhausted = "retries-exhausted"
+    /// The message id was already applied with other content.
+    case idConflict = "id-conflict"
 }

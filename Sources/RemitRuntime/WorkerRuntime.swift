@@ -19,6 +19,13 @@ public final class WorkerRuntime: Sendable {
         public var batchSize: Int
         public var reconnectInitialDelay: Duration = .milliseconds(100)
         public var reconnectMaximumDelay: Duration = .seconds(5)
+        /// While the store fails for every message (disk full, damaged, locked from outside), the
+        /// worker holds its batch and tries again after this delay, doubling up to the maximum.
+        public var storePauseInitialDelay: Duration = .milliseconds(200)
+        public var storePauseMaximumDelay: Duration = .seconds(10)
+        /// How long a drain may take; then connections are dropped and the broker redelivers what
+        /// was not acked.
+        public var drainTimeout: Duration = .seconds(30)
 
         public init(consumers: Int, prefetch: Int, batchSize: Int? = nil) {
             self.consumers = consumers
@@ -39,6 +46,8 @@ public final class WorkerRuntime: Sendable {
     private let control = Mutex<Control>(Control())
     private let handled: Counter
     private let failed: Counter
+    private let storePauses: Counter
+    private let validator: MessageValidator
     private let appliedTotal = Atomic<Int>(0)
     private let receivedTotal = Atomic<Int>(0)
     private let settledTotal = Atomic<Int>(0)
@@ -48,7 +57,11 @@ public final class WorkerRuntime: Sendable {
 
     private struct Control: ~Copyable {
         var draining = false
+        /// Set when the drain bound passed: stop waiting for anything.
+        var abandoned = false
         var consumers: [Int: AMQPConsumer] = [:]
+        var connections: [Int: [AMQPConnection]] = [:]
+        var drainDeadline: Task<Void, Never>?
     }
 
     public init(kind: WorkerKindSpec, topology: Topology, amqp: AMQPConfiguration, handler: any MessageHandler,
@@ -67,18 +80,24 @@ public final class WorkerRuntime: Sendable {
         self.logger = logger
         handled = Counter(label: "remit_messages_handled_total", dimensions: [("kind", kind.name)])
         failed = Counter(label: "remit_messages_failed_total", dimensions: [("kind", kind.name)])
+        storePauses = Counter(label: "remit_store_pauses_total", dimensions: [("kind", kind.name)])
+        validator = MessageValidator(topology: topology)
     }
 
     var isDraining: Bool { control.withLock { $0.draining } }
+    var isAbandoned: Bool { control.withLock { $0.abandoned } }
 
-    /// Runs the consumers until `drain()` completes them.
-    public func run() async {
+    /// Runs the consumers until `drain()` completes them. Throws at start-up when the broker refuses
+    /// this worker for good (bad credentials, unknown vhost, no access, no queue): retrying cannot help.
+    public func run() async throws {
         logger.info("worker starting", metadata: ["consumers": "\(settings.consumers)", "prefetch": "\(settings.prefetch)"])
+        try await checkBrokerAccess()
         await withTaskGroup(of: Void.self) { group in
             for index in 0..<settings.consumers {
                 group.addTask { await self.runConsumer(index) }
             }
         }
+        control.withLock { $0.drainDeadline?.cancel() }
         // Every delivery received was settled (applied, retried or dead-lettered, then acked) unless
         // the connection was lost, in which case the broker redelivers the rest.
         logger.info("worker stopped", metadata: [
@@ -86,10 +105,32 @@ public final class WorkerRuntime: Sendable {
         ])
     }
 
+    /// Connects once and looks at the work queue. A permanent refusal ends start-up with that error;
+    /// a broker that is not up yet is left to the consumers' reconnect loop.
+    private func checkBrokerAccess() async throws {
+        do {
+            try await AMQPConnection.withConnection(amqp, logger: logger) { connection in
+                _ = try await connection.inspectQueue(kind.queue)
+            }
+        } catch let error as AMQPError where error.isPermanent {
+            throw WorkerStartError(kind: kind.name, reason: error)
+        } catch {
+            logger.warning("broker not reachable yet; the consumers keep trying", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// Stops consuming; deliveries already received are handled and acked, then `run()` returns.
+    /// After `drainTimeout` the connections are dropped, so `run()` returns even when the broker
+    /// blocks us or the store stays unavailable; the broker redelivers what was not acked.
     public func drain() async {
         let consumers = control.withLock { control -> [AMQPConsumer] in
+            guard !control.draining else { return [] }
             control.draining = true
+            let timeout = settings.drainTimeout
+            control.drainDeadline = Task { [weak self] in
+                guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                self?.abandon()
+            }
             return Array(control.consumers.values)
         }
         logger.info("worker draining", metadata: ["consumers": "\(consumers.count)"])
@@ -100,53 +141,90 @@ public final class WorkerRuntime: Sendable {
         }
     }
 
+    /// The drain bound passed: drop every connection; what is unacked goes back to the queue.
+    private func abandon() {
+        let connections = control.withLock { control -> [AMQPConnection] in
+            control.abandoned = true
+            return control.connections.values.flatMap { $0 }
+        }
+        logger.warning("drain did not finish in time; dropping the broker connections (unacked deliveries are redelivered)",
+                       metadata: ["timeout": "\(settings.drainTimeout)"])
+        for connection in connections { connection.abandon() }
+    }
+
+    /// Sleeps for `delay`, waking early when a drain starts.
+    private func sleepUnlessDraining(_ delay: Duration) async {
+        let step = Duration.milliseconds(50)
+        var slept = Duration.zero
+        while slept < delay, !isDraining {
+            try? await Task.sleep(for: min(step, delay - slept))
+            slept += step
+        }
+    }
+
     private func runConsumer(_ index: Int) async {
         var delay = settings.reconnectInitialDelay
         let tag = "remit-\(kind.name)-\(ProcessInfo.processInfo.hostName)-\(getpid())-\(index)"
+        var lostConnection = false
         while !isDraining {
-            var connection: AMQPConnection?
+            var opened: [AMQPConnection] = []
             do {
-                let open = try await AMQPConnection.connect(amqp, logger: logger)
-                connection = open
-                let consumer = try await open.consume(queue: kind.queue, prefetch: UInt16(settings.prefetch),
-                                                      consumerTag: tag)
+                // Follow-ups go out on a connection of their own: RabbitMQ's flow control blocks a
+                // publishing connection, and acks on the consuming one must still get through.
+                let consuming = try await AMQPConnection.connect(amqp.named("remit \(kind.name) consumer \(index)"), logger: logger)
+                opened.append(consuming)
+                let publishing = try await AMQPConnection.connect(amqp.named("remit \(kind.name) publisher \(index)"), logger: logger)
+                opened.append(publishing)
+                let consumer = try await consuming.consume(queue: kind.queue, prefetch: UInt16(settings.prefetch),
+                                                           consumerTag: tag)
                 let registered = control.withLock { control -> Bool in
                     guard !control.draining else { return false }
                     control.consumers[index] = consumer
+                    control.connections[index] = opened
                     return true
                 }
                 if !registered { try? await consumer.cancel() }
-                if delay > settings.reconnectInitialDelay {
+                if lostConnection {
                     logger.info("worker reconnected", metadata: ["consumer": "\(index)"])
+                    lostConnection = false
                 }
                 delay = settings.reconnectInitialDelay
-                try await consume(consumer, on: open)
-                _ = control.withLock { $0.consumers.removeValue(forKey: index) }
-                await open.close()
+                try await consume(consumer, on: consuming, publishingOn: publishing)
+                forget(index)
+                for connection in opened { await connection.close() }
                 if isDraining { return }
             } catch {
-                _ = control.withLock { $0.consumers.removeValue(forKey: index) }
-                await connection?.close()
+                forget(index)
+                for connection in opened { await connection.close() }
                 if isDraining { return }
+                lostConnection = true
                 logger.warning("worker lost its broker connection; reconnecting",
                                metadata: ["consumer": "\(index)", "error": "\(error)", "retry_in": "\(delay)"])
-                try? await Task.sleep(for: delay)
+                await sleepUnlessDraining(delay)
                 delay = min(delay * 2, settings.reconnectMaximumDelay)
             }
+        }
+    }
+
+    private func forget(_ index: Int) {
+        control.withLock { control in
+            control.consumers.removeValue(forKey: index)
+            control.connections.removeValue(forKey: index)
         }
     }
 
     /// Two stages per consumer, so the store and the broker work at the same time: this task
     /// decodes and applies batch N+1 while a child task publishes batch N's follow-ups and acks it.
     /// Each stage keeps delivery order; the broker's prefetch bounds what is in between.
-    private func consume(_ consumer: AMQPConsumer, on connection: AMQPConnection) async throws {
+    private func consume(_ consumer: AMQPConsumer, on connection: AMQPConnection,
+                         publishingOn publisher: AMQPConnection) async throws {
         let settlements = AsyncBatchQueue<SettlementBatch>()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 // Whatever has queued up is settled together: one pipelined publish, one ack.
                 while case let batches = try await settlements.nextBatch(), !batches.isEmpty {
                     do {
-                        try await self.settle(batches, on: connection)
+                        try await self.settle(batches, publishingOn: publisher, ackingOn: connection)
                     } catch {
                         // Stop the first stage too; the broker redelivers everything unacked.
                         await connection.close()
@@ -159,7 +237,11 @@ public final class WorkerRuntime: Sendable {
                     let batch = try await consumer.deliveries.nextBatch(limit: settings.batchSize)
                     if batch.isEmpty { break }
                     receivedTotal.add(batch.count, ordering: .relaxed)
-                    settlements.yield(await prepare(batch))
+                    guard let prepared = await prepare(batch) else {
+                        // Drained while the store was unavailable: leave the batch unacked for redelivery.
+                        throw WorkerStopped()
+                    }
+                    settlements.yield(prepared)
                 }
             } catch {
                 settlements.finish()
@@ -195,8 +277,9 @@ public final class WorkerRuntime: Sendable {
     /// Publishes a batch's follow-ups, retries and dead letters with confirms, then acks the batch.
     /// Throws when the broker connection failed; then nothing of the batch is acked and the broker
     /// redelivers it (the inbox makes that harmless).
-    private func settle(_ batches: [SettlementBatch], on connection: AMQPConnection) async throws {
-        try await connection.publish(batches.flatMap(\.publishes))
+    private func settle(_ batches: [SettlementBatch], publishingOn publisher: AMQPConnection,
+                        ackingOn connection: AMQPConnection) async throws {
+        try await publisher.publish(batches.flatMap(\.publishes))
         try await connection.ack(batches.last!.lastDeliveryTag, multiple: true)
         let applied = batches.reduce(0) { $0 + $1.applied }
         let failedCount = batches.reduce(0) { $0 + $1.failed }
@@ -206,30 +289,32 @@ public final class WorkerRuntime: Sendable {
         if failedCount > 0 { failed.increment(by: failedCount) }
     }
 
-    /// Decodes a batch and applies it to the store; returns what to publish and ack.
-    func prepare(_ batch: [Delivery]) async -> SettlementBatch {
+    /// Decodes a batch and applies it to the store; returns what to publish and ack, or nil when a
+    /// drain began while the store was unavailable (nothing of the batch is settled then).
+    func prepare(_ batch: [Delivery]) async -> SettlementBatch? {
         let receivedAt = clock.now()
         var outcomes = [Outcome?](repeating: nil, count: batch.count)
-        var decoded: [(index: Int, message: IncomingMessage)] = []
+        var decoded: [(index: Int, message: IncomingMessage, digest: String)] = []
         let decoder = MessageCoding.decoder()
         for (index, delivery) in batch.enumerated() {
-            let attempt = Int(delivery.properties.headers[RemitHeader.attempt]?.intValue ?? 1)
+            let attempt: Int
+            switch AttemptHeader.read(delivery.properties.headers, retryTiers: kind.retryQueues.count) {
+            case .success(let value): attempt = value
+            case .failure(let badHeader):
+                outcomes[index] = .deadLetter(.badInput, attempt: 1, error: badHeader.reason)
+                continue
+            }
             switch decode(delivery, using: decoder) {
             case .success(let (header, body)):
-                decoded.append((index, IncomingMessage(header: header, body: body, attempt: attempt, receivedAt: receivedAt)))
+                decoded.append((index, IncomingMessage(header: header, body: body, attempt: attempt, receivedAt: receivedAt),
+                                ContentDigest.sha256(delivery.body)))
             case .failure(let badInput):
                 outcomes[index] = .deadLetter(.badInput, attempt: attempt, error: badInput.reason)
             }
         }
         if !decoded.isEmpty {
-            do {
-                for (index, outcome) in try await apply(decoded, at: receivedAt) { outcomes[index] = outcome }
-            } catch {
-                // The transaction itself failed (disk, lock): nothing was applied, retry them all.
-                let text = Self.describe(error)
-                logger.warning("store transaction failed", metadata: ["error": "\(text)"])
-                for (index, message) in decoded { outcomes[index] = .retry(attempt: message.attempt, error: text) }
-            }
+            guard let applied = await applyUntilTheStoreAnswers(decoded, at: receivedAt) else { return nil }
+            for (index, outcome) in applied { outcomes[index] = outcome }
         }
 
         var publishes: [OutboundMessage] = []
@@ -239,7 +324,7 @@ public final class WorkerRuntime: Sendable {
             switch outcomes[index]! {
             case .applied(let followUps):
                 appliedCount += 1
-                publishes += followUps.map { topologyMessage($0) }
+                publishes += followUps.map { $0.outbound(on: topology, at: receivedAt) }
             case .retry(let attempt, let error):
                 failedCount += 1
                 publishes.append(retryOrDeadLetter(delivery, attempt: attempt, error: error))
@@ -252,11 +337,41 @@ public final class WorkerRuntime: Sendable {
                                applied: appliedCount, failed: failedCount)
     }
 
+    /// A failure of the store itself (disk full, I/O error, damaged file, a write lock held from
+    /// outside) is the worker's fault, not the messages': the batch is held — the broker's prefetch
+    /// stops further deliveries — and applied again after a back-off, without spending any
+    /// message's attempts. Returns nil when a drain begins meanwhile.
+    private func applyUntilTheStoreAnswers(_ messages: [(index: Int, message: IncomingMessage, digest: String)],
+                                           at now: Date) async -> [(Int, Outcome)]? {
+        var delay = settings.storePauseInitialDelay
+        var paused = false
+        while true {
+            do {
+                let outcomes = try await apply(messages, at: now)
+                if paused { logger.notice("store answers again; consuming resumed", metadata: ["store": "\(store.path)"]) }
+                return outcomes
+            } catch {
+                let text = describe(error)
+                if !paused {
+                    logger.error("store unavailable; consuming paused until it answers (no message is retried or dead-lettered for it)",
+                                 metadata: ["store": "\(store.path)", "error": "\(text)"])
+                    paused = true
+                } else {
+                    logger.debug("store still unavailable", metadata: ["error": "\(text)", "retry_in": "\(delay)"])
+                }
+                storePauses.increment()
+                await sleepUnlessDraining(delay)
+                if isDraining { return nil }
+                delay = min(delay * 2, settings.storePauseMaximumDelay)
+            }
+        }
+    }
+
     /// Runs the handler for each message in one transaction, with its inbox record. The fast path
     /// has no savepoints; when any handler throws, that transaction is rolled back and the batch runs
     /// again with one savepoint per message, so a failing message leaves no trace and the others
-    /// still apply.
-    private func apply(_ messages: [(index: Int, message: IncomingMessage)], at now: Date) async throws -> [(Int, Outcome)] {
+    /// still apply. Throws only for failures of the store itself (see `FailureKind`).
+    private func apply(_ messages: [(index: Int, message: IncomingMessage, digest: String)], at now: Date) async throws -> [(Int, Outcome)] {
         struct HandlerFailed: Error {}
         let consumer = kind.name
         let handler = self.handler
@@ -264,15 +379,24 @@ public final class WorkerRuntime: Sendable {
         let run: @Sendable (Database, Bool) throws -> [(Int, Outcome)] = { db, isolated in
             var results: [(Int, Outcome)] = []
             results.reserveCapacity(messages.count)
-            for (index, message) in messages {
-                if let recorded = try Inbox.followUps(db, consumer: consumer, messageId: message.header.id) {
-                    results.append((index, .applied(recorded)))
+            for (index, message, digest) in messages {
+                if let applied = try Inbox.applied(db, consumer: consumer, messageId: message.header.id) {
+                    if let recorded = applied.contentDigest, recorded != digest {
+                        // Another message under an id already used: never dropped as a duplicate.
+                        results.append((index, .deadLetter(.idConflict, attempt: message.attempt, error: """
+                            message id '\(message.header.id)' was already applied with other content \
+                            (sha256 \(recorded.prefix(16))… then, \(digest.prefix(16))… now); \
+                            a producer must use a new id for every new message
+                            """)))
+                    } else {
+                        results.append((index, .applied(applied.followUps)))
+                    }
                     continue
                 }
                 func applyOne() throws -> [OutgoingMessage] {
                     let followUps = try handler.handle(message, in: db)
-                    try Inbox.record(db, consumer: consumer, header: message.header, processedAt: processedAt,
-                                     followUps: followUps)
+                    try Inbox.record(db, consumer: consumer, header: message.header, contentDigest: digest,
+                                     processedAt: processedAt, followUps: followUps)
                     return followUps
                 }
                 guard isolated else {
@@ -286,22 +410,51 @@ public final class WorkerRuntime: Sendable {
                         return .commit
                     }
                     results.append((index, .applied(followUps)))
-                } catch let bad as BadInput {
-                    results.append((index, .deadLetter(.badInput, attempt: message.attempt, error: bad.reason)))
                 } catch {
-                    results.append((index, .retry(attempt: message.attempt, error: Self.describe(error))))
+                    switch FailureKind(error) {
+                    case .badInput(let reason):
+                        results.append((index, .deadLetter(.badInput, attempt: message.attempt, error: reason)))
+                    case .transient:
+                        results.append((index, .retry(attempt: message.attempt, error: self.describe(error))))
+                    case .store:
+                        throw error
+                    }
                 }
             }
             return results
         }
         do {
-            return try await store.pool.write { db in try run(db, false) }
+            return try await store.database.write { db in try run(db, false) }
         } catch is HandlerFailed {
-            return try await store.pool.write { db in try run(db, true) }
+            return try await store.database.write { db in try run(db, true) }
         }
     }
 
+    /// Reads the delivery as JSON, checks it against the envelope schema and its type's schema (the
+    /// same check `remit publish` makes), then decodes it into its Swift body type.
     private func decode(_ delivery: Delivery, using decoder: JSONDecoder) -> Result<(EnvelopeHeader, any MessageBody), BadInput> {
+        let json: JSONValue
+        do {
+            json = try JSONValue.parse(Data(delivery.body))
+        } catch {
+            return .failure(BadInput("not a Remit envelope: the body is not JSON"))
+        }
+        let envelopeProblems = topology.envelopeSchema.violations(of: json)
+        guard envelopeProblems.isEmpty else {
+            return .failure(BadInput("not a Remit envelope: " + Self.summarize(envelopeProblems.map(\.description))))
+        }
+        let type = json["type"]?.stringValue ?? ""
+        let version = Int(json["version"]?.intValue ?? 0)
+        guard kind.consumes.contains(type), bodyTypes.handles(type) else {
+            return .failure(BadInput("worker kind '\(kind.name)' does not handle message type '\(type.prefix(80))'"))
+        }
+        guard bodyTypes.type(for: type, version: version) != nil else {
+            return .failure(BadInput("\(type) schema version \(version) is not supported by this worker"))
+        }
+        let bodyProblems = validator.violations(body: json["body"] ?? .null, type: type, version: version)
+        guard bodyProblems.isEmpty else {
+            return .failure(BadInput("\(type) v\(version) body does not match its schema: " + Self.summarize(bodyProblems)))
+        }
         let envelope: DecodedEnvelope
         do {
             envelope = try DecodedEnvelope.decode(Data(delivery.body), bodyTypes: bodyTypes, using: decoder)
@@ -310,29 +463,23 @@ public final class WorkerRuntime: Sendable {
         } catch {
             return .failure(BadInput("not a Remit envelope: \(error)"))
         }
-        let header = envelope.header
         switch envelope.body {
-        case .decoded(let body) where kind.consumes.contains(header.type):
-            return .success((header, body))
-        case .decoded, .unknownType:
-            return .failure(BadInput("worker kind '\(kind.name)' does not handle message type '\(header.type)'"))
-        case .unsupportedVersion:
-            return .failure(BadInput("\(header.type) schema version \(header.version) is not supported by this worker"))
+        case .decoded(let body):
+            return .success((envelope.header, body))
+        case .unknownType, .unsupportedVersion:
+            return .failure(BadInput("\(type) schema version \(version) is not supported by this worker"))
         case .invalid(let reason):
-            return .failure(BadInput("\(header.type) v\(header.version) body does not decode: \(reason)"))
+            return .failure(BadInput("\(type) v\(version) body does not decode: \(reason)"))
         }
     }
 
-    private func topologyMessage(_ message: OutgoingMessage) -> OutboundMessage {
-        OutboundMessage(
-            exchange: topology.workers.exchange, routingKey: message.type, body: [UInt8](message.body),
-            properties: AMQPProperties(contentType: "application/json", messageId: message.messageId,
-                                       correlationId: message.correlationId, type: message.type,
-                                       timestamp: UInt64(clock.now().timeIntervalSince1970), appId: "remit"))
+    static func summarize(_ problems: [String]) -> String {
+        let shown = problems.prefix(5).joined(separator: "; ")
+        return problems.count > 5 ? shown + "; and \(problems.count - 5) more" : shown
     }
 
     private func retryOrDeadLetter(_ delivery: Delivery, attempt: Int, error: String) -> OutboundMessage {
-        guard attempt <= kind.retryQueues.count else {
+        guard attempt >= 1, attempt <= kind.retryQueues.count else {
             return deadLetter(delivery, reason: .retriesExhausted, attempt: attempt, error: error)
         }
         var properties = delivery.properties
@@ -368,20 +515,89 @@ public final class WorkerRuntime: Sendable {
     }
 
     private func stampOrigin(_ properties: inout AMQPProperties, _ delivery: Delivery) {
-        if properties.headers[RemitHeader.originalExchange] == nil {
+        // A delivery straight from the Remit exchange is a producer's publish: whatever origin
+        // headers it carries are input, not ours, and are replaced by where it really came from.
+        if properties.headers[RemitHeader.originalExchange] == nil || delivery.exchange == topology.workers.exchange {
             properties.headers[RemitHeader.originalExchange] = .string(delivery.exchange)
             properties.headers[RemitHeader.originalRoutingKey] = .string(delivery.routingKey)
         }
     }
 
-    static func describe(_ error: any Error) -> String {
+    /// An error in words for logs and dead-letter headers; store errors name the store's file.
+    func describe(_ error: any Error) -> String {
         if let error = error as? DatabaseError {
-            return "SQLite error \(error.resultCode.rawValue): \(error.message ?? "\(error.resultCode)")"
+            return "\(store.path): \(SQLiteStore.describe(error))"
         }
         return String(describing: error)
     }
 
     static func truncate(_ text: String) -> String {
         text.count <= 500 ? text : String(text.prefix(497)) + "..."
+    }
+}
+
+/// The broker refused a worker at start-up for good; it names the kind and the broker's reason.
+public struct WorkerStartError: Error, Sendable, CustomStringConvertible {
+    public var kind: String
+    public var reason: AMQPError
+    public var description: String { "worker kind '\(kind)' cannot start: \(reason)" }
+}
+
+/// A consumer stopped on purpose (drain) before its batch was settled.
+struct WorkerStopped: Error {}
+
+/// What a failure inside a handler means for the message.
+enum FailureKind {
+    /// The message can never succeed: dead-letter it at once with the reason.
+    case badInput(String)
+    /// It may succeed later: spend an attempt and retry through the tiers.
+    case transient
+    /// The store itself failed; every message would fail alike. The worker pauses instead.
+    case store
+
+    init(_ error: any Error) {
+        switch error {
+        case let bad as BadInput:
+            self = .badInput(bad.reason)
+        case let error as DatabaseError:
+            switch error.resultCode {
+            case .SQLITE_CONSTRAINT, .SQLITE_MISMATCH, .SQLITE_TOOBIG, .SQLITE_RANGE:
+                self = .badInput("the store refused the message's data: \(SQLiteStore.describe(error))")
+            case .SQLITE_BUSY, .SQLITE_LOCKED:
+                self = .transient
+            case .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CORRUPT, .SQLITE_NOTADB, .SQLITE_READONLY, .SQLITE_CANTOPEN,
+                 .SQLITE_NOMEM, .SQLITE_PERM, .SQLITE_PROTOCOL, .SQLITE_NOLFS, .SQLITE_AUTH, .SQLITE_SCHEMA:
+                self = .store
+            case .SQLITE_ERROR:
+                // "no such table/column": the file does not have the schema this build expects.
+                self = .store
+            default:
+                self = .transient
+            }
+        case is CorruptStoredValue, is StoreError:
+            self = .store
+        case let error as MoneyError:
+            self = .badInput(error.description)
+        case let error as SettlementError:
+            self = .badInput(error.description)
+        case let error as DecodingError:
+            self = .badInput(DecodingErrorText.describe(error))
+        default:
+            self = .transient
+        }
+    }
+}
+
+/// `x-remit-attempt`: set by Remit on retries, but a producer can set anything, so it is read like
+/// any other input: absent means the first attempt; otherwise it must be a whole number from 1 to
+/// one more than the retry tiers.
+enum AttemptHeader {
+    static func read(_ headers: AMQPTable, retryTiers: Int) -> Result<Int, BadInput> {
+        guard let value = headers[RemitHeader.attempt] else { return .success(1) }
+        let maximum = retryTiers + 1
+        guard case .int(let number) = value, number >= 1, number <= Int64(maximum) else {
+            return .failure(BadInput("header \(RemitHeader.attempt) is '\(value.description.prefix(40))'; it must be a whole number from 1 to \(maximum) (Remit sets it on retries; producers leave it out)"))
+        }
+        return .success(Int(number))
     }
 }

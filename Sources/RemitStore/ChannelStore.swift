@@ -4,16 +4,22 @@ import RemitCore
 
 /// A store a worker kind applies messages to: a database with the inbox tables.
 public protocol MessageStore: Sendable {
-    var pool: DatabasePool { get }
+    /// Where messages are applied: the store's pool, or an in-memory database in unit tests.
+    var database: any DatabaseWriter { get }
+    /// The SQLite file, named in every error about this store.
+    var path: String { get }
 }
 
 /// A store kept in one SQLite file of the data directory.
 public protocol DataDirectoryStore: MessageStore {
     static var fileName: String { get }
+    var pool: DatabasePool { get }
     init(path: String) throws
 }
 
 extension DataDirectoryStore {
+    public var database: any DatabaseWriter { pool }
+
     public init(dataDirectory: String) throws {
         try self.init(path: (dataDirectory as NSString).appendingPathComponent(Self.fileName))
     }
@@ -28,7 +34,7 @@ public final class ChannelStore: DataDirectoryStore {
 
     public init(path: String) throws {
         self.path = path
-        pool = try SQLiteStore.openPool(at: path, migrator: Self.migrator)
+        pool = try SQLiteStore.openPool(at: path, identity: .channel, migrator: Self.migrator)
     }
 
     static var migrator: DatabaseMigrator {
@@ -49,10 +55,10 @@ public final class ChannelStore: DataDirectoryStore {
     }
 }
 
-/// The record of messages a consumer has applied, with the follow-ups they produced. Written in the
-/// same transaction as the handler's effects.
+/// The record of messages a consumer has applied, with a digest of each message's content and the
+/// follow-ups it produced. Written in the same transaction as the handler's effects.
 public enum Inbox {
-    /// The inbox tables; every `MessageStore` registers this migration.
+    /// The inbox tables; every `MessageStore` registers these migrations.
     public static func registerMigration(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v1-inbox") { db in
             try db.create(table: "inbox") { table in
@@ -75,28 +81,42 @@ public enum Inbox {
                 table.primaryKey(["consumer", "message_id", "position"])
             }
         }
+        // The id is the producer's de-duplication key; the digest tells a redelivery (same content)
+        // from another message that reuses the id (an id conflict, never silently dropped).
+        migrator.registerMigration("v3-inbox-content-digest") { db in
+            try db.alter(table: "inbox") { table in table.add(column: "content_digest", .text) }
+        }
     }
 
-    /// The follow-ups recorded for `messageId`, or nil when the consumer has not applied it.
-    public static func followUps(_ db: Database, consumer: String, messageId: String) throws -> [OutgoingMessage]? {
-        guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM inbox WHERE consumer = ? AND message_id = ?"),
-                                arguments: [consumer, messageId]) != nil else { return nil }
+    /// What the inbox knows of a message a consumer applied.
+    public struct Applied: Sendable {
+        /// SHA-256 of the delivered bytes; nil for messages applied before digests were kept.
+        public var contentDigest: String?
+        public var followUps: [OutgoingMessage]
+    }
+
+    /// The record of `messageId`, or nil when the consumer has not applied it.
+    public static func applied(_ db: Database, consumer: String, messageId: String) throws -> Applied? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT content_digest FROM inbox WHERE consumer = ? AND message_id = ?
+            """), arguments: [consumer, messageId]) else { return nil }
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT type, follow_up_id, correlation_id, body FROM inbox_follow_up
             WHERE consumer = ? AND message_id = ? ORDER BY position
             """), arguments: [consumer, messageId])
-        return rows.map { row in
+        return Applied(contentDigest: row["content_digest"], followUps: rows.map { row in
             OutgoingMessage(type: row["type"], messageId: row["follow_up_id"], correlationId: row["correlation_id"],
                             body: row["body"])
-        }
+        })
     }
 
     /// - Parameter processedAt: an ISO 8601 timestamp (`Timestamp.format`), formatted once per batch.
-    public static func record(_ db: Database, consumer: String, header: EnvelopeHeader, processedAt: String,
-                              followUps: [OutgoingMessage]) throws {
+    public static func record(_ db: Database, consumer: String, header: EnvelopeHeader, contentDigest: String,
+                              processedAt: String, followUps: [OutgoingMessage]) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO inbox (consumer, message_id, message_type, correlation_id, processed_at) VALUES (?, ?, ?, ?, ?)
-            """).execute(arguments: [consumer, header.id, header.type, header.correlationId, processedAt])
+            INSERT INTO inbox (consumer, message_id, message_type, correlation_id, processed_at, content_digest)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [consumer, header.id, header.type, header.correlationId, processedAt, contentDigest])
         let insert = try db.cachedStatement(sql: """
             INSERT INTO inbox_follow_up (consumer, message_id, position, type, follow_up_id, correlation_id, body)
             VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -105,9 +125,5 @@ public enum Inbox {
             try insert.execute(arguments: [consumer, header.id, position, followUp.type, followUp.messageId,
                                            followUp.correlationId, followUp.body])
         }
-    }
-
-    public static func count(_ db: Database, consumer: String) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inbox WHERE consumer = ?", arguments: [consumer]) ?? 0
     }
 }

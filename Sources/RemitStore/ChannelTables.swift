@@ -130,14 +130,14 @@ public struct ChannelTransaction: Sendable, Equatable, Codable {
         try Row.fetchAll(db, sql: """
             SELECT * FROM channel_transaction WHERE uploaded_at IS NULL ORDER BY created_at, id LIMIT ?
             """, arguments: [limit]).map { row in
-            let currency = try Currency(row["currency"] as String)
+            let stored = StoredRow(row, table: "channel_transaction", key: row["id"])
             let lines: String? = row["lines"]
             return ChannelTransaction(
-                id: row["id"], kind: Kind(rawValue: row["kind"]) ?? .invoicePayment, customerAccount: row["customer_account"],
+                id: row["id"], kind: try stored.value("kind", as: Kind.self), customerAccount: row["customer_account"],
                 userLogin: row["user_login"], invoiceNumber: row["invoice_number"],
-                amount: Money(minorUnits: row["amount_minor"], currency: currency), tender: row["tender"],
+                amount: Money(minorUnits: row["amount_minor"], currency: try stored.currency()), tender: row["tender"],
                 lines: try lines.map { try JSONDecoder().decode([OrderLine].self, from: Data($0.utf8)) } ?? [],
-                createdAt: Timestamp.parse(row["created_at"]) ?? Date(timeIntervalSince1970: 0))
+                createdAt: try stored.timestamp("created_at"))
         }
     }
 

@@ -111,7 +111,7 @@ struct Worker: AsyncParsableCommand {
             settings: .init(consumers: consumers, prefetch: options.prefetch, batchSize: options.batchSize),
             logger: benchLogger)
         let start = Measurement.start()
-        let task = Task { await runtime.run() }
+        let task = Task { try await runtime.run() }
         var lastReport = ContinuousClock.now
         while runtime.appliedMessages < options.count {
             try await Task.sleep(for: .milliseconds(5))
@@ -122,7 +122,7 @@ struct Worker: AsyncParsableCommand {
         }
         start.report(mode: "worker", messages: options.count)
         await runtime.drain()
-        await task.value
+        try await task.value
     }
 }
 
@@ -215,10 +215,11 @@ struct Codec: AsyncParsableCommand {
             print(String(format: "%-34@ %8.2f µs", label as NSString, micros))
         }
         _ = savedIterations
-        try timeBatches("store: inbox lookup") { db, m in _ = try Inbox.followUps(db, consumer: "smoke", messageId: m.header.id) }
+        try timeBatches("store: inbox lookup") { db, m in _ = try Inbox.applied(db, consumer: "smoke", messageId: m.header.id) }
         try timeBatches("store: savepoint only") { db, _ in try db.inSavepoint { .commit } }
         try timeBatches("store: inbox record") { db, m in
-            try Inbox.record(db, consumer: "smoke", header: m.header, processedAt: Timestamp.format(Date()), followUps: [followUp])
+            try Inbox.record(db, consumer: "smoke", header: m.header, contentDigest: m.header.id, processedAt: Timestamp.format(Date()),
+                             followUps: [followUp])
         }
         try timeBatches("store: smoke handler (incl. encode)") { db, m in _ = try handler.handle(m, in: db) }
         time("deterministic id") { _ = DeterministicID.make(from: header.id, "smoke.recorded", record.key) }

@@ -34,17 +34,17 @@ struct HQWorld: Sendable {
                 return try WorkerKinds.runtime(for: kind, topology: broker.topology, amqp: broker.amqp, dependencies: dependencies,
                                                settings: .init(consumers: 1, prefetch: kind.prefetch))
             }
-            let tasks = runtimes.map { runtime in Task { await runtime.run() } }
+            let tasks = runtimes.map { runtime in Task { try await runtime.run() } }
             defer { for task in tasks { task.cancel() } }
             do {
                 try await body(world)
             } catch {
                 for runtime in runtimes { await runtime.drain() }
-                for task in tasks { await task.value }
+                for task in tasks { try await task.value }
                 throw error
             }
             for runtime in runtimes { await runtime.drain() }
-            for task in tasks { await task.value }
+            for task in tasks { try await task.value }
         }
     }
 
@@ -156,7 +156,7 @@ struct HQJobTests {
             let kind = try world.broker.topology.kind(named: "hq-sync")
             let second = try WorkerKinds.runtime(for: kind, topology: world.broker.topology, amqp: world.broker.amqp,
                                                  dependencies: other, settings: .init(consumers: 1, prefetch: 1))
-            let task = Task { await second.run() }
+            let task = Task { try await second.run() }
             // With a single active consumer, AMQP reports one consumer; the management API lists both.
             try await expectEventually("both sync workers are consuming", timeout: .seconds(30)) {
                 try await world.broker.management.queue(vhost: world.broker.amqp.vhost, name: kind.queue)?["consumers"]?.intValue == 2
@@ -164,7 +164,7 @@ struct HQJobTests {
             var workers = Set<String>()
             for _ in 0..<6 { workers.insert(try await world.run("Synchronize orders and channel requests").worker) }
             await second.drain()
-            await task.value
+            try await task.value
             #expect(workers.count == 1, "single active consumer: one worker ran every run, got \(workers)")
         }
     }

@@ -8,15 +8,15 @@ import Testing
 
 /// Runs `runtime` in the background for the duration of `body`, then drains it.
 func withRunningWorker<T: Sendable>(_ runtime: WorkerRuntime, _ body: () async throws -> T) async throws -> T {
-    let task = Task { await runtime.run() }
+    let task = Task { try await runtime.run() }
     do {
         let result = try await body()
         await runtime.drain()
-        await task.value
+        try await task.value
         return result
     } catch {
         await runtime.drain()
-        await task.value
+        try await task.value
         throw error
     }
 }
@@ -53,7 +53,7 @@ struct WorkerRuntimeTests {
                 ("not json at all", "not a Remit envelope"),
                 (envelope(9, #"{"key":"a","amount":{"amount":"1.00","currency":"EUR"}}"#), "schema version 9 is not supported"),
                 (envelope(1, #"{"key":"a","amount":{"amount":"1.001","currency":"EUR"}}"#), "more decimals than EUR allows"),
-                (envelope(1, #"{"key":"a"}"#), "missing 'amount'"),
+                (envelope(1, #"{"key":"a"}"#), "missing required property 'amount'"),
                 (#"{"type":"other.thing","version":1,"id":"x","correlationId":"c","occurredAt":"\#(now)","actingUser":"system:t","body":{}}"#,
                  "does not handle message type 'other.thing'"),
             ]

@@ -1,0 +1,183 @@
+import Foundation
+import GRDB
+import Logging
+import RemitAMQP
+import Testing
+@testable import RemitCore
+@testable import RemitRuntime
+@testable import RemitStore
+
+/// The worker runtime's batch step — decode, apply in one transaction with the inbox, decide each
+/// delivery's outcome — on an in-memory database, without a broker.
+@Suite("Worker batch step (no broker)")
+struct BatchStepTests {
+    struct MemoryStore: MessageStore {
+        let database: any DatabaseWriter
+        var path: String { ":memory:" }
+
+        init() throws {
+            let queue = try DatabaseQueue()
+            try ChannelStore.migrator.migrate(queue)
+            database = queue
+        }
+    }
+
+    /// The smoke handler, with store failures on cue: `busy-*` keys fail like a locked database,
+    /// and the first `fullFailures` calls fail like a full disk.
+    final class ScriptedStoreFailures: MessageHandler, @unchecked Sendable {
+        // @unchecked: `fullFailures` is only touched inside the store's serialized write transactions.
+        let smoke = SmokeRecordHandler(clock: SystemWallClock())
+        var fullFailures: Int
+        init(fullFailures: Int = 0) { self.fullFailures = fullFailures }
+        var bodyTypes: [any MessageBody.Type] { smoke.bodyTypes }
+
+        func handle(_ message: IncomingMessage, in db: Database) throws -> [OutgoingMessage] {
+            if fullFailures > 0 {
+                fullFailures -= 1
+                throw DatabaseError(resultCode: .SQLITE_FULL, message: "database or disk is full")
+            }
+            if let record = message.body as? SmokeRecord, record.key.hasPrefix("busy") {
+                throw DatabaseError(resultCode: .SQLITE_BUSY, message: "database is locked")
+            }
+            return try smoke.handle(message, in: db)
+        }
+    }
+
+    let topology: Topology
+    let store: MemoryStore
+
+    init() throws {
+        topology = try Topology.load(from: repositoryTopology)
+        store = try MemoryStore()
+    }
+
+    func runtime(_ handler: any MessageHandler = ScriptedStoreFailures()) throws -> WorkerRuntime {
+        var settings = WorkerRuntime.Settings(consumers: 1, prefetch: 100)
+        settings.storePauseInitialDelay = .milliseconds(1)
+        settings.storePauseMaximumDelay = .milliseconds(5)
+        return WorkerRuntime(kind: try topology.kind(named: "smoke"), topology: topology, amqp: AMQPConfiguration(),
+                             handler: handler, store: store, clock: SystemWallClock(), settings: settings,
+                             logger: Logger(label: "test"))
+    }
+
+    /// One delivery as the broker hands it over; tags count up from 1 in batch order.
+    struct Message {
+        var body: String
+        var headers: AMQPTable = [:]
+    }
+
+    func deliveries(_ messages: [Message]) -> [Delivery] {
+        messages.enumerated().map { index, message in
+            Delivery(deliveryTag: UInt64(index + 1), redelivered: false, exchange: topology.workers.exchange,
+                     routingKey: "smoke.record", consumerTag: "test", body: Array(message.body.utf8),
+                     properties: AMQPProperties(headers: message.headers))
+        }
+    }
+
+    func smoke(id: String, key: String, amount: String = "1.00", headers: AMQPTable = [:]) -> Message {
+        Message(body: #"{"type":"smoke.record","version":1,"id":"\#(id)","correlationId":"c","occurredAt":"2026-11-29T10:00:00.000Z","actingUser":"system:test","body":{"key":"\#(key)","amount":{"amount":"\#(amount)","currency":"EUR"}}}"#,
+                headers: headers)
+    }
+
+    func prepare(_ messages: [Message], with handler: any MessageHandler = ScriptedStoreFailures()) async throws
+        -> WorkerRuntime.SettlementBatch {
+        try #require(await runtime(handler).prepare(deliveries(messages)))
+    }
+
+    func rows(_ sql: String) throws -> Int { try store.database.read { try Int.fetchOne($0, sql: sql) ?? 0 } }
+
+    func deadLetters(_ batch: WorkerRuntime.SettlementBatch) -> [(reason: String, error: String)] {
+        batch.publishes.filter { $0.exchange == topology.workers.deadLetterExchange }.map {
+            ($0.properties.headers[RemitHeader.reason]?.stringValue ?? "", $0.properties.headers[RemitHeader.error]?.stringValue ?? "")
+        }
+    }
+
+    @Test func aBadMessageARedeliveryAndAnIdConflictInsideAGoodBatch() async throws {
+        let batch = [
+            smoke(id: "m-1", key: "a"),
+            Message(body: #"{"type":"smoke.record","version":1,"id":"m-bad","correlationId":"c","occurredAt":"2026-11-29T10:00:00Z","actingUser":"system:test","body":{"key":"b"}}"#),
+            smoke(id: "m-2", key: "c"),
+            smoke(id: "m-1", key: "a"),  // the same message again: a redelivery
+            smoke(id: "m-1", key: "other"),  // the same id with other content
+        ]
+        let settled = try await prepare(batch)
+        #expect(settled.applied == 3)
+        #expect(settled.failed == 2)
+        #expect(try rows("SELECT COUNT(*) FROM smoke_record") == 2, "a and c, once each")
+        #expect(try rows("SELECT COUNT(*) FROM inbox") == 2)
+        let followUps = settled.publishes.filter { $0.exchange == topology.workers.exchange }
+        #expect(followUps.map(\.routingKey) == ["smoke.recorded", "smoke.recorded", "smoke.recorded"])
+        #expect(followUps[0].body == followUps[2].body, "the redelivery re-publishes the same follow-up bytes")
+        let failures = deadLetters(settled)
+        #expect(failures.count == 2)
+        #expect(failures[0].reason == "bad-input" && failures[0].error.contains("missing required property 'amount'"))
+        #expect(failures[1].reason == "id-conflict" && failures[1].error.contains("'m-1' was already applied with other content"),
+                "\(failures[1])")
+        #expect(settled.lastDeliveryTag == 5)
+    }
+
+    @Test func aTransientStoreErrorSpendsOneAttemptOfThatMessageOnly() async throws {
+        let settled = try await prepare([smoke(id: "m-1", key: "a"), smoke(id: "m-2", key: "busy-1")])
+        #expect(settled.applied == 1)
+        let retries = settled.publishes.filter { $0.exchange == "" }
+        #expect(retries.map(\.routingKey) == ["remit.smoke.retry.1"])
+        #expect(retries.first?.properties.headers[RemitHeader.attempt] == .int(2))
+        #expect(try rows("SELECT COUNT(*) FROM inbox") == 1)
+    }
+
+    @Test func aUniqueConstraintIsBadInputNotRetried() async throws {
+        let settled = try await prepare([smoke(id: "m-1", key: "same"), smoke(id: "m-2", key: "same")])
+        #expect(settled.applied == 1)
+        #expect(settled.publishes.filter { $0.exchange == "" }.isEmpty, "nothing goes to a retry tier")
+        let failures = deadLetters(settled)
+        #expect(failures.count == 1)
+        #expect(failures.first?.reason == "bad-input")
+        #expect(failures.first?.error.contains("UNIQUE constraint failed") == true, "\(failures)")
+    }
+
+    @Test func aFailingStorePausesTheBatchWithoutSpendingAttempts() async throws {
+        let handler = ScriptedStoreFailures(fullFailures: 3)
+        let settled = try await prepare([smoke(id: "m-1", key: "a"), smoke(id: "m-2", key: "b")], with: handler)
+        #expect(handler.fullFailures == 0, "the store was tried again until it answered")
+        #expect(settled.applied == 2)
+        #expect(settled.failed == 0)
+        #expect(settled.publishes.allSatisfy { $0.exchange == topology.workers.exchange }, "no retry, no dead letter")
+        #expect(try rows("SELECT COUNT(*) FROM smoke_record") == 2)
+    }
+
+    @Test func aFailingStoreHoldsTheBatchUntilADrainAndThenSettlesNothing() async throws {
+        let handler = ScriptedStoreFailures(fullFailures: .max)
+        let runtime = try runtime(handler)
+        let batch = deliveries([smoke(id: "m-1", key: "a")])
+        async let prepared = runtime.prepare(batch)
+        try await Task.sleep(for: .milliseconds(50))
+        await runtime.drain()
+        let settled = await prepared
+        #expect(settled == nil, "nothing is acked, retried or dead-lettered: the broker redelivers it")
+        #expect(try rows("SELECT COUNT(*) FROM inbox") == 0)
+    }
+
+    @Test(arguments: [AMQPValue.int(0), .int(-1), .int(Int64.max), .int(5), .string("2"), .bool(true)])
+    func anAttemptHeaderFromOutsideIsCheckedLikeTheBody(_ value: AMQPValue) async throws {
+        let settled = try await prepare([smoke(id: "m-1", key: "a", headers: [RemitHeader.attempt: value]), smoke(id: "m-2", key: "b")])
+        #expect(settled.applied == 1)
+        let failures = deadLetters(settled)
+        #expect(failures.count == 1)
+        #expect(failures.first?.reason == "bad-input")
+        #expect(failures.first?.error.contains("x-remit-attempt") == true)
+        #expect(try rows("SELECT COUNT(*) FROM smoke_record") == 1)
+    }
+
+    @Test(arguments: [
+        ("", "at least 1 characters"),
+        (String(repeating: "x", count: 129), "at most 128 characters"),
+    ])
+    func anIdThatIsNotAnIdIsBadInputNeverADuplicate(_ id: String, _ reason: String) async throws {
+        let settled = try await prepare([smoke(id: id, key: "a")])
+        #expect(settled.applied == 0)
+        let failures = deadLetters(settled)
+        #expect(failures.first?.reason == "bad-input")
+        #expect(failures.first?.error.contains(reason) == true, "\(failures)")
+        #expect(try rows("SELECT COUNT(*) FROM inbox") == 0)
+    }
+}
