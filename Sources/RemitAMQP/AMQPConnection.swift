@@ -147,13 +147,6 @@ public final class AMQPConnection: Sendable {
         try await perform { core in try core.declare(exchange: exchange, passive: false) }
     }
 
-    /// Succeeds when the exchange exists; throws `.notFound` otherwise.
-    public func checkExchange(_ name: String) async throws {
-        try await perform { core in
-            try core.declare(exchange: ExchangeDeclaration(name: name, type: "direct"), passive: true)
-        }
-    }
-
     @discardableResult
     public func declare(_ queue: QueueDeclaration) async throws -> QueueState {
         try await perform { core in try core.declare(queue: queue, passive: false) }
@@ -173,11 +166,6 @@ public final class AMQPConnection: Sendable {
     @discardableResult
     public func deleteQueue(_ name: String) async throws -> Int {
         try await perform { core in try core.delete(queue: name) }
-    }
-
-    @discardableResult
-    public func purgeQueue(_ name: String) async throws -> Int {
-        try await perform { core in try core.purge(queue: name) }
     }
 }
 

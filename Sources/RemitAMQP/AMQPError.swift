@@ -50,16 +50,6 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible, Equatable {
         self.replyCode = replyCode
     }
 
-    /// True when the connection is unusable after this error and must be re-established.
-    public var isConnectionLevel: Bool {
-        switch kind {
-        case .connectionRefused, .authenticationFailed, .unknownVhost, .connectionClosed:
-            return true
-        default:
-            return false
-        }
-    }
-
     public var description: String {
         var text = "AMQP \(kind.rawValue): \(operation) on amqp://\(host):\(port)/\(vhost.isEmpty ? "" : vhost)"
         switch kind {

@@ -524,13 +524,4 @@ final class ConnectionCore {
         try check(amqp_get_rpc_reply(state), "delete queue '\(queue)'", channel: Channel.admin.rawValue)
         return Int(ok?.pointee.message_count ?? 0)
     }
-
-    func purge(queue: String) throws -> Int {
-        let state = try liveState()
-        try openChannel(.admin)
-        let arena = CArena()
-        let ok = amqp_queue_purge(state, Channel.admin.rawValue, arena.bytes(queue))
-        try check(amqp_get_rpc_reply(state), "purge queue '\(queue)'", channel: Channel.admin.rawValue)
-        return Int(ok?.pointee.message_count ?? 0)
-    }
 }
