@@ -64,10 +64,11 @@ struct TopologyCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let configuration = try global.resolve()
-                let vhost = try self.vhost ?? configuration.amqp().vhost
+                let amqp = try configuration.amqp()
+                let vhost = self.vhost ?? amqp.vhost
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                let data = try encoder.encode(configuration.topology().definitions.forVhost(vhost))
+                let data = try encoder.encode(configuration.topology().definitions.forVhost(vhost, user: amqp.user))
                 if let output {
                     try data.write(to: URL(fileURLWithPath: output))
                     FileHandle.standardError.write(Data("wrote \(output) for vhost '\(vhost)'\n".utf8))
