@@ -11,6 +11,8 @@ public final class AMQPConnection: Sendable {
     public let configuration: AMQPConfiguration
     private let mailbox: Mailbox
     private let closed = Mutex<(isClosed: Bool, reason: AMQPError?)>((false, nil))
+    /// Set once by the owning thread after login, before `connect` returns.
+    private let serverPropertiesAtLogin = Mutex<AMQPTable>([:])
 
     private init(configuration: AMQPConfiguration, mailbox: Mailbox) {
         self.configuration = configuration
@@ -33,6 +35,8 @@ public final class AMQPConnection: Sendable {
                     continuation.resume(throwing: error)
                     return
                 }
+                let serverProperties = core.serverProperties
+                connection.serverPropertiesAtLogin.withLock { $0 = serverProperties }
                 logger.debug("AMQP connected", metadata: ["amqp": "\(configuration)"])
                 continuation.resume()
                 core.run()
@@ -58,6 +62,10 @@ public final class AMQPConnection: Sendable {
             throw error
         }
     }
+
+    /// What the broker said about itself when we connected: `product`, `version`, `cluster_name`,
+    /// `capabilities`. Tells which broker this connection reached.
+    public var serverProperties: AMQPTable { serverPropertiesAtLogin.withLock { $0 } }
 
     /// False once the connection was closed or lost.
     public var isOpen: Bool { !closed.withLock { $0.isClosed } }

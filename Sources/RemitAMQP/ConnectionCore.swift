@@ -20,6 +20,8 @@ final class ConnectionCore {
     /// Set once the connection is unusable; every later operation fails with it.
     private(set) var failure: AMQPError?
     private var isShutDown = false
+    /// What the broker said about itself in connection.start (product, version, cluster_name).
+    private(set) var serverProperties: AMQPTable = [:]
     private let onClose: @Sendable (AMQPError?) -> Void
 
     // Publisher confirms: sequence numbers start at 1 after confirm.select on the channel.
@@ -164,6 +166,7 @@ final class ConnectionCore {
                                            Int32(configuration.heartbeatSeconds),
                                            configuration.user, configuration.password)
         try check(reply, operation, channel: 0, duringLogin: true)
+        serverProperties = amqp_get_server_properties(state).map { CDecode.table($0.pointee) } ?? [:]
         try openChannel(.publish)
         try openChannel(.consume)
     }

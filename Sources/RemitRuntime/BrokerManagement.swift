@@ -90,6 +90,22 @@ public struct BrokerManagement: Sendable {
         try await getJSON("/api/bindings/\(Self.encode(vhost))")?.arrayValue ?? []
     }
 
+    /// The broker's name (`cluster_name`), version and listeners (protocol and port per node).
+    public func overview() async throws -> JSONValue {
+        guard let overview = try await getJSON("/api/overview") else {
+            throw ManagementError(operation: "GET /api/overview", url: baseURL.absoluteString, detail: "HTTP 404")
+        }
+        return overview
+    }
+
+    public func policies(vhost: String) async throws -> [JSONValue] {
+        try await getJSON("/api/policies/\(Self.encode(vhost))")?.arrayValue ?? []
+    }
+
+    public func operatorPolicies(vhost: String) async throws -> [JSONValue] {
+        try await getJSON("/api/operator-policies/\(Self.encode(vhost))")?.arrayValue ?? []
+    }
+
     /// Creates a vhost and gives the API's user all permissions on it.
     public func createVhost(_ vhost: String) async throws {
         for (path, body) in [("/api/vhosts/\(Self.encode(vhost))", Data("{}".utf8)),
