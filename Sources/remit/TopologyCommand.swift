@@ -40,7 +40,9 @@ struct TopologyCommand: AsyncParsableCommand {
                 let configuration = try global.resolve()
                 let amqp = try configuration.amqp()
                 let verifier = TopologyVerifier(topology: try configuration.topology(), management: try configuration.management())
-                let differences = try await verifier.differences(vhost: amqp.vhost)
+                let differences = try await AMQPConnection.withConnection(amqp, logger: Logger(label: "remit.topology")) {
+                    try await verifier.differences(on: $0)
+                }
                 if differences.isEmpty {
                     print("topology matches on \(amqp)")
                 } else {
