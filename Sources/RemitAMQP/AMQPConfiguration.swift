@@ -94,11 +94,41 @@ public struct AMQPConfiguration: Sendable, CustomStringConvertible {
         return "amqp://\(user):***@\(host):\(port)/\(encodedVhost)"
     }
 
-    /// Removes a password from any text that looks like an AMQP URL.
-    public static func redact(_ url: String) -> String {
-        guard let at = url.firstIndex(of: "@"), let schemeEnd = url.range(of: "://") else { return url }
-        let credentials = url[schemeEnd.upperBound..<at]
-        guard let colon = credentials.firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + ":***" + String(url[at...])
+    /// Hides the credentials in `text` whether or not it parses as a URL, so an error can show
+    /// what was given. A password may itself hold `@`, `/`, `#`, `?` or `:`, so:
+    /// - with an `@`, everything between the scheme and the last `@` is user-info and goes; the
+    ///   user name (before its first `:`) stays only after a well-formed `scheme://`;
+    /// - without one, a `:` in the authority followed by anything but a port number may start a
+    ///   password (`amqp://user:secret`, the host forgotten), so everything from it goes.
+    public static func redact(_ text: String) -> String {
+        let scheme = schemePrefix(of: text)
+        if let at = text.lastIndex(of: "@") {
+            let userInfo = text[scheme.end..<at]
+            if scheme.isWellFormed, let colon = userInfo.firstIndex(of: ":") {
+                return text[..<colon] + ":***" + text[at...]
+            }
+            return text[..<scheme.end] + "***" + text[at...]
+        }
+        var authority = text[scheme.end...].prefix { !"/?#".contains($0) }
+        if authority.first == "[", let bracket = authority.firstIndex(of: "]") {
+            authority = authority[bracket...]  // an IPv6 literal's colons are not a password's
+        }
+        if let colon = authority.firstIndex(of: ":"),
+           !authority[authority.index(after: colon)...].allSatisfy({ $0.isASCII && $0.isNumber }) {
+            return text[..<colon] + ":***"
+        }
+        return text
+    }
+
+    /// Where a leading `scheme://` ends, also for the typos `scheme:/` and `scheme//` (then not
+    /// well-formed); the start when there is none, e.g. `user:pw@host`.
+    private static func schemePrefix(of text: String) -> (end: String.Index, isWellFormed: Bool) {
+        guard let first = text.first, first.isASCII, first.isLetter else { return (text.startIndex, false) }
+        let name = text.prefix { $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }
+        for (separator, isWellFormed) in [("://", true), (":/", false), ("//", false)]
+        where text[name.endIndex...].hasPrefix(separator) {
+            return (text.index(name.endIndex, offsetBy: separator.count), isWellFormed)
+        }
+        return (text.startIndex, false)
     }
 }

@@ -19,6 +19,9 @@ public final class AMQPConnection: Sendable {
         var blockedReason: String?
     }
 
+    /// Set once by the owning thread after login, before `connect` returns.
+    private let serverPropertiesAtLogin = Mutex<AMQPTable>([:])
+
     private init(configuration: AMQPConfiguration, mailbox: Mailbox) {
         self.configuration = configuration
         self.mailbox = mailbox
@@ -55,6 +58,8 @@ public final class AMQPConnection: Sendable {
                     continuation.resume(throwing: error)
                     return
                 }
+                let serverProperties = core.serverProperties
+                connection.serverPropertiesAtLogin.withLock { $0 = serverProperties }
                 logger.debug("AMQP connected", metadata: ["amqp": "\(configuration)"])
                 continuation.resume()
                 core.run()
@@ -80,6 +85,10 @@ public final class AMQPConnection: Sendable {
             throw error
         }
     }
+
+    /// What the broker said about itself when we connected: `product`, `version`, `cluster_name`,
+    /// `capabilities`. Tells which broker this connection reached.
+    public var serverProperties: AMQPTable { serverPropertiesAtLogin.withLock { $0 } }
 
     /// False once the connection was closed or lost.
     public var isOpen: Bool { !status.withLock { $0.isClosed } }

@@ -52,16 +52,6 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible, Equatable {
         self.replyCode = replyCode
     }
 
-    /// True when the connection is unusable after this error and must be re-established.
-    public var isConnectionLevel: Bool {
-        switch kind {
-        case .connectionRefused, .authenticationFailed, .unknownVhost, .connectionClosed:
-            return true
-        default:
-            return false
-        }
-    }
-
     /// True for refusals that retrying cannot cure: the credentials, the vhost, the permissions,
     /// a missing queue, an unusable configuration. A worker stops at start-up on these.
     public var isPermanent: Bool {

@@ -20,6 +20,8 @@ final class ConnectionCore {
     /// Set once the connection is unusable; every later operation fails with it.
     private(set) var failure: AMQPError?
     private var isShutDown = false
+    /// What the broker said about itself in connection.start (product, version, cluster_name).
+    private(set) var serverProperties: AMQPTable = [:]
     private let onClose: @Sendable (AMQPError?) -> Void
 
     // Publisher confirms: sequence numbers start at 1 after confirm.select on the channel.
@@ -178,6 +180,7 @@ final class ConnectionCore {
                                           &table, configuration.user, configuration.password)
         }
         try check(reply, operation, channel: 0, duringLogin: true)
+        serverProperties = amqp_get_server_properties(state).map { CDecode.table($0.pointee) } ?? [:]
         // Synchronous calls (declare, cancel) give up instead of hanging on a broker that stopped answering.
         var rpcTimeout = timeval(tv_sec: configuration.confirmTimeoutSeconds, tv_usec: 0)
         _ = amqp_set_rpc_timeout(state, &rpcTimeout)

@@ -236,15 +236,18 @@ public struct BrokerDefinitions: Sendable, Codable {
     public var queues: [QueueDefinition]
     public var bindings: [BindingDefinition]
     public var policies: [JSONValue]?
+    public var permissions: [PermissionDefinition]?
 
     enum CodingKeys: String, CodingKey {
-        case rabbitVersion = "rabbit_version", vhosts, exchanges, queues, bindings, policies
+        case rabbitVersion = "rabbit_version", vhosts, exchanges, queues, bindings, policies, permissions
     }
 
-    /// The same definitions for another vhost, with that vhost listed so an import creates it.
-    public func forVhost(_ vhost: String) -> BrokerDefinitions {
+    /// The same definitions for another vhost, with that vhost listed so an import creates it and
+    /// `user` given every permission on it: a vhost nobody may use is of no use to Remit.
+    public func forVhost(_ vhost: String, user: String) -> BrokerDefinitions {
         var copy = self
         copy.vhosts = [VhostDefinition(name: vhost)]
+        copy.permissions = [PermissionDefinition(user: user, vhost: vhost, configure: ".*", write: ".*", read: ".*")]
         for index in copy.exchanges.indices { copy.exchanges[index].vhost = vhost }
         for index in copy.queues.indices { copy.queues[index].vhost = vhost }
         for index in copy.bindings.indices { copy.bindings[index].vhost = vhost }
@@ -253,6 +256,23 @@ public struct BrokerDefinitions: Sendable, Codable {
 }
 
 public struct VhostDefinition: Sendable, Codable { public var name: String }
+
+/// A user's permissions on a vhost: regular expressions over the names it may configure, write and read.
+public struct PermissionDefinition: Sendable, Codable, Equatable {
+    public var user: String
+    public var vhost: String
+    public var configure: String
+    public var write: String
+    public var read: String
+
+    public init(user: String, vhost: String, configure: String, write: String, read: String) {
+        self.user = user
+        self.vhost = vhost
+        self.configure = configure
+        self.write = write
+        self.read = read
+    }
+}
 
 public struct ExchangeDefinition: Sendable, Codable, Equatable {
     public var name: String

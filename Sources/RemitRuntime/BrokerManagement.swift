@@ -17,20 +17,26 @@ public struct BrokerManagement: Sendable {
 
     /// The management API of the broker `amqp` points at (`http://HOST:15672`), or `explicit`.
     public init(amqp: AMQPConfiguration, explicit: String?) throws {
-        if let explicit, !explicit.isEmpty {
-            guard let url = URL(string: explicit), url.scheme == "http", url.host != nil else {
-                throw ManagementError(operation: "parse management URL", url: AMQPConfiguration.redact(explicit),
-                                      detail: "expected http://host:port (https is not supported)")
-            }
-            var components = URLComponents(url: url, resolvingAgainstBaseURL: false)!
-            let user = components.user.map { $0.removingPercentEncoding ?? $0 } ?? amqp.user
-            let password = components.password.map { $0.removingPercentEncoding ?? $0 } ?? amqp.password
-            components.user = nil
-            components.password = nil
-            self.init(baseURL: components.url!, user: user, password: password)
-        } else {
-            self.init(baseURL: URL(string: "http://\(amqp.host):15672")!, user: amqp.user, password: amqp.password)
+        guard let explicit, !explicit.isEmpty else {
+            var components = URLComponents()
+            components.scheme = "http"
+            components.host = amqp.host
+            components.port = 15672
+            self.init(baseURL: components.url!, user: amqp.user, password: amqp.password)
+            return
         }
+        func invalid(_ why: String) -> ManagementError {
+            ManagementError(operation: "parse management URL", url: AMQPConfiguration.redact(explicit), detail: why)
+        }
+        guard var components = URLComponents(string: explicit) else { throw invalid("not a URL") }
+        guard components.scheme == "http" else { throw invalid("expected http://host:port (https is not supported)") }
+        guard let host = components.host, !host.isEmpty else { throw invalid("no host") }
+        let user = components.percentEncodedUser.map { $0.removingPercentEncoding ?? $0 } ?? amqp.user
+        let password = components.percentEncodedPassword.map { $0.removingPercentEncoding ?? $0 } ?? amqp.password
+        components.percentEncodedUser = nil
+        components.percentEncodedPassword = nil
+        guard let baseURL = components.url else { throw invalid("not a URL") }
+        self.init(baseURL: baseURL, user: user, password: password)
     }
 
     static func encode(_ segment: String) -> String {
@@ -82,6 +88,22 @@ public struct BrokerManagement: Sendable {
 
     public func bindings(vhost: String) async throws -> [JSONValue] {
         try await getJSON("/api/bindings/\(Self.encode(vhost))")?.arrayValue ?? []
+    }
+
+    /// The broker's name (`cluster_name`), version and listeners (protocol and port per node).
+    public func overview() async throws -> JSONValue {
+        guard let overview = try await getJSON("/api/overview") else {
+            throw ManagementError(operation: "GET /api/overview", url: baseURL.absoluteString, detail: "HTTP 404")
+        }
+        return overview
+    }
+
+    public func policies(vhost: String) async throws -> [JSONValue] {
+        try await getJSON("/api/policies/\(Self.encode(vhost))")?.arrayValue ?? []
+    }
+
+    public func operatorPolicies(vhost: String) async throws -> [JSONValue] {
+        try await getJSON("/api/operator-policies/\(Self.encode(vhost))")?.arrayValue ?? []
     }
 
     /// Creates a vhost and gives the API's user all permissions on it.

@@ -69,7 +69,11 @@ public struct RemitConfiguration: Sendable {
             }
             let name = line[..<equals].trimmingCharacters(in: .whitespaces)
             guard let key = Key(rawValue: name) else {
-                throw ConfigurationError("\(path):\(number + 1): unknown key '\(name)'; known keys: \(Key.allCases.map(\.rawValue).joined(separator: ", "))")
+                // A line like `amqp-url: amqp://user:pw=…` puts part of a password before the '=';
+                // only something shaped like a key name is echoed.
+                let isKeyShaped = name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+                let shown = isKeyShaped ? "'\(name)'" : "(not shown: it is no key name)"
+                throw ConfigurationError("\(path):\(number + 1): unknown key \(shown); known keys: \(Key.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             values[key] = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
         }

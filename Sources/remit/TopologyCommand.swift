@@ -40,7 +40,9 @@ struct TopologyCommand: AsyncParsableCommand {
                 let configuration = try global.resolve()
                 let amqp = try configuration.amqp()
                 let verifier = TopologyVerifier(topology: try configuration.topology(), management: try configuration.management())
-                let differences = try await verifier.differences(vhost: amqp.vhost)
+                let differences = try await AMQPConnection.withConnection(amqp, logger: Logger(label: "remit.topology")) {
+                    try await verifier.differences(on: $0)
+                }
                 if differences.isEmpty {
                     print("topology matches on \(amqp)")
                 } else {
@@ -64,10 +66,11 @@ struct TopologyCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let configuration = try global.resolve()
-                let vhost = try self.vhost ?? configuration.amqp().vhost
+                let amqp = try configuration.amqp()
+                let vhost = self.vhost ?? amqp.vhost
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                let data = try encoder.encode(configuration.topology().definitions.forVhost(vhost))
+                let data = try encoder.encode(configuration.topology().definitions.forVhost(vhost, user: amqp.user))
                 if let output {
                     try data.write(to: URL(fileURLWithPath: output))
                     FileHandle.standardError.write(Data("wrote \(output) for vhost '\(vhost)'\n".utf8))

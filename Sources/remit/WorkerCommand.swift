@@ -79,7 +79,7 @@ struct WorkerLauncher {
         let specs = try kinds.map { try topology.kind(named: $0) }
         if !skipVerify {
             let verifier = TopologyVerifier(topology: topology, management: try configuration.management())
-            let differences = try await verifier.differences(vhost: amqp.vhost)
+            let differences = try await AMQPConnection.withConnection(amqp, logger: logger) { try await verifier.differences(on: $0) }
             if !differences.isEmpty {
                 throw TopologyError(problems: ["the broker's objects differ from Topology/ on \(amqp); run `remit topology apply` or fix the broker:"]
                                     + differences)

@@ -37,6 +37,15 @@ struct AMQPTests {
         }
     }
 
+    @Test func theConnectionKnowsWhichBrokerItReached() async throws {
+        try await TestBroker.with(apply: false) { broker in
+            let properties = try await broker.withConnection { $0.serverProperties }
+            let overview = try await broker.management.overview()
+            #expect(properties["product"]?.stringValue == "RabbitMQ")
+            #expect(properties["cluster_name"]?.stringValue == overview["cluster_name"]?.stringValue)
+        }
+    }
+
     @Test func unroutableMandatoryPublishIsAnError() async throws {
         try await TestBroker.with { broker in
             try await broker.withConnection { connection in

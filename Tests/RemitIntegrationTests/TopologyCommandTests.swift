@@ -9,7 +9,7 @@ struct TopologyCommandTests {
     @Test func verifyListsAQueueDeclaredWithDifferentArguments() async throws {
         try await TestBroker.with(apply: false) { broker in
             // Someone declared the work queue by hand with other arguments, and no retry tier 3.
-            try await broker.withConnection { connection in
+            _ = try await broker.withConnection { connection in
                 try await connection.declare(QueueDeclaration(name: "remit.smoke", arguments: [
                     "x-queue-type": .string("quorum"), "x-delivery-limit": .int(5),
                 ]))
@@ -17,7 +17,7 @@ struct TopologyCommandTests {
             let (applyStatus, applyOutput) = try await RemitProcess.run(["topology", "apply"], broker: broker)
             #expect(applyStatus != 0, "apply reports the queue it could not declare")
             #expect(applyOutput.contains("remit.smoke") && applyOutput.contains("PRECONDITION_FAILED"))
-            try await broker.withConnection { try await $0.deleteQueue("remit.smoke.retry.3") }
+            _ = try await broker.withConnection { try await $0.deleteQueue("remit.smoke.retry.3") }
 
             let (status, output) = try await RemitProcess.run(["topology", "verify"], broker: broker)
             #expect(status == 1)
@@ -38,6 +38,51 @@ struct TopologyCommandTests {
         }
     }
 
+    @Test func verifyRefusesWhenTheAMQPPortReachesNoBroker() async throws {
+        try await TestBroker.with { broker in
+            // The default management URL is http://127.0.0.1:15672, the broker on 5672, whose vhost matches.
+            let url = RemitProcess.url(broker).replacingOccurrences(of: ":\(broker.amqp.port)/", with: ":5999/")
+            let (status, output) = try await RemitProcess.run(["topology", "verify", "--amqp-url", url], broker: broker)
+            #expect(status != 0, "\(output)")
+            #expect(!output.contains("topology matches"))
+            #expect(output.contains("connectionRefused") && output.contains(":5999/"), "\(output)")
+        }
+    }
+
+    @Test func verifyReportsBindingsOnRemitsExchangesThatTopologyDoesNotDeclare() async throws {
+        try await TestBroker.with { broker in
+            try await broker.withConnection { connection in
+                // A catch-all queue bound with '#' takes every message, so no mandatory publish is ever returned.
+                try await connection.declare(QueueDeclaration(name: "stray"))
+                try await connection.bind(queue: "stray", exchange: "remit", routingKey: "#")
+                try await connection.bind(queue: "remit.smoke", exchange: "remit", routingKey: "email.send")
+            }
+            let (status, output) = try await RemitProcess.run(["topology", "verify"], broker: broker)
+            #expect(status == 1, "\(output)")
+            #expect(output.contains("binding 'remit' --[#]--> queue 'stray' is not in Topology/"), "\(output)")
+            #expect(output.contains("queue 'stray' is bound to exchange 'remit' but is not in Topology/"))
+            #expect(output.contains("binding 'remit' --[email.send]--> queue 'remit.smoke' is not in Topology/"))
+            #expect(!output.contains("queue 'remit.smoke' is bound"), "Remit's own queue is no stranger")
+        }
+    }
+
+    @Test func verifyReportsPoliciesThatApplyToRemitsObjects() async throws {
+        try await TestBroker.with { broker in
+            let vhost = broker.amqp.vhost
+            try rabbitmqctl("set_policy", "-p", vhost, "--apply-to", "queues", "cap", #"^remit\."#, #"{"max-length":1000}"#)
+            try rabbitmqctl("set_operator_policy", "-p", vhost, "--apply-to", "queues", "op-ttl", #"^remit\.smoke$"#,
+                            #"{"message-ttl":60000}"#)
+            try rabbitmqctl("set_policy", "-p", vhost, "--apply-to", "exchanges", "elsewhere", #"^other\."#,
+                            #"{"alternate-exchange":"x"}"#)
+            let (status, output) = try await RemitProcess.run(["topology", "verify"], broker: broker)
+            #expect(status == 1, "\(output)")
+            #expect(output.contains(#"policy 'cap' (pattern '^remit\.', apply-to queues) sets max-length on queues 'remit.smoke'"#),
+                    "\(output)")
+            #expect(output.contains("operator policy 'op-ttl'") && output.contains("sets message-ttl on queue 'remit.smoke'"))
+            #expect(!output.contains("elsewhere"), "a policy on no Remit object is not reported")
+        }
+    }
+
     @Test func exportedDefinitionsImportWithRabbitmqctlAndVerify() async throws {
         try await TestBroker.with(apply: false) { broker in
             try await broker.management.deleteVhost(broker.amqp.vhost)
@@ -45,9 +90,11 @@ struct TopologyCommandTests {
             let (status, output) = try await RemitProcess.run(["topology", "export", "--output", file.path], broker: broker)
             #expect(status == 0, "\(output)")
             try rabbitmqctl("import_definitions", file.path)
-            try rabbitmqctl("set_permissions", "-p", broker.amqp.vhost, broker.amqp.user, ".*", ".*", ".*")
+            // The import alone lets the AMQP user in (the vhost was created by it, with no permissions).
+            let state = try await broker.withConnection { try await $0.inspectQueue("remit.smoke") }
+            #expect(state.messageCount == 0)
             let verifier = TopologyVerifier(topology: broker.topology, management: broker.management)
-            #expect(try await verifier.differences(vhost: broker.amqp.vhost) == [])
+            #expect(try await broker.withConnection { try await verifier.differences(on: $0) } == [])
         }
     }
 

@@ -46,15 +46,88 @@ struct ConfigurationTests {
         #expect(throws: AMQPError.self) { try AMQPConfiguration(url: "amqp://localhost?heartbeat=x") }
     }
 
+    /// URLs as people mistype them. Each password ends in `s3cr3t` after the character that trips
+    /// the parser, so a redaction that stops early still shows it.
+    static let malformedURLs = [
+        "amqp//user:pw-s3cr3t@host", "amqp:/user:pw-s3cr3t@host", "user:pw-s3cr3t@host", "amqp://user:pw-s3cr3t@",
+        "amqp://user:p@s3cr3t@host", "amqp://user:pw/s3cr3t@host", "amqp://user:pw#s3cr3t@host",
+        "amqp://user:pw?s3cr3t@host", "amqp://user:pw%zzs3cr3t@host", "amqp://user:pw s3cr3t@host",
+        "amqps://user:pw-s3cr3t@host", "amqp://user:pw-s3cr3t@host:port/", "amqp://user:pw-s3cr3t@host/a/b",
+        "amqp://user:pw-s3cr3t", "amqp:/user:pw/s3cr3t", "user:pw-s3cr3t", "amqp://user:pw-s3cr3t@host?heartbeat=x",
+    ]
+
+    static let malformedManagementURLs = malformedURLs.map { $0.replacingOccurrences(of: "amqp", with: "http") }
+        + ["http//admin:pw-s3cr3t@host:15672", "https://admin:pw-s3cr3t@host:15672", "ftp://admin:pw-s3cr3t@host"]
+
+    @Test(arguments: malformedURLs)
+    func malformedAMQPURLsNeverShowThePassword(url: String) {
+        #expect(!AMQPConfiguration.redact(url).contains("s3cr3t"), "\(AMQPConfiguration.redact(url))")
+        do {
+            let configuration = try AMQPConfiguration(url: url)
+            #expect(!"\(configuration)".contains("s3cr3t") && !configuration.host.contains("s3cr3t"))
+        } catch {
+            #expect(!"\(error)".contains("s3cr3t"), "\(error)")
+        }
+    }
+
+    @Test(arguments: malformedManagementURLs)
+    func malformedManagementURLsNeverShowThePassword(url: String) {
+        #expect(!AMQPConfiguration.redact(url).contains("s3cr3t"), "\(AMQPConfiguration.redact(url))")
+        do {
+            // The base URL is what the management API's errors print.
+            let management = try BrokerManagement(amqp: AMQPConfiguration(), explicit: url)
+            #expect(!management.baseURL.absoluteString.contains("s3cr3t"), "\(management.baseURL)")
+        } catch {
+            #expect(!"\(error)".contains("s3cr3t"), "\(error)")
+        }
+    }
+
+    @Test func remitConfigurationErrorsNeverShowAPassword() throws {
+        for url in Self.malformedURLs {
+            let configuration = try RemitConfiguration(flags: [.amqpURL: url], environment: [:], configFile: nil)
+            let printed = printedError { _ = try configuration.amqp() }
+            #expect(!printed.contains("s3cr3t"), "\(printed)")
+        }
+        for url in Self.malformedManagementURLs {
+            let configuration = try RemitConfiguration(flags: [.managementURL: url], environment: [:], configFile: nil)
+            let printed = printedError { _ = try configuration.management() }
+            #expect(!printed.contains("s3cr3t"), "\(printed)")
+        }
+        // A config line whose '=' is missing or sits inside the password.
+        for line in ["amqp-url: amqp://user:pw-s3cr3t@host", "amqp-url amqp://user:pw=s3cr3t@host",
+                     "amqp://user:pw-s3cr3t@host = x"] {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("remit-\(UUID()).conf")
+            try (line + "\n").write(to: file, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: file) }
+            #expect { try RemitConfiguration(flags: [:], environment: [:], configFile: file.path) } throws: { error in
+                "\(error)".contains(":1:") && !"\(error)".contains("s3cr3t")
+            }
+        }
+    }
+
     @Test func passwordsNeverShowInDescriptionsOrErrors() throws {
         let configuration = try AMQPConfiguration(url: "amqp://shop:hunter2@broker/%2F")
         #expect(!"\(configuration)".contains("hunter2"))
         #expect(AMQPConfiguration.redact("amqp://shop:hunter2@broker/") == "amqp://shop:***@broker/")
+        #expect(AMQPConfiguration.redact("amqp://shop:hun@ter2@broker/") == "amqp://shop:***@broker/")
+        #expect(AMQPConfiguration.redact("amqp//shop:hunter2@broker") == "amqp//***@broker")
+        #expect(AMQPConfiguration.redact("amqp://shop:hunter2") == "amqp://shop:***")
+        #expect(AMQPConfiguration.redact("amqp://[::1]:5672/%2F") == "amqp://[::1]:5672/%2F", "no credentials, nothing hidden")
         do {
             _ = try AMQPConfiguration(url: "amqps://shop:hunter2@broker/")
             Issue.record("amqps should be refused")
         } catch {
             #expect(!"\(error)".contains("hunter2"))
         }
+    }
+}
+
+/// What `body` throws, as `remit` would print it; empty when it succeeds.
+private func printedError(_ body: () throws -> Void) -> String {
+    do {
+        try body()
+        return ""
+    } catch {
+        return "\(error)"
     }
 }

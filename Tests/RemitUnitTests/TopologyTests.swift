@@ -40,8 +40,9 @@ struct TopologyTests {
     }
 
     @Test func exportPutsEveryObjectInTheTargetVhost() throws {
-        let exported = try Topology.load(from: repositoryTopology).definitions.forVhost("shop-1")
+        let exported = try Topology.load(from: repositoryTopology).definitions.forVhost("shop-1", user: "shop")
         #expect(exported.vhosts?.map(\.name) == ["shop-1"])
+        #expect(exported.permissions == [PermissionDefinition(user: "shop", vhost: "shop-1", configure: ".*", write: ".*", read: ".*")])
         #expect(exported.queues.allSatisfy { $0.vhost == "shop-1" })
         #expect(exported.exchanges.allSatisfy { $0.vhost == "shop-1" })
         #expect(exported.bindings.allSatisfy { $0.vhost == "shop-1" })
