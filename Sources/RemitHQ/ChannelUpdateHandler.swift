@@ -53,6 +53,9 @@ public struct ChannelUpdateHandler: MessageHandler {
                 WHERE excluded.hq_changed_at >= channel_customer.hq_changed_at
                 """, arguments: [customer.account, customer.name, customer.email, customer.currency, customer.invoiceAccount,
                                  customer.allowOnAccount, customer.creditLimit.minorUnits, Timestamp.format(customer.changedAt)])
+            // The users belong to the snapshot: an older one (a retried or redelivered message) that
+            // the guard above skipped must not bring back the users it had.
+            guard db.changesCount > 0 else { continue }
             try db.execute(sql: "DELETE FROM channel_user WHERE customer_account = ?", arguments: [customer.account])
             for user in customer.users {
                 try db.execute(sql: "INSERT OR REPLACE INTO channel_user VALUES (?, ?, ?, ?, ?)",

@@ -1,0 +1,56 @@
+import Foundation
+import GRDB
+import Testing
+@testable import RemitCore
+@testable import RemitHQ
+@testable import RemitRuntime
+@testable import RemitStore
+
+@Suite("Customers distributed to the channel")
+struct ChannelCustomerUpdateTests {
+    let t1 = Date(timeIntervalSince1970: 1_800_000_000)
+    var t2: Date { t1.addingTimeInterval(60) }
+
+    func snapshot(at changedAt: Date, users: [String], name: String) -> CustomerSnapshot {
+        CustomerSnapshot(account: "C1", name: name, email: "c1@x", currency: "EUR", invoiceAccount: nil, allowOnAccount: true,
+                         creditLimit: Money(minorUnits: 100, currency: .EUR),
+                         users: users.map { .init(login: $0, displayName: $0.uppercased(), email: "\($0)@x", passwordHash: "h") }, changedAt: changedAt)
+    }
+
+    func apply(_ snapshot: CustomerSnapshot, to store: ChannelStore) async throws {
+        let header = EnvelopeHeader(type: CustomersChanged.messageType, version: 1, id: UUID().uuidString, correlationId: "c",
+                                    causationId: nil, occurredAt: snapshot.changedAt, actingUser: "system:hq")
+        let message = IncomingMessage(header: header, body: CustomersChanged(customers: [snapshot]), attempt: 1, receivedAt: t2)
+        let handler = ChannelUpdateHandler(clock: ManualWallClock(t2))
+        _ = try await store.pool.write { try handler.handle(message, in: $0) }
+    }
+
+    func state(_ store: ChannelStore) async throws -> (name: String?, users: [String]) {
+        try await store.pool.read { db in
+            (try String.fetchOne(db, sql: "SELECT name FROM channel_customer WHERE account = 'C1'"),
+             try String.fetchAll(db, sql: "SELECT login FROM channel_user WHERE customer_account = 'C1' ORDER BY login"))
+        }
+    }
+
+    @Test func anOlderSnapshotArrivingLateChangesNeitherTheCustomerNorItsUsers() async throws {
+        try await StoreDirectory.with { directory in
+            let store = try directory.channel
+            try await apply(snapshot(at: t2, users: ["a", "b"], name: "new"), to: store)
+            try await apply(snapshot(at: t1, users: ["a", "c"], name: "old"), to: store)
+            let after = try await state(store)
+            #expect(after.name == "new")
+            #expect(after.users == ["a", "b"])
+        }
+    }
+
+    @Test func aNewerOrEqualSnapshotReplacesTheUsers() async throws {
+        try await StoreDirectory.with { directory in
+            let store = try directory.channel
+            try await apply(snapshot(at: t1, users: ["a", "b"], name: "first"), to: store)
+            try await apply(snapshot(at: t2, users: ["a", "c"], name: "second"), to: store)
+            #expect(try await state(store) == ("second", ["a", "c"]))
+            try await apply(snapshot(at: t2, users: ["d"], name: "again"), to: store)
+            #expect(try await state(store) == ("again", ["d"]))
+        }
+    }
+}
