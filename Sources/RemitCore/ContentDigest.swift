@@ -6,7 +6,7 @@ import Foundation
 public enum ContentDigest {
     /// SHA-256 of `bytes`, as 64 lowercase hex digits.
     public static func sha256(_ bytes: [UInt8]) -> String {
-        let digest: Crypto.SHA256.Digest = Crypto.SHA256.hash(data: bytes)
+        let digest: SHA256.Digest = SHA256.hash(data: bytes)
         return hex(digest)
     }
 

@@ -111,16 +111,16 @@ public struct InvoicesChanged: MessageBody, Equatable {
 }
 
 public struct CustomerSnapshot: Sendable, Codable, Equatable {
+    /// A B2B user as HQ knows them. No credential: passwords are set on the channel side, so no
+    /// hash travels on the broker (where it would stay in dead letters and inboxes).
     public struct User: Sendable, Codable, Equatable {
         public var login: String
         public var displayName: String
         public var email: String
-        public var passwordHash: String
-        public init(login: String, displayName: String, email: String, passwordHash: String) {
+        public init(login: String, displayName: String, email: String) {
             self.login = login
             self.displayName = displayName
             self.email = email
-            self.passwordHash = passwordHash
         }
     }
 

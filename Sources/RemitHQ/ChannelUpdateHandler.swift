@@ -44,19 +44,29 @@ public struct ChannelUpdateHandler: MessageHandler {
     }
 
     private func apply(_ changed: CustomersChanged, _ db: Database) throws {
+        let upsertCustomer = try db.cachedStatement(sql: """
+            INSERT INTO channel_customer (account, name, email, currency, invoice_account, allow_on_account, credit_limit_minor,
+                                          hq_changed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(account) DO UPDATE SET name = excluded.name, email = excluded.email, currency = excluded.currency,
+                invoice_account = excluded.invoice_account, allow_on_account = excluded.allow_on_account,
+                credit_limit_minor = excluded.credit_limit_minor, hq_changed_at = excluded.hq_changed_at
+            WHERE excluded.hq_changed_at >= channel_customer.hq_changed_at
+            """)
+        let deleteUsers = try db.cachedStatement(sql: "DELETE FROM channel_user WHERE customer_account = ?")
+        let insertUser = try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO channel_user (login, customer_account, display_name, email) VALUES (?, ?, ?, ?)
+            """)
         for customer in changed.customers {
-            try db.execute(sql: """
-                INSERT INTO channel_customer VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(account) DO UPDATE SET name = excluded.name, email = excluded.email, currency = excluded.currency,
-                    invoice_account = excluded.invoice_account, allow_on_account = excluded.allow_on_account,
-                    credit_limit_minor = excluded.credit_limit_minor, hq_changed_at = excluded.hq_changed_at
-                WHERE excluded.hq_changed_at >= channel_customer.hq_changed_at
-                """, arguments: [customer.account, customer.name, customer.email, customer.currency, customer.invoiceAccount,
-                                 customer.allowOnAccount, customer.creditLimit.minorUnits, Timestamp.format(customer.changedAt)])
-            try db.execute(sql: "DELETE FROM channel_user WHERE customer_account = ?", arguments: [customer.account])
+            try upsertCustomer.execute(arguments: [
+                customer.account, customer.name, customer.email, customer.currency, customer.invoiceAccount,
+                customer.allowOnAccount, customer.creditLimit.minorUnits, Timestamp.format(customer.changedAt)])
+            // The users belong to the snapshot: an older one (a retried or redelivered message) that
+            // the guard above skipped must not bring back the users it had.
+            guard db.changesCount > 0 else { continue }
+            try deleteUsers.execute(arguments: [customer.account])
             for user in customer.users {
-                try db.execute(sql: "INSERT OR REPLACE INTO channel_user VALUES (?, ?, ?, ?, ?)",
-                               arguments: [user.login, customer.account, user.displayName, user.email, user.passwordHash])
+                try insertUser.execute(arguments: [user.login, customer.account, user.displayName, user.email])
             }
         }
     }

@@ -83,9 +83,9 @@ public struct DistributionJob: HQJob {
             """, arguments: [since, after])
         guard let last = rows.last else { return }
         var users: [String: [CustomerSnapshot.User]] = [:]
-        for user in try Row.fetchAll(db, sql: "SELECT * FROM b2b_user") {
+        for user in try Row.fetchAll(db, sql: "SELECT login, customer_account, display_name, email FROM b2b_user") {
             users[user["customer_account"], default: []].append(CustomerSnapshot.User(
-                login: user["login"], displayName: user["display_name"], email: user["email"], passwordHash: user["password_hash"]))
+                login: user["login"], displayName: user["display_name"], email: user["email"]))
         }
         let snapshots = try rows.map { row in
             CustomerSnapshot(account: row["account"], name: row["name"], email: row["email"], currency: row["currency"],

@@ -38,7 +38,7 @@ public struct HQSeeder: Sendable {
         }
     }
 
-    /// The password every seeded user has (a demo world, not a secret).
+    /// The password the seed gives its users (a demo world, not a secret); see `UserCredentials`.
     public static let demoPassword = "remit-demo"
 
     public static let terms: [PaymentTerms] = [
@@ -57,6 +57,7 @@ public struct HQSeeder: Sendable {
     }
 
     /// Writes the world into an empty HQ store; `progress` is called with (invoices written, total).
+    @discardableResult
     public func seed(_ plan: Plan, progress: @Sendable (Int, Int) -> Void = { _, _ in }) throws -> Summary {
         guard plan.customers >= 1, plan.invoices >= 0 else { throw HQError.invalid("need at least one customer") }
         let existing = try store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM customer") ?? 0 }
@@ -66,7 +67,6 @@ public struct HQSeeder: Sendable {
         var random = SeededRandom(seed: plan.seed)
         var summary = Summary()
         let currency = plan.currency.code
-        let passwordHash = PasswordHash.make(password: Self.demoPassword, salt: "seed-\(plan.seed)")
         let changedAt = Timestamp.format(Date(timeIntervalSince1970: Double(today.daysSinceEpoch) * 86_400))
 
         // Customers: organizations with 2–4 member accounts, and standalone customers.
@@ -86,13 +86,15 @@ public struct HQSeeder: Sendable {
                 INSERT INTO customer (account, name, email, currency, invoice_account, allow_on_account, credit_limit_minor,
                                       payment_terms, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '\(changedAt)')
                 """)
-            let insertUser = try db.cachedStatement(sql: "INSERT INTO b2b_user VALUES (?, ?, ?, ?, ?)")
+            let insertUser = try db.cachedStatement(sql: """
+                INSERT INTO b2b_user (login, customer_account, display_name, email) VALUES (?, ?, ?, ?)
+                """)
             var number = 0
             func nextAccount() -> String { number += 1; return String(format: "C%06d", number) }
             func addUser(account: String, person: String) throws {
                 summary.users += 1
                 let login = String(format: "user%05d", summary.users)
-                try insertUser.execute(arguments: [login, account, person, "\(login)@buyers.example", passwordHash])
+                try insertUser.execute(arguments: [login, account, person, "\(login)@buyers.example"])
             }
             while accounts.count < plan.customers {
                 let terms = Self.terms[Int.random(in: 0..<Self.terms.count, using: &random)]

@@ -48,7 +48,7 @@ public final class HQStore: DataDirectoryStore {
                 t.column("customer_account", .text).notNull().references("customer")
                 t.column("display_name", .text).notNull()
                 t.column("email", .text).notNull()
-                t.column("password_hash", .text).notNull()
+                t.column("password_hash", .text).notNull()  // dropped by v2-no-credentials
             }
             try db.create(table: "sales_order") { t in
                 t.autoIncrementedPrimaryKey("id")
@@ -146,6 +146,11 @@ public final class HQStore: DataDirectoryStore {
                 t.primaryKey("stream", .text)  // invoices | customers | requests
                 t.column("distributed_until", .text).notNull()
             }
+        }
+        // Credentials live in the channel store, where sign-in happens; HQ distributed them on the
+        // broker, where they landed in dead letters and inboxes.
+        migrator.registerMigration("v2-no-credentials") { db in
+            try db.execute(sql: "ALTER TABLE b2b_user DROP COLUMN password_hash")
         }
         return migrator
     }

@@ -12,6 +12,7 @@ public struct RemitConfiguration: Sendable {
         case topologyDir = "topology-dir"
         case logLevel = "log-level"
         case jobSchedule = "job-schedule"
+        case passwordCost = "password-cost"
 
         public var environmentName: String { "REMIT_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
 
@@ -23,6 +24,7 @@ public struct RemitConfiguration: Sendable {
             case .topologyDir: return nil
             case .logLevel: return "info"
             case .jobSchedule: return nil
+            case .passwordCost: return String(PasswordHasher.defaultCost)
             }
         }
 
@@ -34,6 +36,7 @@ public struct RemitConfiguration: Sendable {
             case .topologyDir: return "The Topology/ directory; default ./Topology, else the source checkout's"
             case .logLevel: return "trace, debug, info, notice, warning, error or critical"
             case .jobSchedule: return "HQ job intervals in seconds, e.g. 'P-0001=300,Distribution=600' (default: Topology/workers.json)"
+            case .passwordCost: return "bcrypt cost (log2 rounds, 4…31) of passwords set with remit users set-password"
             }
         }
     }
@@ -102,6 +105,14 @@ public struct RemitConfiguration: Sendable {
             schedule[parts[0]] = seconds
         }
         return schedule
+    }
+
+    /// The hasher for users' passwords at the configured `password-cost`.
+    public func passwordHasher() throws -> PasswordHasher {
+        guard let text = self[.passwordCost], let cost = Int(text) else {
+            throw ConfigurationError("password-cost: '\(self[.passwordCost] ?? "")' is not a whole number")
+        }
+        do { return try PasswordHasher(cost: cost) } catch { throw ConfigurationError("password-cost: \(error)") }
     }
 
     public func topology() throws -> Topology {

@@ -23,7 +23,7 @@ public enum ChannelTables {
                 t.column("customer_account", .text).notNull()
                 t.column("display_name", .text).notNull()
                 t.column("email", .text).notNull()
-                t.column("password_hash", .text).notNull()
+                t.column("password_hash", .text).notNull()  // dropped by v3-channel-credentials
             }
             try db.create(table: "channel_invoice") { t in
                 t.primaryKey("number", .text)
@@ -70,6 +70,7 @@ public enum ChannelTables {
             }
             try db.create(index: "b2b_request_pending", on: "b2b_request", columns: ["uploaded_at"])
         }
+        ChannelCredential.registerMigration(in: &migrator)
     }
 }
 

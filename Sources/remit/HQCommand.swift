@@ -4,6 +4,7 @@ import Logging
 import RemitApp
 import RemitCore
 import RemitHQ
+import RemitStore
 
 struct HQCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,11 +25,16 @@ struct HQCommand: AsyncParsableCommand {
         var seed: UInt64 = 1
         @Option(help: "The day the world is built around, YYYY-MM-DD (default: today, UTC)")
         var today: String?
+        @Option(help: "bcrypt cost of the demo users' passwords; the low default keeps a seed of thousands of users quick")
+        var demoPasswordCost = PasswordHasher.demoCost
 
         func validate() throws {
             if customers < 1 || customers > 1_000_000 { throw ValidationError("--customers must be within 1…1,000,000") }
             if invoices < 0 || invoices > 50_000_000 { throw ValidationError("--invoices must be within 0…50,000,000") }
             if let today, CalendarDate(today) == nil { throw ValidationError("--today must be a date like 2026-11-29") }
+            if !PasswordHasher.costs.contains(demoPasswordCost) {
+                throw ValidationError("--demo-password-cost must be within \(PasswordHasher.costs.lowerBound)…\(PasswordHasher.costs.upperBound)")
+            }
         }
 
         func run() async throws {
@@ -40,10 +46,22 @@ struct HQCommand: AsyncParsableCommand {
                 let summary = try HQSeeder(store: store, today: day).seed(
                     .init(customers: customers, invoices: invoices, seed: seed)) { done, total in bar.update(done, of: total) }
                 bar.finish()
+                // Every user gets the demo password, each with a salt of its own, in the channel
+                // store where sign-in happens (HQ keeps no credentials).
+                let credentials = UserCredentials(
+                    hq: store, channel: try ChannelStore(dataDirectory: configuration.dataDirectory),
+                    hasher: try PasswordHasher(cost: demoPasswordCost), clock: SystemWallClock())
+                let passwordBar = ProgressBar(label: "passwords")
+                let withPassword = try await credentials.setPasswordForEveryHQUser(HQSeeder.demoPassword) { done, total in
+                    passwordBar.update(done, of: total)
+                }
+                passwordBar.finish()
                 print("HQ seeded in \(configuration.dataDirectory)/\(HQStore.fileName) for \(day):")
                 print("  \(summary.customers) customer accounts (\(summary.organizations) organizations), \(summary.users) B2B users")
                 let statuses = InvoicePaymentStatus.allCases.map { "\(summary.byStatus[$0] ?? 0) \($0.rawValue)" }
                 print("  \(summary.invoices) invoices: \(statuses.joined(separator: ", ")); \(summary.overdue) overdue")
+                print("  \(withPassword) users have the password '\(HQSeeder.demoPassword)' (bcrypt cost \(demoPasswordCost), "
+                      + "in \(configuration.dataDirectory)/\(ChannelStore.fileName)); remit users set-password LOGIN sets another")
                 print("Demo logins (password '\(HQSeeder.demoPassword)'):")
                 for login in summary.demoLogins {
                     let scope = login.organization.map { "customer \(login.customer), invoice account \($0)" } ?? "customer \(login.customer)"

@@ -17,7 +17,8 @@ struct Remit: AsyncParsableCommand {
             Settings come from flags, then REMIT_* environment variables, then the config file \
             (--config or REMIT_CONFIG, lines of 'key = value'), then defaults. See README.md.
             """,
-        subcommands: [TopologyCommand.self, WorkerCommand.self, RunCommand.self, PublishCommand.self, HQCommand.self]
+        subcommands: [TopologyCommand.self, WorkerCommand.self, RunCommand.self, PublishCommand.self, HQCommand.self,
+                      UsersCommand.self]
     )
 }
 
@@ -41,6 +42,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("job-schedule"), help: "HQ job intervals, e.g. P-0001=300,Distribution=600 (REMIT_JOB_SCHEDULE)")
     var jobSchedule: String?
 
+    @Option(name: .customLong("password-cost"), help: "bcrypt cost of passwords set (REMIT_PASSWORD_COST). Default 12")
+    var passwordCost: String?
+
     @Option(name: .customLong("config"), help: "Config file of 'key = value' lines (REMIT_CONFIG)")
     var configFile: String?
 
@@ -52,6 +56,7 @@ struct GlobalOptions: ParsableArguments {
         flags[.topologyDir] = topologyDir
         flags[.logLevel] = logLevel
         flags[.jobSchedule] = jobSchedule
+        flags[.passwordCost] = passwordCost
         let environment = ProcessInfo.processInfo.environment
         let configuration = try RemitConfiguration(flags: flags, environment: environment,
                                                    configFile: configFile ?? environment["REMIT_CONFIG"])

@@ -22,7 +22,9 @@ final class RemitProcess: @unchecked Sendable {
         return repositoryRoot.appendingPathComponent(".build/debug/remit")
     }
 
-    init(_ arguments: [String], broker: TestBroker) throws {
+    /// - Parameter input: what the child reads on standard input (a pipe, so not a terminal); nil for
+    ///   the test's own standard input.
+    init(_ arguments: [String], broker: TestBroker, input: String? = nil) throws {
         process.executableURL = Self.binary
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
@@ -31,11 +33,17 @@ final class RemitProcess: @unchecked Sendable {
         environment["REMIT_TOPOLOGY_DIR"] = repositoryRoot.appendingPathComponent("Topology").path
         process.environment = environment
         outputURL = URL(fileURLWithPath: broker.dataDirectory).appendingPathComponent("remit-\(UUID()).log")
-        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         let handle = try FileHandle(forWritingTo: outputURL)
         process.standardOutput = handle
         process.standardError = handle
+        let stdin = input.map { _ in Pipe() }
+        if let stdin { process.standardInput = stdin }
         try process.run()
+        if let stdin, let input {
+            try stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
     }
 
     static func url(_ broker: TestBroker) -> String {
@@ -61,8 +69,9 @@ final class RemitProcess: @unchecked Sendable {
     }
 
     /// Runs remit to completion and returns its status and output.
-    static func run(_ arguments: [String], broker: TestBroker, timeout: Duration = .seconds(60)) async throws -> (Int32?, String) {
-        let child = try RemitProcess(arguments, broker: broker)
+    static func run(_ arguments: [String], broker: TestBroker, input: String? = nil,
+                    timeout: Duration = .seconds(60)) async throws -> (Int32?, String) {
+        let child = try RemitProcess(arguments, broker: broker, input: input)
         let status = await child.waitForExit(timeout: timeout)
         return (status, child.output)
     }

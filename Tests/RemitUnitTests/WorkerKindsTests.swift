@@ -46,7 +46,7 @@ struct WorkerKindsTests {
                                                        discountTaken: .zero(eur), changedAt: now)]),
             CustomersChanged(customers: [CustomerSnapshot(account: "C1", name: "n", email: "e@x", currency: "EUR", invoiceAccount: "C0",
                                                           allowOnAccount: true, creditLimit: Money(minorUnits: 1, currency: eur),
-                                                          users: [.init(login: "u", displayName: "U", email: "u@x", passwordHash: "h")],
+                                                          users: [.init(login: "u", displayName: "U", email: "u@x")],
                                                           changedAt: now)]),
             RequestsChanged(requests: [.init(requestId: "r", status: "completed", at: now, detail: nil)]),
             EmailSend(requestId: "r", to: "u@example.test", userLogin: "u", invoiceNumber: "INV-1"),

@@ -1,0 +1,96 @@
+import Foundation
+import GRDB
+import RemitCore
+import RemitStore
+
+/// Sets B2B users' passwords: a bcrypt hash per user in the channel store's `channel_credential`,
+/// where sign-in happens, for users HQ or the channel knows. Used by `remit users set-password` and
+/// by the demo seed. Errors name the user, never the password.
+public struct UserCredentials: Sendable {
+    let hq: HQStore
+    let channel: ChannelStore
+    let hasher: PasswordHasher
+    let clock: any WallClock
+
+    /// Users per transaction when setting many passwords: a progress step, and little lost on a crash.
+    static let chunkSize = 256
+
+    public init(hq: HQStore, channel: ChannelStore, hasher: PasswordHasher, clock: any WallClock) {
+        self.hq = hq
+        self.channel = channel
+        self.hasher = hasher
+        self.clock = clock
+    }
+
+    /// Throws unless HQ or the channel has a user with this login.
+    public func requireKnownUser(_ login: String) async throws {
+        let inHQ = try await hq.pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM b2b_user WHERE login = ?", arguments: [login]) != nil
+        }
+        if inHQ { return }
+        let inChannel = try await channel.pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM channel_user WHERE login = ?", arguments: [login]) != nil
+        }
+        guard inChannel else { throw CredentialError(.unknownUser, login: login) }
+    }
+
+    /// Sets (or replaces) one user's password.
+    public func setPassword(_ password: String, for login: String) async throws {
+        try Self.checkAcceptable(password, for: login)
+        try await requireKnownUser(login)
+        let credential = ChannelCredential(login: login, passwordHash: await hasher.hash(password), updatedAt: clock.now())
+        try await channel.pool.write { try credential.upsert($0) }
+    }
+
+    /// Gives every HQ user `password`, each hashed with a salt of their own; returns how many.
+    /// - Parameter progress: called with (users done, total) after each chunk.
+    @discardableResult
+    public func setPasswordForEveryHQUser(_ password: String, progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Int {
+        try Self.checkAcceptable(password, for: "every user")
+        let logins = try await hq.pool.read { try String.fetchAll($0, sql: "SELECT login FROM b2b_user ORDER BY login") }
+        progress(0, logins.count)
+        for start in stride(from: 0, to: logins.count, by: Self.chunkSize) {
+            let chunk = logins[start..<min(start + Self.chunkSize, logins.count)]
+            let hashes = await hasher.hash(Array(repeating: password, count: chunk.count))
+            let now = clock.now()
+            try await channel.pool.write { db in
+                for (login, hash) in zip(chunk, hashes) {
+                    try ChannelCredential(login: login, passwordHash: hash, updatedAt: now).upsert(db)
+                }
+            }
+            progress(start + chunk.count, logins.count)
+        }
+        return logins.count
+    }
+
+    static func checkAcceptable(_ password: String, for login: String) throws {
+        if password.isEmpty { throw CredentialError(.emptyPassword, login: login) }
+        if password.utf8.count > PasswordHasher.maximumPasswordBytes { throw CredentialError(.passwordTooLong, login: login) }
+    }
+}
+
+/// Why a password was not set. Carries the login, never the password.
+public struct CredentialError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: Sendable, Equatable {
+        case emptyPassword
+        case passwordTooLong
+        case unknownUser
+    }
+
+    public var code: Code
+    public var login: String
+
+    public init(_ code: Code, login: String) {
+        self.code = code
+        self.login = login
+    }
+
+    public var description: String {
+        switch code {
+        case .emptyPassword: return "refused an empty password for \(login)"
+        case .passwordTooLong:
+            return "refused the password for \(login): longer than \(PasswordHasher.maximumPasswordBytes) bytes, which bcrypt would cut off"
+        case .unknownUser: return "no B2B user '\(login)' in HQ or the channel"
+        }
+    }
+}
