@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import RemitAMQP
 import RemitCore
@@ -6,45 +7,78 @@ import RemitHQ
 import RemitRuntime
 import RemitStore
 
+/// The data directory's stores, each opened the first time a worker kind asks for it — a kind
+/// never opens (or is stopped by) a store it does not use.
+public final class DataDirectoryStores: Sendable {
+    public let directory: String
+    private let opened: Mutex<(channel: ChannelStore?, hq: HQStore?)>
+
+    public init(directory: String) {
+        self.directory = directory
+        opened = Mutex((nil, nil))
+    }
+
+    /// Stores opened already (tests).
+    public init(channel: ChannelStore, hq: HQStore) {
+        directory = (channel.path as NSString).deletingLastPathComponent
+        opened = Mutex((channel, hq))
+    }
+
+    public func channel() throws -> ChannelStore {
+        try opened.withLock { opened in
+            if let store = opened.channel { return store }
+            let store = try ChannelStore(dataDirectory: directory)
+            opened.channel = store
+            return store
+        }
+    }
+
+    public func hq() throws -> HQStore {
+        try opened.withLock { opened in
+            if let store = opened.hq { return store }
+            let store = try HQStore(dataDirectory: directory)
+            opened.hq = store
+            return store
+        }
+    }
+}
+
 /// What handlers may need from the process: the stores, the clock, and who runs them.
 public struct WorkerDependencies: Sendable {
-    public var channelStore: ChannelStore
-    public var hqStore: HQStore
+    public var stores: DataDirectoryStores
     public var clock: any WallClock
     public var logger: Logger
     /// Names this process in job-run records (`host:pid`).
     public var workerName: String
 
-    public init(channelStore: ChannelStore, hqStore: HQStore, clock: any WallClock, logger: Logger,
+    public init(stores: DataDirectoryStores, clock: any WallClock = SystemWallClock(), logger: Logger,
                 workerName: String = "\(ProcessInfo.processInfo.hostName):\(getpid())") {
-        self.channelStore = channelStore
-        self.hqStore = hqStore
+        self.stores = stores
         self.clock = clock
         self.logger = logger
         self.workerName = workerName
     }
 
-    /// Opens the stores in `dataDirectory`.
-    public init(dataDirectory: String, clock: any WallClock = SystemWallClock(), logger: Logger) throws {
-        self.init(channelStore: try ChannelStore(dataDirectory: dataDirectory), hqStore: try HQStore(dataDirectory: dataDirectory),
-                  clock: clock, logger: logger)
+    /// The stores of `dataDirectory`, opened when a kind needs them.
+    public init(dataDirectory: String, clock: any WallClock = SystemWallClock(), logger: Logger) {
+        self.init(stores: DataDirectoryStores(directory: dataDirectory), clock: clock, logger: logger)
     }
 
     /// The store a kind applies messages to, as `Topology/workers.json` names it.
-    public func store(for kind: WorkerKindSpec) -> any MessageStore {
-        kind.storeName == "hq" ? hqStore : channelStore
+    public func store(for kind: WorkerKindSpec) throws -> any MessageStore {
+        kind.storeName == "hq" ? try stores.hq() : try stores.channel()
     }
 }
 
 /// The handler of each worker kind named in `Topology/workers.json`. Adding a kind is one handler
 /// file plus one line here.
 public enum WorkerKinds {
-    public static let handlers: [String: @Sendable (WorkerDependencies) -> any MessageHandler] = [
+    public static let handlers: [String: @Sendable (WorkerDependencies) throws -> any MessageHandler] = [
         "smoke": { SmokeRecordHandler(clock: $0.clock) },
-        "hq-p0001": { P0001Upload(hq: $0.hqStore, clock: $0.clock, worker: $0.workerName) },
-        "hq-sync": { HQJobHandler(job: SynchronizeJob(), clock: $0.clock, worker: $0.workerName) },
-        "hq-invoice-posting": { HQJobHandler(job: InvoicePostingJob(), clock: $0.clock, worker: $0.workerName) },
-        "hq-distribution": { HQJobHandler(job: DistributionJob(), clock: $0.clock, worker: $0.workerName) },
+        "hq-p0001": { P0001Upload(hq: try $0.stores.hq(), clock: $0.clock, worker: $0.workerName, logger: $0.logger) },
+        "hq-sync": { HQJobHandler(job: SynchronizeJob(), clock: $0.clock, worker: $0.workerName, logger: $0.logger) },
+        "hq-invoice-posting": { HQJobHandler(job: InvoicePostingJob(), clock: $0.clock, worker: $0.workerName, logger: $0.logger) },
+        "hq-distribution": { HQJobHandler(job: DistributionJob(), clock: $0.clock, worker: $0.workerName, logger: $0.logger) },
         "channel-updates": { ChannelUpdateHandler(clock: $0.clock) },
     ]
 
@@ -52,7 +86,7 @@ public enum WorkerKinds {
         guard let make = handlers[kind] else {
             throw TopologyError(problems: ["worker kind '\(kind)' has no handler in this build of remit"])
         }
-        return make(dependencies)
+        return try make(dependencies)
     }
 
     /// A runtime for `kind` with its handler and store.
@@ -60,7 +94,7 @@ public enum WorkerKinds {
                                dependencies: WorkerDependencies, settings: WorkerRuntime.Settings) throws -> WorkerRuntime {
         WorkerRuntime(kind: kind, topology: topology, amqp: amqp,
                       handler: try handler(for: kind.name, dependencies: dependencies),
-                      store: dependencies.store(for: kind), clock: dependencies.clock, settings: settings,
+                      store: try dependencies.store(for: kind), clock: dependencies.clock, settings: settings,
                       logger: dependencies.logger)
     }
 }

@@ -18,6 +18,11 @@ public struct Topology: Sendable {
         public var description: String { "\(type) v\(version)" }
     }
 
+    /// This process's executable, whatever argv[0] says.
+    public static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first ?? ""
+    }
+
     public static let definitionsFile = "definitions.json"
     public static let workersFile = "workers.json"
     public static let schemasDirectory = "schemas"
@@ -76,13 +81,16 @@ public struct Topology: Sendable {
         return topology
     }
 
-    /// Finds `Topology/`: `REMIT_TOPOLOGY_DIR` when given, else `./Topology`, else the one in the
-    /// source checkout the executable was built from.
-    public static func locate(explicit: String?, executablePath: String = CommandLine.arguments.first ?? "") -> URL {
+    /// Finds `Topology/`: `REMIT_TOPOLOGY_DIR` when given, else `./Topology`, else the one beside the
+    /// executable or in the source checkout it was built from. The executable is found through
+    /// `/proc/self/exe`, so this works when `remit` was started from `PATH` (argv[0] is then a bare name).
+    public static func locate(explicit: String?, executablePath: String = Topology.executablePath) -> URL {
         if let explicit, !explicit.isEmpty { return URL(fileURLWithPath: explicit) }
         let local = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Topology")
         if FileManager.default.fileExists(atPath: local.appendingPathComponent(definitionsFile).path) { return local }
         var candidate = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
+        let installed = candidate.deletingLastPathComponent().appendingPathComponent("share/remit/Topology")
+        if FileManager.default.fileExists(atPath: installed.appendingPathComponent(definitionsFile).path) { return installed }
         for _ in 0..<5 {
             let topology = candidate.appendingPathComponent("Topology")
             if FileManager.default.fileExists(atPath: topology.appendingPathComponent(definitionsFile).path) { return topology }

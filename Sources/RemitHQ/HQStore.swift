@@ -10,9 +10,9 @@ public final class HQStore: DataDirectoryStore {
     public let pool: DatabasePool
     public let path: String
 
-    public init(path: String) throws {
+    public init(path: String, readOnly: Bool) throws {
         self.path = path
-        pool = try SQLiteStore.openPool(at: path, identity: .hq, migrator: Self.migrator)
+        pool = try SQLiteStore.openPool(at: path, identity: .hq, migrator: Self.migrator, readOnly: readOnly)
     }
 
     static var migrator: DatabaseMigrator {

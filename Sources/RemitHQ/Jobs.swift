@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import RemitCore
 import RemitRuntime
 
@@ -32,11 +33,13 @@ public struct HQJobHandler<Job: HQJob>: MessageHandler {
     let job: Job
     let clock: any WallClock
     let worker: String
+    let logger: Logger
 
-    public init(job: Job, clock: any WallClock, worker: String) {
+    public init(job: Job, clock: any WallClock, worker: String, logger: Logger) {
         self.job = job
         self.clock = clock
         self.worker = worker
+        self.logger = logger
     }
 
     public var bodyTypes: [any MessageBody.Type] { [Job.Run.self] }
@@ -44,6 +47,9 @@ public struct HQJobHandler<Job: HQJob>: MessageHandler {
     public func handle(_ message: IncomingMessage, in db: Database) throws -> [OutgoingMessage] {
         _ = try message.envelope(Job.Run.self)
         let context = JobContext(header: message.header, now: clock.now())
+        let metadata: Logger.Metadata = ["job": "\(Job.Run.jobName)", "run_id": "\(message.header.id)",
+                                         "requested_by": "\(message.header.actingUser)"]
+        logger.info("job run started", metadata: metadata)
         try JobRuns.start(db, job: Job.Run.jobName, runId: message.header.id, worker: worker, at: context.now)
         do {
             var result = JobResult()
@@ -52,9 +58,12 @@ public struct HQJobHandler<Job: HQJob>: MessageHandler {
                 return .commit
             }
             try JobRuns.finish(db, runId: message.header.id, succeeded: true, counts: result.counts, error: nil, at: clock.now())
+            logger.info("job run succeeded", metadata: metadata.merging(["counts": "\(JobRuns.format(result.counts))"]) { $1 })
             return result.followUps
         } catch {
             try JobRuns.finish(db, runId: message.header.id, succeeded: false, counts: [:], error: "\(error)", at: clock.now())
+            logger.warning("job run failed; the next run does what this one could not",
+                           metadata: metadata.merging(["error": "\(error)"]) { $1 })
             return []
         }
     }
@@ -81,9 +90,14 @@ public enum JobRuns {
     }
 
     public static func finish(_ db: Database, runId: String, succeeded: Bool, counts: [String: Int], error: String?, at: Date) throws {
-        let countsText = counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let countsText = format(counts)
         try db.execute(sql: "UPDATE job_run SET finished_at = ?, status = ?, counts = ?, error = ? WHERE run_id = ?",
                        arguments: [Timestamp.format(at), succeeded ? "succeeded" : "failed", countsText, error, runId])
+    }
+
+    /// Counts as operators read them: `orders=2 payments=5`.
+    public static func format(_ counts: [String: Int]) -> String {
+        counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
     }
 
     public static func recent(_ db: Database, limit: Int, job: String? = nil) throws -> [JobRunRecord] {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import RemitCore
 import RemitRuntime
 import RemitStore
@@ -14,11 +15,13 @@ public struct P0001Upload: MessageHandler {
     let clock: any WallClock
     let worker: String
     let batchLimit: Int
+    let logger: Logger
     /// Runs after HQ committed and before the channel marks; tests use it to crash there.
     let afterUpload: @Sendable () throws -> Void
 
-    public init(hq: HQStore, clock: any WallClock, worker: String, batchLimit: Int = 5_000,
+    public init(hq: HQStore, clock: any WallClock, worker: String, logger: Logger, batchLimit: Int = 5_000,
                 afterUpload: @escaping @Sendable () throws -> Void = {}) {
+        self.logger = logger
         self.hq = hq
         self.clock = clock
         self.worker = worker
@@ -34,6 +37,10 @@ public struct P0001Upload: MessageHandler {
         let transactions = try ChannelTransaction.pending(channel, limit: batchLimit)
         let requests = try B2BRequest.pending(channel, limit: batchLimit)
         let now = clock.now()
+        let metadata: Logger.Metadata = ["job": "\(P0001Run.jobName)", "run_id": "\(runId)",
+                                         "requested_by": "\(message.header.actingUser)"]
+        logger.info("job run started", metadata: metadata)
+        var uploaded: [String: Int] = [:]
         do {
             try hq.pool.write { db in
                 try JobRuns.start(db, job: P0001Run.jobName, runId: runId, worker: worker, at: now)
@@ -72,6 +79,7 @@ public struct P0001Upload: MessageHandler {
                     counts[db.changesCount > 0 ? "requests" : "already-uploaded", default: 0] += 1
                 }
                 try JobRuns.finish(db, runId: runId, succeeded: true, counts: counts, error: nil, at: clock.now())
+                uploaded = counts
             }
             try afterUpload()
         } catch {
@@ -80,8 +88,11 @@ public struct P0001Upload: MessageHandler {
                 try JobRuns.start(db, job: P0001Run.jobName, runId: runId, worker: worker, at: now)
                 try JobRuns.finish(db, runId: runId, succeeded: false, counts: [:], error: "\(error)", at: clock.now())
             }
+            logger.warning("job run failed; nothing is marked, the next run uploads these again",
+                           metadata: metadata.merging(["error": "\(error)"]) { $1 })
             throw error
         }
+        logger.info("job run succeeded", metadata: metadata.merging(["counts": "\(JobRuns.format(uploaded))"]) { $1 })
         try ChannelTransaction.markUploaded(channel, ids: transactions.map(\.id), at: now)
         try B2BRequest.markUploaded(channel, ids: requests.map(\.requestId), at: now)
         return []

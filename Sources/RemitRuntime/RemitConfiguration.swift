@@ -78,9 +78,20 @@ public struct RemitConfiguration: Sendable {
                 let shown = isKeyShaped ? "'\(name)'" : "(not shown: it is no key name)"
                 throw ConfigurationError("\(path):\(number + 1): unknown key \(shown); known keys: \(Key.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            values[key] = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            values[key] = Self.withoutComment(line[line.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
         }
         return values
+    }
+
+    /// `# …` after a value is a comment, as on a line of its own: a `#` at the value's start or
+    /// after white space. (A `#` inside a URL's password is written `%23`, as URLs require.)
+    static func withoutComment(_ value: Substring) -> Substring {
+        var previous: Character = " "
+        for index in value.indices {
+            if value[index] == "#", previous.isWhitespace { return value[..<index] }
+            previous = value[index]
+        }
+        return value
     }
 
     public func amqp() throws -> AMQPConfiguration {

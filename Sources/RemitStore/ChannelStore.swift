@@ -14,14 +14,20 @@ public protocol MessageStore: Sendable {
 public protocol DataDirectoryStore: MessageStore {
     static var fileName: String { get }
     var pool: DatabasePool { get }
-    init(path: String) throws
+    /// Opens (creating and migrating when `readOnly` is false) the store at `path`.
+    init(path: String, readOnly: Bool) throws
 }
 
 extension DataDirectoryStore {
     public var database: any DatabaseWriter { pool }
 
-    public init(dataDirectory: String) throws {
-        try self.init(path: (dataDirectory as NSString).appendingPathComponent(Self.fileName))
+    public init(path: String) throws {
+        try self.init(path: path, readOnly: false)
+    }
+
+    /// The store's file in `dataDirectory`. Read-only: creates nothing, refuses a missing file.
+    public init(dataDirectory: String, readOnly: Bool = false) throws {
+        try self.init(path: (dataDirectory as NSString).appendingPathComponent(Self.fileName), readOnly: readOnly)
     }
 }
 
@@ -32,9 +38,9 @@ public final class ChannelStore: DataDirectoryStore {
     public let pool: DatabasePool
     public let path: String
 
-    public init(path: String) throws {
+    public init(path: String, readOnly: Bool) throws {
         self.path = path
-        pool = try SQLiteStore.openPool(at: path, identity: .channel, migrator: Self.migrator)
+        pool = try SQLiteStore.openPool(at: path, identity: .channel, migrator: Self.migrator, readOnly: readOnly)
     }
 
     static var migrator: DatabaseMigrator {

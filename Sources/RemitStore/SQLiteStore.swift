@@ -9,8 +9,8 @@ public enum StoreIdentity: Int32, Sendable, CaseIterable {
 
     public var name: String {
         switch self {
-        case .channel: return "the channel store"
-        case .hq: return "the HQ store"
+        case .channel: return "channel store"
+        case .hq: return "HQ store"
         }
     }
 }
@@ -59,7 +59,7 @@ public enum SQLiteStore {
                                 readOnly: Bool = false) throws -> DatabasePool {
         if readOnly {
             guard FileManager.default.fileExists(atPath: path) else {
-                throw StoreError(.missing, path: path, detail: "there is no \(identity.name) here yet")
+                throw StoreError(.missing, path: path, detail: "there is no \(identity.name) here yet (a worker or `remit hq seed` creates it; check --data-dir)")
             }
         } else {
             try DataDirectory.prepare((path as NSString).deletingLastPathComponent)
@@ -103,7 +103,7 @@ public enum SQLiteStore {
             throw StoreError(.foreign, path: path, detail: "this SQLite file belongs to another application (tables: \(tables.prefix(8).joined(separator: ", "))); Remit will not add its tables to it")
         default:
             if let other = StoreIdentity(rawValue: stamp) {
-                throw StoreError(.foreign, path: path, detail: "this file is \(other.name), not \(identity.name)")
+                throw StoreError(.foreign, path: path, detail: "this file is the \(other.name), not the \(identity.name)")
             }
             throw StoreError(.foreign, path: path, detail: "this SQLite file belongs to another application (application_id \(stamp))")
         }

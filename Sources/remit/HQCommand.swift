@@ -113,6 +113,10 @@ extension HQCommand {
         @Option(help: "Seconds to wait for the run to finish (0: do not wait)")
         var wait = 60
 
+        func validate() throws {
+            if wait < 0 || wait > 86_400 { throw ValidationError("--wait must be within 0…86400 seconds") }
+        }
+
         func run() async throws {
             try await reportingErrors {
                 guard let run = HQJobs.named(job) else {
@@ -124,7 +128,7 @@ extension HQCommand {
                     clock: SystemWallClock(), logger: Logger(label: "remit.hq"))
                 print("started \(run.name) run \(runId)")
                 guard wait > 0 else { return }
-                let store = try HQStore(dataDirectory: configuration.dataDirectory)
+                let store = try HQStore(dataDirectory: configuration.dataDirectory, readOnly: true)
                 let deadline = ContinuousClock.now + .seconds(wait)
                 while ContinuousClock.now < deadline {
                     if let record = try await store.pool.read({ try JobRuns.find($0, runId: runId) }), record.finishedAt != nil {
@@ -134,7 +138,7 @@ extension HQCommand {
                     }
                     try await Task.sleep(for: .milliseconds(200))
                 }
-                throw ValidationError("no result after \(wait) s: is a worker for this job running with data directory \(configuration.dataDirectory)?")
+                throw RunJobPending(job: run.name, runId: runId, waited: wait, dataDirectory: configuration.dataDirectory)
             }
         }
     }
@@ -146,7 +150,7 @@ extension HQCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let store = try HQStore(dataDirectory: try global.resolve().dataDirectory)
+                let store = try HQStore(dataDirectory: try global.resolve().dataDirectory, readOnly: true)
                 let runs = try await store.pool.read { try JobRuns.recent($0, limit: limit) }
                 if runs.isEmpty { print("no job runs yet") }
                 for run in runs {
@@ -154,5 +158,17 @@ extension HQCommand {
                 }
             }
         }
+    }
+}
+
+/// `hq run-job` gave up waiting; the run message is safely queued and runs when a worker takes it.
+struct RunJobPending: Error, CustomStringConvertible {
+    var job: String
+    var runId: String
+    var waited: Int
+    var dataDirectory: String
+    var description: String {
+        "\(job) run \(runId) has no result after \(waited) s; it stays queued and runs when a worker for it is up "
+            + "(remit run, or remit worker, with data directory \(dataDirectory)); `remit hq jobs` shows it then"
     }
 }

@@ -17,6 +17,7 @@ struct Remit: AsyncParsableCommand {
             Settings come from flags, then REMIT_* environment variables, then the config file \
             (--config or REMIT_CONFIG, lines of 'key = value'), then defaults. See README.md.
             """,
+        version: RemitVersion.current,
         subcommands: [TopologyCommand.self, WorkerCommand.self, RunCommand.self, PublishCommand.self, HQCommand.self,
                       UsersCommand.self]
     )
@@ -86,14 +87,16 @@ enum LoggingSetup {
     }
 }
 
-/// Turns library errors into one clear line on stderr and a non-zero exit.
+/// Turns every failure while a command runs into one clear line on stderr and exit 1 — never the
+/// usage text, which is for mistakes in the command line itself (`validate()`).
 func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
-    } catch let error as ValidationError {
-        throw error
     } catch let error as ExitCode {
         throw error
+    } catch let error as ValidationError {
+        FileHandle.standardError.write(Data("remit: \(error.message)\n".utf8))
+        throw ExitCode.failure
     } catch {
         FileHandle.standardError.write(Data("remit: \(error)\n".utf8))
         throw ExitCode.failure

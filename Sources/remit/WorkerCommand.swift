@@ -17,11 +17,12 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Worker kinds to run")
     var kinds: [String]
-    @Option(help: "Consumers per kind (default: the kind's, from Topology/workers.json)")
+    // `.unconditional`: `--consumers -3` is a value to refuse with a reason, not a missing value.
+    @Option(parsing: .unconditional, help: "Consumers per kind, 1…64 (default: the kind's, from Topology/workers.json)")
     var consumers: Int?
-    @Option(help: "Prefetch per consumer (default: the kind's)")
+    @Option(parsing: .unconditional, help: "Prefetch per consumer, 1…65535 (default: the kind's)")
     var prefetch: Int?
-    @Option(help: "Deliveries handled in one store transaction at most (default: min(prefetch, 100))")
+    @Option(parsing: .unconditional, help: "Deliveries handled in one store transaction at most (default: min(prefetch, 100))")
     var batchSize: Int?
     @Flag(help: "Start without checking the broker's objects against Topology/ (no management API)")
     var skipVerify = false
@@ -85,7 +86,7 @@ struct WorkerLauncher {
                                     + differences)
             }
         }
-        let dependencies = try WorkerDependencies(dataDirectory: configuration.dataDirectory, logger: logger)
+        let dependencies = WorkerDependencies(dataDirectory: configuration.dataDirectory, logger: logger)
         let runtimes = try specs.map { spec in
             try WorkerKinds.runtime(for: spec, topology: topology, amqp: amqp, dependencies: dependencies,
                                     settings: .init(consumers: consumers ?? spec.consumers, prefetch: prefetch ?? spec.prefetch,

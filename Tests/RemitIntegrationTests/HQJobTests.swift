@@ -16,18 +16,19 @@ struct HQWorld: Sendable {
     let clock: ManualWallClock
     static let today = CalendarDate(year: 2026, month: 11, day: 29)!
 
-    var hq: HQStore { dependencies.hqStore }
-    var channel: ChannelStore { dependencies.channelStore }
+    let hq: HQStore
+    let channel: ChannelStore
 
     static func with(customers: Int = 12, invoices: Int = 40, extraJobWorkers: Int = 0,
                      _ body: (HQWorld) async throws -> Void) async throws {
         try await TestBroker.with { broker in
             let clock = ManualWallClock(Date(timeIntervalSince1970: Double(today.daysSinceEpoch) * 86_400 + 43_200))
-            let dependencies = WorkerDependencies(
-                channelStore: try broker.channelStore(), hqStore: try HQStore(dataDirectory: broker.dataDirectory),
-                clock: clock, logger: testLogger, workerName: "worker-a")
-            try HQSeeder(store: dependencies.hqStore, today: today).seed(.init(customers: customers, invoices: invoices, seed: 11))
-            let world = HQWorld(broker: broker, dependencies: dependencies, clock: clock)
+            let channel = try broker.channelStore()
+            let hq = try HQStore(dataDirectory: broker.dataDirectory)
+            let dependencies = WorkerDependencies(stores: DataDirectoryStores(channel: channel, hq: hq), clock: clock,
+                                                  logger: testLogger, workerName: "worker-a")
+            try HQSeeder(store: hq, today: today).seed(.init(customers: customers, invoices: invoices, seed: 11))
+            let world = HQWorld(broker: broker, dependencies: dependencies, clock: clock, hq: hq, channel: channel)
             let kinds = ["hq-p0001", "hq-sync", "hq-invoice-posting", "hq-distribution", "channel-updates"]
             let runtimes = try kinds.map { name in
                 let kind = try broker.topology.kind(named: name)
@@ -125,7 +126,7 @@ struct HQJobTests {
             let buyer = try await world.buyerWithInvoice(status: "unpaid")
             for index in 0..<3 { try await world.record(payment("crash-\(index)", buyer, 250, at: world.clock.now())) }
             struct Crash: Error {}
-            let crashing = P0001Upload(hq: world.hq, clock: world.clock, worker: "crashing", afterUpload: { throw Crash() })
+            let crashing = P0001Upload(hq: world.hq, clock: world.clock, worker: "crashing", logger: testLogger, afterUpload: { throw Crash() })
             let header = EnvelopeHeader(type: P0001Run.messageType, version: 1, id: "crashed-run", correlationId: "c",
                                         causationId: nil, occurredAt: world.clock.now(), actingUser: "system:test")
             let message = IncomingMessage(header: header, body: P0001Run(requestedBy: "test"), attempt: 1, receivedAt: world.clock.now())
@@ -151,8 +152,8 @@ struct HQJobTests {
     @Test func onlyOneJobWorkerExecutesRunsAtATime() async throws {
         try await HQWorld.with { world in
             // A second worker for the same job, as another process would be.
-            let other = WorkerDependencies(channelStore: world.channel, hqStore: world.hq, clock: world.clock, logger: testLogger,
-                                           workerName: "worker-b")
+            let other = WorkerDependencies(stores: DataDirectoryStores(channel: world.channel, hq: world.hq), clock: world.clock,
+                                           logger: testLogger, workerName: "worker-b")
             let kind = try world.broker.topology.kind(named: "hq-sync")
             let second = try WorkerKinds.runtime(for: kind, topology: world.broker.topology, amqp: world.broker.amqp,
                                                  dependencies: other, settings: .init(consumers: 1, prefetch: 1))

@@ -61,4 +61,38 @@ struct MoneyTests {
             }
         }
     }
+
+    @Test func amountsInDifferentCurrenciesHaveNoOrderButNoCrashEither() throws {
+        let euros = Money(minorUnits: 100, currency: .EUR)
+        let dollars = Money(minorUnits: 100, currency: .USD)
+        #expect(throws: MoneyError.currencyMismatch(.EUR, .USD)) { try euros.isLess(than: dollars) }
+        #expect(try euros.isLess(than: Money(minorUnits: 101, currency: .EUR)))
+        #expect(try !euros.isMore(than: Money(minorUnits: 101, currency: .EUR)))
+    }
+
+    @Test func multiplicationThrowsOnOverflow() throws {
+        let price = Money(minorUnits: Int64.max / 2 + 1, currency: .EUR)
+        #expect(throws: MoneyError.self) { try price.multiplied(by: 2) }
+        #expect(try Money(minorUnits: 250, currency: .EUR).multiplied(by: 4).minorUnits == 1000)
+        #expect(throws: MoneyError.self) { try Money(minorUnits: Int64.min, currency: .EUR).multiplied(by: -1) }
+    }
+
+    @Test func extremeStoredAmountsNeverTrapTheInvoiceRules() throws {
+        let extremes: [Int64] = [Int64.min, -1, 0, 1, Int64.max - 1, Int64.max]
+        for due in extremes {
+            for settled in extremes {
+                for discount in extremes {
+                    let amounts = InvoiceAmounts(due: Money(minorUnits: due, currency: .EUR),
+                                                 settled: Money(minorUnits: settled, currency: .EUR),
+                                                 discountTaken: Money(minorUnits: discount, currency: .EUR))
+                    #expect(amounts.open.minorUnits >= 0)
+                    _ = amounts.status
+                    _ = try? SettlementRules.settle(payment: Money(minorUnits: Int64.max, currency: .EUR),
+                                                    paidOn: CalendarDate(year: 2026, month: 11, day: 29)!, invoice: amounts,
+                                                    offer: DiscountOffer(amount: Money(minorUnits: Int64.max, currency: .EUR),
+                                                                         lastDay: CalendarDate(year: 2026, month: 12, day: 1)!))
+                }
+            }
+        }
+    }
 }

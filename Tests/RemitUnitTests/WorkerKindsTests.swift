@@ -10,7 +10,7 @@ import Testing
 struct WorkerKindsTests {
     func dependencies() throws -> (WorkerDependencies, String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("remit-kinds-\(UUID())").path
-        return (try WorkerDependencies(dataDirectory: directory, logger: Logger(label: "test")), directory)
+        return (WorkerDependencies(dataDirectory: directory, logger: Logger(label: "test")), directory)
     }
 
     @Test func everyKindHasAHandlerThatDecodesExactlyWhatItConsumes() throws {

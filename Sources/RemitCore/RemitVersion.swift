@@ -1,0 +1,4 @@
+/// The version `remit --version` prints; raised with each release.
+public enum RemitVersion {
+    public static let current = "0.3.0"
+}
