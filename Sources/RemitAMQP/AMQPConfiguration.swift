@@ -68,6 +68,11 @@ public struct AMQPConfiguration: Sendable, CustomStringConvertible {
                     throw invalid("connection_timeout must be a positive number of milliseconds")
                 }
                 connectTimeoutSeconds = max(1, value / 1000)
+            case "confirm_timeout":
+                guard let value = item.value.flatMap(Int.init), (1...3600).contains(value) else {
+                    throw invalid("confirm_timeout must be a whole number of seconds from 1 to 3600")
+                }
+                confirmTimeoutSeconds = value
             default:
                 continue
             }

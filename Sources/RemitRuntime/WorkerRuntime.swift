@@ -51,9 +51,17 @@ public final class WorkerRuntime: Sendable {
     private let appliedTotal = Atomic<Int>(0)
     private let receivedTotal = Atomic<Int>(0)
     private let settledTotal = Atomic<Int>(0)
+    private let reconnectedTotal = Atomic<Int>(0)
 
     /// Messages applied (and acked) since this runtime started, redeliveries of applied ones included.
     public var appliedMessages: Int { appliedTotal.load(ordering: .relaxed) }
+
+    /// Deliveries settled since this runtime started: applied, or sent to a retry tier or a
+    /// dead-letter queue. Greater than `appliedMessages` only when messages failed.
+    public var settledMessages: Int { settledTotal.load(ordering: .relaxed) }
+
+    /// Times a consumer connected again after losing its broker connection.
+    public var reconnections: Int { reconnectedTotal.load(ordering: .relaxed) }
 
     private struct Control: ~Copyable {
         var draining = false
@@ -185,6 +193,7 @@ public final class WorkerRuntime: Sendable {
                 }
                 if !registered { try? await consumer.cancel() }
                 if lostConnection {
+                    reconnectedTotal.add(1, ordering: .relaxed)
                     logger.info("worker reconnected", metadata: ["consumer": "\(index)"])
                     lostConnection = false
                 }
@@ -552,7 +561,9 @@ enum FailureKind {
     case badInput(String)
     /// It may succeed later: spend an attempt and retry through the tiers.
     case transient
-    /// The store itself failed; every message would fail alike. The worker pauses instead.
+    /// The store itself failed (locked from outside beyond the busy timeout, disk full, I/O error,
+    /// damaged); every message would fail alike. Transient too, but the worker's fault: it pauses
+    /// and tries the same batch again, and no message spends an attempt.
     case store
 
     init(_ error: any Error) {
@@ -563,9 +574,7 @@ enum FailureKind {
             switch error.resultCode {
             case .SQLITE_CONSTRAINT, .SQLITE_MISMATCH, .SQLITE_TOOBIG, .SQLITE_RANGE:
                 self = .badInput("the store refused the message's data: \(SQLiteStore.describe(error))")
-            case .SQLITE_BUSY, .SQLITE_LOCKED:
-                self = .transient
-            case .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CORRUPT, .SQLITE_NOTADB, .SQLITE_READONLY, .SQLITE_CANTOPEN,
+            case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CORRUPT, .SQLITE_NOTADB, .SQLITE_READONLY, .SQLITE_CANTOPEN,
                  .SQLITE_NOMEM, .SQLITE_PERM, .SQLITE_PROTOCOL, .SQLITE_NOLFS, .SQLITE_AUTH, .SQLITE_SCHEMA:
                 self = .store
             case .SQLITE_ERROR:

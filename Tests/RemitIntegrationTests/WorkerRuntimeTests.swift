@@ -136,13 +136,15 @@ struct WorkerRuntimeTests {
             let total = 3000
             try await broker.publishSmoke(count: total)
             let store = try broker.channelStore()
-            try await withRunningWorker(try broker.smokeRuntime(consumers: 2, prefetch: 20, store: store)) {
+            let runtime = try broker.smokeRuntime(consumers: 2, prefetch: 20, store: store)
+            try await withRunningWorker(runtime) {
                 try await expectEventually("the worker is consuming") { try broker.rows("SELECT COUNT(*) FROM smoke_record") > 200 }
                 let before = try broker.rows("SELECT COUNT(*) FROM smoke_record")
                 try rabbitmqctl("close_all_connections", "--vhost", broker.amqp.vhost, "remit test: drop the worker")
                 #expect(before < total, "the drop happened while the worker was consuming")
                 try await expectEventually("every message is stored", timeout: .seconds(120)) { try broker.rows("SELECT COUNT(*) FROM smoke_record") == total }
             }
+            #expect(runtime.reconnections >= 2, "both consumers connected again (\(runtime.reconnections) reconnections)")
             #expect(try broker.rows("SELECT COUNT(DISTINCT key) FROM smoke_record") == total)
             #expect(try broker.rows("SELECT COUNT(*) FROM inbox") == total)
             #expect(try await broker.readyCount("remit.smoke") == 0)

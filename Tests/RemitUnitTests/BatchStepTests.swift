@@ -22,13 +22,18 @@ struct BatchStepTests {
         }
     }
 
-    /// The smoke handler, with store failures on cue: `busy-*` keys fail like a locked database,
-    /// and the first `fullFailures` calls fail like a full disk.
+    /// The smoke handler, with failures on cue: `flaky-*` keys fail like a dependency that is down
+    /// for a moment, `busy-*` keys like a database locked from outside, and the first
+    /// `fullFailures` calls like a full disk.
     final class ScriptedStoreFailures: MessageHandler, @unchecked Sendable {
         // @unchecked: `fullFailures` is only touched inside the store's serialized write transactions.
         let smoke = SmokeRecordHandler(clock: SystemWallClock())
         var fullFailures: Int
-        init(fullFailures: Int = 0) { self.fullFailures = fullFailures }
+        var busyFailures: Int
+        init(fullFailures: Int = 0, busyFailures: Int = 0) {
+            self.fullFailures = fullFailures
+            self.busyFailures = busyFailures
+        }
         var bodyTypes: [any MessageBody.Type] { smoke.bodyTypes }
 
         func handle(_ message: IncomingMessage, in db: Database) throws -> [OutgoingMessage] {
@@ -36,8 +41,12 @@ struct BatchStepTests {
                 fullFailures -= 1
                 throw DatabaseError(resultCode: .SQLITE_FULL, message: "database or disk is full")
             }
-            if let record = message.body as? SmokeRecord, record.key.hasPrefix("busy") {
+            if let record = message.body as? SmokeRecord, record.key.hasPrefix("busy"), busyFailures > 0 {
+                busyFailures -= 1
                 throw DatabaseError(resultCode: .SQLITE_BUSY, message: "database is locked")
+            }
+            if let record = message.body as? SmokeRecord, record.key.hasPrefix("flaky") {
+                throw FlakyDependency()
             }
             return try smoke.handle(message, in: db)
         }
@@ -116,8 +125,10 @@ struct BatchStepTests {
         #expect(settled.lastDeliveryTag == 5)
     }
 
-    @Test func aTransientStoreErrorSpendsOneAttemptOfThatMessageOnly() async throws {
-        let settled = try await prepare([smoke(id: "m-1", key: "a"), smoke(id: "m-2", key: "busy-1")])
+    struct FlakyDependency: Error {}
+
+    @Test func aTransientErrorSpendsOneAttemptOfThatMessageOnly() async throws {
+        let settled = try await prepare([smoke(id: "m-1", key: "a"), smoke(id: "m-2", key: "flaky-1")])
         #expect(settled.applied == 1)
         let retries = settled.publishes.filter { $0.exchange == "" }
         #expect(retries.map(\.routingKey) == ["remit.smoke.retry.1"])
@@ -143,6 +154,14 @@ struct BatchStepTests {
         #expect(settled.failed == 0)
         #expect(settled.publishes.allSatisfy { $0.exchange == topology.workers.exchange }, "no retry, no dead letter")
         #expect(try rows("SELECT COUNT(*) FROM smoke_record") == 2)
+    }
+
+    @Test func aStoreLockedFromOutsideIsWaitedOutWithoutSpendingAttempts() async throws {
+        let handler = ScriptedStoreFailures(busyFailures: 2)
+        let settled = try await prepare([smoke(id: "m-1", key: "a"), smoke(id: "m-2", key: "busy-1")], with: handler)
+        #expect(handler.busyFailures == 0)
+        #expect(settled.applied == 2)
+        #expect(settled.publishes.allSatisfy { $0.exchange == topology.workers.exchange }, "no retry, no dead letter")
     }
 
     @Test func aFailingStoreHoldsTheBatchUntilADrainAndThenSettlesNothing() async throws {
