@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
 
 let package = Package(
@@ -113,3 +113,8 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Zero warnings in our own code, kept at zero by the build (dependencies are not affected).
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.treatAllWarnings(as: .error)]
+}

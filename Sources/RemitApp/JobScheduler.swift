@@ -47,7 +47,7 @@ public struct JobScheduler: Service {
         }
         logger.info("job scheduler starting", metadata: ["jobs": "\(jobs.map { "\($0.job.name) every \($0.every)" })"])
         // Graceful shutdown cancels the loops, including one asleep until its next run.
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 for (job, every) in jobs {
                     group.addTask {
@@ -58,7 +58,7 @@ public struct JobScheduler: Service {
                             } catch {
                                 logger.warning("could not start a job run", metadata: ["job": "\(job.name)", "error": "\(error)"])
                             }
-                            do { try await Task.sleep(for: every) } catch { return }
+                            do { try await clock.sleep(for: every) } catch { return }
                         }
                     }
                 }

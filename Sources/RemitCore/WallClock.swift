@@ -1,10 +1,18 @@
 import Foundation
 import Synchronization
 
-/// Where "now" comes from, so due dates, overdue checks, discount windows and retry delays can be
-/// tested without sleeping.
+/// Where "now" comes from, and how long waits pass, so due dates, overdue checks, discount windows
+/// and schedules can be tested without sleeping.
 public protocol WallClock: Sendable {
     func now() -> Date
+    /// Returns after `duration` has passed on this clock; throws `CancellationError` when cancelled.
+    func sleep(for duration: Duration) async throws
+}
+
+extension WallClock {
+    public func sleep(for duration: Duration) async throws {
+        try await Task.sleep(for: duration)
+    }
 }
 
 public struct SystemWallClock: WallClock {
@@ -12,13 +20,51 @@ public struct SystemWallClock: WallClock {
     public func now() -> Date { Date() }
 }
 
-/// A clock that stands still until a test moves it.
+/// A clock that stands still until a test moves it; sleepers wake when it is moved past their time.
 public final class ManualWallClock: WallClock {
-    private let current: Mutex<Date>
+    private struct State {
+        var now: Date
+        var sleepers: [UUID: (until: Date, continuation: CheckedContinuation<Void, any Error>)] = [:]
+    }
 
-    public init(_ start: Date) { current = Mutex(start) }
+    private let state: Mutex<State>
 
-    public func now() -> Date { current.withLock { $0 } }
-    public func set(_ date: Date) { current.withLock { $0 = date } }
-    public func advance(by seconds: TimeInterval) { current.withLock { $0 += seconds } }
+    public init(_ start: Date) { state = Mutex(State(now: start)) }
+
+    public func now() -> Date { state.withLock { $0.now } }
+
+    public func set(_ date: Date) {
+        let woken = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
+            state.now = date
+            let due = state.sleepers.filter { $0.value.until <= date }
+            for id in due.keys { state.sleepers.removeValue(forKey: id) }
+            return due.values.map(\.continuation)
+        }
+        for continuation in woken { continuation.resume() }
+    }
+
+    public func advance(by seconds: TimeInterval) { set(now() + seconds) }
+
+    /// How many tasks are asleep on this clock (tests wait for a sleeper before moving the clock).
+    public var sleepers: Int { state.withLock { $0.sleepers.count } }
+
+    public func sleep(for duration: Duration) async throws {
+        let id = UUID()
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    let until = state.now + seconds
+                    if until <= state.now || Task.isCancelled { return true }
+                    state.sleepers[id] = (until, continuation)
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+            try Task.checkCancellation()
+        } onCancel: {
+            let sleeper = state.withLock { $0.sleepers.removeValue(forKey: id) }
+            sleeper?.continuation.resume(throwing: CancellationError())
+        }
+    }
 }

@@ -80,7 +80,7 @@ struct FaultTests {
             try rabbitmqctl("set_vm_memory_high_watermark", "0.4")
             return result
         } catch {
-            try? rabbitmqctl("set_vm_memory_high_watermark", "0.4")
+            _ = try? rabbitmqctl("set_vm_memory_high_watermark", "0.4")
             throw error
         }
     }

@@ -79,7 +79,7 @@ struct HQWorld: Sendable {
 
     /// A user of a customer that has invoices of its own, with one of those invoices.
     func buyerWithInvoice(status: String) async throws -> (login: String, account: String, invoice: String) {
-        let row = try await hq.pool.read { db in
+        let row = try hq.pool.read { db in
             try Row.fetchOne(db, sql: """
                 SELECT u.login, u.customer_account, i.number FROM b2b_user u JOIN invoice i ON i.customer_account = u.customer_account
                 WHERE (? = 'unpaid' AND i.settled_minor = 0 AND i.discount_taken_minor = 0 AND (i.discount_last_day IS NULL OR i.discount_last_day < ?))
@@ -172,7 +172,7 @@ struct HQJobTests {
 
     @Test func anOrderOnAccountBecomesASalesOrderThenAnInvoiceWithTheRightDueDate() async throws {
         try await HQWorld.with { world in
-            let customer = try #require(try await world.hq.pool.read { db in
+            let customer = try #require(try world.hq.pool.read { db in
                 try Row.fetchOne(db, sql: """
                     SELECT u.login, c.account, t.net_days, t.discount_basis_points, t.discount_days FROM b2b_user u
                     JOIN customer c ON c.account = u.customer_account JOIN payment_terms t ON t.code = c.payment_terms
@@ -190,7 +190,7 @@ struct HQJobTests {
             try await world.run("Synchronize orders and channel requests")
             #expect(try await world.hqCount("SELECT COUNT(*) FROM sales_order_line l JOIN sales_order o ON o.id = l.order_id WHERE o.channel_order_id = 'order-1'") == 2)
             try await world.run("Invoice posting")
-            let invoice = try #require(try await world.hq.pool.read { db in
+            let invoice = try #require(try world.hq.pool.read { db in
                 try Row.fetchOne(db, sql: """
                     SELECT i.* FROM invoice i JOIN sales_order o ON o.id = i.order_id WHERE o.channel_order_id = 'order-1'
                     """)
@@ -306,18 +306,33 @@ struct HQCommandTests {
 
 @Suite("HQ job scheduler", .serialized)
 struct JobSchedulerTests {
-    @Test func startsEveryScheduledJobAtItsInterval() async throws {
+    @Test func startsEveryScheduledJobAtItsIntervalOnTheInjectedClock() async throws {
         try await HQWorld.with { world in
+            // The seed's world: minutes between runs. The test moves the clock instead of waiting.
             let scheduler = try JobScheduler(topology: world.broker.topology, amqp: world.broker.amqp, clock: world.clock,
-                                             logger: testLogger, overrides: ["P-0001": 1, "Synchronize orders and channel requests": 1,
-                                                                             "Invoice posting": 1, "Distribution": 1])
+                                             logger: testLogger, overrides: ["P-0001": 300, "Synchronize orders and channel requests": 300,
+                                                                             "Invoice posting": 600, "Distribution": 600])
             #expect(scheduler.schedule.count == 4)
-            let task = Task { try await scheduler.run() }
-            try await expectEventually("each job ran at least twice", timeout: .seconds(30)) {
-                let counts = try await world.hq.pool.read { db in
-                    try Int.fetchAll(db, sql: "SELECT COUNT(*) FROM job_run WHERE status = 'succeeded' GROUP BY job")
+            func succeededRuns() async throws -> [String: Int] {
+                try await world.hq.pool.read { db in
+                    Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT job, COUNT(*) AS runs FROM job_run WHERE status = 'succeeded' GROUP BY job")
+                        .map { ($0["job"] as String, $0["runs"] as Int) })
                 }
-                return counts.count == 4 && counts.allSatisfy { $0 >= 2 }
+            }
+            let task = Task { try await scheduler.run() }
+            try await expectEventually("each job ran once at start and the scheduler sleeps", timeout: .seconds(30)) {
+                try await succeededRuns().values.reduce(0, +) == 4 && world.clock.sleepers == 4
+            }
+            world.clock.advance(by: 300)
+            try await expectEventually("the 5-minute jobs ran again; the 10-minute jobs did not", timeout: .seconds(30)) {
+                let runs = try await succeededRuns()
+                return runs["P-0001"] == 2 && runs["Synchronize orders and channel requests"] == 2 && world.clock.sleepers == 4
+            }
+            #expect(try await succeededRuns()["Distribution"] == 1)
+            world.clock.advance(by: 300)
+            try await expectEventually("every job ran again", timeout: .seconds(30)) {
+                let runs = try await succeededRuns()
+                return runs["P-0001"] == 3 && runs["Distribution"] == 2 && runs["Invoice posting"] == 2
             }
             task.cancel()
             #expect(throws: ConfigurationError.self) {

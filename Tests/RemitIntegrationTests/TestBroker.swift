@@ -59,7 +59,7 @@ struct TestBroker: Sendable {
         defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
         do {
             if apply {
-                try await broker.withConnection { try await TopologyApplier(topology: topology).apply(on: $0) }
+                _ = try await broker.withConnection { try await TopologyApplier(topology: topology).apply(on: $0) }
             }
             let result = try await body(broker)
             try? await management.deleteVhost(vhost)

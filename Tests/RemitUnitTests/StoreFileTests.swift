@@ -76,7 +76,7 @@ struct StoreFileTests {
                                arguments: ["key-\(index)"])
             }
         }
-        try store.pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        _ = try store.pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
         try store.pool.close()
         // Overwrite a page in the middle of the file: the index and table pages no longer agree.
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: channelPath))
@@ -105,7 +105,7 @@ struct StoreFileTests {
 
     @Test func aDataDirectoryThatIsAFileIsNamedInTheError() throws {
         let file = (directory as NSString).appendingPathComponent("not-a-directory")
-        FileManager.default.createFile(atPath: file, contents: Data())
+        _ = FileManager.default.createFile(atPath: file, contents: Data())
         let error = try #require(refusal { _ = try ChannelStore(dataDirectory: file + "/inner") })
         #expect(error.code == .unusableDirectory)
         #expect(error.description.contains("\(file) is a file"))
