@@ -99,7 +99,9 @@ let package = Package(
         .testTarget(
             name: "RemitUnitTests",
             dependencies: ["RemitCore", "RemitRuntime", "RemitAMQP", "RemitStore", "RemitHQ", "RemitApp",
-                           .product(name: "GRDB", package: "GRDB.swift")]
+                           .product(name: "GRDB", package: "GRDB.swift")],
+            // The official JSON Schema test cases the validator is checked against.
+            resources: [.copy("JSONSchemaTestSuite")]
         ),
         .testTarget(
             name: "RemitIntegrationTests",

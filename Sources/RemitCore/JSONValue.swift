@@ -70,3 +70,80 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 }
+
+// MARK: - Numbers and equality as JSON Schema sees them
+
+extension JSONValue {
+    /// True for both number cases: JSON has one number type, stored here as whichever fits.
+    public var isNumber: Bool {
+        switch self {
+        case .integer, .number: return true
+        default: return false
+        }
+    }
+
+    /// The value as an Int64 when it is a whole number, also when written `2.0` (JSON Schema counts
+    /// `2.0` as an integer).
+    public var integralValue: Int64? {
+        switch self {
+        case .integer(let value): return value
+        case .number(let value): return Int64(exactly: value)
+        default: return nil
+        }
+    }
+
+    /// The order of two numbers by value, exact across the two cases (an Int64 beyond 2^53 has no
+    /// exact Double); nil unless both are numbers.
+    public func compareNumber(to other: JSONValue) -> ComparisonResult? {
+        switch (self, other) {
+        case (.integer(let a), .integer(let b)): return Self.order(a, b)
+        case (.number(let a), .number(let b)): return a.isNaN || b.isNaN ? nil : Self.order(a, b)
+        case (.integer(let a), .number(let b)): return Self.compare(a, b)
+        case (.number, .integer): return other.compareNumber(to: self).map(\.reversed)
+        default: return nil
+        }
+    }
+
+    private static func order<Value: Comparable>(_ a: Value, _ b: Value) -> ComparisonResult {
+        if a < b { return .orderedAscending }
+        return a == b ? .orderedSame : .orderedDescending
+    }
+
+    private static func compare(_ integer: Int64, _ double: Double) -> ComparisonResult? {
+        guard !double.isNaN else { return nil }
+        // Compare whole parts as integers, then let the fraction decide.
+        let whole = double.rounded(.down)
+        guard let wholeInteger = Int64(exactly: whole) else {
+            return whole > 0 ? .orderedAscending : .orderedDescending  // beyond Int64's range
+        }
+        if integer != wholeInteger { return order(integer, wholeInteger) }
+        return whole == double ? .orderedSame : .orderedAscending
+    }
+
+    /// Equality as JSON Schema defines it for `enum` and `const`: numbers by value (`1` equals `1.0`),
+    /// strings by code points (Swift's `==` would equate canonically equivalent strings), and a
+    /// boolean never equals a number.
+    public func equalsInJSONSchema(_ other: JSONValue) -> Bool {
+        switch (self, other) {
+        case (.string(let a), .string(let b)):
+            return a.unicodeScalars.elementsEqual(b.unicodeScalars)
+        case (.array(let a), .array(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.equalsInJSONSchema($1) }
+        case (.object(let a), .object(let b)):
+            return a.count == b.count && a.allSatisfy { key, value in b[key].map(value.equalsInJSONSchema) ?? false }
+        default:
+            if let order = compareNumber(to: other) { return order == .orderedSame }
+            return self == other
+        }
+    }
+}
+
+private extension ComparisonResult {
+    var reversed: ComparisonResult {
+        switch self {
+        case .orderedAscending: return .orderedDescending
+        case .orderedDescending: return .orderedAscending
+        case .orderedSame: return .orderedSame
+        }
+    }
+}

@@ -55,7 +55,6 @@ public struct SmokeRecordHandler: MessageHandler {
         if let failAttempts = record.failAttempts, message.attempt <= failAttempts {
             throw SmokeTransientFailure(attempt: message.attempt)
         }
-        guard !record.amount.isNegative else { throw BadInput("smoke.record amount must not be negative") }
         try db.cachedStatement(sql: """
             INSERT INTO smoke_record (key, amount_minor, currency, message_id, recorded_at) VALUES (?, ?, ?, ?, ?)
             """).execute(arguments: [record.key, record.amount.minorUnits, record.amount.currency.code, envelope.id,

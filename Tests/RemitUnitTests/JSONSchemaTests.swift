@@ -46,4 +46,23 @@ struct JSONSchemaTests {
         #expect(s.violations(of: try value(#"{"at":"2026-11-29T10:00:00Z"}"#)).isEmpty)
         #expect(s.violations(of: try value(#"{"at":"yesterday"}"#)).count == 1)
     }
+
+    @Test func countsStringLengthInCodePoints() throws {
+        let s = try schema(#"{"type":"string","maxLength":1}"#)
+        #expect(s.violations(of: .string("\u{E9}")).isEmpty)
+        // One grapheme ("é" as e and a combining accent), but two code points.
+        #expect(s.violations(of: .string("e\u{301}")).map(\.message) == ["must have at most 1 characters"])
+    }
+
+    @Test func reportsAReferenceCycleInsteadOfRecursingForever() throws {
+        let s = try schema(##"{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}},"$ref":"#/$defs/a"}"##)
+        #expect(s.violations(of: .integer(1)).map(\.message) == ["schema reference '#/$defs/a' leads back to itself"])
+    }
+
+    @Test func refusesFormatsAndKeywordValuesItCannotCheck() {
+        #expect(throws: SchemaViolation.self) { try schema(#"{"type":"string","format":"email"}"#) }
+        #expect(throws: SchemaViolation.self) { try schema(#"{"type":"string","pattern":"("}"#) }
+        #expect(throws: SchemaViolation.self) { try schema(#"{"type":"string","maxLength":-1}"#) }
+        #expect(throws: SchemaViolation.self) { try schema(#"{"properties":{"a":{"$id":"a.json"}}}"#) }
+    }
 }

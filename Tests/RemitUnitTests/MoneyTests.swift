@@ -95,4 +95,34 @@ struct MoneyTests {
             }
         }
     }
+
+    @Test("only active ISO 4217 codes are currencies", arguments: ["XYZ", "eur", "EURO", "", "XAU", "XXX", "HRK"])
+    func refusesCodesThatAreNotActiveCurrencies(code: String) {
+        #expect(throws: MoneyError.unknownCurrency(code)) { try Currency(code) }
+    }
+
+    @Test func knowsTheMinorUnitsOfFundsCodes() throws {
+        #expect(try Currency("CLF").minorUnitDigits == 4)
+        #expect(try Currency("UYI").minorUnitDigits == 0)
+        #expect(try Currency("CHF").minorUnitDigits == 2)
+    }
+
+    @Test func theMoneySchemaListsExactlyTheCurrenciesSwiftAccepts() throws {
+        let url = repositoryTopology.appendingPathComponent("schemas/money.schema.json")
+        let schema = try JSONValue.parse(Data(contentsOf: url))
+        let listed = try #require(schema["$defs"]?["money"]?["properties"]?["currency"]?["enum"]?.arrayValue).compactMap(\.stringValue)
+        #expect(listed.count == Set(listed).count, "no code twice")
+        #expect(Set(listed) == Currency.activeCodes)
+    }
+
+    @Test("the schema's amount pattern admits what Money(decimal:) reads", arguments: [
+        "12.30", "0", "-5", "1000.5", "1.2345", "", "1.", ".5", "1.2.3", "abc", "1,50", "+1", "1e3", " 1", "1.23456",
+    ])
+    func amountPatternAgreesWithTheParser(text: String) throws {
+        let topology = try Topology.load(from: repositoryTopology)
+        let body = JSONValue.object(["key": .string("k"), "amount": .object(["amount": .string(text), "currency": .string("CLF")])])
+        let schemaAccepts = MessageValidator(topology: topology).violations(body: body, type: "smoke.record").isEmpty
+        let swiftAccepts = (try? Money(decimal: text, currency: Currency("CLF"))) != nil
+        #expect(schemaAccepts == swiftAccepts)
+    }
 }

@@ -54,4 +54,31 @@ struct TopologyTests {
         let body = try JSONValue.parse(Data(#"{"key":"k","amount":{"amount":12.5,"currency":"EUR"}}"#.utf8))
         #expect(validator.violations(body: body, type: "smoke.record") == ["body.amount.amount: expected string, found number"])
     }
+
+    /// Schemas another change owns, left out of the check below until it tightens them.
+    static let schemasNotYetTightened: Set<String> = ["channel.customers.changed.v1.json"]
+
+    @Test func everySchemaClosesItsObjectsAndBoundsItsStrings() throws {
+        let directory = repositoryTopology.appendingPathComponent(Topology.schemasDirectory)
+        var problems: [String] = []
+        func inspect(_ schema: JSONValue, path: String) {
+            guard case .object(let rules) = schema else { return }
+            let types = Set((rules["type"]?.arrayValue ?? rules["type"].map { [$0] } ?? []).compactMap(\.stringValue))
+            // The envelope's body is closed by each message type's own schema.
+            if types.contains("object"), rules["additionalProperties"] != .bool(false), path != "envelope.schema.json/properties/body" {
+                problems.append("\(path): an object without additionalProperties: false")
+            }
+            if types.contains("string"), rules["maxLength"] == nil, rules["enum"] == nil {
+                problems.append("\(path): a string without maxLength")
+            }
+            for (name, property) in rules["properties"]?.objectValue ?? [:] { inspect(property, path: "\(path)/properties/\(name)") }
+            for (name, definition) in rules["$defs"]?.objectValue ?? [:] { inspect(definition, path: "\(path)/$defs/\(name)") }
+            if let items = rules["items"] { inspect(items, path: "\(path)/items") }
+        }
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        where !Self.schemasNotYetTightened.contains(file) {
+            inspect(try JSONValue.parse(Data(contentsOf: directory.appendingPathComponent(file))), path: file)
+        }
+        #expect(problems.isEmpty, "\(problems)")
+    }
 }
