@@ -4,6 +4,9 @@ public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
     public let minorUnits: Int64
     public let currency: Currency
 
+    /// The most digits before the decimal point a decimal string may have (100 trillion less a unit).
+    public static let maximumWholeDigits = 14
+
     public init(minorUnits: Int64, currency: Currency) {
         self.minorUnits = minorUnits
         self.currency = currency
@@ -27,6 +30,8 @@ public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
         guard fraction.count <= currency.minorUnitDigits else {
             throw .tooPrecise(text, currency: currency)
         }
+        // 14 whole digits with up to 4 decimals always fit Int64 minor units; the schema says the same.
+        guard whole.count <= Money.maximumWholeDigits else { throw .outOfRange(text) }
         let padded = fraction + String(repeating: "0", count: currency.minorUnitDigits - fraction.count)
         guard let units = Int64(whole + padded) else { throw .outOfRange(text) }
         self.init(minorUnits: negative ? -units : units, currency: currency)

@@ -116,7 +116,7 @@ struct MoneyTests {
     }
 
     @Test("the schema's amount pattern admits what Money(decimal:) reads", arguments: [
-        "12.30", "0", "-5", "1000.5", "1.2345", "", "1.", ".5", "1.2.3", "abc", "1,50", "+1", "1e3", " 1", "1.23456",
+        "12.30", "0", "-5", "1000.5", "1.2345", "", "1.", ".5", "1.2.3", "abc", "1,50", "+1", "1e3", " 1", "1.23456", "99999999999999.9999", "100000000000000", "-99999999999999",
     ])
     func amountPatternAgreesWithTheParser(text: String) throws {
         let topology = try Topology.load(from: repositoryTopology)
