@@ -26,6 +26,21 @@ struct ConfigurationTests {
         #expect(defaults.dataDirectory == "./var")
     }
 
+    @Test func aHashAfterAValueStartsAComment() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("remit-\(UUID()).conf")
+        try """
+            data-dir = /srv/remit   # where the stores live
+            amqp-url = amqp://shop:p%23ss@broker/%2F #the broker
+            log-level = warning#not a comment: no space before it
+            """.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let configuration = try RemitConfiguration(flags: [:], environment: [:], configFile: file.path)
+        #expect(configuration[.dataDir] == "/srv/remit")
+        #expect(configuration[.amqpURL] == "amqp://shop:p%23ss@broker/%2F")
+        #expect(try configuration.amqp().password == "p#ss")
+        #expect(configuration[.logLevel] == "warning#not a comment: no space before it")
+    }
+
     @Test func unknownConfigKeysAreNamed() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("remit-\(UUID()).conf")
         try "amqp_url = x\n".write(to: file, atomically: true, encoding: .utf8)
