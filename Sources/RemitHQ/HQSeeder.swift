@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitStore
 
 /// Generates a deterministic back-office world: payment terms with and without cash discounts,
 /// products, organizations with several users whose invoice account is the organization,
@@ -60,41 +61,38 @@ public struct HQSeeder: Sendable {
     @discardableResult
     public func seed(_ plan: Plan, progress: @Sendable (Int, Int) -> Void = { _, _ in }) throws -> Summary {
         guard plan.customers >= 1, plan.invoices >= 0 else { throw HQError.invalid("need at least one customer") }
-        let existing = try store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM customer") ?? 0 }
+        let existing = try store.pool.read { try HQCustomer.count($0) }
         guard existing == 0 else {
             throw HQError.invalid("the HQ store already has \(existing) customers; seed into an empty data directory")
         }
         var random = SeededRandom(seed: plan.seed)
         var summary = Summary()
-        let currency = plan.currency.code
-        let changedAt = Timestamp.format(Date(timeIntervalSince1970: Double(today.daysSinceEpoch) * 86_400))
+        let currency = plan.currency
+        let changedAt = Date(timeIntervalSince1970: Double(today.daysSinceEpoch) * 86_400)
 
         // Customers: organizations with 2–4 member accounts, and standalone customers.
         struct Account { let number: String; let terms: PaymentTerms; let organization: String? ; let isOrganization: Bool }
         var accounts: [Account] = []
         try store.pool.write { db in
             for terms in Self.terms {
-                try db.execute(sql: "INSERT INTO payment_terms VALUES (?, ?, ?, ?)",
-                               arguments: [terms.code, terms.netDays, terms.cashDiscount?.basisPoints, terms.cashDiscount?.withinDays])
+                try HQPaymentTerms(terms).insert(db)
             }
             for index in 1...50 {
-                try db.execute(sql: "INSERT INTO product VALUES (?, ?, ?, ?)",
-                               arguments: [String(format: "P-%03d", index), "\(Names.products[index % Names.products.count]) \(index)",
-                                           Int64.random(in: 500...50_000, using: &random), currency])
+                try HQProduct(sku: String(format: "P-%03d", index), name: "\(Names.products[index % Names.products.count]) \(index)",
+                              price: Money(minorUnits: Int64.random(in: 500...50_000, using: &random), currency: currency)).insert(db)
             }
-            let insertCustomer = try db.cachedStatement(sql: """
-                INSERT INTO customer (account, name, email, currency, invoice_account, allow_on_account, credit_limit_minor,
-                                      payment_terms, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '\(changedAt)')
-                """)
-            let insertUser = try db.cachedStatement(sql: """
-                INSERT INTO b2b_user (login, customer_account, display_name, email) VALUES (?, ?, ?, ?)
-                """)
+            func insertCustomer(_ account: String, name: String, email: String, invoiceAccount: String?, onAccount: Bool,
+                                limit: Int64, terms: PaymentTerms) throws {
+                try HQCustomer(account: account, name: name, email: email, currency: currency, invoiceAccount: invoiceAccount,
+                               allowOnAccount: onAccount, creditLimitMinor: limit, paymentTerms: terms.code, changedAt: changedAt)
+                    .insert(db)
+            }
             var number = 0
             func nextAccount() -> String { number += 1; return String(format: "C%06d", number) }
             func addUser(account: String, person: String) throws {
                 summary.users += 1
                 let login = String(format: "user%05d", summary.users)
-                try insertUser.execute(arguments: [login, account, person, "\(login)@buyers.example"])
+                try HQUser(login: login, customerAccount: account, displayName: person, email: "\(login)@buyers.example").insert(db)
             }
             while accounts.count < plan.customers {
                 let terms = Self.terms[Int.random(in: 0..<Self.terms.count, using: &random)]
@@ -104,16 +102,16 @@ public struct HQSeeder: Sendable {
                 let account = nextAccount()
                 if isOrganization {
                     let name = Names.companies[Int.random(in: 0..<Names.companies.count, using: &random)] + " \(account)"
-                    try insertCustomer.execute(arguments: [account, name, "ap@\(account.lowercased()).example", currency, nil,
-                                                           onAccount, limit, terms.code])
+                    try insertCustomer(account, name: name, email: "ap@\(account.lowercased()).example", invoiceAccount: nil,
+                                       onAccount: onAccount, limit: limit, terms: terms)
                     accounts.append(Account(number: account, terms: terms, organization: nil, isOrganization: true))
                     summary.organizations += 1
                     let members = min(Int.random(in: 2...4, using: &random), plan.customers - accounts.count)
                     for _ in 0..<members {
                         let member = nextAccount()
                         let person = Names.person(&random)
-                        try insertCustomer.execute(arguments: [member, person, "\(member.lowercased())@buyers.example", currency,
-                                                               account, onAccount, 0, terms.code])
+                        try insertCustomer(member, name: person, email: "\(member.lowercased())@buyers.example", invoiceAccount: account,
+                                           onAccount: onAccount, limit: 0, terms: terms)
                         accounts.append(Account(number: member, terms: terms, organization: account, isOrganization: false))
                         try addUser(account: member, person: person)
                         if summary.demoLogins.filter({ $0.organization != nil }).count < 2 {
@@ -122,8 +120,8 @@ public struct HQSeeder: Sendable {
                     }
                 } else {
                     let person = Names.person(&random)
-                    try insertCustomer.execute(arguments: [account, person, "\(account.lowercased())@buyers.example", currency, nil,
-                                                           onAccount, limit, terms.code])
+                    try insertCustomer(account, name: person, email: "\(account.lowercased())@buyers.example", invoiceAccount: nil,
+                                       onAccount: onAccount, limit: limit, terms: terms)
                     accounts.append(Account(number: account, terms: terms, organization: nil, isOrganization: false))
                     try addUser(account: account, person: person)
                     if !summary.demoLogins.contains(where: { $0.organization == nil }) {
@@ -141,8 +139,6 @@ public struct HQSeeder: Sendable {
         while written < plan.invoices {
             let count = min(chunk, plan.invoices - written)
             try store.pool.write { db in
-                let insertInvoice = try db.cachedStatement(sql: "INSERT INTO invoice VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                let insertLine = try db.cachedStatement(sql: "INSERT INTO invoice_line VALUES (?, ?, ?, ?)")
                 for offset in 0..<count {
                     let account = accounts[Int.random(in: 0..<accounts.count, using: &random)]
                     let number = String(format: "INV-%07d", written + offset + 1)
@@ -170,12 +166,12 @@ public struct HQSeeder: Sendable {
                     summary.byStatus[amounts.status, default: 0] += 1
                     if amounts.isOverdue(dueDate: due, today: today) { summary.overdue += 1 }
                     summary.invoiceLines += lines.count
-                    try insertInvoice.execute(arguments: [
-                        number, account.number, invoiced.description, due.description, lastDay?.description, discount,
-                        currency, total, amounts.settled.minorUnits, amounts.discountTaken.minorUnits, changedAt,
-                    ])
+                    try HQInvoice(number: number, customerAccount: account.number, invoiceDate: invoiced, dueDate: due,
+                                  discountLastDay: lastDay, discountMinor: discount, currency: currency, totalMinor: total,
+                                  settledMinor: amounts.settled.minorUnits, discountTakenMinor: amounts.discountTaken.minorUnits,
+                                  changedAt: changedAt).insert(db)
                     for (index, line) in lines.enumerated() {
-                        try insertLine.execute(arguments: [number, index + 1, line.1, line.0])
+                        try HQInvoiceLine(invoiceNumber: number, lineNo: index + 1, description: line.1, amountMinor: line.0).insert(db)
                     }
                 }
             }

@@ -43,56 +43,49 @@ public struct P0001Upload: MessageHandler {
         var uploaded: [String: Int] = [:]
         do {
             try hq.pool.write { db in
-                try JobRuns.start(db, job: P0001Run.jobName, runId: runId, worker: worker, at: now)
+                try JobRun.start(db, job: P0001Run.jobName, runId: runId, worker: worker, at: now)
                 var counts = ["payments": 0, "orders": 0, "requests": 0, "already-uploaded": 0]
                 for transaction in transactions {
                     switch transaction.kind {
                     case .invoicePayment:
-                        try db.execute(sql: """
-                            INSERT INTO payment_journal_line (channel_payment_id, customer_account, invoice_number, amount_minor,
-                                                              currency, paid_on, tender, uploaded_at)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(channel_payment_id) DO NOTHING
-                            """, arguments: [transaction.id, transaction.customerAccount, transaction.invoiceNumber,
-                                             transaction.amount.minorUnits, transaction.amount.currency.code,
-                                             CalendarDate(transaction.createdAt).description, transaction.tender,
-                                             Timestamp.format(now)])
-                        counts[db.changesCount > 0 ? "payments" : "already-uploaded", default: 0] += 1
+                        let new = try PaymentJournalLine(
+                            channelPaymentId: transaction.id, customerAccount: transaction.customerAccount,
+                            invoiceNumber: transaction.invoiceNumber, amount: transaction.amount,
+                            paidOn: CalendarDate(transaction.createdAt), tender: transaction.tender, uploadedAt: now
+                        ).insertUnlessUploaded(db)
+                        counts[new ? "payments" : "already-uploaded", default: 0] += 1
                     case .orderOnAccount:
-                        try db.execute(sql: """
-                            INSERT INTO sales_order (order_number, customer_account, channel_order_id, ordered_on, on_account,
-                                                     status, total_minor, currency, lines)
-                            VALUES (?, ?, ?, ?, 1, 'uploaded', ?, ?, ?) ON CONFLICT(channel_order_id) DO NOTHING
-                            """, arguments: ["SO-\(transaction.id)", transaction.customerAccount, transaction.id,
-                                             CalendarDate(transaction.createdAt).description, transaction.amount.minorUnits,
-                                             transaction.amount.currency.code,
-                                             String(decoding: try JSONEncoder().encode(transaction.lines), as: UTF8.self)])
-                        counts[db.changesCount > 0 ? "orders" : "already-uploaded", default: 0] += 1
+                        let new = try SalesOrder(
+                            orderNumber: "SO-\(transaction.id)", customerAccount: transaction.customerAccount,
+                            channelOrderId: transaction.id, orderedOn: CalendarDate(transaction.createdAt), onAccount: true,
+                            status: .uploaded, total: transaction.amount,
+                            lines: String(decoding: try JSONEncoder().encode(transaction.lines), as: UTF8.self)
+                        ).insertUnlessUploaded(db)
+                        counts[new ? "orders" : "already-uploaded", default: 0] += 1
                     }
                 }
                 for request in requests {
-                    try db.execute(sql: """
-                        INSERT INTO channel_request (request_id, type, user_login, invoice_number, status, received_at,
-                                                     customer_account, changed_at)
-                        VALUES (?, ?, ?, ?, 'received', ?, ?, ?) ON CONFLICT(request_id) DO NOTHING
-                        """, arguments: [request.requestId, request.type, request.userLogin, request.invoiceNumber,
-                                         Timestamp.format(now), request.customerAccount, Timestamp.format(now)])
-                    counts[db.changesCount > 0 ? "requests" : "already-uploaded", default: 0] += 1
+                    let new = try HQChannelRequest(
+                        requestId: request.requestId, type: request.type, userLogin: request.userLogin,
+                        invoiceNumber: request.invoiceNumber, customerAccount: request.customerAccount, receivedAt: now
+                    ).insertUnlessUploaded(db)
+                    counts[new ? "requests" : "already-uploaded", default: 0] += 1
                 }
-                try JobRuns.finish(db, runId: runId, succeeded: true, counts: counts, error: nil, at: clock.now())
+                try JobRun.finish(db, runId: runId, succeeded: true, counts: counts, error: nil, at: clock.now())
                 uploaded = counts
             }
             try afterUpload()
         } catch {
             // Recorded as a failed run; nothing is marked, so the next run uploads these again.
             try? hq.pool.write { db in
-                try JobRuns.start(db, job: P0001Run.jobName, runId: runId, worker: worker, at: now)
-                try JobRuns.finish(db, runId: runId, succeeded: false, counts: [:], error: "\(error)", at: clock.now())
+                try JobRun.start(db, job: P0001Run.jobName, runId: runId, worker: worker, at: now)
+                try JobRun.finish(db, runId: runId, succeeded: false, counts: [:], error: "\(error)", at: clock.now())
             }
             logger.warning("job run failed; nothing is marked, the next run uploads these again",
                            metadata: metadata.merging(["error": "\(error)"]) { $1 })
             throw error
         }
-        logger.info("job run succeeded", metadata: metadata.merging(["counts": "\(JobRuns.format(uploaded))"]) { $1 })
+        logger.info("job run succeeded", metadata: metadata.merging(["counts": "\(JobRun.format(uploaded))"]) { $1 })
         try ChannelTransaction.markUploaded(channel, ids: transactions.map(\.id), at: now)
         try B2BRequest.markUploaded(channel, ids: requests.map(\.requestId), at: now)
         return []

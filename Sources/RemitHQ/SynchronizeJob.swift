@@ -14,76 +14,57 @@ public struct SynchronizeJob: HQJob {
 
     public func run(_ db: Database, context: JobContext) throws -> JobResult {
         var result = JobResult()
-        let changedAt = Timestamp.format(context.now)
-        try postPayments(db, context: context, changedAt: changedAt, result: &result)
+        try postPayments(db, context: context, result: &result)
         try createOrders(db, result: &result)
-        try processRequests(db, context: context, changedAt: changedAt, result: &result)
+        try processRequests(db, context: context, result: &result)
         return result
     }
 
-    private func postPayments(_ db: Database, context: JobContext, changedAt: String, result: inout JobResult) throws {
-        let payments = try Row.fetchAll(db, sql: """
-            SELECT * FROM payment_journal_line WHERE posted_at IS NULL AND failure IS NULL ORDER BY id
-            """)
-        for payment in payments {
-            let id: Int64 = payment["id"]
+    private func postPayments(_ db: Database, context: JobContext, result: inout JobResult) throws {
+        for payment in try PaymentJournalLine.unposted(db) {
+            guard let id = payment.id else { continue }
             func fail(_ reason: String) throws {
-                try db.execute(sql: "UPDATE payment_journal_line SET failure = ? WHERE id = ?", arguments: [reason, id])
+                try PaymentJournalLine.markFailed(db, id: id, reason: reason)
                 result.counts["payments-failed", default: 0] += 1
             }
-            guard let invoice = try Row.fetchOne(db, sql: "SELECT * FROM invoice WHERE number = ?",
-                                                 arguments: [payment["invoice_number"] as String]) else {
-                try fail("invoice \(payment["invoice_number"] as String) does not exist"); continue
+            guard let number = payment.invoiceNumber, let invoice = try HQInvoice.find(db, number: number) else {
+                try fail("invoice \(payment.invoiceNumber ?? "") does not exist"); continue
             }
-            let currency = try Currency(invoice["currency"] as String)
-            guard (payment["currency"] as String) == currency.code else {
-                try fail("payment in \(payment["currency"] as String) for an invoice in \(currency.code)"); continue
+            guard payment.currency == invoice.currency else {
+                try fail("payment in \(payment.currency.code) for an invoice in \(invoice.currency.code)"); continue
             }
-            func money(_ column: String, _ row: Row) -> Money { Money(minorUnits: row[column], currency: currency) }
-            let amounts = InvoiceAmounts(due: money("total_minor", invoice), settled: money("settled_minor", invoice),
-                                         discountTaken: money("discount_taken_minor", invoice))
-            let offer = (invoice["discount_last_day"] as String?).flatMap(CalendarDate.init).map {
-                DiscountOffer(amount: money("discount_minor", invoice), lastDay: $0)
-            }
-            guard let paidOn = CalendarDate(payment["paid_on"] as String) else {
-                try fail("the payment date '\((payment["paid_on"] as String).prefix(40))' is not a date"); continue
-            }
+            let amounts = InvoiceAmounts(due: invoice.total, settled: invoice.settled, discountTaken: invoice.discountTaken)
+            let offer = invoice.discountLastDay.map { DiscountOffer(amount: invoice.discount, lastDay: $0) }
             let settlement: Settlement
             do {
-                settlement = try SettlementRules.settle(payment: money("amount_minor", payment), paidOn: paidOn,
-                                                        invoice: amounts, offer: offer)
+                settlement = try SettlementRules.settle(payment: payment.amount, paidOn: payment.paidOn, invoice: amounts, offer: offer)
             } catch {
                 try fail(error.description); continue
             }
-            try db.execute(sql: """
-                UPDATE invoice SET settled_minor = ?, discount_taken_minor = ?, changed_at = ? WHERE number = ?
-                """, arguments: [settlement.after.settled.minorUnits, settlement.after.discountTaken.minorUnits, changedAt,
-                                 invoice["number"] as String])
-            try db.execute(sql: """
-                INSERT INTO settlement (journal_line_id, invoice_number, settled_minor, discount_minor, unapplied_minor, settled_on)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [id, invoice["number"] as String, settlement.settled.minorUnits, settlement.discount.minorUnits,
-                                 settlement.unapplied.minorUnits, context.today.description])
-            try db.execute(sql: "UPDATE payment_journal_line SET posted_at = ? WHERE id = ?", arguments: [changedAt, id])
+            try HQInvoice.settle(db, number: invoice.number, settledMinor: settlement.after.settled.minorUnits,
+                                 discountTakenMinor: settlement.after.discountTaken.minorUnits, at: context.now)
+            try HQSettlement(journalLineId: id, invoiceNumber: invoice.number, settled: settlement.settled,
+                             discount: settlement.discount, unapplied: settlement.unapplied, settledOn: context.today).insert(db)
+            try PaymentJournalLine.markPosted(db, id: id, at: context.now)
             result.counts["payments-posted", default: 0] += 1
             if !settlement.discount.isZero { result.counts["discounts", default: 0] += 1 }
         }
     }
 
     private func createOrders(_ db: Database, result: inout JobResult) throws {
-        let orders = try Row.fetchAll(db, sql: "SELECT id, lines FROM sales_order WHERE status = 'uploaded' ORDER BY id")
-        for order in orders {
-            guard let text = order["lines"] as String? else {
-                throw CorruptStoredValue(table: "sales_order", row: "\(order["id"] as Int64)", column: "lines", found: "NULL",
+        for order in try SalesOrder.withStatus(.uploaded, db) {
+            guard let orderId = order.id else { continue }
+            guard let text = order.lines else {
+                throw CorruptStoredValue(table: SalesOrder.databaseTableName, row: "\(orderId)", column: "lines", found: "NULL",
                                          expected: "the order lines as uploaded")
             }
             let lines = try JSONDecoder().decode([UploadedLine].self, from: Data(text.utf8))
             for (index, line) in lines.enumerated() {
-                try db.execute(sql: "INSERT INTO sales_order_line VALUES (?, ?, ?, ?, ?, ?)", arguments: [
-                    order["id"] as Int64, index + 1, line.sku, line.quantity, line.unitPrice.minorUnits,
-                    try line.unitPrice.multiplied(by: line.quantity).minorUnits])
+                try SalesOrderLine(orderId: orderId, lineNo: index + 1, sku: line.sku, quantity: line.quantity,
+                                   unitPriceMinor: line.unitPrice.minorUnits,
+                                   amountMinor: try line.unitPrice.multiplied(by: line.quantity).minorUnits).insert(db)
             }
-            try db.execute(sql: "UPDATE sales_order SET status = 'open' WHERE id = ?", arguments: [order["id"] as Int64])
+            try SalesOrder.setStatus(db, id: orderId, to: .open)
             result.counts["orders-created", default: 0] += 1
         }
     }
@@ -94,39 +75,34 @@ public struct SynchronizeJob: HQJob {
         var unitPrice: Money
     }
 
-    private func processRequests(_ db: Database, context: JobContext, changedAt: String, result: inout JobResult) throws {
-        let requests = try Row.fetchAll(db, sql: "SELECT * FROM channel_request WHERE status = 'received' ORDER BY received_at, request_id")
-        for request in requests {
-            let requestId: String = request["request_id"]
-            func finish(_ status: String, _ detail: String?) throws {
-                try db.execute(sql: "UPDATE channel_request SET status = ?, processed_at = ?, detail = ?, changed_at = ? WHERE request_id = ?",
-                               arguments: [status, changedAt, detail, changedAt, requestId])
+    private func processRequests(_ db: Database, context: JobContext, result: inout JobResult) throws {
+        for request in try HQChannelRequest.received(db) {
+            func finish(_ status: HQChannelRequest.Status, _ detail: String?) throws {
+                try HQChannelRequest.finish(db, requestId: request.requestId, status: status, detail: detail, at: context.now)
             }
-            guard (request["type"] as String) == "invoice-copy", let number = request["invoice_number"] as String? else {
-                try finish("failed", "unknown request type \(request["type"] as String)")
+            guard request.type == "invoice-copy", let number = request.invoiceNumber else {
+                try finish(.failed, "unknown request type \(request.type)")
                 result.counts["requests-failed", default: 0] += 1
                 continue
             }
-            guard let user = try Row.fetchOne(db, sql: """
-                SELECT u.login, u.email, c.account, c.invoice_account FROM b2b_user u JOIN customer c ON c.account = u.customer_account
-                WHERE u.login = ?
-                """, arguments: [request["user_login"] as String]) else {
-                try finish("failed", "user \(request["user_login"] as String) is not known to HQ")
+            guard let user = try HQUser.find(db, login: request.userLogin),
+                  let customer = try HQCustomer.find(db, account: user.customerAccount) else {
+                try finish(.failed, "user \(request.userLogin) is not known to HQ")
                 result.counts["requests-failed", default: 0] += 1
                 continue
             }
-            let owner = try String.fetchOne(db, sql: "SELECT customer_account FROM invoice WHERE number = ?", arguments: [number])
-            let allowed = [user["account"] as String?, user["invoice_account"] as String?].compactMap { $0 }
+            let owner = try HQInvoice.customerAccount(db, number: number)
+            let allowed = [customer.account, customer.invoiceAccount].compactMap { $0 }
             guard let owner, allowed.contains(owner) else {
                 // Also when the invoice does not exist: the user learns nothing about other accounts.
-                try finish("failed", "invoice \(number) is not one of this user's invoices")
+                try finish(.failed, "invoice \(number) is not one of this user's invoices")
                 result.counts["requests-failed", default: 0] += 1
                 continue
             }
-            let email = EmailSend(requestId: requestId, to: user["email"], userLogin: user["login"], invoiceNumber: number)
-            result.followUps.append(try OutgoingMessage(context.header.followUp(email, key: requestId, occurredAt: context.now,
+            let email = EmailSend(requestId: request.requestId, to: user.email, userLogin: user.login, invoiceNumber: number)
+            result.followUps.append(try OutgoingMessage(context.header.followUp(email, key: request.requestId, occurredAt: context.now,
                                                                                 actingUser: "system:hq")))
-            try finish("processed", "invoice copy sent to the registered e-mail address")
+            try finish(.processed, "invoice copy sent to the registered e-mail address")
             result.counts["requests-processed", default: 0] += 1
         }
     }
@@ -141,31 +117,17 @@ public struct InvoicePostingJob: HQJob {
 
     public func run(_ db: Database, context: JobContext) throws -> JobResult {
         var result = JobResult()
-        let orders = try Row.fetchAll(db, sql: """
-            SELECT o.id, o.customer_account, o.total_minor, o.currency, t.net_days, t.discount_basis_points, t.discount_days
-            FROM sales_order o JOIN customer c ON c.account = o.customer_account JOIN payment_terms t ON t.code = c.payment_terms
-            WHERE o.status = 'open' ORDER BY o.id
-            """)
-        let changedAt = Timestamp.format(context.now)
-        for order in orders {
-            let orderId: Int64 = order["id"]
-            let currency = try Currency(order["currency"] as String)
-            let total = Money(minorUnits: order["total_minor"], currency: currency)
-            let discount: CashDiscount? = (order["discount_basis_points"] as Int?).map {
-                CashDiscount(basisPoints: $0, withinDays: order["discount_days"] as Int? ?? 0)
-            }
-            let terms = PaymentTerms(code: "", netDays: order["net_days"], cashDiscount: discount)
+        for (order, terms) in try SalesOrder.openWithTerms(db) {
+            guard let orderId = order.id else { continue }
+            let discount = terms.terms.cashDiscount
             let number = String(format: "INV-S%07lld", orderId)
-            try db.execute(sql: "INSERT INTO invoice VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)", arguments: [
-                number, order["customer_account"] as String, orderId, context.today.description,
-                terms.dueDate(invoicedOn: context.today).description,
-                discount?.lastDay(invoicedOn: context.today).description, discount?.amount(of: total).minorUnits ?? 0,
-                currency.code, total.minorUnits, changedAt])
-            try db.execute(sql: """
-                INSERT INTO invoice_line (invoice_number, line_no, description, amount_minor)
-                SELECT ?, line_no, sku || ' × ' || quantity, amount_minor FROM sales_order_line WHERE order_id = ?
-                """, arguments: [number, orderId])
-            try db.execute(sql: "UPDATE sales_order SET status = 'invoiced' WHERE id = ?", arguments: [orderId])
+            try HQInvoice(number: number, customerAccount: order.customerAccount, orderId: orderId, invoiceDate: context.today,
+                          dueDate: terms.terms.dueDate(invoicedOn: context.today),
+                          discountLastDay: discount?.lastDay(invoicedOn: context.today),
+                          discountMinor: discount?.amount(of: order.total).minorUnits ?? 0, currency: order.currency,
+                          totalMinor: order.totalMinor, changedAt: context.now).insert(db)
+            try HQInvoiceLine.copy(db, fromOrder: orderId, toInvoice: number)
+            try SalesOrder.setStatus(db, id: orderId, to: .invoiced)
             result.counts["invoices-posted", default: 0] += 1
         }
         return result

@@ -24,13 +24,9 @@ public struct UserCredentials: Sendable {
 
     /// Throws unless HQ or the channel has a user with this login.
     public func requireKnownUser(_ login: String) async throws {
-        let inHQ = try await hq.pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM b2b_user WHERE login = ?", arguments: [login]) != nil
-        }
+        let inHQ = try await hq.pool.read { db in try HQUser.exists(db, login: login) }
         if inHQ { return }
-        let inChannel = try await channel.pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM channel_user WHERE login = ?", arguments: [login]) != nil
-        }
+        let inChannel = try await channel.pool.read { db in try ChannelUser.exists(db, login: login) }
         guard inChannel else { throw CredentialError(.unknownUser, login: login) }
     }
 
@@ -47,7 +43,7 @@ public struct UserCredentials: Sendable {
     @discardableResult
     public func setPasswordForEveryHQUser(_ password: String, progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Int {
         try Self.checkAcceptable(password, for: "every user")
-        let logins = try await hq.pool.read { try String.fetchAll($0, sql: "SELECT login FROM b2b_user ORDER BY login") }
+        let logins = try await hq.pool.read { try HQUser.logins($0) }
         progress(0, logins.count)
         for start in stride(from: 0, to: logins.count, by: Self.chunkSize) {
             let chunk = logins[start..<min(start + Self.chunkSize, logins.count)]

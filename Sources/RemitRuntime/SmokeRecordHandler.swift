@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitStore
 
 /// Body of `smoke.record`: store `amount` under `key`, once.
 public struct SmokeRecord: MessageBody, Equatable {
@@ -55,11 +56,9 @@ public struct SmokeRecordHandler: MessageHandler {
         if let failAttempts = record.failAttempts, message.attempt <= failAttempts {
             throw SmokeTransientFailure(attempt: message.attempt)
         }
-        try db.cachedStatement(sql: """
-            INSERT INTO smoke_record (key, amount_minor, currency, message_id, recorded_at) VALUES (?, ?, ?, ?, ?)
-            """).execute(arguments: [record.key, record.amount.minorUnits, record.amount.currency.code, envelope.id,
-                                     Timestamp.format(clock.now())])
-        let recorded = SmokeRecorded(key: record.key, amount: record.amount, recordId: db.lastInsertedRowID)
+        let recordId = try SmokeRecordEntry(key: record.key, amount: record.amount, messageId: envelope.id, recordedAt: clock.now())
+            .record(db)
+        let recorded = SmokeRecorded(key: record.key, amount: record.amount, recordId: recordId)
         return [try OutgoingMessage(envelope.header.followUp(recorded, key: record.key, occurredAt: clock.now(),
                                                              actingUser: "system:smoke"))]
     }

@@ -15,8 +15,8 @@ public struct ChannelCredential: Sendable, Equatable, Codable, FetchableRecord, 
 
     public enum Columns {
         public static let login = Column(CodingKeys.login)
-        public static let passwordHash = Column(CodingKeys.passwordHash)
-        public static let updatedAt = Column(CodingKeys.updatedAt)
+        public static let passwordHash = Column("password_hash")
+        public static let updatedAt = Column("updated_at")
     }
 
     public init(login: String, passwordHash: String, updatedAt: Date) {

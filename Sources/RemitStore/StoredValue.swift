@@ -53,6 +53,12 @@ public struct StoredRow {
         return date
     }
 
+    /// An ISO 8601 timestamp column that may be NULL.
+    public func optionalTimestamp(_ column: String) throws -> Date? {
+        guard text(column) != nil else { return nil }
+        return try timestamp(column)
+    }
+
     /// A `YYYY-MM-DD` column.
     public func date(_ column: String) throws -> CalendarDate {
         guard let value = text(column), let date = CalendarDate(value) else {

@@ -131,9 +131,9 @@ extension HQCommand {
                 let store = try HQStore(dataDirectory: configuration.dataDirectory, readOnly: true)
                 let deadline = ContinuousClock.now + .seconds(wait)
                 while ContinuousClock.now < deadline {
-                    if let record = try await store.pool.read({ try JobRuns.find($0, runId: runId) }), record.finishedAt != nil {
-                        print("\(record.status): \(record.counts ?? "")\(record.error.map { " — \($0)" } ?? "") (worker \(record.worker))")
-                        if record.status != "succeeded" { throw ExitCode.failure }
+                    if let record = try await store.pool.read({ try JobRun.find($0, runId: runId) }), record.finishedAt != nil {
+                        print("\(record.status.rawValue): \(record.counts ?? "")\(record.error.map { " — \($0)" } ?? "") (worker \(record.worker))")
+                        if record.status != .succeeded { throw ExitCode.failure }
                         return
                     }
                     try await Task.sleep(for: .milliseconds(200))
@@ -151,10 +151,10 @@ extension HQCommand {
         func run() async throws {
             try await reportingErrors {
                 let store = try HQStore(dataDirectory: try global.resolve().dataDirectory, readOnly: true)
-                let runs = try await store.pool.read { try JobRuns.recent($0, limit: limit) }
+                let runs = try await store.pool.read { try JobRun.recent($0, limit: limit) }
                 if runs.isEmpty { print("no job runs yet") }
                 for run in runs {
-                    print("\(run.startedAt)  \(run.job.padding(toLength: 40, withPad: " ", startingAt: 0)) \(run.status.padding(toLength: 9, withPad: " ", startingAt: 0)) \(run.finishedAt ?? "-")  \(run.counts ?? "")\(run.error.map { "  error: \($0)" } ?? "")")
+                    print("\(Timestamp.format(run.startedAt))  \(run.job.padding(toLength: 40, withPad: " ", startingAt: 0)) \(run.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(run.finishedAt.map(Timestamp.format) ?? "-")  \(run.counts ?? "")\(run.error.map { "  error: \($0)" } ?? "")")
                 }
             }
         }

@@ -51,13 +51,13 @@ struct HQWorld: Sendable {
 
     /// Starts one run of `job` and waits for its record.
     @discardableResult
-    func run(_ name: String) async throws -> JobRunRecord {
+    func run(_ name: String) async throws -> JobRun {
         let job = try #require(HQJobs.named(name))
         let runId = try await JobScheduler.publishRun(of: job, requestedBy: "system:test", topology: broker.topology,
                                                       amqp: broker.amqp, clock: clock, logger: testLogger)
-        var record: JobRunRecord?
+        var record: JobRun?
         try await expectEventually("\(name) run \(runId) finished", timeout: .seconds(30)) {
-            record = try await hq.pool.read { try JobRuns.find($0, runId: runId) }
+            record = try await hq.pool.read { try JobRun.find($0, runId: runId) }
             return record?.finishedAt != nil
         }
         return try #require(record)
@@ -108,7 +108,7 @@ struct HQJobTests {
                                invoiceNumber: buyer.invoice, submittedAt: world.clock.now()).record($0)
             }
             let first = try await world.run("P-0001")
-            #expect(first.status == "succeeded")
+            #expect(first.status == .succeeded)
             #expect(first.counts?.contains("payments=3") == true && first.counts?.contains("requests=1") == true, "\(first.counts ?? "")")
             let second = try await world.run("P-0001")
             #expect(second.counts?.contains("payments=0") == true && second.counts?.contains("already-uploaded=0") == true)

@@ -2,6 +2,7 @@ import Foundation
 import RemitAMQP
 import RemitCore
 import RemitRuntime
+import RemitStore
 import RemitHQ
 import Testing
 

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 @testable import RemitCore
 @testable import RemitHQ
+import RemitStore
 
 @Suite("HQ seed data")
 struct HQSeedTests {

@@ -1,7 +1,6 @@
 import Foundation
 import GRDB
 import RemitCore
-import RemitStore
 
 /// The emulated back office ("HQ"), the system of record for customers and invoices: its own SQLite
 /// file (`hq.sqlite`) in the data directory.

@@ -1,0 +1,180 @@
+import Foundation
+import GRDB
+import RemitCore
+
+/// A payment or an order on account the channel took and has to upload to HQ (`channel_transaction`).
+public struct ChannelTransaction: StoredRecord, Sendable, Equatable {
+    public static let databaseTableName = "channel_transaction"
+
+    public enum Kind: String, Sendable, Codable { case invoicePayment = "invoice-payment", orderOnAccount = "order-on-account" }
+
+    public var id: String
+    public var kind: Kind
+    public var customerAccount: String
+    public var userLogin: String
+    public var invoiceNumber: String?
+    public var amount: Money
+    public var tender: String
+    /// Order lines (sku, quantity, unit price) for orders on account.
+    public var lines: [OrderLine]
+    public var createdAt: Date
+
+    public struct OrderLine: Sendable, Equatable, Codable {
+        public var sku: String
+        public var quantity: Int
+        public var unitPrice: Money
+        public init(sku: String, quantity: Int, unitPrice: Money) {
+            self.sku = sku
+            self.quantity = quantity
+            self.unitPrice = unitPrice
+        }
+    }
+
+    public enum Columns {
+        public static let id = Column("id")
+        public static let kind = Column("kind")
+        public static let customerAccount = Column("customer_account")
+        public static let userLogin = Column("user_login")
+        public static let invoiceNumber = Column("invoice_number")
+        public static let amountMinor = Column("amount_minor")
+        public static let currency = Column("currency")
+        public static let tender = Column("tender")
+        /// The order lines as JSON; NULL for payments.
+        public static let lines = Column("lines")
+        public static let createdAt = Column("created_at")
+        public static let uploadedAt = Column("uploaded_at")
+    }
+
+    public init(id: String, kind: Kind, customerAccount: String, userLogin: String, invoiceNumber: String?, amount: Money,
+                tender: String, lines: [OrderLine] = [], createdAt: Date) {
+        self.id = id
+        self.kind = kind
+        self.customerAccount = customerAccount
+        self.userLogin = userLogin
+        self.invoiceNumber = invoiceNumber
+        self.amount = amount
+        self.tender = tender
+        self.lines = lines
+        self.createdAt = createdAt
+    }
+
+    public init(row: Row) throws {
+        let stored = StoredRow(row, table: Self.databaseTableName, key: row["id"])
+        let lines: String? = row["lines"]
+        self.init(id: row["id"], kind: try stored.value("kind", as: Kind.self), customerAccount: row["customer_account"],
+                  userLogin: row["user_login"], invoiceNumber: row["invoice_number"],
+                  amount: stored.money("amount_minor", currency: try stored.currency()), tender: row["tender"],
+                  lines: try lines.map { try JSONDecoder().decode([OrderLine].self, from: Data($0.utf8)) } ?? [],
+                  createdAt: try stored.timestamp("created_at"))
+    }
+
+    public func encode(to container: inout PersistenceContainer) throws {
+        container[Columns.id] = id
+        container[Columns.kind] = kind.rawValue
+        container[Columns.customerAccount] = customerAccount
+        container[Columns.userLogin] = userLogin
+        container[Columns.invoiceNumber] = invoiceNumber
+        container[Columns.amountMinor] = amount.minorUnits
+        container[Columns.currency] = amount.currency.code
+        container[Columns.tender] = tender
+        container[Columns.lines] = lines.isEmpty ? nil : String(decoding: try JSONEncoder().encode(lines), as: UTF8.self)
+        container[Columns.createdAt] = Timestamp.format(createdAt)
+    }
+
+    /// Records the transaction once; recording the same id again changes nothing. Returns whether it was new.
+    @discardableResult
+    public func record(_ db: Database) throws -> Bool {
+        try insertUnlessKnown(db, key: Columns.id)
+    }
+
+    /// Transactions not yet uploaded, oldest first.
+    public static func pending(_ db: Database, limit: Int) throws -> [ChannelTransaction] {
+        try filter(Columns.uploadedAt == nil).order(Columns.createdAt, Columns.id).limit(limit).fetchAll(db)
+    }
+
+    public static func markUploaded(_ db: Database, ids: [String], at date: Date) throws {
+        try filter(ids.contains(Columns.id) && Columns.uploadedAt == nil)
+            .updateAll(db, Columns.uploadedAt.set(to: Timestamp.format(date)))
+    }
+}
+
+/// A B2B request (an invoice copy by e-mail) as the channel tracks it under My account → B2B
+/// requests (`b2b_request`).
+public struct B2BRequest: StoredRecord, Sendable, Equatable {
+    public static let databaseTableName = "b2b_request"
+
+    public enum Status: String, Sendable, Codable { case submitted, completed, failed }
+
+    public var requestId: String
+    public var type: String
+    public var userLogin: String
+    public var customerAccount: String
+    public var invoiceNumber: String?
+    public var status: Status
+    public var submittedAt: Date
+
+    public enum Columns {
+        public static let requestId = Column("request_id")
+        public static let type = Column("type")
+        public static let userLogin = Column("user_login")
+        public static let customerAccount = Column("customer_account")
+        public static let invoiceNumber = Column("invoice_number")
+        public static let status = Column("status")
+        public static let submittedAt = Column("submitted_at")
+        /// When the status last changed; HQ's state changes apply only when newer.
+        public static let updatedAt = Column("updated_at")
+        public static let detail = Column("detail")
+        public static let uploadedAt = Column("uploaded_at")
+    }
+
+    public init(requestId: String, type: String = "invoice-copy", userLogin: String, customerAccount: String,
+                invoiceNumber: String?, status: Status = .submitted, submittedAt: Date) {
+        self.requestId = requestId
+        self.type = type
+        self.userLogin = userLogin
+        self.customerAccount = customerAccount
+        self.invoiceNumber = invoiceNumber
+        self.status = status
+        self.submittedAt = submittedAt
+    }
+
+    public init(row: Row) throws {
+        let stored = StoredRow(row, table: Self.databaseTableName, key: row["request_id"])
+        self.init(requestId: row["request_id"], type: row["type"], userLogin: row["user_login"],
+                  customerAccount: row["customer_account"], invoiceNumber: row["invoice_number"],
+                  status: try stored.value("status", as: Status.self), submittedAt: try stored.timestamp("submitted_at"))
+    }
+
+    public func encode(to container: inout PersistenceContainer) throws {
+        container[Columns.requestId] = requestId
+        container[Columns.type] = type
+        container[Columns.userLogin] = userLogin
+        container[Columns.customerAccount] = customerAccount
+        container[Columns.invoiceNumber] = invoiceNumber
+        container[Columns.status] = status.rawValue
+        container[Columns.submittedAt] = Timestamp.format(submittedAt)
+        container[Columns.updatedAt] = Timestamp.format(submittedAt)
+    }
+
+    /// Records the request once; returns whether it was new.
+    @discardableResult
+    public func record(_ db: Database) throws -> Bool {
+        try insertUnlessKnown(db, key: Columns.requestId)
+    }
+
+    public static func pending(_ db: Database, limit: Int) throws -> [B2BRequest] {
+        try filter(Columns.uploadedAt == nil).order(Columns.submittedAt, Columns.requestId).limit(limit).fetchAll(db)
+    }
+
+    public static func markUploaded(_ db: Database, ids: [String], at date: Date) throws {
+        try filter(ids.contains(Columns.requestId) && Columns.uploadedAt == nil)
+            .updateAll(db, Columns.uploadedAt.set(to: Timestamp.format(date)))
+    }
+
+    /// Applies HQ's state of a request as of `at`, unless the channel has a later one.
+    public static func applyChange(_ db: Database, requestId: String, status: Status, detail: String?, at: Date) throws {
+        let at = Timestamp.format(at)
+        try filter(Columns.requestId == requestId && Columns.updatedAt <= at)
+            .updateAll(db, Columns.status.set(to: status.rawValue), Columns.updatedAt.set(to: at), Columns.detail.set(to: detail))
+    }
+}

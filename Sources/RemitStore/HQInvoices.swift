@@ -1,0 +1,121 @@
+import Foundation
+import GRDB
+import RemitCore
+
+/// An invoice in HQ, the system of record for what a customer owes (`invoice`).
+public struct HQInvoice: StoredRecord, Sendable, Equatable {
+    public static let databaseTableName = "invoice"
+
+    public var number: String
+    public var customerAccount: String
+    /// The sales order invoiced; nil for invoices from before the channel.
+    public var orderId: Int64?
+    public var invoiceDate: CalendarDate
+    public var dueDate: CalendarDate
+    public var discountLastDay: CalendarDate?
+    public var discountMinor: Int64
+    public var currency: Currency
+    public var totalMinor: Int64
+    public var settledMinor: Int64
+    public var discountTakenMinor: Int64
+    public var changedAt: Date
+
+    public enum Columns {
+        public static let number = Column(CodingKeys.number)
+        public static let customerAccount = Column("customer_account")
+        public static let totalMinor = Column("total_minor")
+        public static let settledMinor = Column("settled_minor")
+        public static let discountTakenMinor = Column("discount_taken_minor")
+        public static let changedAt = Column("changed_at")
+    }
+
+    public init(number: String, customerAccount: String, orderId: Int64? = nil, invoiceDate: CalendarDate, dueDate: CalendarDate,
+                discountLastDay: CalendarDate?, discountMinor: Int64, currency: Currency, totalMinor: Int64, settledMinor: Int64 = 0,
+                discountTakenMinor: Int64 = 0, changedAt: Date) {
+        self.number = number
+        self.customerAccount = customerAccount
+        self.orderId = orderId
+        self.invoiceDate = invoiceDate
+        self.dueDate = dueDate
+        self.discountLastDay = discountLastDay
+        self.discountMinor = discountMinor
+        self.currency = currency
+        self.totalMinor = totalMinor
+        self.settledMinor = settledMinor
+        self.discountTakenMinor = discountTakenMinor
+        self.changedAt = changedAt
+    }
+
+    public init(row: Row) throws {
+        let stored = StoredRow(row, table: Self.databaseTableName, key: row["number"])
+        self.init(number: row["number"], customerAccount: row["customer_account"], orderId: row["order_id"],
+                  invoiceDate: try stored.date("invoice_date"), dueDate: try stored.date("due_date"),
+                  discountLastDay: try stored.optionalDate("discount_last_day"), discountMinor: row["discount_minor"],
+                  currency: try stored.currency(), totalMinor: row["total_minor"], settledMinor: row["settled_minor"],
+                  discountTakenMinor: row["discount_taken_minor"], changedAt: try stored.timestamp("changed_at"))
+    }
+
+    public var total: Money { Money(minorUnits: totalMinor, currency: currency) }
+    public var discount: Money { Money(minorUnits: discountMinor, currency: currency) }
+    public var settled: Money { Money(minorUnits: settledMinor, currency: currency) }
+    public var discountTaken: Money { Money(minorUnits: discountTakenMinor, currency: currency) }
+
+    public static func find(_ db: Database, number: String) throws -> HQInvoice? {
+        try fetchOne(db, key: number)
+    }
+
+    /// The account an invoice belongs to; nil when there is no such invoice.
+    public static func customerAccount(_ db: Database, number: String) throws -> String? {
+        try select(Columns.customerAccount, as: String.self).filter(key: number).fetchOne(db)
+    }
+
+    /// Invoices changed after `position`, in change order, at most `limit`.
+    public static func changed(after position: DistributionPosition, limit: Int, _ db: Database) throws -> [HQInvoice] {
+        try filter(literal: "(changed_at, number) > (\(position.changedAt), \(position.key))")
+            .order(Columns.changedAt, Columns.number).limit(limit).fetchAll(db)
+    }
+
+    /// What the account's invoices still have open, in minor units (overpaid invoices count as zero).
+    public static func openBalanceMinor(_ db: Database, customerAccount: String) throws -> Int64 {
+        try Int64.fetchOne(db, sql: """
+            SELECT COALESCE(SUM(MAX(total_minor - settled_minor - discount_taken_minor, 0)), 0) FROM invoice WHERE customer_account = ?
+            """, arguments: [customerAccount]) ?? 0
+    }
+
+    /// Records a payment's effect on the invoice's amounts.
+    public static func settle(_ db: Database, number: String, settledMinor: Int64, discountTakenMinor: Int64, at: Date) throws {
+        try filter(key: number).updateAll(db, Columns.settledMinor.set(to: settledMinor),
+                                          Columns.discountTakenMinor.set(to: discountTakenMinor),
+                                          Columns.changedAt.set(to: Timestamp.format(at)))
+    }
+}
+
+/// A line of an HQ invoice (`invoice_line`).
+public struct HQInvoiceLine: StoredRecord, Sendable, Equatable {
+    public static let databaseTableName = "invoice_line"
+
+    public var invoiceNumber: String
+    public var lineNo: Int
+    public var description: String
+    public var amountMinor: Int64
+
+    public init(invoiceNumber: String, lineNo: Int, description: String, amountMinor: Int64) {
+        self.invoiceNumber = invoiceNumber
+        self.lineNo = lineNo
+        self.description = description
+        self.amountMinor = amountMinor
+    }
+
+    public init(row: Row) throws {
+        self.init(invoiceNumber: row["invoice_number"], lineNo: row["line_no"], description: row["description"],
+                  amountMinor: row["amount_minor"])
+    }
+
+    /// Gives invoice `number` one line per line of sales order `orderId` ("sku × quantity").
+    public static func copy(_ db: Database, fromOrder orderId: Int64, toInvoice number: String) throws {
+        try db.execute(sql: """
+            INSERT INTO invoice_line (invoice_number, line_no, description, amount_minor)
+            SELECT ?, line_no, sku || ' × ' || quantity, amount_minor FROM sales_order_line WHERE order_id = ?
+            """, arguments: [number, orderId])
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import GRDB
+import RemitCore
+
+/// A record of one of Remit's tables: columns are the snake_case of its properties and times are
+/// ISO 8601 text (`Timestamp.format`), like every table of both stores.
+///
+/// Records decode rows in their own `init(row:)` through `StoredRow`, so a value Remit never writes
+/// throws `CorruptStoredValue` naming the table, row and column (the worker pauses on it) rather
+/// than a `DecodingError` (which the worker reads as a bad message).
+public protocol StoredRecord: Codable, FetchableRecord, PersistableRecord {}
+
+extension StoredRecord {
+    public static var databaseColumnEncodingStrategy: DatabaseColumnEncodingStrategy { .convertToSnakeCase }
+    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy {
+        .custom { Timestamp.format($0) }
+    }
+
+    /// Inserts the record unless a row with the same value in `key` exists (a redelivered upload, a
+    /// retried step); returns whether it was inserted. Any other constraint still throws.
+    @discardableResult
+    func insertUnlessKnown(_ db: Database, key: Column) throws -> Bool {
+        // Sorted, so the statement text (and the cached statement) is the same for every row.
+        let values = try databaseDictionary.sorted { $0.key < $1.key }
+        let columns = values.map { $0.key.quotedDatabaseIdentifier }.joined(separator: ", ")
+        let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
+        try db.cachedStatement(sql: """
+            INSERT INTO \(Self.databaseTableName.quotedDatabaseIdentifier) (\(columns)) VALUES (\(placeholders))
+            ON CONFLICT(\(key.name.quotedDatabaseIdentifier)) DO NOTHING
+            """).execute(arguments: StatementArguments(values.map(\.value)))
+        return db.changesCount > 0
+    }
+
+    /// Inserts the record, or overwrites `updating` of the row with the same `key` when the record's
+    /// `newerBy` value is not older than the stored one: a redelivered older snapshot changes
+    /// nothing. Returns whether a row was written.
+    @discardableResult
+    func upsertUnlessOlder(_ db: Database, key: Column, updating: [Column], newerBy: Column) throws -> Bool {
+        let values = try databaseDictionary.sorted { $0.key < $1.key }
+        let table = Self.databaseTableName.quotedDatabaseIdentifier
+        let columns = values.map { $0.key.quotedDatabaseIdentifier }.joined(separator: ", ")
+        let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
+        let assignments = updating.map { "\($0.name.quotedDatabaseIdentifier) = excluded.\($0.name.quotedDatabaseIdentifier)" }
+            .joined(separator: ", ")
+        let newer = newerBy.name.quotedDatabaseIdentifier
+        try db.cachedStatement(sql: """
+            INSERT INTO \(table) (\(columns)) VALUES (\(placeholders))
+            ON CONFLICT(\(key.name.quotedDatabaseIdentifier)) DO UPDATE SET \(assignments)
+            WHERE excluded.\(newer) >= \(table).\(newer)
+            """).execute(arguments: StatementArguments(values.map(\.value)))
+        return db.changesCount > 0
+    }
+}
+
+extension StoredRow {
+    /// Integer minor units of `currency` from an integer column.
+    public func money(_ column: String, currency: Currency) -> Money {
+        Money(minorUnits: row[column], currency: currency)
+    }
+}
