@@ -10,7 +10,9 @@ let package = Package(
         .library(name: "RemitCore", targets: ["RemitCore"]),
         .library(name: "RemitStore", targets: ["RemitStore"]),
         .library(name: "RemitRuntime", targets: ["RemitRuntime"]),
+        .library(name: "RemitMessages", targets: ["RemitMessages"]),
         .library(name: "RemitHQ", targets: ["RemitHQ"]),
+        .library(name: "RemitWorkers", targets: ["RemitWorkers"]),
         .library(name: "RemitApp", targets: ["RemitApp"]),
     ],
     dependencies: [
@@ -37,44 +39,62 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The domain: money, dates, invoice rules, the access policy, password hashing, the clock.
         .target(
             name: "RemitCore",
             dependencies: [
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ]
         ),
+        // The envelope, ids, every message body, the topology and its schemas.
+        .target(
+            name: "RemitMessages",
+            dependencies: [
+                "RemitCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The channel and HQ stores: every line of SQL in Remit.
         .target(
             name: "RemitStore",
             dependencies: [
-                "RemitCore",
+                "RemitCore", "RemitMessages",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // The worker runtime, the handler protocol, the producer, topology tools, configuration.
         .target(
             name: "RemitRuntime",
             dependencies: [
-                "RemitAMQP", "RemitCore", "RemitStore",
+                "RemitAMQP", "RemitCore", "RemitMessages", "RemitStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // The emulated back office: its store, seed data and (next) its sync jobs.
+        // The emulated back office's jobs, seed and credentials; no broker, no runtime.
         .target(
             name: "RemitHQ",
             dependencies: [
-                "RemitCore", "RemitStore", "RemitRuntime",
+                "RemitCore", "RemitMessages", "RemitStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        // The worker kinds, each a handler, and what they need: the one registry.
+        // One file per worker kind, and the registry.
+        .target(
+            name: "RemitWorkers",
+            dependencies: [
+                "RemitRuntime", "RemitHQ", "RemitStore", "RemitMessages", "RemitCore", "RemitAMQP",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The composition root: the services of a process.
         .target(
             name: "RemitApp",
             dependencies: [
-                "RemitRuntime", "RemitHQ", "RemitStore", "RemitCore", "RemitAMQP",
+                "RemitWorkers", "RemitRuntime", "RemitMessages", "RemitCore", "RemitAMQP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -82,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "remit",
             dependencies: [
-                "RemitApp", "RemitRuntime", "RemitHQ",
+                "RemitApp", "RemitWorkers", "RemitRuntime", "RemitHQ", "RemitStore", "RemitMessages", "RemitCore", "RemitAMQP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -91,14 +111,14 @@ let package = Package(
         .executableTarget(
             name: "remit-bench",
             dependencies: [
-                "RemitRuntime",
+                "RemitRuntime", "RemitWorkers", "RemitMessages", "RemitStore", "RemitCore", "RemitAMQP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(
             name: "RemitUnitTests",
-            dependencies: ["RemitCore", "RemitRuntime", "RemitAMQP", "RemitStore", "RemitHQ", "RemitApp",
+            dependencies: ["RemitCore", "RemitMessages", "RemitRuntime", "RemitAMQP", "RemitStore", "RemitHQ", "RemitWorkers", "RemitApp",
                            .product(name: "GRDB", package: "GRDB.swift")],
             // The official JSON Schema test cases the validator is checked against.
             resources: [.copy("JSONSchemaTestSuite")]
@@ -106,7 +126,7 @@ let package = Package(
         .testTarget(
             name: "RemitIntegrationTests",
             dependencies: [
-                "RemitRuntime", "RemitAMQP", "RemitStore", "RemitCore", "RemitHQ", "RemitApp",
+                "RemitRuntime", "RemitAMQP", "RemitStore", "RemitCore", "RemitMessages", "RemitHQ", "RemitWorkers", "RemitApp",
                 // Built so the tests can run it as a child process (kill, SIGTERM).
                 "remit",
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RemitAMQP
 import RemitCore
+import RemitMessages
 import RemitRuntime
 import ServiceLifecycle
 

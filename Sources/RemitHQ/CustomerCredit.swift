@@ -1,5 +1,6 @@
 import GRDB
 import RemitCore
+import RemitMessages
 import RemitStore
 
 /// An account's position in HQ: the balance (what its invoices still have open) and the credit

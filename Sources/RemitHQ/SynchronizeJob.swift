@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitMessages
 import RemitStore
 
 /// "Synchronize orders and channel requests": posts uploaded payments to their invoices (settling

@@ -1,6 +1,7 @@
 import Foundation
 import RemitAMQP
 import RemitCore
+import RemitMessages
 
 /// A client for RabbitMQ's management HTTP API: what AMQP cannot tell (a queue's arguments,
 /// bindings) and vhost administration. Errors name the URL without credentials.

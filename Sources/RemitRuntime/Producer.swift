@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RemitAMQP
 import RemitCore
+import RemitMessages
 
 /// Publishes Remit messages as a producer: wraps bodies in envelopes, checks them against the
 /// message type's schema, publishes on the Remit exchange with confirms.

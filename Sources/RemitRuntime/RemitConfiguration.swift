@@ -1,6 +1,7 @@
 import Foundation
 import RemitAMQP
 import RemitCore
+import RemitMessages
 
 /// Remit's settings, resolved from (highest first) command-line flags, the environment
 /// (`REMIT_<KEY>` with `-` as `_`), an optional config file of `key = value` lines, and defaults.

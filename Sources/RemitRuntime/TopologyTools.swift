@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RemitAMQP
 import RemitCore
+import RemitMessages
 
 /// `remit topology apply`: declares the exchanges, queues and bindings of `Topology/definitions.json`.
 public struct TopologyApplier: Sendable {

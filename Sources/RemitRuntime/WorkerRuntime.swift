@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import RemitAMQP
 import RemitCore
+import RemitMessages
 import RemitStore
 import Synchronization
 
@@ -403,7 +404,11 @@ public final class WorkerRuntime: Sendable {
                     continue
                 }
                 func applyOne() throws -> [OutgoingMessage] {
-                    let followUps = try handler.handle(message, in: db)
+                    var logger = self.logger
+                    logger[metadataKey: "message_id"] = "\(message.header.id)"
+                    logger[metadataKey: "correlation_id"] = "\(message.header.correlationId)"
+                    let context = HandlerContext(logger: logger, now: now, attempt: message.attempt, header: message.header)
+                    let followUps = try handler.handle(message, context: context, in: db)
                     try Inbox.record(db, consumer: consumer, header: message.header, contentDigest: digest,
                                      processedAt: processedAt, followUps: followUps)
                     return followUps

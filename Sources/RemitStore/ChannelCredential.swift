@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitMessages
 
 /// A B2B user's sign-in secret: the bcrypt hash of their password, kept only in the channel store,
 /// where sign-in happens. HQ never has it and no message carries it, so it cannot end up in a dead

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitMessages
 
 /// A customer as HQ distributed it to the channel (`channel_customer`).
 public struct ChannelCustomer: StoredRecord, Sendable, Equatable {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitMessages
 
 /// A store a worker kind applies messages to: a database with the inbox tables.
 public protocol MessageStore: Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitMessages
 
 /// The storefront's own tables in the channel store: what HQ distributed (customers, users,
 /// invoices) and what the channel collected and has not yet uploaded to HQ (transactions, B2B

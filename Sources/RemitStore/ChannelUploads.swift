@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitMessages
 
 /// A payment or an order on account the channel took and has to upload to HQ (`channel_transaction`).
 public struct ChannelTransaction: StoredRecord, Sendable, Equatable {

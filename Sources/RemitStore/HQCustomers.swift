@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitMessages
 
 /// Payment terms HQ assigns to customers (`payment_terms`).
 public struct HQPaymentTerms: StoredRecord, Sendable, Equatable {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitMessages
 
 /// An invoice in HQ, the system of record for what a customer owes (`invoice`).
 public struct HQInvoice: StoredRecord, Sendable, Equatable {

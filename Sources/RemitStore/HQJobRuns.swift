@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitMessages
 
 /// One recorded run of an HQ job (`job_run`): start, end, status, counts, error.
 public struct JobRun: StoredRecord, Sendable, Equatable {

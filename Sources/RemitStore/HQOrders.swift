@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitMessages
 
 /// A sales order in HQ (`sales_order`): uploaded from the channel, opened with its lines by the
 /// sync job, invoiced by invoice posting.

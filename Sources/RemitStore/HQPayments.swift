@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitMessages
 
 /// A payment the channel uploaded, waiting in HQ's payment journal to be posted to its invoice
 /// (`payment_journal_line`).

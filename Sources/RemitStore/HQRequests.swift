@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitMessages
 
 /// A B2B request the channel uploaded to HQ (`channel_request`), processed by the sync job.
 public struct HQChannelRequest: StoredRecord, Sendable, Equatable {

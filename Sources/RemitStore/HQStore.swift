@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitMessages
 
 /// The emulated back office ("HQ"), the system of record for customers and invoices: its own SQLite
 /// file (`hq.sqlite`) in the data directory.

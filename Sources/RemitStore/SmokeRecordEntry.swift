@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitMessages
 
 /// An amount the smoke worker stored under a key (`smoke_record`), once per key.
 public struct SmokeRecordEntry: StoredRecord, Sendable, Equatable {

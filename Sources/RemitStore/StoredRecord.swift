@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitMessages
 
 /// A record of one of Remit's tables: columns are the snake_case of its properties and times are
 /// ISO 8601 text (`Timestamp.format`), like every table of both stores.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitMessages
 
 /// A value read back from a store that is not what Remit writes there: the file was changed from
 /// outside or damaged. Reading it is an error naming the table, row and column — never a silent

@@ -4,7 +4,9 @@ import GRDB
 import Logging
 import RemitAMQP
 import RemitCore
+import RemitMessages
 import RemitRuntime
+import RemitWorkers
 import RemitStore
 
 /// The pieces `scripts/bench` runs: fill a backlog, drain it through a relay on the AMQP module or
@@ -107,7 +109,7 @@ struct Worker: AsyncParsableCommand {
         let store = try ChannelStore(dataDirectory: dataDir)
         let runtime = WorkerRuntime(
             kind: try topology.kind(named: "smoke"), topology: topology, amqp: try options.amqp,
-            handler: SmokeRecordHandler(clock: SystemWallClock()), store: store, clock: SystemWallClock(),
+            handler: SmokeRecordHandler(), store: store, clock: SystemWallClock(),
             settings: .init(consumers: consumers, prefetch: options.prefetch, batchSize: options.batchSize),
             logger: benchLogger)
         let start = Measurement.start()
@@ -190,7 +192,7 @@ struct Codec: AsyncParsableCommand {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("remit-codec-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try ChannelStore(dataDirectory: directory)
-        let handler = SmokeRecordHandler(clock: SystemWallClock())
+        let handler = SmokeRecordHandler()
         let followUp = try OutgoingMessage(header.followUp(recorded, key: record.key, occurredAt: Date()))
         var counter = 0
         func message() -> IncomingMessage {
@@ -221,7 +223,10 @@ struct Codec: AsyncParsableCommand {
             try Inbox.record(db, consumer: "smoke", header: m.header, contentDigest: m.header.id, processedAt: Timestamp.format(Date()),
                              followUps: [followUp])
         }
-        try timeBatches("store: smoke handler (incl. encode)") { db, m in _ = try handler.handle(m, in: db) }
+        try timeBatches("store: smoke handler (incl. encode)") { db, m in
+            let context = HandlerContext(logger: benchLogger, now: m.receivedAt, attempt: 1, header: m.header)
+            _ = try handler.handle(m, context: context, in: db)
+        }
         time("deterministic id") { _ = DeterministicID.make(from: header.id, "smoke.recorded", record.key) }
         time("timestamp format") { _ = Timestamp.format(Date()) }
         time("timestamp parse") { _ = Timestamp.parse("2026-11-29T10:15:00.123Z") }

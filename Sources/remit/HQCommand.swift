@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import RemitApp
 import RemitCore
+import RemitMessages
 import RemitHQ
 import RemitStore
 

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import RemitAMQP
 import RemitCore
+import RemitMessages
 import RemitRuntime
 
 struct TopologyCommand: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RemitCore
+import RemitMessages
 import RemitHQ
 import RemitStore
 

@@ -4,6 +4,7 @@ import Logging
 import RemitAMQP
 import RemitApp
 import RemitCore
+import RemitMessages
 import RemitRuntime
 import RemitStore
 import ServiceLifecycle
@@ -36,8 +37,9 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            try await WorkerLauncher(global: global, kinds: kinds, consumers: consumers, prefetch: prefetch,
-                                     batchSize: batchSize, skipVerify: skipVerify).run()
+            var plan = RemitServices.Plan(kinds: kinds, consumers: consumers, prefetch: prefetch, batchSize: batchSize)
+            plan.verifyTopology = !skipVerify
+            try await WorkerLauncher(global: global, plan: plan).run()
         }
     }
 }
@@ -55,57 +57,21 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let topology = try global.resolve().topology()
-            let kinds = topology.workers.kinds.map(\.name).filter { WorkerKinds.handlers[$0] != nil }
-            try await WorkerLauncher(global: global, kinds: kinds, consumers: nil, prefetch: nil, batchSize: nil,
-                                     skipVerify: skipVerify, withScheduler: !noScheduler).run()
+            var plan = RemitServices.Plan.everything(in: try global.resolve().topology())
+            plan.verifyTopology = !skipVerify
+            plan.withScheduler = !noScheduler
+            try await WorkerLauncher(global: global, plan: plan).run()
         }
     }
 }
 
+/// Parses nothing itself: turns the options into a plan for `RemitServices` and runs the group.
 struct WorkerLauncher {
     let global: GlobalOptions
-    let kinds: [String]
-    let consumers: Int?
-    let prefetch: Int?
-    let batchSize: Int?
-    let skipVerify: Bool
-    var withScheduler = false
+    let plan: RemitServices.Plan
 
     func run() async throws {
         let configuration = try global.resolve()
-        let logger = Logger(label: "remit.worker")
-        let topology = try configuration.topology()
-        let amqp = try configuration.amqp()
-        let specs = try kinds.map { try topology.kind(named: $0) }
-        if !skipVerify {
-            let verifier = TopologyVerifier(topology: topology, management: try configuration.management())
-            let differences = try await AMQPConnection.withConnection(amqp, logger: logger) { try await verifier.differences(on: $0) }
-            if !differences.isEmpty {
-                throw TopologyError(problems: ["the broker's objects differ from Topology/ on \(amqp); run `remit topology apply` or fix the broker:"]
-                                    + differences)
-            }
-        }
-        let dependencies = WorkerDependencies(dataDirectory: configuration.dataDirectory, logger: logger)
-        let runtimes = try specs.map { spec in
-            try WorkerKinds.runtime(for: spec, topology: topology, amqp: amqp, dependencies: dependencies,
-                                    settings: .init(consumers: consumers ?? spec.consumers, prefetch: prefetch ?? spec.prefetch,
-                                                    batchSize: batchSize))
-        }
-        logger.info("remit worker starting", metadata: [
-            "kinds": "\(kinds.joined(separator: ","))", "amqp": "\(amqp)", "data_dir": "\(configuration.dataDirectory)",
-        ])
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: WorkerService(runtimes: runtimes), successTerminationBehavior: .gracefullyShutdownGroup),
-        ]
-        if withScheduler {
-            services.append(.init(service: try JobScheduler(topology: topology, amqp: amqp, logger: logger,
-                                                            overrides: configuration.jobSchedule())))
-        }
-        let group = ServiceGroup(configuration: .init(
-            services: services,
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        try await group.run()
+        try await RemitServices.build(configuration, plan: plan).run()
     }
 }

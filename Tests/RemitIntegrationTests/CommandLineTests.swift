@@ -1,5 +1,6 @@
 import Foundation
 import RemitCore
+import RemitMessages
 import Testing
 
 /// What an operator sees from `remit` when something is off: one clear line and exit 1 for a failure

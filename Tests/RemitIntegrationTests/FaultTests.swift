@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import RemitAMQP
 import RemitCore
+import RemitMessages
 import RemitRuntime
 import RemitStore
 import Testing

@@ -3,8 +3,10 @@ import GRDB
 import RemitAMQP
 import RemitApp
 import RemitCore
+import RemitMessages
 import RemitHQ
 import RemitRuntime
+import RemitWorkers
 import RemitStore
 import Testing
 
@@ -126,12 +128,13 @@ struct HQJobTests {
             let buyer = try await world.buyerWithInvoice(status: "unpaid")
             for index in 0..<3 { try await world.record(payment("crash-\(index)", buyer, 250, at: world.clock.now())) }
             struct Crash: Error {}
-            let crashing = P0001Upload(hq: world.hq, clock: world.clock, worker: "crashing", logger: testLogger, afterUpload: { throw Crash() })
+            let crashing = P0001Upload(hq: world.hq, worker: "crashing", afterUpload: { throw Crash() })
             let header = EnvelopeHeader(type: P0001Run.messageType, version: 1, id: "crashed-run", correlationId: "c",
                                         causationId: nil, occurredAt: world.clock.now(), actingUser: "system:test")
             let message = IncomingMessage(header: header, body: P0001Run(requestedBy: "test"), attempt: 1, receivedAt: world.clock.now())
             await #expect(throws: Crash.self) {
-                try await world.channel.pool.write { db in _ = try crashing.handle(message, in: db) }
+                let context = HandlerContext(logger: testLogger, now: world.clock.now(), attempt: 1, header: header)
+                try await world.channel.pool.write { db in _ = try crashing.handle(message, context: context, in: db) }
             }
             #expect(try await world.hqCount("SELECT COUNT(*) FROM payment_journal_line") == 3, "HQ committed the upload")
             let stillPending = try await world.channel.pool.read {

@@ -3,7 +3,9 @@ import GRDB
 import Logging
 import RemitAMQP
 import RemitCore
+import RemitMessages
 import RemitRuntime
+import RemitWorkers
 import RemitStore
 import Testing
 
@@ -103,7 +105,7 @@ struct TestBroker: Sendable {
     /// An in-process worker runtime for the smoke kind.
     func smokeRuntime(consumers: Int = 1, prefetch: Int = 50, store: ChannelStore) throws -> WorkerRuntime {
         WorkerRuntime(kind: try kind, topology: topology, amqp: amqp,
-                      handler: SmokeRecordHandler(clock: SystemWallClock()), store: store, clock: SystemWallClock(),
+                      handler: SmokeRecordHandler(), store: store, clock: SystemWallClock(),
                       settings: .init(consumers: consumers, prefetch: prefetch), logger: testLogger)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import RemitAMQP
 import RemitCore
+import RemitMessages
 import RemitRuntime
 import Testing
 

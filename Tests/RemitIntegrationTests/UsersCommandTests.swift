@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitMessages
 import RemitHQ
 import RemitStore
 import Testing

@@ -4,7 +4,9 @@ import Logging
 import RemitAMQP
 import Testing
 @testable import RemitCore
+@testable import RemitMessages
 @testable import RemitRuntime
+import RemitWorkers
 @testable import RemitStore
 
 /// The worker runtime's batch step — decode, apply in one transaction with the inbox, decide each
@@ -27,7 +29,7 @@ struct BatchStepTests {
     /// `fullFailures` calls like a full disk.
     final class ScriptedStoreFailures: MessageHandler, @unchecked Sendable {
         // @unchecked: `fullFailures` is only touched inside the store's serialized write transactions.
-        let smoke = SmokeRecordHandler(clock: SystemWallClock())
+        let smoke = SmokeRecordHandler()
         var fullFailures: Int
         var busyFailures: Int
         init(fullFailures: Int = 0, busyFailures: Int = 0) {
@@ -36,7 +38,7 @@ struct BatchStepTests {
         }
         var bodyTypes: [any MessageBody.Type] { smoke.bodyTypes }
 
-        func handle(_ message: IncomingMessage, in db: Database) throws -> [OutgoingMessage] {
+        func handle(_ message: IncomingMessage, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
             if fullFailures > 0 {
                 fullFailures -= 1
                 throw DatabaseError(resultCode: .SQLITE_FULL, message: "database or disk is full")
@@ -48,7 +50,7 @@ struct BatchStepTests {
             if let record = message.body as? SmokeRecord, record.key.hasPrefix("flaky") {
                 throw FlakyDependency()
             }
-            return try smoke.handle(message, in: db)
+            return try smoke.handle(message, context: context, in: db)
         }
     }
 

@@ -1,7 +1,11 @@
 import Foundation
+import Logging
 import GRDB
 import Testing
+import RemitWorkers
+import RemitRuntime
 @testable import RemitCore
+@testable import RemitMessages
 @testable import RemitHQ
 @testable import RemitRuntime
 @testable import RemitStore
@@ -21,8 +25,9 @@ struct ChannelCustomerUpdateTests {
         let header = EnvelopeHeader(type: CustomersChanged.messageType, version: 1, id: UUID().uuidString, correlationId: "c",
                                     causationId: nil, occurredAt: snapshot.changedAt, actingUser: "system:hq")
         let message = IncomingMessage(header: header, body: CustomersChanged(customers: [snapshot]), attempt: 1, receivedAt: t2)
-        let handler = ChannelUpdateHandler(clock: ManualWallClock(t2))
-        _ = try await store.pool.write { try handler.handle(message, in: $0) }
+        let handler = ChannelUpdates.handler
+        let context = HandlerContext(logger: Logger(label: "test"), now: t2, attempt: 1, header: header)
+        _ = try await store.pool.write { try handler.handle(message, context: context, in: $0) }
     }
 
     func state(_ store: ChannelStore) async throws -> (name: String?, users: [String]) {

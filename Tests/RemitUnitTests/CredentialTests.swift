@@ -3,6 +3,7 @@ import GRDB
 import Synchronization
 import Testing
 @testable import RemitCore
+@testable import RemitMessages
 @testable import RemitHQ
 @testable import RemitRuntime
 @testable import RemitStore

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RemitCore
+@testable import RemitMessages
 
 struct Ping: MessageBody, Equatable {
     static let messageType = "test.ping"

@@ -4,7 +4,9 @@ import RemitAMQP
 import Testing
 @testable import RemitApp
 @testable import RemitCore
+@testable import RemitMessages
 @testable import RemitRuntime
+import RemitWorkers
 
 /// Every worker kind's handler, fed bodies generated from its message schemas with the extreme
 /// values each field allows (longest and shortest strings, largest and smallest amounts and

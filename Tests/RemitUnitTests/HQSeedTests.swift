@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import RemitCore
+@testable import RemitMessages
 @testable import RemitHQ
 import RemitStore
 

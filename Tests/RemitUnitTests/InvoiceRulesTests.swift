@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RemitCore
+@testable import RemitMessages
 
 @Suite("Invoice status and settlement rules")
 struct InvoiceRulesTests {

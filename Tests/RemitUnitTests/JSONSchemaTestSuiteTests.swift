@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RemitCore
+@testable import RemitMessages
 
 /// Runs the official JSON-Schema-Test-Suite (draft 2020-12, copied into `JSONSchemaTestSuite/`)
 /// against Remit's validator, so a keyword it claims but does not honour fails here.

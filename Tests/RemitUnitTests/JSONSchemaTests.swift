@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RemitCore
+@testable import RemitMessages
 
 @Suite("JSON Schema subset")
 struct JSONSchemaTests {

@@ -3,7 +3,9 @@ import GRDB
 import Logging
 import Testing
 @testable import RemitApp
+import RemitWorkers
 import RemitCore
+import RemitMessages
 @testable import RemitHQ
 @testable import RemitStore
 

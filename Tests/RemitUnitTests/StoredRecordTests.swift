@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import RemitCore
+import RemitMessages
 @testable import RemitStore
 
 @Suite("Store records")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RemitCore
+@testable import RemitMessages
 
 /// The repository's own Topology/ directory.
 let repositoryTopology = URL(fileURLWithPath: #filePath)

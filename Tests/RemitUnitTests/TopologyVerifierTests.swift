@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import RemitAMQP
 @testable import RemitCore
+@testable import RemitMessages
 @testable import RemitRuntime
 
 @Suite("Topology verifier")

@@ -3,8 +3,10 @@ import Logging
 import Testing
 @testable import RemitApp
 @testable import RemitCore
+@testable import RemitMessages
 @testable import RemitHQ
 @testable import RemitRuntime
+import RemitWorkers
 
 @Suite("Worker kinds, handlers and schemas agree")
 struct WorkerKindsTests {

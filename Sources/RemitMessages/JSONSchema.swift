@@ -1,4 +1,5 @@
 import Foundation
+import RemitCore
 
 /// A validator for the part of JSON Schema (2020-12) that Remit's message schemas use: boolean
 /// schemas, `type`, `properties`, `required`, `additionalProperties`, `items`, `enum`, `const`,

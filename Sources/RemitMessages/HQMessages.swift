@@ -1,4 +1,5 @@
 import Foundation
+import RemitCore
 
 /// Bodies of the messages between HQ's jobs and the channel.
 

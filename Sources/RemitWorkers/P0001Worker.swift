@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import RemitCore
+import RemitMessages
 import RemitRuntime
 import RemitStore
 
@@ -10,35 +11,27 @@ import RemitStore
 /// store. It runs in the channel store's transaction (with the inbox); HQ is written first, in its
 /// own transaction, keyed by the channel's ids — so when a crash falls between the two, the next
 /// run uploads the same rows again, HQ ignores them as known, and the marking completes.
-public struct P0001Upload: MessageHandler {
+public struct P0001Upload: TypedMessageHandler {
     let hq: HQStore
-    let clock: any WallClock
     let worker: String
     let batchLimit: Int
-    let logger: Logger
     /// Runs after HQ committed and before the channel marks; tests use it to crash there.
     let afterUpload: @Sendable () throws -> Void
 
-    public init(hq: HQStore, clock: any WallClock, worker: String, logger: Logger, batchLimit: Int = 5_000,
-                afterUpload: @escaping @Sendable () throws -> Void = {}) {
-        self.logger = logger
+    public init(hq: HQStore, worker: String, batchLimit: Int = 5_000, afterUpload: @escaping @Sendable () throws -> Void = {}) {
         self.hq = hq
-        self.clock = clock
         self.worker = worker
         self.batchLimit = batchLimit
         self.afterUpload = afterUpload
     }
 
-    public var bodyTypes: [any MessageBody.Type] { [P0001Run.self] }
-
-    public func handle(_ message: IncomingMessage, in channel: Database) throws -> [OutgoingMessage] {
-        _ = try message.envelope(P0001Run.self)
-        let runId = message.header.id
+    public func handle(_ envelope: Envelope<P0001Run>, context: HandlerContext, in channel: Database) throws -> [OutgoingMessage] {
+        let runId = envelope.id
         let transactions = try ChannelTransaction.pending(channel, limit: batchLimit)
         let requests = try B2BRequest.pending(channel, limit: batchLimit)
-        let now = clock.now()
-        let metadata: Logger.Metadata = ["job": "\(P0001Run.jobName)", "run_id": "\(runId)",
-                                         "requested_by": "\(message.header.actingUser)"]
+        let now = context.now
+        let logger = context.logger
+        let metadata: Logger.Metadata = ["job": "\(P0001Run.jobName)", "requested_by": "\(envelope.actingUser)"]
         logger.info("job run started", metadata: metadata)
         var uploaded: [String: Int] = [:]
         do {
@@ -71,7 +64,7 @@ public struct P0001Upload: MessageHandler {
                     ).insertUnlessUploaded(db)
                     counts[new ? "requests" : "already-uploaded", default: 0] += 1
                 }
-                try JobRun.finish(db, runId: runId, succeeded: true, counts: counts, error: nil, at: clock.now())
+                try JobRun.finish(db, runId: runId, succeeded: true, counts: counts, error: nil, at: now)
                 uploaded = counts
             }
             try afterUpload()
@@ -79,7 +72,7 @@ public struct P0001Upload: MessageHandler {
             // Recorded as a failed run; nothing is marked, so the next run uploads these again.
             try? hq.pool.write { db in
                 try JobRun.start(db, job: P0001Run.jobName, runId: runId, worker: worker, at: now)
-                try JobRun.finish(db, runId: runId, succeeded: false, counts: [:], error: "\(error)", at: clock.now())
+                try JobRun.finish(db, runId: runId, succeeded: false, counts: [:], error: "\(error)", at: now)
             }
             logger.warning("job run failed; nothing is marked, the next run uploads these again",
                            metadata: metadata.merging(["error": "\(error)"]) { $1 })

@@ -1,30 +1,21 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitMessages
 import RemitRuntime
 import RemitStore
 
 /// The `channel-updates` worker kind: applies what HQ distributed to the channel store the portal
 /// reads. A snapshot older than the one stored never overwrites it (distribution may redeliver).
-public struct ChannelUpdateHandler: MessageHandler {
-    let clock: any WallClock
-
-    public init(clock: any WallClock) { self.clock = clock }
-
-    public var bodyTypes: [any MessageBody.Type] { [InvoicesChanged.self, CustomersChanged.self, RequestsChanged.self] }
-
-    public func handle(_ message: IncomingMessage, in db: Database) throws -> [OutgoingMessage] {
-        switch message.body {
-        case let changed as InvoicesChanged: try apply(changed, db)
-        case let changed as CustomersChanged: try apply(changed, db)
-        case let changed as RequestsChanged: try apply(changed, db)
-        default: throw BadInput("channel-updates does not handle \(message.header.type)")
-        }
-        return []
+public enum ChannelUpdates {
+    public static var handler: CompositeHandler {
+        CompositeHandler([InvoicesChangedHandler(), CustomersChangedHandler(), RequestsChangedHandler()])
     }
+}
 
-    private func apply(_ changed: InvoicesChanged, _ db: Database) throws {
-        for invoice in changed.invoices {
+struct InvoicesChangedHandler: TypedMessageHandler {
+    func handle(_ envelope: Envelope<InvoicesChanged>, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+        for invoice in envelope.body.invoices {
             try ChannelInvoice(
                 number: invoice.number, customerAccount: invoice.customerAccount, invoiceDate: invoice.invoiceDate,
                 dueDate: invoice.dueDate, discountLastDay: invoice.discountLastDay, discountMinor: invoice.discount.minorUnits,
@@ -32,10 +23,13 @@ public struct ChannelUpdateHandler: MessageHandler {
                 discountTakenMinor: invoice.discountTaken.minorUnits, status: invoice.amounts.status, hqChangedAt: invoice.changedAt
             ).upsertIfNewer(db)
         }
+        return []
     }
+}
 
-    private func apply(_ changed: CustomersChanged, _ db: Database) throws {
-        for customer in changed.customers {
+struct CustomersChangedHandler: TypedMessageHandler {
+    func handle(_ envelope: Envelope<CustomersChanged>, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+        for customer in envelope.body.customers {
             let stored = try ChannelCustomer(
                 account: customer.account, name: customer.name, email: customer.email, currency: customer.currency,
                 invoiceAccount: customer.invoiceAccount, allowOnAccount: customer.allowOnAccount,
@@ -48,15 +42,19 @@ public struct ChannelUpdateHandler: MessageHandler {
                 ChannelUser(login: user.login, customerAccount: customer.account, displayName: user.displayName, email: user.email)
             })
         }
+        return []
     }
+}
 
-    private func apply(_ changed: RequestsChanged, _ db: Database) throws {
-        for change in changed.requests {
+struct RequestsChangedHandler: TypedMessageHandler {
+    func handle(_ envelope: Envelope<RequestsChanged>, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+        for change in envelope.body.requests {
             // The message schema allows only the channel's statuses.
             guard let status = B2BRequest.Status(rawValue: change.status) else {
                 throw BadInput("request \(change.requestId) has an unknown status '\(change.status.prefix(40))'")
             }
             try B2BRequest.applyChange(db, requestId: change.requestId, status: status, detail: change.detail, at: change.at)
         }
+        return []
     }
 }

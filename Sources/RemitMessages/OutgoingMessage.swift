@@ -1,4 +1,5 @@
 import Foundation
+import RemitCore
 
 /// A message ready to publish on the Remit exchange: the encoded envelope and the fields the broker
 /// sees. Handlers return these; the inbox stores them so a redelivery re-publishes the same bytes.

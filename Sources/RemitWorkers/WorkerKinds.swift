@@ -3,6 +3,7 @@ import Synchronization
 import Logging
 import RemitAMQP
 import RemitCore
+import RemitMessages
 import RemitHQ
 import RemitRuntime
 import RemitStore
@@ -74,12 +75,12 @@ public struct WorkerDependencies: Sendable {
 /// file plus one line here.
 public enum WorkerKinds {
     public static let handlers: [String: @Sendable (WorkerDependencies) throws -> any MessageHandler] = [
-        "smoke": { SmokeRecordHandler(clock: $0.clock) },
-        "hq-p0001": { P0001Upload(hq: try $0.stores.hq(), clock: $0.clock, worker: $0.workerName, logger: $0.logger) },
-        "hq-sync": { HQJobHandler(job: SynchronizeJob(), clock: $0.clock, worker: $0.workerName, logger: $0.logger) },
-        "hq-invoice-posting": { HQJobHandler(job: InvoicePostingJob(), clock: $0.clock, worker: $0.workerName, logger: $0.logger) },
-        "hq-distribution": { HQJobHandler(job: DistributionJob(), clock: $0.clock, worker: $0.workerName, logger: $0.logger) },
-        "channel-updates": { ChannelUpdateHandler(clock: $0.clock) },
+        "smoke": { _ in SmokeRecordHandler() },
+        "hq-p0001": { P0001Upload(hq: try $0.stores.hq(), worker: $0.workerName) },
+        "hq-sync": { HQJobHandler(job: SynchronizeJob(), worker: $0.workerName) },
+        "hq-invoice-posting": { HQJobHandler(job: InvoicePostingJob(), worker: $0.workerName) },
+        "hq-distribution": { HQJobHandler(job: DistributionJob(), worker: $0.workerName) },
+        "channel-updates": { _ in ChannelUpdates.handler },
     ]
 
     public static func handler(for kind: String, dependencies: WorkerDependencies) throws -> any MessageHandler {

@@ -1,4 +1,5 @@
 import Foundation
+import RemitCore
 
 /// The body types a consumer can decode, by message type and schema version.
 public struct MessageBodyTypes: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import RemitCore
 
 /// A JSON document as a value: what topology files, queue arguments and schemas are made of.
 public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Foundation
+import RemitCore
 
 /// The broker objects, worker kinds and message schemas under `Topology/`, loaded and checked
 /// for consistency. Code reads queue and exchange names from here; none is spelled in Swift.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import RemitCore
 
 /// Digests from swift-crypto, never a hash of our own: the inbox's content digest and the
 /// name-based ids of follow-up messages.

@@ -1,0 +1,76 @@
+import Logging
+import RemitAMQP
+import RemitCore
+import RemitMessages
+import RemitRuntime
+import RemitWorkers
+import ServiceLifecycle
+
+/// The composition root: what one `remit` process runs, built from its configuration as one
+/// `ServiceGroup`. `remit worker` and `remit run` only parse their arguments and call this, so a
+/// test builds and runs the same group in process.
+public enum RemitServices {
+    /// Which worker kinds, how many of each, and whether the HQ job scheduler runs too.
+    public struct Plan: Sendable {
+        public var kinds: [String]
+        public var consumers: Int?
+        public var prefetch: Int?
+        public var batchSize: Int?
+        /// Check the broker's objects against `Topology/` first (needs the management API).
+        public var verifyTopology = true
+        public var withScheduler = false
+        /// Stop on SIGTERM/SIGINT; tests drive shutdown themselves instead.
+        public var handleSignals = true
+
+        public init(kinds: [String], consumers: Int? = nil, prefetch: Int? = nil, batchSize: Int? = nil) {
+            self.kinds = kinds
+            self.consumers = consumers
+            self.prefetch = prefetch
+            self.batchSize = batchSize
+        }
+
+        /// Every worker kind this build has a handler for, with their default counts, and the scheduler.
+        public static func everything(in topology: Topology) -> Plan {
+            var plan = Plan(kinds: topology.workers.kinds.map(\.name).filter { WorkerKinds.handlers[$0] != nil })
+            plan.withScheduler = true
+            return plan
+        }
+    }
+
+    /// The process's services; throws before anything runs when the configuration, the topology
+    /// or (unless skipped) the broker's objects are not what Remit needs.
+    public static func build(_ configuration: RemitConfiguration, plan: Plan, clock: any WallClock = SystemWallClock(),
+                             logger: Logger = Logger(label: "remit.worker")) async throws -> ServiceGroup {
+        let topology = try configuration.topology()
+        let amqp = try configuration.amqp()
+        let specs = try plan.kinds.map { try topology.kind(named: $0) }
+        if plan.verifyTopology {
+            let verifier = TopologyVerifier(topology: topology, management: try configuration.management())
+            let differences = try await AMQPConnection.withConnection(amqp, logger: logger) { try await verifier.differences(on: $0) }
+            if !differences.isEmpty {
+                throw TopologyError(problems: ["the broker's objects differ from Topology/ on \(amqp); run `remit topology apply` or fix the broker:"]
+                                    + differences)
+            }
+        }
+        let dependencies = WorkerDependencies(dataDirectory: configuration.dataDirectory, clock: clock, logger: logger)
+        let runtimes = try specs.map { spec in
+            try WorkerKinds.runtime(for: spec, topology: topology, amqp: amqp, dependencies: dependencies,
+                                    settings: .init(consumers: plan.consumers ?? spec.consumers,
+                                                    prefetch: plan.prefetch ?? spec.prefetch, batchSize: plan.batchSize))
+        }
+        logger.info("remit worker starting", metadata: [
+            "kinds": "\(plan.kinds.joined(separator: ","))", "amqp": "\(amqp)", "data_dir": "\(configuration.dataDirectory)",
+        ])
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: WorkerService(runtimes: runtimes), successTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        if plan.withScheduler {
+            services.append(.init(service: try JobScheduler(topology: topology, amqp: amqp, clock: clock, logger: logger,
+                                                            overrides: configuration.jobSchedule())))
+        }
+        return ServiceGroup(configuration: .init(
+            services: services,
+            gracefulShutdownSignals: plan.handleSignals ? [.sigterm, .sigint] : [],
+            logger: logger))
+    }
+}
