@@ -92,9 +92,8 @@ public struct SynchronizeJob: HQJob {
                 result.counts["requests-failed", default: 0] += 1
                 continue
             }
-            let owner = try HQInvoice.customerAccount(db, number: number)
-            let allowed = [customer.account, customer.invoiceAccount].compactMap { $0 }
-            guard let owner, allowed.contains(owner) else {
+            let access = InvoiceAccessPolicy(customerAccount: customer.account, invoiceAccount: customer.invoiceAccount)
+            guard access.allows(invoiceOwnedBy: try HQInvoice.customerAccount(db, number: number)) else {
                 // Also when the invoice does not exist: the user learns nothing about other accounts.
                 try finish(.failed, "invoice \(number) is not one of this user's invoices")
                 result.counts["requests-failed", default: 0] += 1

@@ -114,3 +114,19 @@ struct CalendarDateTests {
         }
     }
 }
+
+@Suite("Invoice access policy")
+struct InvoiceAccessPolicyTests {
+    @Test func aUserReachesTheirOwnAccountAndTheInvoiceAccountOnly() {
+        let member = InvoiceAccessPolicy(customerAccount: "C-2", invoiceAccount: "ORG-1")
+        #expect(member.allows(invoiceOwnedBy: "C-2"))
+        #expect(member.allows(invoiceOwnedBy: "ORG-1"))
+        #expect(!member.allows(invoiceOwnedBy: "C-3"))
+        #expect(!member.allows(invoiceOwnedBy: nil), "a missing invoice looks like a foreign one")
+        #expect(member.accounts == ["C-2", "ORG-1"])
+        let standalone = InvoiceAccessPolicy(customerAccount: "C-4", invoiceAccount: nil)
+        #expect(standalone.allows(invoiceOwnedBy: "C-4"))
+        #expect(!standalone.allows(invoiceOwnedBy: "ORG-1"))
+        #expect(standalone.accounts == ["C-4"])
+    }
+}
