@@ -43,7 +43,7 @@ let package = Package(
         .target(
             name: "RemitCore",
             dependencies: [
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")
             ]
         ),
         // The envelope, ids, every message body, the topology and its schemas.
@@ -118,8 +118,10 @@ let package = Package(
         ),
         .testTarget(
             name: "RemitUnitTests",
-            dependencies: ["RemitCore", "RemitMessages", "RemitRuntime", "RemitAMQP", "RemitStore", "RemitHQ", "RemitWorkers", "RemitApp",
-                           .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "RemitCore", "RemitMessages", "RemitRuntime", "RemitAMQP", "RemitStore", "RemitHQ", "RemitWorkers", "RemitApp",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             // The official JSON Schema test cases the validator is checked against.
             resources: [.copy("JSONSchemaTestSuite")]
         ),

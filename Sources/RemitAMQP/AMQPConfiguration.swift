@@ -17,9 +17,11 @@ public struct AMQPConfiguration: Sendable, CustomStringConvertible {
     /// Shown in the management UI's connection list (client property `connection_name`).
     public var connectionName: String?
 
-    public init(host: String = "127.0.0.1", port: Int = 5672, user: String = "guest",
-                password: String = "guest", vhost: String = "/", heartbeatSeconds: Int = 30,
-                connectTimeoutSeconds: Int = 5) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 5672, user: String = "guest",
+        password: String = "guest", vhost: String = "/", heartbeatSeconds: Int = 30,
+        connectTimeoutSeconds: Int = 5
+    ) {
         self.host = host
         self.port = port
         self.user = user
@@ -33,8 +35,9 @@ public struct AMQPConfiguration: Sendable, CustomStringConvertible {
     /// (`/` is `%2F`); an empty path means the default vhost `/`.
     public init(url: String) throws {
         func invalid(_ why: String) -> AMQPError {
-            AMQPError(.invalidConfiguration, operation: "parse AMQP URL '\(AMQPConfiguration.redact(url))'",
-                      host: "?", port: 0, vhost: "?", detail: why)
+            AMQPError(
+                .invalidConfiguration, operation: "parse AMQP URL '\(AMQPConfiguration.redact(url))'",
+                host: "?", port: 0, vhost: "?", detail: why)
         }
         guard let components = URLComponents(string: url) else { throw invalid("not a URL") }
         guard components.scheme == "amqp" else {
@@ -119,7 +122,8 @@ public struct AMQPConfiguration: Sendable, CustomStringConvertible {
             authority = authority[bracket...]  // an IPv6 literal's colons are not a password's
         }
         if let colon = authority.firstIndex(of: ":"),
-           !authority[authority.index(after: colon)...].allSatisfy({ $0.isASCII && $0.isNumber }) {
+            !authority[authority.index(after: colon)...].allSatisfy({ $0.isASCII && $0.isNumber })
+        {
             return text[..<colon] + ":***"
         }
         return text

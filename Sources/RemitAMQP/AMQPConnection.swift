@@ -30,27 +30,31 @@ public final class AMQPConnection: Sendable {
     /// Connects, logs in and opens the channels; throws a clear `AMQPError` when it cannot.
     public static func connect(_ configuration: AMQPConfiguration, logger: Logger) async throws -> AMQPConnection {
         guard let mailbox = Mailbox() else {
-            throw AMQPError(.protocolError, operation: "connect", host: configuration.host, port: configuration.port,
-                            vhost: configuration.vhost, detail: "cannot create an eventfd (out of file descriptors?)")
+            throw AMQPError(
+                .protocolError, operation: "connect", host: configuration.host, port: configuration.port,
+                vhost: configuration.vhost, detail: "cannot create an eventfd (out of file descriptors?)")
         }
         let connection = AMQPConnection(configuration: configuration, mailbox: mailbox)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
             let thread = Thread { [connection] in
-                let core = ConnectionCore(configuration: configuration, logger: logger, mailbox: mailbox, onEvent: { event in
-                    connection.status.withLock { status in
-                        switch event {
-                        case .connected(let socket): status.socket = socket
-                        case .blocked(let reason): status.blockedReason = reason
-                        case .unblocked: status.blockedReason = nil
+                let core = ConnectionCore(
+                    configuration: configuration, logger: logger, mailbox: mailbox,
+                    onEvent: { event in
+                        connection.status.withLock { status in
+                            switch event {
+                            case .connected(let socket): status.socket = socket
+                            case .blocked(let reason): status.blockedReason = reason
+                            case .unblocked: status.blockedReason = nil
+                            }
                         }
-                    }
-                }, onClose: { reason in
-                    connection.status.withLock { status in
-                        status.isClosed = true
-                        status.reason = reason
-                        status.socket = -1
-                    }
-                })
+                    },
+                    onClose: { reason in
+                        connection.status.withLock { status in
+                            status.isClosed = true
+                            status.reason = reason
+                            status.socket = -1
+                        }
+                    })
                 do {
                     try core.connect()
                 } catch {
@@ -117,14 +121,18 @@ public final class AMQPConnection: Sendable {
     }
 
     private func closedError(_ operation: String) -> AMQPError {
-        closeReason ?? AMQPError(.connectionClosed, operation: operation, host: configuration.host,
-                                 port: configuration.port, vhost: configuration.vhost,
-                                 detail: "the connection is closed")
+        closeReason
+            ?? AMQPError(
+                .connectionClosed, operation: operation, host: configuration.host,
+                port: configuration.port, vhost: configuration.vhost,
+                detail: "the connection is closed")
     }
 
     /// Runs `body` on the owning thread.
-    private func perform<T: Sendable>(_ operation: String = "use connection",
-                                      _ body: @escaping @Sendable (ConnectionCore) throws -> T) async throws -> T {
+    private func perform<T: Sendable>(
+        _ operation: String = "use connection",
+        _ body: @escaping @Sendable (ConnectionCore) throws -> T
+    ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             let accepted = mailbox.post { core in
                 do {

@@ -41,8 +41,10 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible, Equatable {
     /// AMQP reply code (403, 404, 406, 320, …) when the broker gave one.
     public var replyCode: Int?
 
-    public init(_ kind: Kind, operation: String, host: String, port: Int, vhost: String,
-                detail: String? = nil, replyCode: Int? = nil) {
+    public init(
+        _ kind: Kind, operation: String, host: String, port: Int, vhost: String,
+        detail: String? = nil, replyCode: Int? = nil
+    ) {
         self.kind = kind
         self.operation = operation
         self.host = host

@@ -57,9 +57,11 @@ public struct AMQPProperties: Sendable, Equatable {
     public var persistent: Bool
     public var headers: AMQPTable
 
-    public init(contentType: String? = nil, messageId: String? = nil, correlationId: String? = nil,
-                type: String? = nil, timestamp: UInt64? = nil, appId: String? = nil,
-                expiration: String? = nil, persistent: Bool = true, headers: AMQPTable = [:]) {
+    public init(
+        contentType: String? = nil, messageId: String? = nil, correlationId: String? = nil,
+        type: String? = nil, timestamp: UInt64? = nil, appId: String? = nil,
+        expiration: String? = nil, persistent: Bool = true, headers: AMQPTable = [:]
+    ) {
         self.contentType = contentType
         self.messageId = messageId
         self.correlationId = correlationId
@@ -81,8 +83,10 @@ public struct OutboundMessage: Sendable {
     /// When set, a message that matches no queue is returned and the publish fails.
     public var mandatory: Bool
 
-    public init(exchange: String, routingKey: String, body: [UInt8],
-                properties: AMQPProperties = AMQPProperties(), mandatory: Bool = true) {
+    public init(
+        exchange: String, routingKey: String, body: [UInt8],
+        properties: AMQPProperties = AMQPProperties(), mandatory: Bool = true
+    ) {
         self.exchange = exchange
         self.routingKey = routingKey
         self.body = body
@@ -101,8 +105,10 @@ public struct Delivery: Sendable {
     public var body: [UInt8]
     public var properties: AMQPProperties
 
-    public init(deliveryTag: UInt64, redelivered: Bool, exchange: String, routingKey: String,
-                consumerTag: String, body: [UInt8], properties: AMQPProperties) {
+    public init(
+        deliveryTag: UInt64, redelivered: Bool, exchange: String, routingKey: String,
+        consumerTag: String, body: [UInt8], properties: AMQPProperties
+    ) {
         self.deliveryTag = deliveryTag
         self.redelivered = redelivered
         self.exchange = exchange
@@ -128,8 +134,10 @@ public struct QueueDeclaration: Sendable, Equatable {
     public var autoDelete: Bool
     public var arguments: AMQPTable
 
-    public init(name: String, durable: Bool = true, exclusive: Bool = false, autoDelete: Bool = false,
-                arguments: AMQPTable = [:]) {
+    public init(
+        name: String, durable: Bool = true, exclusive: Bool = false, autoDelete: Bool = false,
+        arguments: AMQPTable = [:]
+    ) {
         self.name = name
         self.durable = durable
         self.exclusive = exclusive
@@ -147,8 +155,10 @@ public struct ExchangeDeclaration: Sendable, Equatable {
     public var `internal`: Bool
     public var arguments: AMQPTable
 
-    public init(name: String, type: String, durable: Bool = true, autoDelete: Bool = false,
-                internal: Bool = false, arguments: AMQPTable = [:]) {
+    public init(
+        name: String, type: String, durable: Bool = true, autoDelete: Bool = false,
+        internal: Bool = false, arguments: AMQPTable = [:]
+    ) {
         self.name = name
         self.type = type
         self.durable = durable

@@ -59,9 +59,11 @@ final class ConnectionCore {
         var returnedReason: String?
     }
 
-    init(configuration: AMQPConfiguration, logger: Logger, mailbox: Mailbox,
-         onEvent: @escaping @Sendable (ConnectionEvent) -> Void,
-         onClose: @escaping @Sendable (AMQPError?) -> Void) {
+    init(
+        configuration: AMQPConfiguration, logger: Logger, mailbox: Mailbox,
+        onEvent: @escaping @Sendable (ConnectionEvent) -> Void,
+        onClose: @escaping @Sendable (AMQPError?) -> Void
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.mailbox = mailbox
@@ -72,8 +74,9 @@ final class ConnectionCore {
     // MARK: errors
 
     func error(_ kind: AMQPError.Kind, _ operation: String, detail: String? = nil, code: Int? = nil) -> AMQPError {
-        AMQPError(kind, operation: operation, host: configuration.host, port: configuration.port,
-                  vhost: configuration.vhost, detail: detail, replyCode: code)
+        AMQPError(
+            kind, operation: operation, host: configuration.host, port: configuration.port,
+            vhost: configuration.vhost, detail: detail, replyCode: code)
     }
 
     /// The one place where rabbitmq-c replies become Swift errors. A broker `channel.close` or
@@ -86,9 +89,11 @@ final class ConnectionCore {
             throw error(.protocolError, operation, detail: "the broker sent no reply")
         case AMQP_RESPONSE_LIBRARY_EXCEPTION:
             let text = String(cString: amqp_error_string2(reply.library_error))
-            let closed = reply.library_error == AMQP_STATUS_CONNECTION_CLOSED.rawValue
+            let closed =
+                reply.library_error == AMQP_STATUS_CONNECTION_CLOSED.rawValue
                 || reply.library_error == AMQP_STATUS_SOCKET_CLOSED.rawValue
-            let failure = duringLogin && closed
+            let failure =
+                duringLogin && closed
                 ? error(.authenticationFailed, operation, detail: "the broker closed the connection during login")
                 : error(.connectionClosed, operation, detail: text)
             self.failure = failure
@@ -103,8 +108,9 @@ final class ConnectionCore {
                 let text = CDecode.string(close.reply_text)
                 var ok = amqp_connection_close_ok_t()
                 if let state { _ = amqp_send_method(state, 0, Method.connectionCloseOk, &ok) }
-                let failure = error(Self.connectionCloseKind(code: code, text: text, duringLogin: duringLogin),
-                                    operation, detail: text, code: code)
+                let failure = error(
+                    Self.connectionCloseKind(code: code, text: text, duringLogin: duringLogin),
+                    operation, detail: text, code: code)
                 self.failure = failure
                 throw failure
             }
@@ -171,13 +177,14 @@ final class ConnectionCore {
         }
         // Without these capabilities RabbitMQ sends neither connection.blocked nor basic.cancel.
         var properties: AMQPTable = [
-            "capabilities": .table(["connection.blocked": .bool(true), "consumer_cancel_notify": .bool(true)]),
+            "capabilities": .table(["connection.blocked": .bool(true), "consumer_cancel_notify": .bool(true)])
         ]
         if let name = configuration.connectionName { properties["connection_name"] = .string(name) }
         let reply = CArena.with { arena in
             var table = arena.table(properties)
-            return remit_amqp_login_plain(state, configuration.vhost, 0, 131_072, Int32(configuration.heartbeatSeconds),
-                                          &table, configuration.user, configuration.password)
+            return remit_amqp_login_plain(
+                state, configuration.vhost, 0, 131_072, Int32(configuration.heartbeatSeconds),
+                &table, configuration.user, configuration.password)
         }
         try check(reply, operation, channel: 0, duringLogin: true)
         serverProperties = amqp_get_server_properties(state).map { CDecode.table($0.pointee) } ?? [:]
@@ -245,7 +252,8 @@ final class ConnectionCore {
 
     /// Runs on the owning thread until the connection closes or fails.
     func run() {
-        let pollMilliseconds = configuration.heartbeatSeconds > 0
+        let pollMilliseconds =
+            configuration.heartbeatSeconds > 0
             ? Int32(min(1000, configuration.heartbeatSeconds * 250)) : 1000
         while true {
             for job in mailbox.takeAll() { job(self) }
@@ -276,7 +284,6 @@ final class ConnectionCore {
         }
     }
 
-
     /// Reads and handles frames that are already available, without waiting. Calling into
     /// rabbitmq-c here is also what sends and checks heartbeats.
     private func pumpFrames(limit: Int) throws {
@@ -305,14 +312,16 @@ final class ConnectionCore {
             let exchange = CDecode.string(deliver.exchange)
             let routingKey = CDecode.string(deliver.routing_key)
             let (properties, body) = try readContent(channel: frame.channel, operation: "receive a delivery")
-            let delivery = Delivery(deliveryTag: tag, redelivered: redelivered, exchange: exchange,
-                                    routingKey: routingKey, consumerTag: consumerTag, body: body,
-                                    properties: properties)
+            let delivery = Delivery(
+                deliveryTag: tag, redelivered: redelivered, exchange: exchange,
+                routingKey: routingKey, consumerTag: consumerTag, body: body,
+                properties: properties)
             if let consumer = consumers[consumerTag] {
                 consumer.buffer.yield(delivery)
             } else {
                 // Not ours to handle; the broker redelivers it when this channel closes.
-                logger.warning("delivery for a consumer that is gone", metadata: ["consumer_tag": "\(consumerTag)", "delivery_tag": "\(tag)"])
+                logger.warning(
+                    "delivery for a consumer that is gone", metadata: ["consumer_tag": "\(consumerTag)", "delivery_tag": "\(tag)"])
             }
         case Method.basicAck:
             let ack = decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
@@ -330,22 +339,25 @@ final class ConnectionCore {
         case Method.channelClose:
             let close = decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
             let code = Int(close.reply_code)
-            let failure = error(Self.channelCloseKind(code: code), "use channel \(frame.channel)",
-                                detail: CDecode.string(close.reply_text), code: code)
+            let failure = error(
+                Self.channelCloseKind(code: code), "use channel \(frame.channel)",
+                detail: CDecode.string(close.reply_text), code: code)
             acknowledgeChannelClose(frame.channel)
             channelClosed(frame.channel, failure)
         case Method.connectionClose:
             let close = decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
             var ok = amqp_connection_close_ok_t()
             _ = amqp_send_method(try liveState(), 0, Method.connectionCloseOk, &ok)
-            throw error(.connectionClosed, "keep the connection open", detail: CDecode.string(close.reply_text),
-                        code: Int(close.reply_code))
+            throw error(
+                .connectionClosed, "keep the connection open", detail: CDecode.string(close.reply_text),
+                code: Int(close.reply_code))
         case Method.connectionBlocked:
             let blocked = decoded.assumingMemoryBound(to: amqp_connection_blocked_t.self).pointee
             let reason = CDecode.string(blocked.reason)
             blockedReason = reason.isEmpty ? "resource alarm" : reason
-            logger.warning("the broker blocks this connection: publishes wait until it lifts the alarm",
-                           metadata: ["amqp": "\(configuration)", "reason": "\(blockedReason!)"])
+            logger.warning(
+                "the broker blocks this connection: publishes wait until it lifts the alarm",
+                metadata: ["amqp": "\(configuration)", "reason": "\(blockedReason!)"])
             onEvent(.blocked(blockedReason!))
         case Method.connectionUnblocked:
             blockedReason = nil
@@ -355,8 +367,10 @@ final class ConnectionCore {
             let cancel = decoded.assumingMemoryBound(to: amqp_basic_cancel_t.self).pointee
             let tag = CDecode.string(cancel.consumer_tag)
             if let consumer = consumers.removeValue(forKey: tag) {
-                consumer.buffer.finish(throwing: error(.consumerCancelled, "consume from queue '\(consumer.queue)'",
-                                                             detail: "the broker cancelled the consumer"))
+                consumer.buffer.finish(
+                    throwing: error(
+                        .consumerCancelled, "consume from queue '\(consumer.queue)'",
+                        detail: "the broker cancelled the consumer"))
             }
         default:
             return
@@ -399,14 +413,16 @@ final class ConnectionCore {
                     var properties = arena.properties(message.properties)
                     return message.body.withUnsafeBytes { body -> Int32 in
                         let bytes = amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress))
-                        return amqp_basic_publish(state, Channel.publish.rawValue, arena.bytes(message.exchange),
-                                                  arena.bytes(message.routingKey), message.mandatory ? 1 : 0, 0,
-                                                  &properties, bytes)
+                        return amqp_basic_publish(
+                            state, Channel.publish.rawValue, arena.bytes(message.exchange),
+                            arena.bytes(message.routingKey), message.mandatory ? 1 : 0, 0,
+                            &properties, bytes)
                     }
                 }
                 if status != AMQP_STATUS_OK.rawValue {
-                    let failure = error(.connectionClosed, "publish to exchange '\(message.exchange)'",
-                                        detail: String(cString: amqp_error_string2(status)))
+                    let failure = error(
+                        .connectionClosed, "publish to exchange '\(message.exchange)'",
+                        detail: String(cString: amqp_error_string2(status)))
                     self.failure = failure
                     throw failure
                 }
@@ -420,8 +436,9 @@ final class ConnectionCore {
             // The messages from `sent` on never left; every caller is answered, whatever failed.
             let failure = error as? AMQPError ?? self.error(.protocolError, "publish", detail: "\(error)")
             for _ in sent..<messages.count {
-                settle(PendingPublish(batch: batch, exchange: "", routingKey: "", messageId: nil, deadline: deadline),
-                       error: failure)
+                settle(
+                    PendingPublish(batch: batch, exchange: "", routingKey: "", messageId: nil, deadline: deadline),
+                    error: failure)
             }
         }
     }
@@ -435,8 +452,12 @@ final class ConnectionCore {
         let why = blockedReason.map { "the broker is blocking publishers (\($0))" } ?? "the broker did not answer"
         for (sequence, pending) in overdue.sorted(by: { $0.key < $1.key }) {
             pendingConfirms.removeValue(forKey: sequence)
-            settle(pending, error: error(.timedOut, "publish to exchange '\(pending.exchange)' with routing key '\(pending.routingKey)'",
-                                         detail: "no confirm within \(configuration.confirmTimeoutSeconds) s: \(why); the message may or may not have been taken"))
+            settle(
+                pending,
+                error: error(
+                    .timedOut, "publish to exchange '\(pending.exchange)' with routing key '\(pending.routingKey)'",
+                    detail: "no confirm within \(configuration.confirmTimeoutSeconds) s: \(why); the message may or may not have been taken"
+                ))
         }
         while lowestUnconfirmed < nextPublishSequence, pendingConfirms[lowestUnconfirmed] == nil {
             lowestUnconfirmed += 1
@@ -449,7 +470,8 @@ final class ConnectionCore {
         var sequence = lowestUnconfirmed
         while sequence < nextPublishSequence {
             if var pending = pendingConfirms[sequence], pending.returnedReason == nil,
-               pending.exchange == exchange, pending.routingKey == routingKey, pending.messageId == messageId {
+                pending.exchange == exchange, pending.routingKey == routingKey, pending.messageId == messageId
+            {
                 pending.returnedReason = reason
                 pendingConfirms[sequence] = pending
                 return
@@ -463,11 +485,18 @@ final class ConnectionCore {
         for sequence in range {
             guard let pending = pendingConfirms.removeValue(forKey: sequence) else { continue }
             if nacked {
-                settle(pending, error: error(.nacked, "publish to exchange '\(pending.exchange)' with routing key '\(pending.routingKey)'",
-                                             detail: "the broker did not accept the message"))
+                settle(
+                    pending,
+                    error: error(
+                        .nacked, "publish to exchange '\(pending.exchange)' with routing key '\(pending.routingKey)'",
+                        detail: "the broker did not accept the message"))
             } else if let reason = pending.returnedReason {
-                settle(pending, error: error(.unroutable, "publish to exchange '\(pending.exchange.isEmpty ? "(default)" : pending.exchange)' with routing key '\(pending.routingKey)'",
-                                             detail: "no queue is bound for it (\(reason))"))
+                settle(
+                    pending,
+                    error: error(
+                        .unroutable,
+                        "publish to exchange '\(pending.exchange.isEmpty ? "(default)" : pending.exchange)' with routing key '\(pending.routingKey)'",
+                        detail: "no queue is bound for it (\(reason))"))
             } else {
                 settle(pending, error: nil)
             }
@@ -486,16 +515,19 @@ final class ConnectionCore {
 
     // MARK: consuming
 
-    func consume(queue: String, prefetch: UInt16, consumerTag: String?,
-                 buffer: DeliveryBuffer) throws -> String {
+    func consume(
+        queue: String, prefetch: UInt16, consumerTag: String?,
+        buffer: DeliveryBuffer
+    ) throws -> String {
         let state = try liveState()
         let operation = "consume from queue '\(queue)'"
         try openChannel(.consume)
         amqp_basic_qos(state, Channel.consume.rawValue, 0, prefetch, 0)
         try check(amqp_get_rpc_reply(state), "set prefetch \(prefetch)", channel: Channel.consume.rawValue)
         let tag = try CArena.with { arena in
-            let ok = amqp_basic_consume(state, Channel.consume.rawValue, arena.bytes(queue),
-                                        consumerTag.map { arena.bytes($0) } ?? amqp_empty_bytes, 0, 0, 0, amqp_empty_table)
+            let ok = amqp_basic_consume(
+                state, Channel.consume.rawValue, arena.bytes(queue),
+                consumerTag.map { arena.bytes($0) } ?? amqp_empty_bytes, 0, 0, 0, amqp_empty_table)
             try check(amqp_get_rpc_reply(state), operation, channel: Channel.consume.rawValue)
             guard let ok else { throw error(.protocolError, operation, detail: "no consume-ok") }
             return CDecode.string(ok.pointee.consumer_tag)
@@ -522,8 +554,9 @@ final class ConnectionCore {
 
     func negativeAcknowledge(_ tag: UInt64, multiple: Bool, requeue: Bool) throws {
         let state = try liveState()
-        try checkStatus(amqp_basic_nack(state, Channel.consume.rawValue, tag, multiple ? 1 : 0, requeue ? 1 : 0),
-                        "nack delivery \(tag)")
+        try checkStatus(
+            amqp_basic_nack(state, Channel.consume.rawValue, tag, multiple ? 1 : 0, requeue ? 1 : 0),
+            "nack delivery \(tag)")
     }
 
     func reject(_ tag: UInt64, requeue: Bool) throws {
@@ -537,12 +570,14 @@ final class ConnectionCore {
         let state = try liveState()
         try openChannel(.admin)
         CArena.with { arena in
-            _ = amqp_exchange_declare(state, Channel.admin.rawValue, arena.bytes(exchange.name), arena.bytes(exchange.type),
-                                      passive ? 1 : 0, exchange.durable ? 1 : 0, exchange.autoDelete ? 1 : 0,
-                                      exchange.internal ? 1 : 0, arena.table(exchange.arguments))
+            _ = amqp_exchange_declare(
+                state, Channel.admin.rawValue, arena.bytes(exchange.name), arena.bytes(exchange.type),
+                passive ? 1 : 0, exchange.durable ? 1 : 0, exchange.autoDelete ? 1 : 0,
+                exchange.internal ? 1 : 0, arena.table(exchange.arguments))
         }
-        try check(amqp_get_rpc_reply(state), "\(passive ? "check" : "declare") exchange '\(exchange.name)'",
-                  channel: Channel.admin.rawValue)
+        try check(
+            amqp_get_rpc_reply(state), "\(passive ? "check" : "declare") exchange '\(exchange.name)'",
+            channel: Channel.admin.rawValue)
     }
 
     func declare(queue: QueueDeclaration, passive: Bool) throws -> QueueState {
@@ -550,13 +585,15 @@ final class ConnectionCore {
         try openChannel(.admin)
         let operation = "\(passive ? "check" : "declare") queue '\(queue.name)'"
         return try CArena.with { arena in
-            let ok = amqp_queue_declare(state, Channel.admin.rawValue, arena.bytes(queue.name), passive ? 1 : 0,
-                                        queue.durable ? 1 : 0, queue.exclusive ? 1 : 0, queue.autoDelete ? 1 : 0,
-                                        arena.table(queue.arguments))
+            let ok = amqp_queue_declare(
+                state, Channel.admin.rawValue, arena.bytes(queue.name), passive ? 1 : 0,
+                queue.durable ? 1 : 0, queue.exclusive ? 1 : 0, queue.autoDelete ? 1 : 0,
+                arena.table(queue.arguments))
             try check(amqp_get_rpc_reply(state), operation, channel: Channel.admin.rawValue)
             guard let ok else { throw error(.protocolError, operation, detail: "no declare-ok") }
-            return QueueState(name: CDecode.string(ok.pointee.queue), messageCount: Int(ok.pointee.message_count),
-                              consumerCount: Int(ok.pointee.consumer_count))
+            return QueueState(
+                name: CDecode.string(ok.pointee.queue), messageCount: Int(ok.pointee.message_count),
+                consumerCount: Int(ok.pointee.consumer_count))
         }
     }
 
@@ -564,11 +601,13 @@ final class ConnectionCore {
         let state = try liveState()
         try openChannel(.admin)
         CArena.with { arena in
-            _ = amqp_queue_bind(state, Channel.admin.rawValue, arena.bytes(queue), arena.bytes(exchange),
-                                arena.bytes(routingKey), arena.table(arguments))
+            _ = amqp_queue_bind(
+                state, Channel.admin.rawValue, arena.bytes(queue), arena.bytes(exchange),
+                arena.bytes(routingKey), arena.table(arguments))
         }
-        try check(amqp_get_rpc_reply(state), "bind queue '\(queue)' to exchange '\(exchange)' with '\(routingKey)'",
-                  channel: Channel.admin.rawValue)
+        try check(
+            amqp_get_rpc_reply(state), "bind queue '\(queue)' to exchange '\(exchange)' with '\(routingKey)'",
+            channel: Channel.admin.rawValue)
     }
 
     func delete(queue: String) throws -> Int {

@@ -17,8 +17,10 @@ public struct JobScheduler: Service {
     /// Seconds per job name, over the topology's `scheduleSeconds`.
     let overrides: [String: Int]
 
-    public init(topology: Topology, amqp: AMQPConfiguration, clock: any WallClock = SystemWallClock(), logger: Logger,
-                overrides: [String: Int] = [:]) throws {
+    public init(
+        topology: Topology, amqp: AMQPConfiguration, clock: any WallClock = SystemWallClock(), logger: Logger,
+        overrides: [String: Int] = [:]
+    ) throws {
         for name in overrides.keys where HQJobs.named(name) == nil {
             throw ConfigurationError("job-schedule names unknown job '\(name)'; jobs: \(HQJobs.all.map(\.name).joined(separator: ", "))")
         }
@@ -33,7 +35,7 @@ public struct JobScheduler: Service {
     public var schedule: [(job: HQJobDescriptor, every: Duration)] {
         topology.workers.kinds.compactMap { kind in
             guard let job = HQJobs.all.first(where: { kind.consumes.contains($0.messageType) }),
-                  let seconds = overrides.first(where: { HQJobs.named($0.key)?.name == job.name })?.value ?? kind.scheduleSeconds
+                let seconds = overrides.first(where: { HQJobs.named($0.key)?.name == job.name })?.value ?? kind.scheduleSeconds
             else { return nil }
             return (job, .seconds(seconds))
         }
@@ -54,8 +56,9 @@ public struct JobScheduler: Service {
                     group.addTask {
                         while !Task.isCancelled {
                             do {
-                                try await Self.publishRun(of: job, requestedBy: "system:scheduler", topology: topology, amqp: amqp,
-                                                          clock: clock, logger: logger)
+                                try await Self.publishRun(
+                                    of: job, requestedBy: "system:scheduler", topology: topology, amqp: amqp,
+                                    clock: clock, logger: logger)
                             } catch {
                                 logger.warning("could not start a job run", metadata: ["job": "\(job.name)", "error": "\(error)"])
                             }
@@ -69,8 +72,10 @@ public struct JobScheduler: Service {
 
     /// Publishes one run of `job` (confirmed) and returns its run id (the message id).
     @discardableResult
-    public static func publishRun(of job: HQJobDescriptor, requestedBy: String, topology: Topology, amqp: AMQPConfiguration,
-                                  clock: any WallClock, logger: Logger) async throws -> String {
+    public static func publishRun(
+        of job: HQJobDescriptor, requestedBy: String, topology: Topology, amqp: AMQPConfiguration,
+        clock: any WallClock, logger: Logger
+    ) async throws -> String {
         let message = try job.runMessage(requestedBy: requestedBy, at: clock.now())
         try await AMQPConnection.withConnection(amqp, logger: logger) { connection in
             try await connection.publish(message.outbound(on: topology, at: clock.now()))

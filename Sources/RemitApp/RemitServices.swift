@@ -39,8 +39,10 @@ public enum RemitServices {
 
     /// The process's services; throws before anything runs when the configuration, the topology
     /// or (unless skipped) the broker's objects are not what Remit needs.
-    public static func build(_ configuration: RemitConfiguration, plan: Plan, clock: any WallClock = SystemWallClock(),
-                             logger: Logger = Logger(label: "remit.worker")) async throws -> ServiceGroup {
+    public static func build(
+        _ configuration: RemitConfiguration, plan: Plan, clock: any WallClock = SystemWallClock(),
+        logger: Logger = Logger(label: "remit.worker")
+    ) async throws -> ServiceGroup {
         let topology = try configuration.topology()
         let amqp = try configuration.amqp()
         let specs = try plan.kinds.map { try topology.kind(named: $0) }
@@ -48,29 +50,38 @@ public enum RemitServices {
             let verifier = TopologyVerifier(topology: topology, management: try configuration.management())
             let differences = try await AMQPConnection.withConnection(amqp, logger: logger) { try await verifier.differences(on: $0) }
             if !differences.isEmpty {
-                throw TopologyError(problems: ["the broker's objects differ from Topology/ on \(amqp); run `remit topology apply` or fix the broker:"]
-                                    + differences)
+                throw TopologyError(
+                    problems: ["the broker's objects differ from Topology/ on \(amqp); run `remit topology apply` or fix the broker:"]
+                        + differences)
             }
         }
         let dependencies = WorkerDependencies(dataDirectory: configuration.dataDirectory, clock: clock, logger: logger)
         let runtimes = try specs.map { spec in
-            try WorkerKinds.runtime(for: spec, topology: topology, amqp: amqp, dependencies: dependencies,
-                                    settings: .init(consumers: plan.consumers ?? spec.consumers,
-                                                    prefetch: plan.prefetch ?? spec.prefetch, batchSize: plan.batchSize))
+            try WorkerKinds.runtime(
+                for: spec, topology: topology, amqp: amqp, dependencies: dependencies,
+                settings: .init(
+                    consumers: plan.consumers ?? spec.consumers,
+                    prefetch: plan.prefetch ?? spec.prefetch, batchSize: plan.batchSize))
         }
-        logger.info("remit worker starting", metadata: [
-            "kinds": "\(plan.kinds.joined(separator: ","))", "amqp": "\(amqp)", "data_dir": "\(configuration.dataDirectory)",
-        ])
+        logger.info(
+            "remit worker starting",
+            metadata: [
+                "kinds": "\(plan.kinds.joined(separator: ","))", "amqp": "\(amqp)", "data_dir": "\(configuration.dataDirectory)",
+            ])
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: WorkerService(runtimes: runtimes), successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: WorkerService(runtimes: runtimes), successTerminationBehavior: .gracefullyShutdownGroup)
         ]
         if plan.withScheduler {
-            services.append(.init(service: try JobScheduler(topology: topology, amqp: amqp, clock: clock, logger: logger,
-                                                            overrides: configuration.jobSchedule())))
+            services.append(
+                .init(
+                    service: try JobScheduler(
+                        topology: topology, amqp: amqp, clock: clock, logger: logger,
+                        overrides: configuration.jobSchedule())))
         }
-        return ServiceGroup(configuration: .init(
-            services: services,
-            gracefulShutdownSignals: plan.handleSignals ? [.sigterm, .sigint] : [],
-            logger: logger))
+        return ServiceGroup(
+            configuration: .init(
+                services: services,
+                gracefulShutdownSignals: plan.handleSignals ? [.sigterm, .sigint] : [],
+                logger: logger))
     }
 }

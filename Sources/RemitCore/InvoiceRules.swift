@@ -115,8 +115,10 @@ public enum SettlementRules {
     /// Settles `payment`, paid on `paidOn`, against `invoice`. The cash discount is granted only when
     /// the payment settles everything that remains after the discount, on or before the offer's last
     /// day, and only once per invoice.
-    public static func settle(payment: Money, paidOn: CalendarDate, invoice: InvoiceAmounts,
-                              offer: DiscountOffer?) throws(SettlementError) -> Settlement {
+    public static func settle(
+        payment: Money, paidOn: CalendarDate, invoice: InvoiceAmounts,
+        offer: DiscountOffer?
+    ) throws(SettlementError) -> Settlement {
         guard payment.currency == invoice.due.currency else {
             throw .currencyMismatch(payment: payment.currency, invoice: invoice.due.currency)
         }
@@ -134,9 +136,10 @@ public enum SettlementRules {
         guard !settledOverflow, !discountOverflow else { throw .outOfRange(invoice.due) }
         after.settled = Money(minorUnits: settledTotal, currency: payment.currency)
         after.discountTaken = Money(minorUnits: discountTotal, currency: payment.currency)
-        return Settlement(settled: Money(minorUnits: settled, currency: payment.currency),
-                          discount: Money(minorUnits: discount, currency: payment.currency),
-                          unapplied: Money(minorUnits: payment.minorUnits - settled, currency: payment.currency),
-                          after: after)
+        return Settlement(
+            settled: Money(minorUnits: settled, currency: payment.currency),
+            discount: Money(minorUnits: discount, currency: payment.currency),
+            unapplied: Money(minorUnits: payment.minorUnits - settled, currency: payment.currency),
+            after: after)
     }
 }

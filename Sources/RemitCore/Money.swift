@@ -20,7 +20,8 @@ public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
         if digits.first == "-" { negative = true; digits = digits.dropFirst() }
         let parts = digits.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count <= 2, let whole = parts.first, !whole.isEmpty,
-              whole.allSatisfy(\.isASCIIDigitCharacter) else {
+            whole.allSatisfy(\.isASCIIDigitCharacter)
+        else {
             throw .malformed(text)
         }
         let fraction = parts.count == 2 ? parts[1] : ""

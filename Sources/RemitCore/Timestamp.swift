@@ -46,10 +46,11 @@ public enum Timestamp {
             return value
         }
         guard utf8[4] == 45, utf8[7] == 45, utf8[10] == 84 || utf8[10] == 116, utf8[13] == 58, utf8[16] == 58,
-              let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
-              (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
-              hour < 24, minute < 60, second < 60 else { return nil }
+            let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+            (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
+            hour < 24, minute < 60, second < 60
+        else { return nil }
         var index = 19
         var milliseconds: Int64 = 0
         if utf8[index] == 46 {  // '.'
@@ -68,8 +69,9 @@ public enum Timestamp {
         if utf8[index] == 90 || utf8[index] == 122 {  // 'Z'
             index += 1
         } else if utf8[index] == 43 || utf8[index] == 45, utf8.count == index + 6, utf8[index + 3] == 58,
-                  let hours = number(index + 1..<index + 3), let minutes = number(index + 4..<index + 6),
-                  hours < 24, minutes < 60 {
+            let hours = number(index + 1..<index + 3), let minutes = number(index + 4..<index + 6),
+            hours < 24, minutes < 60
+        {
             offsetMinutes = (hours * 60 + minutes) * (utf8[index] == 45 ? -1 : 1)
             index += 6
         } else {

@@ -23,7 +23,8 @@ public struct CustomerCredit: Sendable, Equatable {
         return CustomerCredit(
             account: account, creditLimit: customer.creditLimit,
             balance: Money(minorUnits: try HQInvoice.openBalanceMinor(db, customerAccount: account), currency: customer.currency),
-            uninvoicedOrders: Money(minorUnits: try SalesOrder.uninvoicedOnAccountMinor(db, customerAccount: account),
-                                    currency: customer.currency))
+            uninvoicedOrders: Money(
+                minorUnits: try SalesOrder.uninvoicedOnAccountMinor(db, customerAccount: account),
+                currency: customer.currency))
     }
 }

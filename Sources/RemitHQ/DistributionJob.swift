@@ -29,12 +29,17 @@ public struct DistributionJob: HQJob {
 
     /// Publishes `items` in messages of at most `chunkSize`, each with an id derived from the run and
     /// its position (a redelivered run re-publishes the same ids).
-    private func publish<Item, Body: MessageBody>(_ items: [Item], stream: String, as body: ([Item]) -> Body,
-                                                 context: JobContext, into result: inout JobResult) throws {
+    private func publish<Item, Body: MessageBody>(
+        _ items: [Item], stream: String, as body: ([Item]) -> Body,
+        context: JobContext, into result: inout JobResult
+    ) throws {
         for (part, start) in stride(from: 0, to: items.count, by: chunkSize).enumerated() {
             let chunk = body(Array(items[start..<min(start + chunkSize, items.count)]))
-            result.followUps.append(try OutgoingMessage(context.header.followUp(chunk, key: "\(stream)-\(part)", occurredAt: context.now,
-                                                                                actingUser: "system:hq")))
+            result.followUps.append(
+                try OutgoingMessage(
+                    context.header.followUp(
+                        chunk, key: "\(stream)-\(part)", occurredAt: context.now,
+                        actingUser: "system:hq")))
         }
     }
 
@@ -42,10 +47,11 @@ public struct DistributionJob: HQJob {
         let invoices = try HQInvoice.changed(after: DistributionWatermark.position(db, of: .invoices), limit: invoiceLimit, db)
         guard let last = invoices.last else { return }
         let snapshots = invoices.map { invoice in
-            InvoiceSnapshot(number: invoice.number, customerAccount: invoice.customerAccount, invoiceDate: invoice.invoiceDate,
-                            dueDate: invoice.dueDate, discountLastDay: invoice.discountLastDay, discount: invoice.discount,
-                            total: invoice.total, settled: invoice.settled, discountTaken: invoice.discountTaken,
-                            changedAt: invoice.changedAt)
+            InvoiceSnapshot(
+                number: invoice.number, customerAccount: invoice.customerAccount, invoiceDate: invoice.invoiceDate,
+                dueDate: invoice.dueDate, discountLastDay: invoice.discountLastDay, discount: invoice.discount,
+                total: invoice.total, settled: invoice.settled, discountTaken: invoice.discountTaken,
+                changedAt: invoice.changedAt)
         }
         try publish(snapshots, stream: "invoices", as: InvoicesChanged.init(invoices:), context: context, into: &result)
         try DistributionWatermark.move(db, .invoices, to: DistributionPosition(changedAt: last.changedAt, key: last.number))
@@ -57,13 +63,14 @@ public struct DistributionJob: HQJob {
         guard let last = customers.last else { return }
         let users = try HQUser.byCustomer(db)
         let snapshots = customers.map { customer in
-            CustomerSnapshot(account: customer.account, name: customer.name, email: customer.email, currency: customer.currency.code,
-                             invoiceAccount: customer.invoiceAccount, allowOnAccount: customer.allowOnAccount,
-                             creditLimit: customer.creditLimit,
-                             users: (users[customer.account] ?? []).map { user in
-                                 CustomerSnapshot.User(login: user.login, displayName: user.displayName, email: user.email)
-                             },
-                             changedAt: customer.changedAt)
+            CustomerSnapshot(
+                account: customer.account, name: customer.name, email: customer.email, currency: customer.currency.code,
+                invoiceAccount: customer.invoiceAccount, allowOnAccount: customer.allowOnAccount,
+                creditLimit: customer.creditLimit,
+                users: (users[customer.account] ?? []).map { user in
+                    CustomerSnapshot.User(login: user.login, displayName: user.displayName, email: user.email)
+                },
+                changedAt: customer.changedAt)
         }
         try publish(snapshots, stream: "customers", as: CustomersChanged.init(customers:), context: context, into: &result)
         try DistributionWatermark.move(db, .customers, to: DistributionPosition(changedAt: last.changedAt, key: last.account))
@@ -75,8 +82,9 @@ public struct DistributionJob: HQJob {
         guard let last = requests.last else { return }
         let changes = requests.map { request in
             // HQ has processed the request once the e-mail is handed on: the buyer sees it completed.
-            RequestsChanged.Change(requestId: request.requestId, status: request.status == .processed ? "completed" : "failed",
-                                   at: request.changedAt, detail: request.detail)
+            RequestsChanged.Change(
+                requestId: request.requestId, status: request.status == .processed ? "completed" : "failed",
+                at: request.changedAt, detail: request.detail)
         }
         try publish(changes, stream: "requests", as: RequestsChanged.init(requests:), context: context, into: &result)
         try DistributionWatermark.move(db, .requests, to: DistributionPosition(changedAt: last.changedAt, key: last.requestId))

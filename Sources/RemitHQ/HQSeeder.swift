@@ -72,21 +72,27 @@ public struct HQSeeder: Sendable {
         let changedAt = Date(timeIntervalSince1970: Double(today.daysSinceEpoch) * 86_400)
 
         // Customers: organizations with 2–4 member accounts, and standalone customers.
-        struct Account { let number: String; let terms: PaymentTerms; let organization: String? ; let isOrganization: Bool }
+        struct Account { let number: String; let terms: PaymentTerms; let organization: String?; let isOrganization: Bool }
         var accounts: [Account] = []
         try store.pool.write { db in
             for terms in Self.terms {
                 try HQPaymentTerms(terms).insert(db)
             }
             for index in 1...50 {
-                try HQProduct(sku: String(format: "P-%03d", index), name: "\(Names.products[index % Names.products.count]) \(index)",
-                              price: Money(minorUnits: Int64.random(in: 500...50_000, using: &random), currency: currency)).insert(db)
+                try HQProduct(
+                    sku: String(format: "P-%03d", index), name: "\(Names.products[index % Names.products.count]) \(index)",
+                    price: Money(minorUnits: Int64.random(in: 500...50_000, using: &random), currency: currency)
+                ).insert(db)
             }
-            func insertCustomer(_ account: String, name: String, email: String, invoiceAccount: String?, onAccount: Bool,
-                                limit: Int64, terms: PaymentTerms) throws {
-                try HQCustomer(account: account, name: name, email: email, currency: currency, invoiceAccount: invoiceAccount,
-                               allowOnAccount: onAccount, creditLimitMinor: limit, paymentTerms: terms.code, changedAt: changedAt)
-                    .insert(db)
+            func insertCustomer(
+                _ account: String, name: String, email: String, invoiceAccount: String?, onAccount: Bool,
+                limit: Int64, terms: PaymentTerms
+            ) throws {
+                try HQCustomer(
+                    account: account, name: name, email: email, currency: currency, invoiceAccount: invoiceAccount,
+                    allowOnAccount: onAccount, creditLimitMinor: limit, paymentTerms: terms.code, changedAt: changedAt
+                )
+                .insert(db)
             }
             var number = 0
             func nextAccount() -> String { number += 1; return String(format: "C%06d", number) }
@@ -103,16 +109,18 @@ public struct HQSeeder: Sendable {
                 let account = nextAccount()
                 if isOrganization {
                     let name = Names.companies[Int.random(in: 0..<Names.companies.count, using: &random)] + " \(account)"
-                    try insertCustomer(account, name: name, email: "ap@\(account.lowercased()).example", invoiceAccount: nil,
-                                       onAccount: onAccount, limit: limit, terms: terms)
+                    try insertCustomer(
+                        account, name: name, email: "ap@\(account.lowercased()).example", invoiceAccount: nil,
+                        onAccount: onAccount, limit: limit, terms: terms)
                     accounts.append(Account(number: account, terms: terms, organization: nil, isOrganization: true))
                     summary.organizations += 1
                     let members = min(Int.random(in: 2...4, using: &random), plan.customers - accounts.count)
                     for _ in 0..<members {
                         let member = nextAccount()
                         let person = Names.person(&random)
-                        try insertCustomer(member, name: person, email: "\(member.lowercased())@buyers.example", invoiceAccount: account,
-                                           onAccount: onAccount, limit: 0, terms: terms)
+                        try insertCustomer(
+                            member, name: person, email: "\(member.lowercased())@buyers.example", invoiceAccount: account,
+                            onAccount: onAccount, limit: 0, terms: terms)
                         accounts.append(Account(number: member, terms: terms, organization: account, isOrganization: false))
                         try addUser(account: member, person: person)
                         if summary.demoLogins.filter({ $0.organization != nil }).count < 2 {
@@ -121,8 +129,9 @@ public struct HQSeeder: Sendable {
                     }
                 } else {
                     let person = Names.person(&random)
-                    try insertCustomer(account, name: person, email: "\(account.lowercased())@buyers.example", invoiceAccount: nil,
-                                       onAccount: onAccount, limit: limit, terms: terms)
+                    try insertCustomer(
+                        account, name: person, email: "\(account.lowercased())@buyers.example", invoiceAccount: nil,
+                        onAccount: onAccount, limit: limit, terms: terms)
                     accounts.append(Account(number: account, terms: terms, organization: nil, isOrganization: false))
                     try addUser(account: account, person: person)
                     if !summary.demoLogins.contains(where: { $0.organization == nil }) {
@@ -146,8 +155,10 @@ public struct HQSeeder: Sendable {
                     let invoiced = today.adding(days: -Int.random(in: 0...120, using: &random))
                     let due = account.terms.dueDate(invoicedOn: invoiced)
                     let lines = (0..<Int.random(in: 1...3, using: &random)).map { _ in
-                        (Int64.random(in: 1_000...200_000, using: &random),
-                         "\(Names.products[Int.random(in: 0..<Names.products.count, using: &random)]) delivery")
+                        (
+                            Int64.random(in: 1_000...200_000, using: &random),
+                            "\(Names.products[Int.random(in: 0..<Names.products.count, using: &random)]) delivery"
+                        )
                     }
                     let total = lines.reduce(0) { $0 + $1.0 }
                     let money = Money(minorUnits: total, currency: plan.currency)
@@ -157,7 +168,8 @@ public struct HQSeeder: Sendable {
                     switch Int.random(in: 0..<10, using: &random) {
                     case 0..<4: break  // unpaid
                     case 4..<6:  // partially paid
-                        amounts.settled = Money(minorUnits: total * Int64.random(in: 10...90, using: &random) / 100, currency: plan.currency)
+                        amounts.settled = Money(
+                            minorUnits: total * Int64.random(in: 10...90, using: &random) / 100, currency: plan.currency)
                     default:  // paid, with the discount when it was paid in its window
                         if let lastDay, discount > 0, Bool.random(using: &random), lastDay <= today {
                             amounts.discountTaken = Money(minorUnits: discount, currency: plan.currency)
@@ -167,10 +179,12 @@ public struct HQSeeder: Sendable {
                     summary.byStatus[amounts.status, default: 0] += 1
                     if amounts.isOverdue(dueDate: due, today: today) { summary.overdue += 1 }
                     summary.invoiceLines += lines.count
-                    try HQInvoice(number: number, customerAccount: account.number, invoiceDate: invoiced, dueDate: due,
-                                  discountLastDay: lastDay, discountMinor: discount, currency: currency, totalMinor: total,
-                                  settledMinor: amounts.settled.minorUnits, discountTakenMinor: amounts.discountTaken.minorUnits,
-                                  changedAt: changedAt).insert(db)
+                    try HQInvoice(
+                        number: number, customerAccount: account.number, invoiceDate: invoiced, dueDate: due,
+                        discountLastDay: lastDay, discountMinor: discount, currency: currency, totalMinor: total,
+                        settledMinor: amounts.settled.minorUnits, discountTakenMinor: amounts.discountTaken.minorUnits,
+                        changedAt: changedAt
+                    ).insert(db)
                     for (index, line) in lines.enumerated() {
                         try HQInvoiceLine(invoiceNumber: number, lineNo: index + 1, description: line.1, amountMinor: line.0).insert(db)
                     }
@@ -194,13 +208,19 @@ public enum HQError: Error, Sendable, CustomStringConvertible {
 }
 
 enum Names {
-    static let first = ["Anna", "Bram", "Chloé", "Daan", "Eva", "Finn", "Greta", "Hugo", "Ilse", "Jonas", "Kim", "Lotte",
-                        "Milan", "Noor", "Otto", "Pien", "Quinten", "Roos", "Sem", "Tess"]
+    static let first = [
+        "Anna", "Bram", "Chloé", "Daan", "Eva", "Finn", "Greta", "Hugo", "Ilse", "Jonas", "Kim", "Lotte",
+        "Milan", "Noor", "Otto", "Pien", "Quinten", "Roos", "Sem", "Tess",
+    ]
     static let last = ["de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "de Boer", "Bos", "Vos"]
-    static let companies = ["Noorderlicht Supplies", "Delta Hardware", "Polder Office", "Kade Logistics", "Molen Foods",
-                            "Tulip Technics", "Dijk Building", "Grachten Print"]
-    static let products = ["Pallet racking", "Safety gloves", "Copy paper", "Drill bits", "Cable ties", "Coffee beans",
-                           "LED panels", "Packing tape"]
+    static let companies = [
+        "Noorderlicht Supplies", "Delta Hardware", "Polder Office", "Kade Logistics", "Molen Foods",
+        "Tulip Technics", "Dijk Building", "Grachten Print",
+    ]
+    static let products = [
+        "Pallet racking", "Safety gloves", "Copy paper", "Drill bits", "Cable ties", "Coffee beans",
+        "LED panels", "Packing tape",
+    ]
 
     static func person(_ random: inout SeededRandom) -> String {
         "\(first[Int.random(in: 0..<first.count, using: &random)]) \(last[Int.random(in: 0..<last.count, using: &random)])"

@@ -42,10 +42,13 @@ public struct SynchronizeJob: HQJob {
             } catch {
                 try fail(error.description); continue
             }
-            try HQInvoice.settle(db, number: invoice.number, settledMinor: settlement.after.settled.minorUnits,
-                                 discountTakenMinor: settlement.after.discountTaken.minorUnits, at: context.now)
-            try HQSettlement(journalLineId: id, invoiceNumber: invoice.number, settled: settlement.settled,
-                             discount: settlement.discount, unapplied: settlement.unapplied, settledOn: context.today).insert(db)
+            try HQInvoice.settle(
+                db, number: invoice.number, settledMinor: settlement.after.settled.minorUnits,
+                discountTakenMinor: settlement.after.discountTaken.minorUnits, at: context.now)
+            try HQSettlement(
+                journalLineId: id, invoiceNumber: invoice.number, settled: settlement.settled,
+                discount: settlement.discount, unapplied: settlement.unapplied, settledOn: context.today
+            ).insert(db)
             try PaymentJournalLine.markPosted(db, id: id, at: context.now)
             result.counts["payments-posted", default: 0] += 1
             if !settlement.discount.isZero { result.counts["discounts", default: 0] += 1 }
@@ -56,14 +59,17 @@ public struct SynchronizeJob: HQJob {
         for order in try SalesOrder.withStatus(.uploaded, db) {
             guard let orderId = order.id else { continue }
             guard let text = order.lines else {
-                throw CorruptStoredValue(table: SalesOrder.databaseTableName, row: "\(orderId)", column: "lines", found: "NULL",
-                                         expected: "the order lines as uploaded")
+                throw CorruptStoredValue(
+                    table: SalesOrder.databaseTableName, row: "\(orderId)", column: "lines", found: "NULL",
+                    expected: "the order lines as uploaded")
             }
             let lines = try JSONDecoder().decode([UploadedLine].self, from: Data(text.utf8))
             for (index, line) in lines.enumerated() {
-                try SalesOrderLine(orderId: orderId, lineNo: index + 1, sku: line.sku, quantity: line.quantity,
-                                   unitPriceMinor: line.unitPrice.minorUnits,
-                                   amountMinor: try line.unitPrice.multiplied(by: line.quantity).minorUnits).insert(db)
+                try SalesOrderLine(
+                    orderId: orderId, lineNo: index + 1, sku: line.sku, quantity: line.quantity,
+                    unitPriceMinor: line.unitPrice.minorUnits,
+                    amountMinor: try line.unitPrice.multiplied(by: line.quantity).minorUnits
+                ).insert(db)
             }
             try SalesOrder.setStatus(db, id: orderId, to: .open)
             result.counts["orders-created", default: 0] += 1
@@ -87,7 +93,8 @@ public struct SynchronizeJob: HQJob {
                 continue
             }
             guard let user = try HQUser.find(db, login: request.userLogin),
-                  let customer = try HQCustomer.find(db, account: user.customerAccount) else {
+                let customer = try HQCustomer.find(db, account: user.customerAccount)
+            else {
                 try finish(.failed, "user \(request.userLogin) is not known to HQ")
                 result.counts["requests-failed", default: 0] += 1
                 continue
@@ -100,8 +107,11 @@ public struct SynchronizeJob: HQJob {
                 continue
             }
             let email = EmailSend(requestId: request.requestId, to: user.email, userLogin: user.login, invoiceNumber: number)
-            result.followUps.append(try OutgoingMessage(context.header.followUp(email, key: request.requestId, occurredAt: context.now,
-                                                                                actingUser: "system:hq")))
+            result.followUps.append(
+                try OutgoingMessage(
+                    context.header.followUp(
+                        email, key: request.requestId, occurredAt: context.now,
+                        actingUser: "system:hq")))
             try finish(.processed, "invoice copy sent to the registered e-mail address")
             result.counts["requests-processed", default: 0] += 1
         }
@@ -121,11 +131,13 @@ public struct InvoicePostingJob: HQJob {
             guard let orderId = order.id else { continue }
             let discount = terms.terms.cashDiscount
             let number = String(format: "INV-S%07lld", orderId)
-            try HQInvoice(number: number, customerAccount: order.customerAccount, orderId: orderId, invoiceDate: context.today,
-                          dueDate: terms.terms.dueDate(invoicedOn: context.today),
-                          discountLastDay: discount?.lastDay(invoicedOn: context.today),
-                          discountMinor: discount?.amount(of: order.total).minorUnits ?? 0, currency: order.currency,
-                          totalMinor: order.totalMinor, changedAt: context.now).insert(db)
+            try HQInvoice(
+                number: number, customerAccount: order.customerAccount, orderId: orderId, invoiceDate: context.today,
+                dueDate: terms.terms.dueDate(invoicedOn: context.today),
+                discountLastDay: discount?.lastDay(invoicedOn: context.today),
+                discountMinor: discount?.amount(of: order.total).minorUnits ?? 0, currency: order.currency,
+                totalMinor: order.totalMinor, changedAt: context.now
+            ).insert(db)
             try HQInvoiceLine.copy(db, fromOrder: orderId, toInvoice: number)
             try SalesOrder.setStatus(db, id: orderId, to: .invoiced)
             result.counts["invoices-posted", default: 0] += 1

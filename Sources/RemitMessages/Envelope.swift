@@ -23,8 +23,10 @@ public struct Envelope<Body: MessageBody>: Sendable, Codable {
     public var actingUser: String
     public var body: Body
 
-    public init(id: String = UUID().uuidString.lowercased(), correlationId: String? = nil,
-                causationId: String? = nil, occurredAt: Date, actingUser: String, body: Body) {
+    public init(
+        id: String = UUID().uuidString.lowercased(), correlationId: String? = nil,
+        causationId: String? = nil, occurredAt: Date, actingUser: String, body: Body
+    ) {
         self.type = Body.messageType
         self.version = Body.schemaVersion
         self.id = id
@@ -48,8 +50,9 @@ public struct Envelope<Body: MessageBody>: Sendable, Codable {
 
     /// The envelope's fields without the body, e.g. to stamp a follow-up.
     public var header: EnvelopeHeader {
-        EnvelopeHeader(type: type, version: version, id: id, correlationId: correlationId,
-                       causationId: causationId, occurredAt: occurredAt, actingUser: actingUser)
+        EnvelopeHeader(
+            type: type, version: version, id: id, correlationId: correlationId,
+            causationId: causationId, occurredAt: occurredAt, actingUser: actingUser)
     }
 
     public init(from decoder: Decoder) throws {
@@ -78,8 +81,10 @@ public struct EnvelopeHeader: Sendable, Codable, Equatable {
     public var occurredAt: Date
     public var actingUser: String
 
-    public init(type: String, version: Int, id: String, correlationId: String, causationId: String?,
-                occurredAt: Date, actingUser: String) {
+    public init(
+        type: String, version: Int, id: String, correlationId: String, causationId: String?,
+        occurredAt: Date, actingUser: String
+    ) {
         self.type = type
         self.version = version
         self.id = id
@@ -103,7 +108,8 @@ public struct EnvelopeHeader: Sendable, Codable, Equatable {
         causationId = try container.decodeIfPresent(String.self, forKey: .causationId)
         let occurred = try container.decode(String.self, forKey: .occurredAt)
         guard let date = Timestamp.parse(occurred) else {
-            throw DecodingError.dataCorruptedError(forKey: .occurredAt, in: container,
+            throw DecodingError.dataCorruptedError(
+                forKey: .occurredAt, in: container,
                 debugDescription: "'\(occurred.prefix(40))' is not an ISO 8601 timestamp like 2026-11-29T10:15:00Z")
         }
         occurredAt = date
@@ -127,10 +133,13 @@ public struct EnvelopeHeader: Sendable, Codable, Equatable {
 
     /// A follow-up's header: same correlation, caused by this message, with an id derived from this
     /// message's id and `key`, so that handling the same message again yields the same ids.
-    public func followUp<Body: MessageBody>(_ body: Body, key: String, occurredAt: Date,
-                                            actingUser: String? = nil) -> Envelope<Body> {
-        Envelope(id: DeterministicID.make(from: id, Body.messageType, key), correlationId: correlationId,
-                 causationId: id, occurredAt: occurredAt, actingUser: actingUser ?? self.actingUser, body: body)
+    public func followUp<Body: MessageBody>(
+        _ body: Body, key: String, occurredAt: Date,
+        actingUser: String? = nil
+    ) -> Envelope<Body> {
+        Envelope(
+            id: DeterministicID.make(from: id, Body.messageType, key), correlationId: correlationId,
+            causationId: id, occurredAt: occurredAt, actingUser: actingUser ?? self.actingUser, body: body)
     }
 }
 
@@ -157,7 +166,8 @@ public enum MessageCoding {
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
             guard let date = Timestamp.parse(text) else {
-                throw DecodingError.dataCorruptedError(in: container,
+                throw DecodingError.dataCorruptedError(
+                    in: container,
                     debugDescription: "'\(text)' is not an ISO 8601 timestamp like 2026-11-29T10:15:00Z")
             }
             return date

@@ -63,8 +63,10 @@ public struct HQJobDescriptor: Sendable {
 }
 
 public enum HQJobs {
-    public static let all = [HQJobDescriptor(P0001Run.self), HQJobDescriptor(SynchronizeRun.self),
-                             HQJobDescriptor(InvoicePostingRun.self), HQJobDescriptor(DistributionRun.self)]
+    public static let all = [
+        HQJobDescriptor(P0001Run.self), HQJobDescriptor(SynchronizeRun.self),
+        HQJobDescriptor(InvoicePostingRun.self), HQJobDescriptor(DistributionRun.self),
+    ]
 
     /// The job with this name (any case) or run message type.
     public static func named(_ name: String) -> HQJobDescriptor? {
@@ -86,9 +88,11 @@ public struct InvoiceSnapshot: Sendable, Codable, Equatable {
     /// HQ's time of this state; the channel keeps the newest.
     public var changedAt: Date
 
-    public init(number: String, customerAccount: String, invoiceDate: CalendarDate, dueDate: CalendarDate,
-                discountLastDay: CalendarDate?, discount: Money, total: Money, settled: Money, discountTaken: Money,
-                changedAt: Date) {
+    public init(
+        number: String, customerAccount: String, invoiceDate: CalendarDate, dueDate: CalendarDate,
+        discountLastDay: CalendarDate?, discount: Money, total: Money, settled: Money, discountTaken: Money,
+        changedAt: Date
+    ) {
         self.number = number
         self.customerAccount = customerAccount
         self.invoiceDate = invoiceDate
@@ -135,8 +139,10 @@ public struct CustomerSnapshot: Sendable, Codable, Equatable {
     public var users: [User]
     public var changedAt: Date
 
-    public init(account: String, name: String, email: String, currency: String, invoiceAccount: String?,
-                allowOnAccount: Bool, creditLimit: Money, users: [User], changedAt: Date) {
+    public init(
+        account: String, name: String, email: String, currency: String, invoiceAccount: String?,
+        allowOnAccount: Bool, creditLimit: Money, users: [User], changedAt: Date
+    ) {
         self.account = account
         self.name = name
         self.email = email

@@ -116,8 +116,10 @@ public struct JSONSchema: Sendable {
         var node = target.root
         for escaped in pointer.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
             // A fragment is percent-encoded, and JSON Pointer escapes '/' as ~1 and '~' as ~0 (RFC 6901).
-            guard let token = String(escaped).removingPercentEncoding?
-                .replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~") else { return nil }
+            guard
+                let token = String(escaped).removingPercentEncoding?
+                    .replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+            else { return nil }
             switch node {
             case .object(let members):
                 guard let next = members[token] else { return nil }
@@ -134,8 +136,10 @@ public struct JSONSchema: Sendable {
 
     /// `followedReferences` are the references already followed for this same value: meeting one
     /// again is a cycle that would never end, so it is reported instead.
-    private func check(_ value: JSONValue, against schema: JSONValue, in document: Document, path: String,
-                       followedReferences: Set<String>, into found: inout [SchemaViolation]) {
+    private func check(
+        _ value: JSONValue, against schema: JSONValue, in document: Document, path: String,
+        followedReferences: Set<String>, into found: inout [SchemaViolation]
+    ) {
         func fail(_ message: String) { found.append(SchemaViolation(path: path, message: message)) }
         func checkNested(_ nested: JSONValue, against nestedSchema: JSONValue, path nestedPath: String) {
             check(nested, against: nestedSchema, in: document, path: nestedPath, followedReferences: [], into: &found)
@@ -153,8 +157,9 @@ public struct JSONSchema: Sendable {
                 if followedReferences.contains(key) {
                     fail("schema reference '\(reference)' leads back to itself")
                 } else {
-                    check(value, against: target, in: targetDocument, path: path,
-                          followedReferences: followedReferences.union([key]), into: &found)
+                    check(
+                        value, against: target, in: targetDocument, path: path,
+                        followedReferences: followedReferences.union([key]), into: &found)
                 }
             } else {
                 fail("schema reference '\(reference)' cannot be resolved")
@@ -187,7 +192,8 @@ public struct JSONSchema: Sendable {
             if let minimum = rules["minLength"]?.integralValue, length < minimum { fail("must have at least \(minimum) characters") }
             if let maximum = rules["maxLength"]?.integralValue, length > maximum { fail("must have at most \(maximum) characters") }
             if let pattern = rules["pattern"]?.stringValue,
-               string.range(of: pattern, options: .regularExpression) == nil {
+                string.range(of: pattern, options: .regularExpression) == nil
+            {
                 fail("'\(string.prefix(80))' does not match the pattern \(pattern)")
             }
             if let format = rules["format"]?.stringValue {
@@ -205,9 +211,13 @@ public struct JSONSchema: Sendable {
                 return limit
             }
             if let limit = violatedLimit("minimum", when: [.orderedAscending]) { fail("must be at least \(limit)") }
-            if let limit = violatedLimit("exclusiveMinimum", when: [.orderedAscending, .orderedSame]) { fail("must be more than \(limit)") }
+            if let limit = violatedLimit("exclusiveMinimum", when: [.orderedAscending, .orderedSame]) {
+                fail("must be more than \(limit)")
+            }
             if let limit = violatedLimit("maximum", when: [.orderedDescending]) { fail("must be at most \(limit)") }
-            if let limit = violatedLimit("exclusiveMaximum", when: [.orderedDescending, .orderedSame]) { fail("must be less than \(limit)") }
+            if let limit = violatedLimit("exclusiveMaximum", when: [.orderedDescending, .orderedSame]) {
+                fail("must be less than \(limit)")
+            }
         case .array(let elements):
             if let minimum = rules["minItems"]?.integralValue, elements.count < minimum { fail("must have at least \(minimum) items") }
             if let maximum = rules["maxItems"]?.integralValue, elements.count > maximum { fail("must have at most \(maximum) items") }

@@ -18,8 +18,9 @@ public struct OutgoingMessage: Sendable, Codable, Equatable {
     }
 
     public init<Body: MessageBody>(_ envelope: Envelope<Body>) throws {
-        self.init(type: envelope.type, messageId: envelope.id, correlationId: envelope.correlationId,
-                  body: try MessageCoding.shared.encode(envelope))
+        self.init(
+            type: envelope.type, messageId: envelope.id, correlationId: envelope.correlationId,
+            body: try MessageCoding.shared.encode(envelope))
     }
 }
 
@@ -35,7 +36,8 @@ public struct MessageValidator: Sendable {
     public func violations(envelope: JSONValue) -> [String] {
         let problems = topology.envelopeSchema.violations(of: envelope).map { "envelope" + $0.description.dropFirst() }
         guard problems.isEmpty, let type = envelope["type"]?.stringValue, let version = envelope["version"]?.intValue,
-              let body = envelope["body"] else { return problems }
+            let body = envelope["body"]
+        else { return problems }
         return violations(body: body, type: type, version: Int(version))
     }
 

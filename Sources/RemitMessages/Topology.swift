@@ -75,8 +75,9 @@ public struct Topology: Sendable {
             problems.append("schemas/\(envelopeSchemaFile) is missing")
         }
         guard let envelopeSchema else { throw TopologyError(problems: problems) }
-        let topology = Topology(definitions: definitions, workers: workers, schemas: schemas, envelopeSchema: envelopeSchema,
-                                directory: directory)
+        let topology = Topology(
+            definitions: definitions, workers: workers, schemas: schemas, envelopeSchema: envelopeSchema,
+            directory: directory)
         problems += topology.consistencyProblems()
         guard problems.isEmpty else { throw TopologyError(problems: problems) }
         return topology
@@ -102,7 +103,9 @@ public struct Topology: Sendable {
 
     public func kind(named name: String) throws -> WorkerKindSpec {
         guard let kind = workers.kinds.first(where: { $0.name == name }) else {
-            throw TopologyError(problems: ["unknown worker kind '\(name)'; known kinds: \(workers.kinds.map(\.name).joined(separator: ", "))"])
+            throw TopologyError(problems: [
+                "unknown worker kind '\(name)'; known kinds: \(workers.kinds.map(\.name).joined(separator: ", "))"
+            ])
         }
         return kind
     }
@@ -152,7 +155,8 @@ public struct Topology: Sendable {
                 problems.append("\(label): work queue '\(kind.queue)' must dead-letter to '\(workers.deadLetterExchange)'")
             }
             if work.arguments["x-dead-letter-strategy"]?.stringValue == "at-least-once",
-               work.arguments["x-overflow"]?.stringValue != "reject-publish" {
+                work.arguments["x-overflow"]?.stringValue != "reject-publish"
+            {
                 problems.append("\(label): at-least-once dead-lettering on '\(kind.queue)' needs x-overflow: reject-publish")
             }
             if queues[kind.deadLetterQueue] == nil {
@@ -162,9 +166,12 @@ public struct Topology: Sendable {
             if deadLetterKey != kind.queue {
                 problems.append("\(label): work queue '\(kind.queue)' must dead-letter with routing key '\(kind.queue)'")
             }
-            if !definitions.bindings.contains(where: { $0.source == workers.deadLetterExchange
-                && $0.destination == kind.deadLetterQueue && $0.routingKey == kind.queue }) {
-                problems.append("\(label): no binding routes '\(kind.queue)' on '\(workers.deadLetterExchange)' to '\(kind.deadLetterQueue)'")
+            if !definitions.bindings.contains(where: {
+                $0.source == workers.deadLetterExchange
+                    && $0.destination == kind.deadLetterQueue && $0.routingKey == kind.queue
+            }) {
+                problems.append(
+                    "\(label): no binding routes '\(kind.queue)' on '\(workers.deadLetterExchange)' to '\(kind.deadLetterQueue)'")
             }
             if !["channel", "hq"].contains(kind.storeName) {
                 problems.append("\(label): store must be 'channel' or 'hq', not '\(kind.storeName)'")
@@ -183,14 +190,17 @@ public struct Topology: Sendable {
                     problems.append("\(label): retry queue '\(retry)' needs x-message-ttl (its delay)")
                 }
                 if queue.arguments["x-dead-letter-exchange"]?.stringValue != ""
-                    || queue.arguments["x-dead-letter-routing-key"]?.stringValue != kind.queue {
+                    || queue.arguments["x-dead-letter-routing-key"]?.stringValue != kind.queue
+                {
                     problems.append("\(label): retry queue '\(retry)' must dead-letter to '' with routing key '\(kind.queue)'")
                 }
             }
             for type in kind.consumes {
                 if latestVersion(of: type) == nil { problems.append("\(label): message type '\(type)' has no schema") }
-                if !definitions.bindings.contains(where: { $0.source == workers.exchange && $0.destination == kind.queue
-                    && $0.routingKey == type }) {
+                if !definitions.bindings.contains(where: {
+                    $0.source == workers.exchange && $0.destination == kind.queue
+                        && $0.routingKey == type
+                }) {
                     problems.append("\(label): no binding routes '\(type)' from '\(workers.exchange)' to '\(kind.queue)'")
                 }
             }

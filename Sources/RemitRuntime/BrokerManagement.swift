@@ -53,15 +53,17 @@ public struct BrokerManagement: Sendable {
         do {
             let response = try await client.send(method: method, path: prefix + path, headers: headers, body: body)
             if response.status == 401 {
-                throw ManagementError(operation: "\(method) \(path)", url: baseURL.absoluteString,
-                                      detail: "401: the management API refused user '\(user)'")
+                throw ManagementError(
+                    operation: "\(method) \(path)", url: baseURL.absoluteString,
+                    detail: "401: the management API refused user '\(user)'")
             }
             return (response.status, response.body)
         } catch let error as ManagementError {
             throw error
         } catch {
-            throw ManagementError(operation: "\(method) \(path)", url: baseURL.absoluteString,
-                                  detail: "\(error) — is the rabbitmq_management plugin enabled?")
+            throw ManagementError(
+                operation: "\(method) \(path)", url: baseURL.absoluteString,
+                detail: "\(error) — is the rabbitmq_management plugin enabled?")
         }
     }
 
@@ -69,8 +71,9 @@ public struct BrokerManagement: Sendable {
         let (status, data) = try await request("GET", path)
         if status == 404 { return nil }
         guard (200..<300).contains(status) else {
-            throw ManagementError(operation: "GET \(path)", url: baseURL.absoluteString,
-                                  detail: "HTTP \(status): \(String(decoding: data.prefix(300), as: UTF8.self))")
+            throw ManagementError(
+                operation: "GET \(path)", url: baseURL.absoluteString,
+                detail: "HTTP \(status): \(String(decoding: data.prefix(300), as: UTF8.self))")
         }
         return try JSONValue.parse(data)
     }
@@ -109,13 +112,18 @@ public struct BrokerManagement: Sendable {
 
     /// Creates a vhost and gives the API's user all permissions on it.
     public func createVhost(_ vhost: String) async throws {
-        for (path, body) in [("/api/vhosts/\(Self.encode(vhost))", Data("{}".utf8)),
-                             ("/api/permissions/\(Self.encode(vhost))/\(Self.encode(user))",
-                              Data(#"{"configure":".*","write":".*","read":".*"}"#.utf8))] {
+        for (path, body) in [
+            ("/api/vhosts/\(Self.encode(vhost))", Data("{}".utf8)),
+            (
+                "/api/permissions/\(Self.encode(vhost))/\(Self.encode(user))",
+                Data(#"{"configure":".*","write":".*","read":".*"}"#.utf8)
+            ),
+        ] {
             let (status, data) = try await request("PUT", path, body: body)
             guard (200..<300).contains(status) else {
-                throw ManagementError(operation: "PUT \(path)", url: baseURL.absoluteString,
-                                      detail: "HTTP \(status): \(String(decoding: data.prefix(300), as: UTF8.self))")
+                throw ManagementError(
+                    operation: "PUT \(path)", url: baseURL.absoluteString,
+                    detail: "HTTP \(status): \(String(decoding: data.prefix(300), as: UTF8.self))")
             }
         }
     }
@@ -124,8 +132,9 @@ public struct BrokerManagement: Sendable {
         let path = "/api/vhosts/\(Self.encode(vhost))"
         let (status, data) = try await request("DELETE", path)
         guard (200..<300).contains(status) || status == 404 else {
-            throw ManagementError(operation: "DELETE \(path)", url: baseURL.absoluteString,
-                                  detail: "HTTP \(status): \(String(decoding: data.prefix(300), as: UTF8.self))")
+            throw ManagementError(
+                operation: "DELETE \(path)", url: baseURL.absoluteString,
+                detail: "HTTP \(status): \(String(decoding: data.prefix(300), as: UTF8.self))")
         }
     }
 }

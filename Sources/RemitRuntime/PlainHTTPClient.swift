@@ -123,7 +123,8 @@ struct PlainHTTPClient: Sendable {
             guard let lineEnd = data.range(of: crlf, in: index..<data.endIndex) else {
                 throw Failure(description: "malformed chunked body")
             }
-            let sizeText = String(decoding: data[index..<lineEnd.lowerBound], as: UTF8.self)
+            let sizeText =
+                String(decoding: data[index..<lineEnd.lowerBound], as: UTF8.self)
                 .split(separator: ";").first.map(String.init) ?? ""
             guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16) else {
                 throw Failure(description: "malformed chunk size '\(sizeText.prefix(20))'")

@@ -32,15 +32,18 @@ public struct Producer: Sendable {
 
     /// Builds the envelope for `body` of message `type` and checks it as a worker will; throws
     /// `InvalidInput` listing every violation.
-    public func prepare(type: String, body: JSONValue, version: Int? = nil, actingUser: String,
-                        messageId: String? = nil, correlationId: String? = nil, line: Int? = nil) throws -> Prepared {
+    public func prepare(
+        type: String, body: JSONValue, version: Int? = nil, actingUser: String,
+        messageId: String? = nil, correlationId: String? = nil, line: Int? = nil
+    ) throws -> Prepared {
         let validator = MessageValidator(topology: topology)
         guard let version = version ?? topology.latestVersion(of: type) else {
             throw InvalidInput(line: line, problems: validator.violations(body: body, type: type))
         }
         let id = messageId ?? UUID().uuidString.lowercased()
-        let envelope = RawEnvelope(type: type, version: version, id: id, correlationId: correlationId ?? id, causationId: nil,
-                                   occurredAt: clock.now(), actingUser: actingUser, body: body)
+        let envelope = RawEnvelope(
+            type: type, version: version, id: id, correlationId: correlationId ?? id, causationId: nil,
+            occurredAt: clock.now(), actingUser: actingUser, body: body)
         let data = try MessageCoding.encoder().encode(envelope)
         let problems = validator.violations(envelope: try JSONValue.parse(data))
         guard problems.isEmpty else { throw InvalidInput(line: line, problems: problems) }
@@ -77,8 +80,9 @@ extension OutgoingMessage {
     public func outbound(on topology: Topology, at now: Date) -> OutboundMessage {
         OutboundMessage(
             exchange: topology.workers.exchange, routingKey: type, body: [UInt8](body),
-            properties: AMQPProperties(contentType: "application/json", messageId: messageId, correlationId: correlationId,
-                                       type: type, timestamp: UInt64(max(0, now.timeIntervalSince1970)), appId: "remit"))
+            properties: AMQPProperties(
+                contentType: "application/json", messageId: messageId, correlationId: correlationId,
+                type: type, timestamp: UInt64(max(0, now.timeIntervalSince1970)), appId: "remit"))
     }
 }
 

@@ -77,7 +77,8 @@ public struct RemitConfiguration: Sendable {
                 // only something shaped like a key name is echoed.
                 let isKeyShaped = name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
                 let shown = isKeyShaped ? "'\(name)'" : "(not shown: it is no key name)"
-                throw ConfigurationError("\(path):\(number + 1): unknown key \(shown); known keys: \(Key.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ConfigurationError(
+                    "\(path):\(number + 1): unknown key \(shown); known keys: \(Key.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             values[key] = Self.withoutComment(line[line.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
         }

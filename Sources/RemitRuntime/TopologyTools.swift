@@ -18,25 +18,28 @@ public struct TopologyApplier: Sendable {
         var problems: [String] = []
         for exchange in topology.definitions.exchanges {
             do {
-                try await connection.declare(ExchangeDeclaration(
-                    name: exchange.name, type: exchange.type, durable: exchange.durable, autoDelete: exchange.autoDelete,
-                    internal: exchange.internal, arguments: exchange.arguments.mapValues(Self.amqpValue)))
+                try await connection.declare(
+                    ExchangeDeclaration(
+                        name: exchange.name, type: exchange.type, durable: exchange.durable, autoDelete: exchange.autoDelete,
+                        internal: exchange.internal, arguments: exchange.arguments.mapValues(Self.amqpValue)))
                 declared.append("exchange \(exchange.name) (\(exchange.type))")
             } catch { problems.append("\(error)") }
         }
         for queue in topology.definitions.queues {
             do {
-                try await connection.declare(QueueDeclaration(
-                    name: queue.name, durable: queue.durable, autoDelete: queue.autoDelete,
-                    arguments: queue.arguments.mapValues(Self.amqpValue)))
+                try await connection.declare(
+                    QueueDeclaration(
+                        name: queue.name, durable: queue.durable, autoDelete: queue.autoDelete,
+                        arguments: queue.arguments.mapValues(Self.amqpValue)))
                 declared.append("queue \(queue.name)")
             } catch { problems.append("\(error)") }
         }
         for binding in topology.definitions.bindings where binding.destinationType == "queue" {
             do {
-                try await connection.bind(queue: binding.destination, exchange: binding.source,
-                                          routingKey: binding.routingKey,
-                                          arguments: binding.arguments.mapValues(Self.amqpValue))
+                try await connection.bind(
+                    queue: binding.destination, exchange: binding.source,
+                    routingKey: binding.routingKey,
+                    arguments: binding.arguments.mapValues(Self.amqpValue))
                 declared.append("binding \(binding.source) --[\(binding.routingKey)]--> \(binding.destination)")
             } catch { problems.append("\(error)") }
         }
@@ -75,10 +78,13 @@ public struct TopologyVerifier: Sendable {
     /// AMQP port).
     public func differences(on connection: AMQPConnection) async throws -> [String] {
         let overview = try await management.overview()
-        if let mismatch = Self.brokerMismatch(serverProperties: connection.serverProperties, overview: overview,
-                                              amqpPort: connection.configuration.port) {
-            throw BrokerMismatchError(amqp: "\(connection.configuration)", management: management.baseURL.absoluteString,
-                                      detail: mismatch)
+        if let mismatch = Self.brokerMismatch(
+            serverProperties: connection.serverProperties, overview: overview,
+            amqpPort: connection.configuration.port)
+        {
+            throw BrokerMismatchError(
+                amqp: "\(connection.configuration)", management: management.baseURL.absoluteString,
+                detail: mismatch)
         }
         return try await differences(vhost: connection.configuration.vhost)
     }
@@ -115,24 +121,28 @@ public struct TopologyVerifier: Sendable {
                 differences.append("exchange '\(expected.name)': type is \(actual["type"]?.description ?? "?"), expected \(expected.type)")
             }
             if actual["durable"]?.boolValue != expected.durable {
-                differences.append("exchange '\(expected.name)': durable is \(actual["durable"]?.description ?? "?"), expected \(expected.durable)")
+                differences.append(
+                    "exchange '\(expected.name)': durable is \(actual["durable"]?.description ?? "?"), expected \(expected.durable)")
             }
-            differences += Self.compare(arguments: actual["arguments"]?.objectValue ?? [:], expected: expected.arguments,
-                                        object: "exchange '\(expected.name)'")
+            differences += Self.compare(
+                arguments: actual["arguments"]?.objectValue ?? [:], expected: expected.arguments,
+                object: "exchange '\(expected.name)'")
         }
         for expected in topology.definitions.queues {
             guard let actual = try await management.queue(vhost: vhost, name: expected.name) else {
                 differences.append("queue '\(expected.name)' is missing"); continue
             }
             if actual["durable"]?.boolValue != expected.durable {
-                differences.append("queue '\(expected.name)': durable is \(actual["durable"]?.description ?? "?"), expected \(expected.durable)")
+                differences.append(
+                    "queue '\(expected.name)': durable is \(actual["durable"]?.description ?? "?"), expected \(expected.durable)")
             }
             let expectedType = expected.arguments["x-queue-type"]?.stringValue ?? "classic"
             if let type = actual["type"]?.stringValue, type != expectedType {
                 differences.append("queue '\(expected.name)': type is \(type), expected \(expectedType)")
             }
-            differences += Self.compare(arguments: actual["arguments"]?.objectValue ?? [:], expected: expected.arguments,
-                                        object: "queue '\(expected.name)'")
+            differences += Self.compare(
+                arguments: actual["arguments"]?.objectValue ?? [:], expected: expected.arguments,
+                object: "queue '\(expected.name)'")
         }
         let actualBindings = try await management.bindings(vhost: vhost)
         for expected in topology.definitions.bindings {
@@ -162,8 +172,9 @@ public struct TopologyVerifier: Sendable {
         var strangers: [String: Set<String>] = [:]  // "queue 'x'" → the Remit exchanges it is bound to
         for binding in actualBindings {
             guard let source = binding["source"]?.stringValue, exchanges.contains(source),
-                  let type = binding["destination_type"]?.stringValue,
-                  let destination = binding["destination"]?.stringValue else { continue }
+                let type = binding["destination_type"]?.stringValue,
+                let destination = binding["destination"]?.stringValue
+            else { continue }
             let routingKey = binding["routing_key"]?.stringValue ?? ""
             guard !declared.contains([source, type, destination, routingKey]) else { continue }
             differences.append("binding '\(source)' --[\(routingKey)]--> \(type) '\(destination)' is not in Topology/")
@@ -211,7 +222,8 @@ public struct TopologyVerifier: Sendable {
             default: return false
             }
         }.map(\.name).filter(matches)
-        let exchanges = ["exchanges", "all"].contains(applyTo)
+        let exchanges =
+            ["exchanges", "all"].contains(applyTo)
             ? topology.definitions.exchanges.map(\.name).filter(matches) : []
         guard !queues.isEmpty || !exchanges.isEmpty else { return nil }
         var objects: [String] = []

@@ -73,8 +73,10 @@ public final class WorkerRuntime: Sendable {
         var drainDeadline: Task<Void, Never>?
     }
 
-    public init(kind: WorkerKindSpec, topology: Topology, amqp: AMQPConfiguration, handler: any MessageHandler,
-                store: any MessageStore, clock: any WallClock, settings: Settings, logger: Logger) {
+    public init(
+        kind: WorkerKindSpec, topology: Topology, amqp: AMQPConfiguration, handler: any MessageHandler,
+        store: any MessageStore, clock: any WallClock, settings: Settings, logger: Logger
+    ) {
         self.kind = kind
         self.topology = topology
         self.amqp = amqp
@@ -109,9 +111,11 @@ public final class WorkerRuntime: Sendable {
         control.withLock { $0.drainDeadline?.cancel() }
         // Every delivery received was settled (applied, retried or dead-lettered, then acked) unless
         // the connection was lost, in which case the broker redelivers the rest.
-        logger.info("worker stopped", metadata: [
-            "received": "\(receivedTotal.load(ordering: .relaxed))", "settled": "\(settledTotal.load(ordering: .relaxed))",
-        ])
+        logger.info(
+            "worker stopped",
+            metadata: [
+                "received": "\(receivedTotal.load(ordering: .relaxed))", "settled": "\(settledTotal.load(ordering: .relaxed))",
+            ])
     }
 
     /// Connects once and looks at the work queue. A permanent refusal ends start-up with that error;
@@ -156,8 +160,9 @@ public final class WorkerRuntime: Sendable {
             control.abandoned = true
             return control.connections.values.flatMap { $0 }
         }
-        logger.warning("drain did not finish in time; dropping the broker connections (unacked deliveries are redelivered)",
-                       metadata: ["timeout": "\(settings.drainTimeout)"])
+        logger.warning(
+            "drain did not finish in time; dropping the broker connections (unacked deliveries are redelivered)",
+            metadata: ["timeout": "\(settings.drainTimeout)"])
         for connection in connections { connection.abandon() }
     }
 
@@ -184,8 +189,9 @@ public final class WorkerRuntime: Sendable {
                 opened.append(consuming)
                 let publishing = try await AMQPConnection.connect(amqp.named("remit \(kind.name) publisher \(index)"), logger: logger)
                 opened.append(publishing)
-                let consumer = try await consuming.consume(queue: kind.queue, prefetch: UInt16(settings.prefetch),
-                                                           consumerTag: tag)
+                let consumer = try await consuming.consume(
+                    queue: kind.queue, prefetch: UInt16(settings.prefetch),
+                    consumerTag: tag)
                 let registered = control.withLock { control -> Bool in
                     guard !control.draining else { return false }
                     control.consumers[index] = consumer
@@ -208,8 +214,9 @@ public final class WorkerRuntime: Sendable {
                 for connection in opened { await connection.close() }
                 if isDraining { return }
                 lostConnection = true
-                logger.warning("worker lost its broker connection; reconnecting",
-                               metadata: ["consumer": "\(index)", "error": "\(error)", "retry_in": "\(delay)"])
+                logger.warning(
+                    "worker lost its broker connection; reconnecting",
+                    metadata: ["consumer": "\(index)", "error": "\(error)", "retry_in": "\(delay)"])
                 await sleepUnlessDraining(delay)
                 delay = min(delay * 2, settings.reconnectMaximumDelay)
             }
@@ -226,8 +233,10 @@ public final class WorkerRuntime: Sendable {
     /// Two stages per consumer, so the store and the broker work at the same time: this task
     /// decodes and applies batch N+1 while a child task publishes batch N's follow-ups and acks it.
     /// Each stage keeps delivery order; the broker's prefetch bounds what is in between.
-    private func consume(_ consumer: AMQPConsumer, on connection: AMQPConnection,
-                         publishingOn publisher: AMQPConnection) async throws {
+    private func consume(
+        _ consumer: AMQPConsumer, on connection: AMQPConnection,
+        publishingOn publisher: AMQPConnection
+    ) async throws {
         let settlements = AsyncBatchQueue<SettlementBatch>()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -287,8 +296,10 @@ public final class WorkerRuntime: Sendable {
     /// Publishes a batch's follow-ups, retries and dead letters with confirms, then acks the batch.
     /// Throws when the broker connection failed; then nothing of the batch is acked and the broker
     /// redelivers it (the inbox makes that harmless).
-    private func settle(_ batches: [SettlementBatch], publishingOn publisher: AMQPConnection,
-                        ackingOn connection: AMQPConnection) async throws {
+    private func settle(
+        _ batches: [SettlementBatch], publishingOn publisher: AMQPConnection,
+        ackingOn connection: AMQPConnection
+    ) async throws {
         try await publisher.publish(batches.flatMap(\.publishes))
         try await connection.ack(batches.last!.lastDeliveryTag, multiple: true)
         let applied = batches.reduce(0) { $0 + $1.applied }
@@ -316,8 +327,11 @@ public final class WorkerRuntime: Sendable {
             }
             switch decode(delivery, using: decoder) {
             case .success(let (header, body)):
-                decoded.append((index, IncomingMessage(header: header, body: body, attempt: attempt, receivedAt: receivedAt),
-                                ContentDigest.sha256(delivery.body)))
+                decoded.append(
+                    (
+                        index, IncomingMessage(header: header, body: body, attempt: attempt, receivedAt: receivedAt),
+                        ContentDigest.sha256(delivery.body)
+                    ))
             case .failure(let badInput):
                 outcomes[index] = .deadLetter(.badInput, attempt: attempt, error: badInput.reason)
             }
@@ -343,16 +357,19 @@ public final class WorkerRuntime: Sendable {
                 publishes.append(deadLetter(delivery, reason: reason, attempt: attempt, error: error))
             }
         }
-        return SettlementBatch(publishes: publishes, lastDeliveryTag: batch.last!.deliveryTag,
-                               applied: appliedCount, failed: failedCount)
+        return SettlementBatch(
+            publishes: publishes, lastDeliveryTag: batch.last!.deliveryTag,
+            applied: appliedCount, failed: failedCount)
     }
 
     /// A failure of the store itself (disk full, I/O error, damaged file, a write lock held from
     /// outside) is the worker's fault, not the messages': the batch is held — the broker's prefetch
     /// stops further deliveries — and applied again after a back-off, without spending any
     /// message's attempts. Returns nil when a drain begins meanwhile.
-    private func applyUntilTheStoreAnswers(_ messages: [(index: Int, message: IncomingMessage, digest: String)],
-                                           at now: Date) async -> [(Int, Outcome)]? {
+    private func applyUntilTheStoreAnswers(
+        _ messages: [(index: Int, message: IncomingMessage, digest: String)],
+        at now: Date
+    ) async -> [(Int, Outcome)]? {
         var delay = settings.storePauseInitialDelay
         var paused = false
         while true {
@@ -363,8 +380,9 @@ public final class WorkerRuntime: Sendable {
             } catch {
                 let text = describe(error)
                 if !paused {
-                    logger.error("store unavailable; consuming paused until it answers (no message is retried or dead-lettered for it)",
-                                 metadata: ["store": "\(store.path)", "error": "\(text)"])
+                    logger.error(
+                        "store unavailable; consuming paused until it answers (no message is retried or dead-lettered for it)",
+                        metadata: ["store": "\(store.path)", "error": "\(text)"])
                     paused = true
                 } else {
                     logger.debug("store still unavailable", metadata: ["error": "\(text)", "retry_in": "\(delay)"])
@@ -381,7 +399,8 @@ public final class WorkerRuntime: Sendable {
     /// has no savepoints; when any handler throws, that transaction is rolled back and the batch runs
     /// again with one savepoint per message, so a failing message leaves no trace and the others
     /// still apply. Throws only for failures of the store itself (see `FailureKind`).
-    private func apply(_ messages: [(index: Int, message: IncomingMessage, digest: String)], at now: Date) async throws -> [(Int, Outcome)] {
+    private func apply(_ messages: [(index: Int, message: IncomingMessage, digest: String)], at now: Date) async throws -> [(Int, Outcome)]
+    {
         struct HandlerFailed: Error {}
         let consumer = kind.name
         let handler = self.handler
@@ -393,11 +412,17 @@ public final class WorkerRuntime: Sendable {
                 if let applied = try Inbox.applied(db, consumer: consumer, messageId: message.header.id) {
                     if let recorded = applied.contentDigest, recorded != digest {
                         // Another message under an id already used: never dropped as a duplicate.
-                        results.append((index, .deadLetter(.idConflict, attempt: message.attempt, error: """
-                            message id '\(message.header.id)' was already applied with other content \
-                            (sha256 \(recorded.prefix(16))… then, \(digest.prefix(16))… now); \
-                            a producer must use a new id for every new message
-                            """)))
+                        results.append(
+                            (
+                                index,
+                                .deadLetter(
+                                    .idConflict, attempt: message.attempt,
+                                    error: """
+                                        message id '\(message.header.id)' was already applied with other content \
+                                        (sha256 \(recorded.prefix(16))… then, \(digest.prefix(16))… now); \
+                                        a producer must use a new id for every new message
+                                        """)
+                            ))
                     } else {
                         results.append((index, .applied(applied.followUps)))
                     }
@@ -409,8 +434,9 @@ public final class WorkerRuntime: Sendable {
                     logger[metadataKey: "correlation_id"] = "\(message.header.correlationId)"
                     let context = HandlerContext(logger: logger, now: now, attempt: message.attempt, header: message.header)
                     let followUps = try handler.handle(message, context: context, in: db)
-                    try Inbox.record(db, consumer: consumer, header: message.header, contentDigest: digest,
-                                     processedAt: processedAt, followUps: followUps)
+                    try Inbox.record(
+                        db, consumer: consumer, header: message.header, contentDigest: digest,
+                        processedAt: processedAt, followUps: followUps)
                     return followUps
                 }
                 guard isolated else {
@@ -502,13 +528,16 @@ public final class WorkerRuntime: Sendable {
         properties.headers[RemitHeader.error] = .string(Self.truncate(error))
         properties.headers[RemitHeader.worker] = .string(kind.name)
         stampOrigin(&properties, delivery)
-        logger.info("message will be retried", metadata: [
-            "message_id": "\(delivery.properties.messageId ?? "-")", "attempt": "\(attempt)",
-            "retry_queue": "\(kind.retryQueues[attempt - 1])", "error": "\(Self.truncate(error))",
-        ])
+        logger.info(
+            "message will be retried",
+            metadata: [
+                "message_id": "\(delivery.properties.messageId ?? "-")", "attempt": "\(attempt)",
+                "retry_queue": "\(kind.retryQueues[attempt - 1])", "error": "\(Self.truncate(error))",
+            ])
         // The default exchange routes straight to the tier's queue; its TTL dead-letters it back.
-        return OutboundMessage(exchange: "", routingKey: kind.retryQueues[attempt - 1], body: delivery.body,
-                               properties: properties)
+        return OutboundMessage(
+            exchange: "", routingKey: kind.retryQueues[attempt - 1], body: delivery.body,
+            properties: properties)
     }
 
     private func deadLetter(_ delivery: Delivery, reason: DeadLetterReason, attempt: Int, error: String) -> OutboundMessage {
@@ -520,12 +549,15 @@ public final class WorkerRuntime: Sendable {
         properties.headers[RemitHeader.worker] = .string(kind.name)
         properties.headers[RemitHeader.failedAt] = .string(Timestamp.format(clock.now()))
         stampOrigin(&properties, delivery)
-        logger.warning("message dead-lettered", metadata: [
-            "message_id": "\(delivery.properties.messageId ?? "-")", "reason": "\(reason.rawValue)",
-            "attempts": "\(attempt)", "error": "\(Self.truncate(error))",
-        ])
-        return OutboundMessage(exchange: topology.workers.deadLetterExchange, routingKey: kind.queue, body: delivery.body,
-                               properties: properties)
+        logger.warning(
+            "message dead-lettered",
+            metadata: [
+                "message_id": "\(delivery.properties.messageId ?? "-")", "reason": "\(reason.rawValue)",
+                "attempts": "\(attempt)", "error": "\(Self.truncate(error))",
+            ])
+        return OutboundMessage(
+            exchange: topology.workers.deadLetterExchange, routingKey: kind.queue, body: delivery.body,
+            properties: properties)
     }
 
     private func stampOrigin(_ properties: inout AMQPProperties, _ delivery: Delivery) {
@@ -579,8 +611,9 @@ enum FailureKind {
             switch error.resultCode {
             case .SQLITE_CONSTRAINT, .SQLITE_MISMATCH, .SQLITE_TOOBIG, .SQLITE_RANGE:
                 self = .badInput("the store refused the message's data: \(SQLiteStore.describe(error))")
-            case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CORRUPT, .SQLITE_NOTADB, .SQLITE_READONLY, .SQLITE_CANTOPEN,
-                 .SQLITE_NOMEM, .SQLITE_PERM, .SQLITE_PROTOCOL, .SQLITE_NOLFS, .SQLITE_AUTH, .SQLITE_SCHEMA:
+            case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CORRUPT, .SQLITE_NOTADB, .SQLITE_READONLY,
+                .SQLITE_CANTOPEN,
+                .SQLITE_NOMEM, .SQLITE_PERM, .SQLITE_PROTOCOL, .SQLITE_NOLFS, .SQLITE_AUTH, .SQLITE_SCHEMA:
                 self = .store
             case .SQLITE_ERROR:
                 // "no such table/column": the file does not have the schema this build expects.
@@ -610,7 +643,10 @@ enum AttemptHeader {
         guard let value = headers[RemitHeader.attempt] else { return .success(1) }
         let maximum = retryTiers + 1
         guard case .int(let number) = value, number >= 1, number <= Int64(maximum) else {
-            return .failure(BadInput("header \(RemitHeader.attempt) is '\(value.description.prefix(40))'; it must be a whole number from 1 to \(maximum) (Remit sets it on retries; producers leave it out)"))
+            return .failure(
+                BadInput(
+                    "header \(RemitHeader.attempt) is '\(value.description.prefix(40))'; it must be a whole number from 1 to \(maximum) (Remit sets it on retries; producers leave it out)"
+                ))
         }
         return .success(Int(number))
     }

@@ -56,6 +56,8 @@ public struct ChannelCredential: Sendable, Equatable, Codable, FetchableRecord, 
 
 extension ChannelCredential: CustomStringConvertible, CustomDebugStringConvertible {
     // A hash is still a secret (it can be attacked offline): never print it.
-    public var description: String { "ChannelCredential(login: \(login), passwordHash: <redacted>, updatedAt: \(Timestamp.format(updatedAt)))" }
+    public var description: String {
+        "ChannelCredential(login: \(login), passwordHash: <redacted>, updatedAt: \(Timestamp.format(updatedAt)))"
+    }
     public var debugDescription: String { description }
 }

@@ -28,8 +28,10 @@ public struct ChannelCustomer: StoredRecord, Sendable, Equatable {
         public static let hqChangedAt = Column("hq_changed_at")
     }
 
-    public init(account: String, name: String, email: String, currency: String, invoiceAccount: String?, allowOnAccount: Bool,
-                creditLimitMinor: Int64, hqChangedAt: Date) {
+    public init(
+        account: String, name: String, email: String, currency: String, invoiceAccount: String?, allowOnAccount: Bool,
+        creditLimitMinor: Int64, hqChangedAt: Date
+    ) {
         self.account = account
         self.name = name
         self.email = email
@@ -42,18 +44,21 @@ public struct ChannelCustomer: StoredRecord, Sendable, Equatable {
 
     public init(row: Row) throws {
         let stored = StoredRow(row, table: Self.databaseTableName, key: row["account"])
-        self.init(account: row["account"], name: row["name"], email: row["email"], currency: row["currency"],
-                  invoiceAccount: row["invoice_account"], allowOnAccount: row["allow_on_account"],
-                  creditLimitMinor: row["credit_limit_minor"], hqChangedAt: try stored.timestamp("hq_changed_at"))
+        self.init(
+            account: row["account"], name: row["name"], email: row["email"], currency: row["currency"],
+            invoiceAccount: row["invoice_account"], allowOnAccount: row["allow_on_account"],
+            creditLimitMinor: row["credit_limit_minor"], hqChangedAt: try stored.timestamp("hq_changed_at"))
     }
 
     /// Stores this snapshot unless the channel has a newer one; returns whether it was stored.
     @discardableResult
     public func upsertIfNewer(_ db: Database) throws -> Bool {
-        try upsertUnlessOlder(db, key: Columns.account, updating: [
-            Columns.name, Columns.email, Columns.currency, Columns.invoiceAccount, Columns.allowOnAccount,
-            Columns.creditLimitMinor, Columns.hqChangedAt,
-        ], newerBy: Columns.hqChangedAt)
+        try upsertUnlessOlder(
+            db, key: Columns.account,
+            updating: [
+                Columns.name, Columns.email, Columns.currency, Columns.invoiceAccount, Columns.allowOnAccount,
+                Columns.creditLimitMinor, Columns.hqChangedAt,
+            ], newerBy: Columns.hqChangedAt)
     }
 }
 
@@ -128,9 +133,11 @@ public struct ChannelInvoice: StoredRecord, Sendable, Equatable {
         public static let hqChangedAt = Column("hq_changed_at")
     }
 
-    public init(number: String, customerAccount: String, invoiceDate: CalendarDate, dueDate: CalendarDate,
-                discountLastDay: CalendarDate?, discountMinor: Int64, currency: Currency, totalMinor: Int64, settledMinor: Int64,
-                discountTakenMinor: Int64, status: InvoicePaymentStatus, hqChangedAt: Date) {
+    public init(
+        number: String, customerAccount: String, invoiceDate: CalendarDate, dueDate: CalendarDate,
+        discountLastDay: CalendarDate?, discountMinor: Int64, currency: Currency, totalMinor: Int64, settledMinor: Int64,
+        discountTakenMinor: Int64, status: InvoicePaymentStatus, hqChangedAt: Date
+    ) {
         self.number = number
         self.customerAccount = customerAccount
         self.invoiceDate = invoiceDate
@@ -147,20 +154,23 @@ public struct ChannelInvoice: StoredRecord, Sendable, Equatable {
 
     public init(row: Row) throws {
         let stored = StoredRow(row, table: Self.databaseTableName, key: row["number"])
-        self.init(number: row["number"], customerAccount: row["customer_account"], invoiceDate: try stored.date("invoice_date"),
-                  dueDate: try stored.date("due_date"), discountLastDay: try stored.optionalDate("discount_last_day"),
-                  discountMinor: row["discount_minor"], currency: try stored.currency(), totalMinor: row["total_minor"],
-                  settledMinor: row["settled_minor"], discountTakenMinor: row["discount_taken_minor"],
-                  status: try stored.value("status", as: InvoicePaymentStatus.self), hqChangedAt: try stored.timestamp("hq_changed_at"))
+        self.init(
+            number: row["number"], customerAccount: row["customer_account"], invoiceDate: try stored.date("invoice_date"),
+            dueDate: try stored.date("due_date"), discountLastDay: try stored.optionalDate("discount_last_day"),
+            discountMinor: row["discount_minor"], currency: try stored.currency(), totalMinor: row["total_minor"],
+            settledMinor: row["settled_minor"], discountTakenMinor: row["discount_taken_minor"],
+            status: try stored.value("status", as: InvoicePaymentStatus.self), hqChangedAt: try stored.timestamp("hq_changed_at"))
     }
 
     /// Stores this state unless the channel shows a newer one; the invoice date and currency never
     /// change in HQ, so they are kept as first stored.
     @discardableResult
     public func upsertIfNewer(_ db: Database) throws -> Bool {
-        try upsertUnlessOlder(db, key: Columns.number, updating: [
-            Columns.customerAccount, Columns.dueDate, Columns.discountLastDay, Columns.discountMinor, Columns.totalMinor,
-            Columns.settledMinor, Columns.discountTakenMinor, Columns.status, Columns.hqChangedAt,
-        ], newerBy: Columns.hqChangedAt)
+        try upsertUnlessOlder(
+            db, key: Columns.number,
+            updating: [
+                Columns.customerAccount, Columns.dueDate, Columns.discountLastDay, Columns.discountMinor, Columns.totalMinor,
+                Columns.settledMinor, Columns.discountTakenMinor, Columns.status, Columns.hqChangedAt,
+            ], newerBy: Columns.hqChangedAt)
     }
 }

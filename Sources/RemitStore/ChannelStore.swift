@@ -104,33 +104,49 @@ public enum Inbox {
 
     /// The record of `messageId`, or nil when the consumer has not applied it.
     public static func applied(_ db: Database, consumer: String, messageId: String) throws -> Applied? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT content_digest FROM inbox WHERE consumer = ? AND message_id = ?
-            """), arguments: [consumer, messageId]) else { return nil }
-        let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT type, follow_up_id, correlation_id, body FROM inbox_follow_up
-            WHERE consumer = ? AND message_id = ? ORDER BY position
-            """), arguments: [consumer, messageId])
-        return Applied(contentDigest: row["content_digest"], followUps: rows.map { row in
-            OutgoingMessage(type: row["type"], messageId: row["follow_up_id"], correlationId: row["correlation_id"],
-                            body: row["body"])
-        })
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT content_digest FROM inbox WHERE consumer = ? AND message_id = ?
+                        """), arguments: [consumer, messageId])
+        else { return nil }
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT type, follow_up_id, correlation_id, body FROM inbox_follow_up
+                    WHERE consumer = ? AND message_id = ? ORDER BY position
+                    """), arguments: [consumer, messageId])
+        return Applied(
+            contentDigest: row["content_digest"],
+            followUps: rows.map { row in
+                OutgoingMessage(
+                    type: row["type"], messageId: row["follow_up_id"], correlationId: row["correlation_id"],
+                    body: row["body"])
+            })
     }
 
     /// - Parameter processedAt: an ISO 8601 timestamp (`Timestamp.format`), formatted once per batch.
-    public static func record(_ db: Database, consumer: String, header: EnvelopeHeader, contentDigest: String,
-                              processedAt: String, followUps: [OutgoingMessage]) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO inbox (consumer, message_id, message_type, correlation_id, processed_at, content_digest)
-            VALUES (?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [consumer, header.id, header.type, header.correlationId, processedAt, contentDigest])
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO inbox_follow_up (consumer, message_id, position, type, follow_up_id, correlation_id, body)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """)
+    public static func record(
+        _ db: Database, consumer: String, header: EnvelopeHeader, contentDigest: String,
+        processedAt: String, followUps: [OutgoingMessage]
+    ) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO inbox (consumer, message_id, message_type, correlation_id, processed_at, content_digest)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [consumer, header.id, header.type, header.correlationId, processedAt, contentDigest])
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO inbox_follow_up (consumer, message_id, position, type, follow_up_id, correlation_id, body)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
         for (position, followUp) in followUps.enumerated() {
-            try insert.execute(arguments: [consumer, header.id, position, followUp.type, followUp.messageId,
-                                           followUp.correlationId, followUp.body])
+            try insert.execute(arguments: [
+                consumer, header.id, position, followUp.type, followUp.messageId,
+                followUp.correlationId, followUp.body,
+            ])
         }
     }
 }

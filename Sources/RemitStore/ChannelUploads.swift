@@ -46,8 +46,10 @@ public struct ChannelTransaction: StoredRecord, Sendable, Equatable {
         public static let uploadedAt = Column("uploaded_at")
     }
 
-    public init(id: String, kind: Kind, customerAccount: String, userLogin: String, invoiceNumber: String?, amount: Money,
-                tender: String, lines: [OrderLine] = [], createdAt: Date) {
+    public init(
+        id: String, kind: Kind, customerAccount: String, userLogin: String, invoiceNumber: String?, amount: Money,
+        tender: String, lines: [OrderLine] = [], createdAt: Date
+    ) {
         self.id = id
         self.kind = kind
         self.customerAccount = customerAccount
@@ -62,11 +64,12 @@ public struct ChannelTransaction: StoredRecord, Sendable, Equatable {
     public init(row: Row) throws {
         let stored = StoredRow(row, table: Self.databaseTableName, key: row["id"])
         let lines: String? = row["lines"]
-        self.init(id: row["id"], kind: try stored.value("kind", as: Kind.self), customerAccount: row["customer_account"],
-                  userLogin: row["user_login"], invoiceNumber: row["invoice_number"],
-                  amount: stored.money("amount_minor", currency: try stored.currency()), tender: row["tender"],
-                  lines: try lines.map { try JSONDecoder().decode([OrderLine].self, from: Data($0.utf8)) } ?? [],
-                  createdAt: try stored.timestamp("created_at"))
+        self.init(
+            id: row["id"], kind: try stored.value("kind", as: Kind.self), customerAccount: row["customer_account"],
+            userLogin: row["user_login"], invoiceNumber: row["invoice_number"],
+            amount: stored.money("amount_minor", currency: try stored.currency()), tender: row["tender"],
+            lines: try lines.map { try JSONDecoder().decode([OrderLine].self, from: Data($0.utf8)) } ?? [],
+            createdAt: try stored.timestamp("created_at"))
     }
 
     public func encode(to container: inout PersistenceContainer) throws {
@@ -128,8 +131,10 @@ public struct B2BRequest: StoredRecord, Sendable, Equatable {
         public static let uploadedAt = Column("uploaded_at")
     }
 
-    public init(requestId: String, type: String = "invoice-copy", userLogin: String, customerAccount: String,
-                invoiceNumber: String?, status: Status = .submitted, submittedAt: Date) {
+    public init(
+        requestId: String, type: String = "invoice-copy", userLogin: String, customerAccount: String,
+        invoiceNumber: String?, status: Status = .submitted, submittedAt: Date
+    ) {
         self.requestId = requestId
         self.type = type
         self.userLogin = userLogin
@@ -141,9 +146,10 @@ public struct B2BRequest: StoredRecord, Sendable, Equatable {
 
     public init(row: Row) throws {
         let stored = StoredRow(row, table: Self.databaseTableName, key: row["request_id"])
-        self.init(requestId: row["request_id"], type: row["type"], userLogin: row["user_login"],
-                  customerAccount: row["customer_account"], invoiceNumber: row["invoice_number"],
-                  status: try stored.value("status", as: Status.self), submittedAt: try stored.timestamp("submitted_at"))
+        self.init(
+            requestId: row["request_id"], type: row["type"], userLogin: row["user_login"],
+            customerAccount: row["customer_account"], invoiceNumber: row["invoice_number"],
+            status: try stored.value("status", as: Status.self), submittedAt: try stored.timestamp("submitted_at"))
     }
 
     public func encode(to container: inout PersistenceContainer) throws {

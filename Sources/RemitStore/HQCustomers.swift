@@ -31,9 +31,11 @@ public struct HQPaymentTerms: StoredRecord, Sendable, Equatable {
     }
 
     public var terms: PaymentTerms {
-        PaymentTerms(code: code, netDays: netDays, cashDiscount: discountBasisPoints.map {
-            CashDiscount(basisPoints: $0, withinDays: discountDays ?? 0)
-        })
+        PaymentTerms(
+            code: code, netDays: netDays,
+            cashDiscount: discountBasisPoints.map {
+                CashDiscount(basisPoints: $0, withinDays: discountDays ?? 0)
+            })
     }
 }
 
@@ -57,8 +59,10 @@ public struct HQCustomer: StoredRecord, Sendable, Equatable {
         public static let changedAt = Column("changed_at")
     }
 
-    public init(account: String, name: String, email: String, currency: Currency, invoiceAccount: String?, allowOnAccount: Bool,
-                creditLimitMinor: Int64, paymentTerms: String, changedAt: Date) {
+    public init(
+        account: String, name: String, email: String, currency: Currency, invoiceAccount: String?, allowOnAccount: Bool,
+        creditLimitMinor: Int64, paymentTerms: String, changedAt: Date
+    ) {
         self.account = account
         self.name = name
         self.email = email
@@ -72,10 +76,11 @@ public struct HQCustomer: StoredRecord, Sendable, Equatable {
 
     public init(row: Row) throws {
         let stored = StoredRow(row, table: Self.databaseTableName, key: row["account"])
-        self.init(account: row["account"], name: row["name"], email: row["email"], currency: try stored.currency(),
-                  invoiceAccount: row["invoice_account"], allowOnAccount: row["allow_on_account"],
-                  creditLimitMinor: row["credit_limit_minor"], paymentTerms: row["payment_terms"],
-                  changedAt: try stored.timestamp("changed_at"))
+        self.init(
+            account: row["account"], name: row["name"], email: row["email"], currency: try stored.currency(),
+            invoiceAccount: row["invoice_account"], allowOnAccount: row["allow_on_account"],
+            creditLimitMinor: row["credit_limit_minor"], paymentTerms: row["payment_terms"],
+            changedAt: try stored.timestamp("changed_at"))
     }
 
     public var creditLimit: Money { Money(minorUnits: creditLimitMinor, currency: currency) }

@@ -30,9 +30,11 @@ public struct HQInvoice: StoredRecord, Sendable, Equatable {
         public static let changedAt = Column("changed_at")
     }
 
-    public init(number: String, customerAccount: String, orderId: Int64? = nil, invoiceDate: CalendarDate, dueDate: CalendarDate,
-                discountLastDay: CalendarDate?, discountMinor: Int64, currency: Currency, totalMinor: Int64, settledMinor: Int64 = 0,
-                discountTakenMinor: Int64 = 0, changedAt: Date) {
+    public init(
+        number: String, customerAccount: String, orderId: Int64? = nil, invoiceDate: CalendarDate, dueDate: CalendarDate,
+        discountLastDay: CalendarDate?, discountMinor: Int64, currency: Currency, totalMinor: Int64, settledMinor: Int64 = 0,
+        discountTakenMinor: Int64 = 0, changedAt: Date
+    ) {
         self.number = number
         self.customerAccount = customerAccount
         self.orderId = orderId
@@ -49,11 +51,12 @@ public struct HQInvoice: StoredRecord, Sendable, Equatable {
 
     public init(row: Row) throws {
         let stored = StoredRow(row, table: Self.databaseTableName, key: row["number"])
-        self.init(number: row["number"], customerAccount: row["customer_account"], orderId: row["order_id"],
-                  invoiceDate: try stored.date("invoice_date"), dueDate: try stored.date("due_date"),
-                  discountLastDay: try stored.optionalDate("discount_last_day"), discountMinor: row["discount_minor"],
-                  currency: try stored.currency(), totalMinor: row["total_minor"], settledMinor: row["settled_minor"],
-                  discountTakenMinor: row["discount_taken_minor"], changedAt: try stored.timestamp("changed_at"))
+        self.init(
+            number: row["number"], customerAccount: row["customer_account"], orderId: row["order_id"],
+            invoiceDate: try stored.date("invoice_date"), dueDate: try stored.date("due_date"),
+            discountLastDay: try stored.optionalDate("discount_last_day"), discountMinor: row["discount_minor"],
+            currency: try stored.currency(), totalMinor: row["total_minor"], settledMinor: row["settled_minor"],
+            discountTakenMinor: row["discount_taken_minor"], changedAt: try stored.timestamp("changed_at"))
     }
 
     public var total: Money { Money(minorUnits: totalMinor, currency: currency) }
@@ -78,16 +81,19 @@ public struct HQInvoice: StoredRecord, Sendable, Equatable {
 
     /// What the account's invoices still have open, in minor units (overpaid invoices count as zero).
     public static func openBalanceMinor(_ db: Database, customerAccount: String) throws -> Int64 {
-        try Int64.fetchOne(db, sql: """
-            SELECT COALESCE(SUM(MAX(total_minor - settled_minor - discount_taken_minor, 0)), 0) FROM invoice WHERE customer_account = ?
-            """, arguments: [customerAccount]) ?? 0
+        try Int64.fetchOne(
+            db,
+            sql: """
+                SELECT COALESCE(SUM(MAX(total_minor - settled_minor - discount_taken_minor, 0)), 0) FROM invoice WHERE customer_account = ?
+                """, arguments: [customerAccount]) ?? 0
     }
 
     /// Records a payment's effect on the invoice's amounts.
     public static func settle(_ db: Database, number: String, settledMinor: Int64, discountTakenMinor: Int64, at: Date) throws {
-        try filter(key: number).updateAll(db, Columns.settledMinor.set(to: settledMinor),
-                                          Columns.discountTakenMinor.set(to: discountTakenMinor),
-                                          Columns.changedAt.set(to: Timestamp.format(at)))
+        try filter(key: number).updateAll(
+            db, Columns.settledMinor.set(to: settledMinor),
+            Columns.discountTakenMinor.set(to: discountTakenMinor),
+            Columns.changedAt.set(to: Timestamp.format(at)))
     }
 }
 
@@ -108,15 +114,17 @@ public struct HQInvoiceLine: StoredRecord, Sendable, Equatable {
     }
 
     public init(row: Row) throws {
-        self.init(invoiceNumber: row["invoice_number"], lineNo: row["line_no"], description: row["description"],
-                  amountMinor: row["amount_minor"])
+        self.init(
+            invoiceNumber: row["invoice_number"], lineNo: row["line_no"], description: row["description"],
+            amountMinor: row["amount_minor"])
     }
 
     /// Gives invoice `number` one line per line of sales order `orderId` ("sku × quantity").
     public static func copy(_ db: Database, fromOrder orderId: Int64, toInvoice number: String) throws {
-        try db.execute(sql: """
-            INSERT INTO invoice_line (invoice_number, line_no, description, amount_minor)
-            SELECT ?, line_no, sku || ' × ' || quantity, amount_minor FROM sales_order_line WHERE order_id = ?
-            """, arguments: [number, orderId])
+        try db.execute(
+            sql: """
+                INSERT INTO invoice_line (invoice_number, line_no, description, amount_minor)
+                SELECT ?, line_no, sku || ' × ' || quantity, amount_minor FROM sales_order_line WHERE order_id = ?
+                """, arguments: [number, orderId])
     }
 }

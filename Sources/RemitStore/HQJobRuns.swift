@@ -46,10 +46,11 @@ public struct JobRun: StoredRecord, Sendable, Equatable {
 
     /// Records that `runId` started; a run started again (a redelivery, a retry) keeps its row.
     public static func start(_ db: Database, job: String, runId: String, worker: String, at: Date) throws {
-        try db.execute(sql: """
-            INSERT INTO job_run (job, run_id, started_at, status, worker) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT(run_id) DO UPDATE SET started_at = excluded.started_at, status = excluded.status, worker = excluded.worker
-            """, arguments: [job, runId, Timestamp.format(at), Status.running.rawValue, worker])
+        try db.execute(
+            sql: """
+                INSERT INTO job_run (job, run_id, started_at, status, worker) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(run_id) DO UPDATE SET started_at = excluded.started_at, status = excluded.status, worker = excluded.worker
+                """, arguments: [job, runId, Timestamp.format(at), Status.running.rawValue, worker])
     }
 
     public static func finish(_ db: Database, runId: String, succeeded: Bool, counts: [String: Int], error: String?, at: Date) throws {

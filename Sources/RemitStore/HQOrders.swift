@@ -38,8 +38,10 @@ public struct SalesOrder: StoredRecord, Sendable, Equatable {
         public static let totalMinor = Column("total_minor")
     }
 
-    public init(orderNumber: String, customerAccount: String, channelOrderId: String?, orderedOn: CalendarDate, onAccount: Bool,
-                status: Status, total: Money, lines: String?) {
+    public init(
+        orderNumber: String, customerAccount: String, channelOrderId: String?, orderedOn: CalendarDate, onAccount: Bool,
+        status: Status, total: Money, lines: String?
+    ) {
         self.orderNumber = orderNumber
         self.customerAccount = customerAccount
         self.channelOrderId = channelOrderId
@@ -79,11 +81,14 @@ public struct SalesOrder: StoredRecord, Sendable, Equatable {
     /// Open orders with the payment terms of their customer, oldest first.
     public static func openWithTerms(_ db: Database) throws -> [(order: SalesOrder, terms: HQPaymentTerms)] {
         // The two tables share no column name, so each record reads its own columns of the joined row.
-        try Row.fetchAll(db, sql: """
-            SELECT o.*, t.* FROM sales_order o JOIN customer c ON c.account = o.customer_account
-            JOIN payment_terms t ON t.code = c.payment_terms
-            WHERE o.status = ? ORDER BY o.id
-            """, arguments: [Status.open.rawValue]).map { row in (try SalesOrder(row: row), try HQPaymentTerms(row: row)) }
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT o.*, t.* FROM sales_order o JOIN customer c ON c.account = o.customer_account
+                JOIN payment_terms t ON t.code = c.payment_terms
+                WHERE o.status = ? ORDER BY o.id
+                """, arguments: [Status.open.rawValue]
+        ).map { row in (try SalesOrder(row: row), try HQPaymentTerms(row: row)) }
     }
 
     public static func setStatus(_ db: Database, id: Int64, to status: Status) throws {
@@ -118,7 +123,8 @@ public struct SalesOrderLine: StoredRecord, Sendable, Equatable {
     }
 
     public init(row: Row) throws {
-        self.init(orderId: row["order_id"], lineNo: row["line_no"], sku: row["sku"], quantity: row["quantity"],
-                  unitPriceMinor: row["unit_price_minor"], amountMinor: row["amount_minor"])
+        self.init(
+            orderId: row["order_id"], lineNo: row["line_no"], sku: row["sku"], quantity: row["quantity"],
+            unitPriceMinor: row["unit_price_minor"], amountMinor: row["amount_minor"])
     }
 }

@@ -30,8 +30,10 @@ public struct PaymentJournalLine: StoredRecord, Sendable, Equatable {
         public static let failure = Column(CodingKeys.failure)
     }
 
-    public init(channelPaymentId: String, customerAccount: String, invoiceNumber: String?, amount: Money, paidOn: CalendarDate,
-                tender: String, uploadedAt: Date) {
+    public init(
+        channelPaymentId: String, customerAccount: String, invoiceNumber: String?, amount: Money, paidOn: CalendarDate,
+        tender: String, uploadedAt: Date
+    ) {
         self.channelPaymentId = channelPaymentId
         self.customerAccount = customerAccount
         self.invoiceNumber = invoiceNumber
@@ -92,8 +94,10 @@ public struct HQSettlement: StoredRecord, Sendable, Equatable {
     public var unappliedMinor: Int64
     public var settledOn: CalendarDate
 
-    public init(journalLineId: Int64, invoiceNumber: String, settled: Money, discount: Money, unapplied: Money,
-                settledOn: CalendarDate) {
+    public init(
+        journalLineId: Int64, invoiceNumber: String, settled: Money, discount: Money, unapplied: Money,
+        settledOn: CalendarDate
+    ) {
         self.journalLineId = journalLineId
         self.invoiceNumber = invoiceNumber
         settledMinor = settled.minorUnits

@@ -74,7 +74,8 @@ public struct HQChannelRequest: StoredRecord, Sendable, Equatable {
 
     public static func finish(_ db: Database, requestId: String, status: Status, detail: String?, at: Date) throws {
         let at = Timestamp.format(at)
-        try filter(key: requestId).updateAll(db, Columns.status.set(to: status.rawValue), Columns.processedAt.set(to: at),
-                                             Columns.detail.set(to: detail), Columns.changedAt.set(to: at))
+        try filter(key: requestId).updateAll(
+            db, Columns.status.set(to: status.rawValue), Columns.processedAt.set(to: at),
+            Columns.detail.set(to: detail), Columns.changedAt.set(to: at))
     }
 }

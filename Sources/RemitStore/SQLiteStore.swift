@@ -55,11 +55,15 @@ public enum SQLiteStore {
     /// one of them and no stamp is an older Remit store and is adopted.
     static let remitMigrationMarker = "v1-inbox"
 
-    public static func openPool(at path: String, identity: StoreIdentity, migrator: DatabaseMigrator,
-                                readOnly: Bool = false) throws -> DatabasePool {
+    public static func openPool(
+        at path: String, identity: StoreIdentity, migrator: DatabaseMigrator,
+        readOnly: Bool = false
+    ) throws -> DatabasePool {
         if readOnly {
             guard FileManager.default.fileExists(atPath: path) else {
-                throw StoreError(.missing, path: path, detail: "there is no \(identity.name) here yet (a worker or `remit hq seed` creates it; check --data-dir)")
+                throw StoreError(
+                    .missing, path: path,
+                    detail: "there is no \(identity.name) here yet (a worker or `remit hq seed` creates it; check --data-dir)")
             }
         } else {
             try DataDirectory.prepare((path as NSString).deletingLastPathComponent)
@@ -77,22 +81,29 @@ public enum SQLiteStore {
         } catch let error as StoreError {
             throw error
         } catch let error as DatabaseError {
-            throw StoreError(error.resultCode == .SQLITE_NOTADB ? .foreign : error.resultCode == .SQLITE_CORRUPT ? .damaged : .cannotOpen,
-                             path: path, detail: describe(error))
+            throw StoreError(
+                error.resultCode == .SQLITE_NOTADB ? .foreign : error.resultCode == .SQLITE_CORRUPT ? .damaged : .cannotOpen,
+                path: path, detail: describe(error))
         }
     }
 
-    private static func check(_ pool: DatabasePool, path: String, identity: StoreIdentity, migrator: DatabaseMigrator,
-                              readOnly: Bool) throws {
+    private static func check(
+        _ pool: DatabasePool, path: String, identity: StoreIdentity, migrator: DatabaseMigrator,
+        readOnly: Bool
+    ) throws {
         let (stamp, tables, applied, integrity) = try pool.read { db in
             let stamp = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
-            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            let tables = try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
             let applied = try tables.contains("grdb_migrations") ? migrator.appliedIdentifiers(db) : []
             let integrity = try String.fetchAll(db, sql: "PRAGMA quick_check(5)")
             return (stamp, tables, applied, integrity)
         }
         guard integrity == ["ok"] else {
-            throw StoreError(.damaged, path: path, detail: "the file is damaged (SQLite quick_check: \(integrity.joined(separator: "; ").prefix(300))); restore it from a backup")
+            throw StoreError(
+                .damaged, path: path,
+                detail:
+                    "the file is damaged (SQLite quick_check: \(integrity.joined(separator: "; ").prefix(300))); restore it from a backup")
         }
         switch stamp {
         case identity.rawValue:
@@ -100,7 +111,11 @@ public enum SQLiteStore {
         case 0 where tables.isEmpty || applied.contains(remitMigrationMarker):
             break  // new, or written by a Remit build from before the stamp: adopted below
         case 0:
-            throw StoreError(.foreign, path: path, detail: "this SQLite file belongs to another application (tables: \(tables.prefix(8).joined(separator: ", "))); Remit will not add its tables to it")
+            throw StoreError(
+                .foreign, path: path,
+                detail:
+                    "this SQLite file belongs to another application (tables: \(tables.prefix(8).joined(separator: ", "))); Remit will not add its tables to it"
+            )
         default:
             if let other = StoreIdentity(rawValue: stamp) {
                 throw StoreError(.foreign, path: path, detail: "this file is the \(other.name), not the \(identity.name)")
@@ -110,7 +125,11 @@ public enum SQLiteStore {
         let known = Set(migrator.migrations)
         let unknown = applied.subtracting(known)
         guard unknown.isEmpty else {
-            throw StoreError(.newerBuild, path: path, detail: "written by a newer build of Remit (migrations this build does not know: \(unknown.sorted().joined(separator: ", "))); run that build or a newer one")
+            throw StoreError(
+                .newerBuild, path: path,
+                detail:
+                    "written by a newer build of Remit (migrations this build does not know: \(unknown.sorted().joined(separator: ", "))); run that build or a newer one"
+            )
         }
         if readOnly {
             guard applied == known else {
@@ -163,7 +182,8 @@ public enum DataDirectory {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw StoreError(.unusableDirectory, path: path, detail: "cannot create the data directory (\(String(cString: strerror(errno))))")
+            throw StoreError(
+                .unusableDirectory, path: path, detail: "cannot create the data directory (\(String(cString: strerror(errno))))")
         }
     }
 }

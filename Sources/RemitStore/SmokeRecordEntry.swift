@@ -46,9 +46,11 @@ public struct SmokeRecordEntry: StoredRecord, Sendable, Equatable {
     public func record(_ db: Database) throws -> Int64 {
         // The benchmarked path (one row per message): a cached statement, without the record's
         // Codable encoding, which doubled the smoke handler's cost.
-        try db.cachedStatement(sql: """
-            INSERT INTO smoke_record (key, amount_minor, currency, message_id, recorded_at) VALUES (?, ?, ?, ?, ?)
-            """).execute(arguments: [key, amountMinor, currency.code, messageId, Timestamp.format(recordedAt)])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO smoke_record (key, amount_minor, currency, message_id, recorded_at) VALUES (?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [key, amountMinor, currency.code, messageId, Timestamp.format(recordedAt)])
         return db.lastInsertedRowID
     }
 }

@@ -25,10 +25,12 @@ extension StoredRecord {
         let values = try databaseDictionary.sorted { $0.key < $1.key }
         let columns = values.map { $0.key.quotedDatabaseIdentifier }.joined(separator: ", ")
         let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
-        try db.cachedStatement(sql: """
-            INSERT INTO \(Self.databaseTableName.quotedDatabaseIdentifier) (\(columns)) VALUES (\(placeholders))
-            ON CONFLICT(\(key.name.quotedDatabaseIdentifier)) DO NOTHING
-            """).execute(arguments: StatementArguments(values.map(\.value)))
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO \(Self.databaseTableName.quotedDatabaseIdentifier) (\(columns)) VALUES (\(placeholders))
+                ON CONFLICT(\(key.name.quotedDatabaseIdentifier)) DO NOTHING
+                """
+        ).execute(arguments: StatementArguments(values.map(\.value)))
         return db.changesCount > 0
     }
 
@@ -44,11 +46,13 @@ extension StoredRecord {
         let assignments = updating.map { "\($0.name.quotedDatabaseIdentifier) = excluded.\($0.name.quotedDatabaseIdentifier)" }
             .joined(separator: ", ")
         let newer = newerBy.name.quotedDatabaseIdentifier
-        try db.cachedStatement(sql: """
-            INSERT INTO \(table) (\(columns)) VALUES (\(placeholders))
-            ON CONFLICT(\(key.name.quotedDatabaseIdentifier)) DO UPDATE SET \(assignments)
-            WHERE excluded.\(newer) >= \(table).\(newer)
-            """).execute(arguments: StatementArguments(values.map(\.value)))
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO \(table) (\(columns)) VALUES (\(placeholders))
+                ON CONFLICT(\(key.name.quotedDatabaseIdentifier)) DO UPDATE SET \(assignments)
+                WHERE excluded.\(newer) >= \(table).\(newer)
+                """
+        ).execute(arguments: StatementArguments(values.map(\.value)))
         return db.changesCount > 0
     }
 }

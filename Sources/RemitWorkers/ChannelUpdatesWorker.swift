@@ -38,9 +38,11 @@ struct CustomersChangedHandler: TypedMessageHandler {
             // The users belong to the snapshot: an older one (a retried or redelivered message) that
             // was not stored must not bring back the users it had.
             guard stored else { continue }
-            try ChannelUser.replace(db, ofCustomer: customer.account, with: customer.users.map { user in
-                ChannelUser(login: user.login, customerAccount: customer.account, displayName: user.displayName, email: user.email)
-            })
+            try ChannelUser.replace(
+                db, ofCustomer: customer.account,
+                with: customer.users.map { user in
+                    ChannelUser(login: user.login, customerAccount: customer.account, displayName: user.displayName, email: user.email)
+                })
         }
         return []
     }

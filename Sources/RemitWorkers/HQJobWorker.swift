@@ -37,8 +37,9 @@ public struct HQJobHandler<Job: HQJob>: TypedMessageHandler {
             return result.followUps
         } catch {
             try JobRun.finish(db, runId: envelope.id, succeeded: false, counts: [:], error: "\(error)", at: context.now)
-            logger.warning("job run failed; the next run does what this one could not",
-                           metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            logger.warning(
+                "job run failed; the next run does what this one could not",
+                metadata: metadata.merging(["error": "\(error)"]) { $1 })
             return []
         }
     }

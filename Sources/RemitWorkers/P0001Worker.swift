@@ -74,8 +74,9 @@ public struct P0001Upload: TypedMessageHandler {
                 try JobRun.start(db, job: P0001Run.jobName, runId: runId, worker: worker, at: now)
                 try JobRun.finish(db, runId: runId, succeeded: false, counts: [:], error: "\(error)", at: now)
             }
-            logger.warning("job run failed; nothing is marked, the next run uploads these again",
-                           metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            logger.warning(
+                "job run failed; nothing is marked, the next run uploads these again",
+                metadata: metadata.merging(["error": "\(error)"]) { $1 })
             throw error
         }
         logger.info("job run succeeded", metadata: metadata.merging(["counts": "\(JobRun.format(uploaded))"]) { $1 })

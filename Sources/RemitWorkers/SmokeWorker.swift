@@ -23,7 +23,11 @@ public struct SmokeRecordHandler: TypedMessageHandler {
         let recordId = try SmokeRecordEntry(key: record.key, amount: record.amount, messageId: envelope.id, recordedAt: context.now)
             .record(db)
         let recorded = SmokeRecorded(key: record.key, amount: record.amount, recordId: recordId)
-        return [try OutgoingMessage(envelope.header.followUp(recorded, key: record.key, occurredAt: context.now,
-                                                             actingUser: "system:smoke"))]
+        return [
+            try OutgoingMessage(
+                envelope.header.followUp(
+                    recorded, key: record.key, occurredAt: context.now,
+                    actingUser: "system:smoke"))
+        ]
     }
 }

@@ -52,8 +52,10 @@ public struct WorkerDependencies: Sendable {
     /// Names this process in job-run records (`host:pid`).
     public var workerName: String
 
-    public init(stores: DataDirectoryStores, clock: any WallClock = SystemWallClock(), logger: Logger,
-                workerName: String = "\(ProcessInfo.processInfo.hostName):\(getpid())") {
+    public init(
+        stores: DataDirectoryStores, clock: any WallClock = SystemWallClock(), logger: Logger,
+        workerName: String = "\(ProcessInfo.processInfo.hostName):\(getpid())"
+    ) {
         self.stores = stores
         self.clock = clock
         self.logger = logger
@@ -91,11 +93,14 @@ public enum WorkerKinds {
     }
 
     /// A runtime for `kind` with its handler and store.
-    public static func runtime(for kind: WorkerKindSpec, topology: Topology, amqp: AMQPConfiguration,
-                               dependencies: WorkerDependencies, settings: WorkerRuntime.Settings) throws -> WorkerRuntime {
-        WorkerRuntime(kind: kind, topology: topology, amqp: amqp,
-                      handler: try handler(for: kind.name, dependencies: dependencies),
-                      store: try dependencies.store(for: kind), clock: dependencies.clock, settings: settings,
-                      logger: dependencies.logger)
+    public static func runtime(
+        for kind: WorkerKindSpec, topology: Topology, amqp: AMQPConfiguration,
+        dependencies: WorkerDependencies, settings: WorkerRuntime.Settings
+    ) throws -> WorkerRuntime {
+        WorkerRuntime(
+            kind: kind, topology: topology, amqp: amqp,
+            handler: try handler(for: kind.name, dependencies: dependencies),
+            store: try dependencies.store(for: kind), clock: dependencies.clock, settings: settings,
+            logger: dependencies.logger)
     }
 }

@@ -50,8 +50,9 @@ struct Fill: AsyncParsableCommand {
             for index in 0..<options.count {
                 let probe = try producer.prepare(type: "smoke.record", body: body(index, payload: ""), actingUser: "system:bench")
                 let padding = max(0, size - probe.outbound.body.count)
-                let message = try producer.prepare(type: "smoke.record", body: body(index, payload: String(repeating: "x", count: padding)),
-                                                   actingUser: "system:bench", messageId: probe.message.messageId)
+                let message = try producer.prepare(
+                    type: "smoke.record", body: body(index, payload: String(repeating: "x", count: padding)),
+                    actingUser: "system:bench", messageId: probe.message.messageId)
                 batch.append(message.outbound)
                 if batch.count == 1000 {
                     try await connection.publish(batch)
@@ -63,8 +64,10 @@ struct Fill: AsyncParsableCommand {
     }
 
     func body(_ index: Int, payload: String) -> JSONValue {
-        .object(["key": .string("bench-\(index)"), "payload": .string(payload),
-                 "amount": .object(["amount": .string("\(index % 1000).50"), "currency": .string("EUR")])])
+        .object([
+            "key": .string("bench-\(index)"), "payload": .string(payload),
+            "amount": .object(["amount": .string("\(index % 1000).50"), "currency": .string("EUR")]),
+        ])
     }
 }
 
@@ -84,10 +87,12 @@ struct Relay: AsyncParsableCommand {
             var relayed = 0
             while relayed < count {
                 let batch = try await consumer.deliveries.nextBatch(limit: options.batchSize)
-                try await connection.publish(batch.map {
-                    OutboundMessage(exchange: exchange ?? "", routingKey: exchange == nil ? to : routingKey, body: $0.body,
-                                    properties: $0.properties)
-                })
+                try await connection.publish(
+                    batch.map {
+                        OutboundMessage(
+                            exchange: exchange ?? "", routingKey: exchange == nil ? to : routingKey, body: $0.body,
+                            properties: $0.properties)
+                    })
                 try await connection.ack(batch.last!.deliveryTag, multiple: true)
                 relayed += batch.count
             }
@@ -144,8 +149,9 @@ struct Measurement {
     /// Private (heap and stack) memory resident now; the rest of RSS is shared code pages.
     static func anonymousResidentMegabytes() -> Double {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") }),
-              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return -1 }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") }),
+            let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+        else { return -1 }
         return kilobytes / 1024
     }
 
@@ -155,9 +161,11 @@ struct Measurement {
         let cpu = Measurement.cpuSeconds() - self.cpu
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        let line = String(format: #"{"mode":"%@","messages":%d,"seconds":%.3f,"msg_per_s":%.0f,"cpu_s_per_1000":%.4f,"peak_rss_mb":%.1f,"anon_rss_mb":%.1f}"#,
-                          mode, messages, seconds, Double(messages) / seconds, cpu / Double(messages) * 1000,
-                          Double(usage.ru_maxrss) / 1024, Measurement.anonymousResidentMegabytes())
+        let line = String(
+            format:
+                #"{"mode":"%@","messages":%d,"seconds":%.3f,"msg_per_s":%.0f,"cpu_s_per_1000":%.4f,"peak_rss_mb":%.1f,"anon_rss_mb":%.1f}"#,
+            mode, messages, seconds, Double(messages) / seconds, cpu / Double(messages) * 1000,
+            Double(usage.ru_maxrss) / 1024, Measurement.anonymousResidentMegabytes())
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }
@@ -168,8 +176,10 @@ struct Codec: AsyncParsableCommand {
 
     func run() async throws {
         let producer = Producer(topology: try Topology.load(from: URL(fileURLWithPath: "Topology")))
-        let body: JSONValue = .object(["key": .string("bench-1"), "payload": .string(String(repeating: "x", count: 330)),
-                                       "amount": .object(["amount": .string("12.50"), "currency": .string("EUR")])])
+        let body: JSONValue = .object([
+            "key": .string("bench-1"), "payload": .string(String(repeating: "x", count: 330)),
+            "amount": .object(["amount": .string("12.50"), "currency": .string("EUR")]),
+        ])
         let data = Data(try producer.prepare(type: "smoke.record", body: body, actingUser: "system:bench").outbound.body)
         let types = MessageBodyTypes([SmokeRecord.self])
         func time(_ label: String, _ step: () throws -> Void) rethrows {
@@ -220,8 +230,9 @@ struct Codec: AsyncParsableCommand {
         try timeBatches("store: inbox lookup") { db, m in _ = try Inbox.applied(db, consumer: "smoke", messageId: m.header.id) }
         try timeBatches("store: savepoint only") { db, _ in try db.inSavepoint { .commit } }
         try timeBatches("store: inbox record") { db, m in
-            try Inbox.record(db, consumer: "smoke", header: m.header, contentDigest: m.header.id, processedAt: Timestamp.format(Date()),
-                             followUps: [followUp])
+            try Inbox.record(
+                db, consumer: "smoke", header: m.header, contentDigest: m.header.id, processedAt: Timestamp.format(Date()),
+                followUps: [followUp])
         }
         try timeBatches("store: smoke handler (incl. encode)") { db, m in
             let context = HandlerContext(logger: benchLogger, now: m.receivedAt, attempt: 1, header: m.header)

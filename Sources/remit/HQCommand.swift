@@ -34,7 +34,8 @@ struct HQCommand: AsyncParsableCommand {
             if invoices < 0 || invoices > 50_000_000 { throw ValidationError("--invoices must be within 0…50,000,000") }
             if let today, CalendarDate(today) == nil { throw ValidationError("--today must be a date like 2026-11-29") }
             if !PasswordHasher.costs.contains(demoPasswordCost) {
-                throw ValidationError("--demo-password-cost must be within \(PasswordHasher.costs.lowerBound)…\(PasswordHasher.costs.upperBound)")
+                throw ValidationError(
+                    "--demo-password-cost must be within \(PasswordHasher.costs.lowerBound)…\(PasswordHasher.costs.upperBound)")
             }
         }
 
@@ -45,7 +46,8 @@ struct HQCommand: AsyncParsableCommand {
                 let day = today.flatMap(CalendarDate.init) ?? CalendarDate(Date())
                 let bar = ProgressBar(label: "invoices")
                 let summary = try HQSeeder(store: store, today: day).seed(
-                    .init(customers: customers, invoices: invoices, seed: seed)) { done, total in bar.update(done, of: total) }
+                    .init(customers: customers, invoices: invoices, seed: seed)
+                ) { done, total in bar.update(done, of: total) }
                 bar.finish()
                 // Every user gets the demo password, each with a salt of its own, in the channel
                 // store where sign-in happens (HQ keeps no credentials).
@@ -61,11 +63,13 @@ struct HQCommand: AsyncParsableCommand {
                 print("  \(summary.customers) customer accounts (\(summary.organizations) organizations), \(summary.users) B2B users")
                 let statuses = InvoicePaymentStatus.allCases.map { "\(summary.byStatus[$0] ?? 0) \($0.rawValue)" }
                 print("  \(summary.invoices) invoices: \(statuses.joined(separator: ", ")); \(summary.overdue) overdue")
-                print("  \(withPassword) users have the password '\(HQSeeder.demoPassword)' (bcrypt cost \(demoPasswordCost), "
-                      + "in \(configuration.dataDirectory)/\(ChannelStore.fileName)); remit users set-password LOGIN sets another")
+                print(
+                    "  \(withPassword) users have the password '\(HQSeeder.demoPassword)' (bcrypt cost \(demoPasswordCost), "
+                        + "in \(configuration.dataDirectory)/\(ChannelStore.fileName)); remit users set-password LOGIN sets another")
                 print("Demo logins (password '\(HQSeeder.demoPassword)'):")
                 for login in summary.demoLogins {
-                    let scope = login.organization.map { "customer \(login.customer), invoice account \($0)" } ?? "customer \(login.customer)"
+                    let scope =
+                        login.organization.map { "customer \(login.customer), invoice account \($0)" } ?? "customer \(login.customer)"
                     print("  \(login.login)  (\(scope))")
                 }
             }
@@ -133,7 +137,9 @@ extension HQCommand {
                 let deadline = ContinuousClock.now + .seconds(wait)
                 while ContinuousClock.now < deadline {
                     if let record = try await store.pool.read({ try JobRun.find($0, runId: runId) }), record.finishedAt != nil {
-                        print("\(record.status.rawValue): \(record.counts ?? "")\(record.error.map { " — \($0)" } ?? "") (worker \(record.worker))")
+                        print(
+                            "\(record.status.rawValue): \(record.counts ?? "")\(record.error.map { " — \($0)" } ?? "") (worker \(record.worker))"
+                        )
                         if record.status != .succeeded { throw ExitCode.failure }
                         return
                     }
@@ -155,7 +161,9 @@ extension HQCommand {
                 let runs = try await store.pool.read { try JobRun.recent($0, limit: limit) }
                 if runs.isEmpty { print("no job runs yet") }
                 for run in runs {
-                    print("\(Timestamp.format(run.startedAt))  \(run.job.padding(toLength: 40, withPad: " ", startingAt: 0)) \(run.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(run.finishedAt.map(Timestamp.format) ?? "-")  \(run.counts ?? "")\(run.error.map { "  error: \($0)" } ?? "")")
+                    print(
+                        "\(Timestamp.format(run.startedAt))  \(run.job.padding(toLength: 40, withPad: " ", startingAt: 0)) \(run.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(run.finishedAt.map(Timestamp.format) ?? "-")  \(run.counts ?? "")\(run.error.map { "  error: \($0)" } ?? "")"
+                    )
                 }
             }
         }

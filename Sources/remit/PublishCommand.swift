@@ -52,8 +52,11 @@ struct PublishCommand: AsyncParsableCommand {
                 do { json = try JSONValue.parse(Data(body.utf8)) } catch {
                     throw ValidationError("--body is not JSON: \(error)")
                 }
-                prepared = [try producer.prepare(type: type, body: json, version: version, actingUser: actingUser,
-                                                 messageId: messageId, correlationId: correlationId)]
+                prepared = [
+                    try producer.prepare(
+                        type: type, body: json, version: version, actingUser: actingUser,
+                        messageId: messageId, correlationId: correlationId)
+                ]
             } else {
                 let text: String
                 do { text = try String(contentsOfFile: file!, encoding: .utf8) } catch {

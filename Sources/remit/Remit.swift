@@ -19,8 +19,10 @@ struct Remit: AsyncParsableCommand {
             (--config or REMIT_CONFIG, lines of 'key = value'), then defaults. See README.md.
             """,
         version: RemitVersion.current,
-        subcommands: [TopologyCommand.self, WorkerCommand.self, RunCommand.self, PublishCommand.self, HQCommand.self,
-                      UsersCommand.self]
+        subcommands: [
+            TopologyCommand.self, WorkerCommand.self, RunCommand.self, PublishCommand.self, HQCommand.self,
+            UsersCommand.self,
+        ]
     )
 }
 
@@ -60,8 +62,9 @@ struct GlobalOptions: ParsableArguments {
         flags[.jobSchedule] = jobSchedule
         flags[.passwordCost] = passwordCost
         let environment = ProcessInfo.processInfo.environment
-        let configuration = try RemitConfiguration(flags: flags, environment: environment,
-                                                   configFile: configFile ?? environment["REMIT_CONFIG"])
+        let configuration = try RemitConfiguration(
+            flags: flags, environment: environment,
+            configFile: configFile ?? environment["REMIT_CONFIG"])
         guard let level = Logger.Level(rawValue: configuration[.logLevel] ?? "info") else {
             throw ValidationError("log level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }

@@ -11,11 +11,15 @@ struct AMQPTests {
             try await broker.withConnection { connection in
                 try await connection.declare(QueueDeclaration(name: "plain", arguments: ["x-queue-type": .string("quorum")]))
                 let messages = (0..<200).map { index in
-                    OutboundMessage(exchange: "", routingKey: "plain", body: Array("body-\(index)".utf8),
-                                    properties: AMQPProperties(contentType: "text/plain", messageId: "m-\(index)",
-                                                               correlationId: "c", type: "t",
-                                                               headers: ["n": .int(Int64(index)), "s": .string("x"),
-                                                                         "nested": .table(["a": .bool(true)])]))
+                    OutboundMessage(
+                        exchange: "", routingKey: "plain", body: Array("body-\(index)".utf8),
+                        properties: AMQPProperties(
+                            contentType: "text/plain", messageId: "m-\(index)",
+                            correlationId: "c", type: "t",
+                            headers: [
+                                "n": .int(Int64(index)), "s": .string("x"),
+                                "nested": .table(["a": .bool(true)]),
+                            ]))
                 }
                 try await connection.publish(messages)
                 #expect(try await connection.inspectQueue("plain").messageCount == 200)
@@ -50,8 +54,9 @@ struct AMQPTests {
     @Test func unroutableMandatoryPublishIsAnError() async throws {
         try await TestBroker.with { broker in
             try await broker.withConnection { connection in
-                let message = OutboundMessage(exchange: broker.topology.workers.exchange, routingKey: "nobody.listens",
-                                              body: Array("x".utf8), properties: AMQPProperties(messageId: "lost-1"))
+                let message = OutboundMessage(
+                    exchange: broker.topology.workers.exchange, routingKey: "nobody.listens",
+                    body: Array("x".utf8), properties: AMQPProperties(messageId: "lost-1"))
                 await #expect { try await connection.publish(message) } throws: { error in
                     let error = error as? AMQPError
                     return error?.kind == .unroutable && error!.description.contains("nobody.listens")
@@ -67,11 +72,15 @@ struct AMQPTests {
             try await broker.withConnection { connection in
                 // A full queue that rejects publishes makes the broker nack (a classic queue enforces
                 // the length exactly).
-                try await connection.declare(QueueDeclaration(name: "full", arguments: [
-                    "x-max-length": .int(1), "x-overflow": .string("reject-publish"),
-                ]))
+                try await connection.declare(
+                    QueueDeclaration(
+                        name: "full",
+                        arguments: [
+                            "x-max-length": .int(1), "x-overflow": .string("reject-publish"),
+                        ]))
                 try await connection.publish(OutboundMessage(exchange: "", routingKey: "full", body: [1]))
-                await #expect { try await connection.publish(OutboundMessage(exchange: "", routingKey: "full", body: [2])) } throws: { error in
+                await #expect { try await connection.publish(OutboundMessage(exchange: "", routingKey: "full", body: [2])) } throws: {
+                    error in
                     (error as? AMQPError)?.kind == .nacked
                 }
             }
@@ -81,7 +90,9 @@ struct AMQPTests {
     @Test func publishingToAMissingExchangeFailsAndTheConnectionRecovers() async throws {
         try await TestBroker.with(apply: false) { broker in
             try await broker.withConnection { connection in
-                await #expect { try await connection.publish(OutboundMessage(exchange: "no-such-exchange", routingKey: "k", body: [1])) } throws: { error in
+                await #expect {
+                    try await connection.publish(OutboundMessage(exchange: "no-such-exchange", routingKey: "k", body: [1]))
+                } throws: { error in
                     (error as? AMQPError)?.kind == .notFound
                 }
                 try await connection.declare(QueueDeclaration(name: "after", arguments: ["x-queue-type": .string("quorum")]))
@@ -139,9 +150,12 @@ struct AMQPTests {
                 try await connection.declare(ExchangeDeclaration(name: "dlx", type: "fanout"))
                 try await connection.declare(QueueDeclaration(name: "rejected", arguments: ["x-queue-type": .string("quorum")]))
                 try await connection.bind(queue: "rejected", exchange: "dlx", routingKey: "")
-                try await connection.declare(QueueDeclaration(name: "work", arguments: [
-                    "x-queue-type": .string("quorum"), "x-dead-letter-exchange": .string("dlx"),
-                ]))
+                try await connection.declare(
+                    QueueDeclaration(
+                        name: "work",
+                        arguments: [
+                            "x-queue-type": .string("quorum"), "x-dead-letter-exchange": .string("dlx"),
+                        ]))
                 try await connection.publish([
                     OutboundMessage(exchange: "", routingKey: "work", body: Array("requeue-me".utf8)),
                     OutboundMessage(exchange: "", routingKey: "work", body: Array("reject-me".utf8)),

@@ -90,8 +90,11 @@ struct FaultTests {
         try await TestBroker.with { broker in
             let blockedURL = RemitProcess.url(broker) + "?confirm_timeout=3"
             try await withMemoryAlarm {
-                let publish = try RemitProcess(["publish", "smoke.record", "--amqp-url", blockedURL,
-                                                "--body", #"{"key":"k","amount":{"amount":"1.00","currency":"EUR"}}"#], broker: broker)
+                let publish = try RemitProcess(
+                    [
+                        "publish", "smoke.record", "--amqp-url", blockedURL,
+                        "--body", #"{"key":"k","amount":{"amount":"1.00","currency":"EUR"}}"#,
+                    ], broker: broker)
                 let status = await publish.waitForExit(timeout: .seconds(30))
                 #expect(status == 1, "exit status \(String(describing: status)); output:\n\(publish.output.suffix(1500))")
                 #expect(publish.output.contains("blocking publishers"), "\(publish.output.suffix(1500))")

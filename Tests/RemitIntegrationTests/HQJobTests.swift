@@ -21,21 +21,25 @@ struct HQWorld: Sendable {
     let hq: HQStore
     let channel: ChannelStore
 
-    static func with(customers: Int = 12, invoices: Int = 40, extraJobWorkers: Int = 0,
-                     _ body: (HQWorld) async throws -> Void) async throws {
+    static func with(
+        customers: Int = 12, invoices: Int = 40, extraJobWorkers: Int = 0,
+        _ body: (HQWorld) async throws -> Void
+    ) async throws {
         try await TestBroker.with { broker in
             let clock = ManualWallClock(Date(timeIntervalSince1970: Double(today.daysSinceEpoch) * 86_400 + 43_200))
             let channel = try broker.channelStore()
             let hq = try HQStore(dataDirectory: broker.dataDirectory)
-            let dependencies = WorkerDependencies(stores: DataDirectoryStores(channel: channel, hq: hq), clock: clock,
-                                                  logger: testLogger, workerName: "worker-a")
+            let dependencies = WorkerDependencies(
+                stores: DataDirectoryStores(channel: channel, hq: hq), clock: clock,
+                logger: testLogger, workerName: "worker-a")
             try HQSeeder(store: hq, today: today).seed(.init(customers: customers, invoices: invoices, seed: 11))
             let world = HQWorld(broker: broker, dependencies: dependencies, clock: clock, hq: hq, channel: channel)
             let kinds = ["hq-p0001", "hq-sync", "hq-invoice-posting", "hq-distribution", "channel-updates"]
             let runtimes = try kinds.map { name in
                 let kind = try broker.topology.kind(named: name)
-                return try WorkerKinds.runtime(for: kind, topology: broker.topology, amqp: broker.amqp, dependencies: dependencies,
-                                               settings: .init(consumers: 1, prefetch: kind.prefetch))
+                return try WorkerKinds.runtime(
+                    for: kind, topology: broker.topology, amqp: broker.amqp, dependencies: dependencies,
+                    settings: .init(consumers: 1, prefetch: kind.prefetch))
             }
             let tasks = runtimes.map { runtime in Task { try await runtime.run() } }
             defer { for task in tasks { task.cancel() } }
@@ -55,8 +59,9 @@ struct HQWorld: Sendable {
     @discardableResult
     func run(_ name: String) async throws -> JobRun {
         let job = try #require(HQJobs.named(name))
-        let runId = try await JobScheduler.publishRun(of: job, requestedBy: "system:test", topology: broker.topology,
-                                                      amqp: broker.amqp, clock: clock, logger: testLogger)
+        let runId = try await JobScheduler.publishRun(
+            of: job, requestedBy: "system:test", topology: broker.topology,
+            amqp: broker.amqp, clock: clock, logger: testLogger)
         var record: JobRun?
         try await expectEventually("\(name) run \(runId) finished", timeout: .seconds(30)) {
             record = try await hq.pool.read { try JobRun.find($0, runId: runId) }
@@ -82,11 +87,13 @@ struct HQWorld: Sendable {
     /// A user of a customer that has invoices of its own, with one of those invoices.
     func buyerWithInvoice(status: String) async throws -> (login: String, account: String, invoice: String) {
         let row = try hq.pool.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT u.login, u.customer_account, i.number FROM b2b_user u JOIN invoice i ON i.customer_account = u.customer_account
-                WHERE (? = 'unpaid' AND i.settled_minor = 0 AND i.discount_taken_minor = 0 AND (i.discount_last_day IS NULL OR i.discount_last_day < ?))
-                ORDER BY i.number LIMIT 1
-                """, arguments: [status, HQWorld.today.description])
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT u.login, u.customer_account, i.number FROM b2b_user u JOIN invoice i ON i.customer_account = u.customer_account
+                    WHERE (? = 'unpaid' AND i.settled_minor = 0 AND i.discount_taken_minor = 0 AND (i.discount_last_day IS NULL OR i.discount_last_day < ?))
+                    ORDER BY i.number LIMIT 1
+                    """, arguments: [status, HQWorld.today.description])
         }
         let found = try #require(row, "the seed has a standalone buyer with an unpaid invoice")
         return (found["login"], found["customer_account"], found["number"])
@@ -95,10 +102,13 @@ struct HQWorld: Sendable {
 
 @Suite("HQ jobs against a real broker and SQLite", .serialized)
 struct HQJobTests {
-    func payment(_ id: String, _ buyer: (login: String, account: String, invoice: String), _ minor: Int64, at date: Date) -> ChannelTransaction {
-        ChannelTransaction(id: id, kind: .invoicePayment, customerAccount: buyer.account, userLogin: buyer.login,
-                           invoiceNumber: buyer.invoice, amount: Money(minorUnits: minor, currency: .EUR), tender: "on-account",
-                           createdAt: date)
+    func payment(
+        _ id: String, _ buyer: (login: String, account: String, invoice: String), _ minor: Int64, at date: Date
+    ) -> ChannelTransaction {
+        ChannelTransaction(
+            id: id, kind: .invoicePayment, customerAccount: buyer.account, userLogin: buyer.login,
+            invoiceNumber: buyer.invoice, amount: Money(minorUnits: minor, currency: .EUR), tender: "on-account",
+            createdAt: date)
     }
 
     @Test func p0001RunTwiceUploadsNothingTwice() async throws {
@@ -106,8 +116,10 @@ struct HQJobTests {
             let buyer = try await world.buyerWithInvoice(status: "unpaid")
             for index in 0..<3 { try await world.record(payment("pay-\(index)", buyer, 100, at: world.clock.now())) }
             _ = try await world.channel.pool.write {
-                try B2BRequest(requestId: "req-1", userLogin: buyer.login, customerAccount: buyer.account,
-                               invoiceNumber: buyer.invoice, submittedAt: world.clock.now()).record($0)
+                try B2BRequest(
+                    requestId: "req-1", userLogin: buyer.login, customerAccount: buyer.account,
+                    invoiceNumber: buyer.invoice, submittedAt: world.clock.now()
+                ).record($0)
             }
             let first = try await world.run("P-0001")
             #expect(first.status == .succeeded)
@@ -129,8 +141,9 @@ struct HQJobTests {
             for index in 0..<3 { try await world.record(payment("crash-\(index)", buyer, 250, at: world.clock.now())) }
             struct Crash: Error {}
             let crashing = P0001Upload(hq: world.hq, worker: "crashing", afterUpload: { throw Crash() })
-            let header = EnvelopeHeader(type: P0001Run.messageType, version: 1, id: "crashed-run", correlationId: "c",
-                                        causationId: nil, occurredAt: world.clock.now(), actingUser: "system:test")
+            let header = EnvelopeHeader(
+                type: P0001Run.messageType, version: 1, id: "crashed-run", correlationId: "c",
+                causationId: nil, occurredAt: world.clock.now(), actingUser: "system:test")
             let message = IncomingMessage(header: header, body: P0001Run(requestedBy: "test"), attempt: 1, receivedAt: world.clock.now())
             await #expect(throws: Crash.self) {
                 let context = HandlerContext(logger: testLogger, now: world.clock.now(), attempt: 1, header: header)
@@ -155,11 +168,13 @@ struct HQJobTests {
     @Test func onlyOneJobWorkerExecutesRunsAtATime() async throws {
         try await HQWorld.with { world in
             // A second worker for the same job, as another process would be.
-            let other = WorkerDependencies(stores: DataDirectoryStores(channel: world.channel, hq: world.hq), clock: world.clock,
-                                           logger: testLogger, workerName: "worker-b")
+            let other = WorkerDependencies(
+                stores: DataDirectoryStores(channel: world.channel, hq: world.hq), clock: world.clock,
+                logger: testLogger, workerName: "worker-b")
             let kind = try world.broker.topology.kind(named: "hq-sync")
-            let second = try WorkerKinds.runtime(for: kind, topology: world.broker.topology, amqp: world.broker.amqp,
-                                                 dependencies: other, settings: .init(consumers: 1, prefetch: 1))
+            let second = try WorkerKinds.runtime(
+                for: kind, topology: world.broker.topology, amqp: world.broker.amqp,
+                dependencies: other, settings: .init(consumers: 1, prefetch: 1))
             let task = Task { try await second.run() }
             // With a single active consumer, AMQP reports one consumer; the management API lists both.
             try await expectEventually("both sync workers are consuming", timeout: .seconds(30)) {
@@ -175,29 +190,43 @@ struct HQJobTests {
 
     @Test func anOrderOnAccountBecomesASalesOrderThenAnInvoiceWithTheRightDueDate() async throws {
         try await HQWorld.with { world in
-            let customer = try #require(try world.hq.pool.read { db in
-                try Row.fetchOne(db, sql: """
-                    SELECT u.login, c.account, t.net_days, t.discount_basis_points, t.discount_days FROM b2b_user u
-                    JOIN customer c ON c.account = u.customer_account JOIN payment_terms t ON t.code = c.payment_terms
-                    ORDER BY t.discount_basis_points IS NULL, u.login LIMIT 1
-                    """)
-            })
-            let lines = [ChannelTransaction.OrderLine(sku: "P-001", quantity: 3, unitPrice: Money(minorUnits: 1_250, currency: .EUR)),
-                         ChannelTransaction.OrderLine(sku: "P-002", quantity: 1, unitPrice: Money(minorUnits: 9_900, currency: .EUR))]
-            try await world.record(ChannelTransaction(id: "order-1", kind: .orderOnAccount, customerAccount: customer["account"],
-                                                      userLogin: customer["login"], invoiceNumber: nil,
-                                                      amount: Money(minorUnits: 13_650, currency: .EUR), tender: "on-account",
-                                                      lines: lines, createdAt: world.clock.now()))
+            let customer = try #require(
+                try world.hq.pool.read { db in
+                    try Row.fetchOne(
+                        db,
+                        sql: """
+                            SELECT u.login, c.account, t.net_days, t.discount_basis_points, t.discount_days FROM b2b_user u
+                            JOIN customer c ON c.account = u.customer_account JOIN payment_terms t ON t.code = c.payment_terms
+                            ORDER BY t.discount_basis_points IS NULL, u.login LIMIT 1
+                            """)
+                })
+            let lines = [
+                ChannelTransaction.OrderLine(sku: "P-001", quantity: 3, unitPrice: Money(minorUnits: 1_250, currency: .EUR)),
+                ChannelTransaction.OrderLine(sku: "P-002", quantity: 1, unitPrice: Money(minorUnits: 9_900, currency: .EUR)),
+            ]
+            try await world.record(
+                ChannelTransaction(
+                    id: "order-1", kind: .orderOnAccount, customerAccount: customer["account"],
+                    userLogin: customer["login"], invoiceNumber: nil,
+                    amount: Money(minorUnits: 13_650, currency: .EUR), tender: "on-account",
+                    lines: lines, createdAt: world.clock.now()))
             try await world.run("P-0001")
-            #expect(try await world.hqCount("SELECT COUNT(*) FROM sales_order WHERE channel_order_id = 'order-1' AND status = 'uploaded'") == 1)
+            #expect(
+                try await world.hqCount("SELECT COUNT(*) FROM sales_order WHERE channel_order_id = 'order-1' AND status = 'uploaded'") == 1)
             try await world.run("Synchronize orders and channel requests")
-            #expect(try await world.hqCount("SELECT COUNT(*) FROM sales_order_line l JOIN sales_order o ON o.id = l.order_id WHERE o.channel_order_id = 'order-1'") == 2)
+            #expect(
+                try await world.hqCount(
+                    "SELECT COUNT(*) FROM sales_order_line l JOIN sales_order o ON o.id = l.order_id WHERE o.channel_order_id = 'order-1'")
+                    == 2)
             try await world.run("Invoice posting")
-            let invoice = try #require(try world.hq.pool.read { db in
-                try Row.fetchOne(db, sql: """
-                    SELECT i.* FROM invoice i JOIN sales_order o ON o.id = i.order_id WHERE o.channel_order_id = 'order-1'
-                    """)
-            })
+            let invoice = try #require(
+                try world.hq.pool.read { db in
+                    try Row.fetchOne(
+                        db,
+                        sql: """
+                            SELECT i.* FROM invoice i JOIN sales_order o ON o.id = i.order_id WHERE o.channel_order_id = 'order-1'
+                            """)
+                })
             let netDays: Int = customer["net_days"]
             #expect(invoice["invoice_date"] == HQWorld.today.description)
             #expect(invoice["due_date"] == HQWorld.today.adding(days: netDays).description)
@@ -207,7 +236,8 @@ struct HQJobTests {
                 #expect(invoice["discount_last_day"] == HQWorld.today.adding(days: days).description)
                 #expect(invoice["discount_minor"] == Int64(13_650) * Int64(basisPoints) / 10_000)
             }
-            #expect(try await world.hqCount("SELECT COUNT(*) FROM sales_order WHERE channel_order_id = 'order-1' AND status = 'invoiced'") == 1)
+            #expect(
+                try await world.hqCount("SELECT COUNT(*) FROM sales_order WHERE channel_order_id = 'order-1' AND status = 'invoiced'") == 1)
             let number: String = invoice["number"]
             try await world.distribute(until: "the channel shows the new invoice") { db in
                 try String.fetchOne(db, sql: "SELECT status FROM channel_invoice WHERE number = ?", arguments: [number]) == "unpaid"
@@ -229,11 +259,13 @@ struct HQJobTests {
             let sync = try await world.run("Synchronize orders and channel requests")
             #expect(sync.counts?.contains("payments-posted=1") == true, "\(sync.counts ?? "")")
             try await world.distribute(until: "the channel shows the invoice partially paid") { db in
-                try String.fetchOne(db, sql: "SELECT status FROM channel_invoice WHERE number = ?", arguments: [buyer.invoice]) == "partially-paid"
+                try String.fetchOne(db, sql: "SELECT status FROM channel_invoice WHERE number = ?", arguments: [buyer.invoice])
+                    == "partially-paid"
             }
             let open = try await world.channel.pool.read { db in
-                try Int64.fetchOne(db, sql: "SELECT total_minor - settled_minor - discount_taken_minor FROM channel_invoice WHERE number = ?",
-                                   arguments: [buyer.invoice])
+                try Int64.fetchOne(
+                    db, sql: "SELECT total_minor - settled_minor - discount_taken_minor FROM channel_invoice WHERE number = ?",
+                    arguments: [buyer.invoice])
             }
             #expect(open == Int64(total) - part)
             // The rest: paid.
@@ -251,20 +283,28 @@ struct HQJobTests {
     @Test func anInvoiceCopyRequestSendsMailToTheRegisteredAddressAndCompletes() async throws {
         try await HQWorld.with { world in
             let buyer = try await world.buyerWithInvoice(status: "unpaid")
-            let foreign = try #require(try await world.hq.pool.read { db in
-                try String.fetchOne(db, sql: """
-                    SELECT number FROM invoice WHERE customer_account != ? AND customer_account NOT IN
-                        (SELECT invoice_account FROM customer WHERE account = ? AND invoice_account IS NOT NULL) LIMIT 1
-                    """, arguments: [buyer.account, buyer.account])
-            })
-            let email = try #require(try await world.hq.pool.read {
-                try String.fetchOne($0, sql: "SELECT email FROM b2b_user WHERE login = ?", arguments: [buyer.login])
-            })
+            let foreign = try #require(
+                try await world.hq.pool.read { db in
+                    try String.fetchOne(
+                        db,
+                        sql: """
+                            SELECT number FROM invoice WHERE customer_account != ? AND customer_account NOT IN
+                                (SELECT invoice_account FROM customer WHERE account = ? AND invoice_account IS NOT NULL) LIMIT 1
+                            """, arguments: [buyer.account, buyer.account])
+                })
+            let email = try #require(
+                try await world.hq.pool.read {
+                    try String.fetchOne($0, sql: "SELECT email FROM b2b_user WHERE login = ?", arguments: [buyer.login])
+                })
             _ = try await world.channel.pool.write { db in
-                try B2BRequest(requestId: "copy-1", userLogin: buyer.login, customerAccount: buyer.account,
-                               invoiceNumber: buyer.invoice, submittedAt: world.clock.now()).record(db)
-                try B2BRequest(requestId: "copy-foreign", userLogin: buyer.login, customerAccount: buyer.account,
-                               invoiceNumber: foreign, submittedAt: world.clock.now()).record(db)
+                try B2BRequest(
+                    requestId: "copy-1", userLogin: buyer.login, customerAccount: buyer.account,
+                    invoiceNumber: buyer.invoice, submittedAt: world.clock.now()
+                ).record(db)
+                try B2BRequest(
+                    requestId: "copy-foreign", userLogin: buyer.login, customerAccount: buyer.account,
+                    invoiceNumber: foreign, submittedAt: world.clock.now()
+                ).record(db)
             }
             try await world.run("P-0001")
             try await world.run("Synchronize orders and channel requests")
@@ -312,13 +352,20 @@ struct JobSchedulerTests {
     @Test func startsEveryScheduledJobAtItsIntervalOnTheInjectedClock() async throws {
         try await HQWorld.with { world in
             // The seed's world: minutes between runs. The test moves the clock instead of waiting.
-            let scheduler = try JobScheduler(topology: world.broker.topology, amqp: world.broker.amqp, clock: world.clock,
-                                             logger: testLogger, overrides: ["P-0001": 300, "Synchronize orders and channel requests": 300,
-                                                                             "Invoice posting": 600, "Distribution": 600])
+            let scheduler = try JobScheduler(
+                topology: world.broker.topology, amqp: world.broker.amqp, clock: world.clock,
+                logger: testLogger,
+                overrides: [
+                    "P-0001": 300, "Synchronize orders and channel requests": 300,
+                    "Invoice posting": 600, "Distribution": 600,
+                ])
             #expect(scheduler.schedule.count == 4)
             func succeededRuns() async throws -> [String: Int] {
                 try await world.hq.pool.read { db in
-                    Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT job, COUNT(*) AS runs FROM job_run WHERE status = 'succeeded' GROUP BY job")
+                    Dictionary(
+                        uniqueKeysWithValues: try Row.fetchAll(
+                            db, sql: "SELECT job, COUNT(*) AS runs FROM job_run WHERE status = 'succeeded' GROUP BY job"
+                        )
                         .map { ($0["job"] as String, $0["runs"] as Int) })
                 }
             }

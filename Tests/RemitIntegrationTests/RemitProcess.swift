@@ -69,8 +69,10 @@ final class RemitProcess: @unchecked Sendable {
     }
 
     /// Runs remit to completion and returns its status and output.
-    static func run(_ arguments: [String], broker: TestBroker, input: String? = nil,
-                    timeout: Duration = .seconds(60)) async throws -> (Int32?, String) {
+    static func run(
+        _ arguments: [String], broker: TestBroker, input: String? = nil,
+        timeout: Duration = .seconds(60)
+    ) async throws -> (Int32?, String) {
         let child = try RemitProcess(arguments, broker: broker, input: input)
         let status = await child.waitForExit(timeout: timeout)
         return (status, child.output)

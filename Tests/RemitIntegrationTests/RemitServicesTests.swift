@@ -17,9 +17,11 @@ struct RemitServicesTests {
             let hq = try HQStore(dataDirectory: broker.dataDirectory)
             let summary = try HQSeeder(store: hq, today: CalendarDate(Date())).seed(.init(customers: 3, invoices: 7, seed: 5))
             let configuration = try RemitConfiguration(
-                flags: [.amqpURL: RemitProcess.url(broker), .dataDir: broker.dataDirectory,
-                        .topologyDir: repositoryRoot.appendingPathComponent("Topology").path,
-                        .jobSchedule: "P-0001=1,Distribution=1,Synchronize orders and channel requests=1,Invoice posting=1"],
+                flags: [
+                    .amqpURL: RemitProcess.url(broker), .dataDir: broker.dataDirectory,
+                    .topologyDir: repositoryRoot.appendingPathComponent("Topology").path,
+                    .jobSchedule: "P-0001=1,Distribution=1,Synchronize orders and channel requests=1,Invoice posting=1",
+                ],
                 environment: ProcessInfo.processInfo.environment.filter { $0.key == "REMIT_MANAGEMENT_URL" }, configFile: nil)
             var plan = RemitServices.Plan.everything(in: broker.topology)
             plan.handleSignals = false
@@ -32,7 +34,9 @@ struct RemitServicesTests {
             await group.triggerGracefulShutdown()
             try await running.value
             #expect(ContinuousClock.now - started < .seconds(30), "the group drained within its bound")
-            let succeededRuns = try await hq.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM job_run WHERE status = 'succeeded'") ?? 0 }
+            let succeededRuns = try await hq.pool.read {
+                try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM job_run WHERE status = 'succeeded'") ?? 0
+            }
             #expect(succeededRuns >= 2)
         }
     }
@@ -40,8 +44,10 @@ struct RemitServicesTests {
     @Test func aBrokerWhoseObjectsDifferRefusesToBuildTheGroup() async throws {
         try await TestBroker.with(apply: false) { broker in
             let configuration = try RemitConfiguration(
-                flags: [.amqpURL: RemitProcess.url(broker), .dataDir: broker.dataDirectory,
-                        .topologyDir: repositoryRoot.appendingPathComponent("Topology").path],
+                flags: [
+                    .amqpURL: RemitProcess.url(broker), .dataDir: broker.dataDirectory,
+                    .topologyDir: repositoryRoot.appendingPathComponent("Topology").path,
+                ],
                 environment: ProcessInfo.processInfo.environment.filter { $0.key == "REMIT_MANAGEMENT_URL" }, configFile: nil)
             await #expect { _ = try await RemitServices.build(configuration, plan: .init(kinds: ["smoke"]), logger: testLogger) } throws: {
                 "\($0)".contains("differ from Topology/") && "\($0)".contains("is missing")

@@ -29,15 +29,17 @@ struct TestBroker: Sendable {
 
     static var baseConfiguration: AMQPConfiguration {
         get throws {
-            try AMQPConfiguration(url: ProcessInfo.processInfo.environment["REMIT_TEST_AMQP_URL"]
-                                  ?? "amqp://guest:guest@127.0.0.1:5672/%2F")
+            try AMQPConfiguration(
+                url: ProcessInfo.processInfo.environment["REMIT_TEST_AMQP_URL"]
+                    ?? "amqp://guest:guest@127.0.0.1:5672/%2F")
         }
     }
 
     static var baseManagement: BrokerManagement {
         get throws {
-            try BrokerManagement(amqp: baseConfiguration,
-                                 explicit: ProcessInfo.processInfo.environment["REMIT_TEST_MANAGEMENT_URL"])
+            try BrokerManagement(
+                amqp: baseConfiguration,
+                explicit: ProcessInfo.processInfo.environment["REMIT_TEST_MANAGEMENT_URL"])
         }
     }
 
@@ -56,8 +58,9 @@ struct TestBroker: Sendable {
         let dataDirectory = FileManager.default.temporaryDirectory
             .appendingPathComponent("remit-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        let broker = TestBroker(amqp: try baseConfiguration.with(vhost: vhost), management: management,
-                                topology: topology, dataDirectory: dataDirectory)
+        let broker = TestBroker(
+            amqp: try baseConfiguration.with(vhost: vhost), management: management,
+            topology: topology, dataDirectory: dataDirectory)
         defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
         do {
             if apply {
@@ -104,9 +107,10 @@ struct TestBroker: Sendable {
 
     /// An in-process worker runtime for the smoke kind.
     func smokeRuntime(consumers: Int = 1, prefetch: Int = 50, store: ChannelStore) throws -> WorkerRuntime {
-        WorkerRuntime(kind: try kind, topology: topology, amqp: amqp,
-                      handler: SmokeRecordHandler(), store: store, clock: SystemWallClock(),
-                      settings: .init(consumers: consumers, prefetch: prefetch), logger: testLogger)
+        WorkerRuntime(
+            kind: try kind, topology: topology, amqp: amqp,
+            handler: SmokeRecordHandler(), store: store, clock: SystemWallClock(),
+            settings: .init(consumers: consumers, prefetch: prefetch), logger: testLogger)
     }
 
     func readyCount(_ queue: String) async throws -> Int {
@@ -124,7 +128,9 @@ struct TestBroker: Sendable {
                 // timer fired is still collected, never dropped unacked.
                 let batch = await withTaskGroup(of: [Delivery]?.self) { group in
                     group.addTask { try? await consumer.deliveries.nextBatch(limit: 500) }
-                    group.addTask { try? await Task.sleep(for: .milliseconds(200)); return nil }
+                    group.addTask {
+                        try? await Task.sleep(for: .milliseconds(200)); return nil
+                    }
                     var taken: [Delivery] = []
                     if let first = await group.next(), let first { taken += first }
                     group.cancelAll()
@@ -189,9 +195,11 @@ func rabbitmqctl(_ arguments: String...) throws -> String {
 }
 
 /// Waits for `condition` and records a test issue naming `what` when it never held.
-func expectEventually(_ what: String, timeout: Duration = .seconds(60),
-                      sourceLocation: SourceLocation = #_sourceLocation,
-                      _ condition: () async throws -> Bool) async throws {
+func expectEventually(
+    _ what: String, timeout: Duration = .seconds(60),
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ condition: () async throws -> Bool
+) async throws {
     if !(try await eventually(timeout: timeout, condition)) {
         Issue.record("timed out after \(timeout) waiting until \(what)", sourceLocation: sourceLocation)
     }

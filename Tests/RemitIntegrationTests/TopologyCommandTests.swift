@@ -11,9 +11,12 @@ struct TopologyCommandTests {
         try await TestBroker.with(apply: false) { broker in
             // Someone declared the work queue by hand with other arguments, and no retry tier 3.
             _ = try await broker.withConnection { connection in
-                try await connection.declare(QueueDeclaration(name: "remit.smoke", arguments: [
-                    "x-queue-type": .string("quorum"), "x-delivery-limit": .int(5),
-                ]))
+                try await connection.declare(
+                    QueueDeclaration(
+                        name: "remit.smoke",
+                        arguments: [
+                            "x-queue-type": .string("quorum"), "x-delivery-limit": .int(5),
+                        ]))
             }
             let (applyStatus, applyOutput) = try await RemitProcess.run(["topology", "apply"], broker: broker)
             #expect(applyStatus != 0, "apply reports the queue it could not declare")
@@ -71,14 +74,17 @@ struct TopologyCommandTests {
         try await TestBroker.with { broker in
             let vhost = broker.amqp.vhost
             try rabbitmqctl("set_policy", "-p", vhost, "--apply-to", "queues", "cap", #"^remit\."#, #"{"max-length":1000}"#)
-            try rabbitmqctl("set_operator_policy", "-p", vhost, "--apply-to", "queues", "op-ttl", #"^remit\.smoke$"#,
-                            #"{"message-ttl":60000}"#)
-            try rabbitmqctl("set_policy", "-p", vhost, "--apply-to", "exchanges", "elsewhere", #"^other\."#,
-                            #"{"alternate-exchange":"x"}"#)
+            try rabbitmqctl(
+                "set_operator_policy", "-p", vhost, "--apply-to", "queues", "op-ttl", #"^remit\.smoke$"#,
+                #"{"message-ttl":60000}"#)
+            try rabbitmqctl(
+                "set_policy", "-p", vhost, "--apply-to", "exchanges", "elsewhere", #"^other\."#,
+                #"{"alternate-exchange":"x"}"#)
             let (status, output) = try await RemitProcess.run(["topology", "verify"], broker: broker)
             #expect(status == 1, "\(output)")
-            #expect(output.contains(#"policy 'cap' (pattern '^remit\.', apply-to queues) sets max-length on queues 'remit.smoke'"#),
-                    "\(output)")
+            #expect(
+                output.contains(#"policy 'cap' (pattern '^remit\.', apply-to queues) sets max-length on queues 'remit.smoke'"#),
+                "\(output)")
             #expect(output.contains("operator policy 'op-ttl'") && output.contains("sets message-ttl on queue 'remit.smoke'"))
             #expect(!output.contains("elsewhere"), "a policy on no Remit object is not reported")
         }
@@ -102,18 +108,20 @@ struct TopologyCommandTests {
     @Test func publishConfirmsPrintsWhatItPublishedAndRefusesInvalidBodies() async throws {
         try await TestBroker.with { broker in
             let (status, output) = try await RemitProcess.run(
-                ["publish", "smoke.record", "--body", #"{"key":"cli","amount":{"amount":"3.50","currency":"EUR"}}"#,
-                 "--message-id", "cli-1"], broker: broker)
+                [
+                    "publish", "smoke.record", "--body", #"{"key":"cli","amount":{"amount":"3.50","currency":"EUR"}}"#,
+                    "--message-id", "cli-1",
+                ], broker: broker)
             #expect(status == 0, "\(output)")
             #expect(output.contains("published smoke.record id=cli-1"))
             #expect(try await broker.readyCount("remit.smoke") == 1)
 
             let lines = URL(fileURLWithPath: broker.dataDirectory).appendingPathComponent("bodies.jsonl")
             try """
-                {"key":"f-1","amount":{"amount":"1.00","currency":"EUR"}}
-                {"key":"f-2","amount":{"amount":1.5,"currency":"EUR"}}
-                {"key":"f-3"}
-                """.write(to: lines, atomically: true, encoding: .utf8)
+            {"key":"f-1","amount":{"amount":"1.00","currency":"EUR"}}
+            {"key":"f-2","amount":{"amount":1.5,"currency":"EUR"}}
+            {"key":"f-3"}
+            """.write(to: lines, atomically: true, encoding: .utf8)
             let (badStatus, badOutput) = try await RemitProcess.run(["publish", "smoke.record", "--file", lines.path], broker: broker)
             #expect(badStatus != 0)
             #expect(badOutput.contains("line 2: body.amount.amount: expected string, found number"), "\(badOutput)")
@@ -121,9 +129,9 @@ struct TopologyCommandTests {
             #expect(try await broker.readyCount("remit.smoke") == 1, "nothing of an invalid file is published")
 
             try """
-                {"key":"f-1","amount":{"amount":"1.00","currency":"EUR"}}
-                {"key":"f-2","amount":{"amount":"2.00","currency":"EUR"}}
-                """.write(to: lines, atomically: true, encoding: .utf8)
+            {"key":"f-1","amount":{"amount":"1.00","currency":"EUR"}}
+            {"key":"f-2","amount":{"amount":"2.00","currency":"EUR"}}
+            """.write(to: lines, atomically: true, encoding: .utf8)
             let (fileStatus, fileOutput) = try await RemitProcess.run(["publish", "smoke.record", "--file", lines.path], broker: broker)
             #expect(fileStatus == 0, "\(fileOutput)")
             #expect(fileOutput.components(separatedBy: "published smoke.record").count == 3)

@@ -97,9 +97,10 @@ struct RunCommandTests {
             try await expectEventually("every worker kind started and P-0001 ran on its schedule", timeout: .seconds(60)) {
                 let output = run.output
                 let started = kinds.allSatisfy { output.contains("worker=\($0) [RemitRuntime] worker starting") }
-                let ran = (try? HQStore(dataDirectory: broker.dataDirectory, readOnly: true).pool.read {
-                    try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM job_run WHERE job = 'P-0001' AND status = 'succeeded'") ?? 0
-                }) ?? 0
+                let ran =
+                    (try? HQStore(dataDirectory: broker.dataDirectory, readOnly: true).pool.read {
+                        try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM job_run WHERE job = 'P-0001' AND status = 'succeeded'") ?? 0
+                    }) ?? 0
                 return started && ran >= 2
             }
             run.signal(SIGINT)

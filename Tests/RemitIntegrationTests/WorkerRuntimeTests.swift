@@ -55,12 +55,18 @@ struct WorkerRuntimeTests {
                 (envelope(9, #"{"key":"a","amount":{"amount":"1.00","currency":"EUR"}}"#), "schema version 9 is not supported"),
                 (envelope(1, #"{"key":"a","amount":{"amount":"1.001","currency":"EUR"}}"#), "more decimals than EUR allows"),
                 (envelope(1, #"{"key":"a"}"#), "missing required property 'amount'"),
-                (#"{"type":"other.thing","version":1,"id":"x","correlationId":"c","occurredAt":"\#(now)","actingUser":"system:t","body":{}}"#,
-                 "does not handle message type 'other.thing'"),
+                (
+                    #"{"type":"other.thing","version":1,"id":"x","correlationId":"c","occurredAt":"\#(now)","actingUser":"system:t","body":{}}"#,
+                    "does not handle message type 'other.thing'"
+                ),
             ]
             try await broker.withConnection { connection in
-                try await connection.publish(bad.map { OutboundMessage(exchange: exchange, routingKey: "smoke.record",
-                                                                       body: Array($0.0.utf8), properties: AMQPProperties(messageId: "m")) })
+                try await connection.publish(
+                    bad.map {
+                        OutboundMessage(
+                            exchange: exchange, routingKey: "smoke.record",
+                            body: Array($0.0.utf8), properties: AMQPProperties(messageId: "m"))
+                    })
             }
             let store = try broker.channelStore()
             let deadLetters = try await withRunningWorker(try broker.smokeRuntime(store: store)) {
@@ -97,7 +103,9 @@ struct WorkerRuntimeTests {
             let store = try broker.channelStore()
             let deadLetters = try await withRunningWorker(try broker.smokeRuntime(store: store)) {
                 let deadLetters = try await broker.drain("remit.smoke.dead", expected: 1)
-                try await expectEventually("the twice-failing message is stored", timeout: .seconds(20)) { try broker.rows("SELECT COUNT(*) FROM smoke_record") == 1 }
+                try await expectEventually("the twice-failing message is stored", timeout: .seconds(20)) {
+                    try broker.rows("SELECT COUNT(*) FROM smoke_record") == 1
+                }
                 return deadLetters
             }
             let tiers = try broker.kind.retryQueues.count
@@ -143,7 +151,9 @@ struct WorkerRuntimeTests {
                 let before = try broker.rows("SELECT COUNT(*) FROM smoke_record")
                 try rabbitmqctl("close_all_connections", "--vhost", broker.amqp.vhost, "remit test: drop the worker")
                 #expect(before < total, "the drop happened while the worker was consuming")
-                try await expectEventually("every message is stored", timeout: .seconds(120)) { try broker.rows("SELECT COUNT(*) FROM smoke_record") == total }
+                try await expectEventually("every message is stored", timeout: .seconds(120)) {
+                    try broker.rows("SELECT COUNT(*) FROM smoke_record") == total
+                }
             }
             #expect(runtime.reconnections >= 2, "both consumers connected again (\(runtime.reconnections) reconnections)")
             #expect(try broker.rows("SELECT COUNT(DISTINCT key) FROM smoke_record") == total)

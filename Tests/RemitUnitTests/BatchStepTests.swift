@@ -66,9 +66,10 @@ struct BatchStepTests {
         var settings = WorkerRuntime.Settings(consumers: 1, prefetch: 100)
         settings.storePauseInitialDelay = .milliseconds(1)
         settings.storePauseMaximumDelay = .milliseconds(5)
-        return WorkerRuntime(kind: try topology.kind(named: "smoke"), topology: topology, amqp: AMQPConfiguration(),
-                             handler: handler, store: store, clock: SystemWallClock(), settings: settings,
-                             logger: Logger(label: "test"))
+        return WorkerRuntime(
+            kind: try topology.kind(named: "smoke"), topology: topology, amqp: AMQPConfiguration(),
+            handler: handler, store: store, clock: SystemWallClock(), settings: settings,
+            logger: Logger(label: "test"))
     }
 
     /// One delivery as the broker hands it over; tags count up from 1 in batch order.
@@ -79,19 +80,25 @@ struct BatchStepTests {
 
     func deliveries(_ messages: [Message]) -> [Delivery] {
         messages.enumerated().map { index, message in
-            Delivery(deliveryTag: UInt64(index + 1), redelivered: false, exchange: topology.workers.exchange,
-                     routingKey: "smoke.record", consumerTag: "test", body: Array(message.body.utf8),
-                     properties: AMQPProperties(headers: message.headers))
+            Delivery(
+                deliveryTag: UInt64(index + 1), redelivered: false, exchange: topology.workers.exchange,
+                routingKey: "smoke.record", consumerTag: "test", body: Array(message.body.utf8),
+                properties: AMQPProperties(headers: message.headers))
         }
     }
 
     func smoke(id: String, key: String, amount: String = "1.00", headers: AMQPTable = [:]) -> Message {
-        Message(body: #"{"type":"smoke.record","version":1,"id":"\#(id)","correlationId":"c","occurredAt":"2026-11-29T10:00:00.000Z","actingUser":"system:test","body":{"key":"\#(key)","amount":{"amount":"\#(amount)","currency":"EUR"}}}"#,
-                headers: headers)
+        Message(
+            body:
+                #"{"type":"smoke.record","version":1,"id":"\#(id)","correlationId":"c","occurredAt":"2026-11-29T10:00:00.000Z","actingUser":"system:test","body":{"key":"\#(key)","amount":{"amount":"\#(amount)","currency":"EUR"}}}"#,
+            headers: headers)
     }
 
-    func prepare(_ messages: [Message], with handler: any MessageHandler = ScriptedStoreFailures()) async throws
-        -> WorkerRuntime.SettlementBatch {
+    func prepare(
+        _ messages: [Message], with handler: any MessageHandler = ScriptedStoreFailures()
+    ) async throws
+        -> WorkerRuntime.SettlementBatch
+    {
         try #require(await runtime(handler).prepare(deliveries(messages)))
     }
 
@@ -106,7 +113,10 @@ struct BatchStepTests {
     @Test func aBadMessageARedeliveryAndAnIdConflictInsideAGoodBatch() async throws {
         let batch = [
             smoke(id: "m-1", key: "a"),
-            Message(body: #"{"type":"smoke.record","version":1,"id":"m-bad","correlationId":"c","occurredAt":"2026-11-29T10:00:00Z","actingUser":"system:test","body":{"key":"b"}}"#),
+            Message(
+                body:
+                    #"{"type":"smoke.record","version":1,"id":"m-bad","correlationId":"c","occurredAt":"2026-11-29T10:00:00Z","actingUser":"system:test","body":{"key":"b"}}"#
+            ),
             smoke(id: "m-2", key: "c"),
             smoke(id: "m-1", key: "a"),  // the same message again: a redelivery
             smoke(id: "m-1", key: "other"),  // the same id with other content
@@ -122,8 +132,9 @@ struct BatchStepTests {
         let failures = deadLetters(settled)
         #expect(failures.count == 2)
         #expect(failures[0].reason == "bad-input" && failures[0].error.contains("missing required property 'amount'"))
-        #expect(failures[1].reason == "id-conflict" && failures[1].error.contains("'m-1' was already applied with other content"),
-                "\(failures[1])")
+        #expect(
+            failures[1].reason == "id-conflict" && failures[1].error.contains("'m-1' was already applied with other content"),
+            "\(failures[1])")
         #expect(settled.lastDeliveryTag == 5)
     }
 

@@ -8,11 +8,11 @@ struct ConfigurationTests {
     @Test func flagsBeatEnvironmentBeatsFileBeatsDefaults() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("remit-\(UUID()).conf")
         try """
-            # comment
-            data-dir = /from/file
-            log-level = debug
-            amqp-url = amqp://file:secret@file-host/%2F
-            """.write(to: file, atomically: true, encoding: .utf8)
+        # comment
+        data-dir = /from/file
+        log-level = debug
+        amqp-url = amqp://file:secret@file-host/%2F
+        """.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         let configuration = try RemitConfiguration(
             flags: [.amqpURL: "amqp://flag@flag-host/"],
@@ -29,10 +29,10 @@ struct ConfigurationTests {
     @Test func aHashAfterAValueStartsAComment() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("remit-\(UUID()).conf")
         try """
-            data-dir = /srv/remit   # where the stores live
-            amqp-url = amqp://shop:p%23ss@broker/%2F #the broker
-            log-level = warning#not a comment: no space before it
-            """.write(to: file, atomically: true, encoding: .utf8)
+        data-dir = /srv/remit   # where the stores live
+        amqp-url = amqp://shop:p%23ss@broker/%2F #the broker
+        log-level = warning#not a comment: no space before it
+        """.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         let configuration = try RemitConfiguration(flags: [:], environment: [:], configFile: file.path)
         #expect(configuration[.dataDir] == "/srv/remit")
@@ -71,7 +71,8 @@ struct ConfigurationTests {
         "amqp://user:pw-s3cr3t", "amqp:/user:pw/s3cr3t", "user:pw-s3cr3t", "amqp://user:pw-s3cr3t@host?heartbeat=x",
     ]
 
-    static let malformedManagementURLs = malformedURLs.map { $0.replacingOccurrences(of: "amqp", with: "http") }
+    static let malformedManagementURLs =
+        malformedURLs.map { $0.replacingOccurrences(of: "amqp", with: "http") }
         + ["http//admin:pw-s3cr3t@host:15672", "https://admin:pw-s3cr3t@host:15672", "ftp://admin:pw-s3cr3t@host"]
 
     @Test(arguments: malformedURLs)
@@ -109,8 +110,10 @@ struct ConfigurationTests {
             #expect(!printed.contains("s3cr3t"), "\(printed)")
         }
         // A config line whose '=' is missing or sits inside the password.
-        for line in ["amqp-url: amqp://user:pw-s3cr3t@host", "amqp-url amqp://user:pw=s3cr3t@host",
-                     "amqp://user:pw-s3cr3t@host = x"] {
+        for line in [
+            "amqp-url: amqp://user:pw-s3cr3t@host", "amqp-url amqp://user:pw=s3cr3t@host",
+            "amqp://user:pw-s3cr3t@host = x",
+        ] {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("remit-\(UUID()).conf")
             try (line + "\n").write(to: file, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(at: file) }

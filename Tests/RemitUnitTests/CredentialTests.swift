@@ -107,7 +107,8 @@ struct UserCredentialsTests {
         try await StoreDirectory.with { directory in
             let credentials = try credentials(directory, seeded: false)
             try await directory.channel.pool.write { db in
-                try db.execute(sql: "INSERT INTO channel_user (login, customer_account, display_name, email) VALUES ('c1', 'C1', 'C', 'c@x')")
+                try db.execute(
+                    sql: "INSERT INTO channel_user (login, customer_account, display_name, email) VALUES ('c1', 'C1', 'C', 'c@x')")
             }
             try await credentials.setPassword("pw", for: "c1")
             #expect(try await directory.channel.pool.read { try ChannelCredential.find($0, login: "c1") } != nil)

@@ -14,8 +14,9 @@ struct EnvelopeTests {
     let at = Date(timeIntervalSince1970: 1_800_000_000.123)
 
     @Test func roundTripsWithAllFields() throws {
-        let envelope = Envelope(id: "m-1", correlationId: "c-1", causationId: "p-0", occurredAt: at,
-                                actingUser: "user:jane", body: Ping(amount: Money(minorUnits: 995, currency: .EUR)))
+        let envelope = Envelope(
+            id: "m-1", correlationId: "c-1", causationId: "p-0", occurredAt: at,
+            actingUser: "user:jane", body: Ping(amount: Money(minorUnits: 995, currency: .EUR)))
         let data = try MessageCoding.encoder().encode(envelope)
         let text = String(decoding: data, as: UTF8.self)
         #expect(text.contains(#""type":"test.ping""#) && text.contains(#""version":2"#))
@@ -27,8 +28,9 @@ struct EnvelopeTests {
     }
 
     @Test func followUpsHaveDeterministicIdsAndKeepTheCorrelation() {
-        let header = EnvelopeHeader(type: "test.ping", version: 2, id: "m-1", correlationId: "c-1", causationId: nil,
-                                    occurredAt: at, actingUser: "user:jane")
+        let header = EnvelopeHeader(
+            type: "test.ping", version: 2, id: "m-1", correlationId: "c-1", causationId: nil,
+            occurredAt: at, actingUser: "user:jane")
         let body = Ping(amount: Money(minorUnits: 1, currency: .EUR))
         let first = header.followUp(body, key: "a", occurredAt: at)
         let again = header.followUp(body, key: "a", occurredAt: at.addingTimeInterval(60))

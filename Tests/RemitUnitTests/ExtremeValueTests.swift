@@ -60,18 +60,19 @@ struct ExtremeValueTests {
         case "array":
             let count = min(Int(schema["maxItems"]?.intValue ?? 3), 3)
             let items = schema["items"] ?? .object([:])
-            return .array((0..<(extreme == .smallest ? 1 : count)).map { index in
-                // Distinct entries, so keys that must be unique in a batch stay unique.
-                if case .object(var object) = instance(of: items, in: file, extreme: extreme, field: field) {
-                    for (key, value) in object {
-                        if case .string(let text) = value, ["number", "login", "requestId", "account"].contains(key) {
-                            object[key] = .string(String(text.dropLast(2)) + "-\(index)")
+            return .array(
+                (0..<(extreme == .smallest ? 1 : count)).map { index in
+                    // Distinct entries, so keys that must be unique in a batch stay unique.
+                    if case .object(var object) = instance(of: items, in: file, extreme: extreme, field: field) {
+                        for (key, value) in object {
+                            if case .string(let text) = value, ["number", "login", "requestId", "account"].contains(key) {
+                                object[key] = .string(String(text.dropLast(2)) + "-\(index)")
+                            }
                         }
+                        return .object(object)
                     }
-                    return .object(object)
-                }
-                return instance(of: items, in: file, extreme: extreme, field: field)
-            })
+                    return instance(of: items, in: file, extreme: extreme, field: field)
+                })
         case "integer" where field == "failAttempts":
             return .integer(0)  // the smoke kind's switch for failing on purpose stays off
         case "integer":
@@ -107,7 +108,8 @@ struct ExtremeValueTests {
         if pattern.contains("user|system") { return "user:" + String(repeating: "u", count: 20) }
         if pattern == "^[A-Z]{3}$" { return extreme == .largest ? "KWD" : extreme == .smallest ? "JPY" : "EUR" }
         if schema["format"]?.stringValue == "date-time" {
-            return extreme == .largest ? "9999-12-31T23:59:59.999Z" : extreme == .smallest ? "0001-01-01T00:00:00Z" : "2026-11-29T10:15:00+14:00"
+            return extreme == .largest
+                ? "9999-12-31T23:59:59.999Z" : extreme == .smallest ? "0001-01-01T00:00:00Z" : "2026-11-29T10:15:00+14:00"
         }
         let length = extreme == .largest ? longest : extreme == .smallest ? shortest : (shortest + longest) / 2
         return String(repeating: field == "displayName" ? "Ä" : "x", count: length)
@@ -121,10 +123,11 @@ struct ExtremeValueTests {
         let dependencies = WorkerDependencies(dataDirectory: directory, logger: Logger(label: "test"))
         var settings = WorkerRuntime.Settings(consumers: 1, prefetch: 100)
         settings.storePauseInitialDelay = .milliseconds(1)
-        let runtime = WorkerRuntime(kind: kind, topology: topology, amqp: AMQPConfiguration(),
-                                    handler: try WorkerKinds.handler(for: kindName, dependencies: dependencies),
-                                    store: try dependencies.store(for: kind), clock: SystemWallClock(), settings: settings,
-                                    logger: Logger(label: "test"))
+        let runtime = WorkerRuntime(
+            kind: kind, topology: topology, amqp: AMQPConfiguration(),
+            handler: try WorkerKinds.handler(for: kindName, dependencies: dependencies),
+            store: try dependencies.store(for: kind), clock: SystemWallClock(), settings: settings,
+            logger: Logger(label: "test"))
         var deliveries: [Delivery] = []
         var withinTheSchema = 0
         for type in kind.consumes {
@@ -140,9 +143,11 @@ struct ExtremeValueTests {
                     "actingUser": .string("system:test"), "body": body,
                 ])
                 let bytes = Array(try MessageCoding.encoder().encode(envelope))
-                deliveries.append(Delivery(deliveryTag: UInt64(deliveries.count + 1), redelivered: false,
-                                           exchange: topology.workers.exchange, routingKey: type, consumerTag: "test",
-                                           body: bytes, properties: AMQPProperties()))
+                deliveries.append(
+                    Delivery(
+                        deliveryTag: UInt64(deliveries.count + 1), redelivered: false,
+                        exchange: topology.workers.exchange, routingKey: type, consumerTag: "test",
+                        body: bytes, properties: AMQPProperties()))
             }
         }
         let settled = try #require(await runtime.prepare(deliveries))

@@ -18,10 +18,12 @@ struct HQSeedTests {
 
     func fingerprint(_ store: HQStore) throws -> [String] {
         try store.pool.read { db in
-            try String.fetchAll(db, sql: """
-                SELECT number || customer_account || due_date || total_minor || settled_minor || discount_taken_minor FROM invoice ORDER BY number
-                """)
-            + String.fetchAll(db, sql: "SELECT account || name || IFNULL(invoice_account, '-') FROM customer ORDER BY account")
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT number || customer_account || due_date || total_minor || settled_minor || discount_taken_minor FROM invoice ORDER BY number
+                    """)
+                + String.fetchAll(db, sql: "SELECT account || name || IFNULL(invoice_account, '-') FROM customer ORDER BY account")
         }
     }
 
@@ -49,17 +51,23 @@ struct HQSeedTests {
                 // Members of an organization have it as their invoice account, and a user each.
                 let members = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM customer WHERE invoice_account IS NOT NULL") ?? 0
                 #expect(members >= 2 * summary.organizations)
-                let orphans = try Int.fetchOne(db, sql: """
-                    SELECT COUNT(*) FROM customer c LEFT JOIN customer o ON o.account = c.invoice_account
-                    WHERE c.invoice_account IS NOT NULL AND o.account IS NULL
-                    """) ?? 0
+                let orphans =
+                    try Int.fetchOne(
+                        db,
+                        sql: """
+                            SELECT COUNT(*) FROM customer c LEFT JOIN customer o ON o.account = c.invoice_account
+                            WHERE c.invoice_account IS NOT NULL AND o.account IS NULL
+                            """) ?? 0
                 #expect(orphans == 0)
                 #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM payment_terms WHERE discount_basis_points IS NOT NULL") ?? 0 > 0)
                 // Stored amounts agree with the status rules; lines add up to totals.
-                let mismatched = try Int.fetchOne(db, sql: """
-                    SELECT COUNT(*) FROM invoice i WHERE total_minor != (SELECT SUM(amount_minor) FROM invoice_line l WHERE l.invoice_number = i.number)
-                       OR settled_minor + discount_taken_minor > total_minor OR settled_minor < 0
-                    """) ?? 0
+                let mismatched =
+                    try Int.fetchOne(
+                        db,
+                        sql: """
+                            SELECT COUNT(*) FROM invoice i WHERE total_minor != (SELECT SUM(amount_minor) FROM invoice_line l WHERE l.invoice_number = i.number)
+                               OR settled_minor + discount_taken_minor > total_minor OR settled_minor < 0
+                            """) ?? 0
                 #expect(mismatched == 0)
                 #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM b2b_user") == summary.users)
             }
@@ -86,13 +94,15 @@ struct CustomerCreditTests {
         try store.pool.write { db in
             try db.execute(sql: "UPDATE customer SET credit_limit_minor = 100000 WHERE account = 'C000001'")
             for (number, total, settled, discount) in [("I-1", 30_000, 0, 0), ("I-2", 20_000, 5_000, 0), ("I-3", 10_000, 9_800, 200)] {
-                try db.execute(sql: "INSERT INTO invoice VALUES (?, 'C000001', NULL, '2026-11-01', '2026-12-01', NULL, 0, 'EUR', ?, ?, ?, 'x')",
-                               arguments: [number, total, settled, discount])
+                try db.execute(
+                    sql: "INSERT INTO invoice VALUES (?, 'C000001', NULL, '2026-11-01', '2026-12-01', NULL, 0, 'EUR', ?, ?, ?, 'x')",
+                    arguments: [number, total, settled, discount])
             }
-            try db.execute(sql: """
-                INSERT INTO sales_order (order_number, customer_account, ordered_on, on_account, status, total_minor, currency)
-                VALUES ('SO-1', 'C000001', '2026-11-29', 1, 'open', 12000, 'EUR'), ('SO-2', 'C000001', '2026-11-29', 1, 'invoiced', 9999, 'EUR')
-                """)
+            try db.execute(
+                sql: """
+                    INSERT INTO sales_order (order_number, customer_account, ordered_on, on_account, status, total_minor, currency)
+                    VALUES ('SO-1', 'C000001', '2026-11-29', 1, 'open', 12000, 'EUR'), ('SO-2', 'C000001', '2026-11-29', 1, 'invoiced', 9999, 'EUR')
+                    """)
             let credit = try #require(try CustomerCredit.fetch(db, account: "C000001"))
             #expect(credit.balance.minorUnits == 45_000)
             #expect(credit.uninvoicedOrders.minorUnits == 12_000)

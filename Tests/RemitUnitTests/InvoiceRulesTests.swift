@@ -39,7 +39,8 @@ struct InvoiceRulesTests {
     }
 
     @Test func overpaymentIsNotApplied() throws {
-        let result = try SettlementRules.settle(payment: money(12_000), paidOn: day, invoice: InvoiceAmounts(due: money(10_000)), offer: nil)
+        let result = try SettlementRules.settle(
+            payment: money(12_000), paidOn: day, invoice: InvoiceAmounts(due: money(10_000)), offer: nil)
         #expect(result.settled == money(10_000) && result.unapplied == money(2_000))
     }
 
@@ -48,8 +49,9 @@ struct InvoiceRulesTests {
             try SettlementRules.settle(payment: money(0), paidOn: day, invoice: InvoiceAmounts(due: money(1)), offer: nil)
         }
         #expect(throws: SettlementError.self) {
-            try SettlementRules.settle(payment: Money(minorUnits: 5, currency: .USD), paidOn: day,
-                                       invoice: InvoiceAmounts(due: money(10)), offer: nil)
+            try SettlementRules.settle(
+                payment: Money(minorUnits: 5, currency: .USD), paidOn: day,
+                invoice: InvoiceAmounts(due: money(10)), offer: nil)
         }
     }
 
@@ -59,16 +61,19 @@ struct InvoiceRulesTests {
         #expect(CashDiscount(basisPoints: 250, withinDays: 14).lastDay(invoicedOn: day) == day.adding(days: 14))
     }
 
-    @Test("settled + discount + open = due; nothing negative; discount only inside its window",
-          arguments: [UInt64(1), 2, 3, 4, 5, 6, 7, 8])
+    @Test(
+        "settled + discount + open = due; nothing negative; discount only inside its window",
+        arguments: [UInt64(1), 2, 3, 4, 5, 6, 7, 8])
     func settlementProperties(seed: UInt64) throws {
         var random = SeededRandom(seed: seed)
         for _ in 0..<2_000 {
             let due = money(Int64.random(in: 0...5_000_000, using: &random))
             var invoice = InvoiceAmounts(due: due)
             let invoiced = day.adding(days: Int.random(in: -400...400, using: &random))
-            let terms = CashDiscount(basisPoints: Int.random(in: 0...1_000, using: &random), withinDays: Int.random(in: 0...30, using: &random))
-            let offer = Bool.random(using: &random)
+            let terms = CashDiscount(
+                basisPoints: Int.random(in: 0...1_000, using: &random), withinDays: Int.random(in: 0...30, using: &random))
+            let offer =
+                Bool.random(using: &random)
                 ? DiscountOffer(amount: terms.amount(of: due), lastDay: terms.lastDay(invoicedOn: invoiced)) : nil
             for _ in 0..<Int.random(in: 1...5, using: &random) {
                 let paidOn = invoiced.adding(days: Int.random(in: 0...60, using: &random))
@@ -87,7 +92,9 @@ struct InvoiceRulesTests {
                     #expect(invoice.open.isZero, "discount only with a payment that settles the rest")
                     #expect(before.discountTaken.isZero, "discount only once")
                 }
-                let expected: InvoicePaymentStatus = invoice.open.isZero ? .paid
+                let expected: InvoicePaymentStatus =
+                    invoice.open.isZero
+                    ? .paid
                     : (invoice.settled.isZero && invoice.discountTaken.isZero ? .unpaid : .partiallyPaid)
                 #expect(invoice.status == expected)
             }

@@ -23,108 +23,160 @@ struct JSONSchemaTestSuiteTests {
     }
 
     static let skipped: [Skip] = [
-        Skip(file: "additionalProperties.json", cases: "additionalProperties being false does not allow other properties",
-             reason: "uses patternProperties, which Remit's validator does not support"),
-        Skip(file: "additionalProperties.json", cases: "non-ASCII pattern with additionalProperties",
-             reason: "uses patternProperties, which Remit's validator does not support"),
-        Skip(file: "additionalProperties.json", cases: "additionalProperties does not look in applicators",
-             reason: "uses allOf, which Remit's validator does not support"),
-        Skip(file: "additionalProperties.json", cases: "additionalProperties with propertyNames",
-             reason: "uses propertyNames, which Remit's validator does not support"),
-        Skip(file: "additionalProperties.json", cases: "dependentSchemas with additionalProperties",
-             reason: "uses dependentSchemas, which Remit's validator does not support"),
-        Skip(file: "format.json", cases: "email format",
-             reason: "format 'email' is not asserted by Remit, so its schemas may not use it"),
-        Skip(file: "format.json", cases: "idn-email format",
-             reason: "format 'idn-email' is not asserted by Remit, so its schemas may not use it"),
-        Skip(file: "format.json", cases: "regex format",
-             reason: "format 'regex' is not asserted by Remit, so its schemas may not use it"),
-        Skip(file: "format.json", cases: "ipv4 format",
-             reason: "format 'ipv4' is not asserted by Remit, so its schemas may not use it"),
-        Skip(file: "format.json", cases: "ipv6 format",
-             reason: "format 'ipv6' is not asserted by Remit, so its schemas may not use it"),
-        Skip(file: "format.json", cases: "idn-hostname format",
-             reason: "format 'idn-hostname' is not asserted by Remit, so its schemas may not use it"),
-        Skip(file: "format.json", cases: "hostname format",
-             reason: "format 'hostname' is not asserted by Remit, so its schemas may not use it"),
-        Skip(file: "format.json", cases: "date format",
-             reason: "format 'date' is not asserted by Remit, so its schemas may not use it"),
-        Skip(file: "format.json", cases: "date-time format / invalid date-time string is only an annotation by default",
-             reason: "Remit asserts this format (as the suite's optional format tests expect)"),
-        Skip(file: "format.json", cases: "time format",
-             reason: "format 'time' is not asserted by Remit, so its schemas may not use it"),
-        Skip(file: "format.json", cases: "json-pointer format",
-             reason: "format 'json-pointer' is not asserted by Remit, so its schemas may not use it"),
-        Skip(file: "format.json", cases: "relative-json-pointer format",
-             reason: "format 'relative-json-pointer' is not asserted by Remit, so its schemas may not use it"),
-        Skip(file: "format.json", cases: "iri format",
-             reason: "format 'iri' is not asserted by Remit, so its schemas may not use it"),
-        Skip(file: "format.json", cases: "iri-reference format",
-             reason: "format 'iri-reference' is not asserted by Remit, so its schemas may not use it"),
-        Skip(file: "format.json", cases: "uri format",
-             reason: "format 'uri' is not asserted by Remit, so its schemas may not use it"),
-        Skip(file: "format.json", cases: "uri-reference format",
-             reason: "format 'uri-reference' is not asserted by Remit, so its schemas may not use it"),
-        Skip(file: "format.json", cases: "uri-template format",
-             reason: "format 'uri-template' is not asserted by Remit, so its schemas may not use it"),
-        Skip(file: "format.json", cases: "uuid format / invalid uuid string is only an annotation by default",
-             reason: "Remit asserts this format (as the suite's optional format tests expect)"),
-        Skip(file: "format.json", cases: "duration format",
-             reason: "format 'duration' is not asserted by Remit, so its schemas may not use it"),
-        Skip(file: "items.json", cases: "items and subitems",
-             reason: "uses prefixItems, which Remit's validator does not support"),
-        Skip(file: "items.json", cases: "prefixItems with no additional items allowed",
-             reason: "uses prefixItems, which Remit's validator does not support"),
-        Skip(file: "items.json", cases: "items does not look in applicators, valid case",
-             reason: "uses allOf, which Remit's validator does not support"),
-        Skip(file: "items.json", cases: "prefixItems validation adjusts the starting index for items",
-             reason: "uses prefixItems, which Remit's validator does not support"),
-        Skip(file: "items.json", cases: "items with heterogeneous array",
-             reason: "uses prefixItems, which Remit's validator does not support"),
-        Skip(file: "properties.json", cases: "properties, patternProperties, additionalProperties interaction",
-             reason: "uses patternProperties, which Remit's validator does not support"),
-        Skip(file: "ref.json", cases: "relative pointer ref to array",
-             reason: "uses prefixItems, which Remit's validator does not support"),
-        Skip(file: "ref.json", cases: "remote ref, containing refs itself",
-             reason: "a remote $ref: Remit resolves references within its schema files only"),
-        Skip(file: "ref.json", cases: "Recursive references between schemas",
-             reason: "a $id below the root: Remit resolves references against its schema file names only"),
-        Skip(file: "ref.json", cases: "ref creates new scope when adjacent to keywords",
-             reason: "uses unevaluatedProperties, which Remit's validator does not support"),
-        Skip(file: "ref.json", cases: "refs with relative uris and defs",
-             reason: "a $id below the root: Remit resolves references against its schema file names only"),
-        Skip(file: "ref.json", cases: "relative refs with absolute uris and defs",
-             reason: "a $id below the root: Remit resolves references against its schema file names only"),
-        Skip(file: "ref.json", cases: "$id must be resolved against nearest parent, not just immediate parent",
-             reason: "uses allOf, which Remit's validator does not support"),
-        Skip(file: "ref.json", cases: "order of evaluation: $id and $ref",
-             reason: "a $id below the root: Remit resolves references against its schema file names only"),
-        Skip(file: "ref.json", cases: "order of evaluation: $id and $anchor and $ref",
-             reason: "uses $anchor, which Remit's validator does not support"),
-        Skip(file: "ref.json", cases: "order of evaluation: $id and $ref on nested schema",
-             reason: "a $id below the root: Remit resolves references against its schema file names only"),
-        Skip(file: "ref.json", cases: "simple URN base URI with $ref via the URN",
-             reason: "a $ref through a URN $id: Remit resolves references against its schema file names only"),
-        Skip(file: "ref.json", cases: "URN base URI with URN and JSON pointer ref",
-             reason: "a $ref through a URN $id: Remit resolves references against its schema file names only"),
-        Skip(file: "ref.json", cases: "URN base URI with URN and anchor ref",
-             reason: "uses $anchor, which Remit's validator does not support"),
-        Skip(file: "ref.json", cases: "URN ref with nested pointer ref",
-             reason: "a $id below the root: Remit resolves references against its schema file names only"),
-        Skip(file: "ref.json", cases: "ref to if",
-             reason: "uses if, which Remit's validator does not support"),
-        Skip(file: "ref.json", cases: "ref to then",
-             reason: "uses then, which Remit's validator does not support"),
-        Skip(file: "ref.json", cases: "ref to else",
-             reason: "uses else, which Remit's validator does not support"),
-        Skip(file: "ref.json", cases: "ref with absolute-path-reference",
-             reason: "a $id below the root: Remit resolves references against its schema file names only"),
-        Skip(file: "ref.json", cases: "empty tokens in $ref json-pointer",
-             reason: "uses allOf, which Remit's validator does not support"),
-        Skip(file: "optional/format/date-time.json", cases: "validation of date-time strings / a valid date-time with a leap second, UTC",
-             reason: "Remit's timestamps are Dates, which cannot hold a leap second"),
-        Skip(file: "optional/format/date-time.json", cases: "validation of date-time strings / a valid date-time with a leap second, with minus offset",
-             reason: "Remit's timestamps are Dates, which cannot hold a leap second"),
+        Skip(
+            file: "additionalProperties.json", cases: "additionalProperties being false does not allow other properties",
+            reason: "uses patternProperties, which Remit's validator does not support"),
+        Skip(
+            file: "additionalProperties.json", cases: "non-ASCII pattern with additionalProperties",
+            reason: "uses patternProperties, which Remit's validator does not support"),
+        Skip(
+            file: "additionalProperties.json", cases: "additionalProperties does not look in applicators",
+            reason: "uses allOf, which Remit's validator does not support"),
+        Skip(
+            file: "additionalProperties.json", cases: "additionalProperties with propertyNames",
+            reason: "uses propertyNames, which Remit's validator does not support"),
+        Skip(
+            file: "additionalProperties.json", cases: "dependentSchemas with additionalProperties",
+            reason: "uses dependentSchemas, which Remit's validator does not support"),
+        Skip(
+            file: "format.json", cases: "email format",
+            reason: "format 'email' is not asserted by Remit, so its schemas may not use it"),
+        Skip(
+            file: "format.json", cases: "idn-email format",
+            reason: "format 'idn-email' is not asserted by Remit, so its schemas may not use it"),
+        Skip(
+            file: "format.json", cases: "regex format",
+            reason: "format 'regex' is not asserted by Remit, so its schemas may not use it"),
+        Skip(
+            file: "format.json", cases: "ipv4 format",
+            reason: "format 'ipv4' is not asserted by Remit, so its schemas may not use it"),
+        Skip(
+            file: "format.json", cases: "ipv6 format",
+            reason: "format 'ipv6' is not asserted by Remit, so its schemas may not use it"),
+        Skip(
+            file: "format.json", cases: "idn-hostname format",
+            reason: "format 'idn-hostname' is not asserted by Remit, so its schemas may not use it"),
+        Skip(
+            file: "format.json", cases: "hostname format",
+            reason: "format 'hostname' is not asserted by Remit, so its schemas may not use it"),
+        Skip(
+            file: "format.json", cases: "date format",
+            reason: "format 'date' is not asserted by Remit, so its schemas may not use it"),
+        Skip(
+            file: "format.json", cases: "date-time format / invalid date-time string is only an annotation by default",
+            reason: "Remit asserts this format (as the suite's optional format tests expect)"),
+        Skip(
+            file: "format.json", cases: "time format",
+            reason: "format 'time' is not asserted by Remit, so its schemas may not use it"),
+        Skip(
+            file: "format.json", cases: "json-pointer format",
+            reason: "format 'json-pointer' is not asserted by Remit, so its schemas may not use it"),
+        Skip(
+            file: "format.json", cases: "relative-json-pointer format",
+            reason: "format 'relative-json-pointer' is not asserted by Remit, so its schemas may not use it"),
+        Skip(
+            file: "format.json", cases: "iri format",
+            reason: "format 'iri' is not asserted by Remit, so its schemas may not use it"),
+        Skip(
+            file: "format.json", cases: "iri-reference format",
+            reason: "format 'iri-reference' is not asserted by Remit, so its schemas may not use it"),
+        Skip(
+            file: "format.json", cases: "uri format",
+            reason: "format 'uri' is not asserted by Remit, so its schemas may not use it"),
+        Skip(
+            file: "format.json", cases: "uri-reference format",
+            reason: "format 'uri-reference' is not asserted by Remit, so its schemas may not use it"),
+        Skip(
+            file: "format.json", cases: "uri-template format",
+            reason: "format 'uri-template' is not asserted by Remit, so its schemas may not use it"),
+        Skip(
+            file: "format.json", cases: "uuid format / invalid uuid string is only an annotation by default",
+            reason: "Remit asserts this format (as the suite's optional format tests expect)"),
+        Skip(
+            file: "format.json", cases: "duration format",
+            reason: "format 'duration' is not asserted by Remit, so its schemas may not use it"),
+        Skip(
+            file: "items.json", cases: "items and subitems",
+            reason: "uses prefixItems, which Remit's validator does not support"),
+        Skip(
+            file: "items.json", cases: "prefixItems with no additional items allowed",
+            reason: "uses prefixItems, which Remit's validator does not support"),
+        Skip(
+            file: "items.json", cases: "items does not look in applicators, valid case",
+            reason: "uses allOf, which Remit's validator does not support"),
+        Skip(
+            file: "items.json", cases: "prefixItems validation adjusts the starting index for items",
+            reason: "uses prefixItems, which Remit's validator does not support"),
+        Skip(
+            file: "items.json", cases: "items with heterogeneous array",
+            reason: "uses prefixItems, which Remit's validator does not support"),
+        Skip(
+            file: "properties.json", cases: "properties, patternProperties, additionalProperties interaction",
+            reason: "uses patternProperties, which Remit's validator does not support"),
+        Skip(
+            file: "ref.json", cases: "relative pointer ref to array",
+            reason: "uses prefixItems, which Remit's validator does not support"),
+        Skip(
+            file: "ref.json", cases: "remote ref, containing refs itself",
+            reason: "a remote $ref: Remit resolves references within its schema files only"),
+        Skip(
+            file: "ref.json", cases: "Recursive references between schemas",
+            reason: "a $id below the root: Remit resolves references against its schema file names only"),
+        Skip(
+            file: "ref.json", cases: "ref creates new scope when adjacent to keywords",
+            reason: "uses unevaluatedProperties, which Remit's validator does not support"),
+        Skip(
+            file: "ref.json", cases: "refs with relative uris and defs",
+            reason: "a $id below the root: Remit resolves references against its schema file names only"),
+        Skip(
+            file: "ref.json", cases: "relative refs with absolute uris and defs",
+            reason: "a $id below the root: Remit resolves references against its schema file names only"),
+        Skip(
+            file: "ref.json", cases: "$id must be resolved against nearest parent, not just immediate parent",
+            reason: "uses allOf, which Remit's validator does not support"),
+        Skip(
+            file: "ref.json", cases: "order of evaluation: $id and $ref",
+            reason: "a $id below the root: Remit resolves references against its schema file names only"),
+        Skip(
+            file: "ref.json", cases: "order of evaluation: $id and $anchor and $ref",
+            reason: "uses $anchor, which Remit's validator does not support"),
+        Skip(
+            file: "ref.json", cases: "order of evaluation: $id and $ref on nested schema",
+            reason: "a $id below the root: Remit resolves references against its schema file names only"),
+        Skip(
+            file: "ref.json", cases: "simple URN base URI with $ref via the URN",
+            reason: "a $ref through a URN $id: Remit resolves references against its schema file names only"),
+        Skip(
+            file: "ref.json", cases: "URN base URI with URN and JSON pointer ref",
+            reason: "a $ref through a URN $id: Remit resolves references against its schema file names only"),
+        Skip(
+            file: "ref.json", cases: "URN base URI with URN and anchor ref",
+            reason: "uses $anchor, which Remit's validator does not support"),
+        Skip(
+            file: "ref.json", cases: "URN ref with nested pointer ref",
+            reason: "a $id below the root: Remit resolves references against its schema file names only"),
+        Skip(
+            file: "ref.json", cases: "ref to if",
+            reason: "uses if, which Remit's validator does not support"),
+        Skip(
+            file: "ref.json", cases: "ref to then",
+            reason: "uses then, which Remit's validator does not support"),
+        Skip(
+            file: "ref.json", cases: "ref to else",
+            reason: "uses else, which Remit's validator does not support"),
+        Skip(
+            file: "ref.json", cases: "ref with absolute-path-reference",
+            reason: "a $id below the root: Remit resolves references against its schema file names only"),
+        Skip(
+            file: "ref.json", cases: "empty tokens in $ref json-pointer",
+            reason: "uses allOf, which Remit's validator does not support"),
+        Skip(
+            file: "optional/format/date-time.json", cases: "validation of date-time strings / a valid date-time with a leap second, UTC",
+            reason: "Remit's timestamps are Dates, which cannot hold a leap second"),
+        Skip(
+            file: "optional/format/date-time.json",
+            cases: "validation of date-time strings / a valid date-time with a leap second, with minus offset",
+            reason: "Remit's timestamps are Dates, which cannot hold a leap second"),
     ]
 
     struct Group: Decodable {
@@ -159,7 +211,9 @@ struct JSONSchemaTestSuiteTests {
             do {
                 schema = try JSONSchema(name: file, root: group.schema)
             } catch {
-                if let groupSkip { skipPasses[groupSkip.cases] = false } else {
+                if let groupSkip {
+                    skipPasses[groupSkip.cases] = false
+                } else {
                     Issue.record("\(file): '\(group.description)' does not load: \(error)")
                 }
                 continue

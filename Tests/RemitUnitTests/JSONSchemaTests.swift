@@ -6,14 +6,16 @@ import Testing
 @Suite("JSON Schema subset")
 struct JSONSchemaTests {
     func schema(_ json: String, siblings: [String: String] = [:]) throws -> JSONSchema {
-        try JSONSchema(name: "test", root: JSONValue.parse(Data(json.utf8)),
-                       siblings: siblings.mapValues { try JSONValue.parse(Data($0.utf8)) })
+        try JSONSchema(
+            name: "test", root: JSONValue.parse(Data(json.utf8)),
+            siblings: siblings.mapValues { try JSONValue.parse(Data($0.utf8)) })
     }
 
     func value(_ json: String) throws -> JSONValue { try JSONValue.parse(Data(json.utf8)) }
 
     @Test func reportsEveryViolationWithItsPath() throws {
-        let s = try schema(#"""
+        let s = try schema(
+            #"""
             {"type":"object","required":["a","b"],"additionalProperties":false,
              "properties":{"a":{"type":"integer","minimum":1},"c":{"type":"string","pattern":"^x"}}}
             """#)
@@ -26,14 +28,16 @@ struct JSONSchemaTests {
     }
 
     @Test func acceptsAValidInstance() throws {
-        let s = try schema(#"{"type":"object","properties":{"n":{"type":["string","null"]},"xs":{"type":"array","items":{"type":"integer"}}}}"#)
+        let s = try schema(
+            #"{"type":"object","properties":{"n":{"type":["string","null"]},"xs":{"type":"array","items":{"type":"integer"}}}}"#)
         #expect(s.violations(of: try value(#"{"n":null,"xs":[1,2]}"#)).isEmpty)
         #expect(s.violations(of: try value(#"{"xs":[1,"2"]}"#)).map(\.path) == ["$.xs[1]"])
     }
 
     @Test func followsReferencesToSiblingFiles() throws {
-        let s = try schema(#"{"type":"object","properties":{"m":{"$ref":"money.json#/$defs/money"}}}"#,
-                           siblings: ["money.json": #"{"$defs":{"money":{"type":"object","required":["amount"]}}}"#])
+        let s = try schema(
+            #"{"type":"object","properties":{"m":{"$ref":"money.json#/$defs/money"}}}"#,
+            siblings: ["money.json": #"{"$defs":{"money":{"type":"object","required":["amount"]}}}"#])
         #expect(s.violations(of: try value(#"{"m":{}}"#)).map(\.description) == ["$.m: missing required property 'amount'"])
         #expect(s.violations(of: try value(#"{"m":{"amount":"1"}}"#)).isEmpty)
     }

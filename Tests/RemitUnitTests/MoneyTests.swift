@@ -5,10 +5,12 @@ import Testing
 
 @Suite("Money")
 struct MoneyTests {
-    @Test("decimal strings parse to minor units", arguments: [
-        ("12.30", "EUR", Int64(1230)), ("0.01", "EUR", 1), ("-5", "EUR", -500), ("1000.5", "USD", 100_050),
-        ("1500", "JPY", 1500), ("1.234", "KWD", 1234), ("0", "EUR", 0),
-    ])
+    @Test(
+        "decimal strings parse to minor units",
+        arguments: [
+            ("12.30", "EUR", Int64(1230)), ("0.01", "EUR", 1), ("-5", "EUR", -500), ("1000.5", "USD", 100_050),
+            ("1500", "JPY", 1500), ("1.234", "KWD", 1234), ("0", "EUR", 0),
+        ])
     func parses(text: String, code: String, minor: Int64) throws {
         let money = try Money(decimal: text, currency: Currency(code))
         #expect(money.minorUnits == minor)
@@ -83,15 +85,18 @@ struct MoneyTests {
         for due in extremes {
             for settled in extremes {
                 for discount in extremes {
-                    let amounts = InvoiceAmounts(due: Money(minorUnits: due, currency: .EUR),
-                                                 settled: Money(minorUnits: settled, currency: .EUR),
-                                                 discountTaken: Money(minorUnits: discount, currency: .EUR))
+                    let amounts = InvoiceAmounts(
+                        due: Money(minorUnits: due, currency: .EUR),
+                        settled: Money(minorUnits: settled, currency: .EUR),
+                        discountTaken: Money(minorUnits: discount, currency: .EUR))
                     #expect(amounts.open.minorUnits >= 0)
                     _ = amounts.status
-                    _ = try? SettlementRules.settle(payment: Money(minorUnits: Int64.max, currency: .EUR),
-                                                    paidOn: CalendarDate(year: 2026, month: 11, day: 29)!, invoice: amounts,
-                                                    offer: DiscountOffer(amount: Money(minorUnits: Int64.max, currency: .EUR),
-                                                                         lastDay: CalendarDate(year: 2026, month: 12, day: 1)!))
+                    _ = try? SettlementRules.settle(
+                        payment: Money(minorUnits: Int64.max, currency: .EUR),
+                        paidOn: CalendarDate(year: 2026, month: 11, day: 29)!, invoice: amounts,
+                        offer: DiscountOffer(
+                            amount: Money(minorUnits: Int64.max, currency: .EUR),
+                            lastDay: CalendarDate(year: 2026, month: 12, day: 1)!))
                 }
             }
         }
@@ -116,9 +121,12 @@ struct MoneyTests {
         #expect(Set(listed) == Currency.activeCodes)
     }
 
-    @Test("the schema's amount pattern admits what Money(decimal:) reads", arguments: [
-        "12.30", "0", "-5", "1000.5", "1.2345", "", "1.", ".5", "1.2.3", "abc", "1,50", "+1", "1e3", " 1", "1.23456", "99999999999999.9999", "100000000000000", "-99999999999999",
-    ])
+    @Test(
+        "the schema's amount pattern admits what Money(decimal:) reads",
+        arguments: [
+            "12.30", "0", "-5", "1000.5", "1.2345", "", "1.", ".5", "1.2.3", "abc", "1,50", "+1", "1e3", " 1", "1.23456",
+            "99999999999999.9999", "100000000000000", "-99999999999999",
+        ])
     func amountPatternAgreesWithTheParser(text: String) throws {
         let topology = try Topology.load(from: repositoryTopology)
         let body = JSONValue.object(["key": .string("k"), "amount": .object(["amount": .string(text), "currency": .string("CLF")])])

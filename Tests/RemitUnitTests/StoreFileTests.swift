@@ -46,7 +46,8 @@ struct StoreFileTests {
     }
 
     @Test func aFileThatIsNotSQLiteIsRefused() throws {
-        try Data("just some text, not a database at all".utf8 + Array(repeating: 0x41, count: 4096)).write(to: URL(fileURLWithPath: channelPath))
+        try Data("just some text, not a database at all".utf8 + Array(repeating: 0x41, count: 4096)).write(
+            to: URL(fileURLWithPath: channelPath))
         let error = try #require(refusal { _ = try ChannelStore(path: channelPath) })
         #expect(error.description.contains(channelPath))
         #expect([StoreError.Code.foreign, .damaged].contains(error.code))
@@ -74,8 +75,9 @@ struct StoreFileTests {
         let store = try ChannelStore(path: channelPath)
         try store.pool.write { db in
             for index in 0..<2_000 {
-                try db.execute(sql: "INSERT INTO smoke_record (key, amount_minor, currency, message_id, recorded_at) VALUES (?, 1, 'EUR', 'm', 'x')",
-                               arguments: ["key-\(index)"])
+                try db.execute(
+                    sql: "INSERT INTO smoke_record (key, amount_minor, currency, message_id, recorded_at) VALUES (?, 1, 'EUR', 'm', 'x')",
+                    arguments: ["key-\(index)"])
             }
         }
         _ = try store.pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }

@@ -8,27 +8,33 @@ import Testing
 @Suite("Topology verifier")
 struct TopologyVerifierTests {
     /// `/api/overview` of a one-node broker listening for AMQP on 5672.
-    static let overview = try! JSONValue.parse(Data(#"""
-        {"cluster_name": "rabbit@node-a",
-         "listeners": [{"node": "rabbit@node-a", "protocol": "amqp", "port": 5672},
-                       {"node": "rabbit@node-a", "protocol": "http", "port": 15672}]}
-        """#.utf8))
+    static let overview = try! JSONValue.parse(
+        Data(
+            #"""
+            {"cluster_name": "rabbit@node-a",
+             "listeners": [{"node": "rabbit@node-a", "protocol": "amqp", "port": 5672},
+                           {"node": "rabbit@node-a", "protocol": "http", "port": 15672}]}
+            """#.utf8))
 
     @Test func theSameBrokerIsNoMismatch() {
-        #expect(TopologyVerifier.brokerMismatch(serverProperties: ["cluster_name": .string("rabbit@node-a")],
-                                                overview: Self.overview, amqpPort: 5672) == nil)
+        #expect(
+            TopologyVerifier.brokerMismatch(
+                serverProperties: ["cluster_name": .string("rabbit@node-a")],
+                overview: Self.overview, amqpPort: 5672) == nil)
     }
 
     @Test func anotherClusterIsAMismatch() throws {
-        let mismatch = try #require(TopologyVerifier.brokerMismatch(
-            serverProperties: ["cluster_name": .string("rabbit@node-b")], overview: Self.overview, amqpPort: 5672))
+        let mismatch = try #require(
+            TopologyVerifier.brokerMismatch(
+                serverProperties: ["cluster_name": .string("rabbit@node-b")], overview: Self.overview, amqpPort: 5672))
         #expect(mismatch.contains("'rabbit@node-b'") && mismatch.contains("'rabbit@node-a'"))
     }
 
     @Test func anAMQPPortTheManagementSideDoesNotListenOnIsAMismatch() throws {
         // E.g. a second broker of the same name in another container, published on 5673.
-        let mismatch = try #require(TopologyVerifier.brokerMismatch(
-            serverProperties: ["cluster_name": .string("rabbit@node-a")], overview: Self.overview, amqpPort: 5673))
+        let mismatch = try #require(
+            TopologyVerifier.brokerMismatch(
+                serverProperties: ["cluster_name": .string("rabbit@node-a")], overview: Self.overview, amqpPort: 5673))
         #expect(mismatch.contains("port 5672, not on 5673"), "\(mismatch)")
     }
 
@@ -41,16 +47,20 @@ struct TopologyVerifierTests {
             topology: try Topology.load(from: repositoryTopology),
             management: BrokerManagement(baseURL: URL(string: "http://127.0.0.1:15672")!, user: "u", password: "p"))
         func policy(_ pattern: String, _ applyTo: String) -> JSONValue {
-            .object(["name": .string("p"), "pattern": .string(pattern), "apply-to": .string(applyTo),
-                     "definition": .object(["max-length": .integer(10)])])
+            .object([
+                "name": .string("p"), "pattern": .string(pattern), "apply-to": .string(applyTo),
+                "definition": .object(["max-length": .integer(10)]),
+            ])
         }
         let onExchanges = try #require(verifier.describe(policy: policy(#"^remit\.dead"#, "exchanges"), kind: "policy"))
         #expect(onExchanges.hasSuffix("sets max-length on exchange 'remit.dead-letters'"), "\(onExchanges)")
         #expect(verifier.describe(policy: policy(#"^remit\.smoke$"#, "exchanges"), kind: "policy") == nil)
-        #expect(verifier.describe(policy: policy(#"^remit\.smoke$"#, "classic_queues"), kind: "policy") == nil,
-                "remit.smoke is a quorum queue")
+        #expect(
+            verifier.describe(policy: policy(#"^remit\.smoke$"#, "classic_queues"), kind: "policy") == nil,
+            "remit.smoke is a quorum queue")
         let onAll = try #require(verifier.describe(policy: policy(".*", "all"), kind: "operator policy"))
-        #expect(onAll.contains("on queues 'remit.smoke', ") && onAll.contains(" more and exchanges 'remit', 'remit.dead-letters'"),
-                "\(onAll)")
+        #expect(
+            onAll.contains("on queues 'remit.smoke', ") && onAll.contains(" more and exchanges 'remit', 'remit.dead-letters'"),
+            "\(onAll)")
     }
 }

@@ -24,8 +24,9 @@ struct WorkerKindsTests {
             let decoded = Set(handler.bodyTypes.map { $0.messageType })
             #expect(decoded == Set(kind.consumes), "\(kind.name): handler decodes \(decoded), topology routes \(kind.consumes)")
             for type in handler.bodyTypes {
-                #expect(topology.schemas[.init(type: type.messageType, version: type.schemaVersion)] != nil,
-                        "\(type.messageType) v\(type.schemaVersion) has a schema")
+                #expect(
+                    topology.schemas[.init(type: type.messageType, version: type.schemaVersion)] != nil,
+                    "\(type.messageType) v\(type.schemaVersion) has a schema")
             }
         }
         #expect(Set(WorkerKinds.handlers.keys) == Set(topology.workers.kinds.map(\.name)), "no handler without a kind")
@@ -39,17 +40,24 @@ struct WorkerKindsTests {
         let samples: [any MessageBody] = [
             P0001Run(requestedBy: "system:test"), SynchronizeRun(requestedBy: "x"), InvoicePostingRun(requestedBy: "x"),
             DistributionRun(requestedBy: "x"),
-            InvoicesChanged(invoices: [InvoiceSnapshot(number: "INV-1", customerAccount: "C1", invoiceDate: day, dueDate: day.adding(days: 30),
-                                                       discountLastDay: nil, discount: .zero(eur), total: Money(minorUnits: 100, currency: eur),
-                                                       settled: .zero(eur), discountTaken: .zero(eur), changedAt: now),
-                                       InvoiceSnapshot(number: "INV-2", customerAccount: "C1", invoiceDate: day, dueDate: day,
-                                                       discountLastDay: day, discount: Money(minorUnits: 2, currency: eur),
-                                                       total: Money(minorUnits: 100, currency: eur), settled: .zero(eur),
-                                                       discountTaken: .zero(eur), changedAt: now)]),
-            CustomersChanged(customers: [CustomerSnapshot(account: "C1", name: "n", email: "e@x", currency: "EUR", invoiceAccount: "C0",
-                                                          allowOnAccount: true, creditLimit: Money(minorUnits: 1, currency: eur),
-                                                          users: [.init(login: "u", displayName: "U", email: "u@x")],
-                                                          changedAt: now)]),
+            InvoicesChanged(invoices: [
+                InvoiceSnapshot(
+                    number: "INV-1", customerAccount: "C1", invoiceDate: day, dueDate: day.adding(days: 30),
+                    discountLastDay: nil, discount: .zero(eur), total: Money(minorUnits: 100, currency: eur),
+                    settled: .zero(eur), discountTaken: .zero(eur), changedAt: now),
+                InvoiceSnapshot(
+                    number: "INV-2", customerAccount: "C1", invoiceDate: day, dueDate: day,
+                    discountLastDay: day, discount: Money(minorUnits: 2, currency: eur),
+                    total: Money(minorUnits: 100, currency: eur), settled: .zero(eur),
+                    discountTaken: .zero(eur), changedAt: now),
+            ]),
+            CustomersChanged(customers: [
+                CustomerSnapshot(
+                    account: "C1", name: "n", email: "e@x", currency: "EUR", invoiceAccount: "C0",
+                    allowOnAccount: true, creditLimit: Money(minorUnits: 1, currency: eur),
+                    users: [.init(login: "u", displayName: "U", email: "u@x")],
+                    changedAt: now)
+            ]),
             RequestsChanged(requests: [.init(requestId: "r", status: "completed", at: now, detail: nil)]),
             EmailSend(requestId: "r", to: "u@example.test", userLogin: "u", invoiceNumber: "INV-1"),
             SmokeRecord(key: "k", amount: Money(minorUnits: 5, currency: eur)),
@@ -57,7 +65,8 @@ struct WorkerKindsTests {
         for sample in samples {
             let type = Swift.type(of: sample)
             let json = try JSONValue.parse(try MessageCoding.shared.encode(sample))
-            let violations = MessageValidator(topology: topology).violations(body: json, type: type.messageType, version: type.schemaVersion)
+            let violations = MessageValidator(topology: topology).violations(
+                body: json, type: type.messageType, version: type.schemaVersion)
             #expect(violations.isEmpty, "\(type.messageType): \(violations)")
         }
     }
