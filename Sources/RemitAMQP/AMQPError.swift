@@ -1,3 +1,5 @@
+import Foundation
+
 /// Every failure the AMQP module reports. It names the broker (host, port, vhost) and the
 /// object involved, and never the password or a message body.
 public struct AMQPError: Error, Sendable, CustomStringConvertible, Equatable {
@@ -66,7 +68,13 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible, Equatable {
     }
 
     public var description: String {
-        var text = "AMQP \(kind.rawValue): \(operation) on amqp://\(host):\(port)/\(vhost.isEmpty ? "" : vhost)"
+        var text = "AMQP \(kind.rawValue): \(operation)"
+        // A URL that did not parse has no broker to name.
+        if kind != .invalidConfiguration {
+            let encodedVhost =
+                vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? vhost
+            text += " on amqp://\(host):\(port)/\(encodedVhost)"
+        }
         switch kind {
         case .connectionRefused: text += " — is RabbitMQ running and reachable there?"
         case .authenticationFailed: text += " — the broker refused the user name or password"

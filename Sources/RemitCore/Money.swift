@@ -52,7 +52,6 @@ public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var description: String { "\(decimalString) \(currency.code)" }
     public var isZero: Bool { minorUnits == 0 }
-    public var isNegative: Bool { minorUnits < 0 }
 
     public static func zero(_ currency: Currency) -> Money { Money(minorUnits: 0, currency: currency) }
 

@@ -17,8 +17,6 @@ public struct MessageBodyTypes: Sendable {
 
     public func handles(_ messageType: String) -> Bool { types[messageType] != nil }
 
-    public var messageTypes: [String] { types.keys.sorted() }
-
     static let userInfoKey = CodingUserInfoKey(rawValue: "remit.messageBodyTypes")!
 }
 

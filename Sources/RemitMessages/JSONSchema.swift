@@ -180,7 +180,12 @@ public struct JSONSchema: Sendable {
             }
         }
         if let options = rules["enum"]?.arrayValue, !options.contains(where: value.equalsInJSONSchema) {
-            fail("must be one of \(options.map(\.description).joined(separator: ", ")), found \(value)")
+            // A long list (the currencies) is named by its size, not printed whole into a dead-letter header.
+            let allowed =
+                options.count <= 12
+                ? options.map(\.description).joined(separator: ", ")
+                : options.prefix(5).map(\.description).joined(separator: ", ") + ", … (\(options.count) values in all)"
+            fail("must be one of \(allowed), found \(value.description.prefix(80))")
         }
         if let constant = rules["const"], !constant.equalsInJSONSchema(value) {
             fail("must be \(constant), found \(value)")

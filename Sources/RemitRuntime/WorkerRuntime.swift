@@ -66,8 +66,6 @@ public final class WorkerRuntime: Sendable {
 
     private struct Control: ~Copyable {
         var draining = false
-        /// Set when the drain bound passed: stop waiting for anything.
-        var abandoned = false
         var consumers: [Int: AMQPConsumer] = [:]
         var connections: [Int: [AMQPConnection]] = [:]
         var drainDeadline: Task<Void, Never>?
@@ -96,7 +94,6 @@ public final class WorkerRuntime: Sendable {
     }
 
     var isDraining: Bool { control.withLock { $0.draining } }
-    var isAbandoned: Bool { control.withLock { $0.abandoned } }
 
     /// Runs the consumers until `drain()` completes them. Throws at start-up when the broker refuses
     /// this worker for good (bad credentials, unknown vhost, no access, no queue): retrying cannot help.
@@ -156,10 +153,7 @@ public final class WorkerRuntime: Sendable {
 
     /// The drain bound passed: drop every connection; what is unacked goes back to the queue.
     private func abandon() {
-        let connections = control.withLock { control -> [AMQPConnection] in
-            control.abandoned = true
-            return control.connections.values.flatMap { $0 }
-        }
+        let connections = control.withLock { $0.connections.values.flatMap { $0 } }
         logger.warning(
             "drain did not finish in time; dropping the broker connections (unacked deliveries are redelivered)",
             metadata: ["timeout": "\(settings.drainTimeout)"])
@@ -278,11 +272,6 @@ public final class WorkerRuntime: Sendable {
         case applied([OutgoingMessage])
         case retry(attempt: Int, error: String)
         case deadLetter(DeadLetterReason, attempt: Int, error: String)
-    }
-
-    struct Decoded {
-        let delivery: Delivery
-        let message: IncomingMessage
     }
 
     /// What the second stage publishes and acks for one batch.

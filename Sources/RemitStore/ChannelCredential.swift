@@ -34,9 +34,11 @@ public struct ChannelCredential: Sendable, Equatable, Codable, FetchableRecord, 
     // Columns are snake_case and times ISO 8601 text, like every other table of the store.
     public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
     public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseDateEncodingStrategy = DatabaseDateEncodingStrategy.custom { Timestamp.format($0) }
-    public static let databaseDateDecodingStrategy = DatabaseDateDecodingStrategy.custom { value in
-        String.fromDatabaseValue(value).flatMap(Timestamp.parse)
+    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy {
+        .custom { Timestamp.format($0) }
+    }
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy {
+        .custom { value in String.fromDatabaseValue(value).flatMap(Timestamp.parse) }
     }
 
     static func registerMigration(in migrator: inout DatabaseMigrator) {

@@ -151,6 +151,10 @@ public final class HQStore: DataDirectoryStore {
         // broker, where they landed in dead letters and inboxes.
         migrator.registerMigration("v2-no-credentials") { db in
             try db.execute(sql: "ALTER TABLE b2b_user DROP COLUMN password_hash")
+            // The customers snapshots distribution published kept the old hashes in the inbox, to be
+            // re-published on a redelivery. Old runs need not be re-published (distribution moved on
+            // from them), so the copies go and no hash is ever sent again.
+            try db.execute(sql: "DELETE FROM inbox_follow_up WHERE type = 'channel.customers.changed'")
         }
         return migrator
     }
