@@ -57,6 +57,9 @@ public final class WorkerRuntime: Sendable {
     /// Messages applied (and acked) since this runtime started, redeliveries of applied ones included.
     public var appliedMessages: Int { appliedTotal.load(ordering: .relaxed) }
 
+    /// Deliveries received since this runtime started.
+    public var receivedMessages: Int { receivedTotal.load(ordering: .relaxed) }
+
     /// Deliveries settled since this runtime started: applied, or sent to a retry tier or a
     /// dead-letter queue. Greater than `appliedMessages` only when messages failed.
     public var settledMessages: Int { settledTotal.load(ordering: .relaxed) }

@@ -55,6 +55,63 @@ struct FaultTests {
         }
     }
 
+    /// Whether this machine lets the tests mount a small tmpfs (root, as CI runs): a real full disk.
+    static let canMountTmpfs: Bool = {
+        let point = FileManager.default.temporaryDirectory.appendingPathComponent("remit-mount-probe-\(UUID())").path
+        try? FileManager.default.createDirectory(atPath: point, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: point) }
+        guard (try? run("/bin/mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", point)) != nil else { return false }
+        _ = try? run("/bin/umount", point)
+        return true
+    }()
+
+    @discardableResult
+    static func run(_ executable: String, _ arguments: String...) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ConfigurationError("\(executable) failed") }
+        return process.terminationStatus
+    }
+
+    @Test(.enabled(if: canMountTmpfs, "needs root to mount a small tmpfs as a disk that fills up"))
+    func aFullDiskPausesTheWorkerAndNothingIsLostWhenSpaceReturns() async throws {
+        try await TestBroker.with { broker in
+            let disk = (broker.dataDirectory as NSString).appendingPathComponent("disk")
+            try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+            try Self.run("/bin/mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", disk)
+            defer { _ = try? Self.run("/bin/umount", "-l", disk) }
+            let store = try ChannelStore(path: (disk as NSString).appendingPathComponent(ChannelStore.fileName))
+            // Fill what is left of the disk.
+            let filler = URL(fileURLWithPath: (disk as NSString).appendingPathComponent("filler"))
+            _ = FileManager.default.createFile(atPath: filler.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: filler)
+            while (try? handle.write(contentsOf: Data(count: 64 * 1024))) != nil {}
+            try? handle.close()
+
+            let total = 150
+            try await broker.publishSmoke(count: total, payload: String(repeating: "p", count: 2_000))
+            let runtime = try broker.smokeRuntime(store: store)
+            try await withRunningWorker(runtime) {
+                try await expectEventually("the worker received a batch", timeout: .seconds(20)) { runtime.receivedMessages > 0 }
+                try await Task.sleep(for: .seconds(2))
+                #expect(runtime.settledMessages == 0, "nothing retried or dead-lettered while the disk is full")
+                #expect(try await broker.readyCount("remit.smoke.dead") == 0)
+                try FileManager.default.removeItem(at: filler)
+                try await expectEventually("every message is applied once there is space again", timeout: .seconds(60)) {
+                    try store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM smoke_record") } == total
+                }
+            }
+            #expect(runtime.appliedMessages == total)
+            #expect(runtime.settledMessages == total, "no attempt was spent on the full disk")
+            #expect(try await broker.readyCount("remit.smoke.dead") == 0)
+        }
+    }
+
     @Test(arguments: ["wrong-password", "unknown-vhost"])
     func aBrokerThatRefusesTheWorkerForGoodEndsStartUpWithOneClearLine(_ refusal: String) async throws {
         try await TestBroker.with { broker in

@@ -103,6 +103,8 @@ struct RunCommandTests {
                     }) ?? 0
                 return started && ran >= 2
             }
+            #expect(run.output.contains("job run started"), "job runs are logged")
+            #expect(run.output.contains("job run succeeded"), "with their outcome")
             run.signal(SIGINT)
             let status = await run.waitForExit()
             #expect(status == 0, "\(run.output.suffix(2000))")

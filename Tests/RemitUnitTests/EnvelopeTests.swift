@@ -48,6 +48,20 @@ struct EnvelopeTests {
         #expect(DeterministicID.make(from: "ab", "c") != DeterministicID.make(from: "a", "bc"))
     }
 
+    @Test func followUpIdsAreRFC9562NameBasedUUIDs() throws {
+        // The RFC's DNS namespace and the name "python.org": the value Python's uuid.uuid5 gives.
+        let dns = try #require(UUID(uuidString: "6ba7b810-9dad-11d1-80b4-00c04fd430c8"))
+        #expect(DeterministicID.uuid5(namespace: dns, name: Array("python.org".utf8)) == "886313e1-3b8a-5372-9b90-0c9aee199e5d")
+        let id = DeterministicID.make(from: "message-1", "smoke.recorded", "k-1")
+        #expect(id == DeterministicID.make(from: "message-1", "smoke.recorded", "k-1"), "the same names give the same id")
+        #expect(UUID(uuidString: id) != nil)
+        #expect(Array(id)[14] == "5", "version 5")
+    }
+
+    @Test func contentDigestsAreSHA256() {
+        #expect(ContentDigest.sha256(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
     @Test func timestampsWithoutFractionsAreAccepted() {
         #expect(Timestamp.parse("2026-11-29T10:00:00Z") != nil)
         #expect(Timestamp.parse("2026-11-29") == nil)
