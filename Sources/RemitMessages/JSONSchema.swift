@@ -13,6 +13,8 @@ public struct JSONSchema: Sendable {
     public let name: String
     let root: JSONValue
     let siblings: [String: JSONValue]
+    /// Every `pattern`, compiled once when the schema loads (not once per string checked).
+    let patterns: CompiledPatterns
 
     static let supportedKeywords: Set<String> = [
         "$schema", "$id", "$defs", "$ref", "title", "description", "examples", "$comment",
@@ -30,13 +32,18 @@ public struct JSONSchema: Sendable {
         self.name = name
         self.root = root
         self.siblings = siblings
-        try Self.checkKeywords(root, path: name, isRoot: true)
+        var patterns: [String: NSRegularExpression] = [:]
+        try Self.checkKeywords(root, path: name, isRoot: true, patterns: &patterns)
         for (file, sibling) in siblings where file != name {
-            try Self.checkKeywords(sibling, path: file, isRoot: true)
+            try Self.checkKeywords(sibling, path: file, isRoot: true, patterns: &patterns)
         }
+        self.patterns = CompiledPatterns(patterns)
     }
 
-    private static func checkKeywords(_ schema: JSONValue, path: String, isRoot: Bool) throws {
+    private static func checkKeywords(
+        _ schema: JSONValue, path: String, isRoot: Bool,
+        patterns: inout [String: NSRegularExpression]
+    ) throws {
         if case .bool = schema { return }
         guard case .object(let object) = schema else {
             throw SchemaViolation(path: path, message: "a schema must be an object or a boolean")
@@ -56,9 +63,11 @@ public struct JSONSchema: Sendable {
                 guard value.stringValue != nil else { throw refusal("must be a string") }
             case "properties", "$defs":
                 guard let members = value.objectValue else { throw refusal("must be an object") }
-                for (member, nested) in members { try checkKeywords(nested, path: "\(path)/\(key)/\(member)", isRoot: false) }
+                for (member, nested) in members {
+                    try checkKeywords(nested, path: "\(path)/\(key)/\(member)", isRoot: false, patterns: &patterns)
+                }
             case "items", "additionalProperties":
-                try checkKeywords(value, path: "\(path)/\(key)", isRoot: false)
+                try checkKeywords(value, path: "\(path)/\(key)", isRoot: false, patterns: &patterns)
             case "type":
                 let names = value.arrayValue ?? [value]
                 guard !names.isEmpty, names.allSatisfy({ typeNames.contains($0.stringValue ?? "") }) else {
@@ -69,9 +78,10 @@ public struct JSONSchema: Sendable {
             case "enum":
                 guard value.arrayValue != nil else { throw refusal("must be an array") }
             case "pattern":
-                guard let pattern = value.stringValue, (try? NSRegularExpression(pattern: pattern)) != nil else {
+                guard let pattern = value.stringValue, let compiled = try? NSRegularExpression(pattern: pattern) else {
                     throw refusal("must be a regular expression")
                 }
+                patterns[pattern] = compiled
             case "format":
                 guard let format = value.stringValue, assertedFormats.contains(format) else {
                     throw refusal("format \(value) is not checked by Remit's validator")
@@ -196,9 +206,7 @@ public struct JSONSchema: Sendable {
             let length = string.unicodeScalars.count
             if let minimum = rules["minLength"]?.integralValue, length < minimum { fail("must have at least \(minimum) characters") }
             if let maximum = rules["maxLength"]?.integralValue, length > maximum { fail("must have at most \(maximum) characters") }
-            if let pattern = rules["pattern"]?.stringValue,
-                string.range(of: pattern, options: .regularExpression) == nil
-            {
+            if let pattern = rules["pattern"]?.stringValue, !patterns.matches(pattern, in: string) {
                 fail("'\(string.prefix(80))' does not match the pattern \(pattern)")
             }
             if let format = rules["format"]?.stringValue {
@@ -257,4 +265,22 @@ public struct SchemaViolation: Error, Sendable, Equatable, CustomStringConvertib
     public var path: String
     public var message: String
     public var description: String { "\(path): \(message)" }
+}
+
+/// A schema's regular expressions, compiled once.
+// @unchecked Sendable: the dictionary is never changed after init, and NSRegularExpression is
+// immutable and documented as safe to use from several threads.
+final class CompiledPatterns: @unchecked Sendable {
+    private let compiled: [String: NSRegularExpression]
+
+    init(_ compiled: [String: NSRegularExpression]) { self.compiled = compiled }
+
+    /// Whether `pattern` matches somewhere in `string`, as JSON Schema's `pattern` asks (unanchored).
+    func matches(_ pattern: String, in string: String) -> Bool {
+        guard let regex = compiled[pattern] else {
+            // Not seen at load (cannot happen for a checked schema): compile it now.
+            return string.range(of: pattern, options: .regularExpression) != nil
+        }
+        return regex.firstMatch(in: string, range: NSRange(string.startIndex..., in: string)) != nil
+    }
 }

@@ -563,10 +563,11 @@ public final class WorkerRuntime: Sendable {
 
     /// An error in words for logs and dead-letter headers; store errors name the store's file.
     func describe(_ error: any Error) -> String {
-        if let error = error as? DatabaseError {
-            return "\(store.path): \(SQLiteStore.describe(error))"
+        switch error {
+        case let error as DatabaseError: return "\(store.path): \(SQLiteStore.describe(error))"
+        case let error as CorruptStoredValue: return "\(store.path): \(error)"
+        default: return String(describing: error)
         }
-        return String(describing: error)
     }
 
     static func truncate(_ text: String) -> String {
