@@ -514,12 +514,7 @@ public final class WorkerRuntime: Sendable {
         guard attempt >= 1, attempt <= kind.retryQueues.count else {
             return deadLetter(delivery, reason: .retriesExhausted, attempt: attempt, error: error)
         }
-        var properties = delivery.properties
-        properties.persistent = true
-        properties.headers[RemitHeader.attempt] = .int(Int64(attempt + 1))
-        properties.headers[RemitHeader.error] = .string(Self.truncate(error))
-        properties.headers[RemitHeader.worker] = .string(kind.name)
-        stampOrigin(&properties, delivery)
+        let properties = failureProperties(delivery, attempt: attempt + 1, error: error)
         logger.info(
             "message will be retried",
             metadata: [
@@ -533,14 +528,9 @@ public final class WorkerRuntime: Sendable {
     }
 
     private func deadLetter(_ delivery: Delivery, reason: DeadLetterReason, attempt: Int, error: String) -> OutboundMessage {
-        var properties = delivery.properties
-        properties.persistent = true
+        var properties = failureProperties(delivery, attempt: attempt, error: error)
         properties.headers[RemitHeader.reason] = .string(reason.rawValue)
-        properties.headers[RemitHeader.error] = .string(Self.truncate(error))
-        properties.headers[RemitHeader.attempt] = .int(Int64(attempt))
-        properties.headers[RemitHeader.worker] = .string(kind.name)
         properties.headers[RemitHeader.failedAt] = .string(Timestamp.format(clock.now()))
-        stampOrigin(&properties, delivery)
         logger.warning(
             "message dead-lettered",
             metadata: [
@@ -550,6 +540,18 @@ public final class WorkerRuntime: Sendable {
         return OutboundMessage(
             exchange: topology.workers.deadLetterExchange, routingKey: kind.queue, body: delivery.body,
             properties: properties)
+    }
+
+    /// The delivery's properties as a retry or a dead letter carries them: persistent, with the
+    /// attempt, the error in words, this worker and where the message first came from.
+    private func failureProperties(_ delivery: Delivery, attempt: Int, error: String) -> AMQPProperties {
+        var properties = delivery.properties
+        properties.persistent = true
+        properties.headers[RemitHeader.attempt] = .int(Int64(attempt))
+        properties.headers[RemitHeader.error] = .string(Self.truncate(error))
+        properties.headers[RemitHeader.worker] = .string(kind.name)
+        stampOrigin(&properties, delivery)
+        return properties
     }
 
     private func stampOrigin(_ properties: inout AMQPProperties, _ delivery: Delivery) {

@@ -25,20 +25,17 @@ public final class DataDirectoryStores: Sendable {
         opened = Mutex((channel, hq))
     }
 
-    public func channel() throws -> ChannelStore {
-        try opened.withLock { opened in
-            if let store = opened.channel { return store }
-            let store = try ChannelStore(dataDirectory: directory)
-            opened.channel = store
-            return store
-        }
-    }
+    public func channel() throws -> ChannelStore { try openOnce(\.channel) }
 
-    public func hq() throws -> HQStore {
+    public func hq() throws -> HQStore { try openOnce(\.hq) }
+
+    private func openOnce<Store: DataDirectoryStore>(
+        _ slot: WritableKeyPath<(channel: ChannelStore?, hq: HQStore?), Store?>
+    ) throws -> Store {
         try opened.withLock { opened in
-            if let store = opened.hq { return store }
-            let store = try HQStore(dataDirectory: directory)
-            opened.hq = store
+            if let store = opened[keyPath: slot] { return store }
+            let store = try Store(dataDirectory: directory)
+            opened[keyPath: slot] = store
             return store
         }
     }
