@@ -158,10 +158,12 @@ struct HQJobTests {
             let repair = try await world.run("P-0001")
             #expect(repair.counts?.contains("already-uploaded=3") == true, "\(repair.counts ?? "")")
             #expect(try await world.hqCount("SELECT COUNT(*) FROM payment_journal_line") == 3, "no duplicates")
-            let pending = try await world.channel.pool.read {
-                try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM channel_transaction WHERE uploaded_at IS NULL") ?? -1
+            // HQ records the run as finished before the channel's transaction (the marking) commits.
+            try await expectEventually("the repair run marks them uploaded in the channel", timeout: .seconds(30)) {
+                try await world.channel.pool.read {
+                    try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM channel_transaction WHERE uploaded_at IS NULL") ?? -1
+                } == 0
             }
-            #expect(pending == 0)
         }
     }
 
