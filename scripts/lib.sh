@@ -1,7 +1,7 @@
 # Shared by scripts/run, scripts/test and scripts/bench. Source it; do not run it.
 # Installs Debian packages that are missing and starts a local RabbitMQ when none answers.
 
-REMIT_APT_PACKAGES=(rabbitmq-server librabbitmq-dev libsqlite3-dev pkg-config)
+REMIT_APT_PACKAGES=(rabbitmq-server librabbitmq-dev libsqlite3-dev libcurl4-openssl-dev pkg-config)
 REMIT_STARTED_BROKER=0
 
 log() { printf '\033[1m[remit]\033[0m %s\n' "$*" >&2; }
@@ -22,6 +22,17 @@ ensure_packages() {
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q "${missing[@]}" >/dev/null
   fi
   command -v swift >/dev/null || { log "swift is not on PATH (Swift 6 toolchain needed)"; exit 1; }
+}
+
+# Installs the Python packages the tests need (aiosmtpd: the SMTP server the mail tests talk to).
+ensure_python_packages() {
+  command -v python3 >/dev/null || { log "python3 is not on PATH (the mail tests run an SMTP server in Python)"; exit 1; }
+  if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+    log "installing aiosmtpd (pip)"
+    # A Debian python3 refuses pip installs outside a venv (PEP 668) unless told otherwise.
+    python3 -m pip install -q aiosmtpd >/dev/null 2>&1 \
+      || python3 -m pip install -q --break-system-packages aiosmtpd >/dev/null
+  fi
 }
 
 broker_answers() {
