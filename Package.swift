@@ -39,6 +39,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // libcurl from Debian's libcurl4-openssl-dev (its SMTP client); only RemitMail imports it.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // Mail: the MIME message, SMTP through libcurl, the file outbox.
+        .target(
+            name: "RemitMail",
+            dependencies: [
+                "CCurl", "RemitCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The domain: money, dates, invoice rules, the access policy, password hashing, the clock.
         .target(
             name: "RemitCore",
@@ -124,6 +138,14 @@ let package = Package(
             ],
             // The official JSON Schema test cases the validator is checked against.
             resources: [.copy("JSONSchemaTestSuite")]
+        ),
+        // Mail tests; SMTP ones run a real server (scripts/testing/smtp_server.py, aiosmtpd).
+        .testTarget(
+            name: "RemitMailTests",
+            dependencies: [
+                "RemitMail", "RemitCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "RemitIntegrationTests",

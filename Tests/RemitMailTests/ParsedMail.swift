@@ -1,0 +1,58 @@
+import Foundation
+
+/// A message as Python's `email` package (policy `default`, the strict modern parser) reads it: an
+/// independent check that what we write is the MIME we meant.
+struct ParsedMail: Decodable {
+    struct Part: Decodable {
+        let type: String
+        let charset: String?
+        let content: String
+    }
+
+    let subject: String
+    let from: String
+    let to: String
+    let messageId: String
+    let date: String
+    let contentType: String
+    let headerNames: [String]
+    let defects: [String]
+    let parts: [Part]
+
+    struct ParseFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    private static let script = """
+        import email, json, sys
+        from email import policy
+        message = email.message_from_bytes(sys.stdin.buffer.read(), policy=policy.default)
+        parts = list(message.iter_parts()) if message.is_multipart() else []
+        print(json.dumps({
+            "subject": str(message["subject"]), "from": str(message["from"]), "to": str(message["to"]),
+            "messageId": str(message["message-id"]), "date": str(message["date"]),
+            "contentType": message.get_content_type(), "headerNames": list(message.keys()),
+            "defects": [repr(d) for part in message.walk() for d in part.defects],
+            "parts": [{"type": p.get_content_type(), "charset": p.get_content_charset(),
+                       "content": p.get_content().replace("\\r\\n", "\\n")} for p in parts],
+        }))
+        """
+
+    static func parse(_ data: Data) throws -> ParsedMail {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        // Python reads all of stdin before it writes, so writing first cannot deadlock.
+        input.fileHandleForWriting.write(data)
+        try input.fileHandleForWriting.close()
+        let json = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ParseFailure(description: "python3 exited with \(process.terminationStatus)") }
+        return try JSONDecoder().decode(ParsedMail.self, from: json)
+    }
+}
