@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
         // bcrypt only (a kept implementation instead of our own hashing); none of the HTTP framework.
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
@@ -45,13 +46,15 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
-        // Mail: the MIME message, SMTP through libcurl, the file outbox.
+        // Mail: the MIME message, SMTP through libcurl, the file outbox, invoice e-mails from templates.
         .target(
             name: "RemitMail",
             dependencies: [
                 "CCurl", "RemitCore",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Templates")]
         ),
         // The domain: money, dates, invoice rules, the access policy, password hashing, the clock.
         .target(

@@ -1,0 +1,88 @@
+import Foundation
+import Mustache
+import RemitCore
+
+/// Turns an invoice copy into a mail from the templates under `Templates/` (subject, plain text,
+/// HTML). Values reach the HTML only through the template engine's escaping.
+public struct InvoiceEmailRenderer: Sendable {
+    private let subject: MustacheTemplate
+    private let text: MustacheTemplate
+    private let html: MustacheTemplate
+
+    /// Loads and compiles the templates once.
+    public init() throws(MailError) {
+        subject = try Self.template("invoice-copy.subject")
+        text = try Self.template("invoice-copy.text")
+        html = try Self.template("invoice-copy.html")
+    }
+
+    public func render(_ invoice: InvoiceCopy, from: MailAddress, to: MailAddress, messageId: String, date: Date) throws -> MailMessage {
+        let view = InvoiceCopyView(invoice)
+        return MailMessage(
+            from: from, to: to,
+            subject: subject.render(view).trimmingCharacters(in: .whitespacesAndNewlines),
+            textBody: text.render(view), htmlBody: html.render(view),
+            messageId: messageId, date: date)
+    }
+
+    private static func template(_ name: String) throws(MailError) -> MustacheTemplate {
+        guard let url = Bundle.module.url(forResource: name, withExtension: "mustache", subdirectory: "Templates") else {
+            throw .template("\(name).mustache is not among the module's resources")
+        }
+        let source: String
+        do {
+            source = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw .template("cannot read \(name).mustache: \(error)")
+        }
+        do {
+            return try MustacheTemplate(string: source)
+        } catch {
+            throw .template("\(name).mustache does not compile: \(error)")
+        }
+    }
+}
+
+/// The invoice as the templates see it: amounts and dates already written out ("1234.50 EUR",
+/// "2026-11-29"), a discount taken only when there was one.
+private struct InvoiceCopyView {
+    struct Line {
+        let description: String
+        let amount: String
+    }
+
+    struct DiscountOffer {
+        let amount: String
+        let lastDay: String
+    }
+
+    let number: String
+    let customerAccount: String
+    let customerName: String
+    let recipientName: String
+    let invoiceDate: String
+    let dueDate: String
+    let lines: [Line]
+    let total: String
+    let paid: String
+    let discountTaken: String?
+    let pending: String
+    let open: String
+    let discountOffer: DiscountOffer?
+
+    init(_ invoice: InvoiceCopy) {
+        number = invoice.number
+        customerAccount = invoice.customerAccount
+        customerName = invoice.customerName
+        recipientName = invoice.recipientName
+        invoiceDate = invoice.invoiceDate.description
+        dueDate = invoice.dueDate.description
+        lines = invoice.lines.map { Line(description: $0.description, amount: $0.amount.description) }
+        total = invoice.total.description
+        paid = invoice.paid.description
+        discountTaken = invoice.discountTaken.isZero ? nil : invoice.discountTaken.description
+        pending = invoice.pending.description
+        open = invoice.open.description
+        discountOffer = invoice.discountOffer.map { DiscountOffer(amount: $0.amount.description, lastDay: $0.lastDay.description) }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import RemitCore
+import RemitMail
+import Testing
+
+func euros(_ text: String) throws -> Money { try Money(decimal: text, currency: .EUR) }
+
+func sampleInvoice(description: String = "Consulting, November", offer: Bool = true) throws -> InvoiceCopy {
+    InvoiceCopy(
+        number: "INV-2026-0042", customerAccount: "C-1001", customerName: "Müller & Söhne GmbH", recipientName: "Anna Müller",
+        invoiceDate: try #require(CalendarDate("2026-11-29")), dueDate: try #require(CalendarDate("2026-12-29")),
+        lines: [
+            InvoiceCopy.Line(description: description, amount: try euros("1000.00")),
+            InvoiceCopy.Line(description: "Travel", amount: try euros("234.50")),
+        ],
+        total: try euros("1234.50"), paid: try euros("200.00"), discountTaken: try euros("0"), pending: try euros("34.50"),
+        open: try euros("1000.00"),
+        discountOffer: offer
+            ? InvoiceCopy.DiscountOffer(amount: try euros("980.00"), lastDay: try #require(CalendarDate("2026-12-09"))) : nil)
+}
+
+@Suite struct InvoiceEmailRendererTests {
+    func render(_ invoice: InvoiceCopy) throws -> MailMessage {
+        try InvoiceEmailRenderer().render(
+            invoice, from: MailAddress("billing@remit.example", name: "Remit Billing"), to: MailAddress("anna@customer.example"),
+            messageId: "<invoice-copy-1@remit>", date: fixedDate)
+    }
+
+    @Test func bothPartsShowTheInvoiceItsLinesAndWhereItsPaymentStands() throws {
+        let message = try render(sampleInvoice())
+        #expect(message.subject == "Copy of invoice INV-2026-0042, due 2026-12-29")
+        #expect(message.messageId == "<invoice-copy-1@remit>" && message.to.address == "anna@customer.example")
+        for body in [message.textBody, message.htmlBody] {
+            for expected in [
+                "INV-2026-0042", "C-1001", "2026-11-29", "2026-12-29", "Consulting, November", "1000.00 EUR", "Travel", "234.50 EUR",
+                "1234.50 EUR", "200.00 EUR", "34.50 EUR", "980.00 EUR", "2026-12-09",
+            ] {
+                #expect(body.contains(expected), "\(expected) missing from \(body)")
+            }
+        }
+        #expect(message.textBody.contains("Total:            1234.50 EUR\nPaid:             200.00 EUR\n"))
+        #expect(message.textBody.contains("Payments pending: 34.50 EUR\nOpen:             1000.00 EUR\n"))
+        #expect(message.textBody.contains("Pay 980.00 EUR by 2026-12-09"))
+        #expect(message.textBody.hasPrefix("Hello Anna Müller,\n"), "the template's comment and pragma leave no blank line")
+        #expect(message.htmlBody.contains("<strong>980.00 EUR</strong> by <strong>2026-12-09</strong>"))
+        #expect(!message.textBody.contains("Discount taken"), "shown only when a discount was taken")
+    }
+
+    @Test func theDiscountOfferAndTakenDiscountShowOnlyWhenThere() throws {
+        var invoice = try sampleInvoice(offer: false)
+        invoice.discountTaken = try euros("20.00")
+        let message = try render(invoice)
+        for body in [message.textBody, message.htmlBody] {
+            #expect(!body.contains("cash discount settles"))
+            #expect(!body.contains("980.00 EUR"))
+            #expect(body.contains("Discount taken") && body.contains("20.00 EUR"))
+        }
+    }
+
+    @Test func htmlEscapesWhatTheTextPartKeepsVerbatim() throws {
+        let hostile = "<script>alert(1)</script> & \"x\""
+        let message = try render(sampleInvoice(description: hostile))
+        #expect(message.textBody.contains("- \(hostile): 1000.00 EUR"))
+        #expect(message.htmlBody.contains("<td>&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;</td>"))
+        #expect(!message.htmlBody.contains("<script>"))
+        // The customer's name has an `&` too: escaped in HTML, as it is in text.
+        #expect(message.htmlBody.contains("Müller &amp; Söhne GmbH") && message.textBody.contains("Müller & Söhne GmbH"))
+    }
+
+    @Test func theRenderedMailParsesAsMIME() throws {
+        let parsed = try ParsedMail.parse(render(sampleInvoice()).rfc5322())
+        #expect(parsed.defects.isEmpty)
+        #expect(parsed.parts.map(\.type) == ["text/plain", "text/html"])
+        #expect(parsed.parts.first?.content.contains("Hello Anna Müller,") == true)
+    }
+}
