@@ -12,16 +12,9 @@ public struct InvoiceCopy: Sendable, Equatable, Codable {
         }
     }
 
-    /// "Pay `amount` by `lastDay`": the cash discount still open to the customer.
-    public struct DiscountOffer: Sendable, Equatable, Codable {
-        public var amount: Money
-        public var lastDay: CalendarDate
-
-        public init(amount: Money, lastDay: CalendarDate) {
-            self.amount = amount
-            self.lastDay = lastDay
-        }
-    }
+    /// The cash discount still open to the customer: `amount` is the discount, earned by paying what
+    /// else is open by `lastDay`. The core's offer, as `SettlementRules` applies it.
+    public typealias DiscountOffer = RemitCore.DiscountOffer
 
     public var number: String
     public var customerAccount: String
@@ -37,7 +30,7 @@ public struct InvoiceCopy: Sendable, Equatable, Codable {
     /// Payments announced but not yet settled.
     public var pending: Money
     public var open: Money
-    /// Shown only when present.
+    /// Shown ("pay X by DATE") only when present.
     public var discountOffer: DiscountOffer?
 
     public init(

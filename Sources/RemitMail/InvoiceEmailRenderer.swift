@@ -16,8 +16,9 @@ public struct InvoiceEmailRenderer: Sendable {
         html = try Self.template("invoice-copy.html")
     }
 
+    /// Throws `MoneyError` when the discount offer's currency is not the invoice's.
     public func render(_ invoice: InvoiceCopy, from: MailAddress, to: MailAddress, messageId: String, date: Date) throws -> MailMessage {
-        let view = InvoiceCopyView(invoice)
+        let view = try InvoiceCopyView(invoice)
         return MailMessage(
             from: from, to: to,
             subject: subject.render(view).trimmingCharacters(in: .whitespacesAndNewlines),
@@ -44,7 +45,7 @@ public struct InvoiceEmailRenderer: Sendable {
 }
 
 /// The invoice as the templates see it: amounts and dates already written out ("1234.50 EUR",
-/// "2026-11-29"), a discount taken only when there was one.
+/// "2026-11-29"), a discount taken only when there was one, and for an offer what to pay to earn it.
 private struct InvoiceCopyView {
     struct Line {
         let description: String
@@ -52,7 +53,9 @@ private struct InvoiceCopyView {
     }
 
     struct DiscountOffer {
-        let amount: String
+        /// What else is open once the discount is off: paid by `lastDay`, it settles the invoice.
+        let payment: String
+        let discount: String
         let lastDay: String
     }
 
@@ -70,7 +73,7 @@ private struct InvoiceCopyView {
     let open: String
     let discountOffer: DiscountOffer?
 
-    init(_ invoice: InvoiceCopy) {
+    init(_ invoice: InvoiceCopy) throws(MoneyError) {
         number = invoice.number
         customerAccount = invoice.customerAccount
         customerName = invoice.customerName
@@ -83,6 +86,14 @@ private struct InvoiceCopyView {
         discountTaken = invoice.discountTaken.isZero ? nil : invoice.discountTaken.description
         pending = invoice.pending.description
         open = invoice.open.description
-        discountOffer = invoice.discountOffer.map { DiscountOffer(amount: $0.amount.description, lastDay: $0.lastDay.description) }
+        if let offer = invoice.discountOffer {
+            // As SettlementRules grants it: never more than what is open.
+            let discount = try offer.amount.isMore(than: invoice.open) ? invoice.open : offer.amount
+            discountOffer = DiscountOffer(
+                payment: try invoice.open.subtracting(discount).description, discount: discount.description,
+                lastDay: offer.lastDay.description)
+        } else {
+            discountOffer = nil
+        }
     }
 }

@@ -16,7 +16,7 @@ func sampleInvoice(description: String = "Consulting, November", offer: Bool = t
         total: try euros("1234.50"), paid: try euros("200.00"), discountTaken: try euros("0"), pending: try euros("34.50"),
         open: try euros("1000.00"),
         discountOffer: offer
-            ? InvoiceCopy.DiscountOffer(amount: try euros("980.00"), lastDay: try #require(CalendarDate("2026-12-09"))) : nil)
+            ? InvoiceCopy.DiscountOffer(amount: try euros("20.00"), lastDay: try #require(CalendarDate("2026-12-09"))) : nil)
 }
 
 @Suite struct InvoiceEmailRendererTests {
@@ -40,9 +40,9 @@ func sampleInvoice(description: String = "Consulting, November", offer: Bool = t
         }
         #expect(message.textBody.contains("Total:            1234.50 EUR\nPaid:             200.00 EUR\n"))
         #expect(message.textBody.contains("Payments pending: 34.50 EUR\nOpen:             1000.00 EUR\n"))
-        #expect(message.textBody.contains("Pay 980.00 EUR by 2026-12-09"))
+        #expect(message.textBody.contains("Pay 980.00 EUR by 2026-12-09 to settle the invoice with a cash discount of 20.00 EUR."))
         #expect(message.textBody.hasPrefix("Hello Anna Müller,\n"), "the template's comment and pragma leave no blank line")
-        #expect(message.htmlBody.contains("<strong>980.00 EUR</strong> by <strong>2026-12-09</strong>"))
+        #expect(message.htmlBody.contains("Pay <strong>980.00 EUR</strong> by <strong>2026-12-09</strong>"))
         #expect(!message.textBody.contains("Discount taken"), "shown only when a discount was taken")
     }
 
@@ -51,10 +51,19 @@ func sampleInvoice(description: String = "Consulting, November", offer: Bool = t
         invoice.discountTaken = try euros("20.00")
         let message = try render(invoice)
         for body in [message.textBody, message.htmlBody] {
-            #expect(!body.contains("cash discount settles"))
+            #expect(!body.contains("cash discount of"))
             #expect(!body.contains("980.00 EUR"))
             #expect(body.contains("Discount taken") && body.contains("20.00 EUR"))
         }
+    }
+
+    @Test func theOfferSaysWhatToPayAsSettlementWouldGrantIt() throws {
+        var invoice = try sampleInvoice()
+        invoice.open = try euros("15.00")
+        #expect(
+            try render(invoice).textBody.contains("Pay 0.00 EUR by 2026-12-09 to settle the invoice with a cash discount of 15.00 EUR."))
+        invoice.discountOffer?.amount = try Money(decimal: "20.00", currency: .USD)
+        #expect(throws: MoneyError.self) { try render(invoice) }
     }
 
     @Test func htmlEscapesWhatTheTextPartKeepsVerbatim() throws {
