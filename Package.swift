@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "RemitRuntime", targets: ["RemitRuntime"]),
         .library(name: "RemitMessages", targets: ["RemitMessages"]),
         .library(name: "RemitHQ", targets: ["RemitHQ"]),
+        .library(name: "RemitMail", targets: ["RemitMail"]),
         .library(name: "RemitWorkers", targets: ["RemitWorkers"]),
         .library(name: "RemitApp", targets: ["RemitApp"]),
     ],
@@ -102,7 +103,7 @@ let package = Package(
         .target(
             name: "RemitWorkers",
             dependencies: [
-                "RemitRuntime", "RemitHQ", "RemitStore", "RemitMessages", "RemitCore", "RemitAMQP",
+                "RemitRuntime", "RemitHQ", "RemitMail", "RemitStore", "RemitMessages", "RemitCore", "RemitAMQP",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -122,6 +123,7 @@ let package = Package(
                 "RemitApp", "RemitWorkers", "RemitRuntime", "RemitHQ", "RemitStore", "RemitMessages", "RemitCore", "RemitAMQP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // Benchmark pieces run by scripts/bench (not shipped in the remit binary).
@@ -142,11 +144,13 @@ let package = Package(
             // The official JSON Schema test cases the validator is checked against.
             resources: [.copy("JSONSchemaTestSuite")]
         ),
+        // What more than one test target uses: the real SMTP server process, a MIME parser.
+        .target(name: "RemitTestSupport", path: "Tests/RemitTestSupport"),
         // Mail tests; SMTP ones run a real server (scripts/testing/smtp_server.py, aiosmtpd).
         .testTarget(
             name: "RemitMailTests",
             dependencies: [
-                "RemitMail", "RemitCore",
+                "RemitMail", "RemitCore", "RemitTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -154,6 +158,7 @@ let package = Package(
             name: "RemitIntegrationTests",
             dependencies: [
                 "RemitRuntime", "RemitAMQP", "RemitStore", "RemitCore", "RemitMessages", "RemitHQ", "RemitWorkers", "RemitApp",
+                "RemitMail", "RemitTestSupport",
                 // Built so the tests can run it as a child process (kill, SIGTERM).
                 "remit",
                 .product(name: "GRDB", package: "GRDB.swift"),

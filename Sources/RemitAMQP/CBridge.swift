@@ -23,6 +23,7 @@ enum PropertyFlag {
     static let headers: UInt32 = 1 << 13
     static let deliveryMode: UInt32 = 1 << 12
     static let correlationId: UInt32 = 1 << 10
+    static let replyTo: UInt32 = 1 << 9
     static let expiration: UInt32 = 1 << 8
     static let messageId: UInt32 = 1 << 7
     static let timestamp: UInt32 = 1 << 6
@@ -123,6 +124,7 @@ final class CArena {
         if let value = properties.contentType { flags |= PropertyFlag.contentType; result.content_type = bytes(value) }
         if let value = properties.messageId { flags |= PropertyFlag.messageId; result.message_id = bytes(value) }
         if let value = properties.correlationId { flags |= PropertyFlag.correlationId; result.correlation_id = bytes(value) }
+        if let value = properties.replyTo { flags |= PropertyFlag.replyTo; result.reply_to = bytes(value) }
         if let value = properties.type { flags |= PropertyFlag.type; result.type = bytes(value) }
         if let value = properties.appId { flags |= PropertyFlag.appId; result.app_id = bytes(value) }
         if let value = properties.expiration { flags |= PropertyFlag.expiration; result.expiration = bytes(value) }
@@ -185,6 +187,7 @@ enum CDecode {
             contentType: has(PropertyFlag.contentType) ? string(p.content_type) : nil,
             messageId: has(PropertyFlag.messageId) ? string(p.message_id) : nil,
             correlationId: has(PropertyFlag.correlationId) ? string(p.correlation_id) : nil,
+            replyTo: has(PropertyFlag.replyTo) ? string(p.reply_to) : nil,
             type: has(PropertyFlag.type) ? string(p.type) : nil,
             timestamp: has(PropertyFlag.timestamp) ? p.timestamp : nil,
             appId: has(PropertyFlag.appId) ? string(p.app_id) : nil,

@@ -55,7 +55,9 @@ public enum RemitServices {
                         + differences)
             }
         }
-        let dependencies = WorkerDependencies(dataDirectory: configuration.dataDirectory, clock: clock, logger: logger)
+        let dependencies = WorkerDependencies(
+            dataDirectory: configuration.dataDirectory, clock: clock, logger: logger, policy: try configuration.storefrontPolicy(),
+            mail: try MailSettings(configuration: configuration, logger: logger))
         let runtimes = try specs.map { spec in
             try WorkerKinds.runtime(
                 for: spec, topology: topology, amqp: amqp, dependencies: dependencies,

@@ -22,6 +22,7 @@ public struct DistributionJob: HQJob {
     public func run(_ db: Database, context: JobContext) throws -> JobResult {
         var result = JobResult()
         try distributeCustomers(db, context: context, result: &result)
+        try distributeProducts(db, context: context, result: &result)
         try distributeInvoices(db, context: context, result: &result)
         try distributeRequests(db, context: context, result: &result)
         return result
@@ -46,16 +47,26 @@ public struct DistributionJob: HQJob {
     private func distributeInvoices(_ db: Database, context: JobContext, result: inout JobResult) throws {
         let invoices = try HQInvoice.changed(after: DistributionWatermark.position(db, of: .invoices), limit: invoiceLimit, db)
         guard let last = invoices.last else { return }
+        let payments = try PaymentJournalLine.outcomes(db, invoices: invoices.map(\.number))
         let snapshots = invoices.map { invoice in
             InvoiceSnapshot(
                 number: invoice.number, customerAccount: invoice.customerAccount, invoiceDate: invoice.invoiceDate,
                 dueDate: invoice.dueDate, discountLastDay: invoice.discountLastDay, discount: invoice.discount,
                 total: invoice.total, settled: invoice.settled, discountTaken: invoice.discountTaken,
-                changedAt: invoice.changedAt)
+                changedAt: invoice.changedAt, payments: payments[invoice.number])
         }
         try publish(snapshots, stream: "invoices", as: InvoicesChanged.init(invoices:), context: context, into: &result)
         try DistributionWatermark.move(db, .invoices, to: DistributionPosition(changedAt: last.changedAt, key: last.number))
         result.counts["invoices", default: 0] += invoices.count
+    }
+
+    private func distributeProducts(_ db: Database, context: JobContext, result: inout JobResult) throws {
+        let products = try HQProduct.changed(after: DistributionWatermark.position(db, of: .products), limit: 10_000, db)
+        guard let last = products.last else { return }
+        let snapshots = products.map { ProductsChanged.Product(sku: $0.sku, name: $0.name, price: $0.price, changedAt: $0.changedAt) }
+        try publish(snapshots, stream: "products", as: ProductsChanged.init(products:), context: context, into: &result)
+        try DistributionWatermark.move(db, .products, to: DistributionPosition(changedAt: last.changedAt, key: last.sku))
+        result.counts["products", default: 0] += products.count
     }
 
     private func distributeCustomers(_ db: Database, context: JobContext, result: inout JobResult) throws {
@@ -81,9 +92,10 @@ public struct DistributionJob: HQJob {
         let requests = try HQChannelRequest.changed(after: DistributionWatermark.position(db, of: .requests), limit: 10_000, db)
         guard let last = requests.last else { return }
         let changes = requests.map { request in
-            // HQ has processed the request once the e-mail is handed on: the buyer sees it completed.
+            // Processed means handed on to e-mail dispatch, which reports completion once the mail
+            // server accepted the e-mail; until then the buyer sees "processing".
             RequestsChanged.Change(
-                requestId: request.requestId, status: request.status == .processed ? "completed" : "failed",
+                requestId: request.requestId, status: request.status == .processed ? "processing" : "failed",
                 at: request.changedAt, detail: request.detail)
         }
         try publish(changes, stream: "requests", as: RequestsChanged.init(requests:), context: context, into: &result)

@@ -81,7 +81,8 @@ public struct HQSeeder: Sendable {
             for index in 1...50 {
                 try HQProduct(
                     sku: String(format: "P-%03d", index), name: "\(Names.products[index % Names.products.count]) \(index)",
-                    price: Money(minorUnits: Int64.random(in: 500...50_000, using: &random), currency: currency)
+                    price: Money(minorUnits: Int64.random(in: 500...50_000, using: &random), currency: currency),
+                    changedAt: changedAt
                 ).insert(db)
             }
             func insertCustomer(

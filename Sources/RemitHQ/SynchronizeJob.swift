@@ -26,6 +26,8 @@ public struct SynchronizeJob: HQJob {
             guard let id = payment.id else { continue }
             func fail(_ reason: String) throws {
                 try PaymentJournalLine.markFailed(db, id: id, reason: reason)
+                // Distribution then sends the invoice again, carrying this payment's refusal.
+                if let number = payment.invoiceNumber { try HQInvoice.touch(db, number: number, at: context.now) }
                 result.counts["payments-failed", default: 0] += 1
             }
             guard let number = payment.invoiceNumber, let invoice = try HQInvoice.find(db, number: number) else {
@@ -106,16 +108,43 @@ public struct SynchronizeJob: HQJob {
                 result.counts["requests-failed", default: 0] += 1
                 continue
             }
-            let email = EmailSend(requestId: request.requestId, to: user.email, userLogin: user.login, invoiceNumber: number)
+            guard let invoice = try HQInvoice.find(db, number: number) else {
+                try finish(.failed, "invoice \(number) is not one of this user's invoices")
+                result.counts["requests-failed", default: 0] += 1
+                continue
+            }
+            let owner = try HQCustomer.find(db, account: invoice.customerAccount)
+            let email = EmailSend(
+                requestId: request.requestId, to: user.email, recipientName: user.displayName, userLogin: user.login,
+                invoice: try document(of: invoice, ownerName: owner?.name ?? invoice.customerAccount, db))
             result.followUps.append(
                 try OutgoingMessage(
                     context.header.followUp(
                         email, key: request.requestId, occurredAt: context.now,
                         actingUser: "system:hq")))
-            try finish(.processed, "invoice copy sent to the registered e-mail address")
+            // Handed on to e-mail dispatch: the buyer sees "processing" until the mail server accepts it.
+            try finish(.processed, "invoice copy handed to e-mail dispatch")
             result.counts["requests-processed", default: 0] += 1
         }
     }
+}
+
+/// The invoice as its e-mail copy shows it.
+func document(of invoice: HQInvoice, ownerName: String, _ db: Database) throws -> EmailSend.InvoiceDocument {
+    let amounts = InvoiceAmounts(due: invoice.total, settled: invoice.settled, discountTaken: invoice.discountTaken)
+    let offer = invoice.discountLastDay.flatMap { lastDay in
+        invoice.discountMinor > 0 && invoice.discountTakenMinor == 0 && !amounts.open.isZero
+            ? DiscountOffer(amount: invoice.discount, lastDay: lastDay) : nil
+    }
+    return EmailSend.InvoiceDocument(
+        number: invoice.number, customerAccount: invoice.customerAccount, customerName: ownerName,
+        invoiceDate: invoice.invoiceDate, dueDate: invoice.dueDate,
+        lines: try HQInvoiceLine.lines(db, invoice: invoice.number).map {
+            .init(description: $0.description, amount: Money(minorUnits: $0.amountMinor, currency: invoice.currency))
+        },
+        total: invoice.total, paid: invoice.settled, discountTaken: invoice.discountTaken,
+        pending: Money(minorUnits: try PaymentJournalLine.unpostedMinor(db, invoice: invoice.number), currency: invoice.currency),
+        open: amounts.open, discountOffer: offer)
 }
 
 /// Invoice posting, standing in for fulfilment: each open sales order gets an invoice dated today,

@@ -87,12 +87,29 @@ public struct InvoiceSnapshot: Sendable, Codable, Equatable {
     public var discountTaken: Money
     /// HQ's time of this state; the channel keeps the newest.
     public var changedAt: Date
+    /// What became of the channel's payments for this invoice: settled in `settled`, or refused.
+    /// The channel shows a payment as pending until it appears here.
+    public var payments: [PaymentOutcome]?
+
+    /// One channel payment as HQ posted or refused it.
+    public struct PaymentOutcome: Sendable, Codable, Equatable {
+        public var paymentId: String
+        public var posted: Bool
+        /// Why HQ refused it.
+        public var reason: String?
+        public init(paymentId: String, posted: Bool, reason: String? = nil) {
+            self.paymentId = paymentId
+            self.posted = posted
+            self.reason = reason
+        }
+    }
 
     public init(
         number: String, customerAccount: String, invoiceDate: CalendarDate, dueDate: CalendarDate,
         discountLastDay: CalendarDate?, discount: Money, total: Money, settled: Money, discountTaken: Money,
-        changedAt: Date
+        changedAt: Date, payments: [PaymentOutcome]? = nil
     ) {
+        self.payments = payments
         self.number = number
         self.customerAccount = customerAccount
         self.invoiceDate = invoiceDate
@@ -181,21 +198,71 @@ public struct RequestsChanged: MessageBody, Equatable {
     public init(requests: [Change]) { self.requests = requests }
 }
 
-/// Send an invoice copy to a user's registered e-mail address.
+/// Send an invoice copy to a user's registered e-mail address. The body carries what the e-mail
+/// shows, as HQ had it when it processed the request, so dispatch needs no store of HQ's.
 public struct EmailSend: MessageBody, Equatable {
     public static let messageType = "email.send"
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
     public var requestId: String
     public var to: String
+    public var recipientName: String
     public var userLogin: String
-    public var invoiceNumber: String
     public var template: String
+    public var invoice: InvoiceDocument
 
-    public init(requestId: String, to: String, userLogin: String, invoiceNumber: String, template: String = "invoice-copy") {
+    /// An invoice as the e-mail presents it.
+    public struct InvoiceDocument: Sendable, Codable, Equatable {
+        public struct Line: Sendable, Codable, Equatable {
+            public var description: String
+            public var amount: Money
+            public init(description: String, amount: Money) {
+                self.description = description
+                self.amount = amount
+            }
+        }
+        public var number: String
+        public var customerAccount: String
+        public var customerName: String
+        public var invoiceDate: CalendarDate
+        public var dueDate: CalendarDate
+        public var lines: [Line]
+        public var total: Money
+        public var paid: Money
+        public var discountTaken: Money
+        /// Payments HQ received and has not posted yet.
+        public var pending: Money
+        public var open: Money
+        public var discountOffer: DiscountOffer?
+
+        public init(
+            number: String, customerAccount: String, customerName: String, invoiceDate: CalendarDate, dueDate: CalendarDate,
+            lines: [Line], total: Money, paid: Money, discountTaken: Money, pending: Money, open: Money,
+            discountOffer: DiscountOffer?
+        ) {
+            self.number = number
+            self.customerAccount = customerAccount
+            self.customerName = customerName
+            self.invoiceDate = invoiceDate
+            self.dueDate = dueDate
+            self.lines = lines
+            self.total = total
+            self.paid = paid
+            self.discountTaken = discountTaken
+            self.pending = pending
+            self.open = open
+            self.discountOffer = discountOffer
+        }
+    }
+
+    public init(
+        requestId: String, to: String, recipientName: String, userLogin: String, invoice: InvoiceDocument,
+        template: String = "invoice-copy"
+    ) {
         self.requestId = requestId
         self.to = to
+        self.recipientName = recipientName
         self.userLogin = userLogin
-        self.invoiceNumber = invoiceNumber
+        self.invoice = invoice
         self.template = template
     }
 }

@@ -9,18 +9,49 @@ public struct OutgoingMessage: Sendable, Codable, Equatable {
     public var messageId: String
     public var correlationId: String
     public var body: Data
+    /// Set for an answer to a producer: it goes to this address, not to the Remit exchange.
+    public var reply: ReplyAddress?
 
-    public init(type: String, messageId: String, correlationId: String, body: Data) {
+    public init(type: String, messageId: String, correlationId: String, body: Data, reply: ReplyAddress? = nil) {
         self.type = type
         self.messageId = messageId
         self.correlationId = correlationId
         self.body = body
+        self.reply = reply
     }
 
-    public init<Body: MessageBody>(_ envelope: Envelope<Body>) throws {
+    public init<Body: MessageBody>(_ envelope: Envelope<Body>, replyTo reply: ReplyAddress? = nil) throws {
         self.init(
             type: envelope.type, messageId: envelope.id, correlationId: envelope.correlationId,
-            body: try MessageCoding.shared.encode(envelope))
+            body: try MessageCoding.shared.encode(envelope), reply: reply)
+    }
+}
+
+/// Where a producer asked for its answer: AMQP `reply_to` (a queue on the default exchange, or
+/// RabbitMQ's direct reply-to `amq.rabbitmq.reply-to…`) and its own AMQP `correlation_id`.
+public struct ReplyAddress: Sendable, Codable, Equatable {
+    public var queue: String
+    public var correlationId: String?
+
+    public init(queue: String, correlationId: String?) {
+        self.queue = queue
+        self.correlationId = correlationId
+    }
+
+    /// The address a delivery asks answers to go to, or nil when it names none or one Remit will not
+    /// publish to: a reply is never routed into Remit's own queues (where it would be taken for work)
+    /// and the name must be a valid AMQP queue name.
+    public static func from(replyTo: String?, correlationId: String?, topology: Topology) -> ReplyAddress? {
+        guard let replyTo, !replyTo.isEmpty, replyTo.utf8.count <= 255 else { return nil }
+        guard !replyTo.contains(where: { $0.isNewline || $0 == "\0" }) else { return nil }
+        if replyTo.hasPrefix("amq.rabbitmq.reply-to") {
+            return ReplyAddress(queue: replyTo, correlationId: correlationId.map { String($0.prefix(255)) })
+        }
+        let ownQueues = Set(topology.definitions.queues.map(\.name))
+        guard !ownQueues.contains(replyTo), !replyTo.hasPrefix("amq."), !replyTo.hasPrefix(topology.workers.exchange + ".") else {
+            return nil
+        }
+        return ReplyAddress(queue: replyTo, correlationId: correlationId.map { String($0.prefix(255)) })
     }
 }
 

@@ -67,13 +67,26 @@ public struct HandlerContext: Sendable {
     /// Who acts: `user:<login>` as the portal or producer stamped it, or `system:<name>`.
     public var actingUser: String
     public let header: EnvelopeHeader
+    /// Where the producer asked for an answer (AMQP `reply_to` and `correlation_id`), if it did and
+    /// the address is one Remit may publish to.
+    public let reply: ReplyAddress?
 
-    public init(logger: Logger, now: Date, attempt: Int, header: EnvelopeHeader) {
+    public init(logger: Logger, now: Date, attempt: Int, header: EnvelopeHeader, reply: ReplyAddress? = nil) {
         self.logger = logger
         self.now = now
         self.attempt = attempt
         self.actingUser = header.actingUser
         self.header = header
+        self.reply = reply
+    }
+
+    /// The answer to the producer, when it asked for one: a `remit.reply` to its address with a
+    /// follow-up id (so a redelivery re-sends the same answer). Empty when it did not ask.
+    public func answer(_ reply: CommandReply) throws -> [OutgoingMessage] {
+        guard let address = self.reply else { return [] }
+        return [
+            try OutgoingMessage(header.followUp(reply, key: "reply", occurredAt: now, actingUser: "system:remit"), replyTo: address)
+        ]
     }
 }
 
@@ -91,12 +104,14 @@ public struct IncomingMessage: Sendable {
     /// 1 for the first attempt; retries count up.
     public let attempt: Int
     public let receivedAt: Date
+    public let reply: ReplyAddress?
 
-    public init(header: EnvelopeHeader, body: any MessageBody, attempt: Int, receivedAt: Date) {
+    public init(header: EnvelopeHeader, body: any MessageBody, attempt: Int, receivedAt: Date, reply: ReplyAddress? = nil) {
         self.header = header
         self.body = body
         self.attempt = attempt
         self.receivedAt = receivedAt
+        self.reply = reply
     }
 
     /// The typed envelope; a message of another type is `BadInput`.
@@ -106,4 +121,37 @@ public struct IncomingMessage: Sendable {
         }
         return Envelope(header: header, body: body)
     }
+}
+
+/// A handler whose messages need an effect outside the store — an e-mail, a call to another
+/// system — done once per message however often it is delivered. The runtime drives three steps:
+///
+/// 1. `prepareEffect`, in the batch's transaction: looks the effect up in the handler's ledger. Still
+///    to do → records the attempt and returns what to perform; the message is not in the inbox yet.
+///    Done already (or failed for good) → nil, and `handle` runs at once as for any message.
+/// 2. `performEffect`, after that transaction committed, outside any transaction.
+/// 3. `recordEffect`, in a new transaction: writes the outcome to the ledger. Succeeded or failed
+///    for good → `handle` runs in the same transaction (reporting what the ledger says) and the
+///    message is recorded applied; `.retryLater` → the message goes through the retry tiers, and
+///    the ledger lets the next attempt try again.
+///
+/// A crash between steps 2 and 3 leaves the ledger saying "attempted, outcome unknown"; the
+/// redelivery performs the effect again, so an effect must carry a key the far side can use to
+/// drop a duplicate (an e-mail's Message-ID).
+public protocol ExternalEffectHandler: MessageHandler {
+    func prepareEffect(for message: IncomingMessage, context: HandlerContext, in db: Database) throws -> (any Sendable)?
+    func performEffect(_ effect: any Sendable, for message: IncomingMessage, context: HandlerContext) async -> EffectOutcome
+    func recordEffect(
+        _ outcome: EffectOutcome, of effect: any Sendable, for message: IncomingMessage, context: HandlerContext, in db: Database
+    ) throws
+}
+
+/// What performing an effect came to.
+public enum EffectOutcome: Sendable, Equatable {
+    /// It happened; `detail` is the far side's answer (e.g. the mail server's reply).
+    case succeeded(detail: String)
+    /// It can never happen (e.g. a 5xx, an invalid address); not worth a retry.
+    case failed(reason: String)
+    /// Not now (a server down, a 4xx): spend an attempt and try again after the retry delay.
+    case retryLater(reason: String)
 }

@@ -78,7 +78,20 @@ extension OutgoingMessage {
     /// The one way a Remit message goes onto the broker: on the Remit exchange, routed by its type,
     /// persistent, with its ids in the AMQP properties.
     public func outbound(on topology: Topology, at now: Date) -> OutboundMessage {
-        OutboundMessage(
+        if let reply {
+            // An answer: straight to the producer's queue through the default exchange, carrying
+            // the producer's correlation id so it can match the answer to its command. Not
+            // mandatory: a producer that went away (its direct reply-to channel closed, its queue
+            // deleted) loses only the answer — the outcome is kept in the channel store — and must
+            // not hold up the worker's batch.
+            return OutboundMessage(
+                exchange: "", routingKey: reply.queue, body: [UInt8](body),
+                properties: AMQPProperties(
+                    contentType: "application/json", messageId: messageId, correlationId: reply.correlationId,
+                    type: type, timestamp: UInt64(max(0, now.timeIntervalSince1970)), appId: "remit", persistent: false),
+                mandatory: false)
+        }
+        return OutboundMessage(
             exchange: topology.workers.exchange, routingKey: type, body: [UInt8](body),
             properties: AMQPProperties(
                 contentType: "application/json", messageId: messageId, correlationId: correlationId,

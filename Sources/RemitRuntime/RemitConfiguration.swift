@@ -14,6 +14,11 @@ public struct RemitConfiguration: Sendable {
         case logLevel = "log-level"
         case jobSchedule = "job-schedule"
         case passwordCost = "password-cost"
+        case mixedCart = "mixed-cart"
+        case onAccountInvoices = "on-account-invoices"
+        case requestMergeSeconds = "request-merge-seconds"
+        case smtpURL = "smtp-url"
+        case mailFrom = "mail-from"
 
         public var environmentName: String { "REMIT_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
 
@@ -26,6 +31,11 @@ public struct RemitConfiguration: Sendable {
             case .logLevel: return "info"
             case .jobSchedule: return nil
             case .passwordCost: return String(PasswordHasher.defaultCost)
+            case .mixedCart: return "false"
+            case .onAccountInvoices: return "true"
+            case .requestMergeSeconds: return "300"
+            case .smtpURL: return nil
+            case .mailFrom: return "Remit <invoices@remit.invalid>"
             }
         }
 
@@ -38,6 +48,13 @@ public struct RemitConfiguration: Sendable {
             case .logLevel: return "trace, debug, info, notice, warning, error or critical"
             case .jobSchedule: return "HQ job intervals in seconds, e.g. 'P-0001=300,Distribution=600' (default: Topology/workers.json)"
             case .passwordCost: return "bcrypt cost (log2 rounds, 4…31) of passwords set with remit users set-password"
+            case .mixedCart: return "true lets one cart hold invoices and items together (the seed's cart rule is off)"
+            case .onAccountInvoices: return "false forbids paying invoices on account (the seed allows it)"
+            case .requestMergeSeconds: return "a copy request repeated within this many seconds joins the first (0…86400)"
+            case .smtpURL:
+                return
+                    "SMTP server smtp://user:pass@host:port?starttls=required|optional|off (smtps:// for TLS); unset: the file outbox DATA_DIR/outbox"
+            case .mailFrom: return "The From of invoice e-mails, 'Name <address>' or an address"
             }
         }
     }
@@ -126,6 +143,23 @@ public struct RemitConfiguration: Sendable {
             throw ConfigurationError("password-cost: '\(self[.passwordCost] ?? "")' is not a whole number")
         }
         do { return try PasswordHasher(cost: cost) } catch { throw ConfigurationError("password-cost: \(error)") }
+    }
+
+    /// The storefront's policy from `mixed-cart`, `on-account-invoices` and `request-merge-seconds`.
+    public func storefrontPolicy() throws -> StorefrontPolicy {
+        func flag(_ key: Key) throws -> Bool {
+            switch self[key]?.lowercased() {
+            case "true", "yes", "on", "1": return true
+            case "false", "no", "off", "0": return false
+            default: throw ConfigurationError("\(key.rawValue): '\(self[key]?.prefix(40) ?? "")' is not true or false")
+            }
+        }
+        guard let text = self[.requestMergeSeconds], let seconds = Int(text), (0...86_400).contains(seconds) else {
+            throw ConfigurationError(
+                "request-merge-seconds: '\(self[.requestMergeSeconds]?.prefix(40) ?? "")' is not a whole number from 0 to 86400")
+        }
+        return StorefrontPolicy(
+            mixedCart: try flag(.mixedCart), onAccountForInvoices: try flag(.onAccountInvoices), requestMergeSeconds: seconds)
     }
 
     public func topology() throws -> Topology {

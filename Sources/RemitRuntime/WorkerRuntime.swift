@@ -273,6 +273,8 @@ public final class WorkerRuntime: Sendable {
 
     enum Outcome {
         case applied([OutgoingMessage])
+        /// Committed the intent of an effect outside the store; to perform, then record.
+        case effect(any Sendable)
         case retry(attempt: Int, error: String)
         case deadLetter(DeadLetterReason, attempt: Int, error: String)
     }
@@ -321,7 +323,12 @@ public final class WorkerRuntime: Sendable {
             case .success(let (header, body)):
                 decoded.append(
                     (
-                        index, IncomingMessage(header: header, body: body, attempt: attempt, receivedAt: receivedAt),
+                        index,
+                        IncomingMessage(
+                            header: header, body: body, attempt: attempt, receivedAt: receivedAt,
+                            reply: ReplyAddress.from(
+                                replyTo: delivery.properties.replyTo, correlationId: delivery.properties.correlationId,
+                                topology: topology)),
                         ContentDigest.sha256(delivery.body)
                     ))
             case .failure(let badInput):
@@ -329,8 +336,23 @@ public final class WorkerRuntime: Sendable {
             }
         }
         if !decoded.isEmpty {
-            guard let applied = await applyUntilTheStoreAnswers(decoded, at: receivedAt) else { return nil }
+            guard let applied = await untilTheStoreAnswers({ try await self.apply(decoded, at: receivedAt) }) else { return nil }
             for (index, outcome) in applied { outcomes[index] = outcome }
+        }
+        // Effects outside the store run after the transaction that recorded their intent committed,
+        // one at a time, each followed by its own transaction recording the outcome.
+        if let effects = handler as? any ExternalEffectHandler {
+            for (index, message, digest) in decoded {
+                guard case .effect(let effect) = outcomes[index] else { continue }
+                let context = self.context(for: message, at: receivedAt)
+                let result = await effects.performEffect(effect, for: message, context: context)
+                guard
+                    let finished = await untilTheStoreAnswers({
+                        try await self.recordEffect(result, of: effect, by: effects, for: message, digest: digest, context: context)
+                    })
+                else { return nil }
+                outcomes[index] = finished
+            }
         }
 
         var publishes: [OutboundMessage] = []
@@ -341,6 +363,8 @@ public final class WorkerRuntime: Sendable {
             case .applied(let followUps):
                 appliedCount += 1
                 publishes += followUps.map { $0.outbound(on: topology, at: receivedAt) }
+            case .effect:
+                preconditionFailure("every effect was performed and recorded above")
             case .retry(let attempt, let error):
                 failedCount += 1
                 publishes.append(retryOrDeadLetter(delivery, attempt: attempt, error: error))
@@ -356,19 +380,16 @@ public final class WorkerRuntime: Sendable {
 
     /// A failure of the store itself (disk full, I/O error, damaged file, a write lock held from
     /// outside) is the worker's fault, not the messages': the batch is held — the broker's prefetch
-    /// stops further deliveries — and applied again after a back-off, without spending any
+    /// stops further deliveries — and `operation` runs again after a back-off, without spending any
     /// message's attempts. Returns nil when a drain begins meanwhile.
-    private func applyUntilTheStoreAnswers(
-        _ messages: [(index: Int, message: IncomingMessage, digest: String)],
-        at now: Date
-    ) async -> [(Int, Outcome)]? {
+    private func untilTheStoreAnswers<Result>(_ operation: () async throws -> Result) async -> Result? {
         var delay = settings.storePauseInitialDelay
         var paused = false
         while true {
             do {
-                let outcomes = try await apply(messages, at: now)
+                let result = try await operation()
                 if paused { logger.notice("store answers again; consuming resumed", metadata: ["store": "\(store.path)"]) }
-                return outcomes
+                return result
             } catch {
                 let text = describe(error)
                 if !paused {
@@ -383,6 +404,46 @@ public final class WorkerRuntime: Sendable {
                 await sleepUnlessDraining(delay)
                 if isDraining { return nil }
                 delay = min(delay * 2, settings.storePauseMaximumDelay)
+            }
+        }
+    }
+
+    private func context(for message: IncomingMessage, at now: Date) -> HandlerContext {
+        var logger = self.logger
+        logger[metadataKey: "message_id"] = "\(message.header.id)"
+        logger[metadataKey: "correlation_id"] = "\(message.header.correlationId)"
+        return HandlerContext(logger: logger, now: now, attempt: message.attempt, header: message.header, reply: message.reply)
+    }
+
+    /// Records what an effect did, in a transaction of its own. Done (sent, or failed for good):
+    /// the handler then handles the message as usual, with its inbox record, in the same
+    /// transaction. To try later: the message goes through the retry tiers. Throws only for
+    /// failures of the store itself.
+    private func recordEffect(
+        _ result: EffectOutcome, of effect: any Sendable, by effects: any ExternalEffectHandler, for message: IncomingMessage,
+        digest: String, context: HandlerContext
+    ) async throws -> Outcome {
+        let consumer = kind.name
+        let processedAt = Timestamp.format(context.now)
+        do {
+            return try await store.database.write { db -> Outcome in
+                try effects.recordEffect(result, of: effect, for: message, context: context, in: db)
+                switch result {
+                case .retryLater(let reason):
+                    return .retry(attempt: message.attempt, error: reason)
+                case .succeeded, .failed:
+                    let followUps = try effects.handle(message, context: context, in: db)
+                    try Inbox.record(
+                        db, consumer: consumer, header: message.header, contentDigest: digest, processedAt: processedAt,
+                        followUps: followUps)
+                    return .applied(followUps)
+                }
+            }
+        } catch {
+            switch FailureKind(error) {
+            case .badInput(let reason): return .deadLetter(.badInput, attempt: message.attempt, error: reason)
+            case .transient: return .retry(attempt: message.attempt, error: describe(error))
+            case .store: throw error
             }
         }
     }
@@ -416,32 +477,44 @@ public final class WorkerRuntime: Sendable {
                                         """)
                             ))
                     } else {
-                        results.append((index, .applied(applied.followUps)))
+                        // Follow-ups go out again as first published; an answer goes to whoever asks
+                        // this time (a producer resending for a lost answer), or nowhere.
+                        let followUps = applied.followUps.compactMap { followUp -> OutgoingMessage? in
+                            guard followUp.reply != nil else { return followUp }
+                            guard let reply = message.reply else { return nil }
+                            var readdressed = followUp
+                            readdressed.reply = reply
+                            return readdressed
+                        }
+                        results.append((index, .applied(followUps)))
                     }
                     continue
                 }
-                func applyOne() throws -> [OutgoingMessage] {
-                    var logger = self.logger
-                    logger[metadataKey: "message_id"] = "\(message.header.id)"
-                    logger[metadataKey: "correlation_id"] = "\(message.header.correlationId)"
-                    let context = HandlerContext(logger: logger, now: now, attempt: message.attempt, header: message.header)
+                func applyOne() throws -> Outcome {
+                    let context = self.context(for: message, at: now)
+                    if let effects = handler as? any ExternalEffectHandler,
+                        let effect = try effects.prepareEffect(for: message, context: context, in: db)
+                    {
+                        // Not in the inbox yet: the message is applied once the effect's outcome is recorded.
+                        return .effect(effect)
+                    }
                     let followUps = try handler.handle(message, context: context, in: db)
                     try Inbox.record(
                         db, consumer: consumer, header: message.header, contentDigest: digest,
                         processedAt: processedAt, followUps: followUps)
-                    return followUps
+                    return .applied(followUps)
                 }
                 guard isolated else {
-                    do { results.append((index, .applied(try applyOne()))) } catch { throw HandlerFailed() }
+                    do { results.append((index, try applyOne())) } catch { throw HandlerFailed() }
                     continue
                 }
                 do {
-                    var followUps: [OutgoingMessage] = []
+                    var outcome: Outcome?
                     try db.inSavepoint {
-                        followUps = try applyOne()
+                        outcome = try applyOne()
                         return .commit
                     }
-                    results.append((index, .applied(followUps)))
+                    results.append((index, outcome!))
                 } catch {
                     switch FailureKind(error) {
                     case .badInput(let reason):

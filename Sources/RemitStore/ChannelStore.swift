@@ -93,6 +93,13 @@ public enum Inbox {
         migrator.registerMigration("v3-inbox-content-digest") { db in
             try db.alter(table: "inbox") { table in table.add(column: "content_digest", .text) }
         }
+        // A reply to a producer goes to its reply_to address with its correlation id, not to the exchange.
+        migrator.registerMigration("v4-inbox-replies") { db in
+            try db.alter(table: "inbox_follow_up") { table in
+                table.add(column: "reply_to", .text)
+                table.add(column: "reply_correlation_id", .text)
+            }
+        }
     }
 
     /// What the inbox knows of a message a consumer applied.
@@ -114,7 +121,7 @@ public enum Inbox {
         let rows = try Row.fetchAll(
             db.cachedStatement(
                 sql: """
-                    SELECT type, follow_up_id, correlation_id, body FROM inbox_follow_up
+                    SELECT type, follow_up_id, correlation_id, body, reply_to, reply_correlation_id FROM inbox_follow_up
                     WHERE consumer = ? AND message_id = ? ORDER BY position
                     """), arguments: [consumer, messageId])
         return Applied(
@@ -122,7 +129,8 @@ public enum Inbox {
             followUps: rows.map { row in
                 OutgoingMessage(
                     type: row["type"], messageId: row["follow_up_id"], correlationId: row["correlation_id"],
-                    body: row["body"])
+                    body: row["body"],
+                    reply: (row["reply_to"] as String?).map { ReplyAddress(queue: $0, correlationId: row["reply_correlation_id"]) })
             })
     }
 
@@ -139,13 +147,14 @@ public enum Inbox {
         ).execute(arguments: [consumer, header.id, header.type, header.correlationId, processedAt, contentDigest])
         let insert = try db.cachedStatement(
             sql: """
-                INSERT INTO inbox_follow_up (consumer, message_id, position, type, follow_up_id, correlation_id, body)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO inbox_follow_up
+                    (consumer, message_id, position, type, follow_up_id, correlation_id, body, reply_to, reply_correlation_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         for (position, followUp) in followUps.enumerated() {
             try insert.execute(arguments: [
                 consumer, header.id, position, followUp.type, followUp.messageId,
-                followUp.correlationId, followUp.body,
+                followUp.correlationId, followUp.body, followUp.reply?.queue, followUp.reply?.correlationId,
             ])
         }
     }

@@ -72,5 +72,6 @@ public enum ChannelTables {
             try db.create(index: "b2b_request_pending", on: "b2b_request", columns: ["uploaded_at"])
         }
         ChannelCredential.registerMigration(in: &migrator)
+        ChannelStorefront.registerMigrations(in: &migrator)
     }
 }

@@ -107,7 +107,21 @@ public struct ChannelTransaction: StoredRecord, Sendable, Equatable {
 public struct B2BRequest: StoredRecord, Sendable, Equatable {
     public static let databaseTableName = "b2b_request"
 
-    public enum Status: String, Sendable, Codable { case submitted, completed, failed }
+    /// submitted (recorded) → uploaded (P-0001 took it to HQ) → processing (HQ's sync job handed
+    /// the e-mail on) → completed (the mail server accepted it) or failed (with the reason).
+    public enum Status: String, Sendable, Codable, CaseIterable {
+        case submitted, uploaded, processing, completed, failed
+
+        /// How far along the lifecycle; completed and failed are both the end.
+        public var rank: Int {
+            switch self {
+            case .submitted: return 0
+            case .uploaded: return 1
+            case .processing: return 2
+            case .completed, .failed: return 3
+            }
+        }
+    }
 
     public var requestId: String
     public var type: String
@@ -174,14 +188,59 @@ public struct B2BRequest: StoredRecord, Sendable, Equatable {
     }
 
     public static func markUploaded(_ db: Database, ids: [String], at date: Date) throws {
+        let at = Timestamp.format(date)
         try filter(ids.contains(Columns.requestId) && Columns.uploadedAt == nil)
-            .updateAll(db, Columns.uploadedAt.set(to: Timestamp.format(date)))
+            .updateAll(db, Columns.uploadedAt.set(to: at))
+        // A state HQ already reported (a repair run after a crash) is not set back.
+        try filter(ids.contains(Columns.requestId) && Columns.status == Status.submitted.rawValue && Columns.updatedAt <= at)
+            .updateAll(db, Columns.status.set(to: Status.uploaded.rawValue), Columns.updatedAt.set(to: at))
+    }
+
+    /// The user's latest request for `invoice` submitted at or after `since` that has not failed:
+    /// a repeat within the merge window joins it.
+    public static func recent(_ db: Database, user: String, invoice: String, since: Date) throws -> B2BRequest? {
+        try filter(
+            Columns.userLogin == user && Columns.invoiceNumber == invoice && Columns.submittedAt >= Timestamp.format(since)
+                && Columns.status != Status.failed.rawValue
+        ).order(Columns.submittedAt.desc).fetchOne(db)
+    }
+
+    public static func find(_ db: Database, requestId: String) throws -> B2BRequest? { try fetchOne(db, key: requestId) }
+
+    /// Counts a repeat merged into this request.
+    public static func recordRepeat(_ db: Database, requestId: String, at: Date) throws {
+        try db.execute(
+            sql: "UPDATE b2b_request SET repeat_count = repeat_count + 1, last_requested_at = ? WHERE request_id = ?",
+            arguments: [Timestamp.format(at), requestId])
+    }
+
+    /// Repeats merged into this request.
+    public static func repeats(_ db: Database, requestId: String) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT repeat_count FROM b2b_request WHERE request_id = ?", arguments: [requestId]) ?? 0
+    }
+
+    /// The status and its detail as the buyer sees them.
+    public static func state(_ db: Database, requestId: String) throws -> (status: Status, detail: String?)? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT status, detail FROM b2b_request WHERE request_id = ?", arguments: [requestId])
+        else { return nil }
+        let stored = StoredRow(row, table: databaseTableName, key: requestId)
+        return (try stored.value("status", as: Status.self), row["detail"])
     }
 
     /// Applies HQ's state of a request as of `at`, unless the channel has a later one.
+    /// The lifecycle only moves forward: a state reported late (distribution's "processing" after
+    /// e-mail dispatch completed the request) never sets a request back, whatever the clocks say.
     public static func applyChange(_ db: Database, requestId: String, status: Status, detail: String?, at: Date) throws {
         let at = Timestamp.format(at)
-        try filter(Columns.requestId == requestId && Columns.updatedAt <= at)
-            .updateAll(db, Columns.status.set(to: status.rawValue), Columns.updatedAt.set(to: at), Columns.detail.set(to: detail))
+        try db.execute(
+            sql: """
+                UPDATE b2b_request SET status = ?, updated_at = ?, detail = ?
+                WHERE request_id = ? AND (\(rankSQL("status")) < ? OR (\(rankSQL("status")) = ? AND updated_at <= ?))
+                """,
+            arguments: [status.rawValue, at, detail, requestId, status.rank, status.rank, at])
+    }
+
+    static func rankSQL(_ column: String) -> String {
+        "CASE \(column) " + Status.allCases.map { "WHEN '\($0.rawValue)' THEN \($0.rank)" }.joined(separator: " ") + " ELSE 0 END"
     }
 }

@@ -108,12 +108,14 @@ public struct HQProduct: StoredRecord, Sendable, Equatable {
     public var name: String
     public var priceMinor: Int64
     public var currency: Currency
+    public var changedAt: Date
 
-    public init(sku: String, name: String, price: Money) {
+    public init(sku: String, name: String, price: Money, changedAt: Date) {
         self.sku = sku
         self.name = name
         priceMinor = price.minorUnits
         currency = price.currency
+        self.changedAt = changedAt
     }
 
     public init(row: Row) throws {
@@ -122,6 +124,15 @@ public struct HQProduct: StoredRecord, Sendable, Equatable {
         name = row["name"]
         priceMinor = row["price_minor"]
         currency = try stored.currency()
+        changedAt = try stored.timestamp("changed_at")
+    }
+
+    public var price: Money { Money(minorUnits: priceMinor, currency: currency) }
+
+    /// Products changed after `position`, in change order, at most `limit`.
+    public static func changed(after position: DistributionPosition, limit: Int, _ db: Database) throws -> [HQProduct] {
+        try filter(literal: "(changed_at, sku) > (\(position.changedAt), \(position.key))")
+            .order(Column("changed_at"), Column("sku")).limit(limit).fetchAll(db)
     }
 }
 

@@ -88,6 +88,12 @@ public struct HQInvoice: StoredRecord, Sendable, Equatable {
                 """, arguments: [customerAccount]) ?? 0
     }
 
+    /// Marks the invoice changed (a payment against it was refused) so distribution sends it again
+    /// with the payment's outcome.
+    public static func touch(_ db: Database, number: String, at: Date) throws {
+        try filter(key: number).updateAll(db, Columns.changedAt.set(to: Timestamp.format(at)))
+    }
+
     /// Records a payment's effect on the invoice's amounts.
     public static func settle(_ db: Database, number: String, settledMinor: Int64, discountTakenMinor: Int64, at: Date) throws {
         try filter(key: number).updateAll(
@@ -117,6 +123,10 @@ public struct HQInvoiceLine: StoredRecord, Sendable, Equatable {
         self.init(
             invoiceNumber: row["invoice_number"], lineNo: row["line_no"], description: row["description"],
             amountMinor: row["amount_minor"])
+    }
+
+    public static func lines(_ db: Database, invoice: String) throws -> [HQInvoiceLine] {
+        try filter(Column("invoice_number") == invoice).order(Column("line_no")).fetchAll(db)
     }
 
     /// Gives invoice `number` one line per line of sales order `orderId` ("sku × quantity").

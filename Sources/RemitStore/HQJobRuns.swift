@@ -79,7 +79,7 @@ public struct JobRun: StoredRecord, Sendable, Equatable {
 
 /// What distribution publishes, each stream with its own watermark.
 public enum DistributionStream: String, Sendable, Codable, CaseIterable {
-    case invoices, customers, requests
+    case invoices, customers, requests, products
 }
 
 /// How far a distribution stream got: the change time and key of the last row it published. Rows

@@ -78,6 +78,32 @@ public struct PaymentJournalLine: StoredRecord, Sendable, Equatable {
     public static func markFailed(_ db: Database, id: Int64, reason: String) throws {
         try filter(key: id).updateAll(db, Columns.failure.set(to: reason))
     }
+
+    /// The channel's payments for `invoices` that HQ posted or refused, by invoice number.
+    public static func outcomes(_ db: Database, invoices: [String]) throws -> [String: [InvoiceSnapshot.PaymentOutcome]] {
+        var outcomes: [String: [InvoiceSnapshot.PaymentOutcome]] = [:]
+        for start in stride(from: 0, to: invoices.count, by: 500) {
+            let chunk = Array(invoices[start..<min(start + 500, invoices.count)])
+            let lines = try filter(chunk.contains(Column("invoice_number")) && (Columns.postedAt != nil || Columns.failure != nil))
+                .order(Columns.id).fetchAll(db)
+            for line in lines {
+                guard let invoice = line.invoiceNumber else { continue }
+                outcomes[invoice, default: []].append(
+                    .init(paymentId: line.channelPaymentId, posted: line.postedAt != nil, reason: line.failure))
+            }
+        }
+        return outcomes
+    }
+
+    /// Payments HQ received for `invoice` and has not posted yet.
+    public static func unpostedMinor(_ db: Database, invoice: String) throws -> Int64 {
+        try Int64.fetchOne(
+            db,
+            sql: """
+                SELECT COALESCE(SUM(amount_minor), 0) FROM payment_journal_line
+                WHERE invoice_number = ? AND posted_at IS NULL AND failure IS NULL
+                """, arguments: [invoice]) ?? 0
+    }
 }
 
 /// What posting a journal line did to its invoice (`settlement`).

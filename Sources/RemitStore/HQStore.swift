@@ -156,6 +156,11 @@ public final class HQStore: DataDirectoryStore {
             // from them), so the copies go and no hash is ever sent again.
             try db.execute(sql: "DELETE FROM inbox_follow_up WHERE type = 'channel.customers.changed'")
         }
+        // Products reach the channel through distribution, which needs their change times.
+        migrator.registerMigration("v3-product-changes") { db in
+            try db.execute(sql: "ALTER TABLE product ADD COLUMN changed_at TEXT NOT NULL DEFAULT '1970-01-01T00:00:00.000Z'")
+            try db.create(index: "payment_journal_line_by_invoice", on: "payment_journal_line", columns: ["invoice_number"])
+        }
         return migrator
     }
 }

@@ -9,7 +9,7 @@ import RemitStore
 /// reads. A snapshot older than the one stored never overwrites it (distribution may redeliver).
 public enum ChannelUpdates {
     public static var handler: CompositeHandler {
-        CompositeHandler([InvoicesChangedHandler(), CustomersChangedHandler(), RequestsChangedHandler()])
+        CompositeHandler([InvoicesChangedHandler(), CustomersChangedHandler(), RequestsChangedHandler(), ProductsChangedHandler()])
     }
 }
 
@@ -22,6 +22,11 @@ struct InvoicesChangedHandler: TypedMessageHandler {
                 currency: invoice.total.currency, totalMinor: invoice.total.minorUnits, settledMinor: invoice.settled.minorUnits,
                 discountTakenMinor: invoice.discountTaken.minorUnits, status: invoice.amounts.status, hqChangedAt: invoice.changedAt
             ).upsertIfNewer(db)
+            // A payment HQ posted is in `settled` now, one it refused will never be: neither is
+            // pending any more. (Applied whether or not the snapshot was newer: outcomes only accrue.)
+            for payment in invoice.payments ?? [] {
+                try ChannelTransaction.applyHQOutcome(db, paymentId: payment.paymentId, posted: payment.posted, reason: payment.reason)
+            }
         }
         return []
     }
@@ -56,6 +61,15 @@ struct RequestsChangedHandler: TypedMessageHandler {
                 throw BadInput("request \(change.requestId) has an unknown status '\(change.status.prefix(40))'")
             }
             try B2BRequest.applyChange(db, requestId: change.requestId, status: status, detail: change.detail, at: change.at)
+        }
+        return []
+    }
+}
+
+struct ProductsChangedHandler: TypedMessageHandler {
+    func handle(_ envelope: Envelope<ProductsChanged>, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+        for product in envelope.body.products {
+            try ChannelProduct(sku: product.sku, name: product.name, price: product.price, hqChangedAt: product.changedAt).upsertIfNewer(db)
         }
         return []
     }

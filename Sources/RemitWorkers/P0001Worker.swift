@@ -50,7 +50,8 @@ public struct P0001Upload: TypedMessageHandler {
                     case .orderOnAccount:
                         let new = try SalesOrder(
                             orderNumber: "SO-\(transaction.id)", customerAccount: transaction.customerAccount,
-                            channelOrderId: transaction.id, orderedOn: CalendarDate(transaction.createdAt), onAccount: true,
+                            channelOrderId: transaction.id, orderedOn: CalendarDate(transaction.createdAt),
+                            onAccount: transaction.tender == "onAccount",
                             status: .uploaded, total: transaction.amount,
                             lines: String(decoding: try JSONEncoder().encode(transaction.lines), as: UTF8.self)
                         ).insertUnlessUploaded(db)

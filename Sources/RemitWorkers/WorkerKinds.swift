@@ -5,6 +5,7 @@ import RemitAMQP
 import RemitCore
 import RemitMessages
 import RemitHQ
+import RemitMail
 import RemitRuntime
 import RemitStore
 
@@ -48,20 +49,40 @@ public struct WorkerDependencies: Sendable {
     public var logger: Logger
     /// Names this process in job-run records (`host:pid`).
     public var workerName: String
+    /// The deployment's storefront choices (mixed carts, on account for invoices, request merging).
+    public var policy: StorefrontPolicy
+    /// Where invoice e-mails go; nil: the file outbox under the data directory.
+    public var mail: MailSettings?
 
     public init(
         stores: DataDirectoryStores, clock: any WallClock = SystemWallClock(), logger: Logger,
-        workerName: String = "\(ProcessInfo.processInfo.hostName):\(getpid())"
+        workerName: String = "\(ProcessInfo.processInfo.hostName):\(getpid())", policy: StorefrontPolicy = StorefrontPolicy(),
+        mail: MailSettings? = nil
     ) {
         self.stores = stores
         self.clock = clock
         self.logger = logger
         self.workerName = workerName
+        self.policy = policy
+        self.mail = mail
     }
 
     /// The stores of `dataDirectory`, opened when a kind needs them.
-    public init(dataDirectory: String, clock: any WallClock = SystemWallClock(), logger: Logger) {
-        self.init(stores: DataDirectoryStores(directory: dataDirectory), clock: clock, logger: logger)
+    public init(
+        dataDirectory: String, clock: any WallClock = SystemWallClock(), logger: Logger, policy: StorefrontPolicy = StorefrontPolicy(),
+        mail: MailSettings? = nil
+    ) {
+        self.init(stores: DataDirectoryStores(directory: dataDirectory), clock: clock, logger: logger, policy: policy, mail: mail)
+    }
+
+    /// The mail settings, or the file outbox `DATA_DIR/outbox` from the default sender.
+    public var mailSettings: MailSettings {
+        get throws {
+            if let mail { return mail }
+            return MailSettings(
+                transport: FileOutbox(directory: (stores.directory as NSString).appendingPathComponent("outbox")),
+                from: try MailAddress("invoices@remit.invalid", name: "Remit"))
+        }
     }
 
     /// The store a kind applies messages to, as `Topology/workers.json` names it.
@@ -80,6 +101,10 @@ public enum WorkerKinds {
         "hq-invoice-posting": { HQJobHandler(job: InvoicePostingJob(), worker: $0.workerName) },
         "hq-distribution": { HQJobHandler(job: DistributionJob(), worker: $0.workerName) },
         "channel-updates": { _ in ChannelUpdates.handler },
+        "cart-validation": { CartValidation.handler(policy: $0.policy) },
+        "payment-posting": { PaymentPosting.handler(policy: $0.policy) },
+        "invoice-requests": { InvoiceRequestHandler(policy: $0.policy) },
+        "email-dispatch": { try EmailDispatchHandler(mail: try $0.mailSettings) },
     ]
 
     public static func handler(for kind: String, dependencies: WorkerDependencies) throws -> any MessageHandler {

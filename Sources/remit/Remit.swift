@@ -21,7 +21,7 @@ struct Remit: AsyncParsableCommand {
         version: RemitVersion.current,
         subcommands: [
             TopologyCommand.self, WorkerCommand.self, RunCommand.self, PublishCommand.self, HQCommand.self,
-            UsersCommand.self,
+            UsersCommand.self, ShopCommand.self,
         ]
     )
 }
@@ -49,6 +49,27 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("password-cost"), help: "bcrypt cost of passwords set (REMIT_PASSWORD_COST). Default 12")
     var passwordCost: String?
 
+    @Option(name: .customLong("mixed-cart"), help: "true: one cart may hold invoices and items (REMIT_MIXED_CART). Default false")
+    var mixedCart: String?
+
+    @Option(
+        name: .customLong("on-account-invoices"),
+        help: "false: invoices cannot be paid on account (REMIT_ON_ACCOUNT_INVOICES). Default true")
+    var onAccountInvoices: String?
+
+    @Option(
+        name: .customLong("request-merge-seconds"),
+        help: "Repeated copy requests within this join the first (REMIT_REQUEST_MERGE_SECONDS). Default 300")
+    var requestMergeSeconds: String?
+
+    @Option(
+        name: .customLong("smtp-url"),
+        help: "SMTP server smtp://user:pass@host:port?starttls=required (REMIT_SMTP_URL). Default: the file outbox")
+    var smtpURL: String?
+
+    @Option(name: .customLong("mail-from"), help: "From of invoice e-mails (REMIT_MAIL_FROM)")
+    var mailFrom: String?
+
     @Option(name: .customLong("config"), help: "Config file of 'key = value' lines (REMIT_CONFIG)")
     var configFile: String?
 
@@ -61,6 +82,11 @@ struct GlobalOptions: ParsableArguments {
         flags[.logLevel] = logLevel
         flags[.jobSchedule] = jobSchedule
         flags[.passwordCost] = passwordCost
+        flags[.mixedCart] = mixedCart
+        flags[.onAccountInvoices] = onAccountInvoices
+        flags[.requestMergeSeconds] = requestMergeSeconds
+        flags[.smtpURL] = smtpURL
+        flags[.mailFrom] = mailFrom
         let environment = ProcessInfo.processInfo.environment
         let configuration = try RemitConfiguration(
             flags: flags, environment: environment,

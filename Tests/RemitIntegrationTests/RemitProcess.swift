@@ -24,8 +24,9 @@ final class RemitProcess: @unchecked Sendable {
 
     /// - Parameter input: what the child reads on standard input (a pipe, so not a terminal); nil for
     ///   the test's own standard input.
-    init(_ arguments: [String], broker: TestBroker, input: String? = nil) throws {
-        process.executableURL = Self.binary
+    /// - Parameter executable: another program to run the same way (a Python producer); default `remit`.
+    init(_ arguments: [String], broker: TestBroker, input: String? = nil, executable: URL? = nil) throws {
+        process.executableURL = executable ?? Self.binary
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["REMIT_AMQP_URL"] = Self.url(broker)
@@ -71,9 +72,9 @@ final class RemitProcess: @unchecked Sendable {
     /// Runs remit to completion and returns its status and output.
     static func run(
         _ arguments: [String], broker: TestBroker, input: String? = nil,
-        timeout: Duration = .seconds(60)
+        timeout: Duration = .seconds(60), executable: URL? = nil
     ) async throws -> (Int32?, String) {
-        let child = try RemitProcess(arguments, broker: broker, input: input)
+        let child = try RemitProcess(arguments, broker: broker, input: input, executable: executable)
         let status = await child.waitForExit(timeout: timeout)
         return (status, child.output)
     }

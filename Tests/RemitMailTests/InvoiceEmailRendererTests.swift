@@ -1,4 +1,5 @@
 import Foundation
+import RemitTestSupport
 import RemitCore
 import RemitMail
 import Testing

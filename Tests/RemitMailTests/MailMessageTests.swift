@@ -1,4 +1,5 @@
 import Foundation
+import RemitTestSupport
 import RemitMail
 import Testing
 

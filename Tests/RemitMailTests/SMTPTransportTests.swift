@@ -1,4 +1,5 @@
 import Foundation
+import RemitTestSupport
 import Logging
 import RemitMail
 import Testing

@@ -115,7 +115,10 @@ struct ExtremeValueTests {
         return String(repeating: field == "displayName" ? "Ä" : "x", count: length)
     }
 
-    @Test(arguments: ["smoke", "hq-p0001", "hq-sync", "hq-invoice-posting", "hq-distribution", "channel-updates"])
+    @Test(arguments: [
+        "smoke", "hq-p0001", "hq-sync", "hq-invoice-posting", "hq-distribution", "channel-updates", "cart-validation",
+        "payment-posting", "invoice-requests", "email-dispatch",
+    ])
     func everyDeliveryEndsAppliedOrDeadLetteredWithAReason(_ kindName: String) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("remit-extreme-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -138,7 +141,8 @@ struct ExtremeValueTests {
                 #expect(problems.isEmpty, "the generator keeps to the schema: \(problems)")
                 if problems.isEmpty { withinTheSchema += 1 }
                 let envelope = JSONValue.object([
-                    "type": .string(type), "version": .integer(1), "id": .string("\(type)-\(extreme)"),
+                    "type": .string(type), "version": .integer(Int64(topology.latestVersion(of: type)!)),
+                    "id": .string("\(type)-\(extreme)"),
                     "correlationId": .string("c"), "occurredAt": .string("2026-11-29T10:15:00.000Z"),
                     "actingUser": .string("system:test"), "body": body,
                 ])

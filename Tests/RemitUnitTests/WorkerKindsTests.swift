@@ -59,7 +59,37 @@ struct WorkerKindsTests {
                     changedAt: now)
             ]),
             RequestsChanged(requests: [.init(requestId: "r", status: "completed", at: now, detail: nil)]),
-            EmailSend(requestId: "r", to: "u@example.test", userLogin: "u", invoiceNumber: "INV-1"),
+            EmailSend(
+                requestId: "r", to: "u@example.test", recipientName: "U", userLogin: "u",
+                invoice: .init(
+                    number: "INV-1", customerAccount: "C1", customerName: "N", invoiceDate: day, dueDate: day,
+                    lines: [.init(description: "d", amount: Money(minorUnits: 100, currency: eur))],
+                    total: Money(minorUnits: 100, currency: eur), paid: .zero(eur), discountTaken: .zero(eur), pending: .zero(eur),
+                    open: Money(minorUnits: 100, currency: eur),
+                    discountOffer: DiscountOffer(amount: Money(minorUnits: 2, currency: eur), lastDay: day))),
+            CartAddInvoice(user: "u", invoiceNumber: "INV-1"),
+            CartAddInvoice(user: "u", invoiceNumber: "INV-1", amount: Money(minorUnits: 5, currency: eur)),
+            CartAddItem(user: "u", sku: "P-001", quantity: 2),
+            CartUpdateLine(user: "u", lineId: "l", amount: Money(minorUnits: 5, currency: eur)),
+            CartUpdateLine(user: "u", lineId: "l", quantity: 3),
+            CartRemoveLine(user: "u", lineId: "l"),
+            CartCheckout(user: "u", tender: .onAccount),
+            CartCheckout(user: "u", tender: .card, cardAuthorization: "auth-1"),
+            PaymentPost(
+                paymentId: "p", user: "u", invoiceNumber: "INV-1", amount: Money(minorUnits: 5, currency: eur), tender: .onAccount,
+                cardAuthorization: nil),
+            InvoicePay(
+                user: "u", invoiceNumber: "INV-1", amount: Money(minorUnits: 5, currency: eur), tender: .card, cardAuthorization: "a",
+                idempotencyKey: "k"),
+            InvoiceRequest(user: "u", invoiceNumber: "INV-1"),
+            CommandReply(command: "invoice.pay", commandId: "c", outcome: .refused, code: "invoice-not-found", reason: "r"),
+            ProductsChanged(products: [.init(sku: "P-001", name: "n", price: Money(minorUnits: 5, currency: eur), changedAt: now)]),
+            InvoicesChanged(invoices: [
+                InvoiceSnapshot(
+                    number: "INV-3", customerAccount: "C1", invoiceDate: day, dueDate: day, discountLastDay: nil, discount: .zero(eur),
+                    total: Money(minorUnits: 100, currency: eur), settled: .zero(eur), discountTaken: .zero(eur), changedAt: now,
+                    payments: [.init(paymentId: "p", posted: false, reason: "x"), .init(paymentId: "q", posted: true)])
+            ]),
             SmokeRecord(key: "k", amount: Money(minorUnits: 5, currency: eur)),
         ]
         for sample in samples {

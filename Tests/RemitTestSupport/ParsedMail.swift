@@ -2,25 +2,25 @@ import Foundation
 
 /// A message as Python's `email` package (policy `default`, the strict modern parser) reads it: an
 /// independent check that what we write is the MIME we meant.
-struct ParsedMail: Decodable {
-    struct Part: Decodable {
-        let type: String
-        let charset: String?
-        let content: String
+public struct ParsedMail: Decodable {
+    public struct Part: Decodable {
+        public let type: String
+        public let charset: String?
+        public let content: String
     }
 
-    let subject: String
-    let from: String
-    let to: String
-    let messageId: String
-    let date: String
-    let contentType: String
-    let headerNames: [String]
-    let defects: [String]
-    let parts: [Part]
+    public let subject: String
+    public let from: String
+    public let to: String
+    public let messageId: String
+    public let date: String
+    public let contentType: String
+    public let headerNames: [String]
+    public let defects: [String]
+    public let parts: [Part]
 
-    struct ParseFailure: Error, CustomStringConvertible {
-        let description: String
+    public struct ParseFailure: Error, CustomStringConvertible {
+        public let description: String
     }
 
     private static let script = """
@@ -38,7 +38,7 @@ struct ParsedMail: Decodable {
         }))
         """
 
-    static func parse(_ data: Data) throws -> ParsedMail {
+    public static func parse(_ data: Data) throws -> ParsedMail {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script]

@@ -4,21 +4,21 @@ import Foundation
 /// `scripts/test`) as a child process on a free loopback port, keeping what it accepts in a
 /// throwaway directory. Stop it and start it again on the same port for "server down, then back"
 /// tests. Self-contained (Foundation only) so other test targets can copy it as it is.
-final class TestSMTPServer: @unchecked Sendable {
+public final class TestSMTPServer: @unchecked Sendable {
     // @unchecked Sendable: `process`, `boundPort` and `announced` change only under `lock`; the rest is immutable.
 
-    struct Options: Sendable {
+    public struct Options: Sendable {
         /// Recipients matching this Python regex are refused at RCPT TO with `rejectCode`.
-        var rejectRecipients: String?
-        var rejectCode = 550
+        public var rejectRecipients: String?
+        public var rejectCode = 550
         /// The first N DATA commands get "451 4.3.0 …".
-        var deferDataCount = 0
+        public var deferDataCount = 0
         /// AUTH PLAIN/LOGIN required (allowed without TLS).
-        var credentials: (user: String, password: String)?
+        public var credentials: (user: String, password: String)?
         /// STARTTLS offered, and required before MAIL FROM.
-        var startTLS: (certificate: String, key: String)?
+        public var startTLS: (certificate: String, key: String)?
 
-        init(
+        public init(
             rejectRecipients: String? = nil, rejectCode: Int = 550, deferDataCount: Int = 0,
             credentials: (user: String, password: String)? = nil, startTLS: (certificate: String, key: String)? = nil
         ) {
@@ -30,17 +30,17 @@ final class TestSMTPServer: @unchecked Sendable {
         }
     }
 
-    struct StartFailure: Error, CustomStringConvertible {
-        let description: String
+    public struct StartFailure: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    let options: Options
+    public let options: Options
     /// Holds `mail/` (the accepted messages) and `server.log` (the server's stderr).
-    let directory: URL
-    var maildir: URL { directory.appendingPathComponent("mail") }
+    public let directory: URL
+    public var maildir: URL { directory.appendingPathComponent("mail") }
 
     private let lock = NSLock()
     private var process: Process?
@@ -48,9 +48,9 @@ final class TestSMTPServer: @unchecked Sendable {
     private var announced = false
 
     /// The port it listens on (0 before the first start).
-    var port: Int { lock.withLock { boundPort } }
+    public var port: Int { lock.withLock { boundPort } }
 
-    init(_ options: Options = Options()) throws {
+    public init(_ options: Options = Options()) throws {
         self.options = options
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("remit-smtp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -62,7 +62,7 @@ final class TestSMTPServer: @unchecked Sendable {
     }
 
     /// Runs `body` with a started server, stopped and removed afterwards whatever happens.
-    static func with<T>(_ options: Options = Options(), _ body: (TestSMTPServer) async throws -> T) async throws -> T {
+    public static func with<T>(_ options: Options = Options(), _ body: (TestSMTPServer) async throws -> T) async throws -> T {
         let server = try TestSMTPServer(options)
         defer { server.stop() }
         try await server.start()
@@ -71,7 +71,7 @@ final class TestSMTPServer: @unchecked Sendable {
 
     /// Starts the server (on a free port the first time, on the same port again after `stop()`)
     /// and returns once it prints READY.
-    func start(timeout: TimeInterval = 30) async throws {
+    public func start(timeout: TimeInterval = 30) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var arguments = [
@@ -130,7 +130,7 @@ final class TestSMTPServer: @unchecked Sendable {
     }
 
     /// SIGTERM, and waits for the process to end (SIGKILL after 10 seconds, so a test never hangs here).
-    func stop() {
+    public func stop() {
         guard
             let process = lock.withLock({ () -> Process? in
                 defer { self.process = nil }; return self.process
@@ -144,7 +144,7 @@ final class TestSMTPServer: @unchecked Sendable {
     }
 
     /// The messages accepted so far, oldest first, as the server received them.
-    func receivedMessages() throws -> [Data] {
+    public func receivedMessages() throws -> [Data] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: maildir.path)) ?? []
         return try names.filter { $0.hasSuffix(".eml") }
             .sorted { (Int($0.dropLast(4)) ?? 0) < (Int($1.dropLast(4)) ?? 0) }
@@ -152,7 +152,7 @@ final class TestSMTPServer: @unchecked Sendable {
     }
 
     /// A self-signed certificate for `localhost` and its key (PEM files in `directory`), made by openssl.
-    static func makeSelfSignedCertificate(in directory: URL) throws -> (certificate: String, key: String) {
+    public static func makeSelfSignedCertificate(in directory: URL) throws -> (certificate: String, key: String) {
         let certificate = directory.appendingPathComponent("cert.pem").path
         let key = directory.appendingPathComponent("key.pem").path
         let openssl = Process()

@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+import Logging
+import RemitCore
+import RemitMessages
+import RemitRuntime
+import RemitStore
+
+/// A signed-in buyer as the channel store knows them: the user, their customer, and what they may
+/// reach. Every storefront worker starts a command here, so access is decided the same way for the
+/// portal's clicks and producers' commands.
+struct Buyer {
+    let user: ChannelUser
+    let customer: ChannelCustomer
+    let access: InvoiceAccessPolicy
+
+    /// The user a command names. A command stamped by a signed-in user (`user:<login>`) may act only
+    /// for that user; a system (`system:<name>`, e.g. a producer's integration) acts for anyone.
+    static func load(_ db: Database, login: String, actingUser: String) throws -> Buyer {
+        if actingUser.hasPrefix("user:"), actingUser != "user:\(login)" { throw StorefrontRefusal.notActingUser }
+        guard let user = try ChannelUser.find(db, login: login),
+            let customer = try ChannelCustomer.find(db, account: user.customerAccount)
+        else { throw StorefrontRefusal.unknownUser(String(login.prefix(128))) }
+        return Buyer(
+            user: user, customer: customer,
+            access: InvoiceAccessPolicy(customerAccount: customer.account, invoiceAccount: customer.invoiceAccount))
+    }
+
+    /// The invoice, when the buyer may reach it; otherwise "not found", whether it exists or not.
+    func invoice(_ db: Database, number: String) throws -> ChannelInvoice {
+        let invoice = try ChannelInvoice.find(db, number: number)
+        guard let invoice, access.allows(invoiceOwnedBy: invoice.customerAccount) else {
+            throw StorefrontRefusal.invoiceNotFound(String(number.prefix(128)))
+        }
+        return invoice
+    }
+
+    /// What the buyer may still pay on `invoice`, with the channel's pending payments counted.
+    func balance(_ db: Database, of invoice: ChannelInvoice) throws -> InvoiceBalance {
+        InvoiceBalance(
+            number: invoice.number,
+            amounts: InvoiceAmounts(
+                due: Money(minorUnits: invoice.totalMinor, currency: invoice.currency),
+                settled: Money(minorUnits: invoice.settledMinor, currency: invoice.currency),
+                discountTaken: Money(minorUnits: invoice.discountTakenMinor, currency: invoice.currency)),
+            pending: try ChannelTransaction.pendingAmount(db, invoice: invoice.number, currency: invoice.currency),
+            offer: invoice.discountLastDay.flatMap { lastDay in
+                invoice.discountMinor > 0
+                    ? DiscountOffer(amount: Money(minorUnits: invoice.discountMinor, currency: invoice.currency), lastDay: lastDay) : nil
+            })
+    }
+
+    /// The account a charge on account goes to: the invoice account HQ named, else the customer's own.
+    func chargedAccount(_ db: Database) throws -> ChannelCustomer {
+        if let invoiceAccount = customer.invoiceAccount, let organization = try ChannelCustomer.find(db, account: invoiceAccount) {
+            return organization
+        }
+        return customer
+    }
+
+    /// Credit left on the charged account: its limit, less its open invoices and the charges on
+    /// account the channel took and has not uploaded yet.
+    func headroom(_ db: Database, currency: Currency) throws -> Money {
+        let account = try chargedAccount(db)
+        guard let accountCurrency = try? Currency(account.currency), accountCurrency == currency else { return .zero(currency) }
+        let open = try ChannelInvoice.openBalance(db, account: account.account, currency: currency)
+        let unuploaded = try ChannelTransaction.unuploadedOnAccount(db, account: account.account, currency: currency)
+        let minor = Int128(account.creditLimitMinor) - Int128(open.minorUnits) - Int128(unuploaded.minorUnits)
+        return Money(minorUnits: Int64(clamping: minor), currency: currency)
+    }
+
+    func checkTender(
+        _ db: Database, tender: Tender, cardAuthorization: String?, paysInvoices: Bool, charge: Money, policy: StorefrontPolicy
+    ) throws {
+        let headroom = tender == .onAccount ? try headroom(db, currency: charge.currency) : .zero(charge.currency)
+        try CartRules.checkTender(
+            tender, cardAuthorization: cardAuthorization, paysInvoices: paysInvoices, charge: charge,
+            allowOnAccount: try chargedAccount(db).allowOnAccount && customer.allowOnAccount, headroom: headroom, policy: policy)
+    }
+}
+
+/// What an accepted command produced.
+struct Accepted {
+    var paymentId: String?
+    var requestId: String?
+    var lineId: String?
+    var followUps: [OutgoingMessage] = []
+}
+
+/// Runs a storefront command: `decide` either returns what it did or throws a `StorefrontRefusal`,
+/// in which case nothing it wrote is kept. Either way the outcome is recorded for the portal and,
+/// when the producer asked for one, answered on its reply address. A refusal is an outcome, not a
+/// failure: the message is applied (and acked), never retried or dead-lettered.
+func runCommand(
+    _ header: EnvelopeHeader, user: String, context: HandlerContext, in db: Database, _ decide: () throws -> Accepted
+) throws -> [OutgoingMessage] {
+    var accepted: Accepted?
+    var refusal: StorefrontRefusal?
+    try db.inSavepoint {
+        do {
+            accepted = try decide()
+            return .commit
+        } catch let refused as StorefrontRefusal {
+            refusal = refused
+            return .rollback
+        }
+    }
+    let outcome = CommandOutcome(
+        messageId: header.id, type: header.type, userLogin: String(user.prefix(128)), correlationId: header.correlationId,
+        outcome: accepted == nil ? .refused : .accepted, code: refusal?.code, reason: refusal?.description,
+        paymentId: accepted?.paymentId, requestId: accepted?.requestId, lineId: accepted?.lineId, at: context.now)
+    try outcome.insert(db)
+    if let refusal {
+        context.logger.info("command refused", metadata: ["type": "\(header.type)", "code": "\(refusal.code)"])
+    }
+    return (accepted?.followUps ?? []) + (try context.answer(outcome.reply))
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+
+@testable import RemitCore
+@testable import RemitMessages
+@testable import RemitRuntime
+
+@Suite("The storefront's rules as pure functions")
+struct StorefrontRulesTests {
+    let today = CalendarDate(year: 2026, month: 11, day: 29)!
+    func euros(_ minor: Int64) -> Money { Money(minorUnits: minor, currency: .EUR) }
+
+    func balance(
+        due: Int64, settled: Int64 = 0, taken: Int64 = 0, pending: Int64 = 0, discount: Int64? = nil, lastDay: Int = 5
+    )
+        -> InvoiceBalance
+    {
+        InvoiceBalance(
+            number: "INV-1", amounts: InvoiceAmounts(due: euros(due), settled: euros(settled), discountTaken: euros(taken)),
+            pending: euros(pending), offer: discount.map { DiscountOffer(amount: euros($0), lastDay: today.adding(days: lastDay)) })
+    }
+
+    @Test func whatMayBePaidIsDueLessSettledLessDiscountTakenLessPending() throws {
+        #expect(balance(due: 10_000, settled: 2_000, taken: 100, pending: 3_000).available == euros(4_900))
+        #expect(balance(due: 10_000, pending: 12_000).available == euros(0), "never below zero")
+        #expect(try balance(due: 10_000, pending: 4_000).checkPayment(euros(6_000), today: today) == euros(6_000))
+        #expect(throws: StorefrontRefusal.amountOverOpen(amount: euros(6_001), available: euros(6_000))) {
+            try balance(due: 10_000, pending: 4_000).checkPayment(euros(6_001), today: today)
+        }
+        #expect(throws: StorefrontRefusal.amountNotPositive) { try balance(due: 10_000).checkPayment(euros(0), today: today) }
+        #expect(throws: StorefrontRefusal.amountNotPositive) { try balance(due: 10_000).checkPayment(euros(-1), today: today) }
+        #expect(throws: StorefrontRefusal.invoiceAlreadyPaid("INV-1")) {
+            try balance(due: 10_000, settled: 10_000).checkPayment(nil, today: today)
+        }
+        #expect(throws: StorefrontRefusal.invoiceAlreadyPaid("INV-1"), "pending payments cover everything open") {
+            try balance(due: 10_000, pending: 10_000).checkPayment(euros(1), today: today)
+        }
+        #expect(throws: StorefrontRefusal.currencyMismatch(amount: .USD, invoice: .EUR)) {
+            try balance(due: 10_000).checkPayment(Money(minorUnits: 5, currency: .USD), today: today)
+        }
+    }
+
+    @Test func theProposedAmountTakesTheCashDiscountOnlyInsideItsWindowAndOnce() throws {
+        #expect(balance(due: 10_000, discount: 200).proposedPayment(today: today) == euros(9_800))
+        #expect(balance(due: 10_000, discount: 200, lastDay: 0).proposedPayment(today: today) == euros(9_800), "the last day counts")
+        #expect(balance(due: 10_000, discount: 200, lastDay: -1).proposedPayment(today: today) == euros(10_000))
+        #expect(balance(due: 10_000, taken: 200, discount: 200).proposedPayment(today: today) == euros(9_800), "taken once only")
+        #expect(balance(due: 10_000, pending: 4_000, discount: 200).proposedPayment(today: today) == euros(5_800))
+        #expect(balance(due: 10_000).proposedPayment(today: today) == euros(10_000))
+        #expect(try balance(due: 10_000, discount: 200).checkPayment(nil, today: today) == euros(9_800))
+    }
+
+    @Test func invoicesAndItemsShareACartOnlyUnderTheMixedCartPolicy() throws {
+        let seed = StorefrontPolicy()
+        #expect(throws: StorefrontRefusal.cartHoldsItems) { try CartRules.checkAdding(.invoice, to: [.item], policy: seed) }
+        #expect(throws: StorefrontRefusal.cartHoldsInvoices) { try CartRules.checkAdding(.item, to: [.invoice], policy: seed) }
+        try CartRules.checkAdding(.invoice, to: [.invoice], policy: seed)
+        try CartRules.checkAdding(.item, to: [.item, .item], policy: seed)
+        try CartRules.checkAdding(.invoice, to: [], policy: seed)
+        var mixed = seed
+        mixed.mixedCart = true
+        try CartRules.checkAdding(.invoice, to: [.item], policy: mixed)
+        try CartRules.checkAdding(.item, to: [.invoice], policy: mixed)
+    }
+
+    @Test func onAccountNeedsThePolicyThePermissionAndTheHeadroomAndCardNeedsAnAuthorization() throws {
+        let seed = StorefrontPolicy()
+        func check(
+            _ tender: Tender, auth: String? = nil, invoices: Bool = true, charge: Int64 = 100, allow: Bool = true, headroom: Int64 = 100,
+            policy: StorefrontPolicy? = nil
+        ) throws {
+            try CartRules.checkTender(
+                tender, cardAuthorization: auth, paysInvoices: invoices, charge: euros(charge), allowOnAccount: allow,
+                headroom: euros(headroom), policy: policy ?? seed)
+        }
+        try check(.onAccount)
+        #expect(throws: StorefrontRefusal.creditExceeded(needed: euros(101), headroom: euros(100))) { try check(.onAccount, charge: 101) }
+        #expect(throws: StorefrontRefusal.creditExceeded(needed: euros(1), headroom: euros(-5))) {
+            try check(.onAccount, charge: 1, headroom: -5)
+        }
+        #expect(throws: StorefrontRefusal.onAccountNotAllowed) { try check(.onAccount, allow: false) }
+        var english = seed
+        english.onAccountForInvoices = false
+        #expect(throws: StorefrontRefusal.onAccountNotForInvoices) { try check(.onAccount, policy: english) }
+        try check(.onAccount, invoices: false, policy: english)
+        #expect(throws: StorefrontRefusal.cardAuthorizationMissing) { try check(.card) }
+        #expect(throws: StorefrontRefusal.cardAuthorizationMissing) { try check(.card, auth: "") }
+        try check(.card, auth: "psp-1", allow: false, headroom: 0)
+    }
+
+    @Test func everyRefusalHasItsOwnCodeAndABuyersSentence() {
+        let refusals: [StorefrontRefusal] = [
+            .invoiceNotFound("X"), .invoiceAlreadyPaid("X"), .amountNotPositive, .amountOverOpen(amount: euros(2), available: euros(1)),
+            .currencyMismatch(amount: .USD, invoice: .EUR), .cartHoldsItems, .cartHoldsInvoices, .invoiceAlreadyInCart("X"),
+            .productNotFound("P"), .quantityOutOfRange(0), .lineNotFound("L"), .cartEmpty, .onAccountNotForInvoices,
+            .onAccountNotAllowed, .creditExceeded(needed: euros(2), headroom: euros(1)), .cardAuthorizationMissing, .notActingUser,
+            .unknownUser("u"), .idempotencyKeyReused,
+        ]
+        #expect(Set(refusals.map(\.code)).count == refusals.count)
+        for refusal in refusals { #expect(refusal.description.hasSuffix(".") && refusal.description.first?.isUppercase == true) }
+    }
+
+    @Test func theStorefrontPolicyComesFromTheConfigurationAndBadValuesAreClearErrors() throws {
+        let defaults = try RemitConfiguration(flags: [:], environment: [:], configFile: nil).storefrontPolicy()
+        #expect(defaults == StorefrontPolicy(mixedCart: false, onAccountForInvoices: true, requestMergeSeconds: 300))
+        let set = try RemitConfiguration(
+            flags: [.mixedCart: "yes"], environment: ["REMIT_ON_ACCOUNT_INVOICES": "false", "REMIT_REQUEST_MERGE_SECONDS": "60"],
+            configFile: nil
+        ).storefrontPolicy()
+        #expect(set == StorefrontPolicy(mixedCart: true, onAccountForInvoices: false, requestMergeSeconds: 60))
+        #expect(throws: ConfigurationError.self) {
+            try RemitConfiguration(flags: [.mixedCart: "maybe"], environment: [:], configFile: nil).storefrontPolicy()
+        }
+        #expect(throws: ConfigurationError.self) {
+            try RemitConfiguration(flags: [.requestMergeSeconds: "-1"], environment: [:], configFile: nil).storefrontPolicy()
+        }
+    }
+
+    @Test func aReplyGoesOnlyToAnAddressOutsideRemitsOwnQueues() throws {
+        let topology = try Topology.load(from: repositoryTopology)
+        #expect(
+            ReplyAddress.from(replyTo: "erp.replies", correlationId: "c-1", topology: topology)
+                == ReplyAddress(queue: "erp.replies", correlationId: "c-1"))
+        #expect(
+            ReplyAddress.from(replyTo: "amq.rabbitmq.reply-to.g1h2", correlationId: nil, topology: topology)?.queue
+                == "amq.rabbitmq.reply-to.g1h2")
+        for hostile in [
+            "remit.payment-posting", "remit.hq.p-0001", "remit.anything", "amq.gen-abc", "", String(repeating: "q", count: 256), "a\nb",
+        ] {
+            #expect(ReplyAddress.from(replyTo: hostile, correlationId: "c", topology: topology) == nil, "\(hostile.prefix(30))")
+        }
+    }
+}
