@@ -1,4 +1,4 @@
 /// The version `remit --version` prints; raised with each release.
 public enum RemitVersion {
-    public static let current = "0.3.0"
+    public static let current = "0.4.0"
 }

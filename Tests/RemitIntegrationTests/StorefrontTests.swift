@@ -229,6 +229,12 @@ struct StorefrontTests {
                 let payments = try await world.channelInt("SELECT COUNT(*) FROM channel_transaction WHERE kind = 'invoice-payment'")
                 return orders == 1 && payments == 1
             }
+            // P-0001 takes the order to HQ, where the sync job makes it a sales order with its line.
+            try await world.runHQ("P-0001", "Synchronize orders and channel requests")
+            #expect(
+                try await world.hqCount(
+                    "SELECT COUNT(*) FROM sales_order o JOIN sales_order_line l ON l.order_id = o.id WHERE o.customer_account = 'T-SOLO' AND l.sku = 'T-P2' AND o.on_account = 1"
+                ) == 1)
         }
     }
 
@@ -281,6 +287,25 @@ struct StorefrontTests {
             #expect(checkout.code == "amount-over-open" && checkout.reason?.contains("700.00 EUR") == true, "\(checkout.reason ?? "")")
             #expect(try await world.channelInt("SELECT COUNT(*) FROM channel_transaction") == 1, "nothing of the refused checkout posted")
             #expect(try await world.channelInt("SELECT COUNT(*) FROM cart WHERE status = 'open'") == 1, "the cart stays open to fix")
+        }
+    }
+
+    @Test func paymentPostingChecksTheOpenAmountAgainAndRefusesAnOverpayment() async throws {
+        try await HQWorld.with(storefront: HQWorld.storefrontKinds) { world in
+            try await Shop.add(to: world)
+            let first = try await world.command(
+                PaymentPost(
+                    paymentId: "pay-a", user: "mem", invoiceNumber: "T-MEM-1", amount: euros(15_000), tender: .onAccount,
+                    cardAuthorization: nil),
+                as: "user:mem")
+            #expect(first.outcome == .accepted && first.paymentId == "pay-a")
+            let second = try await world.command(
+                PaymentPost(
+                    paymentId: "pay-b", user: "mem", invoiceNumber: "T-MEM-1", amount: euros(6_000), tender: .onAccount,
+                    cardAuthorization: nil),
+                as: "user:mem")
+            #expect(second.code == "amount-over-open" && second.reason?.contains("50.00 EUR") == true, "\(second.reason ?? "")")
+            #expect(try await world.pending("T-MEM-1") == 15_000)
         }
     }
 
@@ -364,6 +389,17 @@ struct StorefrontTests {
                     user: "mem", invoiceNumber: "T-MEM-1", amount: euros(700), tender: .card, cardAuthorization: "a",
                     idempotencyKey: "erp-9"), as: "system:erp")
             #expect(reused.code == "idempotency-key-reused")
+            // The item commands too, for another user's cart.
+            let item = try await world.publish(CartAddItem(user: "solo", sku: "T-P1", quantity: 2), as: "user:solo", id: "item-1")
+            let line = try #require(try await world.outcome(of: "item-1").lineId)
+            let update = try await world.publish(CartUpdateLine(user: "solo", lineId: line, quantity: 3), as: "user:solo", id: "update-1")
+            _ = try await world.outcome(of: "update-1")
+            try await world.republish(item)
+            try await world.republish(update)
+            let remove = try await world.publish(CartRemoveLine(user: "solo", lineId: line), as: "user:solo", id: "remove-1")
+            _ = try await world.outcome(of: "remove-1")
+            try await world.republish(remove)
+            try await world.republish(item)
             // One worker per queue takes messages in order: once these later commands have their
             // outcomes, the copies published before them were handled.
             _ = try await world.command(CartRemoveLine(user: "mem", lineId: "no-such-line"), as: "user:mem")
@@ -372,8 +408,9 @@ struct StorefrontTests {
             #expect(try await world.pending("T-MEM-1") == 1_500)
             #expect(try await world.channelInt("SELECT COUNT(*) FROM b2b_request WHERE invoice_number = 'T-MEM-1'") == 1)
             #expect(try await world.channelInt("SELECT repeat_count FROM b2b_request WHERE invoice_number = 'T-MEM-1'") == 0)
-            #expect(try await world.channelInt("SELECT COUNT(*) FROM cart_line") == 1)
-            #expect(try await world.channelInt("SELECT COUNT(*) FROM cart") == 1)
+            #expect(try await world.channelInt("SELECT COUNT(*) FROM cart_line") == 1, "solo's removed line did not come back")
+            #expect(try await world.channelInt("SELECT COUNT(*) FROM cart") == 2, "mem's (submitted) and solo's, no other")
+            #expect(try await world.channelInt("SELECT COUNT(*) FROM cart WHERE status = 'submitted'") == 1)
         }
     }
 

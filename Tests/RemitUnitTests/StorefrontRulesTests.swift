@@ -4,6 +4,8 @@ import Testing
 @testable import RemitCore
 @testable import RemitMessages
 @testable import RemitRuntime
+import Logging
+import RemitWorkers
 
 @Suite("The storefront's rules as pure functions")
 struct StorefrontRulesTests {
@@ -128,6 +130,30 @@ struct StorefrontRulesTests {
             "remit.payment-posting", "remit.hq.p-0001", "remit.anything", "amq.gen-abc", "", String(repeating: "q", count: 256), "a\nb",
         ] {
             #expect(ReplyAddress.from(replyTo: hostile, correlationId: "c", topology: topology) == nil, "\(hostile.prefix(30))")
+        }
+    }
+
+    @Test func anSMTPURLsPasswordNeverShowsInAConfigurationError() throws {
+        for url in [
+            "smtp://mailer:s3cr3t-pw@mail.example:99999", "smtp://mailer:s3cr3t-pw@", "ftp://mailer:s3cr3t-pw@mail.example",
+            "smtp://mailer:s3cr3t-pw@mail.example?starttls=sometimes", "smtp://mailer:s3cr3t?pw@mail.example:25",
+        ] {
+            let configuration = try RemitConfiguration(flags: [.smtpURL: url], environment: [:], configFile: nil)
+            do {
+                _ = try MailSettings(configuration: configuration, logger: Logger(label: "test"))
+                Issue.record("\(url.count)-character URL accepted")
+            } catch {
+                #expect(String(describing: error).hasPrefix("smtp-url: "))
+                #expect(!String(describing: error).contains("s3cr3t"), "\(error)")
+            }
+        }
+        let from = try RemitConfiguration(flags: [.mailFrom: "Shop Billing <billing@shop.example>"], environment: [:], configFile: nil)
+        let settings = try MailSettings(configuration: from, logger: Logger(label: "test"))
+        #expect(settings.from.address == "billing@shop.example" && settings.from.name == "Shop Billing")
+        #expect(throws: ConfigurationError.self) {
+            try MailSettings(
+                configuration: try RemitConfiguration(flags: [.mailFrom: "Billing <not an address>"], environment: [:], configFile: nil),
+                logger: Logger(label: "test"))
         }
     }
 }
