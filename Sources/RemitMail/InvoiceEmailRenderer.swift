@@ -17,8 +17,9 @@ public struct InvoiceEmailRenderer: Sendable {
     }
 
     /// Throws `MoneyError` when the discount offer's currency is not the invoice's.
-    public func render(_ invoice: InvoiceCopy, from: MailAddress, to: MailAddress, messageId: String, date: Date) throws -> MailMessage {
-        let view = try InvoiceCopyView(invoice)
+    public func render(_ invoice: InvoiceDocument, from: MailAddress, to: MailAddress, messageId: String, date: Date) throws -> MailMessage
+    {
+        let view = try InvoiceCopyView(invoice, recipientName: to.name ?? to.address)
         return MailMessage(
             from: from, to: to,
             subject: subject.render(view).trimmingCharacters(in: .whitespacesAndNewlines),
@@ -73,11 +74,11 @@ private struct InvoiceCopyView {
     let open: String
     let discountOffer: DiscountOffer?
 
-    init(_ invoice: InvoiceCopy) throws(MoneyError) {
+    init(_ invoice: InvoiceDocument, recipientName: String) throws(MoneyError) {
         number = invoice.number
         customerAccount = invoice.customerAccount
         customerName = invoice.customerName
-        recipientName = invoice.recipientName
+        self.recipientName = recipientName
         invoiceDate = invoice.invoiceDate.description
         dueDate = invoice.dueDate.description
         lines = invoice.lines.map { Line(description: $0.description, amount: $0.amount.description) }

@@ -210,49 +210,8 @@ public struct EmailSend: MessageBody, Equatable {
     public var template: String
     public var invoice: InvoiceDocument
 
-    /// An invoice as the e-mail presents it.
-    public struct InvoiceDocument: Sendable, Codable, Equatable {
-        public struct Line: Sendable, Codable, Equatable {
-            public var description: String
-            public var amount: Money
-            public init(description: String, amount: Money) {
-                self.description = description
-                self.amount = amount
-            }
-        }
-        public var number: String
-        public var customerAccount: String
-        public var customerName: String
-        public var invoiceDate: CalendarDate
-        public var dueDate: CalendarDate
-        public var lines: [Line]
-        public var total: Money
-        public var paid: Money
-        public var discountTaken: Money
-        /// Payments HQ received and has not posted yet.
-        public var pending: Money
-        public var open: Money
-        public var discountOffer: DiscountOffer?
-
-        public init(
-            number: String, customerAccount: String, customerName: String, invoiceDate: CalendarDate, dueDate: CalendarDate,
-            lines: [Line], total: Money, paid: Money, discountTaken: Money, pending: Money, open: Money,
-            discountOffer: DiscountOffer?
-        ) {
-            self.number = number
-            self.customerAccount = customerAccount
-            self.customerName = customerName
-            self.invoiceDate = invoiceDate
-            self.dueDate = dueDate
-            self.lines = lines
-            self.total = total
-            self.paid = paid
-            self.discountTaken = discountTaken
-            self.pending = pending
-            self.open = open
-            self.discountOffer = discountOffer
-        }
-    }
+    /// The invoice as the e-mail presents it.
+    public typealias InvoiceDocument = RemitCore.InvoiceDocument
 
     public init(
         requestId: String, to: String, recipientName: String, userLogin: String, invoice: InvoiceDocument,

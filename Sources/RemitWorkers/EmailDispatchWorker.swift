@@ -104,7 +104,7 @@ public struct EmailDispatchHandler: TypedMessageHandler, ExternalEffectHandler {
         entry.status = .sending
         try entry.save(db)
         let mailMessage = try renderer.render(
-            copy(of: body), from: mail.from, to: recipient, messageId: entry.messageId, date: context.now)
+            body.invoice, from: mail.from, to: recipient, messageId: entry.messageId, date: context.now)
         return Sending(message: mailMessage)
     }
 
@@ -150,16 +150,6 @@ public struct EmailDispatchHandler: TypedMessageHandler, ExternalEffectHandler {
             try B2BRequest.applyChange(db, requestId: requestId, status: .failed, detail: entry.detail, at: entry.updatedAt)
         }
         return []
-    }
-
-    func copy(of body: EmailSend) -> InvoiceCopy {
-        let invoice = body.invoice
-        return InvoiceCopy(
-            number: invoice.number, customerAccount: invoice.customerAccount, customerName: invoice.customerName,
-            recipientName: body.recipientName, invoiceDate: invoice.invoiceDate, dueDate: invoice.dueDate,
-            lines: invoice.lines.map { .init(description: $0.description, amount: $0.amount) }, total: invoice.total,
-            paid: invoice.paid, discountTaken: invoice.discountTaken, pending: invoice.pending, open: invoice.open,
-            discountOffer: invoice.discountOffer.map { .init(amount: $0.amount, lastDay: $0.lastDay) })
     }
 }
 

@@ -6,24 +6,25 @@ import Testing
 
 func euros(_ text: String) throws -> Money { try Money(decimal: text, currency: .EUR) }
 
-func sampleInvoice(description: String = "Consulting, November", offer: Bool = true) throws -> InvoiceCopy {
-    InvoiceCopy(
-        number: "INV-2026-0042", customerAccount: "C-1001", customerName: "Müller & Söhne GmbH", recipientName: "Anna Müller",
+func sampleInvoice(description: String = "Consulting, November", offer: Bool = true) throws -> InvoiceDocument {
+    InvoiceDocument(
+        number: "INV-2026-0042", customerAccount: "C-1001", customerName: "Müller & Söhne GmbH",
         invoiceDate: try #require(CalendarDate("2026-11-29")), dueDate: try #require(CalendarDate("2026-12-29")),
         lines: [
-            InvoiceCopy.Line(description: description, amount: try euros("1000.00")),
-            InvoiceCopy.Line(description: "Travel", amount: try euros("234.50")),
+            InvoiceDocument.Line(description: description, amount: try euros("1000.00")),
+            InvoiceDocument.Line(description: "Travel", amount: try euros("234.50")),
         ],
         total: try euros("1234.50"), paid: try euros("200.00"), discountTaken: try euros("0"), pending: try euros("34.50"),
         open: try euros("1000.00"),
         discountOffer: offer
-            ? InvoiceCopy.DiscountOffer(amount: try euros("20.00"), lastDay: try #require(CalendarDate("2026-12-09"))) : nil)
+            ? DiscountOffer(amount: try euros("20.00"), lastDay: try #require(CalendarDate("2026-12-09"))) : nil)
 }
 
 @Suite struct InvoiceEmailRendererTests {
-    func render(_ invoice: InvoiceCopy) throws -> MailMessage {
+    func render(_ invoice: InvoiceDocument) throws -> MailMessage {
         try InvoiceEmailRenderer().render(
-            invoice, from: MailAddress("billing@remit.example", name: "Remit Billing"), to: MailAddress("anna@customer.example"),
+            invoice, from: MailAddress("billing@remit.example", name: "Remit Billing"),
+            to: MailAddress("anna@customer.example", name: "Anna Müller"),
             messageId: "<invoice-copy-1@remit>", date: fixedDate)
     }
 

@@ -1,7 +1,6 @@
-import RemitCore
-
-/// What a copy of an invoice sent by e-mail shows: the invoice, its lines and where its payment stands.
-public struct InvoiceCopy: Sendable, Equatable, Codable {
+/// An invoice as a document shows it — its copy by e-mail, say: header, lines, and where its
+/// payment stands. HQ fills it when it processes a copy request; the mail renders it.
+public struct InvoiceDocument: Sendable, Equatable, Codable {
     public struct Line: Sendable, Equatable, Codable {
         public var description: String
         public var amount: Money
@@ -12,14 +11,9 @@ public struct InvoiceCopy: Sendable, Equatable, Codable {
         }
     }
 
-    /// The cash discount still open to the customer: `amount` is the discount, earned by paying what
-    /// else is open by `lastDay`. The core's offer, as `SettlementRules` applies it.
-    public typealias DiscountOffer = RemitCore.DiscountOffer
-
     public var number: String
     public var customerAccount: String
     public var customerName: String
-    public var recipientName: String
     public var invoiceDate: CalendarDate
     public var dueDate: CalendarDate
     public var lines: [Line]
@@ -27,21 +21,20 @@ public struct InvoiceCopy: Sendable, Equatable, Codable {
     /// Settled payments.
     public var paid: Money
     public var discountTaken: Money
-    /// Payments announced but not yet settled.
+    /// Payments received and not posted yet.
     public var pending: Money
     public var open: Money
-    /// Shown ("pay X by DATE") only when present.
+    /// The cash discount still on offer (`amount` is the discount, as `SettlementRules` grants it);
+    /// shown ("pay X by DATE") only when present.
     public var discountOffer: DiscountOffer?
 
     public init(
-        number: String, customerAccount: String, customerName: String, recipientName: String, invoiceDate: CalendarDate,
-        dueDate: CalendarDate, lines: [Line], total: Money, paid: Money, discountTaken: Money, pending: Money, open: Money,
-        discountOffer: DiscountOffer?
+        number: String, customerAccount: String, customerName: String, invoiceDate: CalendarDate, dueDate: CalendarDate,
+        lines: [Line], total: Money, paid: Money, discountTaken: Money, pending: Money, open: Money, discountOffer: DiscountOffer?
     ) {
         self.number = number
         self.customerAccount = customerAccount
         self.customerName = customerName
-        self.recipientName = recipientName
         self.invoiceDate = invoiceDate
         self.dueDate = dueDate
         self.lines = lines
