@@ -35,9 +35,9 @@ final class CurlSMTPSession {
     }
 
     static func deliver(_ message: MailMessage, configuration: SMTPConfiguration) -> MailDelivery {
-        guard globalInit == CURLE_OK else { return .deferred(reason: "libcurl did not initialise: \(describe(globalInit))") }
+        guard globalInit == CURLE_OK else { return .unavailable(reason: "libcurl did not initialise: \(describe(globalInit))") }
         guard let recipients = curl_slist_append(nil, "<\(message.to.address)>") else {
-            return .deferred(reason: "libcurl could not allocate the recipient list")
+            return .unavailable(reason: "libcurl could not allocate the recipient list")
         }
         defer { curl_slist_free_all(recipients) }
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
@@ -46,7 +46,7 @@ final class CurlSMTPSession {
 
         let session = CurlSMTPSession(payload: Array(message.rfc5322()))
         return withExtendedLifetime(session) {
-            guard let handle = curl_easy_init() else { return .deferred(reason: "libcurl could not create a handle") }
+            guard let handle = curl_easy_init() else { return .unavailable(reason: "libcurl could not create a handle") }
             // Inside the session's lifetime and before the list and buffer go: cleanup may still
             // send QUIT and call back.
             defer { curl_easy_cleanup(handle) }
@@ -88,7 +88,7 @@ final class CurlSMTPSession {
                 options.append(("SSL_VERIFYHOST", remit_curl_set_long(handle, CURLOPT_SSL_VERIFYHOST, 0)))
             }
             if let (name, code) = options.first(where: { $0.1 != CURLE_OK }) {
-                return .deferred(reason: "libcurl refused CURLOPT_\(name): \(describe(code))")
+                return .unavailable(reason: "libcurl refused CURLOPT_\(name): \(describe(code))")
             }
 
             let result = curl_easy_perform(handle)
@@ -102,7 +102,10 @@ final class CurlSMTPSession {
             if (500...599).contains(code) {
                 return .rejected(code: code, reply: reply ?? curlError)
             }
-            return .deferred(reason: reply.map { "\(curlError); the server said: \($0)" } ?? curlError)
+            let reason = reply.map { "\(curlError); the server said: \($0)" } ?? curlError
+            // A 4xx is the server's answer about this message; anything else means no SMTP
+            // conversation could be had (no connection, TLS, STARTTLS), whatever the message.
+            return (400...499).contains(code) ? .deferred(reason: reason) : .unavailable(reason: reason)
         }
     }
 

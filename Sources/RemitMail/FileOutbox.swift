@@ -4,7 +4,7 @@ import Foundation
 /// The embedded default: one `.eml` per message under a directory (created if missing). The file name is
 /// derived from the Message-ID (sanitised to [A-Za-z0-9._-], bounded length); written to a temp file and
 /// renamed atomically; when the file exists already the send is `.accepted` without writing again
-/// (idempotent). A write error (disk full, permission) is `.deferred` with the reason.
+/// (idempotent). A write error (disk full, permission) is `.unavailable` with the reason.
 public struct FileOutbox: MailTransport {
     public let directory: String
     /// Writes end in fsync, which can take a while: they run here, one at a time, not on the cooperative pool.
@@ -52,7 +52,7 @@ public struct FileOutbox: MailTransport {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            return .deferred(reason: "cannot create the outbox directory \(directory): \(error.localizedDescription)")
+            return .unavailable(reason: "cannot create the outbox directory \(directory): \(error.localizedDescription)")
         }
         if FileManager.default.fileExists(atPath: path) {
             return .accepted(reply: "already in the outbox as \(name)")
@@ -61,7 +61,7 @@ public struct FileOutbox: MailTransport {
         let temporary = (directory as NSString).appendingPathComponent(".\(name).\(UUID().uuidString).tmp")
         if let failure = writeDurably(Array(message.rfc5322()), to: temporary) ?? renameFailure(temporary, to: path) {
             unlink(temporary)
-            return .deferred(reason: "cannot write \(name) in \(directory): \(failure)")
+            return .unavailable(reason: "cannot write \(name) in \(directory): \(failure)")
         }
         return .accepted(reply: "written to the outbox as \(name)")
     }

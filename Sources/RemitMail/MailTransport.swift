@@ -6,9 +6,12 @@ public enum MailDelivery: Sendable, Equatable {
     case accepted(reply: String)
     /// A permanent refusal (a 5xx reply, e.g. 550 user unknown at RCPT): retrying cannot help.
     case rejected(code: Int, reply: String)
-    /// Not delivered now, worth retrying later: a 4xx reply, no connection, a timeout, a TLS
-    /// failure, a dropped connection, a write error.
+    /// Not delivered now, worth retrying later: the server answered 4xx for this message.
     case deferred(reason: String)
+    /// The server (or the outbox) could not be used at all — no connection, a timeout, a TLS or
+    /// STARTTLS failure, a dropped connection, a write error: it fails every message alike, so it
+    /// is the sender's problem, not this message's.
+    case unavailable(reason: String)
 }
 
 /// Hands a message on. Senders own retries; a transport reports what happened.

@@ -25,6 +25,7 @@ public struct SMTPTransport: MailTransport {
         case .accepted(let reply): logger.info("mail accepted", metadata: ["reply": "\(reply)"])
         case .rejected(let code, let reply): logger.info("mail rejected", metadata: ["code": "\(code)", "reply": "\(reply)"])
         case .deferred(let reason): logger.info("mail deferred", metadata: ["reason": "\(reason)"])
+        case .unavailable(let reason): logger.info("mail server unavailable", metadata: ["reason": "\(reason)"])
         }
         return delivery
     }

@@ -48,6 +48,7 @@ public final class WorkerRuntime: Sendable {
     private let handled: Counter
     private let failed: Counter
     private let storePauses: Counter
+    private let effectPauses: Counter
     private let validator: MessageValidator
     private let appliedTotal = Atomic<Int>(0)
     private let receivedTotal = Atomic<Int>(0)
@@ -93,6 +94,7 @@ public final class WorkerRuntime: Sendable {
         handled = Counter(label: "remit_messages_handled_total", dimensions: [("kind", kind.name)])
         failed = Counter(label: "remit_messages_failed_total", dimensions: [("kind", kind.name)])
         storePauses = Counter(label: "remit_store_pauses_total", dimensions: [("kind", kind.name)])
+        effectPauses = Counter(label: "remit_effect_pauses_total", dimensions: [("kind", kind.name)])
         validator = MessageValidator(topology: topology)
     }
 
@@ -345,7 +347,7 @@ public final class WorkerRuntime: Sendable {
             for (index, message, digest) in decoded {
                 guard case .effect(let effect) = outcomes[index] else { continue }
                 let context = self.context(for: message, at: receivedAt)
-                let result = await effects.performEffect(effect, for: message, context: context)
+                guard let result = await performUntilAvailable(effect, by: effects, for: message, context: context) else { return nil }
                 guard
                     let finished = await untilTheStoreAnswers({
                         try await self.recordEffect(result, of: effect, by: effects, for: message, digest: digest, context: context)
@@ -408,6 +410,32 @@ public final class WorkerRuntime: Sendable {
         }
     }
 
+    /// Performs an effect; while the far side is unavailable for everyone, holds the batch and tries
+    /// again with back-off (like a failing store), spending no attempt. Nil when a drain begins.
+    private func performUntilAvailable(
+        _ effect: any Sendable, by effects: any ExternalEffectHandler, for message: IncomingMessage, context: HandlerContext
+    ) async -> EffectOutcome? {
+        var delay = settings.storePauseInitialDelay
+        var paused = false
+        while true {
+            let result = await effects.performEffect(effect, for: message, context: context)
+            guard case .unavailable(let reason) = result else {
+                if paused { logger.notice("the effect's far side answers again; consuming resumed") }
+                return result
+            }
+            if !paused {
+                logger.error(
+                    "the effect's far side is unavailable; consuming paused until it answers (no message is retried or dead-lettered for it)",
+                    metadata: ["error": "\(Self.truncate(reason))"])
+                paused = true
+            }
+            effectPauses.increment()
+            await sleepUnlessDraining(delay)
+            if isDraining { return nil }
+            delay = min(delay * 2, settings.storePauseMaximumDelay)
+        }
+    }
+
     private func context(for message: IncomingMessage, at now: Date) -> HandlerContext {
         var logger = self.logger
         logger[metadataKey: "message_id"] = "\(message.header.id)"
@@ -429,7 +457,7 @@ public final class WorkerRuntime: Sendable {
             return try await store.database.write { db -> Outcome in
                 try effects.recordEffect(result, of: effect, for: message, context: context, in: db)
                 switch result {
-                case .retryLater(let reason):
+                case .retryLater(let reason), .unavailable(let reason):
                     return .retry(attempt: message.attempt, error: reason)
                 case .succeeded, .failed:
                     let followUps = try effects.handle(message, context: context, in: db)

@@ -113,7 +113,8 @@ public struct EmailDispatchHandler: TypedMessageHandler, ExternalEffectHandler {
         switch await mail.transport.send(sending.message) {
         case .accepted(let reply): return .succeeded(detail: reply)
         case .rejected(let code, let reply): return .failed(reason: "the mail server refused the e-mail (\(code)): \(reply)")
-        case .deferred(let reason): return .retryLater(reason: "the e-mail could not be handed on now: \(reason)")
+        case .deferred(let reason): return .retryLater(reason: "the mail server deferred the e-mail: \(reason)")
+        case .unavailable(let reason): return .unavailable(reason: "the e-mail could not be handed on: \(reason)")
         }
     }
 
@@ -127,7 +128,7 @@ public struct EmailDispatchHandler: TypedMessageHandler, ExternalEffectHandler {
         switch outcome {
         case .succeeded(let reply): entry.status = .sent; entry.detail = String(reply.prefix(300))
         case .failed(let reason): entry.status = .failed; entry.detail = String(reason.prefix(1000))
-        case .retryLater(let reason): entry.status = .deferred; entry.detail = String(reason.prefix(1000))
+        case .retryLater(let reason), .unavailable(let reason): entry.status = .deferred; entry.detail = String(reason.prefix(1000))
         }
         entry.updatedAt = context.now
         try entry.update(db)

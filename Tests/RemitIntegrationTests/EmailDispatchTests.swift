@@ -74,21 +74,36 @@ struct EmailDispatchTests {
         }
     }
 
-    @Test func theMailServerDownThenBackDeliversExactlyOneEmail() async throws {
+    @Test func theMailServerDownPausesDispatchWithoutSpendingAttemptsThenDeliversExactlyOneEmail() async throws {
         try await Self.with { world, server in
             server.stop()
             let requestId = try await requestCopy(world)
-            try await expectEventually("the send was attempted and deferred") {
-                try await world.channel.pool.read { try EmailLedgerEntry.find($0, requestId: requestId)?.status } == .deferred
+            try await expectEventually("the send was attempted") {
+                try await world.channel.pool.read { try EmailLedgerEntry.find($0, requestId: requestId)?.status } == .sending
             }
+            // Down for longer than the first two retry tiers (1 s + 5 s) together.
+            try await Task.sleep(for: .seconds(7))
             #expect(try await requestStatus(world, requestId)?.0 != .completed)
+            #expect(try await world.broker.readyCount("remit.email.retry.1") == 0, "a server down is not the message's fault")
             try await server.start()
-            try await expectEventually("a retry delivers it and the request completes", timeout: .seconds(60)) {
+            try await expectEventually("the held e-mail is delivered and the request completes", timeout: .seconds(60)) {
                 try await requestStatus(world, requestId)?.0 == .completed
             }
             #expect(try server.receivedMessages().count == 1)
             let attempts = try await world.channel.pool.read { try EmailLedgerEntry.find($0, requestId: requestId)?.attempts }
-            #expect((attempts ?? 0) >= 2)
+            #expect(attempts == 1, "no attempt was spent while the server was down")
+        }
+    }
+
+    @Test func aTemporaryRefusalGoesThroughARetryTierAndDeliversExactlyOneEmail() async throws {
+        try await Self.with(.init(deferDataCount: 1)) { world, server in
+            let requestId = try await requestCopy(world)
+            try await expectEventually("the retry delivers it and the request completes", timeout: .seconds(60)) {
+                try await requestStatus(world, requestId)?.0 == .completed
+            }
+            #expect(try server.receivedMessages().count == 1)
+            let attempts = try await world.channel.pool.read { try EmailLedgerEntry.find($0, requestId: requestId)?.attempts }
+            #expect(attempts == 2, "the 451 spent one attempt")
         }
     }
 

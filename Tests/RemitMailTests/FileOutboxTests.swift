@@ -36,15 +36,15 @@ import Testing
         }
     }
 
-    @Test func anUnwritableDirectoryDefersWithTheReason() async throws {
+    @Test func anUnwritableDirectoryIsUnavailableWithTheReason() async throws {
         // Root ignores permission bits, so the outbox is placed under a regular file instead.
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("remit-outbox-file-\(UUID().uuidString)")
         try Data("not a directory".utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let directory = file.appendingPathComponent("outbox").path
         let delivery = await FileOutbox(directory: directory).send(try sampleMessage())
-        guard case .deferred(let reason) = delivery else {
-            Issue.record("expected a deferral, got \(delivery)")
+        guard case .unavailable(let reason) = delivery else {
+            Issue.record("expected the outbox unavailable, got \(delivery)")
             return
         }
         #expect(reason.contains(directory), "\(reason)")

@@ -78,15 +78,15 @@ func transport(_ url: String, log: RecordingLogHandler = RecordingLogHandler()) 
         }
     }
 
-    @Test func aServerThatIsDownDefersUntilItIsBack() async throws {
+    @Test func aServerThatIsDownIsUnavailableUntilItIsBack() async throws {
         let server = try TestSMTPServer()
         try await server.start()
         server.stop()
         // Connection refused comes back at once; the timeout is there only to bound a hang.
         let smtp = try transport("smtp://127.0.0.1:\(server.port)?timeout=20")
         let whileDown = try await smtp.send(sampleMessage())
-        guard case .deferred(let reason) = whileDown else {
-            Issue.record("expected a deferral, got \(whileDown)")
+        guard case .unavailable(let reason) = whileDown else {
+            Issue.record("expected the server unavailable, got \(whileDown)")
             return
         }
         #expect(reason.contains("onnect"), "\(reason)")
@@ -128,10 +128,11 @@ func transport(_ url: String, log: RecordingLogHandler = RecordingLogHandler()) 
         try await TestSMTPServer.with(.init(startTLS: certificate)) { server in
             let base = "smtp://127.0.0.1:\(server.port)?starttls=required"
             #expect(try await transport(base + "&verify=off").send(sampleMessage()) == .accepted(reply: "250 2.0.0 OK queued as 1"))
-            // Verified (the default), a self-signed certificate fails the handshake: deferred, nothing sent.
+            // Verified (the default), a self-signed certificate fails the handshake: unavailable (the
+            // same for every message), nothing sent.
             let verified = try await transport(base).send(sampleMessage(messageId: "<req-2@remit>"))
-            guard case .deferred(let reason) = verified else {
-                Issue.record("expected a deferral, got \(verified)")
+            guard case .unavailable(let reason) = verified else {
+                Issue.record("expected the server unavailable, got \(verified)")
                 return
             }
             #expect(reason.lowercased().contains("certificate"), "\(reason)")
@@ -145,12 +146,13 @@ func transport(_ url: String, log: RecordingLogHandler = RecordingLogHandler()) 
     }
 
     /// libcurl stops after EHLO when STARTTLS is not offered (CURLE_USE_SSL_FAILED); the server's
-    /// last reply was a 250, so nothing permanent was said: deferred, and nothing goes in clear.
-    @Test func startTLSRequiredAgainstAServerWithoutItIsDeferred() async throws {
+    /// last reply was a 250, so nothing permanent was said about the message: unavailable (it fails
+    /// every message alike), and nothing goes in clear.
+    @Test func startTLSRequiredAgainstAServerWithoutItIsUnavailable() async throws {
         try await TestSMTPServer.with { server in
             let delivery = try await transport("smtp://127.0.0.1:\(server.port)?starttls=required").send(sampleMessage())
-            guard case .deferred(let reason) = delivery else {
-                Issue.record("expected a deferral, got \(delivery)")
+            guard case .unavailable(let reason) = delivery else {
+                Issue.record("expected the server unavailable, got \(delivery)")
                 return
             }
             #expect(reason.contains("STARTTLS"), "\(reason)")
