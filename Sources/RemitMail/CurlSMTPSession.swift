@@ -13,7 +13,9 @@ import Foundation
 /// - untrusted certificate: CURLE_PEER_FAILED_VERIFICATION / 220 / "SSL certificate problem: …"
 /// - nothing listening: CURLE_COULDNT_CONNECT / 0 / "Failed to connect to … Couldn't connect to server"
 /// The curl code does not tell a permanent refusal from a temporary one, the reply code does:
-/// 5xx is permanent; any other failure is worth retrying.
+/// 5xx is permanent (`.rejected`), 4xx is about this message and worth retrying (`.deferred`), and
+/// a failure with no such reply — no connection, TLS, STARTTLS — fails every message alike
+/// (`.unavailable`).
 final class CurlSMTPSession {
     /// libcurl's global state, set up once before the first handle (Swift runs this exactly once).
     private static let globalInit: CURLcode = remit_curl_global_init()
