@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "RemitHQ", targets: ["RemitHQ"]),
         .library(name: "RemitMail", targets: ["RemitMail"]),
         .library(name: "RemitWorkers", targets: ["RemitWorkers"]),
+        .library(name: "RemitPortal", targets: ["RemitPortal"]),
         .library(name: "RemitApp", targets: ["RemitApp"]),
     ],
     dependencies: [
@@ -24,8 +25,12 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
-        // bcrypt only (a kept implementation instead of our own hashing); none of the HTTP framework.
+        // bcrypt for the core; sessions for the portal.
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        // The portal's HTTP server and its in-process test client.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // The client address of a request (the portal's sign-in limit per address).
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
     ],
     targets: [
         // rabbitmq-c from Debian's librabbitmq-dev; only RemitAMQP imports it.
@@ -108,11 +113,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The buyer portal: server-rendered pages that read the channel store and publish commands.
+        .target(
+            name: "RemitPortal",
+            dependencies: [
+                "RemitRuntime", "RemitStore", "RemitMessages", "RemitCore", "RemitAMQP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Templates")]
+        ),
         // The composition root: the services of a process.
         .target(
             name: "RemitApp",
             dependencies: [
-                "RemitWorkers", "RemitRuntime", "RemitMessages", "RemitCore", "RemitAMQP",
+                "RemitWorkers", "RemitPortal", "RemitRuntime", "RemitMessages", "RemitCore", "RemitAMQP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -120,7 +140,8 @@ let package = Package(
         .executableTarget(
             name: "remit",
             dependencies: [
-                "RemitApp", "RemitWorkers", "RemitRuntime", "RemitHQ", "RemitStore", "RemitMessages", "RemitCore", "RemitAMQP",
+                "RemitApp", "RemitPortal", "RemitWorkers", "RemitRuntime", "RemitHQ", "RemitStore", "RemitMessages", "RemitCore",
+                "RemitAMQP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -144,8 +165,15 @@ let package = Package(
             // The official JSON Schema test cases the validator is checked against.
             resources: [.copy("JSONSchemaTestSuite")]
         ),
-        // What more than one test target uses: the real SMTP server process, a MIME parser.
-        .target(name: "RemitTestSupport", path: "Tests/RemitTestSupport"),
+        // What more than one test target uses: the real SMTP server process, a MIME parser, a browser's cookie jar for the portal.
+        .target(
+            name: "RemitTestSupport",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/RemitTestSupport"
+        ),
         // Mail tests; SMTP ones run a real server (scripts/testing/smtp_server.py, aiosmtpd).
         .testTarget(
             name: "RemitMailTests",
@@ -154,11 +182,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The portal's pages through Hummingbird's in-process router client; no broker.
+        .testTarget(
+            name: "RemitPortalTests",
+            dependencies: [
+                "RemitPortal", "RemitStore", "RemitCore", "RemitMessages", "RemitRuntime", "RemitAMQP", "RemitTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "RemitIntegrationTests",
             dependencies: [
                 "RemitRuntime", "RemitAMQP", "RemitStore", "RemitCore", "RemitMessages", "RemitHQ", "RemitWorkers", "RemitApp",
-                "RemitMail", "RemitTestSupport",
+                "RemitMail", "RemitTestSupport", "RemitPortal",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 // Built so the tests can run it as a child process (kill, SIGTERM).
                 "remit",
                 .product(name: "GRDB", package: "GRDB.swift"),

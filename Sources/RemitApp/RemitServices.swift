@@ -2,7 +2,9 @@ import Logging
 import RemitAMQP
 import RemitCore
 import RemitMessages
+import RemitPortal
 import RemitRuntime
+import RemitStore
 import RemitWorkers
 import ServiceLifecycle
 
@@ -19,6 +21,8 @@ public enum RemitServices {
         /// Check the broker's objects against `Topology/` first (needs the management API).
         public var verifyTopology = true
         public var withScheduler = false
+        /// Serve the buyer portal (`portal-host`, `portal-port`) beside the workers.
+        public var withPortal = false
         /// Stop on SIGTERM/SIGINT; tests drive shutdown themselves instead.
         public var handleSignals = true
 
@@ -29,10 +33,12 @@ public enum RemitServices {
             self.batchSize = batchSize
         }
 
-        /// Every worker kind this build has a handler for, with their default counts, and the scheduler.
+        /// Every worker kind this build has a handler for, with their default counts, the scheduler
+        /// and the portal.
         public static func everything(in topology: Topology) -> Plan {
             var plan = Plan(kinds: topology.workers.kinds.map(\.name).filter { WorkerKinds.handlers[$0] != nil })
             plan.withScheduler = true
+            plan.withPortal = true
             return plan
         }
     }
@@ -80,10 +86,40 @@ public enum RemitServices {
                         topology: topology, amqp: amqp, clock: clock, logger: logger,
                         overrides: configuration.jobSchedule())))
         }
+        if plan.withPortal {
+            // Last, so it stops first on shutdown: no new clicks while the workers drain. It shares
+            // the workers' channel store and only reads it.
+            services.append(
+                .init(
+                    service: try await portal(
+                        configuration, channel: try dependencies.stores.channel(), topology: topology, clock: clock, logger: logger)))
+        }
         return ServiceGroup(
             configuration: .init(
                 services: services,
                 gracefulShutdownSignals: plan.handleSignals ? [.sigterm, .sigint] : [],
+                logger: logger))
+    }
+
+    /// `remit portal`: the buyer portal alone, reading the channel store the workers keep (opened
+    /// read-only: it must exist) and publishing commands to the broker.
+    public static func buildPortalOnly(
+        _ configuration: RemitConfiguration, clock: any WallClock = SystemWallClock(), logger: Logger = Logger(label: "remit.portal")
+    ) async throws -> ServiceGroup {
+        _ = try PortalSettings(configuration: configuration)  // a wrong setting first, before any store is opened
+        let channel = try ChannelStore(dataDirectory: configuration.dataDirectory, readOnly: true)
+        let portal = try await portal(configuration, channel: channel, topology: try configuration.topology(), clock: clock, logger: logger)
+        return ServiceGroup(configuration: .init(services: [portal], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    }
+
+    private static func portal(
+        _ configuration: RemitConfiguration, channel: ChannelStore, topology: Topology, clock: any WallClock, logger: Logger
+    ) async throws -> some Service {
+        try await buildPortal(
+            try PortalSettings(configuration: configuration),
+            PortalDependencies(
+                channel: channel.pool, publisher: BrokerCommandPublisher(amqp: try configuration.amqp(), logger: logger),
+                producer: Producer(topology: topology, clock: clock), passwordHasher: try configuration.passwordHasher(), clock: clock,
                 logger: logger))
     }
 }

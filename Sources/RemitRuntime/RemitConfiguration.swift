@@ -19,6 +19,9 @@ public struct RemitConfiguration: Sendable {
         case requestMergeSeconds = "request-merge-seconds"
         case smtpURL = "smtp-url"
         case mailFrom = "mail-from"
+        case portalHost = "portal-host"
+        case portalPort = "portal-port"
+        case portalSecureCookies = "portal-secure-cookies"
 
         public var environmentName: String { "REMIT_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
 
@@ -36,6 +39,9 @@ public struct RemitConfiguration: Sendable {
             case .requestMergeSeconds: return "300"
             case .smtpURL: return nil
             case .mailFrom: return "Remit <invoices@remit.invalid>"
+            case .portalHost: return "127.0.0.1"
+            case .portalPort: return "8080"
+            case .portalSecureCookies: return "false"
             }
         }
 
@@ -55,6 +61,9 @@ public struct RemitConfiguration: Sendable {
                 return
                     "SMTP server smtp://user:pass@host:port?starttls=required|optional|off (smtps:// for TLS); unset: the file outbox DATA_DIR/outbox"
             case .mailFrom: return "The From of invoice e-mails, 'Name <address>' or an address"
+            case .portalHost: return "The address the buyer portal listens on"
+            case .portalPort: return "The buyer portal's TCP port (0…65535; 0 picks a free one)"
+            case .portalSecureCookies: return "true marks the portal's cookies Secure: set it when the portal is reached over TLS"
             }
         }
     }
@@ -145,15 +154,31 @@ public struct RemitConfiguration: Sendable {
         do { return try PasswordHasher(cost: cost) } catch { throw ConfigurationError("password-cost: \(error)") }
     }
 
+    /// A true/false setting.
+    func flag(_ key: Key) throws -> Bool {
+        switch self[key]?.lowercased() {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0": return false
+        default: throw ConfigurationError("\(key.rawValue): '\(self[key]?.prefix(40) ?? "")' is not true or false")
+        }
+    }
+
+    /// Where the buyer portal listens (`portal-host`, `portal-port`) and whether its cookies are
+    /// Secure (`portal-secure-cookies`).
+    public func portalListener() throws -> (host: String, port: Int, secureCookies: Bool) {
+        guard let host = self[.portalHost]?.trimmingCharacters(in: .whitespaces), !host.isEmpty,
+            host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:".contains($0)) })
+        else {
+            throw ConfigurationError("portal-host: '\(self[.portalHost]?.prefix(40) ?? "")' is not a host name or IP address")
+        }
+        guard let text = self[.portalPort], let port = Int(text), (0...65_535).contains(port) else {
+            throw ConfigurationError("portal-port: '\(self[.portalPort]?.prefix(40) ?? "")' is not a port number from 0 to 65535")
+        }
+        return (host, port, try flag(.portalSecureCookies))
+    }
+
     /// The storefront's policy from `mixed-cart`, `on-account-invoices` and `request-merge-seconds`.
     public func storefrontPolicy() throws -> StorefrontPolicy {
-        func flag(_ key: Key) throws -> Bool {
-            switch self[key]?.lowercased() {
-            case "true", "yes", "on", "1": return true
-            case "false", "no", "off", "0": return false
-            default: throw ConfigurationError("\(key.rawValue): '\(self[key]?.prefix(40) ?? "")' is not true or false")
-            }
-        }
         guard let text = self[.requestMergeSeconds], let seconds = Int(text), (0...86_400).contains(seconds) else {
             throw ConfigurationError(
                 "request-merge-seconds: '\(self[.requestMergeSeconds]?.prefix(40) ?? "")' is not a whole number from 0 to 86400")

@@ -44,10 +44,7 @@ struct Buyer {
                 settled: Money(minorUnits: invoice.settledMinor, currency: invoice.currency),
                 discountTaken: Money(minorUnits: invoice.discountTakenMinor, currency: invoice.currency)),
             pending: try ChannelTransaction.pendingAmount(db, invoice: invoice.number, currency: invoice.currency),
-            offer: invoice.discountLastDay.flatMap { lastDay in
-                invoice.discountMinor > 0
-                    ? DiscountOffer(amount: Money(minorUnits: invoice.discountMinor, currency: invoice.currency), lastDay: lastDay) : nil
-            })
+            offer: invoice.discountOffer)
     }
 
     /// The account a charge on account goes to: the invoice account HQ named, else the customer's own.

@@ -21,7 +21,7 @@ struct Remit: AsyncParsableCommand {
         version: RemitVersion.current,
         subcommands: [
             TopologyCommand.self, WorkerCommand.self, RunCommand.self, PublishCommand.self, HQCommand.self,
-            UsersCommand.self, ShopCommand.self,
+            UsersCommand.self, ShopCommand.self, PortalCommand.self,
         ]
     )
 }
@@ -70,10 +70,22 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("mail-from"), help: "From of invoice e-mails (REMIT_MAIL_FROM)")
     var mailFrom: String?
 
+    @Option(name: .customLong("portal-host"), help: "Address the buyer portal listens on (REMIT_PORTAL_HOST). Default 127.0.0.1")
+    var portalHost: String?
+
+    @Option(name: .customLong("portal-port"), help: "The buyer portal's port, 0 for any free one (REMIT_PORTAL_PORT). Default 8080")
+    var portalPort: String?
+
+    @Option(
+        name: .customLong("portal-secure-cookies"),
+        help: "true: the portal's cookies are Secure, for a portal reached over TLS (REMIT_PORTAL_SECURE_COOKIES). Default false")
+    var portalSecureCookies: String?
+
     @Option(name: .customLong("config"), help: "Config file of 'key = value' lines (REMIT_CONFIG)")
     var configFile: String?
 
-    func resolve() throws -> RemitConfiguration {
+    /// - Parameter overrides: a subcommand's own flags for a key, over the global flags.
+    func resolve(overrides: [RemitConfiguration.Key: String] = [:]) throws -> RemitConfiguration {
         var flags: [RemitConfiguration.Key: String] = [:]
         flags[.amqpURL] = amqpURL
         flags[.managementURL] = managementURL
@@ -87,6 +99,10 @@ struct GlobalOptions: ParsableArguments {
         flags[.requestMergeSeconds] = requestMergeSeconds
         flags[.smtpURL] = smtpURL
         flags[.mailFrom] = mailFrom
+        flags[.portalHost] = portalHost
+        flags[.portalPort] = portalPort
+        flags[.portalSecureCookies] = portalSecureCookies
+        flags.merge(overrides) { _, override in override }
         let environment = ProcessInfo.processInfo.environment
         let configuration = try RemitConfiguration(
             flags: flags, environment: environment,

@@ -18,9 +18,9 @@ struct ShopCommand: AsyncParsableCommand {
     }
 
     static func buyer(_ db: Database, _ login: String) throws -> (ChannelUser, InvoiceAccessPolicy) {
-        guard let user = try ChannelUser.find(db, login: login), let customer = try ChannelCustomer.find(db, account: user.customerAccount)
+        guard let buyer = try BuyerView.buyer(db, login: login)
         else { throw ValidationError("no user '\(login.prefix(128))' in the channel store (has distribution run?)") }
-        return (user, InvoiceAccessPolicy(customerAccount: customer.account, invoiceAccount: customer.invoiceAccount))
+        return (buyer.user, buyer.access)
     }
 
     struct Invoices: AsyncParsableCommand {

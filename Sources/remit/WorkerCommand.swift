@@ -47,19 +47,23 @@ struct WorkerCommand: AsyncParsableCommand {
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run every worker kind this build has, with their default counts, and the HQ job scheduler, until SIGTERM/SIGINT."
+        abstract:
+            "Run every worker kind this build has, with their default counts, the HQ job scheduler and the buyer portal, until SIGTERM/SIGINT."
     )
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Start without checking the broker's objects against Topology/")
     var skipVerify = false
     @Flag(help: "Do not start HQ jobs on their schedule (run them with `remit hq run-job`)")
     var noScheduler = false
+    @Flag(help: "Do not serve the buyer portal (run it with `remit portal`)")
+    var noPortal = false
 
     func run() async throws {
         try await reportingErrors {
             var plan = RemitServices.Plan.everything(in: try global.resolve().topology())
             plan.verifyTopology = !skipVerify
             plan.withScheduler = !noScheduler
+            plan.withPortal = !noPortal
             try await WorkerLauncher(global: global, plan: plan).run()
         }
     }

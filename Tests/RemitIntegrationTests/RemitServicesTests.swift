@@ -21,6 +21,7 @@ struct RemitServicesTests {
                     .amqpURL: RemitProcess.url(broker), .dataDir: broker.dataDirectory,
                     .topologyDir: repositoryRoot.appendingPathComponent("Topology").path,
                     .jobSchedule: "P-0001=1,Distribution=1,Synchronize orders and channel requests=1,Invoice posting=1",
+                    .portalPort: "0",
                 ],
                 environment: ProcessInfo.processInfo.environment.filter { $0.key == "REMIT_MANAGEMENT_URL" }, configFile: nil)
             var plan = RemitServices.Plan.everything(in: broker.topology)

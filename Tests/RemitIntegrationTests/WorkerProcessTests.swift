@@ -2,7 +2,7 @@ import Foundation
 import RemitAMQP
 import RemitCore
 import RemitMessages
-import RemitRuntime
+@testable import RemitRuntime
 import RemitStore
 import RemitHQ
 import Testing
@@ -92,7 +92,8 @@ struct WorkerProcessTests {
 struct RunCommandTests {
     @Test func runStartsEveryKindAndTheSchedulerAndDrainsOnSigint() async throws {
         try await TestBroker.with { broker in
-            let run = try RemitProcess(["run", "--job-schedule", "P-0001=1"], broker: broker)
+            // Port 0: the portal takes any free port and logs it.
+            let run = try RemitProcess(["run", "--job-schedule", "P-0001=1", "--portal-port", "0"], broker: broker)
             let kinds = broker.topology.workers.kinds.map(\.name)
             try await expectEventually("every worker kind started and P-0001 ran on its schedule", timeout: .seconds(60)) {
                 let output = run.output
@@ -105,6 +106,12 @@ struct RunCommandTests {
             }
             #expect(run.output.contains("job run started"), "job runs are logged")
             #expect(run.output.contains("job run succeeded"), "with their outcome")
+            let port = try #require(
+                run.output.firstMatch(of: /Server started and listening on 127\.0\.0\.1:(\d+)/).flatMap { Int($0.output.1) },
+                "the portal is served beside the workers")
+            let health = try await PlainHTTPClient(host: "127.0.0.1", port: port, timeoutSeconds: 5)
+                .send(method: "GET", path: "/health", headers: [], body: nil)
+            #expect(health.status == 200, "\(String(decoding: health.body, as: UTF8.self))")
             run.signal(SIGINT)
             let status = await run.waitForExit()
             #expect(status == 0, "\(run.output.suffix(2000))")

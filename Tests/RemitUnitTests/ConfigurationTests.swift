@@ -41,6 +41,26 @@ struct ConfigurationTests {
         #expect(configuration[.logLevel] == "warning#not a comment: no space before it")
     }
 
+    @Test func thePortalListensWhereItIsToldAndRefusesWhatIsNoPortOrHost() throws {
+        let defaults = try RemitConfiguration(flags: [:], environment: [:], configFile: nil).portalListener()
+        #expect(defaults.host == "127.0.0.1" && defaults.port == 8080 && !defaults.secureCookies)
+        let set = try RemitConfiguration(
+            flags: [.portalPort: "0"], environment: ["REMIT_PORTAL_HOST": "0.0.0.0", "REMIT_PORTAL_SECURE_COOKIES": "true"],
+            configFile: nil
+        ).portalListener()
+        #expect(set.host == "0.0.0.0" && set.port == 0 && set.secureCookies)
+        for (key, value, message) in [
+            (RemitConfiguration.Key.portalPort, "65536", "portal-port: '65536' is not a port number"),
+            (.portalPort, "-1", "portal-port: '-1' is not a port number"),
+            (.portalPort, "http", "portal-port: 'http' is not a port number"),
+            (.portalHost, "host/path", "portal-host: 'host/path' is not a host name"),
+            (.portalSecureCookies, "maybe", "portal-secure-cookies: 'maybe' is not true or false"),
+        ] {
+            let configuration = try RemitConfiguration(flags: [key: value], environment: [:], configFile: nil)
+            #expect { try configuration.portalListener() } throws: { "\($0)".contains(message) }
+        }
+    }
+
     @Test func unknownConfigKeysAreNamed() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("remit-\(UUID()).conf")
         try "amqp_url = x\n".write(to: file, atomically: true, encoding: .utf8)

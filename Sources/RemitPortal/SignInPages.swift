@@ -1,0 +1,90 @@
+import Foundation
+import Hummingbird
+import HummingbirdAuth
+import RemitCore
+import RemitStore
+
+/// Sign in and sign out: passwords checked against the bcrypt hashes in `channel_credential`, a new
+/// session (and session id) for every sign-in, failed attempts limited per login and per address.
+struct SignInPages: Sendable {
+    let settings: PortalSettings
+    let dependencies: PortalDependencies
+    let pages: PageRenderer
+    let limiter: SignInLimiter
+    /// A hash of a random password at the configured cost, checked when the login has no credential.
+    let standInHash: String
+
+    struct SignInView {
+        let chrome: Chrome
+        let csrf: String
+        let login: String
+        let error: String?
+    }
+
+    struct SignInForm: Decodable {
+        var login: String?
+        var password: String?
+    }
+
+    func register(on router: Router<PortalRequestContext>) {
+        router.get("/") { _, _ -> Response in .redirect(to: "/invoices", type: .normal) }
+        router.get("/sign-in") { request, context -> Response in
+            if context.identity != nil { return Response.redirect(to: "/invoices", type: .normal) }
+            return signInPage(request, status: .ok, login: "", error: nil)
+        }
+        router.post("/sign-in") { request, context -> Response in try await signIn(request, context) }
+        router.post("/sign-out") { _, context -> Response in
+            context.sessions.clearSession()
+            return Response.redirect(to: "/sign-in", type: .normal)
+        }
+    }
+
+    /// The sign-in form. Its CSRF token lives in a cookie of its own (the double-submit pattern):
+    /// there is no session yet to keep it in. An existing token is kept, so two tabs both work.
+    private func signInPage(
+        _ request: Request, status: HTTPResponse.Status, login: String, error: String?, headers: HTTPFields = [:]
+    ) -> Response {
+        let existing = request.cookies[PortalCookies.signIn]?.value
+        let token = existing.flatMap { $0.count == 43 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" } ? $0 : nil }
+        let csrf = token ?? RandomToken.make()
+        var headers = headers
+        if token == nil {
+            let cookie = Cookie(
+                name: PortalCookies.signIn, value: csrf, maxAge: 3600, path: "/sign-in", secure: settings.secureCookies, httpOnly: true,
+                sameSite: .lax)
+            headers[values: .setCookie].append(cookie.description)
+        }
+        return pages.page(
+            "sign-in", SignInView(chrome: .signedOut("Sign in"), csrf: csrf, login: login, error: error), status: status, headers: headers)
+    }
+
+    private func signIn(_ request: Request, _ context: PortalRequestContext) async throws -> Response {
+        let submitted = try await request.decode(as: SignInForm.self, context: context)
+        let login = String((submitted.login ?? "").trimmingCharacters(in: .whitespaces).prefix(128))
+        let password = submitted.password ?? ""
+        let now = dependencies.clock.now()
+        if let wait = limiter.waitBeforeTrying(login: login, address: context.clientAddress, now: now) {
+            let minutes = max(1, Int((wait / 60).rounded(.up)))
+            context.logger.notice("sign-in refused: too many failures", metadata: ["address": "\(context.clientAddress)"])
+            return signInPage(
+                request, status: .tooManyRequests, login: login,
+                error: "Too many failed sign-ins. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
+                headers: [.retryAfter: String(Int(wait.rounded(.up)))])
+        }
+        let (credential, buyer) = try await dependencies.channel.read { db in
+            (try ChannelCredential.find(db, login: login), try BuyerView.buyer(db, login: login))
+        }
+        // The same bcrypt work whether the login exists or not, so the answer's time tells nothing.
+        let matches = await dependencies.passwordHasher.verify(
+            password, against: credential?.passwordHash ?? standInHash)
+        guard matches, credential != nil, buyer != nil, !login.isEmpty, password.utf8.count <= PasswordHasher.maximumPasswordBytes else {
+            limiter.recordFailure(login: login, address: context.clientAddress, now: now)
+            return signInPage(request, status: .unauthorized, login: login, error: "The login or the password is not right.")
+        }
+        limiter.recordSuccess(login: login)
+        // A new session id at every sign-in: an id planted before cannot be ridden after it.
+        context.sessions.createSession(PortalSession(login: login, csrfToken: RandomToken.make(), commands: []))
+        context.logger.info("signed in", metadata: ["user": "\(login)"])
+        return .redirect(to: "/invoices", type: .normal)
+    }
+}
