@@ -33,6 +33,45 @@ struct BuyerPages: Sendable {
                 InvoiceRequest(user: buyer.user.login, invoiceNumber: invoice.number)
             }
         }
+        router.get("/cart") { _, context -> Response in try await cart(context) }
+        router.post("/cart/lines/update") { request, context in
+            try await sendCartCommand(request, context) { buyer, line, form throws(CommandFormError) -> CartUpdateLine in
+                guard line.kind == .invoice else {
+                    let text = (form.quantity ?? "").trimmingCharacters(in: .whitespaces)
+                    guard let quantity = Int(text), (1...CartRules.maximumQuantity).contains(quantity) else {
+                        throw CommandFormError(text: "A quantity is a whole number from 1 to \(CartRules.maximumQuantity).")
+                    }
+                    return CartUpdateLine(user: buyer.user.login, lineId: line.id, quantity: quantity)
+                }
+                let text = (form.amount ?? "").trimmingCharacters(in: .whitespaces)
+                do {
+                    return CartUpdateLine(
+                        user: buyer.user.login, lineId: line.id, amount: try Money(decimal: text, currency: line.amount.currency))
+                } catch {
+                    throw CommandFormError(
+                        text: "“\(text.prefix(40))” is not an amount in \(line.amount.currency.code). Write it like 125.50.")
+                }
+            }
+        }
+        router.post("/cart/lines/remove") { request, context in
+            try await sendCartCommand(request, context) { buyer, line, _ throws(CommandFormError) -> CartRemoveLine in
+                CartRemoveLine(user: buyer.user.login, lineId: line.id)
+            }
+        }
+        router.post("/cart/checkout") { request, context -> Response in
+            guard let buyer = context.identity else { return .redirect(to: "/sign-in", type: .normal) }
+            let chrome = Chrome.of(context, title: "Checkout")
+            let form = try await request.decode(as: CommandForm.self, context: context)
+            guard let tender = form.tender.flatMap(Tender.init(rawValue:)) else {
+                return pages.message(
+                    .badRequest, heading: "Please check the form", text: "Choose how to pay: on account or by card.", chrome: chrome)
+            }
+            let authorization = form.cardAuthorization?.trimmingCharacters(in: .whitespaces)
+            let body = CartCheckout(
+                user: buyer.user.login, tender: tender,
+                cardAuthorization: tender == .card && authorization?.isEmpty == false ? String(authorization!.prefix(128)) : nil)
+            return try await publish(body, about: "your cart", buyer: buyer, context: context, chrome: chrome)
+        }
         router.get("/commands/{id}") { _, context -> Response in try await command(context) }
         router.get("/requests") { _, context -> Response in try await requests(context) }
     }
@@ -175,6 +214,10 @@ struct BuyerPages: Sendable {
     struct CommandForm: Decodable {
         var invoice: String?
         var amount: String?
+        var line: String?
+        var quantity: String?
+        var tender: String?
+        var cardAuthorization: String?
     }
 
     struct CommandFormError: Error {
@@ -198,6 +241,36 @@ struct BuyerPages: Sendable {
         do { body = try make(buyer, invoice, form) } catch {
             return pages.message(.badRequest, heading: "Please check the form", text: error.text, chrome: chrome)
         }
+        return try await publish(body, about: invoice.number, buyer: buyer, context: context, chrome: chrome)
+    }
+
+    /// Publishes the command `make` builds for a line of the buyer's open cart; a line that is not in
+    /// it is "not found" before anything is published.
+    private func sendCartCommand<Body: MessageBody>(
+        _ request: Request, _ context: PortalRequestContext,
+        _ make: (BuyerView.Buyer, CartLine, CommandForm) throws(CommandFormError) -> Body
+    ) async throws -> Response {
+        guard let buyer = context.identity else { return .redirect(to: "/sign-in", type: .normal) }
+        let chrome = Chrome.of(context, title: "Cart")
+        let form = try await request.decode(as: CommandForm.self, context: context)
+        let id = form.line ?? ""
+        let line = try await dependencies.channel.read { db -> CartLine? in
+            guard let cart = try Cart.open(db, user: buyer.user.login) else { return nil }
+            return try CartLine.find(db, id: id, cart: cart.id)
+        }
+        guard let line else { return pages.notFound(chrome) }
+        let body: Body
+        do { body = try make(buyer, line, form) } catch {
+            return pages.message(.badRequest, heading: "Please check the form", text: error.text, chrome: chrome)
+        }
+        return try await publish(body, about: line.description, buyer: buyer, context: context, chrome: chrome)
+    }
+
+    /// Publishes `body` for the buyer with confirms and sends the browser to the command's page; a
+    /// command the broker did not confirm is a 503 telling the user to try again.
+    private func publish<Body: MessageBody>(
+        _ body: Body, about subject: String, buyer: BuyerView.Buyer, context: PortalRequestContext, chrome: Chrome
+    ) async throws -> Response {
         let prepared = try dependencies.producer.prepare(
             type: Body.messageType, body: try JSONValue.parse(try MessageCoding.shared.encode(body)),
             actingUser: "user:\(buyer.user.login)")
@@ -215,7 +288,7 @@ struct BuyerPages: Sendable {
         }
         logger.info("command published", metadata: ["type": "\(Body.messageType)"])
         context.sessions.withLockedSession { session in
-            session?.commands.append(SentCommand(id: id, type: Body.messageType, invoiceNumber: invoice.number))
+            session?.commands.append(SentCommand(id: id, type: Body.messageType, invoiceNumber: subject))
             if let count = session?.commands.count, count > PortalSession.keptCommands {
                 session?.commands.removeFirst(count - PortalSession.keptCommands)
             }
@@ -243,17 +316,73 @@ struct BuyerPages: Sendable {
         let mine = outcome.flatMap { $0.userLogin == buyer.user.login ? $0 : nil }
         guard sent != nil || mine != nil else { return pages.notFound(Chrome.of(context, title: "Not found")) }
         let type = mine?.type ?? sent?.type ?? ""
-        let invoice = sent.map { " \($0.invoiceNumber)" } ?? ""
-        let heading = type == InvoiceRequest.messageType ? "Request invoice\(invoice)" : "Pay invoice\(invoice)"
-        let accepted: String? =
-            mine?.outcome == .accepted
-            ? (type == InvoiceRequest.messageType
-                ? "Your request is recorded: a copy will be e-mailed to your registered address. Follow it under B2B requests."
-                : "The invoice is in your cart, ready for checkout.") : nil
+        let subject = sent.map { " \($0.invoiceNumber)" } ?? ""
+        let (heading, acceptedText): (String, String) =
+            switch type {
+            case InvoiceRequest.messageType:
+                (
+                    "Request invoice\(subject)",
+                    "Your request is recorded: a copy will be e-mailed to your registered address. Follow it under B2B requests."
+                )
+            case CartUpdateLine.messageType: ("Change\(subject)", "The cart line is changed.")
+            case CartRemoveLine.messageType: ("Remove\(subject)", "The line is out of your cart.")
+            case CartCheckout.messageType:
+                (
+                    "Checkout",
+                    "Your payment is submitted. It shows as pending on the invoice until the shop has posted it, then as paid."
+                )
+            default: ("Pay invoice\(subject)", "The invoice is in your cart, ready for checkout.")
+            }
+        let accepted: String? = mine?.outcome == .accepted ? acceptedText : nil
         let refused = mine?.outcome == .refused ? (mine?.reason ?? "The shop refused it.") : nil
         let view = CommandView(
             chrome: Chrome.of(context, title: heading), heading: heading, pending: mine == nil, accepted: accepted, refused: refused)
         return pages.page("command", view)
+    }
+
+    // MARK: Cart
+
+    struct CartView {
+        struct Line {
+            let id: String
+            let description: String
+            let isInvoice: Bool
+            let quantity: Int
+            let amount: String
+            let amountValue: String
+            let currency: String
+        }
+        let chrome: Chrome
+        let csrf: String
+        let lines: [Line]
+        let empty: Bool
+        let total: String
+        let holdsInvoices: Bool
+        let holdsItems: Bool
+    }
+
+    /// The open cart: invoice lines with editable amounts, item lines with quantities, the tender
+    /// choice, and the cart rule in words.
+    private func cart(_ context: PortalRequestContext) async throws -> Response {
+        guard let buyer = context.identity, let session = context.sessions.session else {
+            return .redirect(to: "/sign-in", type: .normal)
+        }
+        let lines = try await dependencies.channel.read { db -> [CartLine] in
+            guard let cart = try Cart.open(db, user: buyer.user.login) else { return [] }
+            return try CartLine.lines(db, cart: cart.id)
+        }
+        var total = lines.first.map { Money.zero($0.amount.currency) }
+        for line in lines { total = try? total?.adding(line.amount) }
+        let view = CartView(
+            chrome: Chrome.of(context, title: "Cart"), csrf: session.csrfToken,
+            lines: lines.map {
+                CartView.Line(
+                    id: $0.id, description: $0.description, isInvoice: $0.kind == .invoice, quantity: $0.quantity,
+                    amount: $0.amount.description, amountValue: $0.amount.decimalString, currency: $0.amount.currency.code)
+            },
+            empty: lines.isEmpty, total: total?.description ?? "",
+            holdsInvoices: lines.contains { $0.kind == .invoice }, holdsItems: lines.contains { $0.kind == .item })
+        return pages.page("cart", view)
     }
 
     // MARK: B2B requests

@@ -6,7 +6,7 @@ import Mustache
 /// invoice e-mail's are). Every page extends `layout`; values reach the HTML only through the
 /// engine's escaping.
 struct PageRenderer: Sendable {
-    static let templates = ["layout", "sign-in", "invoices", "requests", "command", "message"]
+    static let templates = ["layout", "sign-in", "invoices", "requests", "command", "message", "cart"]
     private let library: MustacheLibrary
 
     struct TemplateError: Error, CustomStringConvertible {

@@ -182,6 +182,78 @@ struct BuyerPagesTests {
         }
     }
 
+    @Test func theCartPageChangesRemovesAndChecksOutItsLinesAsCommandsOfTheSignedInUser() async throws {
+        try await PortalWorld.with { world in
+            // The carts as the cart worker left them: mem's with an invoice line, solo's with an item.
+            let now = world.clock.now()
+            try await world.store.pool.write { db in
+                try Cart(id: "cart-mem", userLogin: "mem", customerAccount: "T-MEM", createdAt: now).insert(db)
+                try CartLine(
+                    id: "line-mem", cartId: "cart-mem", position: 1, kind: .invoice, invoiceNumber: "T-MEM-001", sku: nil,
+                    description: "Invoice T-MEM-001", quantity: 1, unitPrice: Money(minorUnits: 2_500, currency: .EUR),
+                    amount: Money(minorUnits: 2_500, currency: .EUR)
+                ).insert(db)
+                try Cart(id: "cart-solo", userLogin: "solo", customerAccount: "T-SOLO", createdAt: now).insert(db)
+                try CartLine(
+                    id: "line-solo", cartId: "cart-solo", position: 1, kind: .item, invoiceNumber: nil, sku: "P-1",
+                    description: "Oak pallet", quantity: 2, unitPrice: Money(minorUnits: 1_250, currency: .EUR),
+                    amount: Money(minorUnits: 2_500, currency: .EUR)
+                ).insert(db)
+            }
+            try await world.test { client in
+                let browser = Browser(client)
+                try await browser.signIn("mem")
+                let page = try await browser.get("/cart")
+                #expect(page.status == .ok)
+                #expect(page.html.contains("Invoice T-MEM-001") && page.html.contains("25.00 EUR") && page.html.contains(#"value="25.00""#))
+                #expect(page.html.contains("takes no items"), "the cart rule is explained")
+                #expect(!page.html.contains("Oak pallet"), "only the user's own cart")
+                let token = try #require(page.html.firstCSRFToken)
+
+                let changed = try await browser.post("/cart/lines/update", [("csrf", token), ("line", "line-mem"), ("amount", "10.00")])
+                #expect(changed.status == .seeOther)
+                var envelope = try #require(try world.publisher.envelopes().last)
+                #expect(envelope["type"] == .string("cart.update-line") && envelope["actingUser"] == .string("user:mem"))
+                #expect(
+                    envelope["body"]
+                        == .object([
+                            "user": .string("mem"), "lineId": .string("line-mem"),
+                            "amount": .object(["amount": .string("10.00"), "currency": .string("EUR")]),
+                        ]))
+                let count = world.publisher.published.count
+                let bad = try await browser.post("/cart/lines/update", [("csrf", token), ("line", "line-mem"), ("amount", "ten")])
+                #expect(bad.status == .badRequest && world.publisher.published.count == count)
+                let foreign = try await browser.post("/cart/lines/remove", [("csrf", token), ("line", "line-solo")])
+                #expect(foreign.status == .notFound && world.publisher.published.count == count, "another user's line is not found")
+
+                _ = try await browser.post("/cart/lines/remove", [("csrf", token), ("line", "line-mem")])
+                envelope = try #require(try world.publisher.envelopes().last)
+                #expect(envelope["body"] == .object(["user": .string("mem"), "lineId": .string("line-mem")]))
+
+                let noTender = try await browser.post("/cart/checkout", [("csrf", token)])
+                #expect(noTender.status == .badRequest)
+                let checkout = try await browser.post(
+                    "/cart/checkout", [("csrf", token), ("tender", "card"), ("cardAuthorization", "psp-42")])
+                envelope = try #require(try world.publisher.envelopes().last)
+                #expect(envelope["type"] == .string("cart.checkout"))
+                #expect(
+                    envelope["body"]
+                        == .object(["user": .string("mem"), "tender": .string("card"), "cardAuthorization": .string("psp-42")]))
+                let id = try #require(world.publisher.published.last?.properties.messageId)
+                #expect(checkout.location == "/commands/\(id)")
+                try await world.store.pool.write {
+                    try CommandOutcome(
+                        messageId: id, type: "cart.checkout", userLogin: "mem", correlationId: id, outcome: .accepted, at: world.clock.now()
+                    ).insert($0)
+                }
+                let accepted = try await browser.get("/commands/\(id)")
+                #expect(accepted.html.contains("Checkout") && accepted.html.contains("Accepted. Your payment is submitted"))
+                let withoutToken = try await browser.post("/cart/checkout", [("tender", "onAccount")])
+                #expect(withoutToken.status == .forbidden)
+            }
+        }
+    }
+
     @Test func anotherAccountsOrAMissingInvoiceIsNotFoundAlikeAndNothingIsPublished() async throws {
         try await PortalWorld.with { world in
             try await world.test { client in
