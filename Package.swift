@@ -31,6 +31,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         // The client address of a request (the portal's sign-in limit per address).
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        // The portal's JSON API, generated from its OpenAPI document at build time.
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.0"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // rabbitmq-c from Debian's librabbitmq-dev; only RemitAMQP imports it.
@@ -125,8 +130,14 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
-            resources: [.copy("Templates")]
+            // openapi.yaml is the API's document: the generator makes the server's types from it,
+            // and the portal serves it at /api/v1/openapi.yaml.
+            resources: [.copy("Templates"), .copy("openapi.yaml")],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
         // The composition root: the services of a process.
         .target(
@@ -171,6 +182,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Tests/RemitTestSupport"
         ),

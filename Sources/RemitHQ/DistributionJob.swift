@@ -48,12 +48,15 @@ public struct DistributionJob: HQJob {
         let invoices = try HQInvoice.changed(after: DistributionWatermark.position(db, of: .invoices), limit: invoiceLimit, db)
         guard let last = invoices.last else { return }
         let payments = try PaymentJournalLine.outcomes(db, invoices: invoices.map(\.number))
+        let lines = try HQInvoiceLine.byInvoice(db, invoices: invoices)
+        let settlements = try HQSettlement.byInvoice(db, invoices: invoices)
         let snapshots = invoices.map { invoice in
             InvoiceSnapshot(
                 number: invoice.number, customerAccount: invoice.customerAccount, invoiceDate: invoice.invoiceDate,
                 dueDate: invoice.dueDate, discountLastDay: invoice.discountLastDay, discount: invoice.discount,
                 total: invoice.total, settled: invoice.settled, discountTaken: invoice.discountTaken,
-                changedAt: invoice.changedAt, payments: payments[invoice.number])
+                changedAt: invoice.changedAt, payments: payments[invoice.number], lines: lines[invoice.number] ?? [],
+                settlements: settlements[invoice.number] ?? [])
         }
         try publish(snapshots, stream: "invoices", as: InvoicesChanged.init(invoices:), context: context, into: &result)
         try DistributionWatermark.move(db, .invoices, to: DistributionPosition(changedAt: last.changedAt, key: last.number))

@@ -90,6 +90,25 @@ public struct InvoiceSnapshot: Sendable, Codable, Equatable {
     /// What became of the channel's payments for this invoice: settled in `settled`, or refused.
     /// The channel shows a payment as pending until it appears here.
     public var payments: [PaymentOutcome]?
+    /// The invoice's lines, for the portal's detail page (absent from senders before 0.5).
+    public var lines: [InvoiceDocument.Line]?
+    /// What HQ's postings did to the invoice, oldest first (absent from senders before 0.5).
+    public var settlements: [Settlement]?
+
+    /// One posting against the invoice: the amount it settled, the cash discount it granted, and the
+    /// channel payment it came from.
+    public struct Settlement: Sendable, Codable, Equatable {
+        public var settledOn: CalendarDate
+        public var settled: Money
+        public var discount: Money
+        public var paymentId: String
+        public init(settledOn: CalendarDate, settled: Money, discount: Money, paymentId: String) {
+            self.settledOn = settledOn
+            self.settled = settled
+            self.discount = discount
+            self.paymentId = paymentId
+        }
+    }
 
     /// One channel payment as HQ posted or refused it.
     public struct PaymentOutcome: Sendable, Codable, Equatable {
@@ -107,9 +126,12 @@ public struct InvoiceSnapshot: Sendable, Codable, Equatable {
     public init(
         number: String, customerAccount: String, invoiceDate: CalendarDate, dueDate: CalendarDate,
         discountLastDay: CalendarDate?, discount: Money, total: Money, settled: Money, discountTaken: Money,
-        changedAt: Date, payments: [PaymentOutcome]? = nil
+        changedAt: Date, payments: [PaymentOutcome]? = nil, lines: [InvoiceDocument.Line]? = nil,
+        settlements: [Settlement]? = nil
     ) {
         self.payments = payments
+        self.lines = lines
+        self.settlements = settlements
         self.number = number
         self.customerAccount = customerAccount
         self.invoiceDate = invoiceDate

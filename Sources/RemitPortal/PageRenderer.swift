@@ -6,7 +6,9 @@ import Mustache
 /// invoice e-mail's are). Every page extends `layout`; values reach the HTML only through the
 /// engine's escaping.
 struct PageRenderer: Sendable {
-    static let templates = ["layout", "sign-in", "invoices", "requests", "command", "message", "cart"]
+    static let templates = [
+        "layout", "sign-in", "invoices", "invoice-row", "invoice-actions", "invoice", "requests", "command", "message", "cart",
+    ]
     private let library: MustacheLibrary
 
     struct TemplateError: Error, CustomStringConvertible {

@@ -2,6 +2,8 @@ import Foundation
 import GRDB
 import Hummingbird
 import HummingbirdAuth
+import HTTPTypes
+import OpenAPIHummingbird
 import Logging
 import RemitCore
 import RemitRuntime
@@ -19,11 +21,14 @@ public struct PortalSettings: Sendable {
     public var pageSize: Int
     /// A session ends this long after it was last written (sign-in or a click).
     public var sessionLifetime: Duration
+    /// The storefront's rules, as the workers apply them: the portal refuses up front what they would.
+    public var policy: StorefrontPolicy
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = false, signInLimits: SignInLimiter.Limits = .init(),
-        pageSize: Int = 50, sessionLifetime: Duration = .seconds(8 * 3600)
+        pageSize: Int = 50, sessionLifetime: Duration = .seconds(8 * 3600), policy: StorefrontPolicy = StorefrontPolicy()
     ) {
+        self.policy = policy
         self.host = host
         self.port = port
         self.secureCookies = secureCookies
@@ -34,7 +39,9 @@ public struct PortalSettings: Sendable {
 
     public init(configuration: RemitConfiguration) throws {
         let listener = try configuration.portalListener()
-        self.init(host: listener.host, port: listener.port, secureCookies: listener.secureCookies)
+        self.init(
+            host: listener.host, port: listener.port, secureCookies: listener.secureCookies,
+            policy: try configuration.storefrontPolicy())
     }
 }
 
@@ -84,12 +91,22 @@ public func buildPortal(_ settings: PortalSettings, _ dependencies: PortalDepend
         })
     router.add(middleware: PortalGuard(pages: pages))
 
-    SignInPages(
-        settings: settings, dependencies: dependencies, pages: pages, limiter: SignInLimiter(limits: settings.signInLimits),
-        standInHash: await dependencies.passwordHasher.hash(RandomToken.make())
-    ).register(on: router)
+    // One limiter for the page's sign-in and the API's, so neither is a way around the other's count.
+    let signIn = SignInCheck(
+        dependencies: dependencies, limiter: SignInLimiter(limits: settings.signInLimits),
+        standInHash: await dependencies.passwordHasher.hash(RandomToken.make()))
+    SignInPages(settings: settings, pages: pages, check: signIn).register(on: router)
     BuyerPages(settings: settings, dependencies: dependencies, pages: pages).register(on: router)
     HealthCheck(channel: channel, publisher: dependencies.publisher).register(on: router)
+    try BuyerAPI(settings: settings, dependencies: dependencies, signIn: signIn)
+        .registerHandlers(
+            on: router, serverURL: try Servers.Server1.url(), middlewares: [APIErrorMiddleware(logger: dependencies.logger)])
+    let document = try APIDocument.load()
+    router.get("/api/v1/openapi.yaml") { _, _ -> Response in
+        Response(
+            status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: document)))
+    }
 
     var app = Application(
         router: router,
@@ -108,13 +125,16 @@ enum PortalCookies {
     static let signIn = "remit_sign_in"
 }
 
-/// The portal's one gate: a signed-out user is sent to sign in (303), and a POST whose `csrf` field
-/// is not the session's token — or, for sign-in, the sign-in cookie's — is refused (403) before any
-/// handler runs, so no form can forget the check.
+/// The portal's one gate. A signed-out user is sent to sign in (303) — or, calling the API, answered
+/// 401. A POST whose `csrf` field is not the session's token (or, for sign-in, the sign-in
+/// cookie's) is refused (403) before any handler runs, so no form can forget the check; an API call
+/// that changes something carries the token in `X-CSRF-Token` instead. A path that is nowhere is
+/// the portal's "not found", a page or a JSON problem.
 struct PortalGuard: RouterMiddleware {
     typealias Context = PortalRequestContext
     /// Reached without signing in.
-    static let openPaths: Set<String> = ["/sign-in", "/health"]
+    static let openPaths: Set<String> = ["/sign-in", "/health", "/api/v1/openapi.yaml"]
+    static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
     let pages: PageRenderer
 
     struct CSRFField: Decodable {
@@ -123,11 +143,12 @@ struct PortalGuard: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
+        if path.hasPrefix("/api/") { return try await api(request, context: context, next: next) }
         let isOpen = Self.openPaths.contains(path)
         if !isOpen, context.identity == nil {
             return .redirect(to: "/sign-in", type: .normal)
         }
-        guard request.method == .post else { return try await next(request, context) }
+        guard request.method == .post else { return try await page(request, context, next) }
         var request = request
         // Collected into the request, so the handler decodes the same form again.
         let body = try await request.collectBody(upTo: context.maxUploadSize)
@@ -140,7 +161,52 @@ struct PortalGuard: RouterMiddleware {
                 text: "The form was not sent from this session's page. Open the page again and send it from there.",
                 chrome: isOpen ? .signedOut("Refused") : .of(context, title: "Refused"))
         }
-        return try await next(request, context)
+        return try await page(request, context, next)
+    }
+
+    /// A page, or the portal's "not found" page for a path no route knows.
+    private func page(
+        _ request: Request, _ context: Context, _ next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            return pages.notFound(context.identity == nil ? .signedOut("Not found") : .of(context, title: "Not found"))
+        }
+    }
+
+    private func api(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let path = request.uri.path
+        let signingIn = path == "/api/v1/session" && request.method == .post
+        if context.identity == nil, !signingIn, !Self.openPaths.contains(path) {
+            return APIProblem.response(.unauthorized, code: "signed-out", message: "Sign in first: POST /api/v1/session.")
+        }
+        if ![.get, .head].contains(request.method), !signingIn,
+            !RandomToken.matches(request.headers[Self.csrfHeader], context.sessions.session?.csrfToken)
+        {
+            context.logger.info("API call refused: missing or wrong CSRF token", metadata: ["path": "\(path.prefix(100))"])
+            return APIProblem.response(
+                .forbidden, code: "csrf", message: "Send the session's CSRF token (from sign-in or GET /api/v1/account) as X-CSRF-Token.")
+        }
+        do {
+            return try await APIRequest.$context.withValue(context) { try await next(request, context) }
+        } catch let error as HTTPError where error.status == .notFound {
+            return APIProblem.response(.notFound, code: "not-found", message: "There is no such API path; see /api/v1/openapi.yaml.")
+        }
+    }
+}
+
+/// The API's OpenAPI document, as the repository holds it (the code is generated from it).
+enum APIDocument {
+    struct Missing: Error, CustomStringConvertible {
+        var description: String { "openapi.yaml is not among the portal's resources" }
+    }
+
+    static func load() throws -> String {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else { throw Missing() }
+        return try String(contentsOf: url, encoding: .utf8)
     }
 }
 

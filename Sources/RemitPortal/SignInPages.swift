@@ -8,11 +8,8 @@ import RemitStore
 /// session (and session id) for every sign-in, failed attempts limited per login and per address.
 struct SignInPages: Sendable {
     let settings: PortalSettings
-    let dependencies: PortalDependencies
     let pages: PageRenderer
-    let limiter: SignInLimiter
-    /// A hash of a random password at the configured cost, checked when the login has no credential.
-    let standInHash: String
+    let check: SignInCheck
 
     struct SignInView {
         let chrome: Chrome
@@ -61,30 +58,55 @@ struct SignInPages: Sendable {
     private func signIn(_ request: Request, _ context: PortalRequestContext) async throws -> Response {
         let submitted = try await request.decode(as: SignInForm.self, context: context)
         let login = String((submitted.login ?? "").trimmingCharacters(in: .whitespaces).prefix(128))
-        let password = submitted.password ?? ""
+        switch try await check.check(login: login, password: submitted.password ?? "", context: context) {
+        case .tooMany(let wait, let text):
+            return signInPage(
+                request, status: .tooManyRequests, login: login, error: text, headers: [.retryAfter: String(Int(wait.rounded(.up)))])
+        case .refused:
+            return signInPage(request, status: .unauthorized, login: login, error: "The login or the password is not right.")
+        case .signedIn(let session, _):
+            // A new session id at every sign-in: an id planted before cannot be ridden after it.
+            context.sessions.createSession(session)
+            return .redirect(to: "/invoices", type: .normal)
+        }
+    }
+}
+
+/// The check behind every sign-in, the page's and the API's: the password against the bcrypt hash
+/// in `channel_credential`, failed attempts limited per login and per address.
+struct SignInCheck: Sendable {
+    let dependencies: PortalDependencies
+    let limiter: SignInLimiter
+    /// A hash of a random password at the configured cost, checked when the login has no credential.
+    let standInHash: String
+
+    enum Outcome: Sendable {
+        /// A new session for the buyer, with its own CSRF token.
+        case signedIn(PortalSession, BuyerView.Buyer)
+        case refused
+        /// Too many failures: wait this many seconds; the sentence says so.
+        case tooMany(wait: Double, text: String)
+    }
+
+    func check(login given: String, password: String, context: PortalRequestContext) async throws -> Outcome {
+        let login = String(given.trimmingCharacters(in: .whitespaces).prefix(128))
         let now = dependencies.clock.now()
         if let wait = limiter.waitBeforeTrying(login: login, address: context.clientAddress, now: now) {
             let minutes = max(1, Int((wait / 60).rounded(.up)))
             context.logger.notice("sign-in refused: too many failures", metadata: ["address": "\(context.clientAddress)"])
-            return signInPage(
-                request, status: .tooManyRequests, login: login,
-                error: "Too many failed sign-ins. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
-                headers: [.retryAfter: String(Int(wait.rounded(.up)))])
+            return .tooMany(wait: wait, text: "Too many failed sign-ins. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").")
         }
         let (credential, buyer) = try await dependencies.channel.read { db in
             (try ChannelCredential.find(db, login: login), try BuyerView.buyer(db, login: login))
         }
         // The same bcrypt work whether the login exists or not, so the answer's time tells nothing.
-        let matches = await dependencies.passwordHasher.verify(
-            password, against: credential?.passwordHash ?? standInHash)
-        guard matches, credential != nil, buyer != nil, !login.isEmpty, password.utf8.count <= PasswordHasher.maximumPasswordBytes else {
+        let matches = await dependencies.passwordHasher.verify(password, against: credential?.passwordHash ?? standInHash)
+        guard matches, credential != nil, let buyer, !login.isEmpty, password.utf8.count <= PasswordHasher.maximumPasswordBytes else {
             limiter.recordFailure(login: login, address: context.clientAddress, now: now)
-            return signInPage(request, status: .unauthorized, login: login, error: "The login or the password is not right.")
+            return .refused
         }
         limiter.recordSuccess(login: login)
-        // A new session id at every sign-in: an id planted before cannot be ridden after it.
-        context.sessions.createSession(PortalSession(login: login, csrfToken: RandomToken.make(), commands: []))
         context.logger.info("signed in", metadata: ["user": "\(login)"])
-        return .redirect(to: "/invoices", type: .normal)
+        return .signedIn(PortalSession(login: login, csrfToken: RandomToken.make(), commands: []), buyer)
     }
 }

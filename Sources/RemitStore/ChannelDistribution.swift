@@ -123,6 +123,7 @@ public struct ChannelInvoice: StoredRecord, Sendable, Equatable {
     public enum Columns {
         public static let number = Column(CodingKeys.number)
         public static let customerAccount = Column("customer_account")
+        public static let invoiceDate = Column("invoice_date")
         public static let dueDate = Column("due_date")
         public static let discountLastDay = Column("discount_last_day")
         public static let discountMinor = Column("discount_minor")

@@ -73,5 +73,6 @@ public enum ChannelTables {
         }
         ChannelCredential.registerMigration(in: &migrator)
         ChannelStorefront.registerMigrations(in: &migrator)
+        ChannelInvoiceDetail.registerMigrations(in: &migrator)
     }
 }

@@ -22,6 +22,11 @@ public enum BuyerView {
             Money(minorUnits: max(0, amounts.open.minorUnits - pending.minorUnits), currency: invoice.currency)
         }
         public func isOverdue(today: CalendarDate) -> Bool { amounts.isOverdue(dueDate: invoice.dueDate, today: today) }
+
+        public init(invoice: ChannelInvoice, pending: Money) {
+            self.invoice = invoice
+            self.pending = pending
+        }
         /// What a payment may cover and what the storefront proposes, the cash discount included.
         public var balance: InvoiceBalance {
             InvoiceBalance(number: invoice.number, amounts: amounts, pending: pending, offer: invoice.discountOffer)
@@ -33,6 +38,12 @@ public enum BuyerView {
         public var user: ChannelUser
         public var customer: ChannelCustomer
         public var access: InvoiceAccessPolicy
+
+        public init(user: ChannelUser, customer: ChannelCustomer, access: InvoiceAccessPolicy) {
+            self.user = user
+            self.customer = customer
+            self.access = access
+        }
     }
 
     /// The user with their customer and access, or nil when the channel does not know both (yet).
@@ -44,8 +55,8 @@ public enum BuyerView {
             access: InvoiceAccessPolicy(customerAccount: customer.account, invoiceAccount: customer.invoiceAccount))
     }
 
-    /// The Invoices page's status filter, decided in SQL exactly as `InvoiceAmounts.status` and
-    /// `isOverdue` decide it for one row.
+    /// The Invoices page's status filter. The stored status is `InvoiceAmounts.status` of the
+    /// amounts stored with it (distribution writes both), so the filter searches an index.
     public enum InvoiceFilter: String, Sendable, CaseIterable {
         case unpaid
         case partiallyPaid = "partially-paid"
@@ -54,14 +65,77 @@ public enum BuyerView {
 
         func condition(today: CalendarDate) -> SQLExpression {
             let c = ChannelInvoice.Columns.self
-            let open = (c.totalMinor - c.settledMinor - c.discountTakenMinor) > 0
-            let untouched = c.settledMinor == 0 && c.discountTakenMinor == 0
             switch self {
-            case .unpaid: return open && untouched
-            case .partiallyPaid: return open && !untouched
-            case .paid: return !open
-            case .overdue: return open && c.dueDate < today.description
+            case .unpaid: return c.status == InvoicePaymentStatus.unpaid.rawValue
+            case .partiallyPaid: return c.status == InvoicePaymentStatus.partiallyPaid.rawValue
+            case .paid: return c.status == InvoicePaymentStatus.paid.rawValue
+            case .overdue:
+                return [InvoicePaymentStatus.unpaid.rawValue, InvoicePaymentStatus.partiallyPaid.rawValue].contains(c.status)
+                    && c.dueDate < today.description
             }
+        }
+    }
+
+    /// The Invoices page's sort orders; ties go by invoice number.
+    public enum InvoiceSort: String, Sendable, CaseIterable {
+        case dueDate = "due-date"
+        case invoiceDate = "invoice-date"
+        case amount
+
+        var column: Column {
+            switch self {
+            case .dueDate: return ChannelInvoice.Columns.dueDate
+            case .invoiceDate: return ChannelInvoice.Columns.invoiceDate
+            case .amount: return ChannelInvoice.Columns.totalMinor
+            }
+        }
+    }
+
+    /// What the Invoices page asks for, already validated: which of the user's accounts, which
+    /// status, which due dates, which numbers, in which order.
+    public struct InvoiceQuery: Sendable, Equatable {
+        /// One of the user's accounts, or nil for all of them.
+        public var account: String?
+        public var status: InvoiceFilter?
+        public var dueFrom: CalendarDate?
+        public var dueTo: CalendarDate?
+        /// Invoice numbers starting with this text.
+        public var numberPrefix: String?
+        public var sort: InvoiceSort
+        public var descending: Bool
+
+        public init(
+            account: String? = nil, status: InvoiceFilter? = nil, dueFrom: CalendarDate? = nil, dueTo: CalendarDate? = nil,
+            numberPrefix: String? = nil, sort: InvoiceSort = .dueDate, descending: Bool = false
+        ) {
+            self.account = account
+            self.status = status
+            self.dueFrom = dueFrom
+            self.dueTo = dueTo
+            self.numberPrefix = numberPrefix
+            self.sort = sort
+            self.descending = descending
+        }
+
+        /// The request for `accounts` (the user's) with this query's conditions, unordered.
+        func request(accounts: [String], today: CalendarDate) -> QueryInterfaceRequest<ChannelInvoice> {
+            let c = ChannelInvoice.Columns.self
+            let searched = account.map { accounts.contains($0) ? [$0] : [] } ?? accounts
+            var request = ChannelInvoice.filter(searched.contains(c.customerAccount))
+            if let status { request = request.filter(status.condition(today: today)) }
+            if let dueFrom { request = request.filter(c.dueDate >= dueFrom.description) }
+            if let dueTo { request = request.filter(c.dueDate <= dueTo.description) }
+            if let numberPrefix, !numberPrefix.isEmpty {
+                // A range on the key, not LIKE: it searches the primary key's index, and % and _ mean nothing.
+                request = request.filter(c.number >= numberPrefix && c.number < numberPrefix + "\u{10FFFF}")
+            }
+            return request
+        }
+
+        /// The query's order: the sort column, then the number, both in the chosen direction.
+        func ordered(_ request: QueryInterfaceRequest<ChannelInvoice>) -> QueryInterfaceRequest<ChannelInvoice> {
+            let number = ChannelInvoice.Columns.number
+            return descending ? request.order(sort.column.desc, number.desc) : request.order(sort.column, number)
         }
     }
 
@@ -71,20 +145,19 @@ public enum BuyerView {
         public var total: Int
     }
 
-    /// The invoices of `accounts` that pass `filter`, by due date then number, `limit` from `offset`.
+    /// The invoices of `accounts` that pass `query`, in its order, `limit` from `offset`. An
+    /// account in the query that is not among `accounts` finds nothing.
     public static func invoicePage(
-        _ db: Database, accounts: [String], filter: InvoiceFilter?, today: CalendarDate, offset: Int, limit: Int
+        _ db: Database, accounts: [String], query: InvoiceQuery = InvoiceQuery(), today: CalendarDate, offset: Int, limit: Int
     ) throws -> InvoicePage {
-        var request = ChannelInvoice.filter(accounts.contains(ChannelInvoice.Columns.customerAccount))
-        if let filter { request = request.filter(filter.condition(today: today)) }
+        let request = query.request(accounts: accounts, today: today)
         let total = try request.fetchCount(db)
-        let invoices = try request.order(ChannelInvoice.Columns.dueDate, ChannelInvoice.Columns.number)
-            .limit(max(0, limit), offset: max(0, offset)).fetchAll(db)
-        let rows = try invoices.map { invoice in
-            InvoiceRow(
-                invoice: invoice, pending: try ChannelTransaction.pendingAmount(db, invoice: invoice.number, currency: invoice.currency))
-        }
-        return InvoicePage(rows: rows, total: total)
+        let invoices = try query.ordered(request).limit(max(0, limit), offset: max(0, offset)).fetchAll(db)
+        return InvoicePage(rows: try invoices.map { try row(db, $0) }, total: total)
+    }
+
+    private static func row(_ db: Database, _ invoice: ChannelInvoice) throws -> InvoiceRow {
+        InvoiceRow(invoice: invoice, pending: try ChannelTransaction.pendingAmount(db, invoice: invoice.number, currency: invoice.currency))
     }
 
     /// Whether the channel store answers a query on the table the portal reads most (its health check).
@@ -92,14 +165,85 @@ public enum BuyerView {
         _ = try ChannelInvoice.select(ChannelInvoice.Columns.number, as: String.self).limit(1).fetchOne(db)
     }
 
-    /// The invoices of `accounts` (the user's own and its invoice account), by due date.
-    public static func invoices(_ db: Database, accounts: [String], limit: Int = 500) throws -> [InvoiceRow] {
-        let invoices = try ChannelInvoice.filter(accounts.contains(ChannelInvoice.Columns.customerAccount))
-            .order(ChannelInvoice.Columns.dueDate, ChannelInvoice.Columns.number).limit(limit).fetchAll(db)
-        return try invoices.map { invoice in
-            InvoiceRow(
-                invoice: invoice, pending: try ChannelTransaction.pendingAmount(db, invoice: invoice.number, currency: invoice.currency))
+    /// The account a charge on account goes to and its credit: the Invoices page's summary and
+    /// the cart's check of a payment on account decide it here, the same way.
+    public struct AccountSummary: Sendable, Equatable {
+        /// The charged account: the invoice account HQ named, else the customer's own.
+        public var account: ChannelCustomer
+        public var currency: Currency
+        /// The open amounts of the charged account's invoices.
+        public var balance: Money
+        /// Charges on account the channel took and has not uploaded to HQ yet.
+        public var unuploaded: Money
+        public var creditLimit: Money
+        /// Credit left: the limit less the balance and the charges not yet uploaded (may be negative).
+        public var headroom: Money
+        /// Whether the buyer may pay on account at all (their customer and the charged account).
+        public var allowsOnAccount: Bool
+    }
+
+    /// The credit of the account `buyer` charges on account, or nil when its currency is not one
+    /// Remit knows (it then has no headroom at all).
+    public static func accountSummary(_ db: Database, buyer: Buyer) throws -> AccountSummary? {
+        var charged = buyer.customer
+        if let invoiceAccount = buyer.customer.invoiceAccount, let organization = try ChannelCustomer.find(db, account: invoiceAccount) {
+            charged = organization
         }
+        guard let currency = try? Currency(charged.currency) else { return nil }
+        let balance = try ChannelInvoice.openBalance(db, account: charged.account, currency: currency)
+        let unuploaded = try ChannelTransaction.unuploadedOnAccount(db, account: charged.account, currency: currency)
+        let headroom = Int128(charged.creditLimitMinor) - Int128(balance.minorUnits) - Int128(unuploaded.minorUnits)
+        return AccountSummary(
+            account: charged, currency: currency, balance: balance, unuploaded: unuploaded,
+            creditLimit: Money(minorUnits: charged.creditLimitMinor, currency: currency),
+            headroom: Money(minorUnits: Int64(clamping: headroom), currency: currency),
+            allowsOnAccount: charged.allowOnAccount && buyer.customer.allowOnAccount)
+    }
+
+    /// One payment the channel took for an invoice, and what HQ made of it.
+    public struct PaymentRow: Sendable, Equatable {
+        public enum State: String, Sendable { case pending, posted, refused }
+        public var transaction: ChannelTransaction
+        public var state: State
+        /// Why HQ refused it.
+        public var reason: String?
+    }
+
+    /// An invoice with everything its detail page shows.
+    public struct InvoiceDetail: Sendable, Equatable {
+        public var row: InvoiceRow
+        public var lines: [InvoiceDocument.Line]
+        public var settlements: [InvoiceSnapshot.Settlement]
+        public var payments: [PaymentRow]
+        /// The user's own requests for this invoice, newest first.
+        public var requests: [RequestRow]
+    }
+
+    /// Invoice `number` with its lines, settlements, payments and the user's requests for it — or
+    /// nil when it does not exist or belongs to an account the buyer does not reach (the same nil).
+    public static func invoiceDetail(_ db: Database, buyer: Buyer, number: String) throws -> InvoiceDetail? {
+        guard let invoice = try ChannelInvoice.find(db, number: number), buyer.access.allows(invoiceOwnedBy: invoice.customerAccount)
+        else { return nil }
+        let payments = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT * FROM channel_transaction WHERE invoice_number = ? AND kind = ? ORDER BY created_at, id
+                """, arguments: [invoice.number, ChannelTransaction.Kind.invoicePayment.rawValue]
+        ).map { row -> PaymentRow in
+            let state: String? = row["hq_state"]
+            return PaymentRow(
+                transaction: try ChannelTransaction(row: row),
+                state: state == "posted" ? .posted : state == nil ? .pending : .refused, reason: row["hq_detail"])
+        }
+        let requests = try requestRows(
+            db,
+            sql: """
+                SELECT * FROM b2b_request WHERE invoice_number = ? AND user_login = ?
+                ORDER BY submitted_at DESC, request_id LIMIT 100
+                """, arguments: [invoice.number, buyer.user.login])
+        return InvoiceDetail(
+            row: try row(db, invoice), lines: try ChannelInvoiceDetail.lines(db, invoice: invoice),
+            settlements: try ChannelInvoiceDetail.settlements(db, invoice: invoice), payments: payments, requests: requests)
     }
 
     /// A B2B request as My account → B2B requests shows it.
@@ -112,12 +256,15 @@ public enum BuyerView {
     }
 
     public static func requests(_ db: Database, user: String, limit: Int = 200) throws -> [RequestRow] {
-        let rows = try Row.fetchAll(
+        try requestRows(
             db,
             sql: """
                 SELECT * FROM b2b_request WHERE user_login = ? ORDER BY submitted_at DESC, request_id LIMIT ?
                 """, arguments: [user, limit])
-        return try rows.map { row in
+    }
+
+    private static func requestRows(_ db: Database, sql: String, arguments: StatementArguments) throws -> [RequestRow] {
+        try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
             let stored = StoredRow(row, table: B2BRequest.databaseTableName, key: row["request_id"])
             return RequestRow(
                 request: try B2BRequest(row: row), status: try stored.value("status", as: B2BRequest.Status.self),

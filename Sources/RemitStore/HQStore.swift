@@ -161,6 +161,10 @@ public final class HQStore: DataDirectoryStore {
             try db.execute(sql: "ALTER TABLE product ADD COLUMN changed_at TEXT NOT NULL DEFAULT '1970-01-01T00:00:00.000Z'")
             try db.create(index: "payment_journal_line_by_invoice", on: "payment_journal_line", columns: ["invoice_number"])
         }
+        // Distribution sends each invoice's settlements to the channel (the portal's detail page).
+        migrator.registerMigration("v5-settlement-by-invoice") { db in
+            try db.create(index: "settlement_by_invoice", on: "settlement", columns: ["invoice_number", "id"])
+        }
         return migrator
     }
 }

@@ -16,12 +16,16 @@ public enum ChannelUpdates {
 struct InvoicesChangedHandler: TypedMessageHandler {
     func handle(_ envelope: Envelope<InvoicesChanged>, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
         for invoice in envelope.body.invoices {
-            try ChannelInvoice(
+            let stored = try ChannelInvoice(
                 number: invoice.number, customerAccount: invoice.customerAccount, invoiceDate: invoice.invoiceDate,
                 dueDate: invoice.dueDate, discountLastDay: invoice.discountLastDay, discountMinor: invoice.discount.minorUnits,
                 currency: invoice.total.currency, totalMinor: invoice.total.minorUnits, settledMinor: invoice.settled.minorUnits,
                 discountTakenMinor: invoice.discountTaken.minorUnits, status: invoice.amounts.status, hqChangedAt: invoice.changedAt
             ).upsertIfNewer(db)
+            // Lines and settlements belong to the snapshot: an older one keeps none of its own.
+            if stored {
+                try ChannelInvoiceDetail.replace(db, invoice: invoice.number, lines: invoice.lines, settlements: invoice.settlements)
+            }
             // A payment HQ posted is in `settled` now, one it refused will never be: neither is
             // pending any more. (Applied whether or not the snapshot was newer: outcomes only accrue.)
             for payment in invoice.payments ?? [] {

@@ -47,32 +47,22 @@ struct Buyer {
             offer: invoice.discountOffer)
     }
 
-    /// The account a charge on account goes to: the invoice account HQ named, else the customer's own.
-    func chargedAccount(_ db: Database) throws -> ChannelCustomer {
-        if let invoiceAccount = customer.invoiceAccount, let organization = try ChannelCustomer.find(db, account: invoiceAccount) {
-            return organization
-        }
-        return customer
-    }
-
-    /// Credit left on the charged account: its limit, less its open invoices and the charges on
-    /// account the channel took and has not uploaded yet.
-    func headroom(_ db: Database, currency: Currency) throws -> Money {
-        let account = try chargedAccount(db)
-        guard let accountCurrency = try? Currency(account.currency), accountCurrency == currency else { return .zero(currency) }
-        let open = try ChannelInvoice.openBalance(db, account: account.account, currency: currency)
-        let unuploaded = try ChannelTransaction.unuploadedOnAccount(db, account: account.account, currency: currency)
-        let minor = Int128(account.creditLimitMinor) - Int128(open.minorUnits) - Int128(unuploaded.minorUnits)
-        return Money(minorUnits: Int64(clamping: minor), currency: currency)
+    /// The charged account's credit, decided as the portal's account summary decides it.
+    func accountSummary(_ db: Database) throws -> BuyerView.AccountSummary? {
+        try BuyerView.accountSummary(db, buyer: BuyerView.Buyer(user: user, customer: customer, access: access))
     }
 
     func checkTender(
         _ db: Database, tender: Tender, cardAuthorization: String?, paysInvoices: Bool, charge: Money, policy: StorefrontPolicy
     ) throws {
-        let headroom = tender == .onAccount ? try headroom(db, currency: charge.currency) : .zero(charge.currency)
+        let summary = try accountSummary(db)
+        // A charge in another currency than the account's finds no credit.
+        let headroom =
+            tender == .onAccount && summary?.currency == charge.currency
+            ? summary?.headroom ?? .zero(charge.currency) : .zero(charge.currency)
         try CartRules.checkTender(
             tender, cardAuthorization: cardAuthorization, paysInvoices: paysInvoices, charge: charge,
-            allowOnAccount: try chargedAccount(db).allowOnAccount && customer.allowOnAccount, headroom: headroom, policy: policy)
+            allowOnAccount: summary?.allowsOnAccount ?? false, headroom: headroom, policy: policy)
     }
 }
 

@@ -30,7 +30,7 @@ struct ShopCommand: AsyncParsableCommand {
         @Option(help: "Only invoices in this state: unpaid, partially-paid, paid or overdue") var status: String?
 
         func validate() throws {
-            if let status, !["unpaid", "partially-paid", "paid", "overdue"].contains(status) {
+            if let status, BuyerView.InvoiceFilter(rawValue: status) == nil {
                 throw ValidationError("--status must be unpaid, partially-paid, paid or overdue")
             }
         }
@@ -38,16 +38,12 @@ struct ShopCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let today = CalendarDate(Date())
-                let rows = try ShopCommand.channel(global).pool.read { db in
+                let shown = try ShopCommand.channel(global).pool.read { db in
                     let (_, access) = try ShopCommand.buyer(db, user)
-                    return try BuyerView.invoices(db, accounts: access.accounts)
-                }
-                let shown = rows.filter { row in
-                    switch status {
-                    case nil: return true
-                    case "overdue": return row.isOverdue(today: today)
-                    case let status?: return row.amounts.status.rawValue == status
-                    }
+                    return try BuyerView.invoicePage(
+                        db, accounts: access.accounts, query: .init(status: status.flatMap(BuyerView.InvoiceFilter.init(rawValue:))),
+                        today: today, offset: 0, limit: 500
+                    ).rows
                 }
                 print("invoice        account     due         total        paid         pending      open         status")
                 for row in shown {

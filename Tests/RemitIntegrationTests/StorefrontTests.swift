@@ -332,6 +332,16 @@ struct StorefrontTests {
                     .map { $0["status"] == "paid" && $0["settled_minor"] == 20_000 } ?? false
             }
             #expect(try await world.hqCount("SELECT COUNT(*) FROM settlement WHERE invoice_number = 'T-MEM-1'") == 2)
+            // The detail page's data reached the channel with the invoice: its line, both settlements
+            // with the payments they came from, both payments posted.
+            let detail = try await world.channel.pool.read { db -> BuyerView.InvoiceDetail? in
+                guard let buyer = try BuyerView.buyer(db, login: "mem") else { return nil }
+                return try BuyerView.invoiceDetail(db, buyer: buyer, number: "T-MEM-1")
+            }
+            #expect(detail?.lines == [InvoiceDocument.Line(description: "Pallets <oak> & \"pine\"", amount: euros(20_000))])
+            #expect(detail?.settlements.map(\.settled) == [euros(5_000), euros(15_000)])
+            #expect(Set(detail?.settlements.map(\.paymentId) ?? []) == Set(detail?.payments.map(\.transaction.id) ?? ["none"]))
+            #expect(detail?.payments.map(\.state) == [.posted, .posted])
             let paidAgain = try await world.command(CartAddInvoice(user: "mem", invoiceNumber: "T-MEM-1"), as: "user:mem")
             #expect(paidAgain.code == "invoice-paid")
         }

@@ -48,7 +48,7 @@ struct BuyerPagesTests {
                 // Sorted by due date: the overdue and paid ones (due 3 days ago) first, T-ORG's (in 30 days) last.
                 #expect(rows.last?.hasPrefix("T-ORG") == true && rows.first.map { PortalWorld.kind(Int($0.suffix(3))!) } != .unpaid)
                 // The account is named on each row, and the invoice account's rows carry it.
-                #expect(third.html.contains("<td>T-ORG</td>"))
+                #expect(third.html.contains(#"<td data-label="Account">T-ORG</td>"#))
                 #expect(try await browser.get("/invoices?page=0").status == .badRequest)
                 #expect(try await browser.get("/invoices?status=lost").status == .badRequest)
             }
@@ -337,6 +337,7 @@ struct BuyerPagesTests {
                 #expect(page.status == .ok)
                 #expect(page.html.contains("T-MEM-001") && page.html.contains("T-ORG-002") && !page.html.contains("T-SOLO-001"))
                 #expect(page.html.contains("<td>submitted</td>"))
+                #expect(page.html.contains(#"<meta http-equiv="refresh" content="5">"#), "req-1 is on its way: the page follows it")
                 #expect(page.html.contains(#"<strong class="error">failed</strong>"#))
                 #expect(page.html.contains("550 mailbox &lt;mem@shop.example&gt; unavailable"), "the reason, escaped")
                 #expect(page.html.contains("2026-11-29 12:00 UTC") && page.html.contains("2026-11-29 13:00 UTC"))

@@ -60,6 +60,7 @@ final class RecordingPublisher: CommandPublishing {
 /// - `mem` (Mia Member) of T-MEM, whose invoice account is T-ORG: 70 invoices T-MEM-001…070 and
 ///   T-MEM-DISC (a cash discount of 2.00 until 2026-12-04), and T-ORG's 40 invoices T-ORG-001…040;
 /// - `solo` of T-SOLO with 5 invoices, none of which `mem` may reach;
+/// - `mate` of T-MATE, a member account without an invoice account, with 3 invoices T-MATE-001…003;
 /// - passwords `remit-demo` (bcrypt at the demo cost).
 struct PortalWorld {
     static let today = CalendarDate(year: 2026, month: 11, day: 29)!
@@ -88,7 +89,9 @@ struct PortalWorld {
         let hash = try await PasswordHasher(cost: PasswordHasher.demoCost).hash(password)
         let now = clock.now()
         try await store.pool.write { db in
-            for (account, invoiceAccount) in [("T-ORG", nil), ("T-MEM", "T-ORG"), ("T-SOLO", nil)] as [(String, String?)] {
+            for (account, invoiceAccount) in [("T-ORG", nil), ("T-MEM", "T-ORG"), ("T-SOLO", nil), ("T-MATE", nil)]
+                as [(String, String?)]
+            {
                 try ChannelCustomer(
                     account: account, name: "Customer \(account)", email: "\(account)@shop.example", currency: "EUR",
                     invoiceAccount: invoiceAccount, allowOnAccount: true, creditLimitMinor: 1_000_000, hqChangedAt: now
@@ -96,7 +99,8 @@ struct PortalWorld {
             }
             try ChannelUser(login: "mem", customerAccount: "T-MEM", displayName: "Mia Member", email: "mem@shop.example").insert(db)
             try ChannelUser(login: "solo", customerAccount: "T-SOLO", displayName: "Sol Solo", email: "solo@shop.example").insert(db)
-            for login in ["mem", "solo"] { try ChannelCredential(login: login, passwordHash: hash, updatedAt: now).insert(db) }
+            try ChannelUser(login: "mate", customerAccount: "T-MATE", displayName: "Max Mate", email: "mate@shop.example").insert(db)
+            for login in ["mem", "solo", "mate"] { try ChannelCredential(login: login, passwordHash: hash, updatedAt: now).insert(db) }
             func invoice(_ number: String, _ account: String, due: Int, settled: Int64 = 0, discount: Int64 = 0) throws {
                 try ChannelInvoice(
                     number: number, customerAccount: account, invoiceDate: today.adding(days: -10), dueDate: today.adding(days: due),
@@ -116,8 +120,24 @@ struct PortalWorld {
             try invoice("T-MEM-DISC", "T-MEM", due: 25, discount: 200)
             for i in 1...40 { try invoice(number("T-ORG", i), "T-ORG", due: 30) }
             for i in 1...5 { try invoice(number("T-SOLO", i), "T-SOLO", due: 10) }
+            for i in 1...3 { try invoice(number("T-MATE", i), "T-MATE", due: 15) }
         }
         try await body(PortalWorld(directory: directory, store: store, clock: clock))
+    }
+
+    /// Every invoice of the shop.
+    var allInvoices: Set<String> {
+        memInvoices.union((1...5).map { Self.number("T-SOLO", $0) }).union((1...3).map { Self.number("T-MATE", $0) })
+    }
+
+    /// What each user may reach: their own account's invoices and their invoice account's.
+    func reachable(by login: String) -> Set<String> {
+        switch login {
+        case "mem": return memInvoices
+        case "solo": return Set((1...5).map { Self.number("T-SOLO", $0) })
+        case "mate": return Set((1...3).map { Self.number("T-MATE", $0) })
+        default: return []
+        }
     }
 
     /// What `mem` may see: their own invoices and the invoice account's.

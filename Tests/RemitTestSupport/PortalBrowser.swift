@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HTTPTypes
 import HummingbirdTesting
 import Synchronization
 
@@ -22,11 +23,27 @@ public final class Browser: Sendable {
         return try await send(uri, method: .post, body: body)
     }
 
-    private func send(_ uri: String, method: HTTPRequest.Method, body: String?) async throws -> TestResponse {
-        var headers: HTTPFields = [:]
+    /// An API call: `body` as JSON (already encoded), the session's cookies, and `csrf` as the
+    /// X-CSRF-Token header when given.
+    public func api(
+        _ method: HTTPRequest.Method, _ uri: String, json body: String? = nil, csrf: String? = nil,
+        contentType: String = "application/json"
+    ) async throws -> TestResponse {
+        var headers: HTTPFields = [.accept: "application/json"]
+        if let csrf { headers[HTTPField.Name("X-CSRF-Token")!] = csrf }
+        if body != nil { headers[.contentType] = contentType }
+        return try await send(uri, method: method, body: body, headers: headers)
+    }
+
+    private func send(
+        _ uri: String, method: HTTPRequest.Method, body: String?, headers given: HTTPFields? = nil
+    ) async throws
+        -> TestResponse
+    {
+        var headers: HTTPFields = given ?? [:]
         let cookies = self.cookies
         if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") }
-        if body != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
+        if body != nil, given == nil { headers[.contentType] = "application/x-www-form-urlencoded" }
         let response = try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
         jar.withLock { jar in
             for header in response.headers[values: .setCookie] {
@@ -64,5 +81,13 @@ extension String {
     /// The value of the first `csrf` field of the page's forms.
     public var firstCSRFToken: String? { matches(of: /name="csrf" value="([^"]+)"/).first.map { String($0.output.1) } }
     /// The invoice numbers in the rows of the invoice table.
-    public var invoiceRows: [String] { matches(of: /<th scope="row">([^<]+)<\/th>/).map { String($0.output.1) } }
+    public var invoiceRows: [String] {
+        matches(of: /<th scope="row"[^>]*><a href="[^"]*">([^<]+)<\/a><\/th>/).map { String($0.output.1) }
+    }
+}
+
+extension TestResponse {
+    /// The body as JSON.
+    public var json: Any? { try? JSONSerialization.jsonObject(with: Data(String(buffer: body).utf8)) }
+    public var object: [String: Any] { json as? [String: Any] ?? [:] }
 }

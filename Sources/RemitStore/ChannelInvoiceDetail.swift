@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+import RemitCore
+import RemitMessages
+
+/// What the portal's invoice detail page shows beyond the invoice's row: its lines and what HQ's
+/// postings did to it, as distribution last sent them; and the indexes the Invoices page's filters
+/// and sort orders search by.
+public enum ChannelInvoiceDetail {
+    static func registerMigrations(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v5-invoice-detail") { db in
+            try db.create(table: "channel_invoice_line") { t in
+                t.column("invoice_number", .text).notNull()
+                t.column("line_no", .integer).notNull()
+                t.column("description", .text).notNull()
+                t.column("amount_minor", .integer).notNull()
+                t.primaryKey(["invoice_number", "line_no"])
+            }
+            try db.create(table: "channel_settlement") { t in
+                t.column("invoice_number", .text).notNull()
+                t.column("position", .integer).notNull()
+                t.column("settled_on", .text).notNull()
+                t.column("settled_minor", .integer).notNull()
+                t.column("discount_minor", .integer).notNull()
+                t.column("payment_id", .text).notNull()
+                t.primaryKey(["invoice_number", "position"])
+            }
+            // The Invoices page: a status filter, then by due date; the other sort orders.
+            try db.create(
+                index: "channel_invoice_by_status", on: "channel_invoice", columns: ["customer_account", "status", "due_date"])
+            try db.create(
+                index: "channel_invoice_by_date", on: "channel_invoice", columns: ["customer_account", "invoice_date"])
+            try db.create(
+                index: "channel_invoice_by_amount", on: "channel_invoice", columns: ["customer_account", "total_minor"])
+            // The detail page's requests for one invoice.
+            try db.create(index: "b2b_request_by_invoice", on: "b2b_request", columns: ["invoice_number", "submitted_at"])
+        }
+    }
+
+    /// Replaces the lines and settlements of `invoice` with a newer snapshot's. A snapshot from a
+    /// sender that did not send them (nil) leaves what is stored.
+    public static func replace(
+        _ db: Database, invoice: String, lines: [InvoiceDocument.Line]?, settlements: [InvoiceSnapshot.Settlement]?
+    ) throws {
+        if let lines {
+            try db.execute(sql: "DELETE FROM channel_invoice_line WHERE invoice_number = ?", arguments: [invoice])
+            for (index, line) in lines.enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO channel_invoice_line (invoice_number, line_no, description, amount_minor) VALUES (?, ?, ?, ?)",
+                    arguments: [invoice, index + 1, line.description, line.amount.minorUnits])
+            }
+        }
+        if let settlements {
+            try db.execute(sql: "DELETE FROM channel_settlement WHERE invoice_number = ?", arguments: [invoice])
+            for (index, settlement) in settlements.enumerated() {
+                try db.execute(
+                    sql: """
+                        INSERT INTO channel_settlement
+                            (invoice_number, position, settled_on, settled_minor, discount_minor, payment_id)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        invoice, index + 1, settlement.settledOn.description, settlement.settled.minorUnits,
+                        settlement.discount.minorUnits, settlement.paymentId,
+                    ])
+            }
+        }
+    }
+
+    /// The lines of `invoice`, in order, in its currency.
+    public static func lines(_ db: Database, invoice: ChannelInvoice) throws -> [InvoiceDocument.Line] {
+        try Row.fetchAll(
+            db, sql: "SELECT description, amount_minor FROM channel_invoice_line WHERE invoice_number = ? ORDER BY line_no",
+            arguments: [invoice.number]
+        ).map {
+            InvoiceDocument.Line(description: $0["description"], amount: Money(minorUnits: $0["amount_minor"], currency: invoice.currency))
+        }
+    }
+
+    /// The settlements of `invoice`, oldest first, in its currency.
+    public static func settlements(_ db: Database, invoice: ChannelInvoice) throws -> [InvoiceSnapshot.Settlement] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT settled_on, settled_minor, discount_minor, payment_id FROM channel_settlement
+                WHERE invoice_number = ? ORDER BY position
+                """, arguments: [invoice.number]
+        ).map { row in
+            InvoiceSnapshot.Settlement(
+                settledOn: try StoredRow(row, table: "channel_settlement", key: invoice.number).date("settled_on"),
+                settled: Money(minorUnits: row["settled_minor"], currency: invoice.currency),
+                discount: Money(minorUnits: row["discount_minor"], currency: invoice.currency), paymentId: row["payment_id"])
+        }
+    }
+}
