@@ -2,6 +2,9 @@
 # Installs Debian packages that are missing and starts a local RabbitMQ when none answers.
 
 REMIT_APT_PACKAGES=(rabbitmq-server librabbitmq-dev libsqlite3-dev libcurl4-openssl-dev pkg-config)
+# Only for scripts/test: the browser test drives Debian's Chromium through its chromedriver
+# (/usr/bin/chromium, /usr/bin/chromedriver), so nothing is downloaded at test time.
+REMIT_TEST_APT_PACKAGES=(chromium chromium-driver)
 REMIT_STARTED_BROKER=0
 
 log() { printf '\033[1m[remit]\033[0m %s\n' "$*" >&2; }
@@ -24,15 +27,19 @@ ensure_packages() {
   command -v swift >/dev/null || { log "swift is not on PATH (Swift 6 toolchain needed)"; exit 1; }
 }
 
-# Installs the Python packages the tests need (aiosmtpd: the SMTP server the mail tests talk to).
+# Installs the Python packages the tests need: aiosmtpd (the SMTP server the mail tests talk to)
+# and selenium (drives Chromium in the browser test).
 ensure_python_packages() {
-  command -v python3 >/dev/null || { log "python3 is not on PATH (the mail tests run an SMTP server in Python)"; exit 1; }
-  if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
-    log "installing aiosmtpd (pip)"
-    # A Debian python3 refuses pip installs outside a venv (PEP 668) unless told otherwise.
-    python3 -m pip install -q aiosmtpd >/dev/null 2>&1 \
-      || python3 -m pip install -q --break-system-packages aiosmtpd >/dev/null
-  fi
+  command -v python3 >/dev/null || { log "python3 is not on PATH (the mail and browser tests run Python)"; exit 1; }
+  local module
+  for module in aiosmtpd selenium; do
+    if ! python3 -c "import $module" 2>/dev/null; then
+      log "installing $module (pip)"
+      # A Debian python3 refuses pip installs outside a venv (PEP 668) unless told otherwise.
+      python3 -m pip install -q "$module" >/dev/null 2>&1 \
+        || python3 -m pip install -q --break-system-packages "$module" >/dev/null
+    fi
+  done
 }
 
 broker_answers() {
