@@ -23,12 +23,17 @@ public struct PortalSettings: Sendable {
     public var sessionLifetime: Duration
     /// The storefront's rules, as the workers apply them: the portal refuses up front what they would.
     public var policy: StorefrontPolicy
+    /// Proxies in front of the portal: a request from one of them is from the client its
+    /// `X-Forwarded-For` names (the sign-in limit counts that address, not the proxy's).
+    public var trustedProxies: Set<String>
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = false, signInLimits: SignInLimiter.Limits = .init(),
-        pageSize: Int = 50, sessionLifetime: Duration = .seconds(8 * 3600), policy: StorefrontPolicy = StorefrontPolicy()
+        pageSize: Int = 50, sessionLifetime: Duration = .seconds(8 * 3600), policy: StorefrontPolicy = StorefrontPolicy(),
+        trustedProxies: Set<String> = []
     ) {
         self.policy = policy
+        self.trustedProxies = trustedProxies
         self.host = host
         self.port = port
         self.secureCookies = secureCookies
@@ -41,7 +46,7 @@ public struct PortalSettings: Sendable {
         let listener = try configuration.portalListener()
         self.init(
             host: listener.host, port: listener.port, secureCookies: listener.secureCookies,
-            policy: try configuration.storefrontPolicy())
+            policy: try configuration.storefrontPolicy(), trustedProxies: try configuration.portalTrustedProxies())
     }
 }
 
@@ -89,7 +94,7 @@ public func buildPortal(_ settings: PortalSettings, _ dependencies: PortalDepend
         middleware: SessionAuthenticator(context: PortalRequestContext.self) { (session: PortalSession, _) in
             try await channel.read { try BuyerView.buyer($0, login: session.login) }
         })
-    router.add(middleware: PortalGuard(pages: pages))
+    router.add(middleware: PortalGuard(pages: pages, trustedProxies: settings.trustedProxies))
 
     // One limiter for the page's sign-in and the API's, so neither is a way around the other's count.
     let signIn = SignInCheck(
@@ -100,7 +105,9 @@ public func buildPortal(_ settings: PortalSettings, _ dependencies: PortalDepend
     HealthCheck(channel: channel, publisher: dependencies.publisher).register(on: router)
     try BuyerAPI(settings: settings, dependencies: dependencies, signIn: signIn)
         .registerHandlers(
-            on: router, serverURL: try Servers.Server1.url(), middlewares: [APIErrorMiddleware(logger: dependencies.logger)])
+            on: router, serverURL: try Servers.Server1.url(),
+            configuration: .init(jsonEncodingOptions: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]),
+            middlewares: [APIErrorMiddleware(logger: dependencies.logger)])
     let document = try APIDocument.load()
     router.get("/api/v1/openapi.yaml") { _, _ -> Response in
         Response(
@@ -136,6 +143,7 @@ struct PortalGuard: RouterMiddleware {
     static let openPaths: Set<String> = ["/sign-in", "/health", "/api/v1/openapi.yaml"]
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
     let pages: PageRenderer
+    let trustedProxies: Set<String>
 
     struct CSRFField: Decodable {
         var csrf: String?
@@ -191,7 +199,10 @@ struct PortalGuard: RouterMiddleware {
                 .forbidden, code: "csrf", message: "Send the session's CSRF token (from sign-in or GET /api/v1/account) as X-CSRF-Token.")
         }
         do {
-            return try await APIRequest.$context.withValue(context) { try await next(request, context) }
+            let address = context.clientAddress(of: request, trusting: trustedProxies)
+            return try await APIRequest.$context.withValue(context) {
+                try await APIRequest.$clientAddress.withValue(address) { try await next(request, context) }
+            }
         } catch let error as HTTPError where error.status == .notFound {
             return APIProblem.response(.notFound, code: "not-found", message: "There is no such API path; see /api/v1/openapi.yaml.")
         }

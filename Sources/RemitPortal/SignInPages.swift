@@ -58,7 +58,8 @@ struct SignInPages: Sendable {
     private func signIn(_ request: Request, _ context: PortalRequestContext) async throws -> Response {
         let submitted = try await request.decode(as: SignInForm.self, context: context)
         let login = String((submitted.login ?? "").trimmingCharacters(in: .whitespaces).prefix(128))
-        switch try await check.check(login: login, password: submitted.password ?? "", context: context) {
+        let address = context.clientAddress(of: request, trusting: settings.trustedProxies)
+        switch try await check.check(login: login, password: submitted.password ?? "", address: address, context: context) {
         case .tooMany(let wait, let text):
             return signInPage(
                 request, status: .tooManyRequests, login: login, error: text, headers: [.retryAfter: String(Int(wait.rounded(.up)))])
@@ -88,12 +89,12 @@ struct SignInCheck: Sendable {
         case tooMany(wait: Double, text: String)
     }
 
-    func check(login given: String, password: String, context: PortalRequestContext) async throws -> Outcome {
+    func check(login given: String, password: String, address: String, context: PortalRequestContext) async throws -> Outcome {
         let login = String(given.trimmingCharacters(in: .whitespaces).prefix(128))
         let now = dependencies.clock.now()
-        if let wait = limiter.waitBeforeTrying(login: login, address: context.clientAddress, now: now) {
+        if let wait = limiter.waitBeforeTrying(login: login, address: address, now: now) {
             let minutes = max(1, Int((wait / 60).rounded(.up)))
-            context.logger.notice("sign-in refused: too many failures", metadata: ["address": "\(context.clientAddress)"])
+            context.logger.notice("sign-in refused: too many failures", metadata: ["address": "\(address)"])
             return .tooMany(wait: wait, text: "Too many failed sign-ins. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").")
         }
         let (credential, buyer) = try await dependencies.channel.read { db in
@@ -102,7 +103,7 @@ struct SignInCheck: Sendable {
         // The same bcrypt work whether the login exists or not, so the answer's time tells nothing.
         let matches = await dependencies.passwordHasher.verify(password, against: credential?.passwordHash ?? standInHash)
         guard matches, credential != nil, let buyer, !login.isEmpty, password.utf8.count <= PasswordHasher.maximumPasswordBytes else {
-            limiter.recordFailure(login: login, address: context.clientAddress, now: now)
+            limiter.recordFailure(login: login, address: address, now: now)
             return .refused
         }
         limiter.recordSuccess(login: login)

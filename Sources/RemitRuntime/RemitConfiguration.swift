@@ -22,6 +22,7 @@ public struct RemitConfiguration: Sendable {
         case portalHost = "portal-host"
         case portalPort = "portal-port"
         case portalSecureCookies = "portal-secure-cookies"
+        case portalTrustedProxies = "portal-trusted-proxies"
 
         public var environmentName: String { "REMIT_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
 
@@ -42,6 +43,7 @@ public struct RemitConfiguration: Sendable {
             case .portalHost: return "127.0.0.1"
             case .portalPort: return "8080"
             case .portalSecureCookies: return "false"
+            case .portalTrustedProxies: return nil
             }
         }
 
@@ -64,6 +66,8 @@ public struct RemitConfiguration: Sendable {
             case .portalHost: return "The address the buyer portal listens on"
             case .portalPort: return "The buyer portal's TCP port (0…65535; 0 picks a free one)"
             case .portalSecureCookies: return "true marks the portal's cookies Secure: set it when the portal is reached over TLS"
+            case .portalTrustedProxies:
+                return "IP addresses of proxies in front of the portal, comma-separated; their X-Forwarded-For names the client"
             }
         }
     }
@@ -175,6 +179,23 @@ public struct RemitConfiguration: Sendable {
             throw ConfigurationError("portal-port: '\(self[.portalPort]?.prefix(40) ?? "")' is not a port number from 0 to 65535")
         }
         return (host, port, try flag(.portalSecureCookies))
+    }
+
+    /// The proxies whose `X-Forwarded-For` the portal believes (`portal-trusted-proxies`): IP
+    /// addresses, comma-separated.
+    public func portalTrustedProxies() throws -> Set<String> {
+        guard let text = self[.portalTrustedProxies]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return [] }
+        var proxies: Set<String> = []
+        for part in text.split(separator: ",") {
+            let address = part.trimmingCharacters(in: .whitespaces)
+            guard !address.isEmpty, address.count <= 45, address.allSatisfy({ $0.isHexDigit || ".:".contains($0) }),
+                address.contains(".") || address.contains(":")
+            else {
+                throw ConfigurationError("portal-trusted-proxies: '\(address.prefix(45))' is not an IP address")
+            }
+            proxies.insert(address.lowercased())
+        }
+        return proxies
     }
 
     /// The storefront's policy from `mixed-cart`, `on-account-invoices` and `request-merge-seconds`.

@@ -81,6 +81,13 @@ struct GlobalOptions: ParsableArguments {
         help: "true: the portal's cookies are Secure, for a portal reached over TLS (REMIT_PORTAL_SECURE_COOKIES). Default false")
     var portalSecureCookies: String?
 
+    @Option(
+        name: .customLong("portal-trusted-proxies"),
+        help:
+            "IP addresses of proxies in front of the portal, comma-separated; the sign-in limit counts the client they name in X-Forwarded-For (REMIT_PORTAL_TRUSTED_PROXIES)"
+    )
+    var portalTrustedProxies: String?
+
     @Option(name: .customLong("config"), help: "Config file of 'key = value' lines (REMIT_CONFIG)")
     var configFile: String?
 
@@ -102,6 +109,7 @@ struct GlobalOptions: ParsableArguments {
         flags[.portalHost] = portalHost
         flags[.portalPort] = portalPort
         flags[.portalSecureCookies] = portalSecureCookies
+        flags[.portalTrustedProxies] = portalTrustedProxies
         flags.merge(overrides) { _, override in override }
         let environment = ProcessInfo.processInfo.environment
         let configuration = try RemitConfiguration(

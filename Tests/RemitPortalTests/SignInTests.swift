@@ -139,6 +139,40 @@ struct SignInTests {
         }
     }
 
+    @Test func behindATrustedProxyTheLimitCountsTheForwardedClientAndAForgedHeaderCountsNothing() async throws {
+        try await PortalWorld.with { world in
+            // The in-process client has no peer address ("unknown"): trusting it stands for a proxy in front.
+            try await world.test(settings: world.settings { $0.trustedProxies = ["unknown"] }) { client in
+                func signIn(_ login: String, _ password: String, from address: String) async throws -> HTTPResponse.Status {
+                    try await Browser(client).api(
+                        .post, "/api/v1/session", json: #"{"login": "\#(login)", "password": "\#(password)"}"#,
+                        headers: ["X-Forwarded-For": "10.9.9.9, \(address)"]
+                    ).status
+                }
+                for attempt in 1...20 {
+                    let status = try await signIn("guessed-\(attempt % 4)", "guess", from: "203.0.113.7")
+                    #expect(status == .unauthorized)
+                }
+                let locked = try await signIn("solo", PortalWorld.password, from: "203.0.113.7")
+                #expect(locked == .tooManyRequests)
+                let other = try await signIn("solo", PortalWorld.password, from: "198.51.100.2")
+                #expect(other == .ok, "another client behind the proxy")
+            }
+            // Without trusted proxies the header is anybody's to write: it changes nothing.
+            try await world.test { client in
+                for attempt in 1...20 {
+                    _ = try await Browser(client).api(
+                        .post, "/api/v1/session", json: #"{"login": "guessed-\#(attempt)", "password": "guess"}"#,
+                        headers: ["X-Forwarded-For": "192.0.2.\(attempt)"])
+                }
+                let locked = try await Browser(client).api(
+                    .post, "/api/v1/session", json: #"{"login": "solo", "password": "remit-demo"}"#,
+                    headers: ["X-Forwarded-For": "192.0.2.99"])
+                #expect(locked.status == .tooManyRequests && (locked.problem["message"] as? String)?.contains("Too many") == true)
+            }
+        }
+    }
+
     @Test func theLimiterCountsPerLoginAndPerAddressWithinItsWindow() {
         let limiter = SignInLimiter(limits: .init(perLogin: 2, perAddress: 3, window: 60))
         let start = Date(timeIntervalSince1970: 1_000_000)

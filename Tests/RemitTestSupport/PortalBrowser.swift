@@ -27,9 +27,10 @@ public final class Browser: Sendable {
     /// X-CSRF-Token header when given.
     public func api(
         _ method: HTTPRequest.Method, _ uri: String, json body: String? = nil, csrf: String? = nil,
-        contentType: String = "application/json"
+        contentType: String = "application/json", headers extra: [String: String] = [:]
     ) async throws -> TestResponse {
         var headers: HTTPFields = [.accept: "application/json"]
+        for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
         if let csrf { headers[HTTPField.Name("X-CSRF-Token")!] = csrf }
         if body != nil { headers[.contentType] = contentType }
         return try await send(uri, method: method, body: body, headers: headers)

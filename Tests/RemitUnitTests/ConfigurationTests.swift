@@ -61,6 +61,17 @@ struct ConfigurationTests {
         }
     }
 
+    @Test func trustedProxiesAreIPAddressesAndNothingElse() throws {
+        #expect(try RemitConfiguration(flags: [:], environment: [:], configFile: nil).portalTrustedProxies().isEmpty)
+        let set = try RemitConfiguration(
+            flags: [:], environment: ["REMIT_PORTAL_TRUSTED_PROXIES": "10.0.0.1, ::1,FD00::7"], configFile: nil)
+        #expect(try set.portalTrustedProxies() == ["10.0.0.1", "::1", "fd00::7"])
+        for value in ["proxy.example", "10.0.0.1; rm", "1234", "10.0.0.1,proxy"] {
+            let configuration = try RemitConfiguration(flags: [.portalTrustedProxies: value], environment: [:], configFile: nil)
+            #expect { try configuration.portalTrustedProxies() } throws: { "\($0)".hasPrefix("portal-trusted-proxies: '") }
+        }
+    }
+
     @Test func unknownConfigKeysAreNamed() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("remit-\(UUID()).conf")
         try "amqp_url = x\n".write(to: file, atomically: true, encoding: .utf8)

@@ -6,9 +6,15 @@ import OpenAPIRuntime
 
 /// The API's answers outside its operations' own: JSON problems in the document's shape.
 enum APIProblem {
+    static func encode(_ problem: Components.Schemas.Problem) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return (try? encoder.encode(problem)) ?? Data(#"{"error": {"status": 500, "code": "internal", "message": ""}}"#.utf8)
+    }
+
     static func response(_ status: HTTPResponse.Status, code: String, message: String, fields: [FieldError] = []) -> Response {
         let problem = BuyerAPI.problem(status.code, code, message, fields: fields)
-        let data = (try? JSONEncoder().encode(problem)) ?? Data("{}".utf8)
+        let data = encode(problem)
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
         headers[.xContentTypeOptions] = "nosniff"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
@@ -39,7 +45,7 @@ struct APIErrorMiddleware: ServerMiddleware {
                 fields: [FieldError(field: field.path, field.message)])
             return (
                 HTTPResponse(status: .badRequest, headerFields: [.contentType: "application/json; charset=utf-8"]),
-                HTTPBody(try JSONEncoder().encode(problem))
+                HTTPBody(APIProblem.encode(problem))
             )
         } catch let error as ServerError {
             logger.error(
@@ -47,7 +53,7 @@ struct APIErrorMiddleware: ServerMiddleware {
             let problem = BuyerAPI.problem(500, "internal", "Something went wrong on the shop's side; nothing was sent.")
             return (
                 HTTPResponse(status: .internalServerError, headerFields: [.contentType: "application/json; charset=utf-8"]),
-                HTTPBody(try JSONEncoder().encode(problem))
+                HTTPBody(APIProblem.encode(problem))
             )
         }
     }

@@ -11,6 +11,8 @@ import RemitStore
 /// the operation's input, so `BuyerAPI.middleware` keeps the request's context here.
 enum APIRequest {
     @TaskLocal static var context: PortalRequestContext?
+    /// The client's address as the sign-in limit counts it (see `PortalSettings.trustedProxies`).
+    @TaskLocal static var clientAddress: String = "unknown"
 }
 
 /// The JSON API of `openapi.yaml` (`/api/v1/…`): the pages' data and commands with the same access
@@ -66,7 +68,9 @@ struct BuyerAPI: APIProtocol {
     func signIn(_ input: Operations.SignIn.Input) async throws -> Operations.SignIn.Output {
         guard let context = APIRequest.context else { throw NoCaller() }
         guard case .json(let body) = input.body else { throw NoCaller() }
-        switch try await signIn.check(login: body.login, password: body.password, context: context) {
+        switch try await signIn.check(
+            login: body.login, password: body.password, address: APIRequest.clientAddress, context: context)
+        {
         case .signedIn(let session, let buyer):
             context.sessions.createSession(session)
             return .ok(
