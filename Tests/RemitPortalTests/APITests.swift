@@ -189,6 +189,20 @@ struct APITests {
 
                 let request = try await browser.api(.post, "/api/v1/invoices/T-ORG-001/request", csrf: token)
                 #expect(request.status == .accepted)
+                try await world.store.pool.write { db in
+                    _ = try B2BRequest(
+                        requestId: "req-api", userLogin: "mem", customerAccount: "T-MEM", invoiceNumber: "T-ORG-001",
+                        submittedAt: world.clock.now()
+                    ).record(db)
+                    _ = try B2BRequest(
+                        requestId: "req-solo", userLogin: "solo", customerAccount: "T-SOLO", invoiceNumber: "T-SOLO-001",
+                        submittedAt: world.clock.now()
+                    ).record(db)
+                }
+                let requests = try await browser.api(.get, "/api/v1/requests")
+                let listed = (requests.object["requests"] as? [[String: Any]]) ?? []
+                #expect(listed.map { $0["id"] as? String } == ["req-api"], "only the user's own")
+                #expect(listed.first?["status"] as? String == "submitted" && listed.first?["invoice"] as? String == "T-ORG-001")
                 #expect(try world.publisher.envelopes().last?["type"]?.stringValue == InvoiceRequest.messageType)
 
                 // The broker does not confirm: 503 with Retry-After, and the user is told nothing was done.
@@ -232,6 +246,10 @@ struct APITests {
                 let checkout = try await browser.api(
                     .post, "/api/v1/cart/checkout", json: #"{"tender": "card", "cardAuthorization": "auth-1"}"#, csrf: token)
                 #expect(checkout.status == .accepted)
+                #expect(try world.publisher.envelopes().last?["body"]?["cardAuthorization"]?.stringValue == "auth-1")
+                let removed = try await browser.api(.delete, "/api/v1/cart/lines/line-solo", csrf: token)
+                #expect(removed.status == .accepted && removed.object["type"] as? String == CartRemoveLine.messageType)
+                #expect(try world.publisher.envelopes().last?["body"]?["lineId"]?.stringValue == "line-solo")
 
                 let mem = Browser(client)
                 let memToken = try await mem.apiSignIn("mem")
