@@ -36,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.0"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        // Prometheus exposition of swift-metrics, served on /metrics by every process that asks.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
     ],
     targets: [
         // rabbitmq-c from Debian's librabbitmq-dev; only RemitAMQP imports it.
@@ -116,6 +118,7 @@ let package = Package(
                 "RemitRuntime", "RemitHQ", "RemitMail", "RemitStore", "RemitMessages", "RemitCore", "RemitAMQP",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // The buyer portal: server-rendered pages that read the channel store and publish commands.
@@ -146,6 +149,9 @@ let package = Package(
                 "RemitWorkers", "RemitPortal", "RemitRuntime", "RemitMessages", "RemitCore", "RemitAMQP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .executableTarget(

@@ -15,7 +15,8 @@ public enum RemitServices {
     /// Which worker kinds, how many of each, and whether the HQ job scheduler runs too.
     public struct Plan: Sendable {
         public var kinds: [String]
-        public var consumers: Int?
+        /// Consumers per kind; a kind not given runs its default from Topology/workers.json.
+        public var consumers: ConsumerCounts
         public var prefetch: Int?
         public var batchSize: Int?
         /// Check the broker's objects against `Topology/` first (needs the management API).
@@ -26,7 +27,7 @@ public enum RemitServices {
         /// Stop on SIGTERM/SIGINT; tests drive shutdown themselves instead.
         public var handleSignals = true
 
-        public init(kinds: [String], consumers: Int? = nil, prefetch: Int? = nil, batchSize: Int? = nil) {
+        public init(kinds: [String], consumers: ConsumerCounts = .init(), prefetch: Int? = nil, batchSize: Int? = nil) {
             self.kinds = kinds
             self.consumers = consumers
             self.prefetch = prefetch
@@ -51,7 +52,12 @@ public enum RemitServices {
     ) async throws -> ServiceGroup {
         let topology = try configuration.topology()
         let amqp = try configuration.amqp()
+        // Before any metric is made: a worker's counters take the factory there is when it starts.
+        let metrics = try metricsService(configuration, logger: logger)
         let specs = try plan.kinds.map { try topology.kind(named: $0) }
+        for kind in plan.consumers.byKind.keys.sorted() where !plan.kinds.contains(kind) {
+            throw TopologyError(problems: ["consumers are given for \(kind), which this process does not run"])
+        }
         if plan.verifyTopology {
             let verifier = TopologyVerifier(topology: topology, management: try configuration.management())
             let differences = try await AMQPConnection.withConnection(amqp, logger: logger) { try await verifier.differences(on: $0) }
@@ -68,7 +74,7 @@ public enum RemitServices {
             try WorkerKinds.runtime(
                 for: spec, topology: topology, amqp: amqp, dependencies: dependencies,
                 settings: .init(
-                    consumers: plan.consumers ?? spec.consumers,
+                    consumers: plan.consumers.count(for: spec.name, otherwise: spec.consumers),
                     prefetch: plan.prefetch ?? spec.prefetch, batchSize: plan.batchSize))
         }
         logger.info(
@@ -79,6 +85,7 @@ public enum RemitServices {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: WorkerService(runtimes: runtimes), successTerminationBehavior: .gracefullyShutdownGroup)
         ]
+        if let metrics { services.append(.init(service: metrics)) }
         if plan.withScheduler {
             services.append(
                 .init(
@@ -108,8 +115,18 @@ public enum RemitServices {
     ) async throws -> ServiceGroup {
         _ = try PortalSettings(configuration: configuration)  // a wrong setting first, before any store is opened
         let channel = try ChannelStore(dataDirectory: configuration.dataDirectory, readOnly: true)
+        let metrics = try metricsService(configuration, logger: logger)
         let portal = try await portal(configuration, channel: channel, topology: try configuration.topology(), clock: clock, logger: logger)
-        return ServiceGroup(configuration: .init(services: [portal], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        return ServiceGroup(
+            configuration: .init(
+                services: [metrics].compactMap { $0 } + [portal], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    }
+
+    /// The Prometheus endpoint when `metrics-port` is set (swift-metrics bootstrapped for it), else nil.
+    private static func metricsService(_ configuration: RemitConfiguration, logger: Logger) throws -> (any Service)? {
+        guard let listener = try configuration.metricsListener() else { return nil }
+        return MetricsEndpoint.service(
+            host: listener.host, port: listener.port, registry: MetricsEndpoint.bootstrap(), logger: logger)
     }
 
     private static func portal(

@@ -23,6 +23,8 @@ public struct RemitConfiguration: Sendable {
         case portalPort = "portal-port"
         case portalSecureCookies = "portal-secure-cookies"
         case portalTrustedProxies = "portal-trusted-proxies"
+        case metricsHost = "metrics-host"
+        case metricsPort = "metrics-port"
 
         public var environmentName: String { "REMIT_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
 
@@ -44,6 +46,8 @@ public struct RemitConfiguration: Sendable {
             case .portalPort: return "8080"
             case .portalSecureCookies: return "false"
             case .portalTrustedProxies: return nil
+            case .metricsHost: return "127.0.0.1"
+            case .metricsPort: return nil
             }
         }
 
@@ -68,6 +72,8 @@ public struct RemitConfiguration: Sendable {
             case .portalSecureCookies: return "true marks the portal's cookies Secure: set it when the portal is reached over TLS"
             case .portalTrustedProxies:
                 return "IP addresses of proxies in front of the portal, comma-separated; their X-Forwarded-For names the client"
+            case .metricsHost: return "The address the Prometheus endpoint /metrics listens on"
+            case .metricsPort: return "The Prometheus endpoint's port (0: any free one); unset: no endpoint"
             }
         }
     }
@@ -179,6 +185,21 @@ public struct RemitConfiguration: Sendable {
             throw ConfigurationError("portal-port: '\(self[.portalPort]?.prefix(40) ?? "")' is not a port number from 0 to 65535")
         }
         return (host, port, try flag(.portalSecureCookies))
+    }
+
+    /// Where the process serves Prometheus metrics (`metrics-host`, `metrics-port`), or nil when
+    /// `metrics-port` is not set.
+    public func metricsListener() throws -> (host: String, port: Int)? {
+        guard let text = self[.metricsPort]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        guard let port = Int(text), (0...65_535).contains(port) else {
+            throw ConfigurationError("metrics-port: '\(text.prefix(40))' is not a port number from 0 to 65535")
+        }
+        guard let host = self[.metricsHost]?.trimmingCharacters(in: .whitespaces), !host.isEmpty,
+            host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:".contains($0)) })
+        else {
+            throw ConfigurationError("metrics-host: '\(self[.metricsHost]?.prefix(40) ?? "")' is not a host name or IP address")
+        }
+        return (host, port)
     }
 
     /// The proxies whose `X-Forwarded-For` the portal believes (`portal-trusted-proxies`): IP

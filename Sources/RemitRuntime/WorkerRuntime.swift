@@ -45,10 +45,7 @@ public final class WorkerRuntime: Sendable {
     let settings: Settings
     let logger: Logger
     private let control = Mutex<Control>(Control())
-    private let handled: Counter
-    private let failed: Counter
-    private let storePauses: Counter
-    private let effectPauses: Counter
+    private let metrics: WorkerMetrics
     private let validator: MessageValidator
     private let appliedTotal = Atomic<Int>(0)
     private let receivedTotal = Atomic<Int>(0)
@@ -91,10 +88,7 @@ public final class WorkerRuntime: Sendable {
         logger[metadataKey: "worker"] = "\(kind.name)"
         logger[metadataKey: "queue"] = "\(kind.queue)"
         self.logger = logger
-        handled = Counter(label: "remit_messages_handled_total", dimensions: [("kind", kind.name)])
-        failed = Counter(label: "remit_messages_failed_total", dimensions: [("kind", kind.name)])
-        storePauses = Counter(label: "remit_store_pauses_total", dimensions: [("kind", kind.name)])
-        effectPauses = Counter(label: "remit_effect_pauses_total", dimensions: [("kind", kind.name)])
+        metrics = WorkerMetrics(kind: kind.name, queue: kind.queue)
         validator = MessageValidator(topology: topology)
     }
 
@@ -200,6 +194,7 @@ public final class WorkerRuntime: Sendable {
                 if !registered { try? await consumer.cancel() }
                 if lostConnection {
                     reconnectedTotal.add(1, ordering: .relaxed)
+                    metrics.reconnects.increment()
                     logger.info("worker reconnected", metadata: ["consumer": "\(index)"])
                     lostConnection = false
                 }
@@ -255,6 +250,7 @@ public final class WorkerRuntime: Sendable {
                     let batch = try await consumer.deliveries.nextBatch(limit: settings.batchSize)
                     if batch.isEmpty { break }
                     receivedTotal.add(batch.count, ordering: .relaxed)
+                    metrics.inFlight.record(receivedTotal.load(ordering: .relaxed) - settledTotal.load(ordering: .relaxed))
                     guard let prepared = await prepare(batch) else {
                         // Drained while the store was unavailable: leave the batch unacked for redelivery.
                         throw WorkerStopped()
@@ -286,7 +282,9 @@ public final class WorkerRuntime: Sendable {
         var publishes: [OutboundMessage]
         var lastDeliveryTag: UInt64
         var applied: Int
-        var failed: Int
+        var retried: Int
+        var deadLettered: Int
+        var failed: Int { retried + deadLettered }
     }
 
     /// Publishes a batch's follow-ups, retries and dead letters with confirms, then acks the batch.
@@ -296,20 +294,28 @@ public final class WorkerRuntime: Sendable {
         _ batches: [SettlementBatch], publishingOn publisher: AMQPConnection,
         ackingOn connection: AMQPConnection
     ) async throws {
-        try await publisher.publish(batches.flatMap(\.publishes))
+        let publishes = batches.flatMap(\.publishes)
+        let started = ContinuousClock.now
+        try await publisher.publish(publishes)
+        if !publishes.isEmpty { metrics.confirmLatency.record(duration: ContinuousClock.now - started) }
         try await connection.ack(batches.last!.lastDeliveryTag, multiple: true)
         let applied = batches.reduce(0) { $0 + $1.applied }
-        let failedCount = batches.reduce(0) { $0 + $1.failed }
+        let retried = batches.reduce(0) { $0 + $1.retried }
+        let deadLettered = batches.reduce(0) { $0 + $1.deadLettered }
         appliedTotal.add(applied, ordering: .relaxed)
-        settledTotal.add(applied + failedCount, ordering: .relaxed)
-        handled.increment(by: applied)
-        if failedCount > 0 { failed.increment(by: failedCount) }
+        let settled = settledTotal.add(applied + retried + deadLettered, ordering: .relaxed).newValue
+        metrics.inFlight.record(receivedTotal.load(ordering: .relaxed) - settled)
+        if applied > 0 { metrics.applied.increment(by: applied) }
+        if retried > 0 { metrics.retried.increment(by: retried) }
+        if deadLettered > 0 { metrics.deadLettered.increment(by: deadLettered) }
     }
 
     /// Decodes a batch and applies it to the store; returns what to publish and ack, or nil when a
     /// drain began while the store was unavailable (nothing of the batch is settled then).
     func prepare(_ batch: [Delivery]) async -> SettlementBatch? {
         let receivedAt = clock.now()
+        let started = ContinuousClock.now
+        defer { metrics.batchDuration.record(duration: ContinuousClock.now - started) }
         var outcomes = [Outcome?](repeating: nil, count: batch.count)
         var decoded: [(index: Int, message: IncomingMessage, digest: String)] = []
         let decoder = MessageCoding.decoder()
@@ -340,6 +346,13 @@ public final class WorkerRuntime: Sendable {
         if !decoded.isEmpty {
             guard let applied = await untilTheStoreAnswers({ try await self.apply(decoded, at: receivedAt) }) else { return nil }
             for (index, outcome) in applied { outcomes[index] = outcome }
+            // Committed: the messages applied are visible in the store from now on.
+            let visibleAt = Date()
+            for (index, message, _) in decoded {
+                guard case .applied = outcomes[index] else { continue }
+                let nanoseconds = max(0, visibleAt.timeIntervalSince(message.header.occurredAt) * 1_000_000_000)
+                metrics.visibleLatency.recordNanoseconds(Int64(min(nanoseconds, 8.64e15)))
+            }
         }
         // Effects outside the store run after the transaction that recorded their intent committed,
         // one at a time, each followed by its own transaction recording the outcome.
@@ -359,7 +372,8 @@ public final class WorkerRuntime: Sendable {
 
         var publishes: [OutboundMessage] = []
         var appliedCount = 0
-        var failedCount = 0
+        var retriedCount = 0
+        var deadLetteredCount = 0
         for (index, delivery) in batch.enumerated() {
             switch outcomes[index]! {
             case .applied(let followUps):
@@ -368,16 +382,17 @@ public final class WorkerRuntime: Sendable {
             case .effect:
                 preconditionFailure("every effect was performed and recorded above")
             case .retry(let attempt, let error):
-                failedCount += 1
-                publishes.append(retryOrDeadLetter(delivery, attempt: attempt, error: error))
+                let message = retryOrDeadLetter(delivery, attempt: attempt, error: error)
+                if message.exchange == topology.workers.deadLetterExchange { deadLetteredCount += 1 } else { retriedCount += 1 }
+                publishes.append(message)
             case .deadLetter(let reason, let attempt, let error):
-                failedCount += 1
+                deadLetteredCount += 1
                 publishes.append(deadLetter(delivery, reason: reason, attempt: attempt, error: error))
             }
         }
         return SettlementBatch(
             publishes: publishes, lastDeliveryTag: batch.last!.deliveryTag,
-            applied: appliedCount, failed: failedCount)
+            applied: appliedCount, retried: retriedCount, deadLettered: deadLetteredCount)
     }
 
     /// A failure of the store itself (disk full, I/O error, damaged file, a write lock held from
@@ -402,7 +417,7 @@ public final class WorkerRuntime: Sendable {
                 } else {
                     logger.debug("store still unavailable", metadata: ["error": "\(text)", "retry_in": "\(delay)"])
                 }
-                storePauses.increment()
+                metrics.storePauses.increment()
                 await sleepUnlessDraining(delay)
                 if isDraining { return nil }
                 delay = min(delay * 2, settings.storePauseMaximumDelay)
@@ -429,7 +444,7 @@ public final class WorkerRuntime: Sendable {
                     metadata: ["error": "\(Self.truncate(reason))"])
                 paused = true
             }
-            effectPauses.increment()
+            metrics.effectPauses.increment()
             await sleepUnlessDraining(delay)
             if isDraining { return nil }
             delay = min(delay * 2, settings.storePauseMaximumDelay)

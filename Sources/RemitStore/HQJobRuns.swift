@@ -72,6 +72,12 @@ public struct JobRun: StoredRecord, Sendable, Equatable {
         return try runs.order(Columns.id.desc).limit(limit).fetchAll(db)
     }
 
+    /// The latest run of every job that has run, by job name.
+    public static func latestPerJob(_ db: Database) throws -> [JobRun] {
+        try JobRun.fetchAll(
+            db, sql: "SELECT * FROM job_run WHERE id IN (SELECT MAX(id) FROM job_run GROUP BY job) ORDER BY job")
+    }
+
     public static func find(_ db: Database, runId: String) throws -> JobRun? {
         try filter(Columns.runId == runId).fetchOne(db)
     }

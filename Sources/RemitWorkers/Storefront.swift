@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import Metrics
 import RemitCore
 import RemitMessages
 import RemitRuntime
@@ -100,5 +101,11 @@ func runCommand(
     if let refusal {
         context.logger.info("command refused", metadata: ["type": "\(header.type)", "code": "\(refusal.code)"])
     }
+    // Counted when decided; a batch whose transaction is rolled back and retried counts it again.
+    Counter(
+        label: "remit_commands_total",
+        dimensions: [("type", header.type), ("outcome", accepted == nil ? "refused" : "accepted")]
+            + (refusal.map { [("code", $0.code)] } ?? [])
+    ).increment()
     return (accepted?.followUps ?? []) + (try context.answer(outcome.reply))
 }

@@ -21,7 +21,7 @@ struct Remit: AsyncParsableCommand {
         version: RemitVersion.current,
         subcommands: [
             TopologyCommand.self, WorkerCommand.self, RunCommand.self, PublishCommand.self, HQCommand.self,
-            UsersCommand.self, ShopCommand.self, PortalCommand.self,
+            UsersCommand.self, ShopCommand.self, PortalCommand.self, StatusCommand.self,
         ]
     )
 }
@@ -88,6 +88,14 @@ struct GlobalOptions: ParsableArguments {
     )
     var portalTrustedProxies: String?
 
+    @Option(
+        name: .customLong("metrics-port"),
+        help: "Serve Prometheus metrics on /metrics at this port, 0 for any free one (REMIT_METRICS_PORT). Default: none")
+    var metricsPort: String?
+
+    @Option(name: .customLong("metrics-host"), help: "The address /metrics listens on (REMIT_METRICS_HOST). Default 127.0.0.1")
+    var metricsHost: String?
+
     @Option(name: .customLong("config"), help: "Config file of 'key = value' lines (REMIT_CONFIG)")
     var configFile: String?
 
@@ -110,6 +118,8 @@ struct GlobalOptions: ParsableArguments {
         flags[.portalPort] = portalPort
         flags[.portalSecureCookies] = portalSecureCookies
         flags[.portalTrustedProxies] = portalTrustedProxies
+        flags[.metricsPort] = metricsPort
+        flags[.metricsHost] = metricsHost
         flags.merge(overrides) { _, override in override }
         let environment = ProcessInfo.processInfo.environment
         let configuration = try RemitConfiguration(

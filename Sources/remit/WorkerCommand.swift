@@ -19,8 +19,12 @@ struct WorkerCommand: AsyncParsableCommand {
     @Argument(help: "Worker kinds to run")
     var kinds: [String]
     // `.unconditional`: `--consumers -3` is a value to refuse with a reason, not a missing value.
-    @Option(parsing: .unconditional, help: "Consumers per kind, 1…64 (default: the kind's, from Topology/workers.json)")
-    var consumers: Int?
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Consumers, 1…64: one count for every kind (4) or by kind (payment-posting=4,email-dispatch=1); default: the kind's, from Topology/workers.json"
+    )
+    var consumers: String?
     @Option(parsing: .unconditional, help: "Prefetch per consumer, 1…65535 (default: the kind's)")
     var prefetch: Int?
     @Option(parsing: .unconditional, help: "Deliveries handled in one store transaction at most (default: min(prefetch, 100))")
@@ -30,14 +34,17 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func validate() throws {
         if kinds.isEmpty { throw ValidationError("name at least one worker kind") }
-        if let consumers, consumers < 1 || consumers > 64 { throw ValidationError("--consumers must be within 1…64") }
+        if let consumers {
+            do { _ = try ConsumerCounts.parse(consumers, kinds: kinds) } catch { throw ValidationError("\(error)") }
+        }
         if let prefetch, prefetch < 1 || prefetch > 65_535 { throw ValidationError("--prefetch must be within 1…65535") }
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
     }
 
     func run() async throws {
         try await reportingErrors {
-            var plan = RemitServices.Plan(kinds: kinds, consumers: consumers, prefetch: prefetch, batchSize: batchSize)
+            let counts = try consumers.map { try ConsumerCounts.parse($0, kinds: kinds) } ?? .init()
+            var plan = RemitServices.Plan(kinds: kinds, consumers: counts, prefetch: prefetch, batchSize: batchSize)
             plan.verifyTopology = !skipVerify
             try await WorkerLauncher(global: global, plan: plan).run()
         }
@@ -57,10 +64,15 @@ struct RunCommand: AsyncParsableCommand {
     var noScheduler = false
     @Flag(help: "Do not serve the buyer portal (run it with `remit portal`)")
     var noPortal = false
+    @Option(
+        parsing: .unconditional,
+        help: "Consumers by kind, 1…64 each, e.g. payment-posting=4,email-dispatch=1 (others: their Topology/workers.json count)")
+    var consumers: String?
 
     func run() async throws {
         try await reportingErrors {
             var plan = RemitServices.Plan.everything(in: try global.resolve().topology())
+            if let consumers { plan.consumers = try ConsumerCounts.parse(consumers, kinds: plan.kinds) }
             plan.verifyTopology = !skipVerify
             plan.withScheduler = !noScheduler
             plan.withPortal = !noPortal

@@ -16,13 +16,28 @@ struct CommandLineTests {
         }
     }
 
-    @Test(arguments: [["--consumers", "-3"], ["--consumers", "0"], ["--prefetch", "-1"]])
-    func aNegativeCountIsRefusedWithItsRange(_ option: [String]) async throws {
+    @Test(arguments: [
+        (["--consumers", "-3"], "--consumers: -3 for every kind is outside 1…64"),
+        (["--consumers", "0"], "--consumers: 0 for every kind is outside 1…64"),
+        (["--consumers", "smoke=65"], "--consumers: 65 for smoke is outside 1…64"),
+        (["--consumers", "payment-posting=2"], "--consumers: 'payment-posting' is not a kind this process runs (smoke)"),
+        (["--consumers", "smoke=two"], "--consumers: 'two' for smoke is not a whole number"),
+        (["--prefetch", "-1"], "--prefetch must be within"),
+    ])
+    func aWrongCountIsRefusedWithItsRange(_ option: [String], _ message: String) async throws {
         try await TestBroker.with(apply: false) { broker in
             let (status, output) = try await RemitProcess.run(["worker", "smoke"] + option, broker: broker)
             #expect(status == 64, "a command-line mistake: \(output)")
-            #expect(output.contains("\(option[0]) must be within"), "\(output)")
+            #expect(output.contains(message), "\(output)")
             #expect(!output.contains("Missing value"))
+        }
+    }
+
+    @Test func runRefusesACountForAKindItDoesNotKnowBeforeStartingAnything() async throws {
+        try await TestBroker.with(apply: false) { broker in
+            let (status, output) = try await RemitProcess.run(["run", "--consumers", "payment-posting=4,mailer=1"], broker: broker)
+            #expect(status == 1, "\(output)")
+            #expect(output.contains("--consumers: 'mailer' is not a kind this process runs"), "\(output)")
         }
     }
 

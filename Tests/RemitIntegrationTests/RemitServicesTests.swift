@@ -26,10 +26,21 @@ struct RemitServicesTests {
                 environment: ProcessInfo.processInfo.environment.filter { $0.key == "REMIT_MANAGEMENT_URL" }, configFile: nil)
             var plan = RemitServices.Plan.everything(in: broker.topology)
             plan.handleSignals = false
+            // `remit run --consumers payment-posting=3,email-dispatch=2`: those kinds' counts, the others' defaults.
+            plan.consumers = try ConsumerCounts.parse("payment-posting=3,email-dispatch=2", kinds: plan.kinds)
             let group = try await RemitServices.build(configuration, plan: plan, logger: testLogger)
             let running = Task { try await group.run() }
             try await expectEventually("distribution brought every invoice into the channel store", timeout: .seconds(60)) {
                 try broker.rows("SELECT COUNT(*) FROM channel_invoice") == summary.invoices
+            }
+            for (kind, expected) in [
+                ("payment-posting", 3), ("email-dispatch", 2),
+                ("cart-validation", try broker.topology.kind(named: "cart-validation").consumers),
+            ] {
+                let queue = try broker.topology.kind(named: kind).queue
+                try await expectEventually("\(kind) runs \(expected) consumers") {
+                    try await broker.management.queue(vhost: broker.amqp.vhost, name: queue)?["consumers"]?.intValue == Int64(expected)
+                }
             }
             let started = ContinuousClock.now
             await group.triggerGracefulShutdown()

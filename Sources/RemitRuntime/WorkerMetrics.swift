@@ -1,0 +1,39 @@
+import Foundation
+import Metrics
+
+/// What a worker kind reports through swift-metrics (Prometheus when the process serves
+/// `/metrics`): messages by outcome, how long a batch takes, how long a message took from its
+/// publish to its row being visible in the store, how long the broker takes to confirm, what is
+/// in flight, reconnects and pauses. Without a bootstrapped metrics system these cost nothing.
+struct WorkerMetrics: Sendable {
+    let applied: Counter
+    let retried: Counter
+    let deadLettered: Counter
+    /// Decode, apply (one store transaction) and any effects of one batch.
+    let batchDuration: Timer
+    /// From the message's `occurredAt` to the commit that made it visible in the store.
+    let visibleLatency: Timer
+    /// The publish of a batch's follow-ups, retries and dead letters until the broker confirmed.
+    let confirmLatency: Timer
+    let inFlight: Gauge
+    let reconnects: Counter
+    let storePauses: Counter
+    let effectPauses: Counter
+
+    init(kind: String, queue: String) {
+        let dimensions = [("kind", kind), ("queue", queue)]
+        func outcome(_ name: String) -> Counter {
+            Counter(label: "remit_messages_total", dimensions: dimensions + [("outcome", name)])
+        }
+        applied = outcome("applied")
+        retried = outcome("retried")
+        deadLettered = outcome("dead-lettered")
+        batchDuration = Timer(label: "remit_batch_duration_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
+        visibleLatency = Timer(label: "remit_publish_to_visible_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
+        confirmLatency = Timer(label: "remit_confirm_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
+        inFlight = Gauge(label: "remit_in_flight_messages", dimensions: dimensions)
+        reconnects = Counter(label: "remit_reconnects_total", dimensions: dimensions)
+        storePauses = Counter(label: "remit_store_pauses_total", dimensions: dimensions)
+        effectPauses = Counter(label: "remit_effect_pauses_total", dimensions: dimensions)
+    }
+}

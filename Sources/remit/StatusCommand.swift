@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import RemitCore
+import RemitRuntime
+import RemitStore
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract:
+            "The pipeline now: per work queue its backlog, consumers, rates and a suggested consumer count; dead letters; HQ jobs' last runs.",
+        discussion: "The numbers are the broker's own (its management API), as `rabbitmqctl list_queues` shows them.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Print JSON for machines")
+    var json = false
+    @Option(help: "Redraw every SECONDS (1…3600) until Ctrl-C")
+    var watch: Int?
+    @Option(help: "With --watch: stop after this many readings")
+    var times: Int?
+
+    func validate() throws {
+        if let watch, !(1...3600).contains(watch) { throw ValidationError("--watch must be within 1…3600 seconds") }
+        if let times, times < 1 { throw ValidationError("--times must be at least 1") }
+        if times != nil, watch == nil { throw ValidationError("--times goes with --watch") }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let configuration = try global.resolve()
+            let topology = try configuration.topology()
+            let management = try configuration.management()
+            let vhost = try configuration.amqp().vhost
+            let hqPath = "\(configuration.dataDirectory)/\(HQStore.fileName)"
+            let hq =
+                FileManager.default.fileExists(atPath: hqPath)
+                ? try HQStore(dataDirectory: configuration.dataDirectory, readOnly: true) : nil
+            var reading = 0
+            while true {
+                reading += 1
+                let jobs = try await hq?.pool.read { db in
+                    try JobRun.latestPerJob(db).map {
+                        PipelineStatus.Job(
+                            job: $0.job, status: $0.status.rawValue, startedAt: $0.startedAt, finishedAt: $0.finishedAt, counts: $0.counts,
+                            error: $0.error)
+                    }
+                }
+                let status = try await PipelineStatus.read(
+                    topology: topology, management: management, vhost: vhost, jobs: jobs, now: Date())
+                if json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                    encoder.dateEncodingStrategy = .iso8601
+                    print(String(decoding: try encoder.encode(status), as: UTF8.self))
+                } else {
+                    // A screen of its own each reading when watching on a terminal.
+                    if watch != nil, isatty(STDOUT_FILENO) != 0 { print("\u{1B}[2J\u{1B}[H", terminator: "") }
+                    print(status.table())
+                }
+                guard let watch, times.map({ reading < $0 }) ?? true else { return }
+                if isatty(STDOUT_FILENO) == 0 { print("") }
+                try await Task.sleep(for: .seconds(watch))
+            }
+        }
+    }
+}

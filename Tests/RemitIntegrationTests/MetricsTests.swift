@@ -1,0 +1,86 @@
+import Foundation
+import RemitAMQP
+import RemitCore
+import RemitMessages
+import Testing
+
+/// GET `url` with Python's urllib (the CI machine has python3; no curl needed): status and body.
+func httpGet(_ url: String) throws -> (Int, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    let script = """
+        import sys, urllib.request, urllib.error
+        try:
+            r = urllib.request.urlopen(sys.argv[1], timeout=5); print(r.status); print(r.read().decode())
+        except urllib.error.HTTPError as e:
+            print(e.code)
+        except Exception as e:
+            print(0); print(e)
+        """
+    process.arguments = ["python3", "-c", script, url]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self)
+    let status = Int(text.prefix { $0 != "\n" }) ?? 0
+    return (status, String(text.drop { $0 != "\n" }.dropFirst()))
+}
+
+/// The value of the Prometheus sample `name{labels}` in `text`, labels in any order.
+func sample(_ text: String, _ name: String, _ labels: [String: String]) -> Double? {
+    for line in text.split(separator: "\n") where line.hasPrefix(name + "{") || line.hasPrefix(name + " ") {
+        let parts = line.split(separator: " ")
+        guard parts.count >= 2 else { continue }
+        let head = String(parts[0])
+        let matches = labels.allSatisfy { head.contains("\($0.key)=\"\($0.value)\"") }
+        if matches { return Double(parts[1]) }
+    }
+    return nil
+}
+
+@Suite("Prometheus metrics from a worker process", .serialized)
+struct MetricsTests {
+    @Test func aWorkerServesItsMessagesByOutcomeAndItsLatencies() async throws {
+        try await TestBroker.with { broker in
+            let port = Int.random(in: 20_000...40_000)
+            let worker = try RemitProcess(["worker", "smoke", "--metrics-port", "\(port)"], broker: broker)
+            defer { worker.signal(SIGKILL) }
+            try await broker.publishSmoke(count: 20, prefix: "ok")
+            try await broker.publishSmoke(count: 2, prefix: "again", failAttempts: 1)
+            try await broker.withConnection { connection in
+                for index in 0..<3 {
+                    try await connection.publish(
+                        OutboundMessage(
+                            exchange: broker.topology.workers.exchange, routingKey: "smoke.record", body: Array("not json".utf8),
+                            properties: .init(messageId: "bad-\(index)", type: "smoke.record")))
+                }
+            }
+            let labels = ["kind": "smoke", "queue": "remit.smoke"]
+            var text = ""
+            try await expectEventually("the worker's /metrics counts 22 applied, 2 retried, 3 dead-lettered", timeout: .seconds(60)) {
+                let (status, body) = try httpGet("http://127.0.0.1:\(port)/metrics")
+                text = body
+                return status == 200
+                    && sample(body, "remit_messages_total", labels.merging(["outcome": "applied"]) { a, _ in a }) == 22
+                    && sample(body, "remit_messages_total", labels.merging(["outcome": "retried"]) { a, _ in a }) == 2
+                    && sample(body, "remit_messages_total", labels.merging(["outcome": "dead-lettered"]) { a, _ in a }) == 3
+            }
+            #expect(sample(text, "remit_publish_to_visible_seconds_count", labels) == 22, "\(text)")
+            #expect((sample(text, "remit_batch_duration_seconds_count", labels) ?? 0) >= 1)
+            #expect(
+                (sample(text, "remit_confirm_seconds_count", labels) ?? 0) >= 1, "retries and dead letters were published with confirms")
+            #expect(sample(text, "remit_in_flight_messages", labels) == 0)
+            #expect(text.contains("# TYPE remit_publish_to_visible_seconds histogram"))
+            #expect(try httpGet("http://127.0.0.1:\(port)/nowhere").0 == 404)
+        }
+    }
+
+    @Test func aWrongMetricsPortIsRefusedWithOneLine() async throws {
+        try await TestBroker.with(apply: false) { broker in
+            let (status, output) = try await RemitProcess.run(["worker", "smoke", "--metrics-port", "99999"], broker: broker)
+            #expect(status == 1 && output.contains("metrics-port: '99999' is not a port number from 0 to 65535"), "\(output)")
+        }
+    }
+}
