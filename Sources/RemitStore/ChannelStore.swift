@@ -102,6 +102,13 @@ public enum Inbox {
         }
     }
 
+    /// The inbox by correlation id, for `remit trace` (registered last by each store).
+    public static func registerCorrelationIndex(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v5-inbox-by-correlation") { db in
+            try db.create(index: "inbox_by_correlation", on: "inbox", columns: ["correlation_id", "processed_at"])
+        }
+    }
+
     /// What the inbox knows of a message a consumer applied.
     public struct Applied: Sendable {
         /// SHA-256 of the delivered bytes; nil for messages applied before digests were kept.

@@ -74,5 +74,10 @@ public enum ChannelTables {
         ChannelCredential.registerMigration(in: &migrator)
         ChannelStorefront.registerMigrations(in: &migrator)
         ChannelInvoiceDetail.registerMigrations(in: &migrator)
+        // Also the indexes `remit trace` follows a click by.
+        migrator.registerMigration("v5-trace") { db in
+            try db.create(index: "command_outcome_by_correlation", on: "command_outcome", columns: ["correlation_id"])
+        }
+        Inbox.registerCorrelationIndex(in: &migrator)
     }
 }

@@ -165,6 +165,7 @@ public final class HQStore: DataDirectoryStore {
         migrator.registerMigration("v5-settlement-by-invoice") { db in
             try db.create(index: "settlement_by_invoice", on: "settlement", columns: ["invoice_number", "id"])
         }
+        Inbox.registerCorrelationIndex(in: &migrator)
         return migrator
     }
 }

@@ -313,7 +313,8 @@ struct StorefrontTests {
         try await HQWorld.with(storefront: HQWorld.storefrontKinds) { world in
             try await Shop.add(to: world)
             _ = try await world.command(CartAddInvoice(user: "mem", invoiceNumber: "T-MEM-1", amount: euros(5_000)), as: "user:mem")
-            #expect(try await world.command(CartCheckout(user: "mem", tender: .onAccount), as: "user:mem").outcome == .accepted)
+            let firstCheckout = try await world.command(CartCheckout(user: "mem", tender: .onAccount), as: "user:mem")
+            #expect(firstCheckout.outcome == .accepted)
             try await expectEventually("payment posting records the payment as pending") { try await world.pending("T-MEM-1") == 5_000 }
             #expect(try await world.channelInt("SELECT COUNT(*) FROM cart WHERE status = 'submitted'") == 1)
             try await world.runHQ("P-0001", "Synchronize orders and channel requests")
@@ -332,6 +333,26 @@ struct StorefrontTests {
                     .map { $0["status"] == "paid" && $0["settled_minor"] == 20_000 } ?? false
             }
             #expect(try await world.hqCount("SELECT COUNT(*) FROM settlement WHERE invoice_number = 'T-MEM-1'") == 2)
+            // `remit trace` follows the first checkout from the click to HQ's posting, in order.
+            let (traced, trace) = try await RemitProcess.run(["trace", firstCheckout.messageId], broker: world.broker)
+            #expect(traced == 0, "\(trace)")
+            let expected = [
+                "cart-validation applied cart.checkout", "cart.checkout accepted", "payment-posting applied payment.post",
+                "for T-MEM-1 recorded", "uploaded to HQ (P-0001)", "HQ received payment", "HQ posted payment",
+            ]
+            #expect(expected.allSatisfy { trace.contains($0) }, "\(trace)")
+            // In time order (the test's clock stands still within a click and moves on before each HQ job).
+            for (earlier, later) in [
+                ("cart-validation applied cart.checkout", "cart.checkout accepted"), ("for T-MEM-1 recorded", "uploaded to HQ (P-0001)"),
+                ("uploaded to HQ (P-0001)", "HQ posted payment"),
+            ] {
+                let first = try #require(trace.range(of: earlier)).lowerBound
+                let second = try #require(trace.range(of: later)).lowerBound
+                #expect(first < second, "\(earlier) before \(later): \(trace)")
+            }
+            #expect(trace.contains("50.00 EUR"))
+            let (unknown, nothing) = try await RemitProcess.run(["trace", "no-such-click"], broker: world.broker)
+            #expect(unknown == 1 && nothing.contains("nothing is recorded for correlation id no-such-click"), "\(nothing)")
             // The detail page's data reached the channel with the invoice: its line, both settlements
             // with the payments they came from, both payments posted.
             let detail = try await world.channel.pool.read { db -> BuyerView.InvoiceDetail? in

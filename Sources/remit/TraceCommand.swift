@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import RemitCore
+import RemitRuntime
+import RemitStore
+
+struct TraceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trace",
+        abstract: "Every step one click went through — portal command, workers, HQ jobs, e-mail — with times, from the stores.",
+        discussion:
+            "The correlation id of a portal click is its command id (the end of /commands/ID, or the API's `id`); a producer's is its message's correlation id."
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The correlation id")
+    var correlationId: String
+    @Flag(help: "Print JSON for machines")
+    var json = false
+
+    func validate() throws {
+        let id = correlationId.trimmingCharacters(in: .whitespaces)
+        if id.isEmpty || id.count > 128 || id.contains(where: { $0.isNewline }) {
+            throw ValidationError("a correlation id is 1…128 characters on one line")
+        }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let configuration = try global.resolve()
+            let id = correlationId.trimmingCharacters(in: .whitespaces)
+            let directory = configuration.dataDirectory
+            func exists(_ file: String) -> Bool { FileManager.default.fileExists(atPath: "\(directory)/\(file)") }
+            var found = ClickTrace.Found()
+            if exists(ChannelStore.fileName) {
+                let channel = try ChannelStore(dataDirectory: directory, readOnly: true)
+                found = try await channel.pool.read { try ClickTrace.channel($0, correlationId: id) }
+            }
+            var steps = found.steps
+            if exists(HQStore.fileName) {
+                let hq = try HQStore(dataDirectory: directory, readOnly: true)
+                let following = found
+                steps += try await hq.pool.read { try ClickTrace.hq($0, correlationId: id, following: following) }
+            }
+            steps.sort(by: ClickTrace.Step.inOrder)
+            guard let first = steps.first?.at else {
+                throw ValidationError("nothing is recorded for correlation id \(id.prefix(128)) in \(directory)")
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                encoder.dateEncodingStrategy = .custom { date, encoder in
+                    var container = encoder.singleValueContainer()
+                    try container.encode(Timestamp.format(date))
+                }
+                struct Trace: Encodable {
+                    let correlationId: String
+                    let steps: [ClickTrace.Step]
+                }
+                print(String(decoding: try encoder.encode(Trace(correlationId: id, steps: steps)), as: UTF8.self))
+            } else {
+                print("correlation id \(id): \(steps.count) steps")
+                for step in steps {
+                    let offset = String(format: "+%.3fs", step.at.timeIntervalSince(first))
+                    print(
+                        "\(Timestamp.format(step.at))  \(offset.padding(toLength: 11, withPad: " ", startingAt: 0))  \(step.store.padding(toLength: 7, withPad: " ", startingAt: 0))  \(step.what)"
+                    )
+                }
+            }
+        }
+    }
+}
