@@ -21,7 +21,7 @@ struct Remit: AsyncParsableCommand {
         version: RemitVersion.current,
         subcommands: [
             TopologyCommand.self, WorkerCommand.self, RunCommand.self, PublishCommand.self, HQCommand.self,
-            UsersCommand.self, ShopCommand.self, PortalCommand.self,
+            UsersCommand.self, ShopCommand.self, PortalCommand.self, DeadLettersCommand.self,
         ]
     )
 }
