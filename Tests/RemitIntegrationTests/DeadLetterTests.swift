@@ -164,6 +164,24 @@ struct DeadLetterTests {
         }
     }
 
+    @Test func aDeadLetterDeliveredAgainAfterACrashIsStoredOnce() async throws {
+        try await TestBroker.with { broker in
+            let store = try broker.channelStore()
+            _ = try await broker.produceDeadLetters(count: 1, prefix: "twice", handler: SwitchableSmokeHandler(), store: store)
+            // What the broker redelivers after a crash between the store's commit and the ack: the
+            // same message, byte for byte, with the same headers.
+            let original = try #require(try await broker.drain("remit.smoke.dead", expected: 1).first)
+            try await broker.withConnection { connection in
+                let again = OutboundMessage(
+                    exchange: "", routingKey: "remit.smoke.dead", body: original.body, properties: original.properties)
+                try await connection.publish([again, again])
+            }
+            #expect(try await broker.collector().collect() == ["remit.smoke.dead": 1])
+            #expect(try broker.storedDeadLetters().count == 1)
+            #expect(try await broker.readyCount("remit.smoke.dead") == 0, "both deliveries acked")
+        }
+    }
+
     @Test func aReplayTheBrokerDoesNotConfirmDeletesNothing() async throws {
         try await TestBroker.with { broker in
             // Dead letters that claim origins the broker refuses: an exchange that does not exist,
