@@ -24,7 +24,13 @@ public struct PipelineStatus: Sendable, Codable, Equatable {
     public struct DeadLetterQueue: Sendable, Codable, Equatable {
         public var kind: String
         public var queue: String
+        /// Waiting in the broker's queue (`remit dead-letters` collects them into its store).
         public var depth: Int
+        /// Collected and kept in the dead-letter store (`operations.sqlite`), not replayed or purged.
+        public var kept: Int
+        /// When the oldest kept one failed, and how long ago.
+        public var oldestFailedAt: Date?
+        public var oldestAgeSeconds: Double?
     }
 
     public struct Job: Sendable, Codable, Equatable {
@@ -54,7 +60,8 @@ public struct PipelineStatus: Sendable, Codable, Equatable {
 
     /// Reads the broker's numbers for every kind of `topology`.
     public static func read(
-        topology: Topology, management: BrokerManagement, vhost: String, jobs: [Job]?, now: Date
+        topology: Topology, management: BrokerManagement, vhost: String, jobs: [Job]?,
+        kept: [String: (count: Int, oldestFailedAt: Date)] = [:], now: Date
     ) async throws -> PipelineStatus {
         let queues = try await management.queues(vhost: vhost)
         var byName: [String: JSONValue] = [:]
@@ -82,9 +89,12 @@ public struct PipelineStatus: Sendable, Codable, Equatable {
                     consumers: consumers, publishRate: publish, deliverRate: deliver, defaultConsumers: kind.consumers,
                     suggestedConsumers: suggestedConsumers(
                         ready: ready, consumers: consumers, publishRate: publish, deliverRate: deliver, fallback: kind.consumers)))
+            let stored = kept[kind.deadLetterQueue]
             dead.append(
                 DeadLetterQueue(
-                    kind: kind.name, queue: kind.deadLetterQueue, depth: count(byName[kind.deadLetterQueue]?["messages"])))
+                    kind: kind.name, queue: kind.deadLetterQueue, depth: count(byName[kind.deadLetterQueue]?["messages"]),
+                    kept: stored?.count ?? 0, oldestFailedAt: stored?.oldestFailedAt,
+                    oldestAgeSeconds: stored.map { max(0, now.timeIntervalSince($0.oldestFailedAt)) }))
         }
         return PipelineStatus(vhost: vhost, takenAt: now, workQueues: work, deadLetterQueues: dead, jobs: jobs)
     }
@@ -112,6 +122,16 @@ public struct PipelineStatus: Sendable, Codable, Equatable {
         return min(max(needed, range.lowerBound), range.upperBound)
     }
 
+    /// "45 s", "12 min", "3 h", "2 d".
+    static func age(_ seconds: Double) -> String {
+        switch seconds {
+        case ..<120: return "\(Int(seconds)) s"
+        case ..<7_200: return "\(Int(seconds / 60)) min"
+        case ..<172_800: return "\(Int(seconds / 3_600)) h"
+        default: return "\(Int(seconds / 86_400)) d"
+        }
+    }
+
     /// The status as a table for people.
     public func table() -> String {
         func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
@@ -129,12 +149,17 @@ public struct PipelineStatus: Sendable, Codable, Equatable {
                     + left("\(queue.suggestedConsumers)", 11))
         }
         lines.append("")
-        let waiting = deadLetterQueues.filter { $0.depth > 0 }
+        let waiting = deadLetterQueues.filter { $0.depth > 0 || $0.kept > 0 }
         if waiting.isEmpty {
             lines.append("dead letters: none")
         } else {
             lines.append("dead letters (remit dead-letters list):")
-            for queue in waiting { lines.append("  " + pad(queue.queue, kindWidth + 6) + left("\(queue.depth)", 8)) }
+            lines.append("  " + pad("queue", kindWidth + 6) + left("queued", 8) + left("kept", 8) + "  oldest kept")
+            for queue in waiting {
+                let age = queue.oldestAgeSeconds.map { Self.age($0) + " ago" } ?? "–"
+                lines.append(
+                    "  " + pad(queue.queue, kindWidth + 6) + left("\(queue.depth)", 8) + left("\(queue.kept)", 8) + "  " + age)
+            }
         }
         lines.append("")
         switch jobs {

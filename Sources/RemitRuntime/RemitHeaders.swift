@@ -14,6 +14,18 @@ public enum RemitHeader {
     /// Where the message was first published.
     public static let originalExchange = "x-remit-original-exchange"
     public static let originalRoutingKey = "x-remit-original-routing-key"
+    /// How often `remit dead-letters replay` re-published the message (1 for the first replay).
+    public static let replay = "x-remit-replay"
+
+    /// What a replay removes: the failure it recovers from, so the message starts at attempt 1 again.
+    public static let failure = [attempt, reason, error, worker, failedAt]
+    /// The broker's dead-letter history. A replay removes it too: RabbitMQ would take a replayed
+    /// message's next trip through the retry tiers for a dead-letter cycle and drop it. The
+    /// operations store's audit keeps the history instead.
+    public static let brokerDeathHistory = [
+        "x-death", "x-first-death-exchange", "x-first-death-queue", "x-first-death-reason",
+        "x-last-death-exchange", "x-last-death-queue", "x-last-death-reason",
+    ]
 }
 
 public enum DeadLetterReason: String, Sendable {

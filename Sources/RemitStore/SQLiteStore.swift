@@ -6,11 +6,13 @@ import GRDB
 public enum StoreIdentity: Int32, Sendable, CaseIterable {
     case channel = 0x524D_5443  // "RMTC"
     case hq = 0x524D_5448  // "RMTH"
+    case operations = 0x524D_544F  // "RMTO"
 
     public var name: String {
         switch self {
         case .channel: return "channel store"
         case .hq: return "HQ store"
+        case .operations: return "operations store"
         }
     }
 }

@@ -21,6 +21,12 @@ extension StoredRecord {
     /// retried step); returns whether it was inserted. Any other constraint still throws.
     @discardableResult
     func insertUnlessKnown(_ db: Database, key: Column) throws -> Bool {
+        try insertUnlessKnown(db, keys: [key])
+    }
+
+    /// Inserts the record unless a row with the same values in `keys` (a unique index) exists.
+    @discardableResult
+    func insertUnlessKnown(_ db: Database, keys: [Column]) throws -> Bool {
         // Sorted, so the statement text (and the cached statement) is the same for every row.
         let values = try databaseDictionary.sorted { $0.key < $1.key }
         let columns = values.map { $0.key.quotedDatabaseIdentifier }.joined(separator: ", ")
@@ -28,7 +34,7 @@ extension StoredRecord {
         try db.cachedStatement(
             sql: """
                 INSERT INTO \(Self.databaseTableName.quotedDatabaseIdentifier) (\(columns)) VALUES (\(placeholders))
-                ON CONFLICT(\(key.name.quotedDatabaseIdentifier)) DO NOTHING
+                ON CONFLICT(\(keys.map(\.name.quotedDatabaseIdentifier).joined(separator: ", "))) DO NOTHING
                 """
         ).execute(arguments: StatementArguments(values.map(\.value)))
         return db.changesCount > 0

@@ -77,35 +77,6 @@ struct HQCommand: AsyncParsableCommand {
     }
 }
 
-/// A one-line progress bar on standard error, redrawn at most every percent.
-final class ProgressBar: @unchecked Sendable {
-    // @unchecked: only called from the thread running the seed, one call at a time.
-    private let label: String
-    private var lastPercent = -1
-    private let isTerminal = isatty(STDERR_FILENO) != 0
-
-    init(label: String) { self.label = label }
-
-    func update(_ done: Int, of total: Int) {
-        let percent = total == 0 ? 100 : done * 100 / total
-        guard percent != lastPercent else { return }
-        lastPercent = percent
-        let width = 30
-        let filled = width * percent / 100
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        let line = "\(label) [\(bar)] \(percent)% \(done)/\(total)"
-        if isTerminal {
-            FileHandle.standardError.write(Data("\r\(line)".utf8))
-        } else if percent % 10 == 0 {
-            FileHandle.standardError.write(Data("\(line)\n".utf8))
-        }
-    }
-
-    func finish() {
-        if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
-    }
-}
-
 extension HQCommand {
     struct RunJob: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

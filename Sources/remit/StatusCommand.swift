@@ -34,6 +34,10 @@ struct StatusCommand: AsyncParsableCommand {
             let hq =
                 FileManager.default.fileExists(atPath: hqPath)
                 ? try HQStore(dataDirectory: configuration.dataDirectory, readOnly: true) : nil
+            let operationsPath = "\(configuration.dataDirectory)/\(OperationsStore.fileName)"
+            let operations =
+                FileManager.default.fileExists(atPath: operationsPath)
+                ? try OperationsStore(path: operationsPath, readOnly: true) : nil
             var reading = 0
             while true {
                 reading += 1
@@ -44,8 +48,9 @@ struct StatusCommand: AsyncParsableCommand {
                             error: $0.error)
                     }
                 }
+                let kept = try await operations?.pool.read { try DeadLetter.keptByQueue($0) } ?? [:]
                 let status = try await PipelineStatus.read(
-                    topology: topology, management: management, vhost: vhost, jobs: jobs, now: Date())
+                    topology: topology, management: management, vhost: vhost, jobs: jobs, kept: kept, now: Date())
                 if json {
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -59,9 +59,23 @@ struct StatusCommandTests {
             }
             #expect(dead.first { $0["kind"] as? String == "smoke" }?["depth"] as? Int == 2)
 
+            // Collected into the dead-letter store, they are counted there, with the oldest one's age.
+            let (collected, collectOutput) = try await RemitProcess.run(["dead-letters", "collect"], broker: broker)
+            #expect(collected == 0, "\(collectOutput)")
+            var smokeDead: [String: Any] = [:]
+            // The broker's numbers follow its queue a few seconds later, as above.
+            try await expectEventually("status shows them kept, none queued", timeout: .seconds(30)) {
+                let (_, afterCollect) = try await RemitProcess.run(["status", "--json"], broker: broker)
+                let after = try JSONSerialization.jsonObject(with: Data(afterCollect.utf8)) as? [String: Any]
+                smokeDead = (after?["deadLetterQueues"] as? [[String: Any]])?.first { $0["kind"] as? String == "smoke" } ?? [:]
+                return smokeDead["depth"] as? Int == 0 && smokeDead["kept"] as? Int == 2
+            }
+            #expect((smokeDead["oldestAgeSeconds"] as? Double).map { $0 >= 0 && $0 < 600 } == true, "\(smokeDead)")
+
             let (_, table) = try await RemitProcess.run(["status", "--watch", "1", "--times", "2"], broker: broker)
             #expect(table.components(separatedBy: "Remit on vhost \(broker.amqp.vhost)").count == 3, "two readings: \(table)")
-            #expect(table.contains("remit.smoke.dead") && table.contains("jobs: no HQ store in this data directory"))
+            #expect(table.contains("remit.smoke.dead") && table.contains("jobs: no HQ store in this data directory"), "\(table)")
+            #expect(table.contains(" ago"), "the oldest kept dead letter's age: \(table)")
             let (badStatus, bad) = try await RemitProcess.run(["status", "--watch", "0"], broker: broker)
             #expect(badStatus == 64 && bad.contains("--watch must be within 1…3600 seconds"), "\(bad)")
         }
