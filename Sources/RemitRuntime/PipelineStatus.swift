@@ -33,6 +33,12 @@ public struct PipelineStatus: Sendable, Codable, Equatable {
         public var oldestAgeSeconds: Double?
     }
 
+    /// Why the HQ jobs' runs cannot be shown.
+    public struct JobsUnavailable: Error, Sendable, CustomStringConvertible {
+        public let description: String
+        public init(_ description: String) { self.description = description }
+    }
+
     public struct Job: Sendable, Codable, Equatable {
         public var job: String
         public var status: String
@@ -55,12 +61,13 @@ public struct PipelineStatus: Sendable, Codable, Equatable {
     public var takenAt: Date
     public var workQueues: [WorkQueue]
     public var deadLetterQueues: [DeadLetterQueue]
-    /// nil when this process cannot read the HQ store (it does not exist here).
+    /// nil when this process cannot read the HQ store; `jobsUnavailable` says why.
     public var jobs: [Job]?
+    public var jobsUnavailable: String?
 
     /// Reads the broker's numbers for every kind of `topology`.
     public static func read(
-        topology: Topology, management: BrokerManagement, vhost: String, jobs: [Job]?,
+        topology: Topology, management: BrokerManagement, vhost: String, jobs: Result<[Job], JobsUnavailable>,
         kept: [String: (count: Int, oldestFailedAt: Date)] = [:], now: Date
     ) async throws -> PipelineStatus {
         let queues = try await management.queues(vhost: vhost)
@@ -96,7 +103,9 @@ public struct PipelineStatus: Sendable, Codable, Equatable {
                     kept: stored?.count ?? 0, oldestFailedAt: stored?.oldestFailedAt,
                     oldestAgeSeconds: stored.map { max(0, now.timeIntervalSince($0.oldestFailedAt)) }))
         }
-        return PipelineStatus(vhost: vhost, takenAt: now, workQueues: work, deadLetterQueues: dead, jobs: jobs)
+        return PipelineStatus(
+            vhost: vhost, takenAt: now, workQueues: work, deadLetterQueues: dead, jobs: try? jobs.get(),
+            jobsUnavailable: { if case .failure(let why) = jobs { return why.description } else { return nil } }())
     }
 
     /// The consumers a kind needs, the signal an autoscaler (KEDA's queue length scaler) acts on.
@@ -163,7 +172,7 @@ public struct PipelineStatus: Sendable, Codable, Equatable {
         }
         lines.append("")
         switch jobs {
-        case nil: lines.append("jobs: no HQ store in this data directory")
+        case nil: lines.append("jobs: \(jobsUnavailable ?? "unknown")")
         case let jobs? where jobs.isEmpty: lines.append("jobs: none has run yet")
         case let jobs?:
             lines.append("jobs (last run):")

@@ -31,21 +31,32 @@ struct StatusCommand: AsyncParsableCommand {
             let management = try configuration.management()
             let vhost = try configuration.amqp().vhost
             let hqPath = "\(configuration.dataDirectory)/\(HQStore.fileName)"
-            let hq =
-                FileManager.default.fileExists(atPath: hqPath)
-                ? try HQStore(dataDirectory: configuration.dataDirectory, readOnly: true) : nil
+            // Jobs are one part of the status: a store this process cannot read says so in its place.
+            var hq: HQStore?
+            var hqProblem = "no HQ store in this data directory"
+            if FileManager.default.fileExists(atPath: hqPath) {
+                do { hq = try HQStore(dataDirectory: configuration.dataDirectory, readOnly: true) } catch { hqProblem = "\(error)" }
+            }
             let operationsPath = "\(configuration.dataDirectory)/\(OperationsStore.fileName)"
             let operations =
                 FileManager.default.fileExists(atPath: operationsPath)
-                ? try OperationsStore(path: operationsPath, readOnly: true) : nil
+                ? try? OperationsStore(path: operationsPath, readOnly: true) : nil
             var reading = 0
             while true {
                 reading += 1
-                let jobs = try await hq?.pool.read { db in
-                    try JobRun.latestPerJob(db).map {
-                        PipelineStatus.Job(
-                            job: $0.job, status: $0.status.rawValue, startedAt: $0.startedAt, finishedAt: $0.finishedAt, counts: $0.counts,
-                            error: $0.error)
+                var jobs: Result<[PipelineStatus.Job], PipelineStatus.JobsUnavailable> = .failure(.init(hqProblem))
+                if let hq {
+                    do {
+                        jobs = .success(
+                            try await hq.pool.read { db in
+                                try JobRun.latestPerJob(db).map {
+                                    PipelineStatus.Job(
+                                        job: $0.job, status: $0.status.rawValue, startedAt: $0.startedAt, finishedAt: $0.finishedAt,
+                                        counts: $0.counts, error: $0.error)
+                                }
+                            })
+                    } catch {
+                        jobs = .failure(.init("\(error)"))
                     }
                 }
                 let kept = try await operations?.pool.read { try DeadLetter.keptByQueue($0) } ?? [:]
