@@ -2,6 +2,7 @@ import Foundation
 import RemitAMQP
 import RemitCore
 import RemitMessages
+import RemitRuntime
 import Testing
 
 /// GET `url` with Python's urllib (the CI machine has python3; no curl needed): status and body.
@@ -74,6 +75,28 @@ struct MetricsTests {
             #expect(sample(text, "remit_in_flight_messages", labels) == 0)
             #expect(text.contains("# TYPE remit_publish_to_visible_seconds histogram"))
             #expect(try httpGet("http://127.0.0.1:\(port)/nowhere").0 == 404)
+        }
+    }
+
+    @Test func storefrontCommandsAreCountedByOutcomeAndRefusalCode() async throws {
+        try await TestBroker.with { broker in
+            let port = Int.random(in: 40_001...60_000)
+            let worker = try RemitProcess(["worker", "cart-validation", "--metrics-port", "\(port)"], broker: broker)
+            defer { worker.signal(SIGKILL) }
+            let producer = Producer(topology: broker.topology)
+            let body = try JSONValue.parse(
+                try MessageCoding.shared.encode(CartAddInvoice(user: "nobody", invoiceNumber: "INV-1", amount: nil)))
+            try await broker.withConnection { connection in
+                for _ in 0..<2 {
+                    try await connection.publish(
+                        try producer.prepare(type: CartAddInvoice.messageType, body: body, actingUser: "system:test").outbound)
+                }
+            }
+            let labels = ["type": "cart.add-invoice", "outcome": "refused", "code": "unknown-user"]
+            try await expectEventually("both refusals are counted with their code", timeout: .seconds(60)) {
+                let (status, body) = try httpGet("http://127.0.0.1:\(port)/metrics")
+                return status == 200 && sample(body, "remit_commands_total", labels) == 2
+            }
         }
     }
 
