@@ -267,19 +267,9 @@ struct BuyerAPI: APIProtocol {
         let answer: CommandAnswer
     }
 
-    static var unavailable: Components.Responses.Unavailable {
-        .init(headers: .init(retryAfter: 5), body: .json(unavailableProblem))
-    }
-
-    func payInvoice(_ input: Operations.PayInvoice.Input) async throws -> Operations.PayInvoice.Output {
-        let caller = try caller()
-        var amount: String?
-        if case .json(let body)? = input.body { amount = body.amount }
-        switch try await sending({
-            try await commands.payInvoice(
-                caller.buyer, number: input.path.number, amount: amount, sessions: caller.context.sessions,
-                logger: caller.context.logger)
-        }) {
+    /// The answer of an operation that can end in every way a command can (202, 400, 404, 409, 503).
+    func answer<Output: CommandOutput>(_ send: () async throws -> BuyerCommands.Sent) async throws -> Output {
+        switch try await sending(send) {
         case .success(let sent): return .accepted(.init(body: .json(Self.command(sent))))
         case .failure(let failure):
             switch failure.answer {
@@ -288,6 +278,21 @@ struct BuyerAPI: APIProtocol {
             case .conflict(let problem): return .conflict(.init(body: .json(problem)))
             case .unavailable: return .serviceUnavailable(Self.unavailable)
             }
+        }
+    }
+
+    static var unavailable: Components.Responses.Unavailable {
+        .init(headers: .init(retryAfter: 5), body: .json(unavailableProblem))
+    }
+
+    func payInvoice(_ input: Operations.PayInvoice.Input) async throws -> Operations.PayInvoice.Output {
+        let caller = try caller()
+        var amount: String?
+        if case .json(let body)? = input.body { amount = body.amount }
+        return try await answer {
+            try await commands.payInvoice(
+                caller.buyer, number: input.path.number, amount: amount, sessions: caller.context.sessions,
+                logger: caller.context.logger)
         }
     }
 
@@ -309,19 +314,10 @@ struct BuyerAPI: APIProtocol {
     func updateCartLine(_ input: Operations.UpdateCartLine.Input) async throws -> Operations.UpdateCartLine.Output {
         let caller = try caller()
         guard case .json(let body) = input.body else { throw NoCaller() }
-        switch try await sending({
+        return try await answer {
             try await commands.updateLine(
                 caller.buyer, lineId: input.path.lineId, amount: body.amount, quantity: body.quantity.map(String.init),
                 sessions: caller.context.sessions, logger: caller.context.logger)
-        }) {
-        case .success(let sent): return .accepted(.init(body: .json(Self.command(sent))))
-        case .failure(let failure):
-            switch failure.answer {
-            case .badRequest(let problem): return .badRequest(.init(body: .json(problem)))
-            case .notFound: return .notFound(.init(body: .json(Self.notFoundProblem)))
-            case .conflict(let problem): return .conflict(.init(body: .json(problem)))
-            case .unavailable: return .serviceUnavailable(Self.unavailable)
-            }
         }
     }
 
@@ -359,3 +355,16 @@ struct BuyerAPI: APIProtocol {
         }
     }
 }
+
+/// A generated operation output with every answer a command can have; its enum cases are the
+/// witnesses, so one `BuyerAPI.answer` serves each such operation.
+protocol CommandOutput {
+    static func accepted(_ response: Components.Responses.CommandSent) -> Self
+    static func badRequest(_ response: Components.Responses.BadRequest) -> Self
+    static func notFound(_ response: Components.Responses.NotFound) -> Self
+    static func conflict(_ response: Components.Responses.Refused) -> Self
+    static func serviceUnavailable(_ response: Components.Responses.Unavailable) -> Self
+}
+
+extension Operations.PayInvoice.Output: CommandOutput {}
+extension Operations.UpdateCartLine.Output: CommandOutput {}
