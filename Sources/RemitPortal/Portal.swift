@@ -198,6 +198,16 @@ struct PortalGuard: RouterMiddleware {
             return APIProblem.response(
                 .forbidden, code: "csrf", message: "Send the session's CSRF token (from sign-in or GET /api/v1/account) as X-CSRF-Token.")
         }
+        // The generated code reads a body whole, however large: it is bounded here, as forms are.
+        var request = request
+        if ![.get, .head].contains(request.method) {
+            do {
+                _ = try await request.collectBody(upTo: context.maxUploadSize)
+            } catch let error as HTTPError where error.status == .contentTooLarge {
+                return APIProblem.response(
+                    .contentTooLarge, code: "too-large", message: "A request body has at most \(context.maxUploadSize / 1024) KiB.")
+            }
+        }
         do {
             let address = context.clientAddress(of: request, trusting: trustedProxies)
             return try await APIRequest.$context.withValue(context) {

@@ -55,6 +55,9 @@ struct APITests {
                     .post, "/api/v1/session", json: "login=mem&password=x", contentType: "application/x-www-form-urlencoded")
                 #expect(form.status == .badRequest)
 
+                let huge = try await browser.api(
+                    .post, "/api/v1/session", json: #"{"login": "mem", "password": "\#(String(repeating: "x", count: 200_000))"}"#)
+                #expect(huge.status == .contentTooLarge, "a body over 64 KiB is refused, not read whole: \(huge.status)")
                 let token = try await browser.apiSignIn("mem")
                 #expect(token.count == 43)
                 #expect(browser.cookies["remit_session"] != nil)
