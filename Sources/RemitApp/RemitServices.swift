@@ -83,7 +83,9 @@ public enum RemitServices {
                 "kinds": "\(plan.kinds.joined(separator: ","))", "amqp": "\(amqp)", "data_dir": "\(configuration.dataDirectory)",
             ])
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: WorkerService(runtimes: runtimes), successTerminationBehavior: .gracefullyShutdownGroup)
+            .init(
+                service: WorkerService(runtimes: runtimes, scaleListener: ScaleListener(runtimes: runtimes, amqp: amqp, logger: logger)),
+                successTerminationBehavior: .gracefullyShutdownGroup)
         ]
         if let metrics { services.append(.init(service: metrics)) }
         if plan.withScheduler {

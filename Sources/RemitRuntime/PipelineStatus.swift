@@ -59,6 +59,8 @@ public struct PipelineStatus: Sendable, Codable, Equatable {
 
     public var vhost: String
     public var takenAt: Date
+    /// Worker processes on this vhost that `remit scale` reaches (each has a control queue).
+    public var workerProcesses: Int
     public var workQueues: [WorkQueue]
     public var deadLetterQueues: [DeadLetterQueue]
     /// nil when this process cannot read the HQ store; `jobsUnavailable` says why.
@@ -103,8 +105,11 @@ public struct PipelineStatus: Sendable, Codable, Equatable {
                     kept: stored?.count ?? 0, oldestFailedAt: stored?.oldestFailedAt,
                     oldestAgeSeconds: stored.map { max(0, now.timeIntervalSince($0.oldestFailedAt)) }))
         }
+        let processes = queues.filter { queue in
+            queue["name"]?.stringValue?.hasPrefix(ScaleControl.queuePrefix) == true && (queue["consumers"]?.intValue ?? 0) > 0
+        }
         return PipelineStatus(
-            vhost: vhost, takenAt: now, workQueues: work, deadLetterQueues: dead, jobs: try? jobs.get(),
+            vhost: vhost, takenAt: now, workerProcesses: processes.count, workQueues: work, deadLetterQueues: dead, jobs: try? jobs.get(),
             jobsUnavailable: { if case .failure(let why) = jobs { return why.description } else { return nil } }())
     }
 
@@ -147,7 +152,10 @@ public struct PipelineStatus: Sendable, Codable, Equatable {
         func left(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
         func rate(_ value: Double) -> String { String(format: "%.1f/s", value) }
         let kindWidth = max(4, workQueues.map(\.kind.count).max() ?? 0)
-        var lines = ["Remit on vhost \(vhost) at \(Timestamp.format(takenAt))", ""]
+        var lines = [
+            "Remit on vhost \(vhost) at \(Timestamp.format(takenAt)): \(workerProcesses) worker process\(workerProcesses == 1 ? "" : "es") (remit scale reaches them)",
+            "",
+        ]
         lines.append(
             pad("kind", kindWidth) + "  " + left("ready", 8) + left("unacked", 9) + left("consumers", 11) + left("publish", 10)
                 + left("deliver", 10) + left("suggested", 11))

@@ -177,6 +177,8 @@ public struct TopologyVerifier: Sendable {
             else { continue }
             let routingKey = binding["routing_key"]?.stringValue ?? ""
             guard !declared.contains([source, type, destination, routingKey]) else { continue }
+            // Every running worker process binds a queue of its own there for `remit scale`.
+            if source == ScaleControl.exchange, type == "queue", destination.hasPrefix(ScaleControl.queuePrefix) { continue }
             differences.append("binding '\(source)' --[\(routingKey)]--> \(type) '\(destination)' is not in Topology/")
             if !objects.contains([type, destination]) {
                 strangers["\(type) '\(destination)'", default: []].insert("'\(source)'")

@@ -16,6 +16,8 @@ struct WorkerMetrics: Sendable {
     /// The publish of a batch's follow-ups, retries and dead letters until the broker confirmed.
     let confirmLatency: Timer
     let inFlight: Gauge
+    /// Consumers the kind runs in this process (changed live by `remit scale`).
+    let consumers: Gauge
     let reconnects: Counter
     let storePauses: Counter
     let effectPauses: Counter
@@ -32,6 +34,7 @@ struct WorkerMetrics: Sendable {
         visibleLatency = Timer(label: "remit_publish_to_visible_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
         confirmLatency = Timer(label: "remit_confirm_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
         inFlight = Gauge(label: "remit_in_flight_messages", dimensions: dimensions)
+        consumers = Gauge(label: "remit_consumers", dimensions: dimensions)
         reconnects = Counter(label: "remit_reconnects_total", dimensions: dimensions)
         storePauses = Counter(label: "remit_store_pauses_total", dimensions: dimensions)
         effectPauses = Counter(label: "remit_effect_pauses_total", dimensions: dimensions)

@@ -44,7 +44,7 @@ public final class WorkerRuntime: Sendable {
     let clock: any WallClock
     let settings: Settings
     let logger: Logger
-    private let control = Mutex<Control>(Control())
+    private let control: Mutex<Control>
     private let metrics: WorkerMetrics
     private let validator: MessageValidator
     private let appliedTotal = Atomic<Int>(0)
@@ -67,6 +67,12 @@ public final class WorkerRuntime: Sendable {
 
     private struct Control: ~Copyable {
         var draining = false
+        /// How many consumers should run: indexes `0..<target`. `scale(to:)` changes it.
+        var target: Int
+        /// Indexes whose task runs: a retiring consumer stays here until it has settled what it held.
+        var running: Set<Int> = []
+        /// Starts a consumer task for an index (in `run()`'s task group); nil before `run()`.
+        var spawn: AsyncStream<Int>.Continuation?
         var consumers: [Int: AMQPConsumer] = [:]
         var connections: [Int: [AMQPConnection]] = [:]
         var drainDeadline: Task<Void, Never>?
@@ -89,18 +95,85 @@ public final class WorkerRuntime: Sendable {
         logger[metadataKey: "queue"] = "\(kind.queue)"
         self.logger = logger
         metrics = WorkerMetrics(kind: kind.name, queue: kind.queue)
+        control = Mutex(Control(target: settings.consumers))
         validator = MessageValidator(topology: topology)
     }
 
     var isDraining: Bool { control.withLock { $0.draining } }
+
+    /// Consumers this runtime runs now (`settings.consumers` until `scale(to:)` changes it).
+    public var consumerCount: Int { control.withLock { $0.target } }
+
+    /// The count `scale(to:)` refused.
+    public struct InvalidConsumerCount: Error, CustomStringConvertible {
+        public let count: Int
+        public var description: String {
+            "\(count) consumers is outside \(ConsumerCounts.range.lowerBound)…\(ConsumerCounts.range.upperBound)"
+        }
+    }
+
+    /// Runs `count` consumers from now on, without a restart: new ones connect and start taking
+    /// deliveries; the highest-numbered ones beyond `count` are cancelled and first settle (handle,
+    /// publish, ack) what they hold, like a drain. Returns the count before. During a drain nothing
+    /// changes.
+    @discardableResult
+    public func scale(to count: Int) async throws -> Int {
+        guard ConsumerCounts.range.contains(count) else { throw InvalidConsumerCount(count: count) }
+        let (previous, retiring, draining) = control.withLock { control -> (Int, [AMQPConsumer], Bool) in
+            let previous = control.target
+            guard !control.draining else { return (previous, [], true) }
+            control.target = count
+            if let spawn = control.spawn {
+                for index in 0..<count where !control.running.contains(index) {
+                    control.running.insert(index)
+                    spawn.yield(index)
+                }
+            }
+            return (previous, control.consumers.filter { $0.key >= count }.map(\.value), false)
+        }
+        if draining { return previous }
+        metrics.consumers.record(count)
+        if previous != count {
+            logger.info("worker scaled", metadata: ["from": "\(previous)", "to": "\(count)"])
+        }
+        for consumer in retiring {
+            do { try await consumer.cancel() } catch {
+                // Its connection is gone: the broker already took back what it held.
+                logger.debug("cancel while scaling down failed", metadata: ["error": "\(error)"])
+            }
+        }
+        return previous
+    }
+
+    /// Whether consumer `index` goes on; when not (a drain, or scaled below it) it is forgotten in
+    /// the same step, so a `scale(to:)` back up starts it again.
+    private func keepsRunning(_ index: Int) -> Bool {
+        control.withLock { control in
+            if !control.draining, index < control.target { return true }
+            control.running.remove(index)
+            return false
+        }
+    }
 
     /// Runs the consumers until `drain()` completes them. Throws at start-up when the broker refuses
     /// this worker for good (bad credentials, unknown vhost, no access, no queue): retrying cannot help.
     public func run() async throws {
         logger.info("worker starting", metadata: ["consumers": "\(settings.consumers)", "prefetch": "\(settings.prefetch)"])
         try await checkBrokerAccess()
+        let (spawns, spawn) = AsyncStream.makeStream(of: Int.self)
+        let initial = control.withLock { control -> Int in
+            control.running = Set(0..<control.target)
+            control.spawn = spawn
+            if control.draining { spawn.finish() }
+            return control.target
+        }
+        metrics.consumers.record(initial)
         await withTaskGroup(of: Void.self) { group in
-            for index in 0..<settings.consumers {
+            for index in 0..<initial {
+                group.addTask { await self.runConsumer(index) }
+            }
+            // `scale(to:)` adds consumers here; a drain ends the stream.
+            for await index in spawns {
                 group.addTask { await self.runConsumer(index) }
             }
         }
@@ -135,6 +208,7 @@ public final class WorkerRuntime: Sendable {
         let consumers = control.withLock { control -> [AMQPConsumer] in
             guard !control.draining else { return [] }
             control.draining = true
+            control.spawn?.finish()
             let timeout = settings.drainTimeout
             control.drainDeadline = Task { [weak self] in
                 guard (try? await Task.sleep(for: timeout)) != nil else { return }
@@ -169,11 +243,21 @@ public final class WorkerRuntime: Sendable {
         }
     }
 
+    /// Sleeps for `delay`, waking early when a drain starts or consumer `index` is scaled away.
+    private func sleepWhileWanted(_ index: Int, _ delay: Duration) async {
+        let step = Duration.milliseconds(50)
+        var slept = Duration.zero
+        while slept < delay, control.withLock({ !$0.draining && index < $0.target }) {
+            try? await Task.sleep(for: min(step, delay - slept))
+            slept += step
+        }
+    }
+
     private func runConsumer(_ index: Int) async {
         var delay = settings.reconnectInitialDelay
         let tag = "remit-\(kind.name)-\(ProcessInfo.processInfo.hostName)-\(getpid())-\(index)"
         var lostConnection = false
-        while !isDraining {
+        while keepsRunning(index) {
             var opened: [AMQPConnection] = []
             do {
                 // Follow-ups go out on a connection of their own: RabbitMQ's flow control blocks a
@@ -186,7 +270,7 @@ public final class WorkerRuntime: Sendable {
                     queue: kind.queue, prefetch: UInt16(settings.prefetch),
                     consumerTag: tag)
                 let registered = control.withLock { control -> Bool in
-                    guard !control.draining else { return false }
+                    guard !control.draining, index < control.target else { return false }
                     control.consumers[index] = consumer
                     control.connections[index] = opened
                     return true
@@ -202,16 +286,15 @@ public final class WorkerRuntime: Sendable {
                 try await consume(consumer, on: consuming, publishingOn: publishing)
                 forget(index)
                 for connection in opened { await connection.close() }
-                if isDraining { return }
             } catch {
                 forget(index)
                 for connection in opened { await connection.close() }
-                if isDraining { return }
+                guard keepsRunning(index) else { return }
                 lostConnection = true
                 logger.warning(
                     "worker lost its broker connection; reconnecting",
                     metadata: ["consumer": "\(index)", "error": "\(error)", "retry_in": "\(delay)"])
-                await sleepUnlessDraining(delay)
+                await sleepWhileWanted(index, delay)
                 delay = min(delay * 2, settings.reconnectMaximumDelay)
             }
         }
