@@ -88,6 +88,11 @@ public enum RemitServices {
                 successTerminationBehavior: .gracefullyShutdownGroup)
         ]
         if let metrics { services.append(.init(service: metrics)) }
+        services.append(
+            .init(
+                service: InboxPruner(
+                    stores: dependencies.stores.openedStores, settings: .init(retention: try configuration.inboxRetention()),
+                    clock: clock, logger: logger)))
         if plan.withScheduler {
             services.append(
                 .init(

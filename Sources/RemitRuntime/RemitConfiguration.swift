@@ -25,6 +25,7 @@ public struct RemitConfiguration: Sendable {
         case portalTrustedProxies = "portal-trusted-proxies"
         case metricsHost = "metrics-host"
         case metricsPort = "metrics-port"
+        case inboxRetentionDays = "inbox-retention-days"
 
         public var environmentName: String { "REMIT_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
 
@@ -48,6 +49,7 @@ public struct RemitConfiguration: Sendable {
             case .portalTrustedProxies: return nil
             case .metricsHost: return "127.0.0.1"
             case .metricsPort: return nil
+            case .inboxRetentionDays: return "14"
             }
         }
 
@@ -73,6 +75,8 @@ public struct RemitConfiguration: Sendable {
             case .portalTrustedProxies:
                 return "IP addresses of proxies in front of the portal, comma-separated; their X-Forwarded-For names the client"
             case .metricsHost: return "The address the Prometheus endpoint /metrics listens on"
+            case .inboxRetentionDays:
+                return "Days an applied message stays in a store's inbox (1…3650): the de-duplication horizon; older records are pruned"
             case .metricsPort: return "The Prometheus endpoint's port (0: any free one); unset: no endpoint"
             }
         }
@@ -227,6 +231,18 @@ public struct RemitConfiguration: Sendable {
         }
         return StorefrontPolicy(
             mixedCart: try flag(.mixedCart), onAccountForInvoices: try flag(.onAccountInvoices), requestMergeSeconds: seconds)
+    }
+
+    /// How long inbox records are kept: a message redelivered or re-sent later than this after it
+    /// was applied is applied again.
+    public func inboxRetention() throws -> Duration {
+        guard let text = self[.inboxRetentionDays]?.trimmingCharacters(in: .whitespaces), let days = Int(text),
+            (1...3650).contains(days)
+        else {
+            throw ConfigurationError(
+                "inbox-retention-days: '\(self[.inboxRetentionDays]?.prefix(40) ?? "")' is not a whole number of days from 1 to 3650")
+        }
+        return .seconds(days * 86_400)
     }
 
     public func topology() throws -> Topology {

@@ -79,5 +79,6 @@ public enum ChannelTables {
             try db.create(index: "command_outcome_by_correlation", on: "command_outcome", columns: ["correlation_id"])
         }
         Inbox.registerCorrelationIndex(in: &migrator)
+        Inbox.registerRetentionIndex(in: &migrator)
     }
 }

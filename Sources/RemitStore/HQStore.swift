@@ -166,6 +166,7 @@ public final class HQStore: DataDirectoryStore {
             try db.create(index: "settlement_by_invoice", on: "settlement", columns: ["invoice_number", "id"])
         }
         Inbox.registerCorrelationIndex(in: &migrator)
+        Inbox.registerRetentionIndex(in: &migrator)
         return migrator
     }
 }

@@ -30,6 +30,11 @@ public final class DataDirectoryStores: Sendable {
 
     public func hq() throws -> HQStore { try openOnce(\.hq) }
 
+    /// The stores opened so far (by the kinds this process runs).
+    public var openedStores: [any MessageStore] {
+        opened.withLock { opened in [opened.channel as (any MessageStore)?, opened.hq].compactMap { $0 } }
+    }
+
     private func openOnce<Store: DataDirectoryStore>(
         _ slot: WritableKeyPath<(channel: ChannelStore?, hq: HQStore?), Store?>
     ) throws -> Store {

@@ -97,6 +97,11 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("metrics-host"), help: "The address /metrics listens on (REMIT_METRICS_HOST). Default 127.0.0.1")
     var metricsHost: String?
 
+    @Option(
+        name: .customLong("inbox-retention-days"),
+        help: "Days applied messages stay in the inbox, the de-duplication horizon (REMIT_INBOX_RETENTION_DAYS). Default 14")
+    var inboxRetentionDays: String?
+
     @Option(name: .customLong("config"), help: "Config file of 'key = value' lines (REMIT_CONFIG)")
     var configFile: String?
 
@@ -121,6 +126,7 @@ struct GlobalOptions: ParsableArguments {
         flags[.portalTrustedProxies] = portalTrustedProxies
         flags[.metricsPort] = metricsPort
         flags[.metricsHost] = metricsHost
+        flags[.inboxRetentionDays] = inboxRetentionDays
         flags.merge(overrides) { _, override in override }
         let environment = ProcessInfo.processInfo.environment
         let configuration = try RemitConfiguration(
