@@ -55,6 +55,7 @@ public enum RemitServices {
         // Before any metric is made: a worker's counters take the factory there is when it starts.
         let metrics = try metricsService(configuration, logger: logger)
         let specs = try plan.kinds.map { try topology.kind(named: $0) }
+        let inboxRetention = try configuration.inboxRetention()
         for kind in plan.consumers.byKind.keys.sorted() where !plan.kinds.contains(kind) {
             throw TopologyError(problems: ["consumers are given for \(kind), which this process does not run"])
         }
@@ -91,7 +92,7 @@ public enum RemitServices {
         services.append(
             .init(
                 service: InboxPruner(
-                    stores: dependencies.stores.openedStores, settings: .init(retention: try configuration.inboxRetention()),
+                    stores: dependencies.stores.openedStores, settings: .init(retention: inboxRetention),
                     clock: clock, logger: logger)))
         if plan.withScheduler {
             services.append(

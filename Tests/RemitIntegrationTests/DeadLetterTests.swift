@@ -337,6 +337,50 @@ struct DeadLetterTests {
         }
     }
 
+    @Test func aReplayerKilledMidRunLosesNothingAndTheRestReplaysLater() async throws {
+        try await TestBroker.with { broker in
+            let store = try broker.channelStore()
+            let handler = SwitchableSmokeHandler()
+            let total = 1_500
+            let ids = try await broker.produceDeadLetters(count: total, prefix: "kill", handler: handler, store: store)
+            try await broker.collector().collect()
+            #expect(try broker.storedDeadLetters().count == total)
+
+            // A child replayer at 300/s, killed part-way through.
+            let replayer = try RemitProcess(["dead-letters", "replay", "--all", "--rate", "300/s"], broker: broker)
+            try await expectEventually("the replayer has re-published some") { try await broker.readyCount("remit.smoke") >= 200 }
+            replayer.signal(SIGKILL)
+            _ = await replayer.waitForExit()
+            let kept = Set(try broker.storedDeadLetters().map(\.messageId))
+            let republished = try await broker.readyCount("remit.smoke")
+            #expect(!kept.isEmpty && kept.count < total, "killed mid-run: \(kept.count) of \(total) still kept")
+            // Every dead letter is re-published, or still kept, or (confirmed but not yet deleted at
+            // the kill) both: none is neither.
+            #expect(kept.count + republished >= total, "kept \(kept.count) + re-published \(republished) cover all \(total)")
+
+            handler.isOn.store(true, ordering: .relaxed)
+            try await withRunningWorker(try broker.runtime(handler, store: store)) {
+                try await expectEventually("nothing lost: each is applied or still kept", timeout: .seconds(60)) {
+                    Set(try broker.strings("SELECT message_id FROM inbox")).union(kept) == Set(ids)
+                }
+
+                // The rest replayed later: each applied once, the one re-published twice included.
+                let (status, output) = try await RemitProcess.run(["dead-letters", "replay", "--all"], broker: broker)
+                #expect(status == 0, "\(output)")
+                try await expectEventually("every message applied", timeout: .seconds(60)) {
+                    let waiting = try await broker.readyCount("remit.smoke")
+                    return try broker.rows("SELECT COUNT(*) FROM smoke_record") == total && waiting == 0
+                }
+            }
+            #expect(try broker.rows("SELECT COUNT(DISTINCT key) FROM smoke_record") == total)
+            #expect(try broker.rows("SELECT COUNT(*) FROM inbox") == total, "applied once each")
+            #expect(try broker.storedDeadLetters().isEmpty)
+            #expect(try await broker.readyCount("remit.smoke.dead") == 0)
+            let audits = try await broker.operationsStore().pool.read { try DeadLetterAudit.recent($0, limit: 10) }
+            #expect(audits.count == 2, "both runs audited, the killed one as begun: \(audits.map(\.outcome))")
+        }
+    }
+
     @Test(.timeLimit(.minutes(5)))
     func fiveThousandDeadLettersAreCollectedAndReplayedInBoundedTime() async throws {
         try await TestBroker.with { broker in
