@@ -74,6 +74,55 @@ ensure_broker() {
   done
 }
 
+# A vhost and broker users of Remit's own on the local broker (guest stays loopback-only, as
+# RabbitMQ ships it), each with the permissions its role needs:
+#   remit-admin   the operator: topology apply/verify, status, dead letters, scale — everything on
+#                 the vhost, and the management API (tags management, policymaker)
+#   remit-worker  remit run / remit worker: read Remit's queues, publish to Remit's exchanges and
+#                 to reply queues, declare only its own control and reply queues; management tag to
+#                 check the topology at start
+#   remit-portal  the portal's publisher: publish to the exchange 'remit', nothing else
+# Passwords are made once, kept in DATA_DIR/broker-users.env (mode 600) and reused. Writes
+# DATA_DIR/remit.conf (mode 600) with the operator's URL, for REMIT_CONFIG.
+ensure_remit_broker_users() {
+  local data="$1" vhost="${REMIT_VHOST:-remit}" host="${REMIT_BROKER_HOST:-127.0.0.1}" port="${REMIT_BROKER_PORT:-5672}"
+  local file="$data/broker-users.env"
+  mkdir -p "$data"
+  if [ ! -f "$file" ]; then
+    (
+      umask 077
+      for role in ADMIN WORKER PORTAL; do
+        echo "REMIT_${role}_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')"
+      done > "$file"
+    )
+  fi
+  # shellcheck disable=SC1090
+  source "$file"
+  as_root rabbitmqctl -q list_vhosts | grep -qx "$vhost" || as_root rabbitmqctl -q add_vhost "$vhost" >/dev/null
+  local existing
+  existing="$(as_root rabbitmqctl -q list_users | awk '{print $1}')"
+  set_user() {  # name password configure write read tags…
+    local name="$1" password="$2"
+    if grep -qx "$name" <<<"$existing"; then
+      printf '%s' "$password" | as_root rabbitmqctl -q change_password "$name" >/dev/null
+    else
+      printf '%s' "$password" | as_root rabbitmqctl -q add_user "$name" >/dev/null
+    fi
+    as_root rabbitmqctl -q set_permissions -p "$vhost" "$name" "$3" "$4" "$5" >/dev/null
+    as_root rabbitmqctl -q set_user_tags "$name" "${@:6}" >/dev/null
+  }
+  set_user remit-admin "$REMIT_ADMIN_PASSWORD" '.*' '.*' '.*' management policymaker
+  set_user remit-worker "$REMIT_WORKER_PASSWORD" \
+    '^remit\.control(\..*)?$' '^(remit(\..*)?|amq\.default)$' '^remit\..*$' management
+  set_user remit-portal "$REMIT_PORTAL_PASSWORD" '^$' '^remit$' '^$'
+  local base="$host:$port/$vhost"
+  REMIT_ADMIN_URL="amqp://remit-admin:$REMIT_ADMIN_PASSWORD@$base"
+  REMIT_WORKER_URL="amqp://remit-worker:$REMIT_WORKER_PASSWORD@$base"
+  REMIT_PORTAL_URL="amqp://remit-portal:$REMIT_PORTAL_PASSWORD@$base"
+  (umask 077; printf 'amqp-url = %s\n' "$REMIT_ADMIN_URL" > "$data/remit.conf")
+  log "broker vhost '$vhost' with users remit-admin, remit-worker, remit-portal (passwords in $file)"
+}
+
 stop_broker_if_started() {
   if [ "$REMIT_STARTED_BROKER" = 1 ]; then
     log "stopping the RabbitMQ this script started"

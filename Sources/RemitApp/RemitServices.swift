@@ -143,7 +143,7 @@ public enum RemitServices {
         try await buildPortal(
             try PortalSettings(configuration: configuration),
             PortalDependencies(
-                channel: channel.pool, publisher: BrokerCommandPublisher(amqp: try configuration.amqp(), logger: logger),
+                channel: channel.pool, publisher: BrokerCommandPublisher(amqp: try configuration.portalAMQP(), logger: logger),
                 producer: Producer(topology: topology, clock: clock), passwordHasher: try configuration.passwordHasher(), clock: clock,
                 logger: logger))
     }

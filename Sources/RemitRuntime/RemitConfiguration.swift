@@ -26,6 +26,7 @@ public struct RemitConfiguration: Sendable {
         case metricsHost = "metrics-host"
         case metricsPort = "metrics-port"
         case inboxRetentionDays = "inbox-retention-days"
+        case portalAMQPURL = "portal-amqp-url"
 
         public var environmentName: String { "REMIT_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
 
@@ -50,6 +51,7 @@ public struct RemitConfiguration: Sendable {
             case .metricsHost: return "127.0.0.1"
             case .metricsPort: return nil
             case .inboxRetentionDays: return "14"
+            case .portalAMQPURL: return nil
             }
         }
 
@@ -75,6 +77,8 @@ public struct RemitConfiguration: Sendable {
             case .portalTrustedProxies:
                 return "IP addresses of proxies in front of the portal, comma-separated; their X-Forwarded-For names the client"
             case .metricsHost: return "The address the Prometheus endpoint /metrics listens on"
+            case .portalAMQPURL:
+                return "Broker URL the portal publishes commands with (a user that may only publish to them); default: amqp-url"
             case .inboxRetentionDays:
                 return "Days an applied message stays in a store's inbox (1…3650): the de-duplication horizon; older records are pruned"
             case .metricsPort: return "The Prometheus endpoint's port (0: any free one); unset: no endpoint"
@@ -138,6 +142,13 @@ public struct RemitConfiguration: Sendable {
 
     public func amqp() throws -> AMQPConfiguration {
         try AMQPConfiguration(url: self[.amqpURL]!)
+    }
+
+    /// The broker URL the portal publishes buyers' commands with: `portal-amqp-url` when set (a
+    /// broker user that may only publish), else `amqp-url`.
+    public func portalAMQP() throws -> AMQPConfiguration {
+        guard let url = self[.portalAMQPURL]?.trimmingCharacters(in: .whitespaces), !url.isEmpty else { return try amqp() }
+        return try AMQPConfiguration(url: url)
     }
 
     public func management() throws -> BrokerManagement {

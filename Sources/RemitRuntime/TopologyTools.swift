@@ -101,7 +101,11 @@ public struct TopologyVerifier: Sendable {
         guard amqpCluster == managementCluster else {
             return "AMQP reached cluster '\(amqpCluster)', the management API is of cluster '\(managementCluster)'"
         }
-        let amqpListenerPorts = (overview["listeners"]?.arrayValue ?? [])
+        // A user with only the `management` tag is not shown the listeners: the cluster name is all
+        // there is to compare then.
+        guard let listeners = overview["listeners"]?.arrayValue, !listeners.isEmpty else { return nil }
+        let amqpListenerPorts =
+            listeners
             .filter { $0["protocol"]?.stringValue == "amqp" }
             .compactMap { $0["port"]?.intValue }
         guard amqpListenerPorts.contains(Int64(amqpPort)) else {

@@ -98,6 +98,11 @@ struct GlobalOptions: ParsableArguments {
     var metricsHost: String?
 
     @Option(
+        name: .customLong("portal-amqp-url"),
+        help: "Broker URL the portal publishes commands with, a publish-only user (REMIT_PORTAL_AMQP_URL). Default: --amqp-url")
+    var portalAMQPURL: String?
+
+    @Option(
         name: .customLong("inbox-retention-days"),
         help: "Days applied messages stay in the inbox, the de-duplication horizon (REMIT_INBOX_RETENTION_DAYS). Default 14")
     var inboxRetentionDays: String?
@@ -127,6 +132,7 @@ struct GlobalOptions: ParsableArguments {
         flags[.metricsPort] = metricsPort
         flags[.metricsHost] = metricsHost
         flags[.inboxRetentionDays] = inboxRetentionDays
+        flags[.portalAMQPURL] = portalAMQPURL
         flags.merge(overrides) { _, override in override }
         let environment = ProcessInfo.processInfo.environment
         let configuration = try RemitConfiguration(

@@ -38,6 +38,16 @@ struct TopologyVerifierTests {
         #expect(mismatch.contains("port 5672, not on 5673"), "\(mismatch)")
     }
 
+    @Test func aUserNotShownTheListenersIsCheckedByClusterNameAlone() throws {
+        // A broker user with only the `management` tag gets no `listeners` in /api/overview.
+        let overview = try JSONValue.parse(Data(#"{"cluster_name": "rabbit@node-a"}"#.utf8))
+        let properties: AMQPTable = ["cluster_name": .string("rabbit@node-a")]
+        #expect(TopologyVerifier.brokerMismatch(serverProperties: properties, overview: overview, amqpPort: 5673) == nil)
+        #expect(
+            TopologyVerifier.brokerMismatch(
+                serverProperties: ["cluster_name": .string("rabbit@node-b")], overview: overview, amqpPort: 5672) != nil)
+    }
+
     @Test func aBrokerThatDoesNotNameItsClusterIsNotVouchedFor() {
         #expect(TopologyVerifier.brokerMismatch(serverProperties: [:], overview: Self.overview, amqpPort: 5672) != nil)
     }

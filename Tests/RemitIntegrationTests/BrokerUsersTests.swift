@@ -1,0 +1,88 @@
+import Foundation
+import RemitRuntime
+import Testing
+
+@Suite("scripts/run's broker vhost and users: each role can do its work and no more", .serialized)
+struct BrokerUsersTests {
+    /// Runs `ensure_remit_broker_users` from scripts/lib.sh for `directory` on `vhost`; the URLs it made.
+    func ensureUsers(_ directory: String, vhost: String) throws -> [String: String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [
+            "-c",
+            #"source scripts/lib.sh && ensure_remit_broker_users "$1" && printf 'admin=%s\nworker=%s\nportal=%s\n' "$REMIT_ADMIN_URL" "$REMIT_WORKER_URL" "$REMIT_PORTAL_URL""#,
+            "ensure", directory,
+        ]
+        process.currentDirectoryURL = repositoryRoot
+        var environment = ProcessInfo.processInfo.environment
+        environment["REMIT_VHOST"] = vhost
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        var urls: [String: String] = [:]
+        for line in output.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { urls[String(parts[0])] = String(parts[1]) }
+        }
+        return urls
+    }
+
+    @Test func theOperatorWorkersAndPortalEachHaveTheirOwnUser() async throws {
+        // The test broker's vhost is replaced by one the script creates; the test broker's data
+        // directory and topology are used as they are.
+        try await TestBroker.with(apply: false) { broker in
+            let vhost = "remit-users-\(UUID().uuidString.prefix(8).lowercased())"
+            do {
+                try await checkRoles(broker, vhost: vhost)
+                try? await broker.management.deleteVhost(vhost)
+            } catch {
+                try? await broker.management.deleteVhost(vhost)
+                throw error
+            }
+        }
+    }
+
+    func checkRoles(_ broker: TestBroker, vhost: String) async throws {
+        let urls = try ensureUsers(broker.dataDirectory, vhost: vhost)
+        let admin = try #require(urls["admin"])
+        let worker = try #require(urls["worker"])
+        let portal = try #require(urls["portal"])
+        #expect(admin.contains("remit-admin:") && admin.hasSuffix("/\(vhost)"))
+        let secrets = try String(contentsOfFile: "\(broker.dataDirectory)/broker-users.env", encoding: .utf8)
+        let mode = try FileManager.default.attributesOfItem(atPath: "\(broker.dataDirectory)/broker-users.env")[.posixPermissions]
+        #expect(mode as? Int == 0o600)
+        #expect(try String(contentsOfFile: "\(broker.dataDirectory)/remit.conf", encoding: .utf8) == "amqp-url = \(admin)\n")
+        #expect(try ensureUsers(broker.dataDirectory, vhost: vhost) == urls, "a second run keeps the passwords")
+        #expect(try String(contentsOfFile: "\(broker.dataDirectory)/broker-users.env", encoding: .utf8) == secrets)
+
+        // The operator applies the topology; the portal's user may not.
+        let (applied, appliedOutput) = try await RemitProcess.run(["topology", "apply", "--amqp-url", admin], broker: broker)
+        #expect(applied == 0, "\(appliedOutput)")
+        let (refused, refusedOutput) = try await RemitProcess.run(["topology", "apply", "--amqp-url", portal], broker: broker)
+        #expect(refused != 0 && refusedOutput.contains("ACCESS_REFUSED"), "\(refusedOutput)")
+        #expect(!refusedOutput.contains(String(portal.split(separator: ":")[2].split(separator: "@")[0])), "no password shown")
+        let (status, statusOutput) = try await RemitProcess.run(["status", "--amqp-url", portal], broker: broker)
+        #expect(status != 0 && statusOutput.contains("refused user 'remit-portal'"), "no management API for the portal: \(statusOutput)")
+
+        // The portal's user publishes a command; a worker under its own user applies it and
+        // answers `remit scale`, which the operator sends.
+        let body = #"{"key":"u-1","amount":{"amount":"1.00","currency":"EUR"}}"#
+        let (published, publishedOutput) = try await RemitProcess.run(
+            ["publish", "smoke.record", "--amqp-url", portal, "--body", body], broker: broker)
+        #expect(published == 0, "\(publishedOutput)")
+        let running = try RemitProcess(["worker", "smoke", "--amqp-url", worker], broker: broker)
+        defer { running.signal(SIGKILL) }
+        try await expectEventually("the worker applies it") {
+            (try? broker.rows("SELECT COUNT(*) FROM smoke_record WHERE key = 'u-1'")) == 1
+        }
+        try await expectEventually("the worker's control queue is there") {
+            let (scaled, output) = try await RemitProcess.run(["scale", "smoke=2", "--amqp-url", admin, "--wait", "2"], broker: broker)
+            return scaled == 0 && output.contains("smoke 1 → 2")
+        }
+        #expect(!running.output.contains("ACCESS_REFUSED"), "\(running.output.suffix(2000))")
+    }
+}
