@@ -123,6 +123,17 @@ ensure_remit_broker_users() {
   log "broker vhost '$vhost' with users remit-admin, remit-worker, remit-portal (passwords in $file)"
 }
 
+# Builds remit and remit-bench in release with the Swift runtime linked statically (no shared
+# Foundation/ICU pages in RSS, a deployment choice), in .build-static; sets `bin` to their folder.
+build_bench_binaries() {
+  local build=(swift build -c release --static-swift-stdlib --scratch-path .build-static)
+  log "building release binaries (static Swift runtime, in .build-static)"
+  "${build[@]}" --product remit
+  "${build[@]}" --product remit-bench
+  bin="$("${build[@]}" --show-bin-path)"
+  mkdir -p .build/bench
+}
+
 stop_broker_if_started() {
   if [ "$REMIT_STARTED_BROKER" = 1 ]; then
     log "stopping the RabbitMQ this script started"

@@ -16,13 +16,7 @@ ensure_packages gcc
 ensure_broker
 trap stop_broker_if_started EXIT
 
-# Statically linked Swift runtime: no shared Foundation/ICU pages in RSS (a deployment choice).
-build=(swift build -c release --static-swift-stdlib --scratch-path .build-static)
-log "building release binaries (static Swift runtime, in .build-static)"
-"${build[@]}" --product remit
-"${build[@]}" --product remit-bench
-bin="$("${build[@]}" --show-bin-path)"
-mkdir -p .build/bench
+build_bench_binaries
 gcc -O2 -Wall -o .build/bench/c_relay scripts/benchmarks/c_relay.c -lrabbitmq
 results=.build/bench/results.jsonl
 broker_pid=$(pgrep -o -f 'beam.smp.*rabbit' || true)
