@@ -44,7 +44,7 @@ let package = Package(
         .systemLibrary(
             name: "CRabbitMQ",
             pkgConfig: "librabbitmq",
-            providers: [.apt(["librabbitmq-dev"])]
+            providers: [.apt(["librabbitmq-dev", "libssl-dev"])]
         ),
         .target(
             name: "RemitAMQP",
