@@ -1,8 +1,9 @@
 import Foundation
 import RemitAMQP
+import RemitRuntime
 import Testing
 
-/// `amqps://` URLs with RabbitMQ's TLS query parameters.
+/// `amqps://` URLs with RabbitMQ's TLS query parameters, and the management API's URL they imply.
 @Suite("TLS settings from URLs")
 struct TLSConfigurationTests {
     /// Three readable files standing for a CA, a client certificate and its key (their contents
@@ -63,6 +64,53 @@ struct TLSConfigurationTests {
         #expect { try AMQPConfiguration(url: url) } throws: { error in
             let text = "\(error)"
             return text.contains(expected) && !text.contains("s3cr3t") && !text.contains("\n")
+        }
+    }
+
+    @Test func theManagementAPIOfAnAMQPSBrokerIsHTTPSWithTheSameFiles() throws {
+        try Self.withFiles { ca, certificate, key in
+            let amqp = try AMQPConfiguration(
+                url: "amqps://shop:pw@broker.example/%2F?cacertfile=\(ca)&certfile=\(certificate)&keyfile=\(key)&server_name_indication=mq")
+            let derived = try BrokerManagement(amqp: amqp, explicit: nil)
+            #expect(derived.baseURL.absoluteString == "https://broker.example:15671")
+            #expect(derived.tls == amqp.tls)
+
+            // An explicit https:// URL keeps the files, names its own host, and may override them.
+            let explicit = try BrokerManagement(amqp: amqp, explicit: "https://admin:pw@mgmt.example:443")
+            #expect(explicit.baseURL.absoluteString == "https://mgmt.example:443")
+            #expect(explicit.tls == TLSSettings(caFile: ca, certificateFile: certificate, keyFile: key))
+            let overridden = try BrokerManagement(amqp: amqp, explicit: "https://mgmt.example?verify=verify_none&cacertfile=\(key)")
+            #expect(overridden.tls == TLSSettings(caFile: key, certificateFile: certificate, keyFile: key, verifyPeer: false))
+            #expect(overridden.baseURL.absoluteString == "https://mgmt.example", "no parameters in what errors print")
+
+            #expect(try BrokerManagement(amqp: amqp, explicit: "http://mgmt.example:15672").tls == nil)
+            #expect(try BrokerManagement(amqp: AMQPConfiguration(), explicit: "https://mgmt.example").tls == TLSSettings())
+            #expect(try BrokerManagement(amqp: AMQPConfiguration(), explicit: nil).baseURL.absoluteString == "http://127.0.0.1:15672")
+        }
+    }
+
+    @Test(arguments: [
+        ("http://admin:pw-s3cr3t@mgmt?cacertfile=/tmp/ca.pem", "cacertfile is a TLS parameter: use https://"),
+        ("https://admin:pw-s3cr3t@mgmt?vhost=x", "unknown query parameter 'vhost'"),
+        (
+            "https://admin:pw-s3cr3t@mgmt?certfile=/nonexistent/c.pem&keyfile=/nonexistent/k.pem",
+            "certfile /nonexistent/c.pem does not exist"
+        ),
+        ("ftp://admin:pw-s3cr3t@mgmt", "expected http://host:port or https://host:port"),
+    ])
+    func unusableManagementURLsAreClearWithoutThePassword(url: String, expected: String) {
+        #expect { try BrokerManagement(amqp: AMQPConfiguration(), explicit: url) } throws: { error in
+            "\(error)".contains(expected) && !"\(error)".contains("s3cr3t")
+        }
+    }
+
+    @Test func everyCommandGetsTLSFromTheSharedConfiguration() throws {
+        try Self.withFiles { ca, _, _ in
+            let configuration = try RemitConfiguration(
+                flags: [:], environment: ["REMIT_AMQP_URL": "amqps://shop:pw@broker.example/%2F?cacertfile=\(ca)"], configFile: nil)
+            #expect(try configuration.amqp().tls?.caFile == ca)
+            #expect(try configuration.management().baseURL.scheme == "https")
+            #expect(try configuration.management().tls?.caFile == ca)
         }
     }
 
