@@ -50,9 +50,7 @@ public struct AMQPConfiguration: Sendable, CustomStringConvertible {
         guard components.scheme == "amqp" || components.scheme == "amqps" else {
             throw invalid("the scheme must be amqp:// or amqps:// (TLS)")
         }
-        // A '?' or '#' in the password ends the user-info early; what follows is no parameter.
-        guard !(components.percentEncodedQuery ?? "").contains("@"), !(components.percentEncodedFragment ?? "").contains("@")
-        else { throw invalid("an '@' after '?' or '#': write '?', '#' and '@' in a user name, password or parameter as %3F, %23, %40") }
+        if let problem = TLSSettings.queryProblem(components) { throw invalid(problem) }
         guard let host = components.host, !host.isEmpty else { throw invalid("no host") }
         let isTLS = components.scheme == "amqps"
         self.init()
@@ -89,12 +87,10 @@ public struct AMQPConfiguration: Sendable, CustomStringConvertible {
                 }
                 confirmTimeoutSeconds = value
             default:
-                let isTLSParameter: Bool
-                do { isTLSParameter = try tls.apply(parameter: item.name, value: item.value) } catch {
-                    throw invalid(error.description)
-                }
-                guard isTLSParameter else { throw invalid(TLSSettings.unknownParameter(item.name, otherKnown: Self.parameterNames)) }
-                guard isTLS else { throw invalid("\(item.name) is a TLS parameter: use amqps://") }
+                do {
+                    try tls.take(
+                        parameter: item.name, value: item.value, urlIsTLS: isTLS, tlsScheme: "amqps", otherKnown: Self.parameterNames)
+                } catch { throw invalid(error.description) }
             }
         }
         if isTLS {

@@ -29,12 +29,12 @@ public struct TLSSettings: Sendable, Equatable {
         self.serverName = serverName
     }
 
-    /// The query parameters `apply(parameter:value:)` takes.
+    /// The query parameters `take(parameter:…)` takes.
     public static let parameterNames = ["cacertfile", "certfile", "keyfile", "verify", "server_name_indication"]
 
     /// Takes one query parameter; false when `name` is none of `parameterNames`. Throws a
     /// sentence saying what is wrong with the value.
-    public mutating func apply(parameter name: String, value: String?) throws(TLSSettingsError) -> Bool {
+    mutating func apply(parameter name: String, value: String?) throws(TLSSettingsError) -> Bool {
         func path() throws(TLSSettingsError) -> String {
             guard let value, !value.isEmpty else { throw TLSSettingsError("\(name) needs a file path") }
             return value
@@ -60,9 +60,27 @@ public struct TLSSettings: Sendable, Equatable {
         return true
     }
 
+    /// Takes a query parameter the URL's own parser does not know: a TLS one — an error on a URL
+    /// without TLS, whose TLS scheme `tlsScheme` names — else the error for an unknown parameter.
+    public mutating func take(
+        parameter name: String, value: String?, urlIsTLS: Bool, tlsScheme: String, otherKnown: [String]
+    ) throws(TLSSettingsError) {
+        guard try apply(parameter: name, value: value) else {
+            throw TLSSettingsError(Self.unknownParameter(name, otherKnown: otherKnown))
+        }
+        guard urlIsTLS else { throw TLSSettingsError("\(name) is a TLS parameter: use \(tlsScheme)://") }
+    }
+
+    /// Why a URL's query cannot be read, or nil: an '@' after '?' or '#' means a '?' or '#' in the
+    /// password ended the user-info early, and what looks like a parameter is part of the password.
+    public static func queryProblem(_ components: URLComponents) -> String? {
+        let spilled = (components.percentEncodedQuery ?? "").contains("@") || (components.percentEncodedFragment ?? "").contains("@")
+        return spilled ? "an '@' after '?' or '#': write '?', '#' and '@' in a user name, password or parameter as %3F, %23, %40" : nil
+    }
+
     /// "unknown query parameter 'x'; known: …", naming the parameter only when it looks like a name
     /// (in a mistyped URL the query may hold part of a password).
-    public static func unknownParameter(_ name: String, otherKnown: [String]) -> String {
+    static func unknownParameter(_ name: String, otherKnown: [String]) -> String {
         let isNameShaped =
             !name.isEmpty && name.count <= 40 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
         let shown = isNameShaped ? "'\(name)'" : "(not shown: it is no parameter name)"

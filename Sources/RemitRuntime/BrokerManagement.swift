@@ -39,19 +39,16 @@ public struct BrokerManagement: Sendable {
         guard components.scheme == "http" || components.scheme == "https" else {
             throw invalid("expected http://host:port or https://host:port")
         }
-        // A '?' or '#' in the password ends the user-info early; what follows is no parameter.
-        guard !(components.percentEncodedQuery ?? "").contains("@"), !(components.percentEncodedFragment ?? "").contains("@")
-        else { throw invalid("an '@' after '?' or '#': write '?', '#' and '@' in a user name, password or parameter as %3F, %23, %40") }
+        if let problem = TLSSettings.queryProblem(components) { throw invalid(problem) }
         guard let host = components.host, !host.isEmpty else { throw invalid("no host") }
         let isTLS = components.scheme == "https"
         var tls = amqp.tls ?? TLSSettings()
         // The AMQP URL's server name is for its host; this URL names its own.
         tls.serverName = nil
         for item in components.queryItems ?? [] {
-            let isTLSParameter: Bool
-            do { isTLSParameter = try tls.apply(parameter: item.name, value: item.value) } catch { throw invalid(error.description) }
-            guard isTLSParameter else { throw invalid(TLSSettings.unknownParameter(item.name, otherKnown: [])) }
-            guard isTLS else { throw invalid("\(item.name) is a TLS parameter: use https://") }
+            do {
+                try tls.take(parameter: item.name, value: item.value, urlIsTLS: isTLS, tlsScheme: "https", otherKnown: [])
+            } catch { throw invalid(error.description) }
         }
         if isTLS {
             do { try tls.validate() } catch { throw invalid(error.description) }

@@ -75,20 +75,7 @@ struct TLSBrokerNode: Sendable {
     /// Runs `script` with bash, `arguments` as $0, $1, …; its output, or an error with it.
     @discardableResult
     private static func runScript(_ script: String, _ arguments: [String] = []) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", script] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw ConfigurationError("bash -c '\(script)' failed (\(process.terminationStatus)): \(text)")
-        }
-        return text
+        try runTool("/bin/bash", ["-c", script] + arguments, describedAs: "bash -c '\(script)'")
     }
 
     /// The node the running suite started (`.tlsBroker`).

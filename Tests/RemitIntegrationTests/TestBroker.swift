@@ -181,9 +181,16 @@ func eventually(timeout: Duration = .seconds(60), _ condition: () async throws -
 /// Runs `rabbitmqctl` (the tests run beside the broker that scripts/test started).
 @discardableResult
 func rabbitmqctl(_ arguments: String...) throws -> String {
+    try runTool("/usr/bin/env", ["rabbitmqctl"] + arguments, describedAs: "rabbitmqctl \(arguments.joined(separator: " "))")
+}
+
+/// Runs a program to its end; its output (standard output and error together), or an error with
+/// it when the program fails.
+@discardableResult
+func runTool(_ executable: String, _ arguments: [String], describedAs description: String) throws -> String {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["rabbitmqctl"] + arguments
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
     let output = Pipe()
     process.standardOutput = output
     process.standardError = output
@@ -192,7 +199,7 @@ func rabbitmqctl(_ arguments: String...) throws -> String {
     process.waitUntilExit()
     let text = String(decoding: data, as: UTF8.self)
     guard process.terminationStatus == 0 else {
-        throw ConfigurationError("rabbitmqctl \(arguments.joined(separator: " ")) failed: \(text)")
+        throw ConfigurationError("\(description) failed: \(text)")
     }
     return text
 }
