@@ -44,7 +44,7 @@ let package = Package(
         .systemLibrary(
             name: "CRabbitMQ",
             pkgConfig: "librabbitmq",
-            providers: [.apt(["librabbitmq-dev"])]
+            providers: [.apt(["librabbitmq-dev", "libssl-dev"])]
         ),
         .target(
             name: "RemitAMQP",
@@ -53,7 +53,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // libcurl from Debian's libcurl4-openssl-dev (its SMTP client); only RemitMail imports it.
+        // libcurl from Debian's libcurl4-openssl-dev: SMTP for RemitMail, HTTP(S) for RemitRuntime's
+        // management API client.
         .systemLibrary(
             name: "CCurl",
             pkgConfig: "libcurl",
@@ -96,7 +97,7 @@ let package = Package(
         .target(
             name: "RemitRuntime",
             dependencies: [
-                "RemitAMQP", "RemitCore", "RemitMessages", "RemitStore",
+                "RemitAMQP", "RemitCore", "RemitMessages", "RemitStore", "CCurl",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -3,8 +3,9 @@
 
 REMIT_APT_PACKAGES=(rabbitmq-server librabbitmq-dev libsqlite3-dev libcurl4-openssl-dev pkg-config)
 # Only for scripts/test: the browser test drives Debian's Chromium through its chromedriver
-# (/usr/bin/chromium, /usr/bin/chromedriver), so nothing is downloaded at test time.
-REMIT_TEST_APT_PACKAGES=(chromium chromium-driver)
+# (/usr/bin/chromium, /usr/bin/chromedriver), so nothing is downloaded at test time; the TLS test
+# makes its certificates with openssl.
+REMIT_TEST_APT_PACKAGES=(chromium chromium-driver openssl)
 REMIT_STARTED_BROKER=0
 
 log() { printf '\033[1m[remit]\033[0m %s\n' "$*" >&2; }
@@ -138,5 +139,72 @@ stop_broker_if_started() {
   if [ "$REMIT_STARTED_BROKER" = 1 ]; then
     log "stopping the RabbitMQ this script started"
     as_root rabbitmqctl -q stop >/dev/null 2>&1 || true
+  fi
+}
+
+# Extra RabbitMQ nodes beside the main one, for tests that need a broker configured their own way
+# (a TLS listener; a cluster). A node keeps everything under its directory DIR: its configuration
+# (DIR/rabbitmq.conf and DIR/enabled_plugins, written by the caller), Erlang cookie (DIR is its
+# HOME), database, logs and pid file. It runs as the calling user — not through Debian's wrapper,
+# which would switch to the rabbitmq user and could not read the caller's files — and never
+# touches the main node's configuration or data. NODE is a node name such as remit-tls-123@localhost.
+REMIT_RABBITMQ_BIN=${REMIT_RABBITMQ_BIN:-/usr/lib/rabbitmq/bin}
+
+# Runs a command with the environment of node NODE in DIR: broker_node_env NODE DIR COMMAND…
+broker_node_env() {
+  local node=$1 dir=$2
+  shift 2
+  env HOME="$dir" RABBITMQ_NODENAME="$node" \
+    RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf" RABBITMQ_ADVANCED_CONFIG_FILE="$dir/advanced.config" \
+    RABBITMQ_CONF_ENV_FILE="$dir/rabbitmq-env.conf" RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" \
+    RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" RABBITMQ_PID_FILE="$dir/node.pid" \
+    "$@"
+}
+
+# rabbitmqctl against node NODE in DIR: broker_node_ctl NODE DIR ARGS…
+broker_node_ctl() {
+  local node=$1 dir=$2
+  shift 2
+  broker_node_env "$node" "$dir" "$REMIT_RABBITMQ_BIN/rabbitmqctl" -n "$node" "$@"
+}
+
+# Starts node NODE in DIR with plain AMQP on AMQP_PORT and Erlang distribution on DIST_PORT, and
+# waits until it runs (two minutes at most): start_broker_node NODE DIR AMQP_PORT DIST_PORT
+start_broker_node() {
+  local node=$1 dir=$2 amqp_port=$3 dist_port=$4
+  mkdir -p "$dir/log" "$dir/mnesia"
+  [ -f "$dir/enabled_plugins" ] || echo '[].' >"$dir/enabled_plugins"
+  (
+    # The node outlives its caller, so it keeps none of the caller's descriptors: a parent that
+    # waits for one to close (Foundation's Process does, for its children) would wait for the node.
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+    done 2>/dev/null
+    export RABBITMQ_NODE_PORT="$amqp_port" RABBITMQ_DIST_PORT="$dist_port"
+    broker_node_env "$node" "$dir" "$REMIT_RABBITMQ_BIN/rabbitmq-server"
+  ) >"$dir/log/server.out" 2>&1 </dev/null &
+  local server=$!
+  local deadline=$((SECONDS + 120))
+  # await_startup fails at once until the node has registered, so it is retried.
+  until broker_node_ctl "$node" "$dir" -q await_startup --timeout 10 >/dev/null 2>&1; do
+    if ! kill -0 "$server" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
+      log "RabbitMQ node $node did not start; the end of $dir/log/server.out:"
+      tail -n 20 "$dir/log/server.out" >&2
+      kill "$server" 2>/dev/null || true
+      return 1
+    fi
+    sleep 1
+  done
+}
+
+# Stops node NODE in DIR and waits until its process has ended: stop_broker_node NODE DIR
+stop_broker_node() {
+  local node=$1 dir=$2
+  if [ -f "$dir/node.pid" ]; then
+    broker_node_ctl "$node" "$dir" -q stop "$dir/node.pid" >/dev/null 2>&1 \
+      || kill "$(cat "$dir/node.pid")" 2>/dev/null || true
+  else
+    broker_node_ctl "$node" "$dir" -q stop >/dev/null 2>&1 || true
   fi
 }

@@ -1,7 +1,7 @@
 #ifndef REMIT_CCURL_SHIM_H
 #define REMIT_CCURL_SHIM_H
 
-// Debian's libcurl4-openssl-dev; only RemitMail imports it.
+// Debian's libcurl4-openssl-dev: RemitMail's SMTP and RemitRuntime's HTTP client import it.
 #include <curl/curl.h>
 
 // CURL_GLOBAL_DEFAULT is a macro of macros.
@@ -35,6 +35,10 @@ static inline CURLcode remit_curl_set_list(CURL *handle, CURLoption option, stru
 
 static inline CURLcode remit_curl_set_read_function(CURL *handle, curl_read_callback function) {
     return curl_easy_setopt(handle, CURLOPT_READFUNCTION, function);
+}
+
+static inline CURLcode remit_curl_set_write_function(CURL *handle, curl_write_callback function) {
+    return curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, function);
 }
 
 static inline CURLcode remit_curl_set_debug_function(CURL *handle, curl_debug_callback function) {

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Where and how to reach a broker. Parsed from `amqp://user:pass@host:port/vhost`.
+/// Where and how to reach a broker. Parsed from `amqp://user:pass@host:port/vhost`, or
+/// `amqps://…` for TLS.
 public struct AMQPConfiguration: Sendable, CustomStringConvertible {
     public var host: String
     public var port: Int
@@ -16,6 +17,8 @@ public struct AMQPConfiguration: Sendable, CustomStringConvertible {
     public var confirmTimeoutSeconds: Int = 30
     /// Shown in the management UI's connection list (client property `connection_name`).
     public var connectionName: String?
+    /// TLS (`amqps://`) when set; plain TCP when nil.
+    public var tls: TLSSettings?
 
     public init(
         host: String = "127.0.0.1", port: Int = 5672, user: String = "guest",
@@ -31,8 +34,12 @@ public struct AMQPConfiguration: Sendable, CustomStringConvertible {
         self.connectTimeoutSeconds = connectTimeoutSeconds
     }
 
+    /// The query parameters `init(url:)` takes besides TLS's (`TLSSettings.parameterNames`).
+    static let parameterNames = ["heartbeat", "connection_timeout", "confirm_timeout"]
+
     /// Parses an AMQP URI as RabbitMQ documents it: the path is the percent-encoded vhost
-    /// (`/` is `%2F`); an empty path means the default vhost `/`.
+    /// (`/` is `%2F`); an empty path means the default vhost `/`. `amqps://` is TLS (port 5671 by
+    /// default) with RabbitMQ's TLS query parameters; the files they name must be readable.
     public init(url: String) throws {
         func invalid(_ why: String) -> AMQPError {
             AMQPError(
@@ -40,13 +47,16 @@ public struct AMQPConfiguration: Sendable, CustomStringConvertible {
                 host: "?", port: 0, vhost: "?", detail: why)
         }
         guard let components = URLComponents(string: url) else { throw invalid("not a URL") }
-        guard components.scheme == "amqp" else {
-            throw invalid("the scheme must be amqp:// (amqps is not supported)")
+        guard components.scheme == "amqp" || components.scheme == "amqps" else {
+            throw invalid("the scheme must be amqp:// or amqps:// (TLS)")
         }
+        if let problem = TLSSettings.queryProblem(components) { throw invalid(problem) }
         guard let host = components.host, !host.isEmpty else { throw invalid("no host") }
+        let isTLS = components.scheme == "amqps"
         self.init()
         self.host = host
-        self.port = components.port ?? 5672
+        self.port = components.port ?? (isTLS ? 5671 : 5672)
+        var tls = TLSSettings()
         if let user = components.percentEncodedUser { self.user = user.removingPercentEncoding ?? user }
         if let password = components.percentEncodedPassword {
             self.password = password.removingPercentEncoding ?? password
@@ -77,8 +87,15 @@ public struct AMQPConfiguration: Sendable, CustomStringConvertible {
                 }
                 confirmTimeoutSeconds = value
             default:
-                continue
+                do {
+                    try tls.take(
+                        parameter: item.name, value: item.value, urlIsTLS: isTLS, tlsScheme: "amqps", otherKnown: Self.parameterNames)
+                } catch { throw invalid(error.description) }
             }
+        }
+        if isTLS {
+            do { try tls.validate() } catch { throw invalid(error.description) }
+            self.tls = tls
         }
     }
 
@@ -99,7 +116,7 @@ public struct AMQPConfiguration: Sendable, CustomStringConvertible {
     /// The URL with the password replaced by `***`; safe to log.
     public var description: String {
         let encodedVhost = vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? vhost
-        return "amqp://\(user):***@\(host):\(port)/\(encodedVhost)"
+        return "\(tls == nil ? "amqp" : "amqps")://\(user):***@\(host):\(port)/\(encodedVhost)"
     }
 
     /// Hides the credentials in `text` whether or not it parses as a URL, so an error can show

@@ -32,7 +32,8 @@ public final class AMQPConnection: Sendable {
         guard let mailbox = Mailbox() else {
             throw AMQPError(
                 .protocolError, operation: "connect", host: configuration.host, port: configuration.port,
-                vhost: configuration.vhost, detail: "cannot create an eventfd (out of file descriptors?)")
+                vhost: configuration.vhost, detail: "cannot create an eventfd (out of file descriptors?)",
+                isTLS: configuration.tls != nil)
         }
         let connection = AMQPConnection(configuration: configuration, mailbox: mailbox)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
@@ -125,7 +126,7 @@ public final class AMQPConnection: Sendable {
             ?? AMQPError(
                 .connectionClosed, operation: operation, host: configuration.host,
                 port: configuration.port, vhost: configuration.vhost,
-                detail: "the connection is closed")
+                detail: "the connection is closed", isTLS: configuration.tls != nil)
     }
 
     /// Runs `body` on the owning thread.

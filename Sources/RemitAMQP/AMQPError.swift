@@ -30,6 +30,12 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible, Equatable {
         case invalidConfiguration
         /// The broker did not answer in time (a confirm held back by a resource alarm, a stalled RPC).
         case timedOut
+        /// TLS: the broker's certificate did not verify — not signed by a trusted CA (`cacertfile`),
+        /// not for the host (or `server_name_indication`), expired.
+        case certificateVerificationFailed
+        /// TLS: no TLS session could be agreed — the port speaks no TLS, the broker wants a client
+        /// certificate or refused ours, no common protocol version.
+        case tlsHandshakeFailed
     }
 
     public var kind: Kind
@@ -42,10 +48,12 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible, Equatable {
     public var detail: String?
     /// AMQP reply code (403, 404, 406, 320, …) when the broker gave one.
     public var replyCode: Int?
+    /// The connection was to speak TLS (`amqps://`).
+    public var isTLS: Bool
 
     public init(
         _ kind: Kind, operation: String, host: String, port: Int, vhost: String,
-        detail: String? = nil, replyCode: Int? = nil
+        detail: String? = nil, replyCode: Int? = nil, isTLS: Bool = false
     ) {
         self.kind = kind
         self.operation = operation
@@ -54,13 +62,16 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible, Equatable {
         self.vhost = vhost
         self.detail = detail
         self.replyCode = replyCode
+        self.isTLS = isTLS
     }
 
     /// True for refusals that retrying cannot cure: the credentials, the vhost, the permissions,
-    /// a missing queue, an unusable configuration. A worker stops at start-up on these.
+    /// a missing queue, an unusable configuration, a certificate or TLS setup that does not fit the
+    /// broker's. A worker stops at start-up on these.
     public var isPermanent: Bool {
         switch kind {
-        case .authenticationFailed, .unknownVhost, .accessRefused, .notFound, .invalidConfiguration:
+        case .authenticationFailed, .unknownVhost, .accessRefused, .notFound, .invalidConfiguration,
+            .certificateVerificationFailed, .tlsHandshakeFailed:
             return true
         default:
             return false
@@ -73,12 +84,14 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible, Equatable {
         if kind != .invalidConfiguration {
             let encodedVhost =
                 vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? vhost
-            text += " on amqp://\(host):\(port)/\(encodedVhost)"
+            text += " on \(isTLS ? "amqps" : "amqp")://\(host):\(port)/\(encodedVhost)"
         }
         switch kind {
         case .connectionRefused: text += " — is RabbitMQ running and reachable there?"
         case .authenticationFailed: text += " — the broker refused the user name or password"
         case .unknownVhost: text += " — the vhost does not exist on that broker"
+        case .certificateVerificationFailed: text += " — TLS certificate verification failed"
+        case .tlsHandshakeFailed: text += " — the TLS handshake failed"
         default: break
         }
         if let replyCode { text += " [\(replyCode)]" }

@@ -16,6 +16,8 @@ final class ConnectionCore {
     let logger: Logger
     let mailbox: Mailbox
     private var state: amqp_connection_state_t?
+    /// What the TLS socket's callbacks read and write; freed after the connection (and its SSL_CTX).
+    private var tlsContext: UnsafeMutablePointer<remit_tls_context>?
     private var openChannels: Set<UInt16> = []
     /// Set once the connection is unusable; every later operation fails with it.
     private(set) var failure: AMQPError?
@@ -76,7 +78,7 @@ final class ConnectionCore {
     func error(_ kind: AMQPError.Kind, _ operation: String, detail: String? = nil, code: Int? = nil) -> AMQPError {
         AMQPError(
             kind, operation: operation, host: configuration.host, port: configuration.port,
-            vhost: configuration.vhost, detail: detail, replyCode: code)
+            vhost: configuration.vhost, detail: detail, replyCode: code, isTLS: configuration.tls != nil)
     }
 
     /// The one place where rabbitmq-c replies become Swift errors. A broker `channel.close` or
@@ -92,10 +94,23 @@ final class ConnectionCore {
             let closed =
                 reply.library_error == AMQP_STATUS_CONNECTION_CLOSED.rawValue
                 || reply.library_error == AMQP_STATUS_SOCKET_CLOSED.rawValue
-            let failure =
-                duringLogin && closed
-                ? error(.authenticationFailed, operation, detail: "the broker closed the connection during login")
-                : error(.connectionClosed, operation, detail: text)
+            // With TLS 1.3 the broker checks our certificate after our side of the handshake is
+            // done: its refusal arrives as an alert on the first read, during login.
+            let tlsReason = configuration.tls == nil ? nil : Self.takeOpenSSLError()
+            let failure: AMQPError
+            if let tlsReason {
+                failure = error(
+                    duringLogin ? .tlsHandshakeFailed : .connectionClosed, operation,
+                    detail: "\(tlsReason)\(Self.handshakeHint(tlsReason, port: configuration.port))")
+            } else if duringLogin && closed {
+                failure = error(.authenticationFailed, operation, detail: "the broker closed the connection during login")
+            } else if duringLogin && configuration.tls == nil && reply.library_error == AMQP_STATUS_SOCKET_ERROR.rawValue {
+                // A TLS listener resets a client that does not start with a TLS handshake.
+                failure = error(
+                    .connectionClosed, operation, detail: "\(text) — if port \(configuration.port) speaks TLS, use amqps://")
+            } else {
+                failure = error(.connectionClosed, operation, detail: text)
+            }
             self.failure = failure
             throw failure
         case AMQP_RESPONSE_SERVER_EXCEPTION:
@@ -148,7 +163,9 @@ final class ConnectionCore {
 
     private func checkStatus(_ status: Int32, _ operation: String) throws {
         guard status != AMQP_STATUS_OK.rawValue else { return }
-        let failure = error(.connectionClosed, operation, detail: String(cString: amqp_error_string2(status)))
+        var detail = String(cString: amqp_error_string2(status))
+        if status == AMQP_STATUS_SSL_ERROR.rawValue, let reason = Self.takeOpenSSLError() { detail += ": \(reason)" }
+        let failure = error(.connectionClosed, operation, detail: detail)
         self.failure = failure
         throw failure
     }
@@ -167,13 +184,19 @@ final class ConnectionCore {
             throw error(.protocolError, operation, detail: "out of memory")
         }
         self.state = state
-        guard let socket = amqp_tcp_socket_new(state) else {
-            throw error(.protocolError, operation, detail: "could not create a socket")
+        let socket: OpaquePointer
+        if let tls = configuration.tls {
+            socket = try openTLSSocket(state, tls, operation)
+        } else {
+            guard let tcp = amqp_tcp_socket_new(state) else {
+                throw error(.protocolError, operation, detail: "could not create a socket")
+            }
+            socket = tcp
         }
         var timeout = timeval(tv_sec: configuration.connectTimeoutSeconds, tv_usec: 0)
         let status = amqp_socket_open_noblock(socket, configuration.host, Int32(configuration.port), &timeout)
         if status != AMQP_STATUS_OK.rawValue {
-            throw error(.connectionRefused, operation, detail: String(cString: amqp_error_string2(status)))
+            throw openFailure(status, operation)
         }
         // Without these capabilities RabbitMQ sends neither connection.blocked nor basic.cancel.
         var properties: AMQPTable = [
@@ -194,6 +217,115 @@ final class ConnectionCore {
         onEvent(.connected(socket: amqp_get_sockfd(state)))
         try openChannel(.publish)
         try openChannel(.consume)
+    }
+
+    // MARK: TLS
+
+    /// A TLS socket set up as `tls` says: the CA file (else the system's trust store), the client
+    /// certificate, and — unless `verify_none` — the chain and the name checked during the handshake.
+    private func openTLSSocket(_ state: amqp_connection_state_t, _ tls: TLSSettings, _ operation: String) throws -> OpaquePointer {
+        guard let socket = amqp_ssl_socket_new(state) else {
+            throw error(.protocolError, operation, detail: "could not create a TLS socket: \(Self.takeOpenSSLError() ?? "OpenSSL failed")")
+        }
+        let verifyName = tls.serverName ?? configuration.host
+        let context = UnsafeMutablePointer<remit_tls_context>.allocate(capacity: 1)
+        // RFC 6066 has no SNI for an IP address.
+        let sni = tls.serverName ?? (Self.isIPAddress(configuration.host) ? nil : configuration.host)
+        context.initialize(to: remit_tls_context(sni: sni.map { strdup($0) }, verify_error: X509_V_OK))
+        tlsContext = context
+        if let caFile = tls.caFile, amqp_ssl_socket_set_cacert(socket, caFile) != AMQP_STATUS_OK.rawValue {
+            throw error(
+                .invalidConfiguration, operation,
+                detail: "cacertfile \(caFile) holds no usable PEM certificate: \(Self.takeOpenSSLError() ?? "OpenSSL refused it")")
+        }
+        if let certificateFile = tls.certificateFile, let keyFile = tls.keyFile,
+            amqp_ssl_socket_set_key(socket, certificateFile, keyFile) != AMQP_STATUS_OK.rawValue
+        {
+            throw error(
+                .invalidConfiguration, operation,
+                detail:
+                    "certfile \(certificateFile) with keyfile \(keyFile) is no usable PEM certificate and unencrypted key pair: \(Self.takeOpenSSLError() ?? "OpenSSL refused them")"
+            )
+        }
+        if remit_tls_configure(socket, context, verifyName, tls.verifyPeer ? 1 : 0, tls.caFile == nil ? 1 : 0) != 0 {
+            throw error(
+                .invalidConfiguration, operation,
+                detail: "OpenSSL refused the TLS settings: \(Self.takeOpenSSLError() ?? "no reason given")")
+        }
+        return socket
+    }
+
+    /// Why the socket did not open, as the error a person can act on.
+    private func openFailure(_ status: Int32, _ operation: String) -> AMQPError {
+        let libraryText = String(cString: amqp_error_string2(status))
+        guard let tls = configuration.tls, let context = tlsContext else {
+            return error(.connectionRefused, operation, detail: libraryText)
+        }
+        let verifyError = context.pointee.verify_error
+        if verifyError != X509_V_OK {
+            _ = Self.takeOpenSSLError()
+            let reason = String(cString: X509_verify_cert_error_string(Int(verifyError)))
+            return error(
+                .certificateVerificationFailed, operation,
+                detail: "\(reason) — \(Self.verificationHint(verifyError, tls: tls, host: configuration.host))")
+        }
+        let tlsStatuses = [
+            AMQP_STATUS_SSL_ERROR, AMQP_STATUS_SSL_CONNECTION_FAILED, AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED,
+            AMQP_STATUS_SSL_PEER_VERIFY_FAILED,
+        ].map(\.rawValue)
+        guard tlsStatuses.contains(status) else { return error(.connectionRefused, operation, detail: libraryText) }
+        guard let reason = Self.takeOpenSSLError() else {
+            // No TLS reason: the TCP connection ended mid-handshake (a broker restarting); worth retrying.
+            return error(.connectionRefused, operation, detail: "the connection closed during the TLS handshake (\(libraryText))")
+        }
+        return error(.tlsHandshakeFailed, operation, detail: "\(reason)\(Self.handshakeHint(reason, port: configuration.port))")
+    }
+
+    static func verificationHint(_ code: Int32, tls: TLSSettings, host: String) -> String {
+        let trustStore = tls.caFile.map { "cacertfile \($0)" } ?? "the system's trust store (no cacertfile given)"
+        switch code {
+        case X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH:
+            return
+                "the broker's certificate is not for '\(tls.serverName ?? host)'; connect by a name the certificate holds, or name one with server_name_indication"
+        case X509_V_ERR_CERT_HAS_EXPIRED, X509_V_ERR_CERT_NOT_YET_VALID:
+            return "the broker's certificate is outside its validity period (or this machine's clock is wrong)"
+        default:
+            return "the broker's certificate does not chain to a CA in \(trustStore)"
+        }
+    }
+
+    static func handshakeHint(_ reason: String, port: Int) -> String {
+        if reason.contains("wrong version number") || reason.contains("packet length too long") {
+            return " — does port \(port) speak TLS? (RabbitMQ's TLS listener is 5671 by default; amqp:// is plain AMQP)"
+        }
+        if reason.contains("certificate required") {
+            return " — the broker wants a client certificate: give certfile and keyfile"
+        }
+        if reason.contains("unknown ca") || reason.contains("bad certificate") || reason.contains("certificate unknown") {
+            return " — the broker refused our client certificate (certfile): it does not trust its CA"
+        }
+        return ""
+    }
+
+    /// OpenSSL's reason for the last failure on this thread (rabbitmq-c leaves it in the thread's
+    /// error queue), and empties the queue.
+    static func takeOpenSSLError() -> String? {
+        var buffer = [CChar](repeating: 0, count: 256)
+        return buffer.withUnsafeMutableBufferPointer { buffer in
+            remit_tls_take_error(buffer.baseAddress, buffer.count).map { String(cString: $0) }
+        }
+    }
+
+    static func isIPAddress(_ host: String) -> Bool {
+        var address = in6_addr()
+        return inet_pton(AF_INET, host, &address) == 1 || inet_pton(AF_INET6, host, &address) == 1
+    }
+
+    private func freeTLSContext() {
+        guard let context = tlsContext else { return }
+        free(context.pointee.sni)
+        context.deallocate()
+        tlsContext = nil
     }
 
     private func openChannel(_ channel: Channel) throws {
@@ -239,6 +371,7 @@ final class ConnectionCore {
             amqp_destroy_connection(state)
             self.state = nil
         }
+        freeTLSContext()
         for job in mailbox.closeAndTakeAll() { job(self) }
     }
 
@@ -260,10 +393,14 @@ final class ConnectionCore {
             if isShutDown { return }
             if let failure { shutdown(failure); return }
             do {
-                try pumpFrames(limit: 256)
+                // Poll only after a non-blocking read came back empty, never after stopping at the
+                // limit: with TLS, what OpenSSL has taken off the socket is invisible to poll().
+                // (rabbitmq-c reads a whole record per SSL_read into its 128 KiB buffer and OpenSSL
+                // reads no further ahead, so today nothing waits there; this keeps it so.)
+                let drained = try pumpFrames(limit: 256)
                 if let failure { shutdown(failure); return }
                 expireConfirms()
-                if !mailbox.isEmpty { continue }
+                if !drained || !mailbox.isEmpty { continue }
                 guard let state else { return }
                 if amqp_frames_enqueued(state) != 0 || amqp_data_in_buffer(state) != 0 { continue }
                 amqp_maybe_release_buffers(state)
@@ -285,18 +422,22 @@ final class ConnectionCore {
     }
 
     /// Reads and handles frames that are already available, without waiting. Calling into
-    /// rabbitmq-c here is also what sends and checks heartbeats.
-    private func pumpFrames(limit: Int) throws {
+    /// rabbitmq-c here is also what sends and checks heartbeats. Returns true when it stopped
+    /// because nothing more could be read without waiting (a non-blocking read came back empty),
+    /// false when it stopped at `limit` or on a failure.
+    @discardableResult
+    private func pumpFrames(limit: Int) throws -> Bool {
         let state = try liveState()
         for _ in 0..<limit {
             var frame = amqp_frame_t()
             var zero = timeval(tv_sec: 0, tv_usec: 0)
             let status = amqp_simple_wait_frame_noblock(state, &frame, &zero)
-            if status == AMQP_STATUS_TIMEOUT.rawValue { return }
+            if status == AMQP_STATUS_TIMEOUT.rawValue { return true }
             try checkStatus(status, "read from broker")
             try handle(frame)
-            if failure != nil { return }
+            if failure != nil { return false }
         }
+        return false
     }
 
     private func handle(_ frame: amqp_frame_t) throws {

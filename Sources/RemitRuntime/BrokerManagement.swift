@@ -9,35 +9,58 @@ public struct BrokerManagement: Sendable {
     public let baseURL: URL
     let user: String
     let password: String
+    /// For an `https://` base URL: whom to trust and what to present; nil for `http://`.
+    public let tls: TLSSettings?
 
-    public init(baseURL: URL, user: String, password: String) {
+    public init(baseURL: URL, user: String, password: String, tls: TLSSettings? = nil) {
         self.baseURL = baseURL
         self.user = user
         self.password = password
+        self.tls = baseURL.scheme == "https" ? tls ?? TLSSettings() : nil
     }
 
-    /// The management API of the broker `amqp` points at (`http://HOST:15672`), or `explicit`.
+    /// The management API of the broker `amqp` points at — `http://HOST:15672`, or for `amqps://`
+    /// `https://HOST:15671` with the AMQP URL's TLS settings — or `explicit`. An explicit
+    /// `https://` URL uses the AMQP URL's CA file, client certificate and `verify`, which its own
+    /// query parameters of the same names (RabbitMQ's) override.
     public init(amqp: AMQPConfiguration, explicit: String?) throws {
         guard let explicit, !explicit.isEmpty else {
             var components = URLComponents()
-            components.scheme = "http"
+            components.scheme = amqp.tls == nil ? "http" : "https"
             components.host = amqp.host
-            components.port = 15672
-            self.init(baseURL: components.url!, user: amqp.user, password: amqp.password)
+            components.port = amqp.tls == nil ? 15672 : 15671
+            self.init(baseURL: components.url!, user: amqp.user, password: amqp.password, tls: amqp.tls)
             return
         }
         func invalid(_ why: String) -> ManagementError {
             ManagementError(operation: "parse management URL", url: AMQPConfiguration.redact(explicit), detail: why)
         }
         guard var components = URLComponents(string: explicit) else { throw invalid("not a URL") }
-        guard components.scheme == "http" else { throw invalid("expected http://host:port (https is not supported)") }
+        guard components.scheme == "http" || components.scheme == "https" else {
+            throw invalid("expected http://host:port or https://host:port")
+        }
+        if let problem = TLSSettings.queryProblem(components) { throw invalid(problem) }
         guard let host = components.host, !host.isEmpty else { throw invalid("no host") }
+        let isTLS = components.scheme == "https"
+        var tls = amqp.tls ?? TLSSettings()
+        // The AMQP URL's server name is for its host; this URL names its own.
+        tls.serverName = nil
+        for item in components.queryItems ?? [] {
+            do {
+                try tls.take(parameter: item.name, value: item.value, urlIsTLS: isTLS, tlsScheme: "https", otherKnown: [])
+            } catch { throw invalid(error.description) }
+        }
+        if isTLS {
+            do { try tls.validate() } catch { throw invalid(error.description) }
+        }
         let user = components.percentEncodedUser.map { $0.removingPercentEncoding ?? $0 } ?? amqp.user
         let password = components.percentEncodedPassword.map { $0.removingPercentEncoding ?? $0 } ?? amqp.password
         components.percentEncodedUser = nil
         components.percentEncodedPassword = nil
+        components.query = nil
+        components.fragment = nil
         guard let baseURL = components.url else { throw invalid("not a URL") }
-        self.init(baseURL: baseURL, user: user, password: password)
+        self.init(baseURL: baseURL, user: user, password: password, tls: isTLS ? tls : nil)
     }
 
     static func encode(_ segment: String) -> String {
@@ -45,13 +68,15 @@ public struct BrokerManagement: Sendable {
     }
 
     private func request(_ method: String, _ path: String, body: Data? = nil) async throws -> (Int, Data) {
-        let client = PlainHTTPClient(host: baseURL.host ?? "127.0.0.1", port: baseURL.port ?? 15672, timeoutSeconds: 15)
-        let token = Data("\(user):\(password)".utf8).base64EncodedString()
-        var headers = [("Authorization", "Basic \(token)")]
-        if body != nil { headers.append(("Content-Type", "application/json")) }
-        let prefix = baseURL.path.hasSuffix("/") ? String(baseURL.path.dropLast()) : baseURL.path
+        let client = CurlHTTPClient(timeoutSeconds: 15, tls: tls)
+        let base = baseURL.absoluteString.hasSuffix("/") ? String(baseURL.absoluteString.dropLast()) : baseURL.absoluteString
+        guard let url = URL(string: base + path) else {
+            throw ManagementError(operation: "\(method) \(path)", url: baseURL.absoluteString, detail: "not a URL path")
+        }
+        let headers = body == nil ? [] : [("Content-Type", "application/json")]
         do {
-            let response = try await client.send(method: method, path: prefix + path, headers: headers, body: body)
+            let response = try await client.send(
+                method: method, url: url, headers: headers, body: body, credentials: (user, password))
             if response.status == 401 {
                 throw ManagementError(
                     operation: "\(method) \(path)", url: baseURL.absoluteString,
@@ -60,6 +85,17 @@ public struct BrokerManagement: Sendable {
             return (response.status, response.body)
         } catch let error as ManagementError {
             throw error
+        } catch let failure as CurlHTTPClient.Failure {
+            let hint: String
+            if failure.isCertificateFailure {
+                let trusted = tls?.caFile.map { "cacertfile \($0)" } ?? "the system's trust store"
+                hint = " — TLS certificate verification failed: the server's certificate is not trusted by \(trusted) or not for this host"
+            } else if failure.isTLSFailure {
+                hint = " — the TLS handshake failed (is it an https listener; does it want a client certificate, certfile and keyfile?)"
+            } else {
+                hint = " — is the rabbitmq_management plugin enabled?"
+            }
+            throw ManagementError(operation: "\(method) \(path)", url: baseURL.absoluteString, detail: "\(failure)\(hint)")
         } catch {
             throw ManagementError(
                 operation: "\(method) \(path)", url: baseURL.absoluteString,

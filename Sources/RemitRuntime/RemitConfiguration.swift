@@ -57,8 +57,12 @@ public struct RemitConfiguration: Sendable {
 
         public var help: String {
             switch self {
-            case .amqpURL: return "Broker URL amqp://user:pass@host:port/vhost (vhost '/' is %2F)"
-            case .managementURL: return "RabbitMQ management API, default http://<amqp host>:15672 with the AMQP credentials"
+            case .amqpURL:
+                return
+                    "Broker URL amqp://user:pass@host:port/vhost (vhost '/' is %2F); amqps://… for TLS, with ?cacertfile=F, &certfile=F&keyfile=F, &verify=verify_none, &server_name_indication=NAME"
+            case .managementURL:
+                return
+                    "RabbitMQ management API, default http://<amqp host>:15672 (https://<amqp host>:15671 with the AMQP URL's TLS files for amqps) with the AMQP credentials"
             case .dataDir: return "Directory for all local state: stores, e-mail outbox"
             case .topologyDir: return "The Topology/ directory; default ./Topology, else the source checkout's"
             case .logLevel: return "trace, debug, info, notice, warning, error or critical"

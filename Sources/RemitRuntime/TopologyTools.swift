@@ -80,7 +80,7 @@ public struct TopologyVerifier: Sendable {
         let overview = try await management.overview()
         if let mismatch = Self.brokerMismatch(
             serverProperties: connection.serverProperties, overview: overview,
-            amqpPort: connection.configuration.port)
+            amqpPort: connection.configuration.port, tls: connection.configuration.tls != nil)
         {
             throw BrokerMismatchError(
                 amqp: "\(connection.configuration)", management: management.baseURL.absoluteString,
@@ -91,7 +91,8 @@ public struct TopologyVerifier: Sendable {
 
     /// Why the AMQP connection (its connection.start `serverProperties`) and the management API
     /// (its `/api/overview`) are not the same broker, or nil when they are.
-    static func brokerMismatch(serverProperties: AMQPTable, overview: JSONValue, amqpPort: Int) -> String? {
+    /// `tls`: the connection is `amqps://`, so the port is the broker's `amqp/ssl` listener's.
+    static func brokerMismatch(serverProperties: AMQPTable, overview: JSONValue, amqpPort: Int, tls: Bool = false) -> String? {
         guard let amqpCluster = serverProperties["cluster_name"]?.stringValue else {
             return "the AMQP broker does not name its cluster"
         }
@@ -104,13 +105,15 @@ public struct TopologyVerifier: Sendable {
         // A user with only the `management` tag is not shown the listeners: the cluster name is all
         // there is to compare then.
         guard let listeners = overview["listeners"]?.arrayValue, !listeners.isEmpty else { return nil }
+        let listenerProtocol = tls ? "amqp/ssl" : "amqp"
         let amqpListenerPorts =
             listeners
-            .filter { $0["protocol"]?.stringValue == "amqp" }
+            .filter { $0["protocol"]?.stringValue == listenerProtocol }
             .compactMap { $0["port"]?.intValue }
         guard amqpListenerPorts.contains(Int64(amqpPort)) else {
             let ports = amqpListenerPorts.map(String.init).joined(separator: ", ")
-            return "cluster '\(managementCluster)' listens for AMQP on \(ports.isEmpty ? "no port" : "port \(ports)"), not on \(amqpPort)"
+            return
+                "cluster '\(managementCluster)' listens for \(tls ? "AMQP over TLS" : "AMQP") on \(ports.isEmpty ? "no port" : "port \(ports)"), not on \(amqpPort)"
         }
         return nil
     }

@@ -29,10 +29,16 @@ struct Remit: AsyncParsableCommand {
 
 /// Options every command shares.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .customLong("amqp-url"), help: "Broker URL (REMIT_AMQP_URL). Default amqp://guest:guest@127.0.0.1:5672/%2F")
+    @Option(
+        name: .customLong("amqp-url"),
+        help:
+            "Broker URL (REMIT_AMQP_URL); amqps://…?cacertfile=F[&certfile=F&keyfile=F] for TLS. Default amqp://guest:guest@127.0.0.1:5672/%2F"
+    )
     var amqpURL: String?
 
-    @Option(name: .customLong("management-url"), help: "Management API URL (REMIT_MANAGEMENT_URL). Default http://<amqp host>:15672")
+    @Option(
+        name: .customLong("management-url"),
+        help: "Management API URL (REMIT_MANAGEMENT_URL). Default http://<amqp host>:15672, https://<amqp host>:15671 for amqps")
     var managementURL: String?
 
     @Option(name: .customLong("data-dir"), help: "Local state directory (REMIT_DATA_DIR). Default ./var")

@@ -30,6 +30,10 @@ final class RemitProcess: @unchecked Sendable {
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["REMIT_AMQP_URL"] = Self.url(broker)
+        if broker.amqp.tls != nil {
+            // The management API is on a port of its own; its TLS files come from the AMQP URL.
+            environment["REMIT_MANAGEMENT_URL"] = broker.management.baseURL.absoluteString
+        }
         environment["REMIT_DATA_DIR"] = broker.dataDirectory
         environment["REMIT_TOPOLOGY_DIR"] = repositoryRoot.appendingPathComponent("Topology").path
         process.environment = environment
@@ -47,10 +51,19 @@ final class RemitProcess: @unchecked Sendable {
         }
     }
 
+    /// The broker's URL with its password, and with an `amqps://` broker's TLS files.
     static func url(_ broker: TestBroker) -> String {
         let amqp = broker.amqp
         let vhost = amqp.vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? amqp.vhost
-        return "amqp://\(amqp.user):\(amqp.password)@\(amqp.host):\(amqp.port)/\(vhost)"
+        guard let tls = amqp.tls else { return "amqp://\(amqp.user):\(amqp.password)@\(amqp.host):\(amqp.port)/\(vhost)" }
+        var parameters: [String] = []
+        if let file = tls.caFile { parameters.append("cacertfile=\(file)") }
+        if let file = tls.certificateFile { parameters.append("certfile=\(file)") }
+        if let file = tls.keyFile { parameters.append("keyfile=\(file)") }
+        if !tls.verifyPeer { parameters.append("verify=verify_none") }
+        if let name = tls.serverName { parameters.append("server_name_indication=\(name)") }
+        let query = parameters.isEmpty ? "" : "?" + parameters.joined(separator: "&")
+        return "amqps://\(amqp.user):\(amqp.password)@\(amqp.host):\(amqp.port)/\(vhost)\(query)"
     }
 
     var output: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }

@@ -45,13 +45,16 @@ struct TestBroker: Sendable {
 
     /// Runs `body` with a fresh vhost and data directory, removed afterwards.
     /// - Parameter adjust: changes to the repository topology before it is applied (e.g. short retry TTLs).
+    /// - Parameter base: another broker than the test broker (the TLS tests' node): its AMQP
+    ///   configuration (any vhost) and management API.
     static func with<T: Sendable>(
         adjust: (inout Topology) -> Void = { _ in },
         apply: Bool = true,
+        base: (amqp: AMQPConfiguration, management: BrokerManagement)? = nil,
         _ body: (TestBroker) async throws -> T
     ) async throws -> T {
         let vhost = "remit-test-\(UUID().uuidString.prefix(8).lowercased())"
-        let management = try baseManagement
+        let management = try base?.management ?? baseManagement
         try await management.createVhost(vhost)
         var topology = try Topology.load(from: repositoryRoot.appendingPathComponent("Topology"))
         adjust(&topology)
@@ -59,7 +62,7 @@ struct TestBroker: Sendable {
             .appendingPathComponent("remit-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let broker = TestBroker(
-            amqp: try baseConfiguration.with(vhost: vhost), management: management,
+            amqp: try (base?.amqp ?? baseConfiguration).with(vhost: vhost), management: management,
             topology: topology, dataDirectory: dataDirectory)
         defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
         do {
@@ -178,9 +181,16 @@ func eventually(timeout: Duration = .seconds(60), _ condition: () async throws -
 /// Runs `rabbitmqctl` (the tests run beside the broker that scripts/test started).
 @discardableResult
 func rabbitmqctl(_ arguments: String...) throws -> String {
+    try runTool("/usr/bin/env", ["rabbitmqctl"] + arguments, describedAs: "rabbitmqctl \(arguments.joined(separator: " "))")
+}
+
+/// Runs a program to its end; its output (standard output and error together), or an error with
+/// it when the program fails.
+@discardableResult
+func runTool(_ executable: String, _ arguments: [String], describedAs description: String) throws -> String {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["rabbitmqctl"] + arguments
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
     let output = Pipe()
     process.standardOutput = output
     process.standardError = output
@@ -189,7 +199,7 @@ func rabbitmqctl(_ arguments: String...) throws -> String {
     process.waitUntilExit()
     let text = String(decoding: data, as: UTF8.self)
     guard process.terminationStatus == 0 else {
-        throw ConfigurationError("rabbitmqctl \(arguments.joined(separator: " ")) failed: \(text)")
+        throw ConfigurationError("\(description) failed: \(text)")
     }
     return text
 }

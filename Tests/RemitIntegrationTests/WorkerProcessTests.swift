@@ -109,8 +109,8 @@ struct RunCommandTests {
             let port = try #require(
                 run.output.firstMatch(of: /Server started and listening on 127\.0\.0\.1:(\d+)/).flatMap { Int($0.output.1) },
                 "the portal is served beside the workers")
-            let health = try await PlainHTTPClient(host: "127.0.0.1", port: port, timeoutSeconds: 5)
-                .send(method: "GET", path: "/health", headers: [], body: nil)
+            let health = try await CurlHTTPClient(timeoutSeconds: 5)
+                .send(method: "GET", url: try #require(URL(string: "http://127.0.0.1:\(port)/health")))
             #expect(health.status == 200, "\(String(decoding: health.body, as: UTF8.self))")
             run.signal(SIGINT)
             let status = await run.waitForExit()

@@ -162,11 +162,10 @@ struct ConfigurationTests {
         #expect(AMQPConfiguration.redact("amqp//shop:hunter2@broker") == "amqp//***@broker")
         #expect(AMQPConfiguration.redact("amqp://shop:hunter2") == "amqp://shop:***")
         #expect(AMQPConfiguration.redact("amqp://[::1]:5672/%2F") == "amqp://[::1]:5672/%2F", "no credentials, nothing hidden")
-        do {
-            _ = try AMQPConfiguration(url: "amqps://shop:hunter2@broker/")
-            Issue.record("amqps should be refused")
-        } catch {
-            #expect(!"\(error)".contains("hunter2"))
+        let tls = try AMQPConfiguration(url: "amqps://shop:hunter2@broker/")
+        #expect("\(tls)" == "amqps://shop:***@broker:5671/%2F")
+        #expect { try AMQPConfiguration(url: "amqps://shop:hunter2@broker/?verify=maybe") } throws: { error in
+            !"\(error)".contains("hunter2") && "\(error)".contains("verify must be verify_peer or verify_none")
         }
     }
 }

@@ -48,6 +48,22 @@ struct TopologyVerifierTests {
                 serverProperties: ["cluster_name": .string("rabbit@node-b")], overview: overview, amqpPort: 5672) != nil)
     }
 
+    @Test func anAMQPSConnectionIsMatchedAgainstTheTLSListener() throws {
+        let overview = try JSONValue.parse(
+            Data(
+                #"""
+                {"cluster_name": "rabbit@node-a",
+                 "listeners": [{"node": "rabbit@node-a", "protocol": "amqp", "port": 5672},
+                               {"node": "rabbit@node-a", "protocol": "amqp/ssl", "port": 5671}]}
+                """#.utf8))
+        let node = ["cluster_name": AMQPValue.string("rabbit@node-a")]
+        #expect(TopologyVerifier.brokerMismatch(serverProperties: node, overview: overview, amqpPort: 5671, tls: true) == nil)
+        let plainPort = try #require(
+            TopologyVerifier.brokerMismatch(serverProperties: node, overview: overview, amqpPort: 5672, tls: true))
+        #expect(plainPort.contains("AMQP over TLS on port 5671, not on 5672"), "\(plainPort)")
+        #expect(TopologyVerifier.brokerMismatch(serverProperties: node, overview: overview, amqpPort: 5671) != nil)
+    }
+
     @Test func aBrokerThatDoesNotNameItsClusterIsNotVouchedFor() {
         #expect(TopologyVerifier.brokerMismatch(serverProperties: [:], overview: Self.overview, amqpPort: 5672) != nil)
     }
