@@ -50,9 +50,12 @@ public struct InboxPruner: Service {
             try? await gracefulShutdown()
             return
         }
-        while !Task.isShuttingDownGracefully {
-            for store in stores where !Task.isShuttingDownGracefully {
-                do { _ = try await prune(store) } catch {
+        // Ends on graceful shutdown, and when the group is cancelled (another service failed).
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            for store in stores where !Task.isShuttingDownGracefully && !Task.isCancelled {
+                do { _ = try await prune(store) } catch is CancellationError {
+                    return
+                } catch {
                     // A store that fails now (busy, full, damaged) is tried again next pass; the
                     // workers report and pause on it themselves.
                     logger.warning(
@@ -70,6 +73,7 @@ public struct InboxPruner: Service {
         let name = ((store.path as NSString).lastPathComponent as NSString).deletingPathExtension
         var pass = Pass(pruned: 0, batches: 0, remaining: 0)
         while !Task.isShuttingDownGracefully {
+            try Task.checkCancellation()
             let pruned = try await store.database.write { db in
                 try Inbox.prune(db, appliedBefore: cutoff, limit: settings.batchSize)
             }

@@ -150,7 +150,7 @@ public final class ScaleListener: Sendable {
     /// Runs until `stop()`.
     public func run() async {
         var delay = Duration.milliseconds(200)
-        while !state.withLock({ $0.stopped }) {
+        while !state.withLock({ $0.stopped }), !Task.isCancelled {
             do {
                 try await AMQPConnection.withConnection(amqp.named("remit control"), logger: logger) { connection in
                     try await connection.declare(ExchangeDeclaration(name: ScaleControl.exchange, type: "fanout"))
@@ -174,12 +174,12 @@ public final class ScaleListener: Sendable {
                     }
                 }
             } catch {
-                guard !state.withLock({ $0.stopped }) else { break }
+                guard !state.withLock({ $0.stopped }), !Task.isCancelled else { break }
                 logger.warning(
                     "scale listener lost the broker; `remit scale` cannot reach this process until it reconnects",
                     metadata: ["error": "\(error)", "retry_in": "\(delay)"])
                 let deadline = ContinuousClock.now + delay
-                while ContinuousClock.now < deadline, !state.withLock({ $0.stopped }) {
+                while ContinuousClock.now < deadline, !state.withLock({ $0.stopped }), !Task.isCancelled {
                     try? await Task.sleep(for: .milliseconds(50))
                 }
                 delay = min(delay * 2, .seconds(10))

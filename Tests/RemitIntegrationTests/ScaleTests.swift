@@ -3,6 +3,7 @@ import RemitAMQP
 import RemitCore
 import RemitMessages
 @testable import RemitRuntime
+import Synchronization
 import Testing
 
 @Suite("remit scale: consumer counts changed live through the broker", .serialized)
@@ -30,16 +31,20 @@ struct ScaleTests {
             defer { worker.signal(SIGKILL) }
             try await expectEventually("the worker consumes with its one consumer") { try await consumers(broker) == 1 }
 
-            // Messages keep arriving, paced, across both scale requests.
-            let chunks = 40
-            let perChunk = 150
-            let total = chunks * perChunk
+            // Messages keep arriving, paced, across both scale requests, until the test has seen
+            // the second count (at most 60 s).
+            let perChunk = 100
+            let keepPublishing = Atomic<Bool>(true)
             let publishing = Task {
                 var ids: [String] = []
-                for chunk in 0..<chunks {
+                var chunk = 0
+                while keepPublishing.load(ordering: .relaxed), chunk < 300 {
                     ids += try await broker.publishSmoke(count: perChunk, prefix: "c\(chunk)")
+                    chunk += 1
                     try await Task.sleep(for: .milliseconds(200))
                 }
+                // A few more after the last scale: the two consumers left take them.
+                for extra in 0..<5 { ids += try await broker.publishSmoke(count: perChunk, prefix: "e\(extra)") }
                 return ids
             }
 
@@ -51,8 +56,6 @@ struct ScaleTests {
             try await expectEventually("remit status shows 4 consumers", timeout: .seconds(30)) {
                 try await statusConsumers(broker) == 4
             }
-            let atScaleUp = try broker.rows("SELECT COUNT(*) FROM smoke_record")
-            #expect(atScaleUp < total, "scaled up while messages were still flowing (\(atScaleUp) of \(total))")
 
             let (downStatus, downOutput) = try await RemitProcess.run(["scale", "smoke=2"], broker: broker)
             #expect(downStatus == 0, "\(downOutput)")
@@ -61,10 +64,11 @@ struct ScaleTests {
             try await expectEventually("remit status shows 2 consumers", timeout: .seconds(30)) {
                 try await statusConsumers(broker) == 2
             }
+            keepPublishing.store(false, ordering: .relaxed)
             let atScaleDown = try broker.rows("SELECT COUNT(*) FROM smoke_record")
-            #expect(atScaleDown < total, "scaled down while messages were still flowing (\(atScaleDown) of \(total))")
-
             let ids = try await publishing.value
+            let total = ids.count
+            #expect(atScaleDown < total, "messages still came after the scale-down (\(atScaleDown) of \(total) applied then)")
             try await expectEventually("every message is stored", timeout: .seconds(120)) {
                 try broker.rows("SELECT COUNT(*) FROM smoke_record") == total
             }

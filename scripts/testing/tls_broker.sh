@@ -23,11 +23,13 @@ usage() { echo "usage: $0 start|stop DIR" >&2; exit 64; }
 command=$1
 dir=$2
 
-# A port nothing listens on, from 20000–39999.
+# A port nothing listens on, from 27000–31999: clear of the main node's distribution port (25672),
+# of the ports RabbitMQ's CLI tools take for themselves (35672–35682) and of the kernel's
+# ephemeral range (from 32768).
 free_port() {
   local port
   while true; do
-    port=$((20000 + RANDOM % 20000))
+    port=$((27000 + RANDOM % 5000))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return
