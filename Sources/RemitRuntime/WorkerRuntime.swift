@@ -235,19 +235,19 @@ public final class WorkerRuntime: Sendable {
 
     /// Sleeps for `delay`, waking early when a drain starts.
     private func sleepUnlessDraining(_ delay: Duration) async {
-        let step = Duration.milliseconds(50)
-        var slept = Duration.zero
-        while slept < delay, !isDraining {
-            try? await Task.sleep(for: min(step, delay - slept))
-            slept += step
-        }
+        await sleep(delay) { !$0.draining }
     }
 
     /// Sleeps for `delay`, waking early when a drain starts or consumer `index` is scaled away.
     private func sleepWhileWanted(_ index: Int, _ delay: Duration) async {
+        await sleep(delay) { !$0.draining && index < $0.target }
+    }
+
+    /// Sleeps for `delay` in short steps while `wanted` holds of the control state.
+    private func sleep(_ delay: Duration, while wanted: (borrowing Control) -> Bool) async {
         let step = Duration.milliseconds(50)
         var slept = Duration.zero
-        while slept < delay, control.withLock({ !$0.draining && index < $0.target }) {
+        while slept < delay, control.withLock({ wanted($0) }) {
             try? await Task.sleep(for: min(step, delay - slept))
             slept += step
         }
