@@ -143,35 +143,15 @@ public struct EnvelopeHeader: Sendable, Codable, Equatable {
     }
 }
 
-/// The JSON coding every Remit component uses for envelopes: ISO 8601 dates with milliseconds.
-/// Keys are not sorted (sorting doubles the cost of coding a message); stable bytes for a
+/// The JSON coding every Remit component uses for envelopes: ISO 8601 dates with milliseconds,
+/// through Remit's own `MessageEncoder` and `MessageDecoder` (one parse per message, no date
+/// closures). Keys are written in the order a type encodes them, not sorted; stable bytes for a
 /// re-published follow-up come from the inbox, which keeps the bytes it first published.
 public enum MessageCoding {
-    /// One encoder for every message this process writes (encoding is thread-safe).
-    public static let shared = encoder()
+    /// One encoder for every message this process writes (it holds no state).
+    public static let shared = MessageEncoder()
 
-    public static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(Timestamp.format(date))
-        }
-        return encoder
-    }
+    public static func encoder() -> MessageEncoder { MessageEncoder() }
 
-    public static func decoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let container = try decoder.singleValueContainer()
-            let text = try container.decode(String.self)
-            guard let date = Timestamp.parse(text) else {
-                throw DecodingError.dataCorruptedError(
-                    in: container,
-                    debugDescription: "'\(text)' is not an ISO 8601 timestamp like 2026-11-29T10:15:00Z")
-            }
-            return date
-        }
-        return decoder
-    }
+    public static func decoder() -> MessageDecoder { MessageDecoder() }
 }

@@ -16,8 +16,6 @@ public struct MessageBodyTypes: Sendable {
     }
 
     public func handles(_ messageType: String) -> Bool { types[messageType] != nil }
-
-    static let userInfoKey = CodingUserInfoKey(rawValue: "remit.messageBodyTypes")!
 }
 
 /// An envelope decoded in one pass: the header, and the body as the type its `type` and `version`
@@ -37,32 +35,42 @@ public struct DecodedEnvelope: Sendable {
     public var body: Body
 
     /// Decodes `data`; throws `DecodingError` only when the envelope itself is not one.
-    public static func decode(_ data: Data, bodyTypes: MessageBodyTypes, using decoder: JSONDecoder) throws -> DecodedEnvelope {
-        decoder.userInfo[MessageBodyTypes.userInfoKey] = bodyTypes
-        return try decoder.decode(Wire.self, from: data).envelope
+    public static func decode(
+        _ data: Data, bodyTypes: MessageBodyTypes, using decoder: MessageDecoder = MessageDecoder()
+    ) throws -> DecodedEnvelope {
+        let json: JSONValue
+        do {
+            json = try JSONReader.read(data)
+        } catch {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: [], debugDescription: "the text is not valid JSON (\(error))", underlyingError: error))
+        }
+        return try decode(json, bodyTypes: bodyTypes, using: decoder)
     }
 
-    private struct Wire: Decodable {
-        let envelope: DecodedEnvelope
-
-        init(from decoder: Decoder) throws {
-            let container = try decoder.container(keyedBy: EnvelopeCodingKeys.self)
-            let header = try EnvelopeHeader(from: container)
-            let bodyTypes = decoder.userInfo[MessageBodyTypes.userInfoKey] as? MessageBodyTypes
-            let body: Body
-            if let bodyType = bodyTypes?.type(for: header.type, version: header.version) {
-                do {
-                    body = .decoded(try container.decode(bodyType, forKey: .body))
-                } catch let error as DecodingError {
-                    body = .invalid(DecodingErrorText.describe(error))
+    /// Decodes an envelope already read into a `JSONValue` (a worker reads each delivery once, checks
+    /// it against the schemas, then decodes it from the same tree).
+    public static func decode(
+        _ json: JSONValue, bodyTypes: MessageBodyTypes, using decoder: MessageDecoder = MessageDecoder()
+    ) throws -> DecodedEnvelope {
+        let header = try decoder.decode(EnvelopeHeader.self, from: json)
+        let body: Body
+        if let bodyType = bodyTypes.type(for: header.type, version: header.version) {
+            do {
+                guard let bodyJSON = json["body"] else {
+                    throw DecodingError.keyNotFound(
+                        EnvelopeCodingKeys.body, .init(codingPath: [], debugDescription: "the envelope has no body"))
                 }
-            } else if bodyTypes?.handles(header.type) == true {
-                body = .unsupportedVersion
-            } else {
-                body = .unknownType
+                body = .decoded(try decoder.decode(bodyType, from: bodyJSON, at: [EnvelopeCodingKeys.body]))
+            } catch let error as DecodingError {
+                body = .invalid(DecodingErrorText.describe(error))
             }
-            envelope = DecodedEnvelope(header: header, body: body)
+        } else if bodyTypes.handles(header.type) {
+            body = .unsupportedVersion
+        } else {
+            body = .unknownType
         }
+        return DecodedEnvelope(header: header, body: body)
     }
 }
 

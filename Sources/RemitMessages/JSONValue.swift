@@ -44,9 +44,10 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
-    public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
-    }
+    /// Reads JSON text (`JSONReader`: strict, UTF-8 checked, nesting limited, duplicate keys refused).
+    public static func parse(_ data: Data) throws -> JSONValue { try JSONReader.read(data) }
+
+    public static func parse(_ bytes: [UInt8]) throws -> JSONValue { try JSONReader.read(bytes) }
 
     public subscript(key: String) -> JSONValue? {
         if case .object(let object) = self { return object[key] }

@@ -401,7 +401,6 @@ public final class WorkerRuntime: Sendable {
         defer { metrics.batchDuration.record(duration: ContinuousClock.now - started) }
         var outcomes = [Outcome?](repeating: nil, count: batch.count)
         var decoded: [(index: Int, message: IncomingMessage, digest: String)] = []
-        let decoder = MessageCoding.decoder()
         for (index, delivery) in batch.enumerated() {
             let attempt: Int
             switch AttemptHeader.read(delivery.properties.headers, retryTiers: kind.retryQueues.count) {
@@ -410,7 +409,7 @@ public final class WorkerRuntime: Sendable {
                 outcomes[index] = .deadLetter(.badInput, attempt: 1, error: badHeader.reason)
                 continue
             }
-            switch decode(delivery, using: decoder) {
+            switch decode(delivery) {
             case .success(let (header, body)):
                 decoded.append(
                     (
@@ -661,14 +660,15 @@ public final class WorkerRuntime: Sendable {
         }
     }
 
-    /// Reads the delivery as JSON, checks it against the envelope schema and its type's schema (the
-    /// same check `remit publish` makes), then decodes it into its Swift body type.
-    private func decode(_ delivery: Delivery, using decoder: JSONDecoder) -> Result<(EnvelopeHeader, any MessageBody), BadInput> {
+    /// Reads the delivery as JSON once (`JSONReader`), checks that tree against the envelope schema
+    /// and its type's schema (the same check `remit publish` makes), then decodes the Swift body type
+    /// from the same tree.
+    private func decode(_ delivery: Delivery) -> Result<(EnvelopeHeader, any MessageBody), BadInput> {
         let json: JSONValue
         do {
-            json = try JSONValue.parse(Data(delivery.body))
+            json = try JSONReader.read(delivery.body)
         } catch {
-            return .failure(BadInput("not a Remit envelope: the body is not JSON"))
+            return .failure(BadInput("not a Remit envelope: the body is not JSON (\(error))"))
         }
         let envelopeProblems = topology.envelopeSchema.violations(of: json)
         guard envelopeProblems.isEmpty else {
@@ -688,7 +688,7 @@ public final class WorkerRuntime: Sendable {
         }
         let envelope: DecodedEnvelope
         do {
-            envelope = try DecodedEnvelope.decode(Data(delivery.body), bodyTypes: bodyTypes, using: decoder)
+            envelope = try DecodedEnvelope.decode(json, bodyTypes: bodyTypes)
         } catch let error as DecodingError {
             return .failure(BadInput("not a Remit envelope: \(DecodingErrorText.describe(error))"))
         } catch {

@@ -250,9 +250,17 @@ struct Codec: AsyncParsableCommand {
             print(String(format: "%-34@ %8.2f µs", label as NSString, micros))
         }
         print("message: \(data.count) bytes")
-        let decoder = MessageCoding.decoder()
+        // The worker's steps, one by one, then Foundation's decoder for comparison.
+        var json: JSONValue = .null
+        try time("read JSON (JSONReader)") { json = try JSONReader.read(data) }
+        let validator = MessageValidator(topology: producer.topology)
+        var problems: [String] = []
+        time("schema check (envelope + body)") { problems = validator.violations(envelope: json) }
+        guard problems.isEmpty else { throw ValidationError("schema: \(problems)") }
         var decoded: DecodedEnvelope?
-        try time("decode envelope + body") { decoded = try DecodedEnvelope.decode(data, bodyTypes: types, using: decoder) }
+        try time("typed decode from the tree") { decoded = try DecodedEnvelope.decode(json, bodyTypes: types) }
+        try time("read + decode from bytes") { decoded = try DecodedEnvelope.decode(data, bodyTypes: types) }
+        try time("Foundation JSONDecoder (compare)") { _ = try JSONDecoder().decode(Envelope<SmokeRecord>.self, from: data) }
         guard case .decoded(let record as SmokeRecord) = decoded!.body else { throw ValidationError("did not decode") }
         let header = decoded!.header
         let recorded = SmokeRecorded(key: record.key, amount: record.amount, recordId: 42)

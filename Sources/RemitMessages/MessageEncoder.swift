@@ -1,0 +1,324 @@
+import Foundation
+import RemitCore
+
+/// Encodes `Encodable` values as compact JSON the way every Remit message is written: keys in the
+/// order the type encodes them (an envelope reads `type`, `version`, `id`, … then `body`), dates as
+/// ISO 8601 timestamps with milliseconds (`Timestamp`), `Data` as base64, `/` unescaped. It builds a
+/// small tree and writes it into one byte buffer — no `Any`, no date-strategy closure per date.
+public struct MessageEncoder: Sendable {
+    public init() {}
+
+    public func encode<T: Encodable>(_ value: T) throws -> Data {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(512)
+        try EncodedNode.make(value, codingPath: []).write(into: &bytes)
+        return Data(bytes)
+    }
+}
+
+/// One encoded value. Objects and arrays are references because `Encoder` hands out containers
+/// that are filled after they are created.
+enum EncodedNode {
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case unsigned(UInt64)
+    case number(Double)
+    case string(String)
+    case object(EncodedObject)
+    case array(EncodedArray)
+
+    static func make<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws -> EncodedNode {
+        // Metatype comparisons, not `as?` casts: this runs for every nested value.
+        if T.self == String.self { return .string(value as! String) }
+        if T.self == Date.self { return .string(Timestamp.format(value as! Date)) }
+        if T.self == Data.self { return .string((value as! Data).base64EncodedString()) }
+        let encoder = TreeEncoder(codingPath: codingPath)
+        try value.encode(to: encoder)
+        // A type that encodes nothing is an empty object, as with Foundation's encoder.
+        return encoder.node ?? .object(EncodedObject())
+    }
+
+    static func number(_ value: Double, codingPath: [any CodingKey]) throws -> EncodedNode {
+        guard value.isFinite else {
+            throw EncodingError.invalidValue(value, .init(codingPath: codingPath, debugDescription: "JSON has no \(value)"))
+        }
+        return .number(value)
+    }
+
+    func write(into bytes: inout [UInt8]) {
+        switch self {
+        case .null: bytes.append(contentsOf: "null".utf8)
+        case .bool(let value): bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        case .integer(let value): bytes.append(contentsOf: String(value).utf8)
+        case .unsigned(let value): bytes.append(contentsOf: String(value).utf8)
+        case .number(let value):
+            // Whole numbers without a fraction, as Foundation writes them; others in Swift's shortest
+            // round-trip form (valid JSON, e.g. 0.1 or 1e-07).
+            if value == value.rounded(), abs(value) < 1e15 {
+                bytes.append(contentsOf: String(Int64(value)).utf8)
+            } else {
+                bytes.append(contentsOf: "\(value)".utf8)
+            }
+        case .string(let value): JSONWriting.appendString(value, to: &bytes)
+        case .object(let object):
+            bytes.append(UInt8(ascii: "{"))
+            for (position, key) in object.keys.enumerated() {
+                if position > 0 { bytes.append(UInt8(ascii: ",")) }
+                JSONWriting.appendString(key, to: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                object.members[key]!.write(into: &bytes)
+            }
+            bytes.append(UInt8(ascii: "}"))
+        case .array(let array):
+            bytes.append(UInt8(ascii: "["))
+            for (position, element) in array.elements.enumerated() {
+                if position > 0 { bytes.append(UInt8(ascii: ",")) }
+                element.write(into: &bytes)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        }
+    }
+}
+
+final class EncodedObject {
+    var keys: [String] = []
+    var members: [String: EncodedNode] = [:]
+
+    func set(_ node: EncodedNode, for key: String) {
+        if members.updateValue(node, forKey: key) == nil { keys.append(key) }
+    }
+}
+
+final class EncodedArray {
+    var elements: [EncodedNode] = []
+}
+
+enum JSONWriting {
+    /// `text` as a JSON string: quotes, backslashes and control characters escaped, everything else
+    /// (including `/` and non-ASCII) as its UTF-8 bytes.
+    static func appendString(_ text: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
+            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
+            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
+            case 0x08: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "b"))
+            case 0x0C: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "f"))
+            case 0..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: "\\u00".utf8)
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0x0F)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
+
+/// The `Encoder` a value writes itself into; `node` is what it wrote.
+private final class TreeEncoder: Encoder {
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+    var node: EncodedNode?
+
+    init(codingPath: [any CodingKey]) { self.codingPath = codingPath }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        let object: EncodedObject
+        if case .object(let existing) = node {
+            object = existing
+        } else {
+            object = EncodedObject()
+            node = .object(object)
+        }
+        return KeyedEncodingContainer(KeyedContainer<Key>(object: object, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        let array: EncodedArray
+        if case .array(let existing) = node {
+            array = existing
+        } else {
+            array = EncodedArray()
+            node = .array(array)
+        }
+        return UnkeyedContainer(array: array, codingPath: codingPath)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer { SingleValueContainer(encoder: self) }
+}
+
+private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let object: EncodedObject
+    let codingPath: [any CodingKey]
+
+    mutating func encodeNil(forKey key: Key) { object.set(.null, for: key.stringValue) }
+    mutating func encode(_ value: Bool, forKey key: Key) { object.set(.bool(value), for: key.stringValue) }
+    mutating func encode(_ value: String, forKey key: Key) { object.set(.string(value), for: key.stringValue) }
+    mutating func encode(_ value: Double, forKey key: Key) throws {
+        object.set(try .number(value, codingPath: codingPath + [key]), for: key.stringValue)
+    }
+    mutating func encode(_ value: Float, forKey key: Key) throws {
+        object.set(try .number(Double(value), codingPath: codingPath + [key]), for: key.stringValue)
+    }
+    mutating func encode(_ value: Int, forKey key: Key) { object.set(.integer(Int64(value)), for: key.stringValue) }
+    mutating func encode(_ value: Int8, forKey key: Key) { object.set(.integer(Int64(value)), for: key.stringValue) }
+    mutating func encode(_ value: Int16, forKey key: Key) { object.set(.integer(Int64(value)), for: key.stringValue) }
+    mutating func encode(_ value: Int32, forKey key: Key) { object.set(.integer(Int64(value)), for: key.stringValue) }
+    mutating func encode(_ value: Int64, forKey key: Key) { object.set(.integer(value), for: key.stringValue) }
+    mutating func encode(_ value: UInt, forKey key: Key) { object.set(.unsigned(UInt64(value)), for: key.stringValue) }
+    mutating func encode(_ value: UInt8, forKey key: Key) { object.set(.integer(Int64(value)), for: key.stringValue) }
+    mutating func encode(_ value: UInt16, forKey key: Key) { object.set(.integer(Int64(value)), for: key.stringValue) }
+    mutating func encode(_ value: UInt32, forKey key: Key) { object.set(.integer(Int64(value)), for: key.stringValue) }
+    mutating func encode(_ value: UInt64, forKey key: Key) { object.set(.unsigned(value), for: key.stringValue) }
+
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        object.set(try EncodedNode.make(value, codingPath: codingPath + [key]), for: key.stringValue)
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type, forKey key: Key
+    ) -> KeyedEncodingContainer<NestedKey> {
+        let nested = EncodedObject()
+        object.set(.object(nested), for: key.stringValue)
+        return KeyedEncodingContainer(KeyedContainer<NestedKey>(object: nested, codingPath: codingPath + [key]))
+    }
+
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        let nested = EncodedArray()
+        object.set(.array(nested), for: key.stringValue)
+        return UnkeyedContainer(array: nested, codingPath: codingPath + [key])
+    }
+
+    mutating func superEncoder() -> any Encoder { SlotEncoder(object: object, key: "super", codingPath: codingPath) }
+    mutating func superEncoder(forKey key: Key) -> any Encoder {
+        SlotEncoder(object: object, key: key.stringValue, codingPath: codingPath + [key])
+    }
+}
+
+/// An encoder whose result lands in an object member once it has written something (for
+/// `superEncoder`, which is rare; the member is set on every container request).
+private final class SlotEncoder: Encoder {
+    let object: EncodedObject
+    let key: String
+    let inner: TreeEncoder
+    var codingPath: [any CodingKey] { inner.codingPath }
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    init(object: EncodedObject, key: String, codingPath: [any CodingKey]) {
+        self.object = object
+        self.key = key
+        inner = TreeEncoder(codingPath: codingPath)
+        object.set(.object(EncodedObject()), for: key)
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        defer { object.set(inner.node ?? .null, for: key) }
+        return inner.container(keyedBy: type)
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        defer { object.set(inner.node ?? .null, for: key) }
+        return inner.unkeyedContainer()
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer {
+        SlotValueContainer(slot: self)
+    }
+
+    private struct SlotValueContainer: SingleValueEncodingContainer {
+        let slot: SlotEncoder
+        var codingPath: [any CodingKey] { slot.codingPath }
+        private func store(_ node: EncodedNode) { slot.object.set(node, for: slot.key) }
+        mutating func encodeNil() { store(.null) }
+        mutating func encode(_ value: Bool) { store(.bool(value)) }
+        mutating func encode(_ value: String) { store(.string(value)) }
+        mutating func encode(_ value: Double) throws { store(try .number(value, codingPath: codingPath)) }
+        mutating func encode(_ value: Float) throws { store(try .number(Double(value), codingPath: codingPath)) }
+        mutating func encode(_ value: Int) { store(.integer(Int64(value))) }
+        mutating func encode(_ value: Int8) { store(.integer(Int64(value))) }
+        mutating func encode(_ value: Int16) { store(.integer(Int64(value))) }
+        mutating func encode(_ value: Int32) { store(.integer(Int64(value))) }
+        mutating func encode(_ value: Int64) { store(.integer(value)) }
+        mutating func encode(_ value: UInt) { store(.unsigned(UInt64(value))) }
+        mutating func encode(_ value: UInt8) { store(.integer(Int64(value))) }
+        mutating func encode(_ value: UInt16) { store(.integer(Int64(value))) }
+        mutating func encode(_ value: UInt32) { store(.integer(Int64(value))) }
+        mutating func encode(_ value: UInt64) { store(.unsigned(value)) }
+        mutating func encode<T: Encodable>(_ value: T) throws { store(try EncodedNode.make(value, codingPath: codingPath)) }
+    }
+}
+
+private struct UnkeyedContainer: UnkeyedEncodingContainer {
+    let array: EncodedArray
+    let codingPath: [any CodingKey]
+    var count: Int { array.elements.count }
+
+    private func path() -> [any CodingKey] { codingPath + [IndexKey(index: array.elements.count)] }
+
+    mutating func encodeNil() { array.elements.append(.null) }
+    mutating func encode(_ value: Bool) { array.elements.append(.bool(value)) }
+    mutating func encode(_ value: String) { array.elements.append(.string(value)) }
+    mutating func encode(_ value: Double) throws { array.elements.append(try .number(value, codingPath: path())) }
+    mutating func encode(_ value: Float) throws { array.elements.append(try .number(Double(value), codingPath: path())) }
+    mutating func encode(_ value: Int) { array.elements.append(.integer(Int64(value))) }
+    mutating func encode(_ value: Int8) { array.elements.append(.integer(Int64(value))) }
+    mutating func encode(_ value: Int16) { array.elements.append(.integer(Int64(value))) }
+    mutating func encode(_ value: Int32) { array.elements.append(.integer(Int64(value))) }
+    mutating func encode(_ value: Int64) { array.elements.append(.integer(value)) }
+    mutating func encode(_ value: UInt) { array.elements.append(.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt8) { array.elements.append(.integer(Int64(value))) }
+    mutating func encode(_ value: UInt16) { array.elements.append(.integer(Int64(value))) }
+    mutating func encode(_ value: UInt32) { array.elements.append(.integer(Int64(value))) }
+    mutating func encode(_ value: UInt64) { array.elements.append(.unsigned(value)) }
+    mutating func encode<T: Encodable>(_ value: T) throws { array.elements.append(try EncodedNode.make(value, codingPath: path())) }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        let nested = EncodedObject()
+        let nestedPath = path()
+        array.elements.append(.object(nested))
+        return KeyedEncodingContainer(KeyedContainer<NestedKey>(object: nested, codingPath: nestedPath))
+    }
+
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        let nested = EncodedArray()
+        let nestedPath = path()
+        array.elements.append(.array(nested))
+        return UnkeyedContainer(array: nested, codingPath: nestedPath)
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        // Rare: encode into a fresh object appended now.
+        let holder = EncodedObject()
+        array.elements.append(.object(holder))
+        return SlotEncoder(object: holder, key: "super", codingPath: path())
+    }
+}
+
+private struct SingleValueContainer: SingleValueEncodingContainer {
+    let encoder: TreeEncoder
+    var codingPath: [any CodingKey] { encoder.codingPath }
+
+    private func store(_ node: EncodedNode) { encoder.node = node }
+    mutating func encodeNil() { store(.null) }
+    mutating func encode(_ value: Bool) { store(.bool(value)) }
+    mutating func encode(_ value: String) { store(.string(value)) }
+    mutating func encode(_ value: Double) throws { store(try .number(value, codingPath: codingPath)) }
+    mutating func encode(_ value: Float) throws { store(try .number(Double(value), codingPath: codingPath)) }
+    mutating func encode(_ value: Int) { store(.integer(Int64(value))) }
+    mutating func encode(_ value: Int8) { store(.integer(Int64(value))) }
+    mutating func encode(_ value: Int16) { store(.integer(Int64(value))) }
+    mutating func encode(_ value: Int32) { store(.integer(Int64(value))) }
+    mutating func encode(_ value: Int64) { store(.integer(value)) }
+    mutating func encode(_ value: UInt) { store(.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt8) { store(.integer(Int64(value))) }
+    mutating func encode(_ value: UInt16) { store(.integer(Int64(value))) }
+    mutating func encode(_ value: UInt32) { store(.integer(Int64(value))) }
+    mutating func encode(_ value: UInt64) { store(.unsigned(value)) }
+    mutating func encode<T: Encodable>(_ value: T) throws { store(try EncodedNode.make(value, codingPath: codingPath)) }
+}
