@@ -15,6 +15,10 @@ public struct JSONSchema: Sendable {
     let siblings: [String: JSONValue]
     /// Every `pattern`, compiled once when the schema loads (not once per string checked).
     let patterns: CompiledPatterns
+    /// The schema read into `SchemaNode`s once, so a check does no look-ups by keyword name.
+    let compiled: SchemaNode
+    /// The target of every `$ref` reachable from the root, by `SchemaNode.Reference.target`.
+    let referenced: [String: SchemaNode]
 
     static let supportedKeywords: Set<String> = [
         "$schema", "$id", "$defs", "$ref", "title", "description", "examples", "$comment",
@@ -38,6 +42,9 @@ public struct JSONSchema: Sendable {
             try Self.checkKeywords(sibling, path: file, isRoot: true, patterns: &patterns)
         }
         self.patterns = CompiledPatterns(patterns)
+        var compiler = SchemaCompiler(siblings: siblings)
+        compiled = compiler.compile(root, in: Document(name: name, root: root))
+        referenced = compiler.finish()
     }
 
     private static func checkKeywords(
@@ -99,7 +106,8 @@ public struct JSONSchema: Sendable {
     /// Every violation in `instance`, each with its JSON path; empty when valid.
     public func violations(of instance: JSONValue) -> [SchemaViolation] {
         var found: [SchemaViolation] = []
-        check(instance, against: root, in: Document(name: name, root: root), path: "$", followedReferences: [], into: &found)
+        var path: [SchemaPathStep] = []
+        check(instance, against: compiled, path: &path, followedReferences: [], into: &found)
         return found
     }
 
@@ -108,17 +116,251 @@ public struct JSONSchema: Sendable {
     }
 
     /// The schema file a subschema was read from, which a `#…` reference in it points into.
-    private struct Document {
+    struct Document {
         var name: String
         var root: JSONValue
     }
 
-    private func resolve(_ reference: String, from document: Document) -> (schema: JSONValue, document: Document)? {
+    /// The path is kept as steps and spelled out (`$.body.amount`) only for a violation: checking a
+    /// valid message builds no strings.
+    private func check(
+        _ value: JSONValue, against node: SchemaNode, path: inout [SchemaPathStep],
+        followedReferences: Set<String>, into found: inout [SchemaViolation]
+    ) {
+        func fail(_ message: String) { found.append(SchemaViolation(path: SchemaPathStep.spell(path), message: message)) }
+        func checkNested(_ nested: JSONValue, against nestedNode: SchemaNode, step: SchemaPathStep) {
+            path.append(step)
+            check(nested, against: nestedNode, path: &path, followedReferences: [], into: &found)
+            path.removeLast()
+        }
+        let rules: SchemaNode.Rules
+        switch node {
+        case .anything: return
+        case .nothing: fail("no value is allowed here"); return
+        case .rules(let compiledRules): rules = compiledRules
+        }
+
+        if let reference = rules.reference {
+            if let targetKey = reference.target, let target = referenced[targetKey] {
+                if followedReferences.contains(reference.cycleKey) {
+                    fail("schema reference '\(reference.text)' leads back to itself")
+                } else {
+                    check(
+                        value, against: target, path: &path,
+                        followedReferences: followedReferences.union([reference.cycleKey]), into: &found)
+                }
+            } else {
+                fail("schema reference '\(reference.text)' cannot be resolved")
+            }
+        }
+        if let allowed = rules.types {
+            let matches = allowed.contains { name in
+                switch name {
+                case "number": return value.isNumber
+                case "integer": return value.integralValue != nil
+                default: return name == value.typeName
+                }
+            }
+            if !matches {
+                fail("expected \(allowed.joined(separator: " or ")), found \(value.typeName)")
+                return
+            }
+        }
+        if let options = rules.options, !options.contains(where: value.equalsInJSONSchema) {
+            // A long list (the currencies) is named by its size, not printed whole into a dead-letter header.
+            let allowed =
+                options.count <= 12
+                ? options.map(\.description).joined(separator: ", ")
+                : options.prefix(5).map(\.description).joined(separator: ", ") + ", … (\(options.count) values in all)"
+            fail("must be one of \(allowed), found \(value.description.prefix(80))")
+        }
+        if let constant = rules.constant, !constant.equalsInJSONSchema(value) {
+            fail("must be \(constant), found \(value)")
+        }
+        switch value {
+        case .string(let string):
+            if rules.minLength != nil || rules.maxLength != nil {
+                // JSON Schema counts a string's length in code points, not in grapheme clusters.
+                let length = string.unicodeScalars.count
+                if let minimum = rules.minLength, length < minimum { fail("must have at least \(minimum) characters") }
+                if let maximum = rules.maxLength, length > maximum { fail("must have at most \(maximum) characters") }
+            }
+            if let pattern = rules.pattern, !patterns.matches(pattern, in: string) {
+                fail("'\(string.prefix(80))' does not match the pattern \(pattern)")
+            }
+            if let format = rules.format {
+                switch format {
+                case "date-time" where Timestamp.parse(string) == nil:
+                    fail("'\(string.prefix(80))' is not an ISO 8601 date-time")
+                case "uuid" where UUID(uuidString: string) == nil:
+                    fail("'\(string.prefix(80))' is not a UUID")
+                default: break
+                }
+            }
+        case .integer, .number:
+            func violated(_ limit: JSONValue?, when refused: [ComparisonResult]) -> JSONValue? {
+                guard let limit, let order = value.compareNumber(to: limit), refused.contains(order) else { return nil }
+                return limit
+            }
+            if let limit = violated(rules.minimum, when: [.orderedAscending]) { fail("must be at least \(limit)") }
+            if let limit = violated(rules.exclusiveMinimum, when: [.orderedAscending, .orderedSame]) {
+                fail("must be more than \(limit)")
+            }
+            if let limit = violated(rules.maximum, when: [.orderedDescending]) { fail("must be at most \(limit)") }
+            if let limit = violated(rules.exclusiveMaximum, when: [.orderedDescending, .orderedSame]) {
+                fail("must be less than \(limit)")
+            }
+        case .array(let elements):
+            if let minimum = rules.minItems, elements.count < minimum { fail("must have at least \(minimum) items") }
+            if let maximum = rules.maxItems, elements.count > maximum { fail("must have at most \(maximum) items") }
+            if let items = rules.items {
+                for (index, element) in elements.enumerated() { checkNested(element, against: items, step: .index(index)) }
+            }
+        case .object(let object):
+            for required in rules.required where object[required] == nil {
+                fail("missing required property '\(required)'")
+            }
+            // Members are checked in the object's own order; only when something is wrong are they
+            // checked again in key order, so the reasons read the same every time.
+            let before = found.count
+            func checkMembers(_ members: some Sequence<(key: String, value: JSONValue)>) {
+                for (key, element) in members {
+                    if let propertyNode = rules.properties[key] {
+                        checkNested(element, against: propertyNode, step: .key(key))
+                    } else if let additional = rules.additionalProperties {
+                        if case .nothing = additional {
+                            fail("property '\(key)' is not allowed")
+                        } else {
+                            checkNested(element, against: additional, step: .key(key))
+                        }
+                    }
+                }
+            }
+            checkMembers(object)
+            if found.count > before {
+                found.removeSubrange(before...)
+                checkMembers(object.sorted(by: { $0.key < $1.key }))
+            }
+        case .null, .bool:
+            break
+        }
+    }
+}
+
+/// One step of a path into a checked value.
+enum SchemaPathStep {
+    case key(String)
+    case index(Int)
+
+    static func spell(_ steps: [SchemaPathStep]) -> String {
+        var text = "$"
+        for step in steps {
+            switch step {
+            case .key(let key): text += ".\(key)"
+            case .index(let index): text += "[\(index)]"
+            }
+        }
+        return text
+    }
+}
+
+/// A subschema with its keywords read out once. Schemas were checked when they loaded (unknown
+/// keywords and malformed values refused), so compiling only reads.
+indirect enum SchemaNode: Sendable {
+    /// `true`, or a non-object the load check already refused.
+    case anything
+    /// `false`.
+    case nothing
+    case rules(Rules)
+
+    struct Reference: Sendable {
+        /// As written, for messages.
+        var text: String
+        /// The document and pointer it resolves to (`referenced`'s key); nil when it does not resolve.
+        var target: String?
+        /// The file it is written in and its text: meeting the same one twice for one value is a cycle.
+        var cycleKey: String
+    }
+
+    struct Rules: Sendable {
+        var reference: Reference?
+        var types: [String]?
+        var options: [JSONValue]?
+        var constant: JSONValue?
+        var minLength: Int64?
+        var maxLength: Int64?
+        var pattern: String?
+        var format: String?
+        var minimum: JSONValue?
+        var maximum: JSONValue?
+        var exclusiveMinimum: JSONValue?
+        var exclusiveMaximum: JSONValue?
+        var minItems: Int64?
+        var maxItems: Int64?
+        var items: SchemaNode?
+        var required: [String] = []
+        var properties: [String: SchemaNode] = [:]
+        var additionalProperties: SchemaNode?
+    }
+}
+
+/// Reads a schema and everything its references reach into `SchemaNode`s; each reference target is
+/// compiled once, and a reference cycle only costs a key (targets are looked up when checking).
+struct SchemaCompiler {
+    let siblings: [String: JSONValue]
+    private var compiledTargets: [String: SchemaNode] = [:]
+    private var pending: [(key: String, schema: JSONValue, document: JSONSchema.Document)] = []
+    private var seen: Set<String> = []
+
+    init(siblings: [String: JSONValue]) { self.siblings = siblings }
+
+    mutating func compile(_ schema: JSONValue, in document: JSONSchema.Document) -> SchemaNode {
+        guard case .object(let object) = schema else { return schema == .bool(false) ? .nothing : .anything }
+        var rules = SchemaNode.Rules()
+        if let text = object["$ref"]?.stringValue {
+            var reference = SchemaNode.Reference(text: text, target: nil, cycleKey: "\(document.name) \(text)")
+            if let (target, targetDocument, key) = resolve(text, from: document) {
+                reference.target = key
+                if seen.insert(key).inserted { pending.append((key, target, targetDocument)) }
+            }
+            rules.reference = reference
+        }
+        if let type = object["type"] { rules.types = type.arrayValue?.compactMap(\.stringValue) ?? [type.stringValue ?? ""] }
+        rules.options = object["enum"]?.arrayValue
+        rules.constant = object["const"]
+        rules.minLength = object["minLength"]?.integralValue
+        rules.maxLength = object["maxLength"]?.integralValue
+        rules.pattern = object["pattern"]?.stringValue
+        rules.format = object["format"]?.stringValue
+        rules.minimum = object["minimum"]
+        rules.maximum = object["maximum"]
+        rules.exclusiveMinimum = object["exclusiveMinimum"]
+        rules.exclusiveMaximum = object["exclusiveMaximum"]
+        rules.minItems = object["minItems"]?.integralValue
+        rules.maxItems = object["maxItems"]?.integralValue
+        if let items = object["items"] { rules.items = compile(items, in: document) }
+        rules.required = object["required"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        for (key, property) in object["properties"]?.objectValue ?? [:] {
+            rules.properties[key] = compile(property, in: document)
+        }
+        if let additional = object["additionalProperties"] { rules.additionalProperties = compile(additional, in: document) }
+        return .rules(rules)
+    }
+
+    /// Compiles every reference target met so far (and those they reach).
+    mutating func finish() -> [String: SchemaNode] {
+        while let next = pending.popLast() {
+            compiledTargets[next.key] = compile(next.schema, in: next.document)
+        }
+        return compiledTargets
+    }
+
+    private func resolve(_ reference: String, from document: JSONSchema.Document) -> (JSONValue, JSONSchema.Document, String)? {
         let parts = reference.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
         var target = document
         if let file = parts.first, !file.isEmpty {
             guard let sibling = siblings[String(file)] else { return nil }
-            target = Document(name: String(file), root: sibling)
+            target = JSONSchema.Document(name: String(file), root: sibling)
         }
         let pointer = parts.count == 2 ? parts[1] : ""
         // Only JSON pointers: a plain-name fragment would need $anchor, which is not supported.
@@ -141,123 +383,7 @@ public struct JSONSchema: Sendable {
                 return nil
             }
         }
-        return (node, target)
-    }
-
-    /// `followedReferences` are the references already followed for this same value: meeting one
-    /// again is a cycle that would never end, so it is reported instead.
-    private func check(
-        _ value: JSONValue, against schema: JSONValue, in document: Document, path: String,
-        followedReferences: Set<String>, into found: inout [SchemaViolation]
-    ) {
-        func fail(_ message: String) { found.append(SchemaViolation(path: path, message: message)) }
-        func checkNested(_ nested: JSONValue, against nestedSchema: JSONValue, path nestedPath: String) {
-            check(nested, against: nestedSchema, in: document, path: nestedPath, followedReferences: [], into: &found)
-        }
-        let rules: [String: JSONValue]
-        switch schema {
-        case .object(let object): rules = object
-        case .bool(false): fail("no value is allowed here"); return
-        default: return  // `true`; other values are refused when the schema loads
-        }
-
-        if let reference = rules["$ref"]?.stringValue {
-            if let (target, targetDocument) = resolve(reference, from: document) {
-                let key = "\(document.name) \(reference)"
-                if followedReferences.contains(key) {
-                    fail("schema reference '\(reference)' leads back to itself")
-                } else {
-                    check(
-                        value, against: target, in: targetDocument, path: path,
-                        followedReferences: followedReferences.union([key]), into: &found)
-                }
-            } else {
-                fail("schema reference '\(reference)' cannot be resolved")
-            }
-        }
-        if let type = rules["type"] {
-            let allowed = type.arrayValue?.compactMap(\.stringValue) ?? [type.stringValue ?? ""]
-            let matches = allowed.contains { name in
-                switch name {
-                case "number": return value.isNumber
-                case "integer": return value.integralValue != nil
-                default: return name == value.typeName
-                }
-            }
-            if !matches {
-                fail("expected \(allowed.joined(separator: " or ")), found \(value.typeName)")
-                return
-            }
-        }
-        if let options = rules["enum"]?.arrayValue, !options.contains(where: value.equalsInJSONSchema) {
-            // A long list (the currencies) is named by its size, not printed whole into a dead-letter header.
-            let allowed =
-                options.count <= 12
-                ? options.map(\.description).joined(separator: ", ")
-                : options.prefix(5).map(\.description).joined(separator: ", ") + ", … (\(options.count) values in all)"
-            fail("must be one of \(allowed), found \(value.description.prefix(80))")
-        }
-        if let constant = rules["const"], !constant.equalsInJSONSchema(value) {
-            fail("must be \(constant), found \(value)")
-        }
-        switch value {
-        case .string(let string):
-            // JSON Schema counts a string's length in code points, not in grapheme clusters.
-            let length = string.unicodeScalars.count
-            if let minimum = rules["minLength"]?.integralValue, length < minimum { fail("must have at least \(minimum) characters") }
-            if let maximum = rules["maxLength"]?.integralValue, length > maximum { fail("must have at most \(maximum) characters") }
-            if let pattern = rules["pattern"]?.stringValue, !patterns.matches(pattern, in: string) {
-                fail("'\(string.prefix(80))' does not match the pattern \(pattern)")
-            }
-            if let format = rules["format"]?.stringValue {
-                switch format {
-                case "date-time" where Timestamp.parse(string) == nil:
-                    fail("'\(string.prefix(80))' is not an ISO 8601 date-time")
-                case "uuid" where UUID(uuidString: string) == nil:
-                    fail("'\(string.prefix(80))' is not a UUID")
-                default: break
-                }
-            }
-        case .integer, .number:
-            func violatedLimit(_ keyword: String, when refused: [ComparisonResult]) -> JSONValue? {
-                guard let limit = rules[keyword], let order = value.compareNumber(to: limit), refused.contains(order) else { return nil }
-                return limit
-            }
-            if let limit = violatedLimit("minimum", when: [.orderedAscending]) { fail("must be at least \(limit)") }
-            if let limit = violatedLimit("exclusiveMinimum", when: [.orderedAscending, .orderedSame]) {
-                fail("must be more than \(limit)")
-            }
-            if let limit = violatedLimit("maximum", when: [.orderedDescending]) { fail("must be at most \(limit)") }
-            if let limit = violatedLimit("exclusiveMaximum", when: [.orderedDescending, .orderedSame]) {
-                fail("must be less than \(limit)")
-            }
-        case .array(let elements):
-            if let minimum = rules["minItems"]?.integralValue, elements.count < minimum { fail("must have at least \(minimum) items") }
-            if let maximum = rules["maxItems"]?.integralValue, elements.count > maximum { fail("must have at most \(maximum) items") }
-            if let items = rules["items"] {
-                for (index, element) in elements.enumerated() {
-                    checkNested(element, against: items, path: "\(path)[\(index)]")
-                }
-            }
-        case .object(let object):
-            for required in rules["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] where object[required] == nil {
-                fail("missing required property '\(required)'")
-            }
-            let properties = rules["properties"]?.objectValue ?? [:]
-            for (key, element) in object.sorted(by: { $0.key < $1.key }) {
-                if let propertySchema = properties[key] {
-                    checkNested(element, against: propertySchema, path: "\(path).\(key)")
-                } else if let additional = rules["additionalProperties"] {
-                    if additional == .bool(false) {
-                        fail("property '\(key)' is not allowed")
-                    } else {
-                        checkNested(element, against: additional, path: "\(path).\(key)")
-                    }
-                }
-            }
-        case .null, .bool:
-            break
-        }
+        return (node, target, "\(target.name)#\(pointer)")
     }
 }
 
