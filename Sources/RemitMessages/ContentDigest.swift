@@ -32,30 +32,35 @@ public enum DeterministicID {
     /// The id for `parts` in Remit's namespace. Each part is length-prefixed, so ("ab", "c") and
     /// ("a", "bc") are different names.
     public static func make(from parts: String...) -> String {
-        var name = [UInt8]()
+        // Built as bytes: this runs for every follow-up a worker publishes.
+        var input = withUnsafeBytes(of: namespace.uuid) { Array($0) }
+        input.reserveCapacity(16 + parts.reduce(0) { $0 + $1.utf8.count + 4 })
         for part in parts {
-            name += Array("\(part.utf8.count):".utf8)
-            name += Array(part.utf8)
+            input.append(contentsOf: String(part.utf8.count).utf8)
+            input.append(UInt8(ascii: ":"))
+            input.append(contentsOf: part.utf8)
         }
-        return uuid5(namespace: namespace, name: name)
+        return uuid5(input: input)
     }
 
     /// RFC 9562 version 5 UUID, lowercase.
     public static func uuid5(namespace: UUID, name: [UInt8]) -> String {
-        var input = withUnsafeBytes(of: namespace.uuid) { Array($0) }
-        input += name
+        uuid5(input: withUnsafeBytes(of: namespace.uuid) { Array($0) } + name)
+    }
+
+    /// The version 5 UUID of `input` (the namespace's 16 bytes, then the name).
+    private static func uuid5(input: [UInt8]) -> String {
         let digest: Insecure.SHA1.Digest = Crypto.Insecure.SHA1.hash(data: input)
-        var bytes = Array(digest.prefix(16))
-        bytes[6] = (bytes[6] & 0x0F) | 0x50  // version 5
-        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 9562 variant
-        let hex = ContentDigest.hex(bytes)
-        let characters = Array(hex)
-        var text = ""
+        let digits = Array("0123456789abcdef".utf8)
+        var text = [UInt8]()
         text.reserveCapacity(36)
-        for (index, character) in characters.enumerated() {
-            if index == 8 || index == 12 || index == 16 || index == 20 { text.append("-") }
-            text.append(character)
+        for (index, var byte) in digest.prefix(16).enumerated() {
+            if index == 6 { byte = (byte & 0x0F) | 0x50 }  // version 5
+            if index == 8 { byte = (byte & 0x3F) | 0x80 }  // RFC 9562 variant
+            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0xF)])
         }
-        return text
+        return String(decoding: text, as: UTF8.self)
     }
 }

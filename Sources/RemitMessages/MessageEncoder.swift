@@ -63,11 +63,11 @@ enum EncodedNode {
         case .string(let value): JSONWriting.appendString(value, to: &bytes)
         case .object(let object):
             bytes.append(UInt8(ascii: "{"))
-            for (position, key) in object.keys.enumerated() {
+            for (position, member) in object.members.enumerated() {
                 if position > 0 { bytes.append(UInt8(ascii: ",")) }
-                JSONWriting.appendString(key, to: &bytes)
+                JSONWriting.appendString(member.key, to: &bytes)
                 bytes.append(UInt8(ascii: ":"))
-                object.members[key]!.write(into: &bytes)
+                member.node.write(into: &bytes)
             }
             bytes.append(UInt8(ascii: "}"))
         case .array(let array):
@@ -81,12 +81,17 @@ enum EncodedNode {
     }
 }
 
+/// Members in the order they were first set; a few per object, so a linear search for a key set
+/// twice costs less than hashing every key.
 final class EncodedObject {
-    var keys: [String] = []
-    var members: [String: EncodedNode] = [:]
+    var members: [(key: String, node: EncodedNode)] = []
 
     func set(_ node: EncodedNode, for key: String) {
-        if members.updateValue(node, forKey: key) == nil { keys.append(key) }
+        if let index = members.firstIndex(where: { $0.key == key }) {
+            members[index].node = node
+        } else {
+            members.append((key, node))
+        }
     }
 }
 

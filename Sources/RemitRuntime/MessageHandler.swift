@@ -58,8 +58,15 @@ public struct CompositeHandler: MessageHandler {
 
 /// What a handler knows about the delivery beyond its body.
 public struct HandlerContext: Sendable {
-    /// The worker's logger with `message_id` and `correlation_id` set.
-    public let logger: Logger
+    /// The worker's logger with `message_id` and `correlation_id` set; made when a handler asks for
+    /// it (most messages log nothing, and setting metadata costs allocations per message).
+    public var logger: Logger {
+        var logger = workerLogger
+        logger[metadataKey: "message_id"] = "\(header.id)"
+        logger[metadataKey: "correlation_id"] = "\(header.correlationId)"
+        return logger
+    }
+    private let workerLogger: Logger
     /// When the batch was received, from the worker's clock: one "now" for the whole transaction.
     public let now: Date
     /// 1 for the first attempt; retries count up.
@@ -71,8 +78,9 @@ public struct HandlerContext: Sendable {
     /// the address is one Remit may publish to.
     public let reply: ReplyAddress?
 
+    /// `logger` is the worker's; the context adds the message's ids to it.
     public init(logger: Logger, now: Date, attempt: Int, header: EnvelopeHeader, reply: ReplyAddress? = nil) {
-        self.logger = logger
+        self.workerLogger = logger
         self.now = now
         self.attempt = attempt
         self.actingUser = header.actingUser

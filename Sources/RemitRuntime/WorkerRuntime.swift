@@ -534,10 +534,7 @@ public final class WorkerRuntime: Sendable {
     }
 
     private func context(for message: IncomingMessage, at now: Date) -> HandlerContext {
-        var logger = self.logger
-        logger[metadataKey: "message_id"] = "\(message.header.id)"
-        logger[metadataKey: "correlation_id"] = "\(message.header.correlationId)"
-        return HandlerContext(logger: logger, now: now, attempt: message.attempt, header: message.header, reply: message.reply)
+        HandlerContext(logger: logger, now: now, attempt: message.attempt, header: message.header, reply: message.reply)
     }
 
     /// Records what an effect did, in a transaction of its own. Done (sent, or failed for good):
