@@ -17,7 +17,7 @@ struct RemitBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remit-bench",
         abstract: "Benchmark pieces for scripts/bench.",
-        subcommands: [Fill.self, Relay.self, Worker.self, Codec.self, DeadLetters.self]
+        subcommands: [Fill.self, Relay.self, Worker.self, Latency.self, Codec.self, DeadLetters.self]
     )
 }
 
@@ -48,10 +48,10 @@ struct Fill: AsyncParsableCommand {
         try await AMQPConnection.withConnection(try options.amqp, logger: benchLogger) { connection in
             var batch: [OutboundMessage] = []
             for index in 0..<options.count {
-                let probe = try producer.prepare(type: "smoke.record", body: body(index, payload: ""), actingUser: "system:bench")
+                let probe = try producer.prepare(type: "smoke.record", body: Self.body(index, payload: ""), actingUser: "system:bench")
                 let padding = max(0, size - probe.outbound.body.count)
                 let message = try producer.prepare(
-                    type: "smoke.record", body: body(index, payload: String(repeating: "x", count: padding)),
+                    type: "smoke.record", body: Self.body(index, payload: String(repeating: "x", count: padding)),
                     actingUser: "system:bench", messageId: probe.message.messageId)
                 batch.append(message.outbound)
                 if batch.count == 1000 {
@@ -63,7 +63,7 @@ struct Fill: AsyncParsableCommand {
         }
     }
 
-    func body(_ index: Int, payload: String) -> JSONValue {
+    static func body(_ index: Int, payload: String) -> JSONValue {
         .object([
             "key": .string("bench-\(index)"), "payload": .string(payload),
             "amount": .object(["amount": .string("\(index % 1000).50"), "currency": .string("EUR")]),
@@ -191,6 +191,154 @@ struct DeadLetters: AsyncParsableCommand {
             throw Mismatch(description: "\(left) dead letters left in the store, \(requeued) of \(count) back in remit.smoke")
         }
     }
+}
+
+/// Publish → row visible in the channel store, at a steady rate: a paced publisher (confirmed
+/// publishes, a few per millisecond) and the worker runtime with the smoke handler, while a reader
+/// polls channel.sqlite every millisecond — from outside the worker, as the portal would — and
+/// notes when each key's row appears. Prints one JSON line with exact percentiles of every message
+/// (sorted samples, not a histogram's buckets), in milliseconds.
+struct Latency: AsyncParsableCommand {
+    @OptionGroup var options: BenchOptions
+    @Option var dataDir = "var/bench-latency"
+    @Option(help: "Messages per second") var rate = 500
+    @Option(help: "Seconds of publishing (after one second of warm-up, not counted)") var seconds = 10
+    @Flag(help: "The broker alone: publish → delivery to a plain consumer that acks, no worker, no store")
+    var brokerOnly = false
+
+    struct Mismatch: Error, CustomStringConvertible { let description: String }
+
+    func run() async throws {
+        guard rate > 0, rate <= 50_000, seconds > 0, seconds <= 600 else {
+            throw ValidationError("--rate must be 1…50000 and --seconds 1…600")
+        }
+        let topology = try options.topology
+        let warmUp = rate
+        let total = warmUp + rate * seconds
+        let sentAt = SentTimes(count: total)
+        let observer: Task<[Double], any Error>
+        var runtime: WorkerRuntime?
+        var worker: Task<Void, any Error>?
+        if brokerOnly {
+            let amqp = try options.amqp
+            let prefetch = UInt16(options.prefetch)
+            observer = Task { try await Self.consume(amqp: amqp, prefetch: prefetch, total: total, sentAt: sentAt) }
+        } else {
+            try? FileManager.default.removeItem(atPath: dataDir)
+            let store = try ChannelStore(dataDirectory: dataDir)
+            let started = WorkerRuntime(
+                kind: try topology.kind(named: "smoke"), topology: topology, amqp: try options.amqp,
+                handler: SmokeRecordHandler(), store: store, clock: SystemWallClock(),
+                settings: .init(consumers: 1, prefetch: options.prefetch, batchSize: options.batchSize),
+                logger: benchLogger)
+            runtime = started
+            worker = Task { try await started.run() }
+            observer = Task.detached { try Self.observe(store: store.path, total: total, sentAt: sentAt) }
+        }
+        let producer = Producer(topology: topology)
+        try await AMQPConnection.withConnection(try options.amqp, logger: benchLogger) { connection in
+            let start = ContinuousClock.now
+            var sent = 0
+            while sent < total {
+                let due = min(total, Int(Double(rate) * Self.seconds(ContinuousClock.now - start)) + 1)
+                if due > sent {
+                    var batch: [OutboundMessage] = []
+                    for index in sent..<due {
+                        batch.append(
+                            try producer.prepare(
+                                type: "smoke.record", body: Fill.body(index, payload: String(repeating: "x", count: 300)),
+                                actingUser: "system:bench"
+                            ).outbound)
+                    }
+                    let now = ContinuousClock.now
+                    for index in sent..<due { sentAt.set(index, now) }
+                    try await connection.publish(batch)
+                    sent = due
+                }
+                try await Task.sleep(for: .microseconds(500))
+            }
+        }
+        let latencies = try await observer.value.dropFirst(warmUp).sorted()
+        if let runtime, let worker {
+            await runtime.drain()
+            try await worker.value
+        }
+        guard latencies.count == total - warmUp else { throw Mismatch(description: "saw \(latencies.count) of \(total - warmUp) rows") }
+        func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+        let line = String(
+            format: #"{"mode":"%@","rate":%d,"messages":%d,"p50_ms":%.2f,"p90_ms":%.2f,"p99_ms":%.2f,"max_ms":%.2f}"#,
+            brokerOnly ? "latency-broker" : "latency", rate, latencies.count, percentile(0.5), percentile(0.9), percentile(0.99),
+            latencies.last!)
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    /// Polls the store every millisecond until all `total` keys are visible; returns each message's
+    /// latency in milliseconds, by index.
+    static func observe(store path: String, total: Int, sentAt: SentTimes) throws -> [Double] {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let reader = try DatabaseQueue(path: path, configuration: configuration)
+        var latencies = [Double](repeating: -1, count: total)
+        var seen = 0
+        var lastRow: Int64 = 0
+        let deadline = ContinuousClock.now + .seconds(Double(total) / 100 + 60)
+        while seen < total {
+            guard ContinuousClock.now < deadline else { throw Mismatch(description: "only \(seen) of \(total) rows appeared") }
+            let rows = try reader.read { db in
+                try Row.fetchAll(db, sql: "SELECT rowid, key FROM smoke_record WHERE rowid > ? ORDER BY rowid", arguments: [lastRow])
+            }
+            let now = ContinuousClock.now
+            for row in rows {
+                lastRow = row[0]
+                let key: String = row[1]
+                guard let index = Int(key.dropFirst("bench-".count)), index >= 0, index < total, latencies[index] < 0 else { continue }
+                latencies[index] = seconds(now - sentAt.get(index)) * 1000
+                seen += 1
+            }
+            if rows.isEmpty { usleep(1000) }
+        }
+        return latencies
+    }
+
+    /// The broker-only observer: a plain consumer that notes when each key is delivered, acking in
+    /// batches.
+    static func consume(amqp: AMQPConfiguration, prefetch: UInt16, total: Int, sentAt: SentTimes) async throws -> [Double] {
+        try await AMQPConnection.withConnection(amqp, logger: benchLogger) { connection in
+            let consumer = try await connection.consume(queue: "remit.smoke", prefetch: prefetch)
+            var latencies = [Double](repeating: -1, count: total)
+            var seen = 0
+            while seen < total {
+                let batch = try await consumer.deliveries.nextBatch(limit: 500)
+                let now = ContinuousClock.now
+                for delivery in batch {
+                    guard let key = try? JSONReader.read(delivery.body)["body"]?["key"]?.stringValue,
+                        let index = Int(key.dropFirst("bench-".count)), index >= 0, index < total, latencies[index] < 0
+                    else { continue }
+                    latencies[index] = seconds(now - sentAt.get(index)) * 1000
+                    seen += 1
+                }
+                if let last = batch.last { try await connection.ack(last.deliveryTag, multiple: true) }
+            }
+            try await consumer.cancel()
+            return latencies
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
+/// Publish instants by message index, written by the publisher and read by the observer thread.
+final class SentTimes: @unchecked Sendable {
+    // @unchecked: every access holds the lock.
+    private let lock = NSLock()
+    private var times: [ContinuousClock.Instant]
+
+    init(count: Int) { times = Array(repeating: .now, count: count) }
+
+    func set(_ index: Int, _ instant: ContinuousClock.Instant) { lock.withLock { times[index] = instant } }
+    func get(_ index: Int) -> ContinuousClock.Instant { lock.withLock { times[index] } }
 }
 
 struct Measurement {
