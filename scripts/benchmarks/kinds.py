@@ -431,6 +431,8 @@ def world_wait(args):
 
 def copy_store(args):
     """A consistent copy of a SQLite store (its WAL included), for each drain's own data directory."""
+    if not os.path.isfile(args.store):
+        fail(f"{args.store} does not exist (e-mail dispatch needs the invoice-requests run before it)")
     os.makedirs(os.path.dirname(args.to), exist_ok=True)
     source, target = sqlite3.connect(args.store), sqlite3.connect(args.to)
     source.backup(target)

@@ -67,6 +67,9 @@ for tool in remit remit-bench; do
   [ -x "$bin/$tool" ] || { log "$bin/$tool is missing (build it, or set BENCH_BIN)"; exit 1; }
 done
 mkdir -p "$out"
+# Nothing from an earlier invocation may stand in for this one's (e-mail dispatch starts from the
+# invoice-requests run's store).
+rm -rf "$out"/{worker,payment-posting,cart-validation,invoice-requests,email-dispatch,channel-updates,pika-peer}-*
 gcc -O2 -Wall -o "$out/c_relay" scripts/benchmarks/c_relay.c -lrabbitmq
 gcc -O2 -Wall -pthread -o "$out/c_broker" scripts/benchmarks/c_broker.c -lrabbitmq
 results="$out/results.jsonl"
