@@ -38,14 +38,18 @@ ensure_python_modules pika  # the backlogs' publisher, the drains' monitor and t
 
 # rabbitmqctl, bounded: a vhost operation that hangs fails the mode instead of the whole run.
 ctl() { if [ "$(id -u)" -eq 0 ]; then timeout 120 rabbitmqctl -q "$@"; else timeout 120 sudo rabbitmqctl -q "$@"; fi; }
-job=""  # the mode running now (a subshell) or the distribution worker
+# Job control: each background job (a mode, the distribution worker) is a process group of its
+# own, so that clean-up reaches everything it started (kinds.py, the worker under measurement).
+set -m
+job=""  # the process group running now: a mode, or the distribution worker
 cleanup() {
   local vhost
-  if [ -n "$job" ] && kill -0 "$job" 2>/dev/null; then
-    # Its children first: kinds.py stops the worker it started when it gets SIGTERM.
-    pkill -TERM -P "$job" 2>/dev/null || true
-    kill "$job" 2>/dev/null || true
-    wait "$job" 2>/dev/null || true
+  if [ -n "$job" ]; then
+    # SIGTERM drains a worker; kinds.py stops the one it started before it exits.
+    kill -TERM -- "-$job" 2>/dev/null || true
+    local deadline=$((SECONDS + 70))
+    while kill -0 -- "-$job" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.5; done
+    kill -KILL -- "-$job" 2>/dev/null || true
   fi
   # Only the vhosts this invocation made (their names end in our pid).
   for vhost in $(ctl list_vhosts 2>/dev/null | grep -E "^remit-bench-.*-$$\$" || true); do
