@@ -30,10 +30,13 @@ ensure_packages() {
 
 # Installs the Python packages the tests need: aiosmtpd (the SMTP server the mail tests talk to)
 # and selenium (drives Chromium in the browser test).
-ensure_python_packages() {
-  command -v python3 >/dev/null || { log "python3 is not on PATH (the mail and browser tests run Python)"; exit 1; }
+ensure_python_packages() { ensure_python_modules aiosmtpd selenium; }
+
+# Installs each Python module named (pip package of the same name) that python3 cannot import.
+ensure_python_modules() {
+  command -v python3 >/dev/null || { log "python3 is not on PATH (the mail and browser tests and scripts/bench run Python)"; exit 1; }
   local module
-  for module in aiosmtpd selenium; do
+  for module in "$@"; do
     if ! python3 -c "import $module" 2>/dev/null; then
       log "installing $module (pip)"
       # A Debian python3 refuses pip installs outside a venv (PEP 668) unless told otherwise.

@@ -1,60 +1,133 @@
-"""Writes the medians of scripts/bench's results into BENCHMARKS.md, between the bench markers,
-keeping the hand-written notes around them."""
+"""Writes the medians of scripts/bench's results into BENCHMARKS.md, between the bench markers
+(keeping the hand-written notes around them), and every run's raw figures into BENCHMARKS.json
+beside it. When a previous JSON copy exists, compares this run with it, row by row."""
+import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
-import sys
 from datetime import datetime, timezone
 
-results_path, doc_path, count, reps, prefetch, batch = sys.argv[1:7]
-rows = [json.loads(line) for line in open(results_path) if line.startswith("{")]
-modes = [("c-relay", "C relay on rabbitmq-c (baseline)"), ("relay", "(a) relay on RemitAMQP"),
-         ("worker", "(b) worker runtime: insert + inbox + follow-up")]
-medians = {}
-for mode, _ in modes:
-    runs = [row for row in rows if row["mode"] == mode]
-    if runs:
-        medians[mode] = {key: statistics.median(run[key] for run in runs)
-                         for key in ("msg_per_s", "cpu_s_per_1000", "peak_rss_mb", "anon_rss_mb", "seconds", "broker_cpu_s_per_1000")
-                         if all(key in run for run in runs)}
-        medians[mode]["runs"] = [run["msg_per_s"] for run in runs]
+MODES = [
+    ("broker", "broker alone: confirming publisher ∥ consumer, one quorum queue (C)"),
+    ("c-relay", "C relay on rabbitmq-c"),
+    ("relay", "(a) relay on RemitAMQP"),
+    ("worker", "(b) worker runtime, smoke handler (remit-bench worker)"),
+    ("kind:payment-posting", "remit worker payment-posting: payment.post"),
+    ("kind:cart-validation", "remit worker cart-validation: cart.add-invoice"),
+    ("kind:invoice-requests", "remit worker invoice-requests: invoice.request"),
+    ("kind:email-dispatch", "remit worker email-dispatch: email.send → file outbox"),
+    ("kind:channel-updates", "remit worker channel-updates: channel.invoices.changed"),
+    ("kind:pika-peer", "peer: payment posting in Python on pika"),
+]
+FIGURES = ("msg_per_s", "cpu_s_per_1000", "broker_cpu_s_per_1000", "peak_rss_mb", "anon_rss_mb", "seconds")
 
-def broker_version():
+parser = argparse.ArgumentParser()
+for name in ("--results", "--doc", "--json", "--load"):
+    parser.add_argument(name, required=True)
+for name in ("--count", "--reps", "--prefetch", "--batch", "--seconds"):
+    parser.add_argument(name, type=int, required=True)
+parser.add_argument("--quick", action="store_true")
+args = parser.parse_args()
+
+runs = [json.loads(line) for line in open(args.results) if line.startswith("{")]
+medians = {}
+for mode, _ in MODES:
+    mine = [run for run in runs if run["mode"] == mode]
+    if mine:
+        medians[mode] = {key: statistics.median(run[key] for run in mine) for key in FIGURES if all(key in run for run in mine)}
+        medians[mode]["runs"] = [run["msg_per_s"] for run in mine]
+        if "mean_bytes" in mine[0]:
+            medians[mode]["mean_bytes"] = mine[0]["mean_bytes"]
+
+
+def command(*words):
     try:
-        return subprocess.run(["rabbitmqctl", "version"], capture_output=True, text=True, timeout=30).stdout.strip()
+        return subprocess.run(words, capture_output=True, text=True, timeout=30).stdout.strip()
     except Exception:
         return "?"
 
-lines = ["<!-- bench:begin (written by scripts/bench; edit outside these markers) -->", "",
-         f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.node()} "
-         f"({subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores), RabbitMQ {broker_version()}; "
-         f"{count} persistent 512-byte messages from a durable quorum queue, prefetch {prefetch}, batch {batch}, "
-         f"median of {reps} runs. CPU is per 1,000 messages, for the measured process and, separately, for the "
-         f"broker over the same drain; both share the machine's cores.", "",
-         "| pipeline | msg/s (median) | runs | process CPU s / 1,000 | broker CPU s / 1,000 | peak RSS | of it private |",
-         "|---|---:|---|---:|---:|---:|---:|"]
+
+def cpu_model():
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "?"
+
+
+now = datetime.now(timezone.utc)
+record = {
+    "date": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    "machine": {"host": platform.node(), "cores": os.cpu_count(), "cpu": cpu_model(), "kernel": platform.release(),
+                "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)},
+    "broker_version": command("rabbitmqctl", "version"),
+    "command": "scripts/bench --quick" if args.quick else "scripts/bench",
+    "count": args.count, "reps": args.reps, "prefetch": args.prefetch, "batch": args.batch, "seconds": args.seconds,
+    "load_average_before": args.load, "load_average_after": open("/proc/loadavg").read().split()[:3],
+    "runs": runs, "medians": medians,
+}
+
+
+def ratio(mode, to="relay"):
+    if mode in medians and to in medians and medians[to]["msg_per_s"]:
+        return medians[mode]["msg_per_s"] / medians[to]["msg_per_s"]
+    return None
+
+
 def figure(m, key, fmt):
     return format(m[key], fmt) if key in m else "?"
 
-for mode, label in modes:
-    if mode in medians:
-        m = medians[mode]
-        lines.append(f"| {label} | {m['msg_per_s']:,.0f} | {', '.join(f'{r:,.0f}' for r in m['runs'])} | "
-                     f"{figure(m, 'cpu_s_per_1000', '.3f')} | {figure(m, 'broker_cpu_s_per_1000', '.3f')} | "
-                     f"{figure(m, 'peak_rss_mb', '.1f')} MB | {figure(m, 'anon_rss_mb', '.1f')} MB |")
-if "relay" in medians and "worker" in medians:
-    lines += ["", f"(b) / (a) = {medians['worker']['msg_per_s'] / medians['relay']['msg_per_s']:.2f} (aim ≥ 0.85)"]
-if "relay" in medians and "c-relay" in medians:
-    lines += [f"(a) / C relay = {medians['relay']['msg_per_s'] / medians['c-relay']['msg_per_s']:.2f}"]
+
+lines = ["<!-- bench:begin (written by scripts/bench; edit outside these markers) -->", "",
+         f"Run {now:%Y-%m-%d %H:%M} UTC on {platform.node()} ({os.cpu_count()} cores, {cpu_model()}), RabbitMQ "
+         f"{record['broker_version']}, `{record['command']}`: {args.count:,} persistent messages per mode from durable quorum "
+         f"queues, prefetch {args.prefetch}, batch {args.batch}, median of {args.reps} run{'s' if args.reps > 1 else ''} "
+         f"(all runs: BENCHMARKS.json); load average {args.load} before. CPU is per 1,000 messages, for the measured process "
+         f"and, separately, for the broker over the same drain; both share the machine's cores.", "",
+         "| pipeline | msg/s (median) | min–max | process CPU s / 1,000 | broker CPU s / 1,000 | peak RSS | × relay (a) |",
+         "|---|---:|---|---:|---:|---:|---:|"]
+for mode, label in MODES:
+    if mode not in medians:
+        continue
+    m = medians[mode]
+    size = f" (≈ {m['mean_bytes']:,} B)" if "mean_bytes" in m else ""
+    share = ratio(mode)
+    lines.append(f"| {label}{size} | {m['msg_per_s']:,.0f} | {min(m['runs']):,.0f}–{max(m['runs']):,.0f} | "
+                 f"{figure(m, 'cpu_s_per_1000', '.3f')} | {figure(m, 'broker_cpu_s_per_1000', '.3f')} | "
+                 f"{figure(m, 'peak_rss_mb', '.1f')} MB | {'' if share is None else format(share, '.2f')} |")
+lines.append("")
+for mode, to, text, aim in [("worker", "relay", "(b) / (a)", "aim ≥ 0.85"), ("relay", "c-relay", "(a) / C relay", ""),
+                            ("relay", "broker", "(a) / broker alone", ""),
+                            ("kind:payment-posting", "relay", "payment-posting / (a)", "aim ≥ 0.85"),
+                            ("kind:payment-posting", "kind:pika-peer", "payment-posting / pika peer", "aim ≥ 15")]:
+    if ratio(mode, to) is not None:
+        lines.append(f"{text} = {ratio(mode, to):.2f}{f' ({aim})' if aim else ''}  ")
+
+# This run against the last one written to the same JSON file.
+comparison = []
+if os.path.exists(args.json):
+    try:
+        previous = json.load(open(args.json))
+        comparison.append(f"Against the run of {previous['date']} ({previous['count']:,} messages, {previous['reps']} reps), msg/s:")
+        for mode, label in MODES:
+            old = previous.get("medians", {}).get(mode, {}).get("msg_per_s")
+            if mode in medians and old:
+                new = medians[mode]["msg_per_s"]
+                comparison.append(f"- {label}: {old:,.0f} → {new:,.0f} ({(new - old) / old * 100:+.1f} %)")
+    except (ValueError, KeyError) as error:
+        comparison = [f"(the previous {args.json} could not be read: {error})"]
+if comparison:
+    lines += [""] + comparison
 lines += ["", "<!-- bench:end -->"]
 block = "\n".join(lines)
 
 try:
-    doc = open(doc_path).read()
+    doc = open(args.doc).read()
 except FileNotFoundError:
     doc = "# Benchmarks\n\n<!-- bench:begin --><!-- bench:end -->\n"
 start = doc.index("<!-- bench:begin")
 end = doc.index("<!-- bench:end -->") + len("<!-- bench:end -->")
-open(doc_path, "w").write(doc[:start] + block + doc[end:])
+open(args.doc, "w").write(doc[:start] + block + doc[end:])
+json.dump(record, open(args.json, "w"), indent=1)
 print(block)

@@ -1,53 +1,207 @@
 #!/usr/bin/env bash
-# scripts/bench: drains a backlog of persistent 512-byte messages from the durable quorum queue
-# remit.smoke through (c) a plain C relay on rabbitmq-c, (a) the relay on our AMQP module and
-# (b) the worker runtime (one SQLite insert + the inbox record + one follow-up), each in a fresh
-# vhost, BENCH_REPS times (default 3), and writes the medians to BENCHMARKS.md.
-#   BENCH_COUNT (default 50000), BENCH_REPS (3), BENCH_PREFETCH (1000), BENCH_BATCH (500)
+# scripts/bench: every figure of BENCHMARKS.md from one invocation against the local RabbitMQ, each
+# mode in a fresh vhost, BENCH_REPS times (default 3), medians with min and max:
+#   ceilings   broker alone (C: confirming publisher ∥ consumer on one quorum queue), the C relay
+#              on rabbitmq-c, the relay on RemitAMQP
+#   runtime    remit-bench worker: the worker runtime with the smoke handler
+#   kinds      a backlog of BENCH_COUNT realistic messages per kind, published before the worker
+#              starts, drained by one `remit worker KIND` process (scripts/benchmarks/kinds.py)
+#   peer       the payment-posting backlog drained by a plain Python worker on pika
+# Every mode checks its own counts and fails the run otherwise. Writes BENCHMARKS.md (between the
+# bench markers) and BENCHMARKS.json, and compares with the previous BENCHMARKS.json.
+#
+# `scripts/bench --quick`: BENCH_COUNT 2000, one rep, every mode, results only under
+# .build/bench/quick; uses the debug binaries (`swift build --show-bin-path`), no release build.
+#   BENCH_COUNT (50000), BENCH_REPS (3), BENCH_PREFETCH (1000), BENCH_BATCH (500),
+#   BENCH_MODES (all, in order), BENCH_BIN (a folder with remit and remit-bench: no build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh
 
-count="${BENCH_COUNT:-50000}"
-reps="${BENCH_REPS:-3}"
+quick=0
+if [ "${1:-}" = "--quick" ]; then quick=1; shift; fi
+[ $# -eq 0 ] || { log "usage: scripts/bench [--quick] | scripts/bench dead-letters"; exit 64; }
+count="${BENCH_COUNT:-$([ $quick = 1 ] && echo 2000 || echo 50000)}"
+reps="${BENCH_REPS:-$([ $quick = 1 ] && echo 1 || echo 3)}"
 prefetch="${BENCH_PREFETCH:-1000}"
 batch="${BENCH_BATCH:-500}"
+modes="${BENCH_MODES:-broker c-relay relay worker payment-posting cart-validation invoice-requests email-dispatch channel-updates pika-peer}"
+out=.build/bench$([ $quick = 1 ] && echo /quick || true)
+# A drain may take this long at most (the pika peer is the slow one).
+drain_timeout=$((180 + count / 20))
+# The worker processes read no settings but ours (no SMTP server: e-mails go to the file outbox).
+unset REMIT_CONFIG REMIT_SMTP_URL REMIT_AMQP_URL REMIT_DATA_DIR REMIT_MANAGEMENT_URL
+
 ensure_packages gcc
 ensure_broker
-trap stop_broker_if_started EXIT
+ensure_python_modules pika  # the backlogs' publisher, the drains' monitor and the peer
 
-build_bench_binaries
-gcc -O2 -Wall -o .build/bench/c_relay scripts/benchmarks/c_relay.c -lrabbitmq
-results=.build/bench/results.jsonl
+# rabbitmqctl, bounded: a vhost operation that hangs fails the mode instead of the whole run.
+ctl() { if [ "$(id -u)" -eq 0 ]; then timeout 120 rabbitmqctl -q "$@"; else timeout 120 sudo rabbitmqctl -q "$@"; fi; }
+# Job control: each background job (a mode, the distribution worker) is a process group of its
+# own, so that clean-up reaches everything it started (kinds.py, the worker under measurement).
+set -m
+job=""  # the process group running now: a mode, or the distribution worker
+cleanup() {
+  local vhost
+  if [ -n "$job" ]; then
+    # SIGTERM drains a worker; kinds.py stops the one it started before it exits.
+    kill -TERM -- "-$job" 2>/dev/null || true
+    local deadline=$((SECONDS + 70))
+    while kill -0 -- "-$job" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.5; done
+    kill -KILL -- "-$job" 2>/dev/null || true
+  fi
+  # Only the vhosts this invocation made (their names end in our pid).
+  for vhost in $(ctl list_vhosts 2>/dev/null | grep -E "^remit-bench-.*-$$\$" || true); do
+    ctl delete_vhost "$vhost" >/dev/null 2>&1 || true
+  done
+  stop_broker_if_started
+}
+trap cleanup EXIT
+
+# The binaries: BENCH_BIN as given; --quick the debug build already there; else a release build.
+if [ -n "${BENCH_BIN:-}" ]; then
+  bin="$BENCH_BIN"
+elif [ $quick = 1 ]; then
+  bin="$(swift build --show-bin-path)"
+else
+  build_bench_binaries
+fi
+for tool in remit remit-bench; do
+  [ -x "$bin/$tool" ] || { log "$bin/$tool is missing (build it, or set BENCH_BIN)"; exit 1; }
+done
+mkdir -p "$out"
+# Nothing from an earlier invocation may stand in for this one's (e-mail dispatch starts from the
+# invoice-requests run's store).
+rm -rf "$out"/{worker,payment-posting,cart-validation,invoice-requests,email-dispatch,channel-updates,pika-peer}-*
+gcc -O2 -Wall -o "$out/c_relay" scripts/benchmarks/c_relay.c -lrabbitmq
+gcc -O2 -Wall -pthread -o "$out/c_broker" scripts/benchmarks/c_broker.c -lrabbitmq
+results="$out/results.jsonl"
+: > "$results"
 broker_pid=$(pgrep -o -f 'beam.smp.*rabbit' || true)
 # utime + stime of the broker's Erlang VM, in clock ticks (0 when it cannot be found).
 broker_cpu_ticks() { if [ -n "$broker_pid" ]; then awk '{print $14 + $15}' "/proc/$broker_pid/stat"; else echo 0; fi; }
-: > "$results"
+kinds() { python3 scripts/benchmarks/kinds.py "$@"; }
 
-for rep in $(seq 1 "$reps"); do
-  for mode in c-relay relay worker; do
-    vhost="remit-bench-$mode-$rep-$$"
-    url="amqp://guest:guest@127.0.0.1:5672/$vhost"
-    as_root rabbitmqctl -q add_vhost "$vhost"
-    as_root rabbitmqctl -q set_permissions -p "$vhost" guest '.*' '.*' '.*'
-    "$bin/remit" topology apply --amqp-url "$url" --log-level warning >/dev/null
+# A fresh vhost with Remit's topology; sets `vhost` and `url`.
+new_vhost() {
+  vhost="remit-bench-$1-$$"
+  url="amqp://guest:guest@127.0.0.1:5672/$vhost"
+  ctl add_vhost "$vhost"
+  ctl set_permissions -p "$vhost" guest '.*' '.*' '.*'
+  "$bin/remit" topology apply --amqp-url "$url" --log-level warning >/dev/null
+}
+
+drop_vhost() { ctl delete_vhost "$vhost"; }
+
+# The seeded world every kind starts from: `remit hq seed` into $out/world, then one Distribution
+# run whose channel.*.changed messages a channel-updates worker applies to the channel store.
+# Twice as many invoices as messages, so that cart adds and copy requests find distinct pairs.
+seed_world() {
+  local world="$out/world" customers=$((count / 10 > 200 ? count / 10 : 200)) invoices=$((count * 2 > 1000 ? count * 2 : 1000))
+  rm -rf "$world"
+  log "seeding the world: $customers customers, $invoices invoices"
+  "$bin/remit" hq seed --data-dir "$world" --customers "$customers" --invoices "$invoices" --seed 7 --log-level warning >/dev/null 2>&1
+  new_vhost world
+  "$bin/remit" worker hq-distribution channel-updates --data-dir "$world" --amqp-url "$url" --log-level warning \
+    --prefetch 10 > "$out/world-worker.log" 2>&1 &
+  local worker=$!
+  job=$worker
+  local distributed
+  distributed=$("$bin/remit" hq run-job Distribution --data-dir "$world" --amqp-url "$url" --wait 600 --log-level warning | tail -n 1)
+  log "distribution: $distributed"
+  kinds world-wait --store "$world/channel.sqlite" --distributed "$distributed" --timeout 600
+  kill -TERM "$worker"
+  wait "$worker" || { log "the distribution worker did not drain cleanly; see $out/world-worker.log"; return 1; }
+  job=""
+  drop_vhost
+}
+
+# One ceiling or runtime mode: fill remit.smoke (not for the broker alone), drain, one JSON line.
+run_ceiling() {
+  local mode=$1 rep=$2 line before after
+  if [ "$mode" != broker ]; then
     log "rep $rep/$reps $mode: filling $count messages"
     "$bin/remit-bench" fill --amqp-url "$url" --count "$count"
-    log "rep $rep/$reps $mode: draining"
-    before=$(broker_cpu_ticks)
-    line=$(case "$mode" in
-      c-relay) .build/bench/c_relay 127.0.0.1 5672 "$vhost" "$count" "$prefetch" "$batch" remit.smoke remit smoke.recorded ;;
-      relay) "$bin/remit-bench" relay --amqp-url "$url" --count "$count" --prefetch "$prefetch" --batch-size "$batch" \
-               --exchange remit --routing-key smoke.recorded ;;
-      worker) "$bin/remit-bench" worker --amqp-url "$url" --count "$count" --prefetch "$prefetch" --batch-size "$batch" \
-                --data-dir ".build/bench/worker-$rep" ;;
-    esac)
-    after=$(broker_cpu_ticks)
-    # The broker's CPU over the same drain (it shares the 2 cores with the process measured).
-    python3 -c 'import json,sys; r=json.loads(sys.argv[1]); r["broker_cpu_s_per_1000"]=round((int(sys.argv[3])-int(sys.argv[2]))/int(sys.argv[4])/r["messages"]*1000,4); print(json.dumps(r))' \
-      "$line" "$before" "$after" "$(getconf CLK_TCK)" | tee -a "$results"
-    as_root rabbitmqctl -q delete_vhost "$vhost"
+  fi
+  log "rep $rep/$reps $mode: draining"
+  before=$(broker_cpu_ticks)
+  line=$(case "$mode" in
+    broker) "$out/c_broker" 127.0.0.1 5672 "$vhost" "$count" "$prefetch" "$batch" 512 remit.smoke remit smoke.record ;;
+    c-relay) "$out/c_relay" 127.0.0.1 5672 "$vhost" "$count" "$prefetch" "$batch" remit.smoke remit smoke.recorded ;;
+    relay) "$bin/remit-bench" relay --amqp-url "$url" --count "$count" --prefetch "$prefetch" --batch-size "$batch" \
+             --exchange remit --routing-key smoke.recorded ;;
+    worker) "$bin/remit-bench" worker --amqp-url "$url" --count "$count" --prefetch "$prefetch" --batch-size "$batch" \
+              --data-dir "$out/worker-$rep" ;;
+  esac)
+  after=$(broker_cpu_ticks)
+  # The broker's CPU over the same drain (it shares the cores with the process measured).
+  python3 -c 'import json,sys; r=json.loads(sys.argv[1]); r["broker_cpu_s_per_1000"]=round((int(sys.argv[3])-int(sys.argv[2]))/int(sys.argv[4])/r["messages"]*1000,4); print(json.dumps(r))' \
+    "$line" "$before" "$after" "$(getconf CLK_TCK)"
+}
+
+# One worker kind (or the pika peer): its own data directory with a copy of the seeded channel
+# store (e-mail dispatch: of the store the invoice-requests run left, whose B2B requests it
+# e-mails), the backlog published, then one process drains it.
+run_kind() {
+  local mode=$1 rep=$2 dir="$out/$1-$2" source="$out/world/channel.sqlite" kind=$1
+  rm -rf "$dir"
+  [ "$mode" = email-dispatch ] && source="$out/invoice-requests-$rep/channel.sqlite"
+  [ "$mode" = pika-peer ] && kind=payment-posting
+  kinds copy-store --store "$source" --to "$dir/channel.sqlite"
+  log "rep $rep/$reps $mode: filling $count messages"
+  kinds fill "$mode" --store "$dir/channel.sqlite" --amqp-url "$url" --count "$count" --plan "$dir/plan.json" --tag "bench-$rep"
+  log "rep $rep/$reps $mode: draining"
+  local command=("$bin/remit" worker "$kind" --data-dir "$dir" --amqp-url "$url" --topology-dir Topology --log-level warning
+                 --prefetch "$prefetch" --batch-size "$batch")
+  [ "$mode" = pika-peer ] && command=(python3 scripts/benchmarks/pika_worker.py --amqp-url "$url" --db "$dir/channel.sqlite"
+                                      --prefetch "$prefetch")
+  kinds measure "$mode" --store "$dir/channel.sqlite" --amqp-url "$url" --plan "$dir/plan.json" --log "$dir/process.log" \
+    --broker-pid "${broker_pid:-0}" --timeout "$drain_timeout" -- "${command[@]}"
+}
+
+run_mode() {
+  local mode=$1 rep=$2
+  new_vhost "$mode-$rep"
+  case "$mode" in
+    broker|c-relay|relay|worker) run_ceiling "$mode" "$rep" ;;
+    *) run_kind "$mode" "$rep" ;;
+  esac
+  drop_vhost
+}
+
+started=$SECONDS
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+if [[ " $modes " =~ \ (payment-posting|cart-validation|invoice-requests|email-dispatch|channel-updates|pika-peer)\  ]]; then
+  seed_world
+fi
+failed=()
+for rep in $(seq 1 "$reps"); do
+  for mode in $modes; do
+    # In a job of its own so that `set -e` holds inside it and one failing mode does not stop the others.
+    run_mode "$mode" "$rep" >> "$results" &
+    job=$!
+    if wait "$job"; then
+      tail -n 1 "$results" >&2
+    else
+      log "rep $rep/$reps $mode FAILED"
+      failed+=("$mode/$rep")
+    fi
+    job=""
   done
 done
+log "all modes took $((SECONDS - started)) s; load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-python3 scripts/benchmarks/report.py "$results" BENCHMARKS.md "$count" "$reps" "$prefetch" "$batch"
+if [ ${#failed[@]} -gt 0 ]; then
+  log "failed: ${failed[*]} — no figures written"
+  exit 1
+fi
+if [ $quick = 1 ]; then
+  doc="$out/BENCHMARKS.md" json="$out/BENCHMARKS.json"
+  [ -f "$doc" ] || printf '# scripts/bench --quick (not kept)\n\n<!-- bench:begin --><!-- bench:end -->\n' > "$doc"
+else
+  doc=BENCHMARKS.md json=BENCHMARKS.json
+fi
+python3 scripts/benchmarks/report.py --results "$results" --doc "$doc" --json "$json" --count "$count" --reps "$reps" \
+  --prefetch "$prefetch" --batch "$batch" --seconds "$((SECONDS - started))" --load "$load_before" \
+  $([ $quick = 1 ] && echo --quick)

@@ -1,0 +1,477 @@
+"""scripts/bench's worker kinds at full load: builds realistic backlogs from a seeded channel store,
+publishes them with confirms, and measures one worker process (`remit worker KIND` or the pika
+peer) draining them from outside — from the first batch it commits until its store holds every
+message (and every follow-up is in the reply queue) — then checks every count. Prints one JSON
+line per drain, like remit-bench and c_relay.
+
+  kinds.py world-wait  --store CHANNEL.sqlite --hq HQ.sqlite --timeout S
+  kinds.py fill KIND   --store CHANNEL.sqlite --amqp-url URL --count N --plan PLAN.json --tag TAG
+  kinds.py measure KIND --store CHANNEL.sqlite --amqp-url URL --plan PLAN.json --broker-pid PID -- COMMAND…
+
+KIND: payment-posting, cart-validation, invoice-requests, email-dispatch, channel-updates, pika-peer
+(the pika peer drains the payment-posting backlog)."""
+import argparse
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+import pika
+
+REPLY_QUEUE = "bench.replies"  # a producer's own reply queue (Remit never answers into remit.*)
+WORK_QUEUES = {"payment-posting": "remit.payment-posting", "cart-validation": "remit.cart",
+               "invoice-requests": "remit.invoice-requests", "email-dispatch": "remit.email",
+               "channel-updates": "remit.channel-updates", "pika-peer": "remit.payment-posting"}
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def fail(message):
+    print(f"kinds.py: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def timestamp(moment):
+    """ISO 8601 UTC with milliseconds, as Remit writes it (Timestamp.format)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def money(minor, currency):
+    # Every seeded invoice is in EUR; the few currencies without 2 decimals would need their exponent.
+    if currency not in ("EUR", "USD", "GBP", "CHF", "SEK", "DKK", "NOK", "PLN", "CZK"):
+        fail(f"no exponent known for {currency}")
+    sign = "-" if minor < 0 else ""
+    return {"amount": f"{sign}{abs(minor) // 100}.{abs(minor) % 100:02d}", "currency": currency}
+
+
+def envelope(kind_type, version, message_id, acting_user, body, occurred_at):
+    return {"type": kind_type, "version": version, "id": message_id, "correlationId": message_id, "causationId": None,
+            "occurredAt": occurred_at, "actingUser": acting_user, "body": body}
+
+
+def open_store(path):
+    db = sqlite3.connect(path, timeout=10)
+    db.row_factory = sqlite3.Row
+    return db
+
+
+# --- the backlogs -------------------------------------------------------------------------------
+
+PAIRS_SQL = """
+    SELECT u.login, u.email, u.display_name, i.number, i.currency,
+           i.total_minor - i.settled_minor - i.discount_taken_minor AS open_minor
+    FROM channel_user u JOIN channel_customer c ON c.account = u.customer_account
+    JOIN channel_invoice i ON i.customer_account IN (c.account, c.invoice_account)
+    ORDER BY u.login, i.number"""
+
+
+def pairs(db, open_only):
+    rows = db.execute(PAIRS_SQL).fetchall()
+    return [row for row in rows if row["open_minor"] > 0] if open_only else rows
+
+
+def payment_posts(db, count, tag):
+    """Partial payments of open invoices, spread so that no invoice's payments exceed what is open:
+    every message must be accepted."""
+    first_user = {}
+    for row in pairs(db, open_only=True):
+        first_user.setdefault(row["number"], row)
+    invoices = list(first_user.values())
+    if not invoices:
+        fail("the channel store holds no open invoice a user can reach")
+    per_invoice = -(-count // len(invoices))
+    invoices = [row for row in invoices if row["open_minor"] >= per_invoice]
+    if len(invoices) * per_invoice < count:
+        fail(f"not enough open invoices for {count} payments")
+    random.Random(7).shuffle(invoices)
+    messages, total = [], 0
+    for index in range(count):
+        row = invoices[index % len(invoices)]
+        amount = row["open_minor"] // per_invoice
+        total += amount
+        body = {"paymentId": f"{tag}-pay-{index}", "user": row["login"], "invoiceNumber": row["number"],
+                "amount": money(amount, row["currency"]), "tender": "card", "cardAuthorization": f"psp-{tag}-{index}"}
+        messages.append(("payment.post", 1, f"{tag}-{index}", f"user:{row['login']}", body, True))
+    return messages, {"payments": count, "amount_minor": total}
+
+
+def cart_adds(db, count, tag):
+    """Each (user, open invoice) pair once — an invoice goes into a cart once — half with a partial
+    amount, half with the proposed amount."""
+    rows = pairs(db, open_only=True)
+    if len(rows) < count:
+        fail(f"only {len(rows)} (user, open invoice) pairs for {count} cart adds; seed more invoices")
+    rows = random.Random(7).sample(rows, count)
+    messages = []
+    for index, row in enumerate(rows):
+        body = {"user": row["login"], "invoiceNumber": row["number"]}
+        if index % 2 == 0:
+            body["amount"] = money(max(1, row["open_minor"] // 2), row["currency"])
+        messages.append(("cart.add-invoice", 1, f"{tag}-{index}", f"user:{row['login']}", body, True))
+    return messages, {"cart_lines": count}
+
+
+def invoice_requests(db, count, tag):
+    """Copy requests, each (user, invoice) pair once so that none joins an earlier one."""
+    rows = pairs(db, open_only=False)
+    if len(rows) < count:
+        fail(f"only {len(rows)} (user, invoice) pairs for {count} copy requests; seed more invoices")
+    rows = random.Random(7).sample(rows, count)
+    messages = [("invoice.request", 1, f"{tag}-{index}", "system:help-desk", {"user": row["login"], "invoiceNumber": row["number"]}, True)
+                for index, row in enumerate(rows)]
+    return messages, {"requests": count}
+
+
+def invoice_document(db, number):
+    """The invoice as HQ's sync job puts it into email.send (channel figures; nothing pending)."""
+    invoice = db.execute("SELECT i.*, c.name AS owner FROM channel_invoice i JOIN channel_customer c ON c.account = i.customer_account "
+                         "WHERE i.number = ?", (number,)).fetchone()
+    currency = invoice["currency"]
+    open_minor = invoice["total_minor"] - invoice["settled_minor"] - invoice["discount_taken_minor"]
+    lines = db.execute("SELECT description, amount_minor FROM channel_invoice_line WHERE invoice_number = ? ORDER BY line_no LIMIT 500",
+                       (number,)).fetchall()
+    document = {"number": number, "customerAccount": invoice["customer_account"], "customerName": invoice["owner"][:200],
+                "invoiceDate": invoice["invoice_date"], "dueDate": invoice["due_date"],
+                "lines": [{"description": line["description"][:500], "amount": money(line["amount_minor"], currency)} for line in lines],
+                "total": money(invoice["total_minor"], currency), "paid": money(invoice["settled_minor"], currency),
+                "discountTaken": money(invoice["discount_taken_minor"], currency), "pending": money(0, currency),
+                "open": money(open_minor, currency)}
+    if invoice["discount_last_day"] and invoice["discount_minor"] > 0 and invoice["discount_taken_minor"] == 0 and open_minor > 0:
+        document["discountOffer"] = {"amount": money(invoice["discount_minor"], currency), "lastDay": invoice["discount_last_day"]}
+    return document
+
+
+def email_sends(db, count, tag):
+    """One email.send per B2B request the store holds (the invoice-requests run recorded them), as
+    HQ's sync job sends it."""
+    rows = db.execute("SELECT r.request_id, r.invoice_number, u.login, u.email, u.display_name FROM b2b_request r "
+                      "JOIN channel_user u ON u.login = r.user_login WHERE r.status = 'submitted' ORDER BY r.request_id").fetchall()
+    if len(rows) < count:
+        fail(f"the store holds {len(rows)} submitted B2B requests for {count} e-mails (run invoice-requests first)")
+    messages = []
+    for index, row in enumerate(rows[:count]):
+        body = {"requestId": row["request_id"], "to": row["email"], "recipientName": row["display_name"][:200],
+                "userLogin": row["login"], "template": "invoice-copy", "invoice": invoice_document(db, row["invoice_number"])}
+        messages.append(("email.send", 2, f"{tag}-{index}", "system:hq", body, False))
+    return messages, {"emails": count}
+
+
+def invoice_updates(db, count, tag):
+    """channel.invoices.changed with one invoice each (an incremental distribution), every snapshot
+    newer than the one stored, with its lines, so that each is applied."""
+    invoices = db.execute("SELECT * FROM channel_invoice ORDER BY number").fetchall()
+    if len(invoices) < count:
+        fail(f"only {len(invoices)} invoices in the channel store for {count} updates; seed more invoices")
+    start = datetime.now(timezone.utc)
+    messages = []
+    for index, invoice in enumerate(random.Random(7).sample(invoices, count)):
+        currency = invoice["currency"]
+        lines = db.execute("SELECT description, amount_minor FROM channel_invoice_line WHERE invoice_number = ? ORDER BY line_no",
+                           (invoice["number"],)).fetchall()
+        snapshot = {"number": invoice["number"], "customerAccount": invoice["customer_account"],
+                    "invoiceDate": invoice["invoice_date"], "dueDate": invoice["due_date"],
+                    "discountLastDay": invoice["discount_last_day"], "discount": money(invoice["discount_minor"], currency),
+                    "total": money(invoice["total_minor"], currency), "settled": money(invoice["settled_minor"], currency),
+                    "discountTaken": money(invoice["discount_taken_minor"], currency),
+                    "changedAt": timestamp(start + timedelta(milliseconds=index)),
+                    "lines": [{"description": line["description"], "amount": money(line["amount_minor"], currency)} for line in lines]}
+        messages.append(("channel.invoices.changed", 1, f"{tag}-{index}", "system:hq", {"invoices": [snapshot]}, False))
+    return messages, {"invoices_changed_since": timestamp(start), "invoices": count}
+
+
+BACKLOGS = {"payment-posting": payment_posts, "pika-peer": payment_posts, "cart-validation": cart_adds,
+            "invoice-requests": invoice_requests, "email-dispatch": email_sends, "channel-updates": invoice_updates}
+
+
+# --- publishing with confirms -------------------------------------------------------------------
+
+def publish(url, outbound, timeout):
+    """Publishes every (routing key, body, properties) on the exchange `remit`, mandatory and
+    persistent, with up to 2,000 unconfirmed at a time; fails on a nack, a return or the timeout."""
+    state = {"sent": 0, "outstanding": set(), "error": None, "channel": None}
+    connection = pika.SelectConnection(pika.URLParameters(url), on_open_callback=lambda conn: conn.channel(on_open_callback=on_channel),
+                                       on_open_error_callback=lambda _conn, error: stop(f"connect failed: {error}"))
+
+    def stop(error=None):
+        if error and not state["error"]:
+            state["error"] = error
+        if connection.is_open:
+            connection.close()
+        else:
+            connection.ioloop.stop()
+
+    def on_channel(channel):
+        state["channel"] = channel
+        channel.add_on_return_callback(lambda *_: stop("a message was returned unroutable"))
+        channel.confirm_delivery(on_confirm, callback=lambda _frame: pump())
+
+    def pump():
+        while state["sent"] < len(outbound) and len(state["outstanding"]) < 2000:
+            routing_key, body, properties = outbound[state["sent"]]
+            state["channel"].basic_publish("remit", routing_key, body, properties, mandatory=True)
+            state["sent"] += 1
+            state["outstanding"].add(state["sent"])
+        if state["sent"] == len(outbound) and not state["outstanding"]:
+            stop()
+
+    def on_confirm(frame):
+        method = frame.method
+        if isinstance(method, pika.spec.Basic.Nack):
+            return stop("the broker nacked a publish")
+        if method.multiple:
+            state["outstanding"] = {tag for tag in state["outstanding"] if tag > method.delivery_tag}
+        else:
+            state["outstanding"].discard(method.delivery_tag)
+        pump()
+
+    connection.add_on_close_callback(lambda *_: connection.ioloop.stop())
+    connection.ioloop.call_later(timeout, lambda: stop(f"publishing took more than {timeout} s"))
+    connection.ioloop.start()
+    if state["error"]:
+        fail(state["error"])
+
+
+def declare_reply_queue(url):
+    with pika.BlockingConnection(pika.URLParameters(url)) as connection:
+        connection.channel().queue_declare(REPLY_QUEUE, durable=True)
+
+
+def queue_depth(channel, queue):
+    """Ready messages now (queue.declare passive answers at once; the management API lags seconds)."""
+    return channel.queue_declare(queue, passive=True).method.message_count
+
+
+def fill(args):
+    db = open_store(args.store)
+    messages, expected = BACKLOGS[args.kind](db, args.count, args.tag)
+    db.close()
+    occurred_at = timestamp(datetime.now(timezone.utc))
+    declare_reply_queue(args.amqp_url)
+    outbound = []
+    for message_type, version, message_id, acting_user, body, answered in messages:
+        data = json.dumps(envelope(message_type, version, message_id, acting_user, body, occurred_at), separators=(",", ":")).encode()
+        properties = pika.BasicProperties(content_type="application/json", delivery_mode=2, message_id=message_id, type=message_type,
+                                          app_id="bench", reply_to=REPLY_QUEUE if answered else None,
+                                          correlation_id=message_id if answered else None)
+        outbound.append((message_type, data, properties))
+    started = time.monotonic()
+    publish(args.amqp_url, outbound, timeout=max(120, args.count / 200))
+    with pika.BlockingConnection(pika.URLParameters(args.amqp_url)) as connection:
+        depth = queue_depth(connection.channel(), WORK_QUEUES[args.kind])
+    if depth != args.count:
+        fail(f"{WORK_QUEUES[args.kind]} holds {depth} messages after publishing {args.count}")
+    expected.update(kind=args.kind, count=args.count, tag=args.tag, answered=messages[0][5],
+                    mean_bytes=round(sum(len(item[1]) for item in outbound) / len(outbound)))
+    json.dump(expected, open(args.plan, "w"))
+    print(f"  published {args.count} {messages[0][0]} ({expected['mean_bytes']} bytes each) in {time.monotonic() - started:.1f} s",
+          file=sys.stderr)
+
+
+# --- measuring a drain --------------------------------------------------------------------------
+
+# How many messages the process has applied, from its store (each committed with its inbox record).
+DONE_SQL = {
+    "payment-posting": "SELECT count(*) FROM inbox WHERE consumer = 'payment-posting'",
+    "cart-validation": "SELECT count(*) FROM inbox WHERE consumer = 'cart-validation'",
+    "invoice-requests": "SELECT count(*) FROM inbox WHERE consumer = 'invoice-requests'",
+    "channel-updates": "SELECT count(*) FROM inbox WHERE consumer = 'channel-updates'",
+    # An e-mail counts once it is in the outbox and its ledger row says so.
+    "email-dispatch": "SELECT min((SELECT count(*) FROM inbox WHERE consumer = 'email-dispatch'), "
+                      "(SELECT count(*) FROM email_ledger WHERE status = 'sent'))",
+    "pika-peer": "SELECT count(*) FROM peer_inbox",
+}
+
+
+def applied(db, kind):
+    try:
+        return db.execute(DONE_SQL[kind]).fetchone()[0]
+    except sqlite3.OperationalError:  # the peer has not created its tables yet
+        return 0
+
+
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def status_mb(pid, key):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+    return -1
+
+
+def stop_process(process, timeout=60):
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            fail(f"the process did not end within {timeout} s of SIGTERM")
+    return process.returncode
+
+
+def measure(args):
+    plan = json.load(open(args.plan))
+    count, kind = plan["count"], args.kind
+    db = open_store(args.store)
+    baseline = applied(db, kind)
+    log = open(args.log, "w")
+    process = subprocess.Popen(args.command, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + args.timeout
+    try:
+        first = None
+        while True:
+            done = applied(db, kind) - baseline
+            now = time.monotonic()
+            if first is None and done > 0:
+                # The first batch is committed: start-up is over; measure from here.
+                first = (now, done, cpu_seconds(process.pid), cpu_seconds(args.broker_pid) if args.broker_pid else 0)
+            if done >= count:
+                break
+            if process.poll() is not None:
+                fail(f"{kind}: the process exited ({process.returncode}) after {done} of {count} messages; see {args.log}")
+            if now > deadline:
+                fail(f"{kind}: {done} of {count} messages applied after {args.timeout} s")
+            time.sleep(0.05)
+        connection = pika.BlockingConnection(pika.URLParameters(args.amqp_url))
+        channel = connection.channel()
+        replies = 0
+        if plan["answered"]:
+            # Each answer is published (and confirmed) before its message is acked.
+            while (replies := queue_depth(channel, REPLY_QUEUE)) < count and time.monotonic() < deadline:
+                time.sleep(0.02)
+        end = time.monotonic()
+        cpu = cpu_seconds(process.pid) - first[2]
+        broker = (cpu_seconds(args.broker_pid) - first[3]) if args.broker_pid else 0
+        peak_rss, anon_rss = status_mb(process.pid, "VmHWM"), status_mb(process.pid, "RssAnon")
+    finally:
+        code = stop_process(process)
+    if code != 0:
+        fail(f"{kind}: the process exited with {code} after the drain; see {args.log}")
+    measured = count - first[1]
+    if measured < count // 2:
+        fail(f"{kind}: {first[1]} of {count} messages were applied before the first look; use a larger BENCH_COUNT")
+    result = {"mode": f"kind:{kind}", "messages": count, "seconds": round(end - first[0], 3),
+              "msg_per_s": round(measured / (end - first[0])), "cpu_s_per_1000": round(cpu / measured * 1000, 4),
+              "broker_cpu_s_per_1000": round(broker / measured * 1000, 4), "peak_rss_mb": round(peak_rss, 1),
+              "anon_rss_mb": round(anon_rss, 1), "mean_bytes": plan["mean_bytes"]}
+    result["checks"] = check(kind, plan, db, channel, replies, args.store)
+    connection.close()
+    print(json.dumps(result))
+
+
+def check(kind, plan, db, channel, replies, store_path):
+    """Every message applied once and as planned; nothing left, retried or dead-lettered."""
+    count, tag = plan["count"], plan["tag"]
+    found = {"work_queue_left": queue_depth(channel, WORK_QUEUES[kind]),
+             "dead_lettered": queue_depth(channel, WORK_QUEUES[kind] + ".dead"),
+             "retrying": sum(queue_depth(channel, f"{WORK_QUEUES[kind]}.retry.{tier}") for tier in (1, 2, 3))}
+    expected = {"work_queue_left": 0, "dead_lettered": 0, "retrying": 0}
+    if plan["answered"]:
+        found["replies"], expected["replies"] = replies, count
+    one = lambda sql, *params: db.execute(sql, params).fetchone()[0]
+    if kind in ("payment-posting", "cart-validation", "invoice-requests"):
+        message_type = {"payment-posting": "payment.post", "cart-validation": "cart.add-invoice", "invoice-requests": "invoice.request"}[kind]
+        found["accepted"] = one("SELECT count(*) FROM command_outcome WHERE type = ? AND outcome = 'accepted'", message_type)
+        found["refused"] = one("SELECT count(*) FROM command_outcome WHERE type = ? AND outcome = 'refused'", message_type)
+        expected.update(accepted=count, refused=0)
+    if kind == "payment-posting":
+        found["payments"] = one("SELECT count(*) FROM channel_transaction WHERE id LIKE ?", f"{tag}-pay-%")
+        found["amount_minor"] = one("SELECT coalesce(sum(amount_minor), 0) FROM channel_transaction WHERE id LIKE ?", f"{tag}-pay-%")
+        expected.update(payments=count, amount_minor=plan["amount_minor"])
+    elif kind == "cart-validation":
+        found["cart_lines"], expected["cart_lines"] = one("SELECT count(*) FROM cart_line WHERE kind = 'invoice'"), count
+    elif kind == "invoice-requests":
+        found["requests"], expected["requests"] = one("SELECT count(*) FROM b2b_request WHERE status = 'submitted'"), count
+    elif kind == "email-dispatch":
+        found["sent"] = one("SELECT count(*) FROM email_ledger WHERE status = 'sent'")
+        found["completed"] = one("SELECT count(*) FROM b2b_request WHERE status = 'completed'")
+        outbox = os.path.join(os.path.dirname(store_path), "outbox")
+        found["outbox_files"] = len(os.listdir(outbox)) if os.path.isdir(outbox) else 0
+        expected.update(sent=count, completed=count, outbox_files=count)
+    elif kind == "channel-updates":
+        found["invoices_updated"] = one("SELECT count(*) FROM channel_invoice WHERE hq_changed_at >= ?", plan["invoices_changed_since"])
+        expected["invoices_updated"] = count
+    elif kind == "pika-peer":
+        found["inbox"] = one("SELECT count(*) FROM peer_inbox")
+        found["payments"] = one("SELECT count(*) FROM peer_payment")
+        found["amount_minor"] = one("SELECT coalesce(sum(amount_minor), 0) FROM peer_payment")
+        expected.update(inbox=count, payments=count, amount_minor=plan["amount_minor"])
+    wrong = {key: (found[key], expected[key]) for key in expected if found[key] != expected[key]}
+    if wrong:
+        fail(f"{kind}: counts off (found, expected): {wrong}")
+    return found
+
+
+# --- the seeded world ---------------------------------------------------------------------------
+
+def world_wait(args):
+    """Waits until the channel store holds what the Distribution run published (the run-job line
+    `succeeded: customers=… invoices=… products=…`)."""
+    counts = dict(part.split("=") for part in args.distributed.split() if "=" in part)
+    wanted = {"channel_customer": int(counts["customers"]), "channel_invoice": int(counts["invoices"]),
+              "channel_product": int(counts["products"])}
+    deadline = time.monotonic() + args.timeout
+    db = open_store(args.store)
+    while True:
+        have = {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in wanted}
+        if have == wanted:
+            return
+        if time.monotonic() > deadline:
+            fail(f"the channel store holds {have} after {args.timeout} s, want {wanted}")
+        time.sleep(0.2)
+
+
+def copy_store(args):
+    """A consistent copy of a SQLite store (its WAL included), for each drain's own data directory."""
+    if not os.path.isfile(args.store):
+        fail(f"{args.store} does not exist (e-mail dispatch needs the invoice-requests run before it)")
+    os.makedirs(os.path.dirname(args.to), exist_ok=True)
+    source, target = sqlite3.connect(args.store), sqlite3.connect(args.to)
+    source.backup(target)
+    target.execute("PRAGMA journal_mode = WAL")
+    target.close()
+    source.close()
+
+
+def main():
+    # SIGTERM (scripts/bench's clean-up) ends a drain through its `finally`, which stops the worker.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="action", required=True)
+    p = sub.add_parser("fill")
+    p.add_argument("kind", choices=BACKLOGS)
+    for name in ("--store", "--amqp-url", "--plan", "--tag"):
+        p.add_argument(name, required=True)
+    p.add_argument("--count", type=int, required=True)
+    p = sub.add_parser("measure")
+    p.add_argument("kind", choices=BACKLOGS)
+    for name in ("--store", "--amqp-url", "--plan", "--log"):
+        p.add_argument(name, required=True)
+    p.add_argument("--broker-pid", type=int, default=0)
+    p.add_argument("--timeout", type=float, default=600)
+    p = sub.add_parser("world-wait")
+    p.add_argument("--store", required=True)
+    p.add_argument("--distributed", required=True)
+    p.add_argument("--timeout", type=float, default=600)
+    p = sub.add_parser("copy-store")
+    p.add_argument("--store", required=True)
+    p.add_argument("--to", required=True)
+    # measure's process command follows `--`, options and all.
+    split = sys.argv.index("--") if "--" in sys.argv else len(sys.argv)
+    args = parser.parse_args(sys.argv[1:split])
+    args.command = sys.argv[split + 1:]
+    if args.action == "measure" and not args.command:
+        parser.error("measure needs the process to run after --")
+    {"fill": fill, "measure": measure, "world-wait": world_wait, "copy-store": copy_store}[args.action](args)
+
+
+if __name__ == "__main__":
+    main()
