@@ -131,7 +131,7 @@ public struct ChannelProduct: StoredRecord, Sendable, Equatable {
             newerBy: Columns.hqChangedAt)
     }
 
-    public static func find(_ db: Database, sku: String) throws -> ChannelProduct? { try fetchOne(db, key: sku) }
+    public static func find(_ db: Database, sku: String) throws -> ChannelProduct? { try fetchOne(db, primaryKey: sku) }
 }
 
 /// A user's cart (`cart`): at most one open at a time; a checkout submits it.
@@ -333,7 +333,7 @@ public struct CommandOutcome: StoredRecord, Sendable, Equatable {
         container["at"] = Timestamp.format(at)
     }
 
-    public static func find(_ db: Database, messageId: String) throws -> CommandOutcome? { try fetchOne(db, key: messageId) }
+    public static func find(_ db: Database, messageId: String) throws -> CommandOutcome? { try fetchOne(db, primaryKey: messageId) }
 
     /// The reply a producer gets for this outcome.
     public var reply: CommandReply {
@@ -401,7 +401,7 @@ public struct EmailLedgerEntry: StoredRecord, Sendable, Equatable {
         container["updated_at"] = Timestamp.format(updatedAt)
     }
 
-    public static func find(_ db: Database, requestId: String) throws -> EmailLedgerEntry? { try fetchOne(db, key: requestId) }
+    public static func find(_ db: Database, requestId: String) throws -> EmailLedgerEntry? { try fetchOne(db, primaryKey: requestId) }
 }
 
 extension ChannelTransaction {
@@ -430,7 +430,7 @@ extension ChannelTransaction {
         return Money(minorUnits: minor, currency: currency)
     }
 
-    public static func find(_ db: Database, id: String) throws -> ChannelTransaction? { try fetchOne(db, key: id) }
+    public static func find(_ db: Database, id: String) throws -> ChannelTransaction? { try fetchOne(db, primaryKey: id) }
 
     /// Records what HQ made of a payment: posted, or refused with the reason. Only a pending
     /// payment changes; a redelivered snapshot changes nothing.
@@ -441,7 +441,7 @@ extension ChannelTransaction {
 }
 
 extension ChannelInvoice {
-    public static func find(_ db: Database, number: String) throws -> ChannelInvoice? { try fetchOne(db, key: number) }
+    public static func find(_ db: Database, number: String) throws -> ChannelInvoice? { try fetchOne(db, primaryKey: number) }
 
     /// The cash discount HQ offers on this invoice, if any: its amount and the last day to earn it.
     public var discountOffer: DiscountOffer? {
@@ -463,9 +463,9 @@ extension ChannelInvoice {
 }
 
 extension ChannelCustomer {
-    public static func find(_ db: Database, account: String) throws -> ChannelCustomer? { try fetchOne(db, key: account) }
+    public static func find(_ db: Database, account: String) throws -> ChannelCustomer? { try fetchOne(db, primaryKey: account) }
 }
 
 extension ChannelUser {
-    public static func find(_ db: Database, login: String) throws -> ChannelUser? { try fetchOne(db, key: login) }
+    public static func find(_ db: Database, login: String) throws -> ChannelUser? { try fetchOne(db, primaryKey: login) }
 }

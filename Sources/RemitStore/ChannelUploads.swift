@@ -205,7 +205,7 @@ public struct B2BRequest: StoredRecord, Sendable, Equatable {
         ).order(Columns.submittedAt.desc).fetchOne(db)
     }
 
-    public static func find(_ db: Database, requestId: String) throws -> B2BRequest? { try fetchOne(db, key: requestId) }
+    public static func find(_ db: Database, requestId: String) throws -> B2BRequest? { try fetchOne(db, primaryKey: requestId) }
 
     /// Counts a repeat merged into this request.
     public static func recordRepeat(_ db: Database, requestId: String, at: Date) throws {

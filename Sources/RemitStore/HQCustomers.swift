@@ -86,7 +86,7 @@ public struct HQCustomer: StoredRecord, Sendable, Equatable {
     public var creditLimit: Money { Money(minorUnits: creditLimitMinor, currency: currency) }
 
     public static func find(_ db: Database, account: String) throws -> HQCustomer? {
-        try fetchOne(db, key: account)
+        try fetchOne(db, primaryKey: account)
     }
 
     public static func count(_ db: Database) throws -> Int {
@@ -161,7 +161,7 @@ public struct HQUser: StoredRecord, Sendable, Equatable {
     }
 
     public static func find(_ db: Database, login: String) throws -> HQUser? {
-        try fetchOne(db, key: login)
+        try fetchOne(db, primaryKey: login)
     }
 
     public static func exists(_ db: Database, login: String) throws -> Bool {

@@ -65,7 +65,7 @@ public struct HQInvoice: StoredRecord, Sendable, Equatable {
     public var discountTaken: Money { Money(minorUnits: discountTakenMinor, currency: currency) }
 
     public static func find(_ db: Database, number: String) throws -> HQInvoice? {
-        try fetchOne(db, key: number)
+        try fetchOne(db, primaryKey: number)
     }
 
     /// The account an invoice belongs to; nil when there is no such invoice.

@@ -128,7 +128,7 @@ public struct DistributionWatermark: StoredRecord, Sendable, Equatable {
 
     /// Where `stream` continues; `.start` before its first run.
     public static func position(_ db: Database, of stream: DistributionStream) throws -> DistributionPosition {
-        guard let watermark = try fetchOne(db, key: stream.rawValue) else { return .start }
+        guard let watermark = try fetchOne(db, primaryKey: stream.rawValue) else { return .start }
         let parts = watermark.distributedUntil.split(separator: "|", maxSplits: 1).map(String.init)
         return DistributionPosition(changedAt: parts.first ?? "", key: parts.count > 1 ? parts[1] : "")
     }

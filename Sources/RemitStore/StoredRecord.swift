@@ -17,6 +17,18 @@ extension StoredRecord {
         .custom { Timestamp.format($0) }
     }
 
+    /// The row whose primary key is `key`, like GRDB's `fetchOne(_:key:)` but through a statement
+    /// prepared once per connection (`cachedStatement`): the handlers' look-ups run for every message,
+    /// and building and preparing the query each time was a third of the payment-posting worker's
+    /// CPU (issue #10).
+    public static func fetchOne(_ db: Database, primaryKey key: some DatabaseValueConvertible) throws -> Self? {
+        let columns = try db.primaryKey(databaseTableName).columns  // from GRDB's schema cache
+        guard columns.count == 1 else { return try fetchOne(db, key: key) }
+        let statement = try db.cachedStatement(
+            sql: "SELECT * FROM \(databaseTableName.quotedDatabaseIdentifier) WHERE \(columns[0].quotedDatabaseIdentifier) = ?")
+        return try fetchOne(statement, arguments: [key])
+    }
+
     /// Inserts the record unless a row with the same value in `key` exists (a redelivered upload, a
     /// retried step); returns whether it was inserted. Any other constraint still throws.
     @discardableResult
