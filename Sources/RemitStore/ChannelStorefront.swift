@@ -409,11 +409,11 @@ extension ChannelTransaction {
     public static func pendingAmount(_ db: Database, invoice: String, currency: Currency) throws -> Money {
         let minor =
             try Int64.fetchOne(
-                db,
-                sql: """
+                db.cachedStatement(
+                    sql: """
                     SELECT COALESCE(SUM(amount_minor), 0) FROM channel_transaction
                     WHERE invoice_number = ? AND kind = ? AND hq_state IS NULL AND currency = ?
-                    """, arguments: [invoice, Kind.invoicePayment.rawValue, currency.code]) ?? 0
+                    """), arguments: [invoice, Kind.invoicePayment.rawValue, currency.code]) ?? 0
         return Money(minorUnits: minor, currency: currency)
     }
 
@@ -422,11 +422,11 @@ extension ChannelTransaction {
     public static func unuploadedOnAccount(_ db: Database, account: String, currency: Currency) throws -> Money {
         let minor =
             try Int64.fetchOne(
-                db,
-                sql: """
+                db.cachedStatement(
+                    sql: """
                     SELECT COALESCE(SUM(amount_minor), 0) FROM channel_transaction
                     WHERE customer_account = ? AND tender = ? AND uploaded_at IS NULL AND currency = ?
-                    """, arguments: [account, Tender.onAccount.rawValue, currency.code]) ?? 0
+                    """), arguments: [account, Tender.onAccount.rawValue, currency.code]) ?? 0
         return Money(minorUnits: minor, currency: currency)
     }
 

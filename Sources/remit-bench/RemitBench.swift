@@ -265,8 +265,8 @@ struct Latency: AsyncParsableCommand {
         guard latencies.count == total - warmUp else { throw Mismatch(description: "saw \(latencies.count) of \(total - warmUp) rows") }
         func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
         let line = String(
-            format: #"{"mode":"%@","rate":%d,"messages":%d,"p50_ms":%.2f,"p90_ms":%.2f,"p99_ms":%.2f,"max_ms":%.2f}"#,
-            brokerOnly ? "latency-broker" : "latency", rate, latencies.count, percentile(0.5), percentile(0.9), percentile(0.99),
+            format: #"{"mode":"%@:%d","rate":%d,"messages":%d,"p50_ms":%.2f,"p90_ms":%.2f,"p99_ms":%.2f,"max_ms":%.2f}"#,
+            brokerOnly ? "latency-broker" : "latency", rate, rate, latencies.count, percentile(0.5), percentile(0.9), percentile(0.99),
             latencies.last!)
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }

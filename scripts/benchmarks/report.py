@@ -104,6 +104,24 @@ for mode, to, text, aim in [("worker", "relay", "(b) / (a)", "aim ≥ 0.85"), ("
     if ratio(mode, to) is not None:
         lines.append(f"{text} = {ratio(mode, to):.2f}{f' ({aim})' if aim else ''}  ")
 
+# Latency: publish → visible, the medians over the reps of each percentile.
+LATENCY = [(f"{kind}:{rate}", rate, label) for rate in (500, 4000)
+           for kind, label in (("latency-broker", "broker alone: publish → delivery"),
+                               ("latency", "worker runtime (smoke): publish → row visible in channel.sqlite"))]
+latency_rows = []
+for mode, rate, label in LATENCY:
+    mine = [run for run in runs if run["mode"] == mode]
+    if mine:
+        m = {key: statistics.median(run[key] for run in mine) for key in ("p50_ms", "p90_ms", "p99_ms", "max_ms")}
+        m["messages"] = mine[0]["messages"]
+        medians[mode] = m
+        latency_rows.append(f"| {rate:,} msg/s | {label} | {m['messages']:,} | {m['p50_ms']:.1f} | {m['p90_ms']:.1f} | "
+                            f"{m['p99_ms']:.1f} | {m['max_ms']:.1f} |")
+if latency_rows:
+    lines += ["", "Latency (exact percentiles of every message after one second of warm-up; ms; median over the reps; "
+              "aim for payment posting p99 ≤ 10 ms at 500 msg/s and ≤ 25 ms at 4,000 msg/s):", "",
+              "| rate | path | messages | p50 | p90 | p99 | max |", "|---|---|---:|---:|---:|---:|---:|"] + latency_rows
+
 # This run against the last one written to the same JSON file.
 comparison = []
 if os.path.exists(args.json):

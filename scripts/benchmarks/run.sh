@@ -7,13 +7,16 @@
 #   kinds      a backlog of BENCH_COUNT realistic messages per kind, published before the worker
 #              starts, drained by one `remit worker KIND` process (scripts/benchmarks/kinds.py)
 #   peer       the payment-posting backlog drained by a plain Python worker on pika
+#   latency    publish → row visible in the channel store at 500 and 4,000 msg/s (remit-bench latency:
+#              the worker runtime with the smoke handler; and the broker alone, publish → delivery)
 # Every mode checks its own counts and fails the run otherwise. Writes BENCHMARKS.md (between the
 # bench markers) and BENCHMARKS.json, and compares with the previous BENCHMARKS.json.
 #
 # `scripts/bench --quick`: BENCH_COUNT 2000, one rep, every mode, results only under
 # .build/bench/quick; uses the debug binaries (`swift build --show-bin-path`), no release build.
 #   BENCH_COUNT (50000), BENCH_REPS (3), BENCH_PREFETCH (1000), BENCH_BATCH (500),
-#   BENCH_MODES (all, in order), BENCH_BIN (a folder with remit and remit-bench: no build)
+#   BENCH_MODES (all, in order), BENCH_BIN (a folder with remit and remit-bench: no build),
+#   BENCH_LATENCY_SECONDS (10; --quick 2)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh
@@ -25,7 +28,9 @@ count="${BENCH_COUNT:-$([ $quick = 1 ] && echo 2000 || echo 50000)}"
 reps="${BENCH_REPS:-$([ $quick = 1 ] && echo 1 || echo 3)}"
 prefetch="${BENCH_PREFETCH:-1000}"
 batch="${BENCH_BATCH:-500}"
-modes="${BENCH_MODES:-broker c-relay relay worker payment-posting cart-validation invoice-requests email-dispatch channel-updates pika-peer}"
+modes="${BENCH_MODES:-broker c-relay relay worker latency payment-posting cart-validation invoice-requests email-dispatch channel-updates pika-peer}"
+# Latency: seconds of paced publishing per rate (after one second of warm-up).
+latency_seconds="${BENCH_LATENCY_SECONDS:-$([ $quick = 1 ] && echo 2 || echo 10)}"
 out=.build/bench$([ $quick = 1 ] && echo /quick || true)
 # A drain may take this long at most (the pika peer is the slow one).
 drain_timeout=$((180 + count / 20))
@@ -73,7 +78,7 @@ done
 mkdir -p "$out"
 # Nothing from an earlier invocation may stand in for this one's (e-mail dispatch starts from the
 # invoice-requests run's store).
-rm -rf "$out"/{worker,payment-posting,cart-validation,invoice-requests,email-dispatch,channel-updates,pika-peer}-*
+rm -rf "$out"/{worker,latency,payment-posting,cart-validation,invoice-requests,email-dispatch,channel-updates,pika-peer}-*
 gcc -O2 -Wall -o "$out/c_relay" scripts/benchmarks/c_relay.c -lrabbitmq
 gcc -O2 -Wall -pthread -o "$out/c_broker" scripts/benchmarks/c_broker.c -lrabbitmq
 results="$out/results.jsonl"
@@ -160,11 +165,26 @@ run_kind() {
     --broker-pid "${broker_pid:-0}" --timeout "$drain_timeout" -- "${command[@]}"
 }
 
+# Latency at two steady rates, each measurement on a fresh vhost: the broker alone, then the worker runtime.
+run_latency() {
+  local rep=$1 rate only
+  for rate in 500 4000; do
+    for only in --broker-only ""; do
+      drop_vhost
+      new_vhost "latency-$rate${only:+-broker}-$rep"
+      log "rep $rep/$reps latency at $rate msg/s${only:+ (broker alone)}: $latency_seconds s"
+      "$bin/remit-bench" latency --amqp-url "$url" --rate "$rate" --seconds "$latency_seconds" --prefetch "$prefetch" \
+        --batch-size "$batch" --data-dir "$out/latency-$rep" $only
+    done
+  done
+}
+
 run_mode() {
   local mode=$1 rep=$2
   new_vhost "$mode-$rep"
   case "$mode" in
     broker|c-relay|relay|worker) run_ceiling "$mode" "$rep" ;;
+    latency) run_latency "$rep" ;;
     *) run_kind "$mode" "$rep" ;;
   esac
   drop_vhost
