@@ -38,14 +38,7 @@ public struct DecodedEnvelope: Sendable {
     public static func decode(
         _ data: Data, bodyTypes: MessageBodyTypes, using decoder: MessageDecoder = MessageDecoder()
     ) throws -> DecodedEnvelope {
-        let json: JSONValue
-        do {
-            json = try JSONReader.read(data)
-        } catch {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: [], debugDescription: "the text is not valid JSON (\(error))", underlyingError: error))
-        }
-        return try decode(json, bodyTypes: bodyTypes, using: decoder)
+        try decode(decoder.read(data), bodyTypes: bodyTypes, using: decoder)
     }
 
     /// Decodes an envelope already read into a `JSONValue` (a worker reads each delivery once, checks

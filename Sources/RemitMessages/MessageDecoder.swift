@@ -10,14 +10,17 @@ public struct MessageDecoder: Sendable {
     public init() {}
 
     public func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
-        let json: JSONValue
+        try decode(type, from: try read(data))
+    }
+
+    /// `data` read by `JSONReader`; text that is not JSON throws a `DecodingError`, as a decode does.
+    public func read(_ data: Data) throws -> JSONValue {
         do {
-            json = try JSONReader.read(data)
+            return try JSONReader.read(data)
         } catch {
             throw DecodingError.dataCorrupted(
                 .init(codingPath: [], debugDescription: "the text is not valid JSON (\(error))", underlyingError: error))
         }
-        return try decode(type, from: json)
     }
 
     public func decode<T: Decodable>(_ type: T.Type, from json: JSONValue) throws -> T {

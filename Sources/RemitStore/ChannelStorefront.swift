@@ -411,9 +411,9 @@ extension ChannelTransaction {
             try Int64.fetchOne(
                 db.cachedStatement(
                     sql: """
-                    SELECT COALESCE(SUM(amount_minor), 0) FROM channel_transaction
-                    WHERE invoice_number = ? AND kind = ? AND hq_state IS NULL AND currency = ?
-                    """), arguments: [invoice, Kind.invoicePayment.rawValue, currency.code]) ?? 0
+                        SELECT COALESCE(SUM(amount_minor), 0) FROM channel_transaction
+                        WHERE invoice_number = ? AND kind = ? AND hq_state IS NULL AND currency = ?
+                        """), arguments: [invoice, Kind.invoicePayment.rawValue, currency.code]) ?? 0
         return Money(minorUnits: minor, currency: currency)
     }
 
@@ -424,9 +424,9 @@ extension ChannelTransaction {
             try Int64.fetchOne(
                 db.cachedStatement(
                     sql: """
-                    SELECT COALESCE(SUM(amount_minor), 0) FROM channel_transaction
-                    WHERE customer_account = ? AND tender = ? AND uploaded_at IS NULL AND currency = ?
-                    """), arguments: [account, Tender.onAccount.rawValue, currency.code]) ?? 0
+                        SELECT COALESCE(SUM(amount_minor), 0) FROM channel_transaction
+                        WHERE customer_account = ? AND tender = ? AND uploaded_at IS NULL AND currency = ?
+                        """), arguments: [account, Tender.onAccount.rawValue, currency.code]) ?? 0
         return Money(minorUnits: minor, currency: currency)
     }
 
