@@ -14,6 +14,8 @@ MODES = [
     ("c-relay", "C relay on rabbitmq-c"),
     ("relay", "(a) relay on RemitAMQP"),
     ("worker", "(b) worker runtime, smoke handler (remit-bench worker)"),
+    ("worker-consumers:2", "(b) with 2 consumers in the process"),
+    ("worker-consumers:4", "(b) with 4 consumers in the process"),
     ("kind:payment-posting", "remit worker payment-posting: payment.post"),
     ("kind:cart-validation", "remit worker cart-validation: cart.add-invoice"),
     ("kind:invoice-requests", "remit worker invoice-requests: invoice.request"),

@@ -7,6 +7,7 @@
 #   kinds      a backlog of BENCH_COUNT realistic messages per kind, published before the worker
 #              starts, drained by one `remit worker KIND` process (scripts/benchmarks/kinds.py)
 #   peer       the payment-posting backlog drained by a plain Python worker on pika
+#   scale      remit-bench worker with 2 and 4 consumers in one process (1 is `worker`)
 #   latency    publish → row visible in the channel store at 500 and 4,000 msg/s (remit-bench latency:
 #              the worker runtime with the smoke handler; and the broker alone, publish → delivery)
 # Every mode checks its own counts and fails the run otherwise. Writes BENCHMARKS.md (between the
@@ -28,7 +29,7 @@ count="${BENCH_COUNT:-$([ $quick = 1 ] && echo 2000 || echo 50000)}"
 reps="${BENCH_REPS:-$([ $quick = 1 ] && echo 1 || echo 3)}"
 prefetch="${BENCH_PREFETCH:-1000}"
 batch="${BENCH_BATCH:-500}"
-modes="${BENCH_MODES:-broker c-relay relay worker latency payment-posting cart-validation invoice-requests email-dispatch channel-updates pika-peer}"
+modes="${BENCH_MODES:-broker c-relay relay worker scale latency payment-posting cart-validation invoice-requests email-dispatch channel-updates pika-peer}"
 # Latency: seconds of paced publishing per rate (after one second of warm-up).
 latency_seconds="${BENCH_LATENCY_SECONDS:-$([ $quick = 1 ] && echo 2 || echo 10)}"
 out=.build/bench$([ $quick = 1 ] && echo /quick || true)
@@ -165,6 +166,23 @@ run_kind() {
     --broker-pid "${broker_pid:-0}" --timeout "$drain_timeout" -- "${command[@]}"
 }
 
+# The worker runtime with 2 and 4 consumers (one process, one store), each on a fresh vhost.
+run_scale() {
+  local rep=$1 consumers before after line
+  for consumers in 2 4; do
+    drop_vhost
+    new_vhost "scale-$consumers-$rep"
+    log "rep $rep/$reps worker with $consumers consumers: filling $count messages"
+    "$bin/remit-bench" fill --amqp-url "$url" --count "$count"
+    before=$(broker_cpu_ticks)
+    line=$("$bin/remit-bench" worker --amqp-url "$url" --count "$count" --prefetch "$prefetch" --batch-size "$batch" \
+             --consumers "$consumers" --data-dir "$out/worker-$rep")
+    after=$(broker_cpu_ticks)
+    python3 -c 'import json,sys; r=json.loads(sys.argv[1]); r["mode"]="worker-consumers:"+sys.argv[5]; r["broker_cpu_s_per_1000"]=round((int(sys.argv[3])-int(sys.argv[2]))/int(sys.argv[4])/r["messages"]*1000,4); print(json.dumps(r))' \
+      "$line" "$before" "$after" "$(getconf CLK_TCK)" "$consumers"
+  done
+}
+
 # Latency at two steady rates, each measurement on a fresh vhost: the broker alone, then the worker runtime.
 run_latency() {
   local rep=$1 rate only
@@ -185,6 +203,7 @@ run_mode() {
   case "$mode" in
     broker|c-relay|relay|worker) run_ceiling "$mode" "$rep" ;;
     latency) run_latency "$rep" ;;
+    scale) run_scale "$rep" ;;
     *) run_kind "$mode" "$rep" ;;
   esac
   drop_vhost
