@@ -32,7 +32,7 @@ public struct ChannelCredential: Sendable, Equatable, Codable, FetchableRecord, 
     }
 
     // Columns are snake_case and times ISO 8601 text, like every other table of the store.
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+    public static let databaseColumnEncodingStrategy = SnakeCaseColumns.strategy
     public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
     public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy {
         .custom { Timestamp.format($0) }

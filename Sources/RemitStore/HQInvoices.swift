@@ -59,6 +59,12 @@ public struct HQInvoice: StoredRecord, Sendable, Equatable {
             discountTakenMinor: row["discount_taken_minor"], changedAt: try stored.timestamp("changed_at"))
     }
 
+    /// The row written, column by column, in the order of `WrittenRow.columns`: the counterpart of
+    /// `init(row:)`, without the Codable encoder (the seed writes a million of these).
+    public func encode(to container: inout PersistenceContainer) {
+        for (column, value) in zip(Self.columns, writtenValues) { container[column] = value }
+    }
+
     public var total: Money { Money(minorUnits: totalMinor, currency: currency) }
     public var discount: Money { Money(minorUnits: discountMinor, currency: currency) }
     public var settled: Money { Money(minorUnits: settledMinor, currency: currency) }
@@ -119,6 +125,11 @@ public struct HQInvoiceLine: StoredRecord, Sendable, Equatable {
         self.amountMinor = amountMinor
     }
 
+    /// The row written (see `HQInvoice.encode(to:)`).
+    public func encode(to container: inout PersistenceContainer) {
+        for (column, value) in zip(Self.columns, writtenValues) { container[column] = value }
+    }
+
     public init(row: Row) throws {
         self.init(
             invoiceNumber: row["invoice_number"], lineNo: row["line_no"], description: row["description"],
@@ -154,4 +165,22 @@ public struct HQInvoiceLine: StoredRecord, Sendable, Equatable {
                 SELECT ?, line_no, sku || ' × ' || quantity, amount_minor FROM sales_order_line WHERE order_id = ?
                 """, arguments: [number, orderId])
     }
+}
+
+extension HQInvoice: WrittenRow {
+    public static let columns = [
+        "number", "customer_account", "order_id", "invoice_date", "due_date", "discount_last_day", "discount_minor",
+        "currency", "total_minor", "settled_minor", "discount_taken_minor", "changed_at",
+    ]
+    public var writtenValues: [(any DatabaseValueConvertible)?] {
+        [
+            number, customerAccount, orderId, invoiceDate.description, dueDate.description, discountLastDay?.description,
+            discountMinor, currency.code, totalMinor, settledMinor, discountTakenMinor, Timestamp.format(changedAt),
+        ]
+    }
+}
+
+extension HQInvoiceLine: WrittenRow {
+    public static let columns = ["invoice_number", "line_no", "description", "amount_minor"]
+    public var writtenValues: [(any DatabaseValueConvertible)?] { [invoiceNumber, lineNo, description, amountMinor] }
 }
