@@ -89,6 +89,8 @@ lines = ["<!-- bench:begin (written by scripts/bench; edit outside these markers
          f"and, separately, for the broker over the same drain; both share the machine's cores.", "",
          "| pipeline | msg/s (median) | min–max | process CPU s / 1,000 | broker CPU s / 1,000 | peak RSS | × relay (a) |",
          "|---|---:|---|---:|---:|---:|---:|"]
+if not any(mode in medians for mode, _ in MODES):
+    lines = lines[:-3]  # no pipeline was measured (BENCH_MODES): no empty table
 for mode, label in MODES:
     if mode not in medians:
         continue
@@ -124,6 +126,44 @@ if latency_rows:
               "aim for payment posting p99 ≤ 10 ms at 500 msg/s and ≤ 25 ms at 4,000 msg/s):", "",
               "| rate | path | messages | p50 | p90 | p99 | max |", "|---|---|---:|---:|---:|---:|---:|"] + latency_rows
 
+# Data at scale: the seed, the invoice list, the dead letters (medians over the reps).
+scale_rows = []
+seeds = [run for run in runs if run["mode"] == "hq-seed"]
+if seeds:
+    m = {key: statistics.median(run[key] for run in seeds) for key in ("seconds", "invoices_per_s", "cpu_s", "peak_rss_mb")}
+    m["invoices"] = seeds[0]["invoices"]
+    medians["hq-seed"] = m
+    scale_rows.append(f"| `remit hq seed` of {m['invoices']:,} invoices | {m['seconds']:.1f} s "
+                      f"({min(r['seconds'] for r in seeds):.1f}–{max(r['seconds'] for r in seeds):.1f}); "
+                      f"{m['invoices_per_s']:,.0f} invoices/s, {m['cpu_s']:.1f} CPU s, peak RSS {m['peak_rss_mb']:.0f} MB | ≤ 60 s |")
+for surface, what in (("page", "the Invoices page (HTML)"), ("api", "the API's list (JSON)")):
+    for role in ("typical", "largest"):
+        mine = [run for run in runs if run["mode"] == f"portal-list:{surface}:{role}"]
+        if not mine:
+            continue
+        m = {key: statistics.median(run[key] for run in mine) for key in ("p50_ms", "p90_ms", "p99_ms", "max_ms")}
+        first = mine[0]
+        m.update({key: first[key] for key in ("invoices_in_store", "unpaid_seen", "pages", "requests", "organization_member")})
+        medians[f"portal-list:{surface}:{role}"] = m
+        who = "an organization member (own + organization's invoices)" if m["organization_member"] else "a customer of its own"
+        scale_rows.append(f"| {what}, unpaid, page 1 of {m['pages']:,}: {who}, {m['unpaid_seen']:,} unpaid of "
+                          f"{m['invoices_in_store']:,} invoices; {m['requests']:,} requests | p50 {m['p50_ms']:.1f} ms, "
+                          f"p99 {m['p99_ms']:.1f} ms, max {m['max_ms']:.1f} ms | p99 ≤ 20 ms |")
+for step, what, aim in (("dead-letter", "dead-lettered by the worker runtime (bad input)", ""),
+                        ("collect", "collected into operations.sqlite", ""),
+                        ("replay", "replayed with confirms, each deleted after its confirm", "≥ 5,000/s")):
+    mine = [run for run in runs if run["mode"] == f"dead-letters:{step}"]
+    if mine:
+        m = {key: statistics.median(run[key] for run in mine) for key in FIGURES if all(key in run for run in mine)}
+        m["runs"] = [run["msg_per_s"] for run in mine]
+        medians[f"dead-letters:{step}"] = m
+        scale_rows.append(f"| {mine[0]['messages']:,} dead letters {what} | {m['msg_per_s']:,.0f}/s "
+                          f"({min(m['runs']):,.0f}–{max(m['runs']):,.0f}), {figure(m, 'cpu_s_per_1000', '.3f')} CPU s / 1,000, "
+                          f"peak RSS {figure(m, 'peak_rss_mb', '.0f')} MB | {aim} |")
+if scale_rows:
+    lines += ["", "Data at scale (median over the reps, min–max in brackets; the list as a client on loopback sees it, "
+              "from a real `remit portal`, exact percentiles):", "", "| what | figure | aim |", "|---|---|---|"] + scale_rows
+
 # This run against the last one written to the same JSON file.
 comparison = []
 if os.path.exists(args.json):
@@ -135,6 +175,14 @@ if os.path.exists(args.json):
             if mode in medians and old:
                 new = medians[mode]["msg_per_s"]
                 comparison.append(f"- {label}: {old:,.0f} → {new:,.0f} ({(new - old) / old * 100:+.1f} %)")
+        for mode, key, label in (("hq-seed", "seconds", "remit hq seed, seconds"),
+                                 ("portal-list:page:typical", "p99_ms", "Invoices page p99, ms"),
+                                 ("portal-list:api:typical", "p99_ms", "API list p99, ms"),
+                                 ("dead-letters:replay", "msg_per_s", "dead-letter replay, msg/s")):
+            old = previous.get("medians", {}).get(mode, {}).get(key)
+            if mode in medians and old:
+                new = medians[mode][key]
+                comparison.append(f"- {label}: {old:,.1f} → {new:,.1f} ({(new - old) / old * 100:+.1f} %)")
     except (ValueError, KeyError) as error:
         comparison = [f"(the previous {args.json} could not be read: {error})"]
 if comparison:

@@ -10,6 +10,10 @@
 #   scale      remit-bench worker with 2 and 4 consumers in one process (1 is `worker`)
 #   latency    publish → row visible in the channel store at 500 and 4,000 msg/s (remit-bench latency:
 #              the worker runtime with the smoke handler; and the broker alone, publish → delivery)
+#   hq-seed    `remit hq seed` of BENCH_BIG_INVOICES (1,000,000) invoices, timed
+#   portal-list  the Invoices page and the API's list (unpaid, page 1) on those invoices, distributed
+#              to the channel store as in production, from a real `remit portal` (portal_list.py)
+#   dead-letters BENCH_DL_COUNT (100,000) bad messages dead-lettered, collected and replayed
 # Every mode checks its own counts and fails the run otherwise. Writes BENCHMARKS.md (between the
 # bench markers) and BENCHMARKS.json, and compares with the previous BENCHMARKS.json.
 #
@@ -17,7 +21,8 @@
 # .build/bench/quick; uses the debug binaries (`swift build --show-bin-path`), no release build.
 #   BENCH_COUNT (50000), BENCH_REPS (3), BENCH_PREFETCH (1000), BENCH_BATCH (500),
 #   BENCH_MODES (all, in order), BENCH_BIN (a folder with remit and remit-bench: no build),
-#   BENCH_LATENCY_SECONDS (10; --quick 2)
+#   BENCH_LATENCY_SECONDS (10; --quick 2), BENCH_BIG_INVOICES (1000000; --quick BENCH_COUNT),
+#   BENCH_LIST_REQUESTS (2000; --quick 200), BENCH_DL_COUNT (100000; --quick BENCH_COUNT)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh
@@ -29,7 +34,14 @@ count="${BENCH_COUNT:-$([ $quick = 1 ] && echo 2000 || echo 50000)}"
 reps="${BENCH_REPS:-$([ $quick = 1 ] && echo 1 || echo 3)}"
 prefetch="${BENCH_PREFETCH:-1000}"
 batch="${BENCH_BATCH:-500}"
-modes="${BENCH_MODES:-broker c-relay relay worker scale latency payment-posting cart-validation invoice-requests email-dispatch channel-updates pika-peer}"
+modes="${BENCH_MODES:-broker c-relay relay worker scale latency payment-posting cart-validation invoice-requests email-dispatch channel-updates pika-peer hq-seed portal-list dead-letters}"
+# The data at scale: `remit hq seed` of this many invoices (about 6,250 per customer, so that a
+# customer's unpaid invoices fill some 50 pages of the list), the invoice list on them, and this
+# many dead letters replayed.
+big_invoices="${BENCH_BIG_INVOICES:-$([ $quick = 1 ] && echo "$count" || echo 1000000)}"
+big_customers=$((big_invoices / 6250 > 20 ? big_invoices / 6250 : 20))
+list_requests="${BENCH_LIST_REQUESTS:-$([ $quick = 1 ] && echo 200 || echo 2000)}"
+dead_letters="${BENCH_DL_COUNT:-$([ $quick = 1 ] && echo "$count" || echo 100000)}"
 # Latency: seconds of paced publishing per rate (after one second of warm-up).
 latency_seconds="${BENCH_LATENCY_SECONDS:-$([ $quick = 1 ] && echo 2 || echo 10)}"
 out=.build/bench$([ $quick = 1 ] && echo /quick || true)
@@ -79,7 +91,7 @@ done
 mkdir -p "$out"
 # Nothing from an earlier invocation may stand in for this one's (e-mail dispatch starts from the
 # invoice-requests run's store).
-rm -rf "$out"/{worker,latency,payment-posting,cart-validation,invoice-requests,email-dispatch,channel-updates,pika-peer}-*
+rm -rf "$out"/{worker,latency,payment-posting,cart-validation,invoice-requests,email-dispatch,channel-updates,pika-peer,big-seed}-* "$out/big"
 gcc -O2 -Wall -o "$out/c_relay" scripts/benchmarks/c_relay.c -lrabbitmq
 gcc -O2 -Wall -pthread -o "$out/c_broker" scripts/benchmarks/c_broker.c -lrabbitmq
 results="$out/results.jsonl"
@@ -100,27 +112,95 @@ new_vhost() {
 
 drop_vhost() { ctl delete_vhost "$vhost"; }
 
-# The seeded world every kind starts from: `remit hq seed` into $out/world, then one Distribution
-# run whose channel.*.changed messages a channel-updates worker applies to the channel store.
-# Twice as many invoices as messages, so that cart adds and copy requests find distinct pairs.
+# Distributes the HQ store in $1 to its channel store, as in production: a hq-distribution and
+# channel-updates worker applies what `remit hq run-job Distribution` publishes (at most 100,000
+# invoices a run, so it runs until a run finds nothing new), then waits until the store holds it all.
+distribute_world() {
+  local world=$1 line customers=0 invoices=0 products=0 mode_vhost=${vhost:-} mode_url=${url:-}
+  new_vhost "distribute-$(basename "$world")"
+  "$bin/remit" worker hq-distribution channel-updates --data-dir "$world" --amqp-url "$url" --log-level warning \
+    --prefetch 10 > "$world/distribution-worker.log" 2>&1 &
+  local worker=$!
+  job=$worker
+  while true; do
+    line=$("$bin/remit" hq run-job Distribution --data-dir "$world" --amqp-url "$url" --wait 1200 --log-level warning | tail -n 1)
+    log "distribution: $line"
+    [[ "$line" == succeeded:* ]] || { log "the Distribution run did not succeed"; return 1; }
+    [[ "$line" =~ customers=([0-9]+) ]] && customers=$((customers + BASH_REMATCH[1]))
+    [[ "$line" =~ products=([0-9]+) ]] && products=$((products + BASH_REMATCH[1]))
+    [[ "$line" =~ invoices=([0-9]+) ]] || break
+    invoices=$((invoices + BASH_REMATCH[1]))
+  done
+  kinds world-wait --store "$world/channel.sqlite" --distributed "customers=$customers invoices=$invoices products=$products" \
+    --timeout $((600 + invoices / 500))
+  kill -TERM "$worker"
+  wait "$worker" || { log "the distribution worker did not drain cleanly; see $world/distribution-worker.log"; return 1; }
+  job=""
+  drop_vhost
+  vhost=$mode_vhost url=$mode_url  # the calling mode's own vhost again
+}
+
+# The seeded world every kind starts from: `remit hq seed` into $out/world, distributed to its
+# channel store. Twice as many invoices as messages, so that cart adds and copy requests find
+# distinct pairs.
 seed_world() {
   local world="$out/world" customers=$((count / 10 > 200 ? count / 10 : 200)) invoices=$((count * 2 > 1000 ? count * 2 : 1000))
   rm -rf "$world"
   log "seeding the world: $customers customers, $invoices invoices"
   "$bin/remit" hq seed --data-dir "$world" --customers "$customers" --invoices "$invoices" --seed 7 --log-level warning >/dev/null 2>&1
-  new_vhost world
-  "$bin/remit" worker hq-distribution channel-updates --data-dir "$world" --amqp-url "$url" --log-level warning \
-    --prefetch 10 > "$out/world-worker.log" 2>&1 &
-  local worker=$!
-  job=$worker
-  local distributed
-  distributed=$("$bin/remit" hq run-job Distribution --data-dir "$world" --amqp-url "$url" --wait 600 --log-level warning | tail -n 1)
-  log "distribution: $distributed"
-  kinds world-wait --store "$world/channel.sqlite" --distributed "$distributed" --timeout 600
-  kill -TERM "$worker"
-  wait "$worker" || { log "the distribution worker did not drain cleanly; see $out/world-worker.log"; return 1; }
-  job=""
-  drop_vhost
+  distribute_world "$world"
+}
+
+# `remit hq seed` of $big_invoices invoices into a fresh data directory, timed: one JSON line. The
+# first rep's world stays for portal-list ($out/big); the others are removed.
+run_hq_seed() {
+  local rep=$1 dir="$out/big-seed-$1"
+  rm -rf "$dir"
+  log "rep $rep/$reps remit hq seed: $big_invoices invoices, $big_customers customers"
+  python3 - "$bin/remit" "$dir" "$big_customers" "$big_invoices" <<'PY'
+import json, resource, subprocess, sys, time
+remit, directory, customers, invoices = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+started = time.monotonic()
+subprocess.run([remit, "hq", "seed", "--data-dir", directory, "--customers", customers, "--invoices", str(invoices),
+                "--seed", "7", "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+seconds = time.monotonic() - started
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"mode": "hq-seed", "invoices": invoices, "seconds": round(seconds, 2), "invoices_per_s": round(invoices / seconds),
+                  "cpu_s": round(usage.ru_utime + usage.ru_stime, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}))
+PY
+  if [ "$rep" = 1 ] && [ ! -d "$out/big" ]; then mv "$dir" "$out/big"; else rm -rf "$dir"; fi
+}
+
+# The invoice list on the big world, distributed to its channel store once per invocation.
+run_portal_list() {
+  local rep=$1
+  if [ ! -f "$out/big/distributed" ]; then
+    if [ ! -f "$out/big/hq.sqlite" ]; then
+      rm -rf "$out/big"
+      log "seeding the big world: $big_invoices invoices, $big_customers customers"
+      "$bin/remit" hq seed --data-dir "$out/big" --customers "$big_customers" --invoices "$big_invoices" --seed 7 \
+        --log-level warning >/dev/null 2>&1
+    fi
+    log "distributing the big world to its channel store (about 2,000 invoices/s)"
+    distribute_world "$out/big"
+    touch "$out/big/distributed"
+  fi
+  log "rep $rep/$reps portal invoice list on $big_invoices invoices"
+  python3 scripts/benchmarks/portal_list.py --bin "$bin" --data-dir "$out/big" --amqp-url "$url" --requests "$list_requests"
+}
+
+# Dead letters at volume: bad messages dead-lettered by the worker runtime, collected into the
+# operations store, and all replayed (remit-bench dead-letters), in this rep's vhost.
+run_dead_letters() {
+  local rep=$1
+  log "rep $rep/$reps dead letters: $dead_letters dead-lettered, collected and replayed"
+  rm -rf "$out/dead-letters-$rep"
+  # Each dead-lettered message is a warning in the log: kept in a file, not on the terminal.
+  "$bin/remit-bench" dead-letters --amqp-url "$url" --count "$dead_letters" --data-dir "$out/dead-letters-$rep" \
+    2> "$out/dead-letters-$rep.log" | python3 -c 'import json,sys
+for line in sys.stdin:
+    r = json.loads(line); r["mode"] = "dead-letters:" + r["mode"]; print(json.dumps(r), flush=True)'
+  rm -rf "$out/dead-letters-$rep" "$out/dead-letters-$rep.log"
 }
 
 # One ceiling or runtime mode: fill remit.smoke (not for the broker alone), drain, one JSON line.
@@ -203,6 +283,9 @@ run_mode() {
   case "$mode" in
     broker|c-relay|relay|worker) run_ceiling "$mode" "$rep" ;;
     latency) run_latency "$rep" ;;
+    hq-seed) run_hq_seed "$rep" ;;
+    portal-list) run_portal_list "$rep" ;;
+    dead-letters) run_dead_letters "$rep" ;;
     scale) run_scale "$rep" ;;
     *) run_kind "$mode" "$rep" ;;
   esac
