@@ -154,7 +154,9 @@ enum MicroConfiguration {
     {
         let unchecked = BenchmarkThresholds.none
         return .init(
-            metrics: metrics, warmupIterations: 3, scalingFactor: scalingFactor, maxDuration: .seconds(10),
+            // Whole allocation counts, never rounded to thousands: one more must show.
+            metrics: metrics, units: [.mallocCountTotal: .count], warmupIterations: 3, scalingFactor: scalingFactor,
+            maxDuration: .seconds(10),
             maxIterations: maxIterations,
             thresholds: [.wallClock: unchecked, .throughput: unchecked, .mallocCountTotal: mallocs])
     }
