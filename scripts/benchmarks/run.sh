@@ -29,7 +29,7 @@ source scripts/lib.sh
 
 quick=0
 if [ "${1:-}" = "--quick" ]; then quick=1; shift; fi
-[ $# -eq 0 ] || { log "usage: scripts/bench [--quick] | scripts/bench dead-letters"; exit 64; }
+[ $# -eq 0 ] || { log "usage: scripts/bench [--quick] | scripts/bench dead-letters | scripts/bench micro [--update]"; exit 64; }
 count="${BENCH_COUNT:-$([ $quick = 1 ] && echo 2000 || echo 50000)}"
 reps="${BENCH_REPS:-$([ $quick = 1 ] && echo 1 || echo 3)}"
 prefetch="${BENCH_PREFETCH:-1000}"
