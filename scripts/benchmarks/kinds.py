@@ -7,6 +7,7 @@ line per drain, like remit-bench and c_relay.
   kinds.py world-wait  --store CHANNEL.sqlite --hq HQ.sqlite --timeout S
   kinds.py fill KIND   --store CHANNEL.sqlite --amqp-url URL --count N --plan PLAN.json --tag TAG
   kinds.py measure KIND --store CHANNEL.sqlite --amqp-url URL --plan PLAN.json --broker-pid PID -- COMMAND…
+  kinds.py latency     --store CHANNEL.sqlite --amqp-url URL --rate R --seconds S --log LOG --tag TAG -- COMMAND…
 
 KIND: payment-posting, cart-validation, invoice-requests, email-dispatch, channel-updates, pika-peer
 (the pika peer drains the payment-posting backlog)."""
@@ -412,6 +413,89 @@ def check(kind, plan, db, channel, replies, store_path):
 
 # --- the seeded world ---------------------------------------------------------------------------
 
+# --- latency: publish → payment row visible -----------------------------------------------------
+
+def paced_publisher(url, outbound, rate, sent_at, ready):
+    """Publishes outbound[i] at start + i / rate (at once when behind), recording each publish's
+    CLOCK_MONOTONIC time in sent_at[i]; a process of its own, so the observer does not hold it up."""
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    channel = connection.channel()
+    ready.set()
+    start = time.monotonic_ns()
+    for index, (routing_key, body, properties) in enumerate(outbound):
+        due = start + index * 1_000_000_000 // rate
+        while (now := time.monotonic_ns()) < due:
+            if due - now > 2_000_000:
+                time.sleep((due - now - 1_000_000) / 1e9)
+        channel.basic_publish("remit", routing_key, body, properties)
+        sent_at[index] = time.monotonic_ns()
+    connection.close()
+
+
+def latency(args):
+    """Payment posting at a steady rate: a paced publisher (its own process) sends premade
+    payment.post messages to a running `remit worker payment-posting`; this process polls the
+    channel store every millisecond for the payments' rows. Exact percentiles of publish → row
+    visible, for every message after the first second (warm-up). One JSON line."""
+    import multiprocessing
+    total = args.rate * (args.seconds + 1)
+    db = open_store(args.store)
+    messages, _ = payment_posts(db, total, args.tag)
+    occurred_at = timestamp(datetime.now(timezone.utc))
+    outbound = []
+    for message_type, version, message_id, acting_user, body, _ in messages:
+        data = json.dumps(envelope(message_type, version, message_id, acting_user, body, occurred_at), separators=(",", ":")).encode()
+        outbound.append((message_type, data, pika.BasicProperties(content_type="application/json", delivery_mode=2,
+                                                                  message_id=message_id, type=message_type, app_id="bench")))
+    log = open(args.log, "w")
+    process = subprocess.Popen(args.command, stdout=log, stderr=subprocess.STDOUT)
+    seen = [0] * total
+    try:
+        with pika.BlockingConnection(pika.URLParameters(args.amqp_url)) as connection:  # the worker consumes
+            channel, deadline = connection.channel(), time.monotonic() + 60
+            while channel.queue_declare(WORK_QUEUES["payment-posting"], passive=True).method.consumer_count == 0:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    fail(f"the worker did not start consuming (see {args.log})")
+                time.sleep(0.05)
+        sent_at = multiprocessing.Array("q", total, lock=False)
+        ready = multiprocessing.Event()
+        publisher = multiprocessing.Process(target=paced_publisher, args=(args.amqp_url, outbound, args.rate, sent_at, ready))
+        publisher.start()
+        ready.wait(30)
+        prefix = f"{args.tag}-pay-"
+        last_rowid, found = db.execute("SELECT coalesce(max(rowid), 0) FROM channel_transaction").fetchone()[0], 0
+        deadline = time.monotonic() + args.seconds + 1 + args.timeout
+        while found < total:
+            rows = db.execute("SELECT rowid, id FROM channel_transaction WHERE rowid > ? ORDER BY rowid", (last_rowid,)).fetchall()
+            now = time.monotonic_ns()
+            for rowid, payment in rows:
+                last_rowid = rowid
+                if payment.startswith(prefix):
+                    index = int(payment[len(prefix):])
+                    if not seen[index]:
+                        seen[index], found = now, found + 1
+            if process.poll() is not None:
+                fail(f"the worker exited ({process.returncode}) after {found} of {total} payments; see {args.log}")
+            if time.monotonic() > deadline:
+                fail(f"{found} of {total} payments visible {args.timeout} s after the last publish")
+            time.sleep(0.001)
+        publisher.join(30)
+        if publisher.exitcode != 0:
+            fail(f"the publisher exited with {publisher.exitcode}")
+    finally:
+        code = stop_process(process)
+    if code != 0:
+        fail(f"the worker exited with {code} on SIGTERM; see {args.log}")
+    times = sorted((seen[index] - sent_at[index]) / 1e6 for index in range(args.rate, total))
+
+    def percentile(p):
+        return times[min(len(times) - 1, int(len(times) * p))]
+
+    print(json.dumps({"mode": f"latency-payment:{args.rate}", "rate": args.rate, "messages": len(times),
+                      "p50_ms": round(percentile(0.5), 2), "p90_ms": round(percentile(0.9), 2),
+                      "p99_ms": round(percentile(0.99), 2), "max_ms": round(times[-1], 2)}))
+
+
 def world_wait(args):
     """Waits until the channel store holds what the Distribution run published (the run-job line
     `succeeded: customers=… invoices=… products=…`)."""
@@ -457,6 +541,12 @@ def main():
         p.add_argument(name, required=True)
     p.add_argument("--broker-pid", type=int, default=0)
     p.add_argument("--timeout", type=float, default=600)
+    p = sub.add_parser("latency")
+    for name in ("--store", "--amqp-url", "--log", "--tag"):
+        p.add_argument(name, required=True)
+    p.add_argument("--rate", type=int, required=True)
+    p.add_argument("--seconds", type=int, required=True)
+    p.add_argument("--timeout", type=float, default=120)
     p = sub.add_parser("world-wait")
     p.add_argument("--store", required=True)
     p.add_argument("--distributed", required=True)
@@ -468,9 +558,9 @@ def main():
     split = sys.argv.index("--") if "--" in sys.argv else len(sys.argv)
     args = parser.parse_args(sys.argv[1:split])
     args.command = sys.argv[split + 1:]
-    if args.action == "measure" and not args.command:
-        parser.error("measure needs the process to run after --")
-    {"fill": fill, "measure": measure, "world-wait": world_wait, "copy-store": copy_store}[args.action](args)
+    if args.action in ("measure", "latency") and not args.command:
+        parser.error(f"{args.action} needs the process to run after --")
+    {"fill": fill, "measure": measure, "latency": latency, "world-wait": world_wait, "copy-store": copy_store}[args.action](args)
 
 
 if __name__ == "__main__":

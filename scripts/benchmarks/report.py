@@ -111,7 +111,8 @@ for mode, to, text, aim in [("worker", "relay", "(b) / (a)", "aim ≥ 0.85"), ("
 # Latency: publish → visible, the medians over the reps of each percentile.
 LATENCY = [(f"{kind}:{rate}", rate, label) for rate in (500, 4000)
            for kind, label in (("latency-broker", "broker alone: publish → delivery"),
-                               ("latency", "worker runtime (smoke): publish → row visible in channel.sqlite"))]
+                               ("latency", "worker runtime (smoke): publish → row visible in channel.sqlite"),
+                               ("latency-payment", "remit worker payment-posting: publish → payment row visible in channel.sqlite"))]
 latency_rows = []
 for mode, rate, label in LATENCY:
     mine = [run for run in runs if run["mode"] == mode]

@@ -263,10 +263,22 @@ run_scale() {
   done
 }
 
-# Latency at two steady rates, each measurement on a fresh vhost: the broker alone, then the worker runtime.
+# Latency at two steady rates, each measurement on a fresh vhost: the broker alone, the worker
+# runtime, and `remit worker payment-posting` on a copy of the seeded world's store.
 run_latency() {
-  local rep=$1 rate only
+  local rep=$1 rate only dir
   for rate in 500 4000; do
+    drop_vhost
+    new_vhost "latency-$rate-payment-$rep"
+    dir="$out/latency-payment-$rate-$rep"
+    rm -rf "$dir"
+    kinds copy-store --store "$out/world/channel.sqlite" --to "$dir/channel.sqlite"
+    log "rep $rep/$reps latency at $rate msg/s (payment posting): $latency_seconds s"
+    kinds latency --store "$dir/channel.sqlite" --amqp-url "$url" --rate "$rate" --seconds "$latency_seconds" \
+      --log "$dir/process.log" --tag "latency-$rate-$rep" -- \
+      "$bin/remit" worker payment-posting --data-dir "$dir" --amqp-url "$url" --topology-dir Topology --log-level warning \
+      --prefetch "$prefetch" --batch-size "$batch"
+    rm -rf "$dir"
     for only in --broker-only ""; do
       drop_vhost
       new_vhost "latency-$rate${only:+-broker}-$rep"
@@ -294,7 +306,7 @@ run_mode() {
 
 started=$SECONDS
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-if [[ " $modes " =~ \ (payment-posting|cart-validation|invoice-requests|email-dispatch|channel-updates|pika-peer)\  ]]; then
+if [[ " $modes " =~ \ (latency|payment-posting|cart-validation|invoice-requests|email-dispatch|channel-updates|pika-peer)\  ]]; then
   seed_world
 fi
 failed=()
