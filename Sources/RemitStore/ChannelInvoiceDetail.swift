@@ -37,6 +37,28 @@ public enum ChannelInvoiceDetail {
         }
     }
 
+    /// The Invoices page's keys (registered last by the channel store): each sort order's index
+    /// ends with the invoice number, so the page finds its rows' places in the index alone and
+    /// reads only the rows it shows; and the open amounts have an index of their own, so the
+    /// account's balance is summed without reading a row.
+    static func registerListKeys(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v7-invoice-list-keys") { db in
+            let keys: [(name: String, columns: [String])] = [
+                ("channel_invoice_by_customer", ["customer_account", "due_date", "number"]),
+                ("channel_invoice_by_status", ["customer_account", "status", "due_date", "number"]),
+                ("channel_invoice_by_date", ["customer_account", "invoice_date", "number"]),
+                ("channel_invoice_by_amount", ["customer_account", "total_minor", "number"]),
+            ]
+            for key in keys {
+                try db.drop(index: key.name)
+                try db.create(index: key.name, on: "channel_invoice", columns: key.columns)
+            }
+            try db.create(
+                index: "channel_invoice_open_amounts", on: "channel_invoice",
+                columns: ["customer_account", "currency", "total_minor", "settled_minor", "discount_taken_minor"])
+        }
+    }
+
     /// Replaces the lines and settlements of `invoice` with a newer snapshot's. A snapshot from a
     /// sender that did not send them (nil) leaves what is stored.
     public static func replace(

@@ -80,5 +80,6 @@ public enum ChannelTables {
         }
         Inbox.registerCorrelationIndex(in: &migrator)
         Inbox.registerRetentionIndex(in: &migrator)
+        ChannelInvoiceDetail.registerListKeys(in: &migrator)
     }
 }

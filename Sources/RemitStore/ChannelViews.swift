@@ -152,8 +152,17 @@ public enum BuyerView {
     ) throws -> InvoicePage {
         let request = query.request(accounts: accounts, today: today)
         let total = try request.fetchCount(db)
-        let invoices = try query.ordered(request).limit(max(0, limit), offset: max(0, offset)).fetchAll(db)
-        return InvoicePage(rows: try invoices.map { try row(db, $0) }, total: total)
+        // First the page's places, from the sort order's index alone (it ends with the number);
+        // then only the rows shown. Read whole, every row the order passes would be looked up.
+        let places = try Row.fetchAll(
+            db,
+            query.ordered(request).select(Column.rowID, ChannelInvoice.Columns.number)
+                .limit(max(0, limit), offset: max(0, offset)))
+        guard !places.isEmpty else { return InvoicePage(rows: [], total: total) }
+        let numbers: [String] = places.map { $0[1] }
+        let shown = try ChannelInvoice.filter(places.map { $0[0] as Int64 }.contains(Column.rowID)).fetchAll(db)
+        let byNumber = Dictionary(shown.map { ($0.number, $0) }, uniquingKeysWith: { first, _ in first })
+        return InvoicePage(rows: try numbers.compactMap { byNumber[$0] }.map { try row(db, $0) }, total: total)
     }
 
     private static func row(_ db: Database, _ invoice: ChannelInvoice) throws -> InvoiceRow {

@@ -125,6 +125,48 @@ struct LargeStoreTests {
         }
     }
 
+    /// The page everyone opens first (unpaid, by due date) and the account's balance read indexes
+    /// only: the page's places come from the status index without a row, for one account and for
+    /// an organisation's two, and only the rows shown are read; the balance sums its own index.
+    @Test func theFirstPageAndTheBalanceReadOnlyIndexesAndTheRowsShown() async throws {
+        try await PortalWorld.with { world in
+            try await BigAccount.add(to: world)
+            try await world.store.pool.write { db in try db.execute(sql: "ANALYZE") }
+            for accounts in [[BigAccount.account], [BigAccount.account, "T-ORG"]] {
+                let (page, plans, expected) = try await world.store.pool.read {
+                    db -> (BuyerView.InvoicePage, [String: [String]], [String]) in
+                    var statements: [String] = []
+                    db.trace(options: .statement) { event in
+                        if case .statement(let statement) = event { statements.append(statement.expandedSQL) }
+                    }
+                    let page = try BuyerView.invoicePage(
+                        db, accounts: accounts, query: .init(status: .unpaid), today: PortalWorld.today, offset: 1_000, limit: 50)
+                    _ = try ChannelInvoice.openBalance(db, account: BigAccount.account, currency: .EUR)
+                    db.trace(options: [])
+                    var plans: [String: [String]] = [:]
+                    for sql in statements where sql.hasPrefix("SELECT") && !sql.contains("sqlite_") {
+                        plans[sql] = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }
+                    }
+                    // The same list asked plainly, all of it.
+                    let expected = try String.fetchAll(
+                        db,
+                        sql: """
+                            SELECT number FROM channel_invoice WHERE status = 'unpaid' AND customer_account IN (\(accounts.map { "'\($0)'" }.joined(separator: ", ")))
+                            ORDER BY due_date, number
+                            """)
+                    return (page, plans, expected)
+                }
+                #expect(page.rows.map(\.invoice.number) == Array(expected[1_000..<1_050]) && page.total == expected.count)
+                let places = try #require(plans.first { $0.key.contains("rowid") && $0.key.contains("LIMIT") })
+                #expect(places.value.contains { $0.contains("COVERING INDEX channel_invoice_by_status") }, "\(places)")
+                let shown = try #require(plans.first { $0.key.contains(#""rowid" IN ("#) })
+                #expect(shown.key.components(separatedBy: ",").count == 50, "only the 50 rows shown are read: \(shown.key)")
+                let balance = try #require(plans.first { $0.key.contains("SUM(") && $0.key.contains("FROM channel_invoice ") })
+                #expect(balance.value.contains { $0.contains("COVERING INDEX channel_invoice_open_amounts") }, "\(balance)")
+            }
+        }
+    }
+
     /// Every statement the Invoices page runs, for every filter and sort order, searches an index:
     /// none scans `channel_invoice` (or any table) from end to end.
     @Test func everyFilterAndSortOrderSearchesAnIndex() async throws {

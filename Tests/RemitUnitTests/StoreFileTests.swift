@@ -71,6 +71,41 @@ struct StoreFileTests {
         #expect(error.description.contains(channelPath))
     }
 
+    /// A channel store written before the invoice list's keys (v7) opens, gains them, and keeps
+    /// every invoice: the indexes are rebuilt with the number at their end, the open amounts get theirs.
+    @Test func aStoreFromBeforeTheListKeysUpgradesInPlaceAndKeepsItsInvoices() throws {
+        try ChannelStore.migrator.migrate(DatabaseQueue(path: channelPath), upTo: "v6-inbox-by-time")
+        try DatabaseQueue(path: channelPath).write { db in
+            for index in 0..<300 {
+                try db.execute(
+                    sql: """
+                        INSERT INTO channel_invoice (number, customer_account, invoice_date, due_date, discount_minor, currency,
+                            total_minor, settled_minor, discount_taken_minor, status, hq_changed_at)
+                        VALUES (?, ?, '2026-01-01', '2026-02-01', 0, 'EUR', 1000, ?, 0, 'unpaid', '2026-01-01T00:00:00.000Z')
+                        """, arguments: ["U-\(index)", index % 2 == 0 ? "A" : "B", index % 3 == 0 ? 400 : 0])
+            }
+        }
+        let store = try ChannelStore(path: channelPath)
+        try store.pool.read { db in
+            #expect(try ChannelStore.migrator.appliedIdentifiers(db).contains("v7-invoice-list-keys"))
+            #expect(try ChannelInvoice.fetchCount(db) == 300)
+            let indexes = Dictionary(uniqueKeysWithValues: try db.indexes(on: "channel_invoice").map { ($0.name, $0.columns) })
+            let columns = { (index: String) in indexes[index] }
+            #expect(columns("channel_invoice_by_status") == ["customer_account", "status", "due_date", "number"])
+            #expect(columns("channel_invoice_by_customer") == ["customer_account", "due_date", "number"])
+            #expect(columns("channel_invoice_by_date") == ["customer_account", "invoice_date", "number"])
+            #expect(columns("channel_invoice_by_amount") == ["customer_account", "total_minor", "number"])
+            #expect(
+                columns("channel_invoice_open_amounts")
+                    == ["customer_account", "currency", "total_minor", "settled_minor", "discount_taken_minor"])
+            // 150 invoices of A at 1000, 50 of them 400 settled.
+            #expect(
+                try ChannelInvoice.openBalance(db, account: "A", currency: .EUR) == Money(minorUnits: 150 * 1000 - 50 * 400, currency: .EUR)
+            )
+            #expect(try String.fetchAll(db, sql: "PRAGMA integrity_check") == ["ok"])
+        }
+    }
+
     @Test func aDamagedStoreIsRefusedBeforeAnythingIsWritten() throws {
         let store = try ChannelStore(path: channelPath)
         try store.pool.write { db in
