@@ -145,13 +145,75 @@ public enum DeadLetterProperties {
         return String(decoding: try encoder.encode(properties), as: UTF8.self)
     }
 
+    /// Reads what `encode` wrote, straight from the parsed JSON: through a `Decoder`, Foundation's
+    /// or Remit's, this was half of a replay's CPU. Anything else in the column is a corrupt value.
     public static func decode(_ letter: DeadLetter) throws -> AMQPProperties {
-        do {
-            return try JSONDecoder().decode(AMQPProperties.self, from: Data(letter.properties.utf8))
-        } catch {
+        guard let json = try? JSONValue.parse(Array(letter.properties.utf8)), let properties = properties(json) else {
             throw CorruptStoredValue(
                 table: DeadLetter.databaseTableName, row: "\(letter.id ?? 0)", column: "properties",
                 found: letter.properties, expected: "AMQP properties as Remit stores them")
+        }
+        return properties
+    }
+
+    static func properties(_ json: JSONValue) -> AMQPProperties? {
+        guard case .object(let fields) = json, case .bool(let persistent)? = fields["persistent"],
+            case .object(let table)? = fields["headers"], let headers = headers(table)
+        else { return nil }
+        func text(_ key: String) -> String?? {
+            switch fields[key] {
+            case nil, .null?: return .some(nil)
+            case .string(let value)?: return .some(value)
+            default: return nil
+            }
+        }
+        var timestamp: UInt64?
+        switch fields["timestamp"] {
+        case nil, .null?: timestamp = nil
+        case .integer(let value)? where value >= 0: timestamp = UInt64(value)
+        default: return nil
+        }
+        guard let contentType = text("contentType"), let messageId = text("messageId"),
+            let correlationId = text("correlationId"), let replyTo = text("replyTo"), let type = text("type"),
+            let appId = text("appId"), let expiration = text("expiration")
+        else { return nil }
+        return AMQPProperties(
+            contentType: contentType, messageId: messageId, correlationId: correlationId, replyTo: replyTo, type: type,
+            timestamp: timestamp, appId: appId, expiration: expiration, persistent: persistent, headers: headers)
+    }
+
+    static func headers(_ table: [String: JSONValue]) -> AMQPTable? {
+        var headers: AMQPTable = [:]
+        headers.reserveCapacity(table.count)
+        for (name, json) in table {
+            guard let value = value(json) else { return nil }
+            headers[name] = value
+        }
+        return headers
+    }
+
+    /// One field value: an object with exactly one type key (`AMQPValue`'s `Codable` form).
+    static func value(_ json: JSONValue) -> AMQPValue? {
+        guard case .object(let typed) = json, typed.count == 1, let (type, inner) = typed.first else { return nil }
+        switch (type, inner) {
+        case ("string", .string(let value)): return .string(value)
+        case ("int", .integer(let value)): return .int(value)
+        case ("bool", .bool(let value)): return .bool(value)
+        case ("double", .number(let value)): return .double(value)
+        case ("double", .integer(let value)): return .double(Double(value))  // 2.0 is written as 2
+        case ("timestamp", .integer(let value)) where value >= 0: return .timestamp(UInt64(value))
+        case ("bytes", .string(let base64)): return Data(base64Encoded: base64).map { .bytes([UInt8]($0)) }
+        case ("array", .array(let items)):
+            var values: [AMQPValue] = []
+            values.reserveCapacity(items.count)
+            for item in items {
+                guard let value = value(item) else { return nil }
+                values.append(value)
+            }
+            return .array(values)
+        case ("table", .object(let table)): return headers(table).map { .table($0) }
+        case ("void", _): return .void
+        default: return nil
         }
     }
 }
@@ -242,6 +304,15 @@ public struct DeadLetterReplayer: Sendable {
         if let rate = options.rate { batchSize = max(1, min(batchSize, Int(rate / 5))) }
         var replayed = 0
         let started = ContinuousClock.now
+        // One batch's delete and audit (a transaction with its fsync) runs while the next batch is
+        // read and published: a letter still leaves the store only after its own confirm.
+        var recording: Task<Int, any Error>?
+        func recorded() async throws {
+            guard let batch = recording else { return }
+            recording = nil
+            replayed += try await batch.value
+            progress(replayed, ids.count)
+        }
         do {
             try await AMQPConnection.withConnection(amqp, logger: logger) { connection in
                 for chunk in ids.chunked(batchSize) {
@@ -251,19 +322,24 @@ public struct DeadLetterReplayer: Sendable {
                     let changes = try prepared.map { item in
                         (item.letter, change: item.changes.isEmpty ? nil : try Self.describe(item.changes))
                     }
-                    try await store.pool.write { db in
-                        try DeadLetter.delete(db, ids: letters.compactMap(\.id))
-                        try DeadLetterAudit.record(db, id: auditId, changes)
+                    try await recorded()
+                    recording = Task { [store] in
+                        try await store.pool.write { db in
+                            try DeadLetter.delete(db, ids: letters.compactMap(\.id))
+                            try DeadLetterAudit.record(db, id: auditId, changes)
+                        }
+                        return letters.count
                     }
-                    replayed += letters.count
-                    progress(replayed, ids.count)
                     if let rate = options.rate {
-                        let due = started + .milliseconds(Int64(Double(replayed) / rate * 1000))
+                        let due = started + .milliseconds(Int64(Double(replayed + letters.count) / rate * 1000))
                         if due > ContinuousClock.now { try await Task.sleep(until: due) }
                     }
                 }
+                try await recorded()
             }
         } catch {
+            // The batch being recorded when the next one failed is counted (or not) before reporting.
+            try? await recorded()
             let detail = "stopped after \(replayed) of \(ids.count): \(error)"
             try? await store.pool.write { db in try DeadLetterAudit.finish(db, id: auditId, outcome: .failed, detail: detail) }
             throw DeadLetterError(

@@ -343,12 +343,12 @@ public struct DeadLetterAudit: StoredRecord, Sendable, Equatable {
     /// Records that `letters` were handled under audit `id` (in the transaction that handled them),
     /// with each one's change for edits.
     public static func record(_ db: Database, id: Int64, _ letters: [(DeadLetter, change: String?)]) throws {
-        for (letter, change) in letters {
-            try DeadLetterAuditMessage(
-                auditId: id, messageId: letter.messageId, deadLetterQueue: letter.deadLetterQueue, reason: letter.reason,
-                error: letter.error, attempts: letter.attempts, failedAt: letter.failedAt, change: change
-            ).insert(db)
-        }
+        try DeadLetterAuditMessage.insertAll(
+            letters.lazy.map { letter, change in
+                DeadLetterAuditMessage(
+                    auditId: id, messageId: letter.messageId, deadLetterQueue: letter.deadLetterQueue, reason: letter.reason,
+                    error: letter.error, attempts: letter.attempts, failedAt: letter.failedAt, change: change)
+            }, db)
         try filter(Columns.id == id).updateAll(db, Columns.done += letters.count)
     }
 
@@ -409,6 +409,13 @@ public struct DeadLetterAuditMessage: StoredRecord, Sendable, Equatable {
         change = row["change"]
     }
 
+    /// The row written, column by column, in the order of `WrittenRow.columns` (a replay writes one
+    /// per message).
+    public func encode(to container: inout PersistenceContainer) {
+        container["id"] = id
+        for (column, value) in zip(Self.columns, writtenValues) { container[column] = value }
+    }
+
     /// What happened to `messageId`, oldest first, with the audit entry of each.
     public static func history(_ db: Database, messageId: String) throws -> [(DeadLetterAudit, DeadLetterAuditMessage)] {
         let entries = try filter(Columns.messageId == messageId).order(Column("id")).fetchAll(db)
@@ -420,5 +427,14 @@ public struct DeadLetterAuditMessage: StoredRecord, Sendable, Equatable {
     /// The message ids an audit entry touched.
     public static func messageIds(_ db: Database, auditId: Int64) throws -> [String] {
         try filter(Columns.auditId == auditId).order(Column("id")).select(Columns.messageId, as: String.self).fetchAll(db)
+    }
+}
+
+extension DeadLetterAuditMessage: WrittenRow {
+    public static let columns = [
+        "audit_id", "message_id", "dead_letter_queue", "reason", "error", "attempts", "failed_at", "change",
+    ]
+    public var writtenValues: [(any DatabaseValueConvertible)?] {
+        [auditId, messageId, deadLetterQueue, reason, error, attempts, Timestamp.format(failedAt), change]
     }
 }

@@ -213,6 +213,45 @@ struct DeadLetterTests {
         }
     }
 
+    /// The replay records one batch while it publishes the next. When a later batch is refused, the
+    /// batches before it are deleted and counted (their confirms came), the refused one stays.
+    @Test func aReplayStoppedByALaterBatchKeepsExactlyTheUnconfirmed() async throws {
+        try await TestBroker.with { broker in
+            let origins = Array(repeating: ("remit", "smoke.record"), count: 4) + [("remit.gone", "smoke.record")]
+            let start = Date().addingTimeInterval(-60)
+            try await broker.withConnection { connection in
+                try await connection.publish(
+                    origins.enumerated().map { index, origin in
+                        OutboundMessage(
+                            exchange: broker.topology.workers.deadLetterExchange, routingKey: "remit.smoke", body: Array("{}".utf8),
+                            properties: AMQPProperties(
+                                messageId: "batch-\(index)", type: "smoke.record",
+                                headers: [
+                                    RemitHeader.reason: .string("retries-exhausted"), RemitHeader.error: .string("test"),
+                                    RemitHeader.attempt: .int(4),
+                                    RemitHeader.failedAt: .string(Timestamp.format(start.addingTimeInterval(Double(index)))),
+                                    RemitHeader.originalExchange: .string(origin.0), RemitHeader.originalRoutingKey: .string(origin.1),
+                                ]))
+                    })
+            }
+            #expect(try await broker.collector().collect() == ["remit.smoke.dead": 5])
+            var options = DeadLetterReplayer.Options(filter: DeadLetterFilter(), described: "all", actor: "t")
+            options.batchSize = 2  // [0, 1], [2, 3], then the refused [4]
+            let seen = ProgressLog()
+            await #expect(throws: DeadLetterError.self) {
+                try await broker.replayer().replay(options, progress: { done, total in seen.append(done, total) })
+            }
+            #expect(try broker.storedDeadLetters().map(\.messageId) == ["batch-4"], "only the refused one is left")
+            #expect(seen.entries == [[2, 5], [4, 5]], "\(seen.entries)")
+            let audit = try #require(try await broker.operationsStore().pool.read { try DeadLetterAudit.recent($0, limit: 1) }.first)
+            #expect(audit.outcome == .failed && audit.done == 4 && audit.detail?.contains("stopped after 4 of 5") == true)
+            let touched = try await broker.operationsStore().pool.read { try DeadLetterAuditMessage.messageIds($0, auditId: audit.id!) }
+            #expect(touched == ["batch-0", "batch-1", "batch-2", "batch-3"])
+            let replayed = try await broker.drain("remit.smoke", expected: 4)
+            #expect(replayed.compactMap(\.properties.messageId).sorted() == ["batch-0", "batch-1", "batch-2", "batch-3"])
+        }
+    }
+
     @Test func anEditIsValidatedAgainstTheSchemaAndAuditedWithItsChange() async throws {
         try await TestBroker.with { broker in
             // Bad input from a producer that skipped the schema: an amount with too many decimals.
@@ -407,4 +446,12 @@ struct DeadLetterTests {
             #expect(try broker.storedDeadLetters().isEmpty)
         }
     }
+}
+
+/// What a replay's progress callback was told, in order.
+final class ProgressLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: [[Int]] = []
+    func append(_ done: Int, _ total: Int) { lock.withLock { seen.append([done, total]) } }
+    var entries: [[Int]] { lock.withLock { seen } }
 }

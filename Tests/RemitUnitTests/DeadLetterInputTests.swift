@@ -53,5 +53,34 @@ struct DeadLetterInputTests {
             originalExchange: "remit", originalRoutingKey: "smoke.record", reason: "bad-input", error: "e", attempts: 1,
             failedAt: Date(), properties: text, body: Data("{}".utf8), collectedAt: Date(), replayCount: 0)
         #expect(try DeadLetterProperties.decode(letter) == properties)
+        // What Foundation's decoder reads from the same text, field by field.
+        #expect(try JSONDecoder().decode(AMQPProperties.self, from: Data(text.utf8)) == properties)
+        for double in [2.0, -0.25, 1e300] {
+            var whole = properties
+            whole.headers = ["d": .double(double)]
+            var stored = letter
+            stored.properties = try DeadLetterProperties.encode(whole)
+            #expect(try DeadLetterProperties.decode(stored) == whole, "\(stored.properties)")
+        }
+    }
+
+    /// A properties column that is not what Remit wrote is a corrupt stored value naming the row,
+    /// never a crash and never a message published with half its headers.
+    @Test func damagedStoredPropertiesAreACorruptValue() throws {
+        let damaged = [
+            "", "not json", "[]", #"{"headers": {}}"#, #"{"persistent": "yes", "headers": {}}"#,
+            #"{"persistent": true}"#, #"{"persistent": true, "headers": {"h": {"int": 1, "string": "a"}}}"#,
+            #"{"persistent": true, "headers": {"h": {"int": "1"}}}"#, #"{"persistent": true, "headers": {"h": {"bytes": "%%%"}}}"#,
+            #"{"persistent": true, "headers": {"h": {"timestamp": -1}}}"#, #"{"persistent": true, "headers": {"h": {"blob": 1}}}"#,
+            #"{"persistent": true, "headers": {"h": {"array": [1]}}}"#, #"{"persistent": true, "headers": {}, "timestamp": 1.5}"#,
+            #"{"persistent": true, "headers": {}, "messageId": 7}"#, String(repeating: "[", count: 100_000),
+        ]
+        for text in damaged {
+            let letter = DeadLetter(
+                messageId: "m-1", messageType: "smoke.record", correlationId: nil, deadLetterQueue: "q", worker: "w",
+                originalQueue: "o", originalExchange: "remit", originalRoutingKey: "smoke.record", reason: "bad-input", error: "e",
+                attempts: 1, failedAt: Date(), properties: text, body: Data("{}".utf8), collectedAt: Date(), replayCount: 0)
+            #expect(throws: CorruptStoredValue.self, "\(text.prefix(80))") { try DeadLetterProperties.decode(letter) }
+        }
     }
 }

@@ -98,6 +98,11 @@ class Journey:
                 value = condition()
             except (NoSuchElementException, StaleElementReferenceException):
                 value = None  # the page is being replaced (a refresh) or not there yet
+            except WebDriverException as error:
+                # Chrome reports an element of a page it is replacing this way too, not as stale.
+                if "does not belong to the document" not in str(error):
+                    raise
+                value = None
             if value:
                 return value
             now = time.monotonic()
