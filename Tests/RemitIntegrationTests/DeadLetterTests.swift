@@ -40,6 +40,28 @@ extension TestBroker {
         DeadLetterReplayer(topology: topology, amqp: amqp, store: try operationsStore(), clock: SystemWallClock(), logger: testLogger)
     }
 
+    /// Publishes straight to the dead-letter exchange one smoke dead letter per origin (exchange,
+    /// routing key), as the runtime writes them: `<prefix>-<index>`, failed a second apart in order.
+    func publishDeadLetters(claiming origins: [(exchange: String, routingKey: String)], prefix: String) async throws {
+        let start = Date().addingTimeInterval(-60)
+        try await withConnection { connection in
+            try await connection.publish(
+                origins.enumerated().map { index, origin in
+                    OutboundMessage(
+                        exchange: topology.workers.deadLetterExchange, routingKey: "remit.smoke", body: Array("{}".utf8),
+                        properties: AMQPProperties(
+                            messageId: "\(prefix)-\(index)", type: "smoke.record",
+                            headers: [
+                                RemitHeader.reason: .string("retries-exhausted"), RemitHeader.error: .string("test"),
+                                RemitHeader.attempt: .int(4),
+                                RemitHeader.failedAt: .string(Timestamp.format(start.addingTimeInterval(Double(index)))),
+                                RemitHeader.originalExchange: .string(origin.exchange),
+                                RemitHeader.originalRoutingKey: .string(origin.routingKey),
+                            ]))
+                })
+        }
+    }
+
     func storedDeadLetters(_ filter: DeadLetterFilter = DeadLetterFilter()) throws -> [DeadLetter] {
         try operationsStore().pool.read { try DeadLetter.matching($0, filter) }
     }
@@ -186,21 +208,8 @@ struct DeadLetterTests {
         try await TestBroker.with { broker in
             // Dead letters that claim origins the broker refuses: an exchange that does not exist,
             // and a routing key no queue is bound to (a mandatory publish is returned).
-            let origins = [("remit.gone", "smoke.record"), ("remit", "nobody.listens")]
-            try await broker.withConnection { connection in
-                try await connection.publish(
-                    origins.enumerated().map { index, origin in
-                        OutboundMessage(
-                            exchange: broker.topology.workers.deadLetterExchange, routingKey: "remit.smoke", body: Array("{}".utf8),
-                            properties: AMQPProperties(
-                                messageId: "lost-\(index)", type: "smoke.record",
-                                headers: [
-                                    RemitHeader.reason: .string("retries-exhausted"), RemitHeader.error: .string("test"),
-                                    RemitHeader.attempt: .int(4), RemitHeader.failedAt: .string(Timestamp.format(Date())),
-                                    RemitHeader.originalExchange: .string(origin.0), RemitHeader.originalRoutingKey: .string(origin.1),
-                                ]))
-                    })
-            }
+            try await broker.publishDeadLetters(
+                claiming: [("remit.gone", "smoke.record"), ("remit", "nobody.listens")], prefix: "lost")
             #expect(try await broker.collector().collect() == ["remit.smoke.dead": 2])
             for id in ["lost-0", "lost-1"] {
                 let options = DeadLetterReplayer.Options(filter: DeadLetterFilter(messageIds: [id]), described: "--id \(id)", actor: "t")
@@ -217,23 +226,8 @@ struct DeadLetterTests {
     /// batches before it are deleted and counted (their confirms came), the refused one stays.
     @Test func aReplayStoppedByALaterBatchKeepsExactlyTheUnconfirmed() async throws {
         try await TestBroker.with { broker in
-            let origins = Array(repeating: ("remit", "smoke.record"), count: 4) + [("remit.gone", "smoke.record")]
-            let start = Date().addingTimeInterval(-60)
-            try await broker.withConnection { connection in
-                try await connection.publish(
-                    origins.enumerated().map { index, origin in
-                        OutboundMessage(
-                            exchange: broker.topology.workers.deadLetterExchange, routingKey: "remit.smoke", body: Array("{}".utf8),
-                            properties: AMQPProperties(
-                                messageId: "batch-\(index)", type: "smoke.record",
-                                headers: [
-                                    RemitHeader.reason: .string("retries-exhausted"), RemitHeader.error: .string("test"),
-                                    RemitHeader.attempt: .int(4),
-                                    RemitHeader.failedAt: .string(Timestamp.format(start.addingTimeInterval(Double(index)))),
-                                    RemitHeader.originalExchange: .string(origin.0), RemitHeader.originalRoutingKey: .string(origin.1),
-                                ]))
-                    })
-            }
+            try await broker.publishDeadLetters(
+                claiming: Array(repeating: ("remit", "smoke.record"), count: 4) + [("remit.gone", "smoke.record")], prefix: "batch")
             #expect(try await broker.collector().collect() == ["remit.smoke.dead": 5])
             var options = DeadLetterReplayer.Options(filter: DeadLetterFilter(), described: "all", actor: "t")
             options.batchSize = 2  // [0, 1], [2, 3], then the refused [4]
