@@ -186,14 +186,14 @@ public struct JSONSchema: Sendable {
                 if let maximum = rules.maxLength, length > maximum { fail("must have at most \(maximum) characters") }
             }
             if let pattern = rules.pattern, !patterns.matches(pattern, in: string) {
-                fail("'\(string.prefix(80))' does not match the pattern \(pattern)")
+                fail("'\(SchemaViolation.shown(string))' does not match the pattern \(pattern)")
             }
             if let format = rules.format {
                 switch format {
                 case "date-time" where Timestamp.parse(string) == nil:
-                    fail("'\(string.prefix(80))' is not an ISO 8601 date-time")
+                    fail("'\(SchemaViolation.shown(string))' is not an ISO 8601 date-time")
                 case "uuid" where UUID(uuidString: string) == nil:
-                    fail("'\(string.prefix(80))' is not a UUID")
+                    fail("'\(SchemaViolation.shown(string))' is not a UUID")
                 default: break
                 }
             }
@@ -229,7 +229,7 @@ public struct JSONSchema: Sendable {
                         checkNested(element, against: propertyNode, step: .key(key))
                     } else if let additional = rules.additionalProperties {
                         if case .nothing = additional {
-                            fail("property '\(key)' is not allowed")
+                            fail("property '\(SchemaViolation.shown(key))' is not allowed")
                         } else {
                             checkNested(element, against: additional, step: .key(key))
                         }
@@ -256,7 +256,7 @@ enum SchemaPathStep {
         var text = "$"
         for step in steps {
             switch step {
-            case .key(let key): text += ".\(key)"
+            case .key(let key): text += ".\(SchemaViolation.shown(key))"
             case .index(let index): text += "[\(index)]"
             }
         }
@@ -391,6 +391,22 @@ public struct SchemaViolation: Error, Sendable, Equatable, CustomStringConvertib
     public var path: String
     public var message: String
     public var description: String { "\(path): \(message)" }
+
+    /// A value from the message as a violation quotes it: at most 80 characters, and every control,
+    /// format (direction overrides) or line-separator character written as `\u{…}`, so that a
+    /// hostile value cannot start a new line, or turn text around, in a log or a dead letter's header.
+    public static func shown(_ text: some StringProtocol) -> String {
+        var shown = ""
+        for scalar in text.prefix(80).unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned, .privateUse:
+                shown += "\\u{\(String(scalar.value, radix: 16))}"
+            default:
+                shown.unicodeScalars.append(scalar)
+            }
+        }
+        return shown
+    }
 }
 
 /// A schema's regular expressions, compiled once.

@@ -674,7 +674,8 @@ public final class WorkerRuntime: Sendable {
         let type = json["type"]?.stringValue ?? ""
         let version = Int(json["version"]?.intValue ?? 0)
         guard kind.consumes.contains(type), bodyTypes.handles(type) else {
-            return .failure(BadInput("worker kind '\(kind.name)' does not handle message type '\(type.prefix(80))'"))
+            return .failure(
+                BadInput("worker kind '\(kind.name)' does not handle message type '\(SchemaViolation.shown(type))'"))
         }
         guard bodyTypes.type(for: type, version: version) != nil else {
             return .failure(BadInput("\(type) schema version \(version) is not supported by this worker"))
@@ -836,7 +837,7 @@ enum AttemptHeader {
         guard case .int(let number) = value, number >= 1, number <= Int64(maximum) else {
             return .failure(
                 BadInput(
-                    "header \(RemitHeader.attempt) is '\(value.description.prefix(40))'; it must be a whole number from 1 to \(maximum) (Remit sets it on retries; producers leave it out)"
+                    "header \(RemitHeader.attempt) is '\(SchemaViolation.shown(value.description.prefix(40)))'; it must be a whole number from 1 to \(maximum) (Remit sets it on retries; producers leave it out)"
                 ))
         }
         return .success(Int(number))

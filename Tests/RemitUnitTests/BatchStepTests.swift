@@ -189,7 +189,10 @@ struct BatchStepTests {
         #expect(try rows("SELECT COUNT(*) FROM inbox") == 0)
     }
 
-    @Test(arguments: [AMQPValue.int(0), .int(-1), .int(Int64.max), .int(5), .string("2"), .bool(true)])
+    @Test(arguments: [
+        AMQPValue.int(0), .int(-1), .int(Int64.max), .int(5), .string("2"), .bool(true), .bytes([0, 0xFF, 0x0A]),
+        .string("1\r\nx-remit-reason: forged"),
+    ])
     func anAttemptHeaderFromOutsideIsCheckedLikeTheBody(_ value: AMQPValue) async throws {
         let settled = try await prepare([smoke(id: "m-1", key: "a", headers: [RemitHeader.attempt: value]), smoke(id: "m-2", key: "b")])
         #expect(settled.applied == 1)
@@ -197,6 +200,8 @@ struct BatchStepTests {
         #expect(failures.count == 1)
         #expect(failures.first?.reason == "bad-input")
         #expect(failures.first?.error.contains("x-remit-attempt") == true)
+        // The value is quoted with its control characters written out: no NUL, no new line.
+        #expect(failures.first?.error.unicodeScalars.contains { $0.properties.generalCategory == .control } == false)
         #expect(try rows("SELECT COUNT(*) FROM smoke_record") == 1)
     }
 

@@ -27,6 +27,19 @@ struct JSONSchemaTests {
         #expect(violations.count == 4)
     }
 
+    /// A hostile value quoted by a violation cannot start a line or turn text around in a log or a
+    /// dead letter's `x-remit-error`: control, format and separator characters are written out.
+    @Test func quotedValuesCannotForgeALineOrTurnTextAround() throws {
+        let s = try schema(
+            #"{"type":"object","additionalProperties":false,"properties":{"u":{"type":"string","pattern":"^(user|system):.+$"}}}"#)
+        let hostile = #"{"u":"user:x\r\nx-remit-reason: forged\u202e\u0000","k\ny":1}"#
+        let text = s.violations(of: try value(hostile)).map(\.description).joined(separator: " | ")
+        #expect(text.contains(#"'user:x\u{d}\u{a}x-remit-reason: forged\u{202e}\u{0}' does not match"#), "\(text)")
+        #expect(text.contains(#"property 'k\u{a}y' is not allowed"#), "\(text)")
+        #expect(!text.unicodeScalars.contains { $0.properties.generalCategory == .control || $0 == "\u{202E}" })
+        #expect(SchemaViolation.shown(String(repeating: "é", count: 200)) == String(repeating: "é", count: 80))
+    }
+
     @Test func acceptsAValidInstance() throws {
         let s = try schema(
             #"{"type":"object","properties":{"n":{"type":["string","null"]},"xs":{"type":"array","items":{"type":"integer"}}}}"#)

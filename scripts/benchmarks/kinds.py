@@ -207,6 +207,8 @@ def publish(url, outbound, timeout):
 
     def on_channel(channel):
         state["channel"] = channel
+        channel.add_on_close_callback(
+            lambda _channel, reason: stop(f"the channel closed: {reason}") if state["outstanding"] or state["sent"] < len(outbound) else None)
         channel.add_on_return_callback(lambda *_: stop("a message was returned unroutable"))
         channel.confirm_delivery(on_confirm, callback=lambda _frame: pump())
 
@@ -229,11 +231,14 @@ def publish(url, outbound, timeout):
             state["outstanding"].discard(method.delivery_tag)
         pump()
 
-    connection.add_on_close_callback(lambda *_: connection.ioloop.stop())
+    connection.add_on_close_callback(lambda _connection, reason: (state.update(closed=reason), connection.ioloop.stop()))
     connection.ioloop.call_later(timeout, lambda: stop(f"publishing took more than {timeout} s"))
     connection.ioloop.start()
     if state["error"]:
         fail(state["error"])
+    if state["sent"] < len(outbound) or state["outstanding"]:
+        fail(f"published {state['sent']} of {len(outbound)}, {len(state['outstanding'])} unconfirmed "
+             f"(the connection closed: {state.get('closed')})")
 
 
 def declare_reply_queue(url):
