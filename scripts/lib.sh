@@ -119,6 +119,15 @@ ensure_remit_broker_users() {
   set_user remit-worker "$REMIT_WORKER_PASSWORD" \
     '^remit\.control(\..*)?$' '^(remit(\..*)?|amq\.default)$' '^remit\..*$' management
   set_user remit-portal "$REMIT_PORTAL_PASSWORD" '^$' '^remit$' '^$'
+  # Which routing keys (message types) each user may publish on the topic exchange `remit`: the
+  # portal only the buyers' commands it sends; the workers only what the kinds and the HQ job
+  # scheduler publish — never a buyer's or a producer's command. The operator (replays, `remit
+  # publish`) keeps every type.
+  as_root rabbitmqctl -q set_topic_permissions -p "$vhost" remit-portal remit \
+    '^(cart\.(add-invoice|update-line|remove-line|checkout)|invoice\.request)$' '^$' >/dev/null
+  as_root rabbitmqctl -q set_topic_permissions -p "$vhost" remit-worker remit \
+    '^(smoke\.recorded|payment\.post|email\.send|channel\.(customers|invoices|products|requests)\.changed|hq\.(p-0001|sync|invoice-posting|distribution)\.run)$' \
+    '.*' >/dev/null
   local base="$host:$port/$vhost"
   REMIT_ADMIN_URL="amqp://remit-admin:$REMIT_ADMIN_PASSWORD@$base"
   REMIT_WORKER_URL="amqp://remit-worker:$REMIT_WORKER_PASSWORD@$base"

@@ -1,4 +1,5 @@
 import Foundation
+import RemitAMQP
 import RemitRuntime
 import Testing
 
@@ -68,11 +69,50 @@ struct BrokerUsersTests {
         let (status, statusOutput) = try await RemitProcess.run(["status", "--amqp-url", portal], broker: broker)
         #expect(status != 0 && statusOutput.contains("refused user 'remit-portal'"), "no management API for the portal: \(statusOutput)")
 
-        // The portal's user publishes a command; a worker under its own user applies it and
-        // answers `remit scale`, which the operator sends.
-        let body = #"{"key":"u-1","amount":{"amount":"1.00","currency":"EUR"}}"#
-        let (published, publishedOutput) = try await RemitProcess.run(
-            ["publish", "smoke.record", "--amqp-url", portal, "--body", body], broker: broker)
+        // Topic permissions on `remit`: the portal's user publishes the buyers' commands and nothing
+        // else; the workers' user publishes the kinds' follow-ups and HQ's job runs, never a command.
+        func publish(_ type: String, _ body: String, as url: String) async throws -> (Int32?, String) {
+            try await RemitProcess.run(["publish", type, "--amqp-url", url, "--body", body], broker: broker)
+        }
+        let money = #"{"amount":"1.00","currency":"EUR"}"#
+        let bodies = [
+            "invoice.request": #"{"user":"u-1","invoiceNumber":"I-1"}"#,
+            "cart.checkout": #"{"user":"u-1","tender":"card","cardAuthorization":"psp-1"}"#,
+            "smoke.record": #"{"key":"u-1","amount":\#(money)}"#,
+            "payment.post":
+                #"{"paymentId":"p-1","user":"u-1","invoiceNumber":"I-1","amount":\#(money),"tender":"card","cardAuthorization":"psp-1"}"#,
+            "invoice.pay":
+                #"{"user":"u-1","invoiceNumber":"I-1","amount":\#(money),"tender":"card","cardAuthorization":"psp-1","idempotencyKey":"k-1"}"#,
+            "hq.distribution.run": #"{"requestedBy":"test"}"#,
+        ]
+        let allowed = [("invoice.request", portal), ("cart.checkout", portal), ("payment.post", worker), ("hq.distribution.run", worker)]
+        for (type, url) in allowed {
+            let (status, output) = try await publish(type, bodies[type]!, as: url)
+            #expect(status == 0, "\(type): \(output)")
+        }
+        let forbidden = [
+            ("smoke.record", portal), ("payment.post", portal), ("invoice.pay", portal), ("hq.distribution.run", portal),
+            ("cart.checkout", worker), ("invoice.request", worker), ("invoice.pay", worker), ("smoke.record", worker),
+        ]
+        for (type, url) in forbidden {
+            let (status, output) = try await publish(type, bodies[type]!, as: url)
+            #expect(status != 0 && output.contains("ACCESS_REFUSED"), "\(type) by \(url.prefix(18)): \(output)")
+            #expect(!output.contains(String(url.split(separator: ":")[2].split(separator: "@")[0])), "no password shown")
+        }
+        // Counted in the script's vhost, as the operator.
+        func ready(_ queue: String) async throws -> Int {
+            try await AMQPConnection.withConnection(try AMQPConfiguration(url: admin), logger: testLogger) {
+                try await $0.inspectQueue(queue).messageCount
+            }
+        }
+        #expect(try await ready("remit.invoice-requests") == 1, "the portal's command arrived")
+        #expect(try await ready("remit.payment-posting") == 1, "the workers' follow-up arrived, nothing else")
+        let (cart, smoke, runs) = (try await ready("remit.cart"), try await ready("remit.smoke"), try await ready("remit.hq.distribution"))
+        #expect(cart == 1 && smoke == 0 && runs == 1, "only the allowed ones arrived: \(cart), \(smoke), \(runs)")
+
+        // The operator publishes a smoke record; a worker under its own user applies it, publishes
+        // its follow-up (allowed) and answers `remit scale`, which the operator sends.
+        let (published, publishedOutput) = try await publish("smoke.record", bodies["smoke.record"]!, as: admin)
         #expect(published == 0, "\(publishedOutput)")
         let running = try RemitProcess(["worker", "smoke", "--amqp-url", worker], broker: broker)
         defer { running.signal(SIGKILL) }
@@ -84,5 +124,8 @@ struct BrokerUsersTests {
             return scaled == 0 && output.contains("smoke 1 → 2")
         }
         #expect(!running.output.contains("ACCESS_REFUSED"), "\(running.output.suffix(2000))")
+        try await expectEventually("its follow-up, smoke.recorded, was published under the workers' user") {
+            try await ready("remit.smoke.audit") == 1
+        }
     }
 }
