@@ -290,7 +290,13 @@ struct BuyerAPI: APIProtocol {
         var amount: String?
         if case .json(let body)? = input.body { amount = body.amount }
         return try await answer {
-            try await commands.payInvoice(
+            // Absent pays the proposed amount; a blank one is a mistake to point out, never a
+            // payment of the whole invoice.
+            if let amount, amount.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw BuyerCommands.Failure.invalid(
+                    FieldError(field: "amount", "Leave amount out to pay the proposed amount, or write it like 125.50."))
+            }
+            return try await commands.payInvoice(
                 caller.buyer, number: input.path.number, amount: amount, sessions: caller.context.sessions,
                 logger: caller.context.logger)
         }
