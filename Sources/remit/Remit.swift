@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import RemitAMQP
+import RemitApp
 import RemitCore
 import RemitMessages
 import RemitRuntime
@@ -11,6 +12,15 @@ import Synchronization
 
 @main
 struct Remit: AsyncParsableCommand {
+    static func main() async {
+        // The serving commands take SIGTERM from the first moment (SignalledStart): a stop while
+        // they load ends them cleanly instead of by the signal's default action.
+        if CommandLine.arguments.dropFirst().first.map({ ["worker", "run"].contains($0) }) == true {
+            SignalledStart.catchSignalsEarly()
+        }
+        await main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "remit",
         abstract: "Remit: the B2B invoice pipeline on RabbitMQ.",

@@ -88,6 +88,9 @@ struct WorkerLauncher {
 
     func run() async throws {
         let configuration = try global.resolve()
-        try await RemitServices.build(configuration, plan: plan).run()
+        var plan = plan
+        plan.handleSignals = false  // SignalledStart handles them, from before the start
+        let logger = Logger(label: "remit.worker")
+        try await SignalledStart.run(logger: logger) { try await RemitServices.build(configuration, plan: plan, logger: logger) }
     }
 }

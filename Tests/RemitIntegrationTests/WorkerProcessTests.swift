@@ -44,6 +44,26 @@ struct WorkerProcessTests {
         }
     }
 
+    /// Found by `scripts/chaos faults`: a SIGTERM while the worker was still starting (stores,
+    /// topology check, connections) killed it with the signal's default action. Now a signal at any
+    /// moment of the start ends it with 0, and what it had not applied is still in the queue.
+    @Test(arguments: [5, 60, 250, 700])
+    func sigtermWhileStartingExitsZeroAndLosesNothing(afterMilliseconds delay: Int) async throws {
+        try await TestBroker.with { broker in
+            let total = 200
+            _ = try await broker.publishSmoke(count: total)
+            let worker = try RemitProcess(["worker", "smoke"], broker: broker)
+            try await Task.sleep(for: .milliseconds(delay))
+            worker.signal(SIGTERM)
+            let status = await worker.waitForExit()
+            #expect(status == 0, "after \(delay) ms: exit status \(String(describing: status)); output:\n\(worker.output.suffix(2000))")
+            let applied = try broker.rows("SELECT COUNT(*) FROM smoke_record")
+            try await expectEventually("after \(delay) ms: what was not applied is back in the queue") {
+                try await broker.readyCount("remit.smoke") == total - applied
+            }
+        }
+    }
+
     @Test func sigtermFinishesAndAcksWhatIsInFlightAndExitsZero() async throws {
         try await TestBroker.with { broker in
             let total = 6000
