@@ -80,15 +80,17 @@ extension OutgoingMessage {
     public func outbound(on topology: Topology, at now: Date) -> OutboundMessage {
         if let reply {
             // An answer: straight to the producer's queue through the default exchange, carrying
-            // the producer's correlation id so it can match the answer to its command. Not
-            // mandatory: a producer that went away (its direct reply-to channel closed, its queue
-            // deleted) loses only the answer — the outcome is kept in the channel store — and must
-            // not hold up the worker's batch.
+            // the producer's correlation id so it can match the answer to its command. Persistent,
+            // so that in a producer's durable queue it outlives a broker restart (found by
+            // `scripts/chaos faults`; a direct reply-to or a transient queue keeps nothing anyway).
+            // Not mandatory: a producer that went away (its direct reply-to channel closed, its
+            // queue deleted) loses only the answer — the outcome is kept in the channel store — and
+            // must not hold up the worker's batch.
             return OutboundMessage(
                 exchange: "", routingKey: reply.queue, body: [UInt8](body),
                 properties: AMQPProperties(
                     contentType: "application/json", messageId: messageId, correlationId: reply.correlationId,
-                    type: type, timestamp: UInt64(max(0, now.timeIntervalSince1970)), appId: "remit", persistent: false),
+                    type: type, timestamp: UInt64(max(0, now.timeIntervalSince1970)), appId: "remit", persistent: true),
                 mandatory: false)
         }
         return OutboundMessage(

@@ -513,6 +513,7 @@ struct StorefrontTests {
             let answer = try MessageCoding.decoder().decode(Envelope<CommandReply>.self, from: Data(try #require(answers.first).body))
             #expect(answer.body.outcome == .accepted && answer.body.commandId == "req-r1" && answer.body.requestId != nil)
             #expect(answers.first?.properties.correlationId == sent.properties.correlationId)
+            #expect(answers.first?.properties.persistent == true, "in a durable queue, the answer outlives a broker restart")
             // Resent for a lost answer: the same answer again, nothing applied twice.
             try await world.republish(sent)
             let again = try await world.broker.drain(replies, expected: 1)

@@ -39,6 +39,9 @@ HOSTILE = ["' OR '1'='1", "'; DROP TABLE channel_invoice; --", "\" OR 1=1 --", "
            "{{csrf}}", "{{{body}}}", "{{#invoices}}x{{/invoices}}", "{{> partial}}", "<script>alert(1)</script>",
            "${jndi:ldap://x/a}", "%s%n%x", "\u0000", "\u202eevil", "../../etc/passwd", "x\r\nx-remit-reason: forged",
            "NaN", "null", "\U0001F600" * 3, "A" * 129]
+# A secret a buyer's payment carries (a card authorization): it may sit in a dead letter's body,
+# never in a log line, an error, a reason or a header.
+CANARY = "SECRET-CANARY-7f3a9c"
 WRONG = {"null": None, "boolean": True, "integer": 7, "number": 1.5, "string": "x", "array": [], "object": {}}
 FORGED_HEADERS = [
     {"x-remit-attempt": -1}, {"x-remit-attempt": 0}, {"x-remit-attempt": 3}, {"x-remit-attempt": 4},
@@ -298,6 +301,11 @@ def generate(db, count, seed):
             cases.add("nesting", kind, version, text.replace(b"\"body\": {", b"\"body\": {\"deep\": " + b"[" * depth + b"]" * depth + b", ", 1))
         for size in [1 << 20, 8 << 20]:
             cases.add("oversize", kind, version, ("body", dict(body, padding="z" * size), valid(body)))
+        # A secret in a broken message: too long, or in a message of a version nobody reads.
+        if "cardAuthorization" in body:
+            cases.add("secret", kind, version, ("body", set_at(body, ("cardAuthorization",), CANARY + "x" * 129), valid(body)))
+            cases.add("secret", kind, version, ("set", "version", 7, valid(set_at(body, ("cardAuthorization",), CANARY))))
+            cases.add("secret", kind, version, ("body", set_at(set_at(body, ("cardAuthorization",), CANARY), ("user",), None, delete=True), valid(body)))
         # Storefront commands on ids that are not the user's: refused with a reason.
         if kind in STOREFRONT:
             for field, value in [("invoiceNumber", w["foreign"]), ("invoiceNumber", "NO-SUCH-INVOICE"), ("user", "no-such-user"),
@@ -475,6 +483,12 @@ def command_check(args):
     if depths:
         violations.append(f"queues not empty after the collect: {depths}")
     log = open(args.log, errors="replace").read()
+    if CANARY in log:
+        violations.append(f"the worker's log shows a card authorization: {next(l for l in log.splitlines() if CANARY in l)[:200]}")
+    for message_id, columns in ((m, r) for m, rows in dead.items() for r in rows):
+        reason, error, properties = columns
+        if any(CANARY in (text or "") for text in (reason, error, properties)):
+            violations.append(f"{message_id}: a card authorization in the dead letter's reason, error or headers")
     for marker in ["Fatal error", "fatal", "paused", "Segmentation", "Illegal instruction"]:
         if marker in log:
             line = next(l for l in log.splitlines() if marker in l)
