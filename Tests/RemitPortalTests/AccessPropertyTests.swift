@@ -1,0 +1,137 @@
+import Foundation
+import GRDB
+import Hummingbird
+import HummingbirdTesting
+import RemitCore
+import RemitPortal
+import RemitStore
+import RemitTestSupport
+import Testing
+
+/// A generated shop (issue #11): organisations, member customers whose invoice account is one of
+/// them (or an organisation the channel does not know), standalone customers, one or two users each,
+/// invoices of every status on every account. For every user, the invoices reachable through the
+/// API's list (every page), the API's detail, the detail page, Pay invoice and Request invoice are
+/// exactly those of their own account and of their invoice account — and nothing is published for
+/// any other.
+@Suite("Portal: who reaches which invoice, over generated shops", .serialized)
+struct AccessPropertyTests {
+    struct Shop {
+        var customers: [(account: String, invoiceAccount: String?)] = []
+        var users: [(login: String, account: String)] = []
+        var invoices: [(number: String, account: String)] = []
+
+        func reachable(by login: String) -> Set<String> {
+            guard let account = users.first(where: { $0.login == login })?.account,
+                let customer = customers.first(where: { $0.account == account })
+            else { return [] }
+            let accounts = Set([customer.account] + (customer.invoiceAccount.map { [$0] } ?? []))
+            return Set(invoices.filter { accounts.contains($0.account) }.map(\.number))
+        }
+    }
+
+    static func generate(seed: UInt64) -> Shop {
+        var rng = SplitMix64(state: seed)
+        func below(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
+        var shop = Shop()
+        let organisations = (1...(2 + below(3))).map { "G\(seed)-ORG-\($0)" }
+        for organisation in organisations { shop.customers.append((organisation, nil)) }
+        for index in 1...(4 + below(6)) {
+            let account = "G\(seed)-C-\(index)"
+            let invoiceAccount: String? =
+                switch below(4) {
+                case 0: nil
+                case 1: "G\(seed)-ORG-GONE"  // named by HQ, not (yet) distributed
+                default: organisations[below(organisations.count)]
+                }
+            shop.customers.append((account, invoiceAccount))
+            for user in 1...(1 + below(2)) { shop.users.append(("g\(seed)-u\(index)-\(user)", account)) }
+        }
+        // Every account has invoices, the unknown organisation too (distributed before its customer).
+        for account in shop.customers.map(\.account) + ["G\(seed)-ORG-GONE"] {
+            for index in 0..<(1 + below(7)) { shop.invoices.append(("\(account)-INV-\(index)", account)) }
+        }
+        return shop
+    }
+
+    func add(_ shop: Shop, to world: PortalWorld, seed: UInt64) async throws {
+        let hash = try await PasswordHasher(cost: PasswordHasher.demoCost).hash(PortalWorld.password)
+        let now = world.clock.now()
+        let today = PortalWorld.today
+        try await world.store.pool.write { db in
+            for customer in shop.customers {
+                try ChannelCustomer(
+                    account: customer.account, name: "Customer \(customer.account)", email: "c@shop.example", currency: "EUR",
+                    invoiceAccount: customer.invoiceAccount, allowOnAccount: true, creditLimitMinor: 10_000_000, hqChangedAt: now
+                ).insert(db)
+            }
+            for user in shop.users {
+                try ChannelUser(login: user.login, customerAccount: user.account, displayName: user.login, email: "u@shop.example")
+                    .insert(db)
+                try ChannelCredential(login: user.login, passwordHash: hash, updatedAt: now).insert(db)
+            }
+            for (index, invoice) in shop.invoices.enumerated() {
+                let settled: Int64 = [0, 0, 4_000, 10_000][index % 4]
+                try ChannelInvoice(
+                    number: invoice.number, customerAccount: invoice.account, invoiceDate: today.adding(days: -20),
+                    dueDate: today.adding(days: index % 30 - 15), discountLastDay: nil, discountMinor: 0, currency: .EUR,
+                    totalMinor: 10_000, settledMinor: settled, discountTakenMinor: 0,
+                    status: settled == 10_000 ? .paid : settled > 0 ? .partiallyPaid : .unpaid, hqChangedAt: now
+                ).insert(db)
+            }
+        }
+    }
+
+    @Test(arguments: [UInt64(1), 2, 3, 4, 5])
+    func everyUserReachesExactlyTheirOwnAndTheirInvoiceAccountsInvoices(seed: UInt64) async throws {
+        let shop = Self.generate(seed: seed)
+        try await PortalWorld.with { world in
+            try await add(shop, to: world, seed: seed)
+            try await world.test { client in
+                let allNumbers = Set(shop.invoices.map(\.number))
+                for user in shop.users {
+                    let expected = shop.reachable(by: user.login)
+                    let browser = Browser(client)
+                    // One session serves the API and the pages.
+                    let token = try await browser.apiSignIn(user.login)
+
+                    // The list, every page, every status.
+                    var listed: [String] = []
+                    var page = 1
+                    while true {
+                        let answer = try await browser.api(.get, "/api/v1/invoices?page=\(page)")
+                        #expect(answer.status == .ok, "\(user.login) page \(page)")
+                        let invoices = answer.object["invoices"] as? [[String: Any]] ?? []
+                        listed += invoices.compactMap { $0["number"] as? String }
+                        guard page < (answer.object["pageCount"] as? Int ?? 0) else { break }
+                        page += 1
+                    }
+                    #expect(Set(listed).intersection(allNumbers) == expected, "\(user.login): the list")
+                    #expect(listed.count == Set(listed).count, "\(user.login): each invoice once")
+
+                    // Detail (API and page), Pay invoice and Request invoice on every generated invoice.
+                    for invoice in shop.invoices {
+                        let mine = expected.contains(invoice.number)
+                        let detail = try await browser.api(.get, "/api/v1/invoices/\(invoice.number)")
+                        #expect(detail.status == (mine ? .ok : .notFound), "\(user.login) API detail \(invoice.number)")
+                        let page = try await browser.get("/invoices/\(invoice.number)")
+                        #expect(page.status == (mine ? .ok : .notFound), "\(user.login) page \(invoice.number)")
+                        guard !mine else { continue }
+                        let before = world.publisher.published.count
+                        let pay = try await browser.api(
+                            .post, "/api/v1/invoices/\(invoice.number)/pay", json: #"{"amount": "1.00"}"#, csrf: token)
+                        let request = try await browser.api(.post, "/api/v1/invoices/\(invoice.number)/request", csrf: token)
+                        #expect(pay.status == .notFound && request.status == .notFound, "\(user.login) commands on \(invoice.number)")
+                        #expect(world.publisher.published.count == before, "nothing published for \(invoice.number)")
+                    }
+                    // And one of their own is reachable for the commands too (the property is not vacuous).
+                    if let own = expected.sorted().first {
+                        let request = try await browser.api(.post, "/api/v1/invoices/\(own)/request", csrf: token)
+                        #expect(request.status == .accepted, "\(user.login) requests their own \(own)")
+                    }
+                }
+                #expect(shop.users.contains { !shop.reachable(by: $0.login).isEmpty }, "the generated shop has reachable invoices")
+            }
+        }
+    }
+}
