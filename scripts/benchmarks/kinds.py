@@ -97,13 +97,14 @@ def payment_posts(db, count, tag):
         body = {"paymentId": f"{tag}-pay-{index}", "user": row["login"], "invoiceNumber": row["number"],
                 "amount": money(amount, row["currency"]), "tender": "card", "cardAuthorization": f"psp-{tag}-{index}"}
         messages.append(("payment.post", 1, f"{tag}-{index}", f"user:{row['login']}", body, True))
-    return messages, {"payments": count, "amount_minor": total}
+    return messages, {"payments": count, "amount_minor": total, "invoices": sorted({m[4]["invoiceNumber"] for m in messages})}
 
 
-def cart_adds(db, count, tag):
+def cart_adds(db, count, tag, avoid=()):
     """Each (user, open invoice) pair once — an invoice goes into a cart once — half with a partial
-    amount, half with the proposed amount."""
-    rows = pairs(db, open_only=True)
+    amount, half with the proposed amount; none of the invoices in `avoid` (paid meanwhile)."""
+    avoid = set(avoid)
+    rows = [row for row in pairs(db, open_only=True) if row["number"] not in avoid]
     if len(rows) < count:
         fail(f"only {len(rows)} (user, open invoice) pairs for {count} cart adds; seed more invoices")
     rows = random.Random(7).sample(rows, count)
@@ -253,7 +254,8 @@ def queue_depth(channel, queue):
 
 def fill(args):
     db = open_store(args.store)
-    messages, expected = BACKLOGS[args.kind](db, args.count, args.tag)
+    avoid = getattr(args, "avoid", ())
+    messages, expected = BACKLOGS[args.kind](db, args.count, args.tag, *([avoid] if avoid else []))
     db.close()
     occurred_at = timestamp(datetime.now(timezone.utc))
     declare_reply_queue(args.amqp_url)
