@@ -1,10 +1,26 @@
 import Foundation
 
-/// Where and how to reach a broker. Parsed from `amqp://user:pass@host:port/vhost`, or
-/// `amqps://…` for TLS.
-public struct AMQPConfiguration: Sendable, CustomStringConvertible {
+/// One broker node's address.
+public struct AMQPEndpoint: Sendable, Equatable, CustomStringConvertible {
     public var host: String
     public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// Where and how to reach a broker. Parsed from `amqp://user:pass@host:port/vhost`, or
+/// `amqps://…` for TLS; a cluster's nodes as `amqp://user:pass@host1:port1,host2:port2/vhost`.
+public struct AMQPConfiguration: Sendable, CustomStringConvertible {
+    /// The first node to try.
+    public var host: String
+    public var port: Int
+    /// The cluster's other nodes, tried in order when a connect to the ones before fails.
+    public var otherEndpoints: [AMQPEndpoint] = []
     public var user: String
     public var password: String
     public var vhost: String
@@ -37,15 +53,30 @@ public struct AMQPConfiguration: Sendable, CustomStringConvertible {
     /// The query parameters `init(url:)` takes besides TLS's (`TLSSettings.parameterNames`).
     static let parameterNames = ["heartbeat", "connection_timeout", "confirm_timeout"]
 
+    /// Every node to try, the first one first.
+    public var endpoints: [AMQPEndpoint] { [AMQPEndpoint(host: host, port: port)] + otherEndpoints }
+
+    /// The same configuration for one node alone.
+    public func at(_ endpoint: AMQPEndpoint) -> AMQPConfiguration {
+        var copy = self
+        copy.host = endpoint.host
+        copy.port = endpoint.port
+        copy.otherEndpoints = []
+        return copy
+    }
+
     /// Parses an AMQP URI as RabbitMQ documents it: the path is the percent-encoded vhost
     /// (`/` is `%2F`); an empty path means the default vhost `/`. `amqps://` is TLS (port 5671 by
     /// default) with RabbitMQ's TLS query parameters; the files they name must be readable.
-    public init(url: String) throws {
+    /// Several nodes of one cluster go comma-separated where the host is
+    /// (`amqp://u:p@node1:5672,node2:5673/vhost`); they share the user, vhost and parameters.
+    public init(url given: String) throws {
         func invalid(_ why: String) -> AMQPError {
             AMQPError(
-                .invalidConfiguration, operation: "parse AMQP URL '\(AMQPConfiguration.redact(url))'",
+                .invalidConfiguration, operation: "parse AMQP URL '\(AMQPConfiguration.redact(given))'",
                 host: "?", port: 0, vhost: "?", detail: why)
         }
+        let (url, others) = try Self.splitHosts(given, invalid: invalid)
         guard let components = URLComponents(string: url) else { throw invalid("not a URL") }
         guard components.scheme == "amqp" || components.scheme == "amqps" else {
             throw invalid("the scheme must be amqp:// or amqps:// (TLS)")
@@ -56,6 +87,9 @@ public struct AMQPConfiguration: Sendable, CustomStringConvertible {
         self.init()
         self.host = host
         self.port = components.port ?? (isTLS ? 5671 : 5672)
+        for other in others {
+            otherEndpoints.append(try Self.endpoint(other, defaultPort: isTLS ? 5671 : 5672, invalid: invalid))
+        }
         var tls = TLSSettings()
         if let user = components.percentEncodedUser { self.user = user.removingPercentEncoding ?? user }
         if let password = components.percentEncodedPassword {
@@ -116,7 +150,46 @@ public struct AMQPConfiguration: Sendable, CustomStringConvertible {
     /// The URL with the password replaced by `***`; safe to log.
     public var description: String {
         let encodedVhost = vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? vhost
-        return "\(tls == nil ? "amqp" : "amqps")://\(user):***@\(host):\(port)/\(encodedVhost)"
+        let hosts = ([AMQPEndpoint(host: host, port: port)] + otherEndpoints).map(\.description).joined(separator: ",")
+        return "\(tls == nil ? "amqp" : "amqps")://\(user):***@\(hosts)/\(encodedVhost)"
+    }
+
+    /// Splits `scheme://userinfo@host1:port1,host2:port2/…` into the URL with the first host alone
+    /// and the other `host:port` texts.
+    private static func splitHosts(_ url: String, invalid: (String) -> AMQPError) throws -> (String, [String]) {
+        guard let schemeEnd = url.range(of: "://")?.upperBound else { return (url, []) }
+        let rest = url[schemeEnd...]
+        let authorityEnd = rest.firstIndex { "/?#".contains($0) } ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        let hostStart = authority.lastIndex(of: "@").map { authority.index(after: $0) } ?? authority.startIndex
+        let hosts = authority[hostStart...].split(separator: ",", omittingEmptySubsequences: false)
+        guard hosts.count > 1 else { return (url, []) }
+        guard hosts.count <= 16 else { throw invalid("at most 16 hosts") }
+        guard hosts.allSatisfy({ !$0.isEmpty }) else { throw invalid("an empty host in the host list") }
+        return (String(url[..<hostStart]) + hosts[0] + url[authorityEnd...], hosts.dropFirst().map(String.init))
+    }
+
+    /// `host`, `host:port`, `[v6]` or `[v6]:port` from a URL's host list.
+    private static func endpoint(_ text: String, defaultPort: Int, invalid: (String) -> AMQPError) throws -> AMQPEndpoint {
+        var host = Substring(text)
+        var port = defaultPort
+        if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
+            let after = host[host.index(after: close)...]
+            host = host[host.index(after: host.startIndex)..<close]
+            if !after.isEmpty {
+                guard after.hasPrefix(":"), let value = Int(after.dropFirst()) else { throw invalid("a host in the list has a bad port") }
+                port = value
+            }
+        } else if let colon = host.lastIndex(of: ":") {
+            guard let value = Int(host[host.index(after: colon)...]) else { throw invalid("a host in the list has a bad port") }
+            port = value
+            host = host[..<colon]
+        }
+        guard (1...65_535).contains(port) else { throw invalid("a host's port must be within 1…65535") }
+        guard !host.isEmpty, host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-._:".contains($0)) }) else {
+            throw invalid("a host in the list is not a host name or address")
+        }
+        return AMQPEndpoint(host: String(host), port: port)
     }
 
     /// Hides the credentials in `text` whether or not it parses as a URL, so an error can show

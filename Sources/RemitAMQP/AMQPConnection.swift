@@ -27,8 +27,32 @@ public final class AMQPConnection: Sendable {
         self.mailbox = mailbox
     }
 
-    /// Connects, logs in and opens the channels; throws a clear `AMQPError` when it cannot.
+    /// Connects, logs in and opens the channels; throws a clear `AMQPError` when it cannot. With
+    /// several nodes (a cluster), tries each in turn until one takes the connection; the
+    /// connection's `configuration` is then that node's. A refusal no node would answer otherwise
+    /// (credentials, vhost, permissions, TLS set-up) ends the tries at once.
     public static func connect(_ configuration: AMQPConfiguration, logger: Logger) async throws -> AMQPConnection {
+        let endpoints = configuration.endpoints
+        guard endpoints.count > 1 else { return try await connect(node: configuration, logger: logger) }
+        var failures: [String] = []
+        for (index, endpoint) in endpoints.enumerated() {
+            do {
+                return try await connect(node: configuration.at(endpoint), logger: logger)
+            } catch let error as AMQPError where !error.isPermanent && index < endpoints.count - 1 {
+                failures.append("\(endpoint): \(error.kind)")
+                logger.notice(
+                    "AMQP node unavailable; trying the next", metadata: ["node": "\(endpoint)", "error": "\(error.kind)"])
+            } catch let error as AMQPError where !error.isPermanent {
+                failures.append("\(endpoint): \(error.kind)")
+                throw AMQPError(
+                    error.kind, operation: error.operation, host: error.host, port: error.port, vhost: error.vhost,
+                    detail: "no node took the connection (\(failures.joined(separator: "; ")))", isTLS: error.isTLS)
+            }
+        }
+        preconditionFailure("the loop returns or throws")
+    }
+
+    private static func connect(node configuration: AMQPConfiguration, logger: Logger) async throws -> AMQPConnection {
         guard let mailbox = Mailbox() else {
             throw AMQPError(
                 .protocolError, operation: "connect", host: configuration.host, port: configuration.port,

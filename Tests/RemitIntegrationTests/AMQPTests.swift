@@ -130,6 +130,35 @@ struct AMQPTests {
         }
     }
 
+    /// A cluster's nodes in one URL: a node that refuses is passed over for the next; when none
+    /// takes the connection the error names every node tried; a refusal of the credentials is
+    /// not tried elsewhere (every node of a cluster has the same users).
+    @Test func aConnectFailsOverToTheNextNodeOfTheList() async throws {
+        let base = try TestBroker.baseConfiguration
+        var cluster = base
+        cluster.port = 1
+        cluster.otherEndpoints = [AMQPEndpoint(host: base.host, port: 2), AMQPEndpoint(host: base.host, port: base.port)]
+        try await AMQPConnection.withConnection(cluster, logger: testLogger) { connection in
+            #expect(connection.configuration.port == base.port && connection.configuration.otherEndpoints.isEmpty)
+            #expect(connection.serverProperties["product"]?.stringValue == "RabbitMQ")
+        }
+        var none = cluster
+        none.otherEndpoints = [AMQPEndpoint(host: base.host, port: 2)]
+        none.password = "pw-never-shown-\(UUID())"
+        await #expect { _ = try await AMQPConnection.connect(none, logger: testLogger) } throws: { error in
+            let text = "\(error)"
+            return (error as? AMQPError)?.kind == .connectionRefused && text.contains("\(base.host):1: connectionRefused")
+                && text.contains("\(base.host):2: connectionRefused") && !text.contains(none.password)
+        }
+        var wrongPassword = cluster
+        wrongPassword.port = base.port
+        wrongPassword.otherEndpoints = [AMQPEndpoint(host: base.host, port: 1)]
+        wrongPassword.password = "not-the-password-\(UUID())"
+        await #expect { _ = try await AMQPConnection.connect(wrongPassword, logger: testLogger) } throws: { error in
+            (error as? AMQPError)?.kind == .authenticationFailed && !"\(error)".contains(":1: ")
+        }
+    }
+
     @Test func accessRefusedForAUserWithoutPermissionOnTheVhost() async throws {
         let user = "remit-test-\(UUID().uuidString.prefix(6))"
         try rabbitmqctl("add_user", user, "pw-\(user)")

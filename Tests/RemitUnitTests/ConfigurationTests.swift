@@ -92,6 +92,28 @@ struct ConfigurationTests {
         #expect(throws: AMQPError.self) { try AMQPConfiguration(url: "amqp://localhost?heartbeat=x") }
     }
 
+    @Test func anAMQPURLMayNameEveryNodeOfACluster() throws {
+        let cluster = try AMQPConfiguration(url: "amqp://shop:p%40ss@node1:5701,node2:5702,node3,[::1]:5704/remit?heartbeat=5")
+        #expect(cluster.host == "node1" && cluster.port == 5701 && cluster.vhost == "remit" && cluster.heartbeatSeconds == 5)
+        #expect(
+            cluster.endpoints == [
+                AMQPEndpoint(host: "node1", port: 5701), AMQPEndpoint(host: "node2", port: 5702), AMQPEndpoint(host: "node3", port: 5672),
+                AMQPEndpoint(host: "::1", port: 5704),
+            ])
+        #expect("\(cluster)" == "amqp://shop:***@node1:5701,node2:5702,node3:5672,[::1]:5704/remit")
+        #expect(cluster.at(AMQPEndpoint(host: "node2", port: 5702)).endpoints == [AMQPEndpoint(host: "node2", port: 5702)])
+        #expect(try AMQPConfiguration(url: "amqps://u:p@a,b:5999").endpoints.map(\.port) == [5671, 5999])
+        #expect(try AMQPConfiguration(url: "amqp://localhost").otherEndpoints.isEmpty)
+        for bad in [
+            "amqp://u:pw-s3cr3t@a,,b/", "amqp://u:pw-s3cr3t@a,b:port/", "amqp://u:pw-s3cr3t@a,b:0/", "amqp://u:pw-s3cr3t@a,b c/",
+            "amqp://u:pw-s3cr3t@a,b:70000", "amqp://u:pw-s3cr3t@a,",
+        ] {
+            #expect { try AMQPConfiguration(url: bad) } throws: { error in
+                (error as? AMQPError)?.kind == .invalidConfiguration && !"\(error)".contains("s3cr3t")
+            }
+        }
+    }
+
     /// URLs as people mistype them. Each password ends in `s3cr3t` after the character that trips
     /// the parser, so a redaction that stops early still shows it.
     static let malformedURLs = [
