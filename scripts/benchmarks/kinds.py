@@ -242,9 +242,11 @@ def publish(url, outbound, timeout):
              f"(the connection closed: {state.get('closed')})")
 
 
-def declare_reply_queue(url):
+def declare_reply_queue(url, quorum=False):
+    """The producer's own durable reply queue; on a cluster a quorum queue, so that its answers
+    outlive the node it was declared on being down."""
     with pika.BlockingConnection(pika.URLParameters(url)) as connection:
-        connection.channel().queue_declare(REPLY_QUEUE, durable=True)
+        connection.channel().queue_declare(REPLY_QUEUE, durable=True, arguments={"x-queue-type": "quorum"} if quorum else None)
 
 
 def queue_depth(channel, queue):
@@ -252,13 +254,13 @@ def queue_depth(channel, queue):
     return channel.queue_declare(queue, passive=True).method.message_count
 
 
-def fill(args):
+def prepare(args):
+    """The backlog of args.kind as (outbound messages, the plan): each (routing key, body, properties)."""
     db = open_store(args.store)
     avoid = getattr(args, "avoid", ())
     messages, expected = BACKLOGS[args.kind](db, args.count, args.tag, *([avoid] if avoid else []))
     db.close()
     occurred_at = timestamp(datetime.now(timezone.utc))
-    declare_reply_queue(args.amqp_url)
     outbound = []
     for message_type, version, message_id, acting_user, body, answered in messages:
         data = json.dumps(envelope(message_type, version, message_id, acting_user, body, occurred_at), separators=(",", ":")).encode()
@@ -266,16 +268,22 @@ def fill(args):
                                           app_id="bench", reply_to=REPLY_QUEUE if answered else None,
                                           correlation_id=message_id if answered else None)
         outbound.append((message_type, data, properties))
+    expected.update(kind=args.kind, count=args.count, tag=args.tag, answered=messages[0][5],
+                    mean_bytes=round(sum(len(item[1]) for item in outbound) / len(outbound)))
+    return outbound, expected
+
+
+def fill(args):
+    outbound, expected = prepare(args)
+    declare_reply_queue(args.amqp_url)
     started = time.monotonic()
     publish(args.amqp_url, outbound, timeout=max(120, args.count / 200))
     with pika.BlockingConnection(pika.URLParameters(args.amqp_url)) as connection:
         depth = queue_depth(connection.channel(), WORK_QUEUES[args.kind])
     if depth != args.count:
         fail(f"{WORK_QUEUES[args.kind]} holds {depth} messages after publishing {args.count}")
-    expected.update(kind=args.kind, count=args.count, tag=args.tag, answered=messages[0][5],
-                    mean_bytes=round(sum(len(item[1]) for item in outbound) / len(outbound)))
     json.dump(expected, open(args.plan, "w"))
-    print(f"  published {args.count} {messages[0][0]} ({expected['mean_bytes']} bytes each) in {time.monotonic() - started:.1f} s",
+    print(f"  published {args.count} {outbound[0][0]} ({expected['mean_bytes']} bytes each) in {time.monotonic() - started:.1f} s",
           file=sys.stderr)
 
 

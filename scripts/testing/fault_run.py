@@ -55,6 +55,31 @@ def as_root(*command):
     return subprocess.run(prefix + list(command), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=180)
 
 
+def ctl(args, *command, node=None):
+    """rabbitmqctl on the local broker, or on a node of the cluster (the first one by default)."""
+    nodes = cluster_nodes(args)
+    target = ["-n", node or nodes[0][0]] if nodes else []
+    return as_root("rabbitmqctl", "-q", *target, *command)
+
+
+def cluster_nodes(args):
+    """[(node name, AMQP port)] from --nodes "NAME:AMQP:MANAGEMENT …"; empty for the local broker."""
+    return [(item.split(":")[0], int(item.split(":")[1])) for item in args.nodes.split()]
+
+
+def worker_url(args, index):
+    """The AMQP URL naming every node, each worker kind with another node first."""
+    nodes = cluster_nodes(args)
+    if not nodes:
+        return args.amqp_url
+    scheme, rest = args.amqp_url.split("://", 1)
+    userinfo, rest = rest.rsplit("@", 1)
+    vhost = rest.split("/", 1)[1]
+    ports = [port for _, port in nodes]
+    ports = ports[index % len(ports):] + ports[:index % len(ports)]
+    return f"{scheme}://{userinfo}@" + ",".join(f"127.0.0.1:{port}" for port in ports) + f"/{vhost}"
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -107,9 +132,13 @@ class Workers:
 
     def start(self, kind):
         log = open(os.path.join(self.args.out, f"worker-{kind}.log"), "a")
+        # On a cluster a worker may start while any one node is down: it checks no topology there
+        # (the management API it would ask may be the node that is down).
+        verify = ["--skip-verify"] if cluster_nodes(self.args) else []
         self.processes[kind] = subprocess.Popen(
-            [os.path.join(self.args.bin, "remit"), "worker", kind, "--data-dir", self.args.data_dir, "--amqp-url",
-             self.args.amqp_url, "--smtp-url", self.smtp_url, "--log-level", "info"], stdout=log, stderr=subprocess.STDOUT)
+            [os.path.join(self.args.bin, "remit"), "worker", kind, *verify, "--data-dir", self.args.data_dir, "--amqp-url",
+             worker_url(self.args, KINDS.index(kind)), "--smtp-url", self.smtp_url, "--log-level", "info"],
+            stdout=log, stderr=subprocess.STDOUT)
         self.started_at[kind] = time.monotonic()
         self.starts[kind] += 1
 
@@ -180,30 +209,37 @@ class JobTicker(threading.Thread):
 
 
 class Outages(threading.Thread):
-    """The nemesis's slower faults, one at a time, each when the run's progress reaches its mark."""
+    """The nemesis's slower faults, one at a time, each right after the next part of the backlogs went out."""
 
-    def __init__(self, args, rng, smtp, progress, schedule):
+    def __init__(self, args, rng, smtp, schedule, published):
         super().__init__(daemon=True)
-        self.args, self.rng, self.smtp, self.progress = args, rng, smtp, progress
-        self.schedule = schedule  # [(progress fraction, fault)], in order
+        self.args, self.rng, self.smtp = args, rng, smtp
+        self.schedule = schedule  # [(the part of the backlogs to publish first, fault)], in order
+        self.published = published  # backlog messages out so far
         self.done = {name: 0 for _, name in schedule}
         self.seconds = {name: 0.0 for _, name in schedule}
         self.errors = []
+        self.restarted_nodes = []
         self.current = None  # the fault being made now
         self.finished = threading.Event()
 
     def run(self):
         own = kinds.open_store(os.path.join(self.args.data_dir, "channel.sqlite"))
         try:
-            for mark, fault in self.schedule:
-                while self.progress(own) < mark:
+            for part, fault in self.schedule:
+                # Most of what is out is applied (bounded: a slow run still gets its faults).
+                deadline = time.monotonic() + 120
+                while (sum(min(kinds.applied(own, kind), self.args.count) for kind in BACKLOGS) < self.published - len(part) // 5
+                       and time.monotonic() < deadline):
                     time.sleep(0.2)
+                kinds.publish(self.args.peer_url, part, timeout=300)
+                self.published += len(part)
                 started, self.current = time.monotonic(), fault
                 getattr(self, fault.replace("-", "_"))()
                 self.current = None
                 self.done[fault] += 1
                 self.seconds[fault] += time.monotonic() - started
-        except Exception as error:  # a fault the nemesis could not make or undo is the run's failure
+        except BaseException as error:  # a fault the nemesis could not make or undo is the run's failure
             self.errors.append(f"{type(error).__name__}: {error}")
         finally:
             own.close()
@@ -242,26 +278,43 @@ class Outages(threading.Thread):
             os.unlink(path)
 
     def memory_alarm(self):
-        result = as_root("rabbitmqctl", "-q", "eval", "vm_memory_monitor:get_vm_memory_high_watermark().")
+        nodes = cluster_nodes(self.args)
+        node = nodes[-1][0] if nodes else None  # on a cluster, one node's alarm blocks publishers on every node
+        result = ctl(self.args, "eval", "vm_memory_monitor:get_vm_memory_high_watermark().", node=node)
         previous = result.stdout.decode().strip()
         if result.returncode != 0 or not previous:
             raise RuntimeError(f"cannot read the broker's memory watermark: {result.stderr.decode()[:200]}")
-        if as_root("rabbitmqctl", "-q", "set_vm_memory_high_watermark", "absolute", "1MB").returncode != 0:
+        if ctl(self.args, "set_vm_memory_high_watermark", "absolute", "1MB", node=node).returncode != 0:
             raise RuntimeError("cannot set the broker's memory watermark")
         try:
             time.sleep(self.rng.uniform(4, 8))
         finally:
             restore = ["absolute", previous.split(",")[1].strip(" }")] if previous.startswith("{absolute") else [previous]
-            if as_root("rabbitmqctl", "-q", "set_vm_memory_high_watermark", *restore).returncode != 0:
+            if ctl(self.args, "set_vm_memory_high_watermark", *restore, node=node).returncode != 0:
                 raise RuntimeError(f"cannot restore the broker's memory watermark {previous}")
 
     def broker_restart(self):
-        as_root("rabbitmqctl", "-q", "stop_app")
-        time.sleep(self.rng.uniform(0.5, 2.0))
-        result = as_root("rabbitmqctl", "-q", "start_app")
+        """The local broker's application; on a cluster, the node leading the busiest of Remit's
+        queues (the others keep the quorum)."""
+        nodes = cluster_nodes(self.args)
+        node = self.busiest_leader(nodes) if nodes else None
+        ctl(self.args, "stop_app", node=node)
+        time.sleep(self.rng.uniform(3, 6) if nodes else self.rng.uniform(0.5, 2.0))
+        result = ctl(self.args, "start_app", node=node)
         if result.returncode != 0:
             raise RuntimeError(f"the broker did not start again: {result.stderr.decode()[:300]}")
-        as_root("rabbitmqctl", "-q", "await_startup")
+        ctl(self.args, "await_startup", node=node)
+        if node:
+            self.restarted_nodes.append(node)
+
+    def busiest_leader(self, nodes):
+        vhost = self.args.amqp_url.rsplit("/", 1)[1]
+        result = ctl(self.args, "list_queues", "-p", vhost, "name", "leader", "messages", "--formatter", "json", node=nodes[0][0])
+        queues = [queue for queue in json.loads(result.stdout.decode() or "[]") if queue.get("leader")]
+        if result.returncode != 0 or not queues:
+            raise RuntimeError(f"cannot list the queues' leaders: {result.stderr.decode()[:200]}")
+        busiest = max(queues, key=lambda queue: (queue.get("messages") or 0, queue["name"]))
+        return busiest["leader"]
 
 
 def topology_queues():
@@ -276,6 +329,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     for name in ("--data-dir", "--amqp-url", "--bin", "--out", "--smtp-password"):
         parser.add_argument(name, required=True)
+    parser.add_argument("--peer-url", help="the URL for this script's own clients (one node); default --amqp-url")
+    parser.add_argument("--nodes", default="", help="a cluster's nodes, NAME:AMQP_PORT:MANAGEMENT_PORT …")
     parser.add_argument("--count", type=int, default=3000, help="messages per backlog")
     parser.add_argument("--min-kills", type=int, default=50)
     parser.add_argument("--broker-restarts", type=int, default=1)
@@ -284,20 +339,34 @@ def main():
     parser.add_argument("--seconds", type=int, default=900, help="the run's bound")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    args.peer_url = args.peer_url or args.amqp_url
     rng = random.Random(args.seed)
     store = os.path.join(args.data_dir, "channel.sqlite")
     violations = []
 
     # The backlogs, published with confirms before any worker runs.
-    plans = {}
+    # The faults, and the backlogs in as many parts plus one: the first part goes out before any
+    # worker runs, each other part right before its fault, so that every fault meets work in flight.
+    faults = (["smtp-outage", "store-lock"] + (["disk-full"] if args.disk_fault else []) + ["memory-alarm"]) * args.outage_rounds
+    for index in range(args.broker_restarts):  # spread among the others
+        faults.insert(len(faults) * (index + 1) // args.broker_restarts, "broker-restart")
+    plans, parts = {}, [[] for _ in range(len(faults) + 1)]
     for index, kind in enumerate(BACKLOGS):
-        plan_path = os.path.join(args.out, f"plan-{kind}.json")
         # Cart adds keep off the invoices the payments settle meanwhile (a cart add of a paid invoice
         # is refused, rightly, and would make the count depend on timing).
         avoid = plans["payment-posting"]["invoices"] if kind == "cart-validation" else ()
-        kinds.fill(SimpleNamespace(kind=kind, store=store, amqp_url=args.amqp_url, count=args.count, plan=plan_path,
-                                   tag=f"fault{index}", avoid=avoid))
-        plans[kind] = json.load(open(plan_path))
+        outbound, plans[kind] = kinds.prepare(SimpleNamespace(kind=kind, store=store, count=args.count, tag=f"fault{index}",
+                                                              avoid=avoid))
+        json.dump(plans[kind], open(os.path.join(args.out, f"plan-{kind}.json"), "w"))
+        for part in range(len(parts)):
+            parts[part] += outbound[len(outbound) * part // len(parts):len(outbound) * (part + 1) // len(parts)]
+    # On a cluster the producer's reply queue is a quorum queue: a classic one lives on one node, and
+    # while that node is down answers to it are dropped (Remit keeps each outcome in the channel
+    # store; the answer is the convenience).
+    kinds.declare_reply_queue(args.peer_url, quorum=bool(cluster_nodes(args)))
+    kinds.publish(args.peer_url, parts[0], timeout=300)
+    print(f"  published {len(parts[0])} of {args.count * len(BACKLOGS)} messages; the rest in {len(faults)} parts, "
+          f"one right before each fault", file=sys.stderr)
     db = kinds.open_store(store)
     hq = kinds.open_store(os.path.join(args.data_dir, "hq.sqlite"))
     hq_before = {row["number"]: (row["settled_minor"], row["discount_taken_minor"])
@@ -317,7 +386,7 @@ def main():
     # Ended early (scripts/chaos's clean-up sends SIGTERM, or a failure): no worker or server outlives the run.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
-        run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, violations)
+        run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, violations, faults, parts[1:])
     finally:
         for process in list(workers.processes.values()):
             if process.poll() is None:
@@ -325,17 +394,13 @@ def main():
         smtp.stop()
 
 
-def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, violations):
+def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, violations, faults, releases):
     store = os.path.join(args.data_dir, "channel.sqlite")
     smtp.start()
     workers.revive()
     jobs = JobTicker(args)
     jobs.start()
-    faults = (["smtp-outage", "store-lock"] + (["disk-full"] if args.disk_fault else []) + ["memory-alarm"]) * args.outage_rounds
-    for index in range(args.broker_restarts):  # spread among the others
-        faults.insert(len(faults) * (index + 1) // args.broker_restarts, "broker-restart")
-    schedule = [(0.08 + 0.8 * index / len(faults), fault) for index, fault in enumerate(faults)]
-    outages = Outages(args, rng, smtp, progress, schedule)
+    outages = Outages(args, rng, smtp, list(zip(releases, faults)), args.count * len(BACKLOGS) - sum(map(len, releases)))
     outages.start()
 
     kills = terms = 0
@@ -411,7 +476,7 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, vio
     smtp.stop()
 
     # The checker: the stores, the queues and the mailbox alone.
-    connection = pika.BlockingConnection(pika.URLParameters(args.amqp_url))
+    connection = pika.BlockingConnection(pika.URLParameters(args.peer_url))
     channel = connection.channel()
     replies, duplicated_replies, seen = {}, 0, set()
     while True:
@@ -515,6 +580,10 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, vio
     for fault, trace in effects.items():
         if outages.done.get(fault) and trace not in logs:
             violations.append(f"the {fault} reached no worker (no '{trace}' in their logs)")
+    # On a cluster, the workers went over to another node while one was down.
+    failovers = logs.count("AMQP node unavailable; trying the next")
+    if cluster_nodes(args) and outages.restarted_nodes and failovers == 0:
+        violations.append("nodes were restarted, yet no worker went over to another node")
     worker_faults = ("locked", "disk is full", "unavailable", "blocks this connection", "connectionClosed", "connectionRefused")
     retried = [line for line in logs.splitlines() if "message will be retried" in line]
     spent = [line for line in retried if any(fault in line for fault in worker_faults)]
@@ -545,7 +614,7 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, vio
                "worker_starts": sum(workers.starts.values()), "ended_by_themselves": len(workers.self_exits),
                "outages": outages.done, "outage_seconds": {k: round(v, 1) for k, v in outages.seconds.items()},
                "job_runs": job_runs, "job_starts_failed": jobs.failed, "final_rounds": rounds,
-               "retries": len(retried), "password_hashes_not_shown": len(secrets) - 1, "replies_redelivered": duplicated_replies, "lost": lost, "applied_twice": twice, "seconds": round(elapsed, 1),
+               "nodes_restarted": outages.restarted_nodes, "failovers": failovers, "retries": len(retried), "password_hashes_not_shown": len(secrets) - 1, "replies_redelivered": duplicated_replies, "lost": lost, "applied_twice": twice, "seconds": round(elapsed, 1),
                "violations": len(violations)}
     print(json.dumps(figures))
     for violation in violations:
