@@ -16,45 +16,7 @@ import Testing
 /// any other.
 @Suite("Portal: who reaches which invoice, over generated shops", .serialized)
 struct AccessPropertyTests {
-    struct Shop {
-        var customers: [(account: String, invoiceAccount: String?)] = []
-        var users: [(login: String, account: String)] = []
-        var invoices: [(number: String, account: String)] = []
-
-        func reachable(by login: String) -> Set<String> {
-            guard let account = users.first(where: { $0.login == login })?.account,
-                let customer = customers.first(where: { $0.account == account })
-            else { return [] }
-            let accounts = Set([customer.account] + (customer.invoiceAccount.map { [$0] } ?? []))
-            return Set(invoices.filter { accounts.contains($0.account) }.map(\.number))
-        }
-    }
-
-    static func generate(seed: UInt64) -> Shop {
-        var rng = SplitMix64(state: seed)
-        func below(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
-        var shop = Shop()
-        let organisations = (1...(2 + below(3))).map { "G\(seed)-ORG-\($0)" }
-        for organisation in organisations { shop.customers.append((organisation, nil)) }
-        for index in 1...(4 + below(6)) {
-            let account = "G\(seed)-C-\(index)"
-            let invoiceAccount: String? =
-                switch below(4) {
-                case 0: nil
-                case 1: "G\(seed)-ORG-GONE"  // named by HQ, not (yet) distributed
-                default: organisations[below(organisations.count)]
-                }
-            shop.customers.append((account, invoiceAccount))
-            for user in 1...(1 + below(2)) { shop.users.append(("g\(seed)-u\(index)-\(user)", account)) }
-        }
-        // Every account has invoices, the unknown organisation too (distributed before its customer).
-        for account in shop.customers.map(\.account) + ["G\(seed)-ORG-GONE"] {
-            for index in 0..<(1 + below(7)) { shop.invoices.append(("\(account)-INV-\(index)", account)) }
-        }
-        return shop
-    }
-
-    func add(_ shop: Shop, to world: PortalWorld, seed: UInt64) async throws {
+    func add(_ shop: GeneratedShop, to world: PortalWorld, seed: UInt64) async throws {
         let hash = try await PasswordHasher(cost: PasswordHasher.demoCost).hash(PortalWorld.password)
         let now = world.clock.now()
         let today = PortalWorld.today
@@ -84,7 +46,7 @@ struct AccessPropertyTests {
 
     @Test(arguments: [UInt64(1), 2, 3, 4, 5])
     func everyUserReachesExactlyTheirOwnAndTheirInvoiceAccountsInvoices(seed: UInt64) async throws {
-        let shop = Self.generate(seed: seed)
+        let shop = GeneratedShop.generate(seed: seed)
         try await PortalWorld.with { world in
             try await add(shop, to: world, seed: seed)
             try await world.test { client in

@@ -9,18 +9,6 @@ import RemitStore
 import RemitTestSupport
 import Testing
 
-/// SplitMix64: a small seeded generator, so a fuzzed request that fails names its case and repeats.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// The portal and its JSON API under hostile input (issue #11): fuzzed forms and JSON bodies,
 /// oversize requests, bad cookies and posts without or with a wrong CSRF token. Every answer is a
 /// 2xx/3xx/4xx, never a 5xx; nothing is published to the broker and nothing in the store changes;
