@@ -32,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from types import SimpleNamespace
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
@@ -126,8 +127,10 @@ class Workers:
         self.args, self.smtp_url = args, smtp_url
         self.processes = {}
         self.started_at = {}
+        self.metrics_ports = {kind: free_port() for kind in KINDS}  # each kind's /metrics, the same across restarts
         self.starts = {kind: 0 for kind in KINDS}
         self.self_exits = []
+        self.held = set()  # kinds the nemesis keeps down for a moment: not revived
         self.lock = threading.Lock()
 
     def start(self, kind):
@@ -137,7 +140,8 @@ class Workers:
         verify = ["--skip-verify"] if cluster_nodes(self.args) else []
         self.processes[kind] = subprocess.Popen(
             [os.path.join(self.args.bin, "remit"), "worker", kind, *verify, "--data-dir", self.args.data_dir, "--amqp-url",
-             worker_url(self.args, KINDS.index(kind)), "--smtp-url", self.smtp_url, "--log-level", "info"],
+             worker_url(self.args, KINDS.index(kind)), "--smtp-url", self.smtp_url, "--metrics-port", str(self.metrics_ports[kind]),
+             "--log-level", "info"],
             stdout=log, stderr=subprocess.STDOUT)
         self.started_at[kind] = time.monotonic()
         self.starts[kind] += 1
@@ -146,6 +150,8 @@ class Workers:
         """Restarts every worker that is gone (and notes the ones that ended by themselves)."""
         with self.lock:
             for kind in KINDS:
+                if kind in self.held:
+                    continue
                 process = self.processes.get(kind)
                 if process is None:
                     self.start(kind)
@@ -161,14 +167,27 @@ class Workers:
 
     def kill(self, kind):
         with self.lock:
-            process = self.processes.pop(kind)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+            process = self.processes.pop(kind, None)
+        if process:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+
+    def hold(self, kind):
+        """Stops `kind` (SIGKILL: it may be still starting) and keeps it down until `release`."""
+        with self.lock:
+            self.held.add(kind)
+        self.kill(kind)
+
+    def release(self, kind):
+        with self.lock:
+            self.held.discard(kind)
 
     def terminate(self, kind, timeout=90):
         """SIGTERM: the worker must drain and exit 0."""
         with self.lock:
-            process = self.processes.pop(kind)
+            process = self.processes.pop(kind, None)
+        if process is None:
+            return 0
         process.send_signal(signal.SIGTERM)
         try:
             return process.wait(timeout)
@@ -211,9 +230,9 @@ class JobTicker(threading.Thread):
 class Outages(threading.Thread):
     """The nemesis's slower faults, one at a time, each right after the next part of the backlogs went out."""
 
-    def __init__(self, args, rng, smtp, schedule, published):
+    def __init__(self, args, rng, smtp, workers, schedule, published):
         super().__init__(daemon=True)
-        self.args, self.rng, self.smtp = args, rng, smtp
+        self.args, self.rng, self.smtp, self.workers = args, rng, smtp, workers
         self.schedule = schedule  # [(the part of the backlogs to publish first, fault)], in order
         self.published = published  # backlog messages out so far
         self.done = {name: 0 for _, name in schedule}
@@ -232,10 +251,13 @@ class Outages(threading.Thread):
                 while (sum(min(kinds.applied(own, kind), self.args.count) for kind in BACKLOGS) < self.published - len(part) // 5
                        and time.monotonic() < deadline):
                     time.sleep(0.2)
-                kinds.publish(self.args.peer_url, part, timeout=300)
-                self.published += len(part)
                 started, self.current = time.monotonic(), fault
-                getattr(self, fault.replace("-", "_"))()
+                if fault == "memory-alarm":
+                    self.memory_alarm(part)
+                else:
+                    kinds.publish(self.args.peer_url, part, timeout=300)
+                    getattr(self, fault.replace("-", "_"))()
+                self.published += len(part)
                 self.current = None
                 self.done[fault] += 1
                 self.seconds[fault] += time.monotonic() - started
@@ -277,15 +299,21 @@ class Outages(threading.Thread):
             os.close(fd)
             os.unlink(path)
 
-    def memory_alarm(self):
+    def memory_alarm(self, part):
+        """Publishers blocked while work is waiting: payment posting is held down while its part goes
+        out and the alarm is raised, then started, so that it meets the alarm with answers to send."""
         nodes = cluster_nodes(self.args)
         node = nodes[-1][0] if nodes else None  # on a cluster, one node's alarm blocks publishers on every node
         result = ctl(self.args, "eval", "vm_memory_monitor:get_vm_memory_high_watermark().", node=node)
         previous = result.stdout.decode().strip()
         if result.returncode != 0 or not previous:
             raise RuntimeError(f"cannot read the broker's memory watermark: {result.stderr.decode()[:200]}")
+        self.workers.hold("payment-posting")
+        kinds.publish(self.args.peer_url, part, timeout=300)
         if ctl(self.args, "set_vm_memory_high_watermark", "absolute", "1MB", node=node).returncode != 0:
+            self.workers.release("payment-posting")
             raise RuntimeError("cannot set the broker's memory watermark")
+        self.workers.release("payment-posting")
         try:
             time.sleep(self.rng.uniform(4, 8))
         finally:
@@ -400,7 +428,7 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, vio
     workers.revive()
     jobs = JobTicker(args)
     jobs.start()
-    outages = Outages(args, rng, smtp, list(zip(releases, faults)), args.count * len(BACKLOGS) - sum(map(len, releases)))
+    outages = Outages(args, rng, smtp, workers, list(zip(releases, faults)), args.count * len(BACKLOGS) - sum(map(len, releases)))
     outages.start()
 
     kills = terms = 0
@@ -414,6 +442,8 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, vio
             break
         workers.revive()
         time.sleep(rng.uniform(0.1, 0.5))
+        if kills >= args.min_kills:
+            continue  # the quota is met: the workers finish their work under the other faults alone
         kind = rng.choice(KINDS)
         if kind not in workers.processes:
             continue
@@ -469,6 +499,20 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, vio
     if left:
         violations.append(f"{left} payments, requests or invoices had not gone round after 300 s of job runs")
     time.sleep(1)
+    # Every worker's /metrics, kept with the run's files (so that the secrets checks read them too).
+    scraped = 0
+    for kind in KINDS:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{workers.metrics_ports[kind]}/metrics", timeout=10) as answer:
+                text = answer.read()
+        except OSError as error:
+            violations.append(f"{kind}: /metrics did not answer: {error}")
+            continue
+        with open(os.path.join(args.out, f"metrics-{kind}.txt"), "wb") as file:
+            file.write(text)
+        scraped += b"remit_messages_total" in text
+    if scraped != len(KINDS):
+        violations.append(f"only {scraped} of {len(KINDS)} workers' /metrics show remit_messages_total")
     for kind in KINDS:
         code = workers.terminate(kind)
         if code != 0:
@@ -589,8 +633,8 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, vio
     spent = [line for line in retried if any(fault in line for fault in worker_faults)]
     if spent:
         violations.append(f"{len(spent)} retries for a worker's fault, e.g. {spent[0][:300]}")
-    # The buyers' password and its hashes stay in the channel store: no log, job output, plan or
-    # e-mail at the SMTP server shows either (the broker and SMTP passwords: scripts/chaos).
+    # The buyers' password and its hashes stay in the channel store: no log, job output, plan,
+    # metrics page or e-mail at the SMTP server shows either (the broker and SMTP passwords: scripts/chaos).
     secrets = [row[0].encode() for row in db.execute("SELECT password_hash FROM channel_credential")] + [DEMO_PASSWORD.encode()]
     shown = []
     for folder, _, names in os.walk(args.out):
