@@ -184,10 +184,12 @@ let package = Package(
             // The official JSON Schema test cases the validator is checked against.
             resources: [.copy("JSONSchemaTestSuite")]
         ),
-        // What more than one test target uses: the real SMTP server process, a MIME parser, a browser's cookie jar for the portal.
+        // What more than one test target uses: the real SMTP server process, a MIME parser, a browser's cookie jar for the portal, generated shops.
         .target(
             name: "RemitTestSupport",
             dependencies: [
+                "RemitCore", "RemitStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

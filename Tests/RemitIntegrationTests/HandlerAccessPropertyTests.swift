@@ -16,41 +16,14 @@ import Testing
 /// and leaves no payment, request or cart line; every one they may reach gets past that check.
 @Suite("The storefront's workers: who reaches which invoice, over generated shops", .serialized)
 struct HandlerAccessPropertyTests {
-    /// The shop, straight into the channel store (the unknown organisation's invoices too, without
-    /// its customer — as when HQ distributed them before it).
-    func add(_ shop: GeneratedShop, to world: HQWorld) async throws {
-        let now = world.clock.now()
-        let today = HQWorld.today
-        try await world.channel.pool.write { db in
-            for customer in shop.customers {
-                try ChannelCustomer(
-                    account: customer.account, name: "Customer \(customer.account)", email: "c@shop.example", currency: "EUR",
-                    invoiceAccount: customer.invoiceAccount, allowOnAccount: true, creditLimitMinor: 10_000_000, hqChangedAt: now
-                ).insert(db)
-            }
-            for user in shop.users {
-                try ChannelUser(login: user.login, customerAccount: user.account, displayName: user.login, email: "u@shop.example")
-                    .insert(db)
-            }
-            for (index, invoice) in shop.invoices.enumerated() {
-                let settled: Int64 = [0, 0, 4_000, 10_000][index % 4]
-                try ChannelInvoice(
-                    number: invoice.number, customerAccount: invoice.account, invoiceDate: today.adding(days: -20),
-                    dueDate: today.adding(days: index % 30 - 15), discountLastDay: nil, discountMinor: 0, currency: .EUR,
-                    totalMinor: 10_000, settledMinor: settled, discountTakenMinor: 0,
-                    status: settled == 10_000 ? .paid : settled > 0 ? .partiallyPaid : .unpaid, hqChangedAt: now
-                ).insert(db)
-            }
-        }
-    }
-
     static let commands = ["cart.add-invoice", "invoice.pay", "payment.post", "invoice.request"]
 
     @Test(arguments: [UInt64(11), 12, 13])
     func everyUserReachesExactlyTheirOwnAndTheirInvoiceAccountsInvoicesThroughTheWorkers(seed: UInt64) async throws {
         let shop = GeneratedShop.generate(seed: seed)
         try await HQWorld.with(customers: 2, invoices: 4, storefront: HQWorld.storefrontKinds) { world in
-            try await add(shop, to: world)
+            let now = world.clock.now()
+            try await world.channel.pool.write { try shop.insert(into: $0, now: now, today: HQWorld.today) }
             let producer = Producer(topology: world.broker.topology, clock: world.clock)
             let amount = Money(minorUnits: 100, currency: .EUR)
             var outbound: [OutboundMessage] = []

@@ -16,39 +16,17 @@ import Testing
 /// any other.
 @Suite("Portal: who reaches which invoice, over generated shops", .serialized)
 struct AccessPropertyTests {
-    func add(_ shop: GeneratedShop, to world: PortalWorld, seed: UInt64) async throws {
+    func add(_ shop: GeneratedShop, to world: PortalWorld) async throws {
         let hash = try await PasswordHasher(cost: PasswordHasher.demoCost).hash(PortalWorld.password)
         let now = world.clock.now()
-        let today = PortalWorld.today
-        try await world.store.pool.write { db in
-            for customer in shop.customers {
-                try ChannelCustomer(
-                    account: customer.account, name: "Customer \(customer.account)", email: "c@shop.example", currency: "EUR",
-                    invoiceAccount: customer.invoiceAccount, allowOnAccount: true, creditLimitMinor: 10_000_000, hqChangedAt: now
-                ).insert(db)
-            }
-            for user in shop.users {
-                try ChannelUser(login: user.login, customerAccount: user.account, displayName: user.login, email: "u@shop.example")
-                    .insert(db)
-                try ChannelCredential(login: user.login, passwordHash: hash, updatedAt: now).insert(db)
-            }
-            for (index, invoice) in shop.invoices.enumerated() {
-                let settled: Int64 = [0, 0, 4_000, 10_000][index % 4]
-                try ChannelInvoice(
-                    number: invoice.number, customerAccount: invoice.account, invoiceDate: today.adding(days: -20),
-                    dueDate: today.adding(days: index % 30 - 15), discountLastDay: nil, discountMinor: 0, currency: .EUR,
-                    totalMinor: 10_000, settledMinor: settled, discountTakenMinor: 0,
-                    status: settled == 10_000 ? .paid : settled > 0 ? .partiallyPaid : .unpaid, hqChangedAt: now
-                ).insert(db)
-            }
-        }
+        try await world.store.pool.write { try shop.insert(into: $0, now: now, today: PortalWorld.today, passwordHash: hash) }
     }
 
     @Test(arguments: [UInt64(1), 2, 3, 4, 5])
     func everyUserReachesExactlyTheirOwnAndTheirInvoiceAccountsInvoices(seed: UInt64) async throws {
         let shop = GeneratedShop.generate(seed: seed)
         try await PortalWorld.with { world in
-            try await add(shop, to: world, seed: seed)
+            try await add(shop, to: world)
             try await world.test { client in
                 let allNumbers = Set(shop.invoices.map(\.number))
                 for user in shop.users {

@@ -25,7 +25,7 @@ struct PortalFuzzTests {
         String(repeating: "9", count: 5_000), "T-MEM-001\r\nX-Injected: 1", "NOPE-1", "\u{1F600}", "\u{FEFF}",
     ]
 
-    static func pick<T>(_ items: [T], _ rng: inout SplitMix64) -> T { items[Int(rng.next() % UInt64(items.count))] }
+    static func pick<T>(_ items: [T], _ rng: inout SeededRandom) -> T { items[Int(rng.next() % UInt64(items.count))] }
 
     /// What a request could change: the rows the portal's pages and commands touch.
     func digest(_ world: PortalWorld) async throws -> String {
@@ -67,7 +67,7 @@ struct PortalFuzzTests {
         try await PortalWorld.with { world in
             try await world.test { client in
                 let before = try await digest(world)
-                var rng = SplitMix64(state: 11)
+                var rng = SeededRandom(seed: 11)
                 var statuses: [Int: Int] = [:]
                 var failures: [String] = []
                 var publishedBefore = 0

@@ -1,17 +1,7 @@
-/// SplitMix64: a small seeded generator, so a generated case that fails names its seed and repeats.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    public var state: UInt64
-
-    public init(state: UInt64) { self.state = state }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import Foundation
+import GRDB
+import RemitCore
+import RemitStore
 
 /// A generated shop for the access properties (issue #11): organisations, member customers whose
 /// invoice account is one of them (or an organisation the channel does not know yet), standalone
@@ -33,7 +23,7 @@ public struct GeneratedShop: Sendable {
     }
 
     public static func generate(seed: UInt64) -> GeneratedShop {
-        var rng = SplitMix64(state: seed)
+        var rng = SeededRandom(seed: seed)
         func below(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
         var shop = GeneratedShop(unknownOrganisation: "G\(seed)-ORG-GONE")
         let organisations = (1...(2 + below(3))).map { "G\(seed)-ORG-\($0)" }
@@ -53,5 +43,31 @@ public struct GeneratedShop: Sendable {
             for index in 0..<(1 + below(7)) { shop.invoices.append(("\(account)-INV-\(index)", account)) }
         }
         return shop
+    }
+
+    /// The shop straight into a channel store — the unknown organisation's invoices too, without its
+    /// customer, as when HQ distributed them before it — each user with `passwordHash` when given.
+    /// Every invoice is 100.00 EUR: unpaid, unpaid, partly paid (40.00) or paid, in turn.
+    public func insert(into db: Database, now: Date, today: CalendarDate, passwordHash: String? = nil) throws {
+        for customer in customers {
+            try ChannelCustomer(
+                account: customer.account, name: "Customer \(customer.account)", email: "c@shop.example", currency: "EUR",
+                invoiceAccount: customer.invoiceAccount, allowOnAccount: true, creditLimitMinor: 10_000_000, hqChangedAt: now
+            ).insert(db)
+        }
+        for user in users {
+            try ChannelUser(login: user.login, customerAccount: user.account, displayName: user.login, email: "u@shop.example")
+                .insert(db)
+            if let passwordHash { try ChannelCredential(login: user.login, passwordHash: passwordHash, updatedAt: now).insert(db) }
+        }
+        for (index, invoice) in invoices.enumerated() {
+            let settled: Int64 = [0, 0, 4_000, 10_000][index % 4]
+            try ChannelInvoice(
+                number: invoice.number, customerAccount: invoice.account, invoiceDate: today.adding(days: -20),
+                dueDate: today.adding(days: index % 30 - 15), discountLastDay: nil, discountMinor: 0, currency: .EUR,
+                totalMinor: 10_000, settledMinor: settled, discountTakenMinor: 0,
+                status: settled == 10_000 ? .paid : settled > 0 ? .partiallyPaid : .unpaid, hqChangedAt: now
+            ).insert(db)
+        }
     }
 }
