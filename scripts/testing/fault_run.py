@@ -44,6 +44,10 @@ BACKLOGS = ["payment-posting", "cart-validation", "invoice-requests"]
 KINDS = BACKLOGS + ["email-dispatch", "channel-updates", "hq-p0001", "hq-sync", "hq-distribution"]
 DEMO_PASSWORD = "remit-demo"  # HQSeeder.demoPassword: every seeded buyer's
 JOBS = ["hq.p-0001.run", "hq.sync.run", "hq.distribution.run"]
+# What each fault leaves in a worker's log when it reaches the worker as the worker's own fault.
+TRACES = {"smtp-outage": "the effect's far side is unavailable; consuming paused", "store-lock": "database is locked",
+          "disk-full": "database or disk is full", "memory-alarm": "the broker blocks this connection",
+          "broker-restart": "CONNECTION_FORCED"}
 
 
 def fail(message):
@@ -240,6 +244,8 @@ class Outages(threading.Thread):
         self.errors = []
         self.restarted_nodes = []
         self.current = None  # the fault being made now
+        self.unreached = []  # (fault, round, seconds held) of each fault that left no trace in a worker's log
+        self.marks = {}  # each worker log's size when the current fault began
         self.finished = threading.Event()
 
     def run(self):
@@ -252,6 +258,7 @@ class Outages(threading.Thread):
                        and time.monotonic() < deadline):
                     time.sleep(0.2)
                 started, self.current = time.monotonic(), fault
+                self.marks = {kind: self.log_size(kind) for kind in KINDS}
                 if fault == "memory-alarm":
                     self.memory_alarm(part)
                 else:
@@ -267,17 +274,52 @@ class Outages(threading.Thread):
             own.close()
             self.finished.set()
 
+    def log_size(self, kind):
+        try:
+            return os.path.getsize(os.path.join(self.args.out, f"worker-{kind}.log"))
+        except OSError:
+            return 0
+
+    def reached(self):
+        """Whether the current fault's trace is in a worker's log since the fault began."""
+        trace = TRACES[self.current].encode()
+        for kind, mark in self.marks.items():
+            try:
+                with open(os.path.join(self.args.out, f"worker-{kind}.log"), "rb") as log:
+                    log.seek(max(0, mark - len(trace)))
+                    if trace in log.read():
+                        return True
+            except OSError:
+                pass
+        return False
+
+    def hold(self, minimum, maximum=60):
+        """Keeps the fault up for `minimum` seconds, and on until it has reached a worker (a worker
+        may be down, or between messages, when it begins), `maximum` at most: one that reached none
+        is the run's failure (the check would prove nothing)."""
+        began = time.monotonic()
+        time.sleep(minimum)
+        while not self.reached():
+            if time.monotonic() - began > maximum:
+                self.unreached.append((self.current, self.done[self.current] + 1, round(time.monotonic() - began, 1)))
+                return
+            time.sleep(0.5)
+
     def smtp_outage(self):
         self.smtp.stop()
-        time.sleep(self.rng.uniform(3, 6))
-        self.smtp.start()
+        try:
+            self.hold(self.rng.uniform(3, 6))
+        finally:
+            self.smtp.start()
 
     def store_lock(self):
         """BEGIN IMMEDIATE on the channel store, held beyond the workers' 10 s busy timeout."""
         db = sqlite3.connect(os.path.join(self.args.data_dir, "channel.sqlite"), timeout=30, isolation_level=None)
         db.execute("BEGIN IMMEDIATE")
-        time.sleep(self.rng.uniform(12, 15))
-        db.execute("ROLLBACK")
+        try:
+            self.hold(self.rng.uniform(12, 15))
+        finally:
+            db.execute("ROLLBACK")
         db.close()
 
     def disk_full(self):
@@ -294,7 +336,7 @@ class Outages(threading.Thread):
                         break
             if os.statvfs(self.args.data_dir).f_bavail != 0:
                 raise RuntimeError("the data directory's disk is not full after filling it")
-            time.sleep(self.rng.uniform(4, 8))
+            self.hold(self.rng.uniform(4, 8))
         finally:
             os.close(fd)
             os.unlink(path)
@@ -315,7 +357,7 @@ class Outages(threading.Thread):
             raise RuntimeError("cannot set the broker's memory watermark")
         self.workers.release("payment-posting")
         try:
-            time.sleep(self.rng.uniform(4, 8))
+            self.hold(self.rng.uniform(4, 8))
         finally:
             restore = ["absolute", previous.split(",")[1].strip(" }")] if previous.startswith("{absolute") else [previous]
             if ctl(self.args, "set_vm_memory_high_watermark", *restore, node=node).returncode != 0:
@@ -327,8 +369,10 @@ class Outages(threading.Thread):
         nodes = cluster_nodes(self.args)
         node = self.busiest_leader(nodes) if nodes else None
         ctl(self.args, "stop_app", node=node)
-        time.sleep(self.rng.uniform(3, 6) if nodes else self.rng.uniform(0.5, 2.0))
-        result = ctl(self.args, "start_app", node=node)
+        try:
+            self.hold(self.rng.uniform(3, 6) if nodes else self.rng.uniform(0.5, 2.0), maximum=30)
+        finally:
+            result = ctl(self.args, "start_app", node=node)
         if result.returncode != 0:
             raise RuntimeError(f"the broker did not start again: {result.stderr.decode()[:300]}")
         ctl(self.args, "await_startup", node=node)
@@ -618,12 +662,8 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, vio
     for kind in KINDS:
         with open(os.path.join(args.out, f"worker-{kind}.log"), errors="replace") as log:
             logs += log.read()
-    effects = {"smtp-outage": "the effect's far side is unavailable; consuming paused", "store-lock": "database is locked",
-               "disk-full": "database or disk is full", "memory-alarm": "the broker blocks this connection",
-               "broker-restart": "CONNECTION_FORCED"}
-    for fault, trace in effects.items():
-        if outages.done.get(fault) and trace not in logs:
-            violations.append(f"the {fault} reached no worker (no '{trace}' in their logs)")
+    for fault, number, held in outages.unreached:
+        violations.append(f"the {fault} (round {number}) reached no worker in {held} s (no '{TRACES[fault]}' in their logs)")
     # On a cluster, the workers went over to another node while one was down.
     failovers = logs.count("AMQP node unavailable; trying the next")
     if cluster_nodes(args) and outages.restarted_nodes and failovers == 0:
