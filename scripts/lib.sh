@@ -86,8 +86,23 @@ ensure_broker() {
 #                 to reply queues, declare only its own control and reply queues; management tag to
 #                 check the topology at start
 #   remit-portal  the portal's publisher: publish to the exchange 'remit', nothing else
+#   remit-worker-KIND  one per worker kind, for `remit worker KIND` processes: as remit-worker,
+#                 but on 'remit' it publishes only what that kind publishes
 # Passwords are made once, kept in DATA_DIR/broker-users.env (mode 600) and reused. Writes
-# DATA_DIR/remit.conf (mode 600) with the operator's URL, for REMIT_CONFIG.
+# DATA_DIR/remit.conf (mode 600) with the operator's URL, for REMIT_CONFIG. Sets REMIT_ADMIN_URL,
+# REMIT_WORKER_URL, REMIT_PORTAL_URL and REMIT_KIND_URLS (KIND=URL, a line each).
+REMIT_WORKER_PERMISSIONS=('^remit\.control(\..*)?$' '^(remit(\..*)?|amq\.default)$' '^remit\..*$')
+
+# Each worker kind of Topology/workers.json and the routing keys its broker user may publish on
+# the exchange 'remit': what the kind lists under "publishes", as a regular expression; a line each.
+remit_kind_publish_patterns() {
+  python3 -c '
+import json, re
+for kind in json.load(open("Topology/workers.json"))["kinds"]:
+    types = kind.get("publishes") or []
+    print(kind["name"], "^(" + "|".join(re.escape(t) for t in types) + ")$" if types else "^$")'
+}
+
 ensure_remit_broker_users() {
   local data="$1" vhost="${REMIT_VHOST:-remit}" host="${REMIT_BROKER_HOST:-127.0.0.1}" port="${REMIT_BROKER_PORT:-5672}"
   local file="$data/broker-users.env"
@@ -100,6 +115,13 @@ ensure_remit_broker_users() {
       done > "$file"
     )
   fi
+  # A password for each kind's user, added to a file made before those users existed.
+  local kind pattern variable
+  while read -r kind pattern <&3; do  # fd 3: rabbitmqctl reads standard input
+    variable="REMIT_WORKER_$(tr 'a-z-' 'A-Z_' <<<"$kind")_PASSWORD"
+    grep -q "^$variable=" "$file" ||
+      (umask 077; echo "$variable=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')" >> "$file")
+  done 3< <(remit_kind_publish_patterns)
   # shellcheck disable=SC1090
   source "$file"
   as_root rabbitmqctl -q list_vhosts | grep -qx "$vhost" || as_root rabbitmqctl -q add_vhost "$vhost" >/dev/null
@@ -116,8 +138,7 @@ ensure_remit_broker_users() {
     as_root rabbitmqctl -q set_user_tags "$name" "${@:6}" >/dev/null
   }
   set_user remit-admin "$REMIT_ADMIN_PASSWORD" '.*' '.*' '.*' management policymaker
-  set_user remit-worker "$REMIT_WORKER_PASSWORD" \
-    '^remit\.control(\..*)?$' '^(remit(\..*)?|amq\.default)$' '^remit\..*$' management
+  set_user remit-worker "$REMIT_WORKER_PASSWORD" "${REMIT_WORKER_PERMISSIONS[@]}" management
   set_user remit-portal "$REMIT_PORTAL_PASSWORD" '^$' '^remit$' '^$'
   # Which routing keys (message types) each user may publish on the topic exchange `remit`: the
   # portal only the buyers' commands it sends; the workers only what the kinds and the HQ job
@@ -129,11 +150,18 @@ ensure_remit_broker_users() {
     '^(smoke\.recorded|payment\.post|email\.send|channel\.(customers|invoices|products|requests)\.changed|hq\.(p-0001|sync|invoice-posting|distribution)\.run)$' \
     '.*' >/dev/null
   local base="$host:$port/$vhost"
+  REMIT_KIND_URLS=""
+  while read -r kind pattern <&3; do  # fd 3: rabbitmqctl reads standard input
+    variable="REMIT_WORKER_$(tr 'a-z-' 'A-Z_' <<<"$kind")_PASSWORD"
+    set_user "remit-worker-$kind" "${!variable}" "${REMIT_WORKER_PERMISSIONS[@]}" management
+    as_root rabbitmqctl -q set_topic_permissions -p "$vhost" "remit-worker-$kind" remit "$pattern" '.*' >/dev/null
+    REMIT_KIND_URLS+="$kind=amqp://remit-worker-$kind:${!variable}@$base"$'\n'
+  done 3< <(remit_kind_publish_patterns)
   REMIT_ADMIN_URL="amqp://remit-admin:$REMIT_ADMIN_PASSWORD@$base"
   REMIT_WORKER_URL="amqp://remit-worker:$REMIT_WORKER_PASSWORD@$base"
   REMIT_PORTAL_URL="amqp://remit-portal:$REMIT_PORTAL_PASSWORD@$base"
   (umask 077; printf 'amqp-url = %s\n' "$REMIT_ADMIN_URL" > "$data/remit.conf")
-  log "broker vhost '$vhost' with users remit-admin, remit-worker, remit-portal (passwords in $file)"
+  log "broker vhost '$vhost' with users remit-admin, remit-worker, remit-portal and remit-worker-KIND for each kind (passwords in $file)"
 }
 
 # Builds remit and remit-bench in release with the Swift runtime linked statically (no shared

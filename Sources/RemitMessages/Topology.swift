@@ -195,6 +195,12 @@ public struct Topology: Sendable {
                     problems.append("\(label): retry queue '\(retry)' must dead-letter to '' with routing key '\(kind.queue)'")
                 }
             }
+            for type in kind.publishedTypes {
+                if latestVersion(of: type) == nil { problems.append("\(label): it publishes '\(type)', which has no schema") }
+                if !definitions.bindings.contains(where: { $0.source == workers.exchange && $0.routingKey == type }) {
+                    problems.append("\(label): it publishes '\(type)', which no binding on '\(workers.exchange)' routes")
+                }
+            }
             for type in kind.consumes {
                 if latestVersion(of: type) == nil { problems.append("\(label): message type '\(type)' has no schema") }
                 if !definitions.bindings.contains(where: {
@@ -232,6 +238,10 @@ public struct WorkerKindSpec: Sendable, Codable, Equatable {
     public var queue: String
     /// The message types this kind handles.
     public var consumes: [String]
+    /// The message types its handler publishes on the exchange (follow-ups; answers to producers go
+    /// to their reply queues and are not listed). A deployment's broker user for the kind may publish
+    /// these and nothing else there (topic permissions; `scripts/lib.sh`). Absent: none.
+    public var publishes: [String]?
     /// Default consumer count (`--consumers`).
     public var consumers: Int
     /// Default prefetch per consumer (`--prefetch`).
@@ -245,6 +255,9 @@ public struct WorkerKindSpec: Sendable, Codable, Equatable {
     public var scheduleSeconds: Int?
 
     public var storeName: String { store ?? "channel" }
+
+    /// What `publishes` lists; none when it is absent.
+    public var publishedTypes: [String] { publishes ?? [] }
 }
 
 /// RabbitMQ's definitions format (what `rabbitmqctl export_definitions` writes).

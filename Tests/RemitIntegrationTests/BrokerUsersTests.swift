@@ -1,5 +1,6 @@
 import Foundation
 import RemitAMQP
+import RemitMessages
 import RemitRuntime
 import Testing
 
@@ -11,7 +12,7 @@ struct BrokerUsersTests {
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [
             "-c",
-            #"source scripts/lib.sh && ensure_remit_broker_users "$1" && printf 'admin=%s\nworker=%s\nportal=%s\n' "$REMIT_ADMIN_URL" "$REMIT_WORKER_URL" "$REMIT_PORTAL_URL""#,
+            #"source scripts/lib.sh && ensure_remit_broker_users "$1" && printf 'admin=%s\nworker=%s\nportal=%s\n%s' "$REMIT_ADMIN_URL" "$REMIT_WORKER_URL" "$REMIT_PORTAL_URL" "$REMIT_KIND_URLS""#,
             "ensure", directory,
         ]
         process.currentDirectoryURL = repositoryRoot
@@ -105,16 +106,30 @@ struct BrokerUsersTests {
                 try await $0.inspectQueue(queue).messageCount
             }
         }
+        // Each kind's own user: on `remit` only what Topology/workers.json says the kind publishes.
+        let kinds = try Topology.load(from: repositoryRoot.appendingPathComponent("Topology")).workers.kinds
+        for kind in kinds {
+            let url = try #require(urls[kind.name], "a user for \(kind.name)")
+            #expect(url.contains("remit-worker-\(kind.name):") && url.hasSuffix("/\(vhost)"))
+            for type in ["invoice.pay", "hq.distribution.run", "payment.post"] where !kind.publishedTypes.contains(type) {
+                let (status, output) = try await publish(type, bodies[type]!, as: url)
+                #expect(status != 0 && output.contains("ACCESS_REFUSED"), "\(type) by \(kind.name)'s user: \(output)")
+                #expect(!output.contains(String(url.split(separator: ":")[2].split(separator: "@")[0])), "no password shown")
+            }
+        }
+        let cartValidation = try #require(urls["cart-validation"])
+        let (posted, postedOutput) = try await publish("payment.post", bodies["payment.post"]!, as: cartValidation)
+        #expect(posted == 0, "cart validation posts the payments of a checkout: \(postedOutput)")
         #expect(try await ready("remit.invoice-requests") == 1, "the portal's command arrived")
-        #expect(try await ready("remit.payment-posting") == 1, "the workers' follow-up arrived, nothing else")
+        #expect(try await ready("remit.payment-posting") == 2, "the workers' follow-ups arrived, nothing else")
         let (cart, smoke, runs) = (try await ready("remit.cart"), try await ready("remit.smoke"), try await ready("remit.hq.distribution"))
         #expect(cart == 1 && smoke == 0 && runs == 1, "only the allowed ones arrived: \(cart), \(smoke), \(runs)")
 
-        // The operator publishes a smoke record; a worker under its own user applies it, publishes
-        // its follow-up (allowed) and answers `remit scale`, which the operator sends.
+        // The operator publishes a smoke record; a worker under the smoke kind's own user applies
+        // it, publishes its follow-up (allowed) and answers `remit scale`, which the operator sends.
         let (published, publishedOutput) = try await publish("smoke.record", bodies["smoke.record"]!, as: admin)
         #expect(published == 0, "\(publishedOutput)")
-        let running = try RemitProcess(["worker", "smoke", "--amqp-url", worker], broker: broker)
+        let running = try RemitProcess(["worker", "smoke", "--amqp-url", try #require(urls["smoke"])], broker: broker)
         defer { running.signal(SIGKILL) }
         try await expectEventually("the worker applies it") {
             (try? broker.rows("SELECT COUNT(*) FROM smoke_record WHERE key = 'u-1'")) == 1

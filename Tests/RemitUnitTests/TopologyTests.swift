@@ -33,11 +33,33 @@ struct TopologyTests {
         topology.definitions.queues.removeAll { $0.name == "remit.smoke.dead" }
         let index = topology.definitions.queues.firstIndex { $0.name == "remit.smoke" }!
         topology.definitions.queues[index].arguments["x-delivery-limit"] = nil
-        topology.definitions.bindings.removeAll { $0.routingKey == "smoke.record" }
+        topology.definitions.bindings.removeAll { $0.routingKey == "smoke.record" || $0.routingKey == "smoke.recorded" }
+        let smoke = topology.workers.kinds.firstIndex { $0.name == "smoke" }!
+        topology.workers.kinds[smoke].publishes = ["smoke.recorded", "no.such"]
         let problems = topology.consistencyProblems()
         #expect(problems.contains { $0.contains("dead-letter queue 'remit.smoke.dead' is not declared") })
         #expect(problems.contains { $0.contains("needs x-delivery-limit") })
         #expect(problems.contains { $0.contains("no binding routes 'smoke.record'") })
+        #expect(problems.contains { $0.contains("it publishes 'smoke.recorded', which no binding on 'remit' routes") })
+        #expect(problems.contains { $0.contains("it publishes 'no.such', which has no schema") })
+    }
+
+    /// Each kind's broker user may publish on the exchange what `publishes` lists and nothing else;
+    /// the list must name what the handlers publish (the fault run and the broker users' test run
+    /// them under such users) and never a buyer's or a producer's command.
+    @Test func everyKindPublishesFollowUpsOnlyAndNeverACommand() throws {
+        let topology = try Topology.load(from: repositoryTopology)
+        let published = Dictionary(uniqueKeysWithValues: topology.workers.kinds.map { ($0.name, $0.publishedTypes) })
+        #expect(published["cart-validation"] == ["payment.post"])
+        #expect(published["hq-sync"] == ["email.send"])
+        #expect(published["hq-distribution"]?.count == 4)
+        #expect(published["smoke"] == ["smoke.recorded"])
+        // The buyers' and the producers' commands (payment.post is also cart validation's follow-up).
+        let commands: Set = ["invoice.pay", "invoice.request", "cart.add-invoice", "cart.update-line", "cart.remove-line", "cart.checkout"]
+        for (kind, types) in published {
+            #expect(commands.isDisjoint(with: types), "\(kind) publishes a command: \(types)")
+            #expect(!types.contains { $0.hasPrefix("hq.") && $0.hasSuffix(".run") }, "\(kind): job runs are the scheduler's")
+        }
     }
 
     @Test func exportPutsEveryObjectInTheTargetVhost() throws {

@@ -27,7 +27,8 @@ import pika
 REPLY_QUEUE = "bench.replies"  # a producer's own reply queue (Remit never answers into remit.*)
 WORK_QUEUES = {"payment-posting": "remit.payment-posting", "cart-validation": "remit.cart",
                "invoice-requests": "remit.invoice-requests", "email-dispatch": "remit.email",
-               "channel-updates": "remit.channel-updates", "pika-peer": "remit.payment-posting"}
+               "channel-updates": "remit.channel-updates", "pika-peer": "remit.payment-posting",
+               "invoice-pay": "remit.payment-posting"}
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -75,12 +76,13 @@ def pairs(db, open_only):
     return [row for row in rows if row["open_minor"] > 0] if open_only else rows
 
 
-def payment_posts(db, count, tag):
-    """Partial payments of open invoices, spread so that no invoice's payments exceed what is open:
-    every message must be accepted."""
-    first_user = {}
+def partial_payments(db, count, avoid=()):
+    """`count` (user, invoice, amount): partial payments of open invoices (none in `avoid`), spread so
+    that no invoice's payments exceed what is open: every one must be accepted."""
+    avoid, first_user = set(avoid), {}
     for row in pairs(db, open_only=True):
-        first_user.setdefault(row["number"], row)
+        if row["number"] not in avoid:
+            first_user.setdefault(row["number"], row)
     invoices = list(first_user.values())
     if not invoices:
         fail("the channel store holds no open invoice a user can reach")
@@ -89,14 +91,29 @@ def payment_posts(db, count, tag):
     if len(invoices) * per_invoice < count:
         fail(f"not enough open invoices for {count} payments")
     random.Random(7).shuffle(invoices)
+    return [(invoices[index % len(invoices)], invoices[index % len(invoices)]["open_minor"] // per_invoice) for index in range(count)]
+
+
+def payment_posts(db, count, tag, avoid=()):
+    """Partial payments of open invoices, from the channel's payment processing (payment.post)."""
     messages, total = [], 0
-    for index in range(count):
-        row = invoices[index % len(invoices)]
-        amount = row["open_minor"] // per_invoice
+    for index, (row, amount) in enumerate(partial_payments(db, count, avoid)):
         total += amount
         body = {"paymentId": f"{tag}-pay-{index}", "user": row["login"], "invoiceNumber": row["number"],
                 "amount": money(amount, row["currency"]), "tender": "card", "cardAuthorization": f"psp-{tag}-{index}"}
         messages.append(("payment.post", 1, f"{tag}-{index}", f"user:{row['login']}", body, True))
+    return messages, {"payments": count, "amount_minor": total, "invoices": sorted({m[4]["invoiceNumber"] for m in messages})}
+
+
+def invoice_pays(db, count, tag, avoid=()):
+    """Partial payments of open invoices from a producer's system (invoice.pay, each with its own
+    idempotency key; Remit derives the payment's id from it)."""
+    messages, total = [], 0
+    for index, (row, amount) in enumerate(partial_payments(db, count, avoid)):
+        total += amount
+        body = {"user": row["login"], "invoiceNumber": row["number"], "amount": money(amount, row["currency"]),
+                "tender": "card", "cardAuthorization": f"psp-{tag}-{index}", "idempotencyKey": f"{tag}-key-{index}"}
+        messages.append(("invoice.pay", 1, f"{tag}-{index}", f"user:{row['login']}", body, True))
     return messages, {"payments": count, "amount_minor": total, "invoices": sorted({m[4]["invoiceNumber"] for m in messages})}
 
 
@@ -114,7 +131,7 @@ def cart_adds(db, count, tag, avoid=()):
         if index % 2 == 0:
             body["amount"] = money(max(1, row["open_minor"] // 2), row["currency"])
         messages.append(("cart.add-invoice", 1, f"{tag}-{index}", f"user:{row['login']}", body, True))
-    return messages, {"cart_lines": count}
+    return messages, {"cart_lines": count, "invoices": sorted({m[4]["invoiceNumber"] for m in messages})}
 
 
 def invoice_requests(db, count, tag):
@@ -186,7 +203,8 @@ def invoice_updates(db, count, tag):
 
 
 BACKLOGS = {"payment-posting": payment_posts, "pika-peer": payment_posts, "cart-validation": cart_adds,
-            "invoice-requests": invoice_requests, "email-dispatch": email_sends, "channel-updates": invoice_updates}
+            "invoice-requests": invoice_requests, "email-dispatch": email_sends, "channel-updates": invoice_updates,
+            "invoice-pay": invoice_pays}
 
 
 # --- publishing with confirms -------------------------------------------------------------------
@@ -291,7 +309,8 @@ def fill(args):
 
 # How many messages the process has applied, from its store (each committed with its inbox record).
 DONE_SQL = {
-    "payment-posting": "SELECT count(*) FROM inbox WHERE consumer = 'payment-posting'",
+    "payment-posting": "SELECT count(*) FROM inbox WHERE consumer = 'payment-posting' AND message_type = 'payment.post'",
+    "invoice-pay": "SELECT count(*) FROM inbox WHERE consumer = 'payment-posting' AND message_type = 'invoice.pay'",
     "cart-validation": "SELECT count(*) FROM inbox WHERE consumer = 'cart-validation'",
     "invoice-requests": "SELECT count(*) FROM inbox WHERE consumer = 'invoice-requests'",
     "channel-updates": "SELECT count(*) FROM inbox WHERE consumer = 'channel-updates'",

@@ -40,8 +40,10 @@ import kinds  # noqa: E402
 import pika  # noqa: E402
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BACKLOGS = ["payment-posting", "cart-validation", "invoice-requests"]
-KINDS = BACKLOGS + ["email-dispatch", "channel-updates", "hq-p0001", "hq-sync", "hq-distribution"]
+# The backlogs (kinds.py's names): producers' invoice.pay goes to payment posting, as payment.post does.
+BACKLOGS = ["payment-posting", "cart-validation", "invoice-requests", "invoice-pay"]
+KINDS = ["payment-posting", "cart-validation", "invoice-requests", "email-dispatch", "channel-updates", "hq-p0001", "hq-sync",
+         "hq-distribution"]
 DEMO_PASSWORD = "remit-demo"  # HQSeeder.demoPassword: every seeded buyer's
 JOBS = ["hq.p-0001.run", "hq.sync.run", "hq.distribution.run"]
 # What each fault leaves in a worker's log when it reaches the worker as the worker's own fault.
@@ -72,13 +74,18 @@ def cluster_nodes(args):
     return [(item.split(":")[0], int(item.split(":")[1])) for item in args.nodes.split()]
 
 
-def worker_url(args, index):
-    """The AMQP URL naming every node, each worker kind with another node first."""
+def worker_url(args, kind):
+    """The AMQP URL for `kind`: with --kind-users as USER-KIND (password PASSWORD-KIND); on a
+    cluster naming every node, each kind with another node first."""
     nodes = cluster_nodes(args)
-    if not nodes:
-        return args.amqp_url
     scheme, rest = args.amqp_url.split("://", 1)
     userinfo, rest = rest.rsplit("@", 1)
+    if args.kind_users:
+        user, password = userinfo.split(":", 1)
+        userinfo = f"{user}-{kind}:{password}-{kind}"
+    if not nodes:
+        return f"{scheme}://{userinfo}@{rest}"
+    index = KINDS.index(kind)
     vhost = rest.split("/", 1)[1]
     ports = [port for _, port in nodes]
     ports = ports[index % len(ports):] + ports[:index % len(ports)]
@@ -144,7 +151,7 @@ class Workers:
         verify = ["--skip-verify"] if cluster_nodes(self.args) else []
         self.processes[kind] = subprocess.Popen(
             [os.path.join(self.args.bin, "remit"), "worker", kind, *verify, "--data-dir", self.args.data_dir, "--amqp-url",
-             worker_url(self.args, KINDS.index(kind)), "--smtp-url", self.smtp_url, "--metrics-port", str(self.metrics_ports[kind]),
+             worker_url(self.args, kind), "--smtp-url", self.smtp_url, "--metrics-port", str(self.metrics_ports[kind]),
              "--log-level", "info"],
             stdout=log, stderr=subprocess.STDOUT)
         self.started_at[kind] = time.monotonic()
@@ -408,6 +415,8 @@ def main():
     parser.add_argument("--broker-restarts", type=int, default=1)
     parser.add_argument("--outage-rounds", type=int, default=1, help="times each outage is made")
     parser.add_argument("--disk-fault", action="store_true", help="the data directory is a tmpfs of its own to fill")
+    parser.add_argument("--kind-users", action="store_true",
+                        help="each kind connects as USER-KIND with password PASSWORD-KIND (the URL's user and password)")
     parser.add_argument("--seconds", type=int, default=900, help="the run's bound")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
@@ -426,7 +435,10 @@ def main():
     for index, kind in enumerate(BACKLOGS):
         # Cart adds keep off the invoices the payments settle meanwhile (a cart add of a paid invoice
         # is refused, rightly, and would make the count depend on timing).
-        avoid = plans["payment-posting"]["invoices"] if kind == "cart-validation" else ()
+        # Producers' invoice.pay keeps off both.
+        avoid = {"cart-validation": plans.get("payment-posting", {}).get("invoices", []),
+                 "invoice-pay": plans.get("payment-posting", {}).get("invoices", []) + plans.get("cart-validation", {}).get("invoices", [])
+                 }.get(kind, ())
         outbound, plans[kind] = kinds.prepare(SimpleNamespace(kind=kind, store=store, count=args.count, tag=f"fault{index}",
                                                               avoid=avoid))
         json.dump(plans[kind], open(os.path.join(args.out, f"plan-{kind}.json"), "w"))
@@ -595,23 +607,41 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, vio
     for kind, applied_count in ((kind, kinds.applied(db, kind)) for kind in BACKLOGS):
         if applied_count != args.count:
             violations.append(f"{kind}: {applied_count} inbox records for {args.count} messages")
+    # Producers' invoice.pay: each accepted and answered once; Remit named each payment (from the
+    # idempotency key), and the outcome says which.
+    paid = plans["invoice-pay"]
+    pay_ids = {row[0] for row in db.execute(
+        "SELECT payment_id FROM command_outcome WHERE type = 'invoice.pay' AND outcome = 'accepted' AND correlation_id LIKE ?",
+        (paid["tag"] + "-%",))}
+    found = {"accepted": one(db, "SELECT count(*) FROM command_outcome WHERE type = 'invoice.pay' AND outcome = 'accepted'"),
+             "refused": one(db, "SELECT count(*) FROM command_outcome WHERE type = 'invoice.pay' AND outcome = 'refused'"),
+             "payments": len(pay_ids - {None}), "replies": replies.get(paid["tag"], 0)}
+    found["amount_minor"] = sum(amount for payment, amount in db.execute("SELECT id, amount_minor FROM channel_transaction")
+                                if payment in pay_ids)
+    expected = {"accepted": args.count, "refused": 0, "payments": args.count, "replies": args.count,
+                "amount_minor": paid["amount_minor"]}
+    if found != expected:
+        violations.append(f"producers' invoice.pay (found, expected): {found} vs {expected}")
 
-    # Payments: uploaded once, posted once, settled once; HQ's settlement equals the channel's payment.
-    pay_tag = plans["payment-posting"]["tag"] + "-pay-%"
+    # Payments (payment.post and invoice.pay): uploaded once, posted once, settled once; HQ's
+    # settlement equals the channel's payment.
+    pay_tag = plans["payment-posting"]["tag"] + "-pay-"
+    run_payment = lambda payment: payment is not None and (payment.startswith(pay_tag) or payment in pay_ids)
     channel_payments = {row[0]: (row[1], row[2]) for row in db.execute(
-        "SELECT id, invoice_number, amount_minor FROM channel_transaction WHERE id LIKE ?", (pay_tag,))}
+        "SELECT id, invoice_number, amount_minor FROM channel_transaction") if run_payment(row[0])}
     journal = {row[0]: tuple(row[1:]) for row in hq.execute(
         "SELECT j.channel_payment_id, j.invoice_number, j.amount_minor, j.posted_at IS NOT NULL, j.failure, "
         "s.settled_minor + s.unapplied_minor, s.settled_minor, s.discount_minor FROM payment_journal_line j "
-        "LEFT JOIN settlement s ON s.journal_line_id = j.id WHERE j.channel_payment_id LIKE ?", (pay_tag,))}
-    settlements = one(hq, "SELECT count(*) FROM settlement s JOIN payment_journal_line j ON j.id = s.journal_line_id "
-                          "WHERE j.channel_payment_id LIKE ?", pay_tag)
+        "LEFT JOIN settlement s ON s.journal_line_id = j.id") if run_payment(row[0])}
+    settlements = sum(1 for row in hq.execute("SELECT j.channel_payment_id FROM settlement s JOIN payment_journal_line j "
+                                              "ON j.id = s.journal_line_id") if run_payment(row[0]))
     wrong = [pid for pid, (number, amount) in channel_payments.items()
              if pid not in journal or journal[pid][:2] != (number, amount) or not journal[pid][2] or journal[pid][3]
              or journal[pid][4] != amount]
-    if len(channel_payments) != args.count or len(journal) != args.count or settlements != args.count or wrong:
+    payments = 2 * args.count
+    if len(channel_payments) != payments or len(journal) != payments or settlements != payments or wrong:
         violations.append(f"HQ settlements against the channel's payments: {len(channel_payments)} channel payments, "
-                          f"{len(journal)} journal lines, {settlements} settlements for {args.count}; "
+                          f"{len(journal)} journal lines, {settlements} settlements for {payments}; "
                           f"{len(wrong)} differ (e.g. {wrong[:3]})")
     # Each invoice: HQ's settled and discount moved by exactly the run's settlements; within what is due;
     # the channel shows HQ's figures.
@@ -668,6 +698,10 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, vio
     failovers = logs.count("AMQP node unavailable; trying the next")
     if cluster_nodes(args) and outages.restarted_nodes and failovers == 0:
         violations.append("nodes were restarted, yet no worker went over to another node")
+    # Each kind under its own broker user published only what Topology/workers.json lets it.
+    refused = [line for line in logs.splitlines() if "ACCESS_REFUSED" in line]
+    if refused:
+        violations.append(f"{len(refused)} publishes or declarations refused by the broker, e.g. {refused[0][:300]}")
     worker_faults = ("locked", "disk is full", "unavailable", "blocks this connection", "connectionClosed", "connectionRefused")
     retried = [line for line in logs.splitlines() if "message will be retried" in line]
     spent = [line for line in retried if any(fault in line for fault in worker_faults)]
