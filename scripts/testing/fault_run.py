@@ -32,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from types import SimpleNamespace
 
@@ -236,6 +237,75 @@ class JobTicker(threading.Thread):
                     self.failed += 1
                 else:
                     self.started += 1
+
+
+class Buyers(threading.Thread):
+    """The buyer portal (`remit portal`, not killed) with five buyers signed in through the API, each
+    reading their unpaid invoices, their account and the Invoices page every half second all through
+    the run. Their session cookies and CSRF tokens join the secrets no file may show; a 500 is a
+    violation (a store that does not answer is a 503)."""
+
+    def __init__(self, args, db):
+        super().__init__(daemon=True)
+        self.args, self.port = args, free_port()
+        self.logins = [row[0] for row in db.execute("SELECT login FROM channel_user ORDER BY login LIMIT 5")]
+        self.secrets, self.statuses, self.errors = [], {}, 0
+        self.stopping = threading.Event()
+        self.process = None
+
+    def start_portal(self):
+        log = open(os.path.join(self.args.out, "portal.log"), "a")
+        self.process = subprocess.Popen(
+            [os.path.join(self.args.bin, "remit"), "portal", "--port", str(self.port), "--data-dir", self.args.data_dir,
+             "--amqp-url", self.args.amqp_url, "--log-level", "info"], stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=5).read()
+                return
+            except OSError:
+                time.sleep(0.3)
+        fail("the portal did not answer /health within 60 s; see portal.log")
+
+    def call(self, path, cookie=None, body=None):
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=body,
+                                         headers={"Content-Type": "application/json", **({"Cookie": cookie} if cookie else {})})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                status, headers, data = answer.status, answer.headers, answer.read()
+        except urllib.error.HTTPError as error:
+            status, headers, data = error.code, error.headers, error.read()
+        except OSError:
+            self.errors += 1
+            return None, None, None
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        return status, headers, data
+
+    def run(self):
+        sessions = {}
+        while not self.stopping.wait(0.5):
+            for login in self.logins:
+                if login not in sessions:
+                    status, headers, data = self.call("/api/v1/session", body=json.dumps({"login": login, "password": DEMO_PASSWORD}).encode())
+                    cookie = next((value.split(";", 1)[0] for value in (headers.get_all("Set-Cookie") or [] if headers else [])
+                                   if value.startswith("remit_session=")), None)
+                    if status == 200 and cookie:
+                        sessions[login] = cookie
+                        self.secrets += [cookie.split("=", 1)[1], json.loads(data)["csrfToken"]]
+                    continue
+                for path in ("/api/v1/invoices?status=unpaid", "/api/v1/account", "/invoices"):
+                    self.call(path, cookie=sessions[login])
+
+    def stop(self):
+        self.stopping.set()
+        self.join(60)
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 class Outages(threading.Thread):
@@ -468,19 +538,24 @@ def main():
     smtp = SMTPServer(args.out, smtp_port, f"{smtp_user}:{args.smtp_password}")
     workers = Workers(args, f"smtp://{smtp_user}:{args.smtp_password}@127.0.0.1:{smtp_port}?starttls=off&timeout=10")
     # Ended early (scripts/chaos's clean-up sends SIGTERM, or a failure): no worker or server outlives the run.
+    buyers = Buyers(args, db)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
-        run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, violations, faults, parts[1:])
+        run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buyers, violations, faults, parts[1:])
     finally:
+        if buyers.process and buyers.process.poll() is None:
+            buyers.process.kill()
         for process in list(workers.processes.values()):
             if process.poll() is None:
                 process.kill()
         smtp.stop()
 
 
-def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, violations, faults, releases):
+def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buyers, violations, faults, releases):
     store = os.path.join(args.data_dir, "channel.sqlite")
     smtp.start()
+    buyers.start_portal()
+    buyers.start()
     workers.revive()
     jobs = JobTicker(args)
     jobs.start()
@@ -574,6 +649,11 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, vio
         if code != 0:
             violations.append(f"{kind}: the final SIGTERM ended with {code}")
     smtp.stop()
+    buyers.stop()
+    if buyers.process.returncode != 0:
+        violations.append(f"the portal's SIGTERM ended with {buyers.process.returncode}")
+    if len(buyers.secrets) != 2 * len(buyers.logins) or not buyers.statuses.get(200) or buyers.statuses.get(500):
+        violations.append(f"the portal: {len(buyers.secrets) // 2} of {len(buyers.logins)} buyers signed in; answers {buyers.statuses}")
 
     # The checker: the stores, the queues and the mailbox alone.
     connection = pika.BlockingConnection(pika.URLParameters(args.peer_url))
@@ -710,6 +790,7 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, vio
     # The buyers' password and its hashes stay in the channel store: no log, job output, plan,
     # metrics page or e-mail at the SMTP server shows either (the broker and SMTP passwords: scripts/chaos).
     secrets = [row[0].encode() for row in db.execute("SELECT password_hash FROM channel_credential")] + [DEMO_PASSWORD.encode()]
+    secrets += [secret.encode() for secret in buyers.secrets]  # the portal's session cookies and CSRF tokens
     shown = []
     for folder, _, names in os.walk(args.out):
         if os.path.abspath(folder).startswith(os.path.abspath(args.data_dir)):
@@ -719,7 +800,7 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, vio
                 data = file.read()
             shown += [name for secret in secrets if secret in data][:1]
     if len(secrets) < 2 or shown:
-        violations.append(f"{len(secrets) - 1} password hashes: a password or hash is shown in {shown[:5]}")
+        violations.append(f"{len(secrets) - 1} password hashes, session cookies and CSRF tokens: one is shown in {shown[:5]}")
     # A worker may end by itself only when it cannot start because the broker is down (the restart):
     # exit 1 with that said.
     for kind, code, line in workers.self_exits:
@@ -732,7 +813,8 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, vio
                "worker_starts": sum(workers.starts.values()), "ended_by_themselves": len(workers.self_exits),
                "outages": outages.done, "outage_seconds": {k: round(v, 1) for k, v in outages.seconds.items()},
                "job_runs": job_runs, "job_starts_failed": jobs.failed, "final_rounds": rounds,
-               "nodes_restarted": outages.restarted_nodes, "failovers": failovers, "retries": len(retried), "password_hashes_not_shown": len(secrets) - 1, "replies_redelivered": duplicated_replies, "lost": lost, "applied_twice": twice, "seconds": round(elapsed, 1),
+               "nodes_restarted": outages.restarted_nodes, "failovers": failovers, "retries": len(retried), "password_hashes_not_shown": len(secrets) - 1 - len(buyers.secrets),
+               "portal_sessions": len(buyers.secrets) // 2, "portal_answers": buyers.statuses, "portal_unreachable": buyers.errors, "replies_redelivered": duplicated_replies, "lost": lost, "applied_twice": twice, "seconds": round(elapsed, 1),
                "violations": len(violations)}
     print(json.dumps(figures))
     for violation in violations:
