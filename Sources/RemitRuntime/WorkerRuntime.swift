@@ -549,6 +549,11 @@ public final class WorkerRuntime: Sendable {
         let processedAt = Timestamp.format(context.now)
         do {
             return try await store.database.write { db -> Outcome in
+                // Another copy of the message (a publisher's resend, in this batch or another
+                // consumer's) was recorded while this one's effect ran: this one is its duplicate.
+                if let applied = try Inbox.applied(db, consumer: consumer, messageId: message.header.id) {
+                    return Self.duplicateOutcome(of: message, digest: digest, applied: applied)
+                }
                 try effects.recordEffect(result, of: effect, for: message, context: context, in: db)
                 switch result {
                 case .retryLater(let reason), .unavailable(let reason):
@@ -570,6 +575,30 @@ public final class WorkerRuntime: Sendable {
         }
     }
 
+    /// A message whose id the inbox holds: a duplicate, applied already — or, with other content,
+    /// another message under a used id, which is never dropped as a duplicate.
+    static func duplicateOutcome(of message: IncomingMessage, digest: String, applied: Inbox.Applied) -> Outcome {
+        if let recorded = applied.contentDigest, recorded != digest {
+            return .deadLetter(
+                .idConflict, attempt: message.attempt,
+                error: """
+                    message id '\(message.header.id)' was already applied with other content \
+                    (sha256 \(recorded.prefix(16))… then, \(digest.prefix(16))… now); \
+                    a producer must use a new id for every new message
+                    """)
+        }
+        // Follow-ups go out again as first published; an answer goes to whoever asks this time (a
+        // producer resending for a lost answer), or nowhere.
+        let followUps = applied.followUps.compactMap { followUp -> OutgoingMessage? in
+            guard followUp.reply != nil else { return followUp }
+            guard let reply = message.reply else { return nil }
+            var readdressed = followUp
+            readdressed.reply = reply
+            return readdressed
+        }
+        return .applied(followUps)
+    }
+
     /// Runs the handler for each message in one transaction, with its inbox record. The fast path
     /// has no savepoints; when any handler throws, that transaction is rolled back and the batch runs
     /// again with one savepoint per message, so a failing message leaves no trace and the others
@@ -585,31 +614,7 @@ public final class WorkerRuntime: Sendable {
             results.reserveCapacity(messages.count)
             for (index, message, digest) in messages {
                 if let applied = try Inbox.applied(db, consumer: consumer, messageId: message.header.id) {
-                    if let recorded = applied.contentDigest, recorded != digest {
-                        // Another message under an id already used: never dropped as a duplicate.
-                        results.append(
-                            (
-                                index,
-                                .deadLetter(
-                                    .idConflict, attempt: message.attempt,
-                                    error: """
-                                        message id '\(message.header.id)' was already applied with other content \
-                                        (sha256 \(recorded.prefix(16))… then, \(digest.prefix(16))… now); \
-                                        a producer must use a new id for every new message
-                                        """)
-                            ))
-                    } else {
-                        // Follow-ups go out again as first published; an answer goes to whoever asks
-                        // this time (a producer resending for a lost answer), or nowhere.
-                        let followUps = applied.followUps.compactMap { followUp -> OutgoingMessage? in
-                            guard followUp.reply != nil else { return followUp }
-                            guard let reply = message.reply else { return nil }
-                            var readdressed = followUp
-                            readdressed.reply = reply
-                            return readdressed
-                        }
-                        results.append((index, .applied(followUps)))
-                    }
+                    results.append((index, Self.duplicateOutcome(of: message, digest: digest, applied: applied)))
                     continue
                 }
                 func applyOne() throws -> Outcome {
