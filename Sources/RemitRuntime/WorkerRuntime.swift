@@ -439,8 +439,19 @@ public final class WorkerRuntime: Sendable {
         // Effects outside the store run after the transaction that recorded their intent committed,
         // one at a time, each followed by its own transaction recording the outcome.
         if let effects = handler as? any ExternalEffectHandler {
+            var recorded: Set<String> = []  // ids whose effect this batch recorded
             for (index, message, digest) in decoded {
                 guard case .effect(let effect) = outcomes[index] else { continue }
+                // A second copy of a message in the batch (a publisher's resend): its effect is
+                // not performed again; the copy is the first's duplicate.
+                if recorded.contains(message.header.id) {
+                    guard let duplicate = await untilTheStoreAnswers({ try await self.recordedOutcome(of: message, digest: digest) })
+                    else { return nil }
+                    if let duplicate {
+                        outcomes[index] = duplicate
+                        continue
+                    }
+                }
                 let context = self.context(for: message, at: receivedAt)
                 guard let result = await performUntilAvailable(effect, by: effects, for: message, context: context) else { return nil }
                 guard
@@ -449,6 +460,7 @@ public final class WorkerRuntime: Sendable {
                     })
                 else { return nil }
                 outcomes[index] = finished
+                if case .applied = finished { recorded.insert(message.header.id) }
             }
         }
 
@@ -571,6 +583,16 @@ public final class WorkerRuntime: Sendable {
             case .badInput(let reason): return .deadLetter(.badInput, attempt: message.attempt, error: reason)
             case .transient: return .retry(attempt: message.attempt, error: describe(error))
             case .store: throw error
+            }
+        }
+    }
+
+    /// The outcome of a message whose id the inbox holds (`duplicateOutcome`); nil when it holds none.
+    private func recordedOutcome(of message: IncomingMessage, digest: String) async throws -> Outcome? {
+        let consumer = kind.name
+        return try await store.database.read { db in
+            try Inbox.applied(db, consumer: consumer, messageId: message.header.id).map {
+                Self.duplicateOutcome(of: message, digest: digest, applied: $0)
             }
         }
     }

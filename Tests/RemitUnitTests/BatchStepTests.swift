@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import RemitAMQP
+import Synchronization
 import Testing
 @testable import RemitCore
 @testable import RemitMessages
@@ -136,6 +137,71 @@ struct BatchStepTests {
             failures[1].reason == "id-conflict" && failures[1].error.contains("'m-1' was already applied with other content"),
             "\(failures[1])")
         #expect(settled.lastDeliveryTag == 5)
+    }
+
+    /// The smoke handler with an effect outside the store for every record (as e-mail dispatch
+    /// sends an e-mail): counts the effects performed; each waits until `preparesBeforePerforming`
+    /// effects were prepared (so that concurrent batches both prepare before either records).
+    final class CountedEffects: ExternalEffectHandler, Sendable {
+        let smoke = SmokeRecordHandler()
+        let preparesBeforePerforming: Int
+        let state = Mutex<(prepared: Int, performed: [String])>((0, []))
+        init(preparesBeforePerforming: Int = 0) { self.preparesBeforePerforming = preparesBeforePerforming }
+        var performed: [String] { state.withLock { $0.performed } }
+        var bodyTypes: [any MessageBody.Type] { smoke.bodyTypes }
+
+        func prepareEffect(for message: IncomingMessage, context: HandlerContext, in db: Database) throws -> (any Sendable)? {
+            state.withLock { $0.prepared += 1 }
+            return (message.body as? SmokeRecord)?.key
+        }
+
+        func performEffect(_ effect: any Sendable, for message: IncomingMessage, context: HandlerContext) async -> EffectOutcome {
+            for _ in 0..<500 where state.withLock({ $0.prepared }) < preparesBeforePerforming {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            state.withLock { $0.performed.append(effect as? String ?? "?") }
+            return .succeeded(detail: "250 ok")
+        }
+
+        func recordEffect(
+            _ outcome: EffectOutcome, of effect: any Sendable, for message: IncomingMessage, context: HandlerContext, in db: Database
+        ) throws {}
+
+        func handle(_ message: IncomingMessage, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+            try smoke.handle(message, context: context, in: db)
+        }
+    }
+
+    /// Found by the cluster fault run: a producer published a message twice under one id, and both
+    /// copies were in a batch before either's effect was recorded; the second's record hit the
+    /// first's inbox row and was dead-lettered as bad input.
+    @Test func twoCopiesOfAMessageWithAnEffectInOneBatchPerformItOnceAndApplyOnce() async throws {
+        let effects = CountedEffects()
+        let settled = try await prepare(
+            [smoke(id: "m-1", key: "a"), smoke(id: "m-1", key: "a"), smoke(id: "m-2", key: "b")], with: effects)
+        #expect(settled.applied == 3 && settled.failed == 0)
+        #expect(deadLetters(settled).isEmpty, "\(deadLetters(settled))")
+        #expect(effects.performed == ["a", "b"], "the copy's effect is not performed again")
+        #expect(try rows("SELECT COUNT(*) FROM inbox") == 2)
+        #expect(try rows("SELECT COUNT(*) FROM smoke_record") == 2)
+        let followUps = settled.publishes.filter { $0.exchange == topology.workers.exchange }
+        #expect(followUps.count == 3 && followUps[0].body == followUps[1].body, "the copy re-publishes the first's follow-up")
+    }
+
+    /// Copies in different batches (another consumer's), both prepared before either is recorded,
+    /// both perform the effect — at least once — but the later record finds the earlier one in the
+    /// inbox: a duplicate, not bad input.
+    @Test func aCopyRecordedMeanwhileByAnotherBatchIsADuplicate() async throws {
+        let effects = CountedEffects(preparesBeforePerforming: 2)
+        let runtime = try runtime(effects)
+        async let first = runtime.prepare(deliveries([smoke(id: "m-1", key: "a")]))
+        async let second = runtime.prepare(deliveries([smoke(id: "m-1", key: "a")]))
+        let batches = [try #require(await first), try #require(await second)]
+        #expect(batches.allSatisfy { $0.applied == 1 && $0.failed == 0 }, "\(batches.map(\.failed))")
+        #expect(batches.allSatisfy { deadLetters($0).isEmpty })
+        #expect(effects.performed == ["a", "a"], "both were prepared before either was recorded")
+        #expect(try rows("SELECT COUNT(*) FROM inbox") == 1)
+        #expect(try rows("SELECT COUNT(*) FROM smoke_record") == 1)
     }
 
     struct FlakyDependency: Error {}
