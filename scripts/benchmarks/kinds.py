@@ -117,11 +117,14 @@ def invoice_pays(db, count, tag, avoid=()):
     return messages, {"payments": count, "amount_minor": total, "invoices": sorted({m[4]["invoiceNumber"] for m in messages})}
 
 
-def cart_adds(db, count, tag, avoid=()):
+def cart_adds(db, count, tag, avoid=(), distinct=False):
     """Each (user, open invoice) pair once — an invoice goes into a cart once — half with a partial
-    amount, half with the proposed amount; none of the invoices in `avoid` (paid meanwhile)."""
+    amount, half with the proposed amount; none of the invoices in `avoid` (paid meanwhile). With
+    `distinct`, each invoice in one user's cart only (so that the carts can all be checked out)."""
     avoid = set(avoid)
     rows = [row for row in pairs(db, open_only=True) if row["number"] not in avoid]
+    if distinct:
+        rows = list({row["number"]: row for row in random.Random(11).sample(rows, len(rows))}.values())
     if len(rows) < count:
         fail(f"only {len(rows)} (user, open invoice) pairs for {count} cart adds; seed more invoices")
     rows = random.Random(7).sample(rows, count)
@@ -131,7 +134,10 @@ def cart_adds(db, count, tag, avoid=()):
         if index % 2 == 0:
             body["amount"] = money(max(1, row["open_minor"] // 2), row["currency"])
         messages.append(("cart.add-invoice", 1, f"{tag}-{index}", f"user:{row['login']}", body, True))
-    return messages, {"cart_lines": count, "invoices": sorted({m[4]["invoiceNumber"] for m in messages})}
+    carts = {}
+    for message in messages:
+        carts.setdefault(message[4]["user"], []).append(message[2])
+    return messages, {"cart_lines": count, "invoices": sorted({m[4]["invoiceNumber"] for m in messages}), "carts": carts}
 
 
 def invoice_requests(db, count, tag):
@@ -209,9 +215,20 @@ BACKLOGS = {"payment-posting": payment_posts, "pika-peer": payment_posts, "cart-
 
 # --- publishing with confirms -------------------------------------------------------------------
 
-def publish(url, outbound, timeout):
+class PublishFailed(Exception):
+    pass
+
+
+def publish(url, outbound, timeout, on_failure=None):
     """Publishes every (routing key, body, properties) on the exchange `remit`, mandatory and
-    persistent, with up to 2,000 unconfirmed at a time; fails on a nack, a return or the timeout."""
+    persistent, with up to 2,000 unconfirmed at a time; fails on a nack, a return or the timeout
+    (with `on_failure=PublishFailed`, raises that instead of ending the program)."""
+
+    def fail_here(message):
+        if on_failure:
+            raise on_failure(message)
+        fail(message)
+
     state = {"sent": 0, "outstanding": set(), "error": None, "channel": None}
     connection = pika.SelectConnection(pika.URLParameters(url), on_open_callback=lambda conn: conn.channel(on_open_callback=on_channel),
                                        on_open_error_callback=lambda _conn, error: stop(f"connect failed: {error}"))
@@ -254,9 +271,9 @@ def publish(url, outbound, timeout):
     connection.ioloop.call_later(timeout, lambda: stop(f"publishing took more than {timeout} s"))
     connection.ioloop.start()
     if state["error"]:
-        fail(state["error"])
+        fail_here(state["error"])
     if state["sent"] < len(outbound) or state["outstanding"]:
-        fail(f"published {state['sent']} of {len(outbound)}, {len(state['outstanding'])} unconfirmed "
+        fail_here(f"published {state['sent']} of {len(outbound)}, {len(state['outstanding'])} unconfirmed "
              f"(the connection closed: {state.get('closed')})")
 
 
@@ -275,9 +292,17 @@ def queue_depth(channel, queue):
 def prepare(args):
     """The backlog of args.kind as (outbound messages, the plan): each (routing key, body, properties)."""
     db = open_store(args.store)
-    avoid = getattr(args, "avoid", ())
-    messages, expected = BACKLOGS[args.kind](db, args.count, args.tag, *([avoid] if avoid else []))
+    options = {name: getattr(args, name) for name in ("avoid", "distinct") if getattr(args, name, None)}
+    messages, expected = BACKLOGS[args.kind](db, args.count, args.tag, **options)
     db.close()
+    outbound = to_outbound(messages)
+    expected.update(kind=args.kind, count=args.count, tag=args.tag, answered=messages[0][5],
+                    mean_bytes=round(sum(len(item[1]) for item in outbound) / len(outbound)))
+    return outbound, expected
+
+
+def to_outbound(messages):
+    """(type, version, id, acting user, body, answered) → (routing key, body, properties)."""
     occurred_at = timestamp(datetime.now(timezone.utc))
     outbound = []
     for message_type, version, message_id, acting_user, body, answered in messages:
@@ -286,9 +311,7 @@ def prepare(args):
                                           app_id="bench", reply_to=REPLY_QUEUE if answered else None,
                                           correlation_id=message_id if answered else None)
         outbound.append((message_type, data, properties))
-    expected.update(kind=args.kind, count=args.count, tag=args.tag, answered=messages[0][5],
-                    mean_bytes=round(sum(len(item[1]) for item in outbound) / len(outbound)))
-    return outbound, expected
+    return outbound
 
 
 def fill(args):
@@ -414,8 +437,11 @@ def check(kind, plan, db, channel, replies, store_path):
     one = lambda sql, *params: db.execute(sql, params).fetchone()[0]
     if kind in ("payment-posting", "cart-validation", "invoice-requests"):
         message_type = {"payment-posting": "payment.post", "cart-validation": "cart.add-invoice", "invoice-requests": "invoice.request"}[kind]
-        found["accepted"] = one("SELECT count(*) FROM command_outcome WHERE type = ? AND outcome = 'accepted'", message_type)
-        found["refused"] = one("SELECT count(*) FROM command_outcome WHERE type = ? AND outcome = 'refused'", message_type)
+        # The plan's own messages (correlation ids TAG-N): a checkout's payment posts are others.
+        found["accepted"] = one("SELECT count(*) FROM command_outcome WHERE type = ? AND outcome = 'accepted' AND correlation_id LIKE ?",
+                                message_type, f"{tag}-%")
+        found["refused"] = one("SELECT count(*) FROM command_outcome WHERE type = ? AND outcome = 'refused' AND correlation_id LIKE ?",
+                               message_type, f"{tag}-%")
         expected.update(accepted=count, refused=0)
     if kind == "payment-posting":
         found["payments"] = one("SELECT count(*) FROM channel_transaction WHERE id LIKE ?", f"{tag}-pay-%")

@@ -53,6 +53,21 @@ TRACES = {"smtp-outage": "the effect's far side is unavailable; consuming paused
           "broker-restart": "CONNECTION_FORCED"}
 
 
+# What each backlog's messages are in the inbox: the consumer and the type. A backlog's messages
+# have the ids TAG-N, its tag `fault<index in BACKLOGS>` (a checkout's payment posts have ids of
+# their own).
+INBOX = {"payment-posting": ("payment-posting", "payment.post"), "cart-validation": ("cart-validation", "cart.add-invoice"),
+         "invoice-requests": ("invoice-requests", "invoice.request"), "invoice-pay": ("payment-posting", "invoice.pay")}
+CHECKOUT_TAG = "checkout"
+
+
+def applied(db, kind):
+    """How many of backlog `kind`'s messages the inbox holds."""
+    consumer, message_type = INBOX[kind]
+    return db.execute("SELECT count(*) FROM inbox WHERE consumer = ? AND message_type = ? AND message_id LIKE ?",
+                      (consumer, message_type, f"fault{BACKLOGS.index(kind)}-%")).fetchone()[0]
+
+
 def fail(message):
     print(f"fault_run.py: {message}", file=sys.stderr)
     sys.exit(1)
@@ -239,6 +254,57 @@ class JobTicker(threading.Thread):
                     self.started += 1
 
 
+class Checkouts(threading.Thread):
+    """Each user's checkout (card, answered), published once every cart add of that user is
+    applied — so that the cart checked out is the whole planned cart —, while the faults go on. A
+    publish that fails (the broker down or blocked) is tried again; a checkout published twice is
+    the same message (its id), applied once."""
+
+    def __init__(self, args, carts):
+        super().__init__(daemon=True)
+        self.args = args
+        self.carts = dict(carts)  # login → the ids of their cart adds
+        self.ids = {login: f"{CHECKOUT_TAG}-{index}" for index, login in enumerate(sorted(carts))}
+        self.pending = set(carts)
+        self.outbound = {}  # login → the checkout as first built
+        self.failed_publishes = 0
+        self.stopping = threading.Event()
+
+    def run(self):
+        own = kinds.open_store(os.path.join(self.args.data_dir, "channel.sqlite"))
+        try:
+            while self.pending and not self.stopping.wait(0.5):
+                done = {row[0] for row in own.execute("SELECT correlation_id FROM command_outcome WHERE type = 'cart.add-invoice'")}
+                ready = sorted(login for login in self.pending if all(key in done for key in self.carts[login]))
+                if not ready:
+                    continue
+                # Built once: a publish tried again sends the same bytes (the same id with other
+                # content, even another occurredAt, is an id conflict, rightly dead-lettered).
+                for login in ready:
+                    if login not in self.outbound:
+                        self.outbound[login] = kinds.to_outbound([(
+                            "cart.checkout", 1, self.ids[login], f"user:{login}",
+                            {"user": login, "tender": "card", "cardAuthorization": f"psp-{self.ids[login]}"}, True)])[0]
+                try:
+                    kinds.publish(self.args.peer_url, [self.outbound[login] for login in ready], timeout=60,
+                                  on_failure=kinds.PublishFailed)
+                except kinds.PublishFailed:  # the broker down or blocked: tried again
+                    self.failed_publishes += 1
+                    continue
+                self.pending -= set(ready)
+        finally:
+            own.close()
+
+    def applied(self, db):
+        return db.execute("SELECT count(*) FROM inbox WHERE consumer = 'cart-validation' AND message_type = 'cart.checkout' "
+                          "AND message_id LIKE ?", (f"{CHECKOUT_TAG}-%",)).fetchone()[0]
+
+    def payments_applied(self, db):
+        """The checkouts' payment posts (one per cart line) applied: their correlation id is the checkout's."""
+        return db.execute("SELECT count(*) FROM command_outcome WHERE type = 'payment.post' AND correlation_id LIKE ?",
+                          (f"{CHECKOUT_TAG}-%",)).fetchone()[0]
+
+
 class Buyers(threading.Thread):
     """The buyer portal (`remit portal`, not killed) with five buyers signed in through the API, each
     reading their unpaid invoices, their account and the Invoices page every half second all through
@@ -331,7 +397,7 @@ class Outages(threading.Thread):
             for part, fault in self.schedule:
                 # Most of what is out is applied (bounded: a slow run still gets its faults).
                 deadline = time.monotonic() + 120
-                while (sum(min(kinds.applied(own, kind), self.args.count) for kind in BACKLOGS) < self.published - len(part) // 5
+                while (sum(min(applied(own, kind), self.args.count) for kind in BACKLOGS) < self.published - len(part) // 5
                        and time.monotonic() < deadline):
                     time.sleep(0.2)
                 started, self.current = time.monotonic(), fault
@@ -509,8 +575,9 @@ def main():
         avoid = {"cart-validation": plans.get("payment-posting", {}).get("invoices", []),
                  "invoice-pay": plans.get("payment-posting", {}).get("invoices", []) + plans.get("cart-validation", {}).get("invoices", [])
                  }.get(kind, ())
+        # Each invoice in one cart only, so that every cart can be checked out.
         outbound, plans[kind] = kinds.prepare(SimpleNamespace(kind=kind, store=store, count=args.count, tag=f"fault{index}",
-                                                              avoid=avoid))
+                                                              avoid=avoid, distinct=kind == "cart-validation"))
         json.dump(plans[kind], open(os.path.join(args.out, f"plan-{kind}.json"), "w"))
         for part in range(len(parts)):
             parts[part] += outbound[len(outbound) * part // len(parts):len(outbound) * (part + 1) // len(parts)]
@@ -526,13 +593,16 @@ def main():
     hq_before = {row["number"]: (row["settled_minor"], row["discount_taken_minor"])
                  for row in hq.execute("SELECT number, settled_minor, discount_taken_minor FROM invoice")}
 
-    total = args.count * (len(BACKLOGS) + 1)  # the backlogs, and one e-mail per request
+    checkouts = Checkouts(args, plans["cart-validation"]["carts"])
+    # The backlogs, one e-mail per request, the checkouts and their payment posts (one per cart line).
+    total = args.count * (len(BACKLOGS) + 2) + len(checkouts.ids)
 
     def progress(database=db):
-        """The share done: backlog messages applied and e-mails sent (each thread with its own connection)."""
-        applied = sum(min(kinds.applied(database, kind), args.count) for kind in BACKLOGS)
+        """The share done (each thread with its own connection)."""
+        done = sum(min(applied(database, kind), args.count) for kind in BACKLOGS)
         sent = database.execute("SELECT count(*) FROM email_ledger WHERE status = 'sent'").fetchone()[0]
-        return (applied + min(sent, args.count)) / total
+        done += min(checkouts.applied(database), len(checkouts.ids)) + min(checkouts.payments_applied(database), args.count)
+        return (done + min(sent, args.count)) / total
 
     smtp_user, smtp_port = "remit-chaos", free_port()
     smtp = SMTPServer(args.out, smtp_port, f"{smtp_user}:{args.smtp_password}")
@@ -541,7 +611,7 @@ def main():
     buyers = Buyers(args, db)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
-        run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buyers, violations, faults, parts[1:])
+        run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buyers, checkouts, violations, faults, parts[1:])
     finally:
         if buyers.process and buyers.process.poll() is None:
             buyers.process.kill()
@@ -551,11 +621,12 @@ def main():
         smtp.stop()
 
 
-def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buyers, violations, faults, releases):
+def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buyers, checkouts, violations, faults, releases):
     store = os.path.join(args.data_dir, "channel.sqlite")
     smtp.start()
     buyers.start_portal()
     buyers.start()
+    checkouts.start()
     workers.revive()
     jobs = JobTicker(args)
     jobs.start()
@@ -594,6 +665,10 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buy
     jobs.stopping.set()
     jobs.join(60)
     outages.join(60)
+    checkouts.stopping.set()
+    checkouts.join(60)
+    if checkouts.pending:
+        violations.append(f"{len(checkouts.pending)} carts were never checked out (their cart adds not all applied)")
     violations += [f"the nemesis failed: {error}" for error in outages.errors]
     if smtp.process is None:
         smtp.start()
@@ -684,7 +759,7 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buy
     expected = {"accepted": args.count, "refused": 0, "completed": args.count, "requests": args.count, "replies": args.count}
     if found != expected:
         violations.append(f"invoice requests (found, expected): {found} vs {expected}")
-    for kind, applied_count in ((kind, kinds.applied(db, kind)) for kind in BACKLOGS):
+    for kind, applied_count in ((kind, applied(db, kind)) for kind in BACKLOGS):
         if applied_count != args.count:
             violations.append(f"{kind}: {applied_count} inbox records for {args.count} messages")
     # Producers' invoice.pay: each accepted and answered once; Remit named each payment (from the
@@ -703,10 +778,27 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buy
     if found != expected:
         violations.append(f"producers' invoice.pay (found, expected): {found} vs {expected}")
 
-    # Payments (payment.post and invoice.pay): uploaded once, posted once, settled once; HQ's
-    # settlement equals the channel's payment.
+    # Checkouts: every planned cart checked out once and answered; each of its lines became a payment
+    # post (correlated with the checkout), accepted, for the line's amount.
+    outcome_count = lambda message_type, outcome, tag: one(
+        db, "SELECT count(*) FROM command_outcome WHERE type = ? AND outcome = ? AND correlation_id LIKE ?", message_type, outcome, tag + "-%")
+    checkout_ids = {row[0] for row in db.execute(
+        "SELECT payment_id FROM command_outcome WHERE type = 'payment.post' AND outcome = 'accepted' AND correlation_id LIKE ?",
+        (CHECKOUT_TAG + "-%",))} - {None}
+    found = {"checkouts": outcome_count("cart.checkout", "accepted", CHECKOUT_TAG),
+             "refused": outcome_count("cart.checkout", "refused", CHECKOUT_TAG) + outcome_count("payment.post", "refused", CHECKOUT_TAG),
+             "replies": replies.get(CHECKOUT_TAG, 0), "payments": len(checkout_ids),
+             "amount_minor": sum(amount for payment, amount in db.execute("SELECT id, amount_minor FROM channel_transaction")
+                                 if payment in checkout_ids)}
+    expected = {"checkouts": len(checkouts.ids), "refused": 0, "replies": len(checkouts.ids), "payments": args.count,
+                "amount_minor": one(db, "SELECT coalesce(sum(amount_minor), 0) FROM cart_line WHERE kind = 'invoice'")}
+    if found != expected:
+        violations.append(f"checkouts (found, expected): {found} vs {expected}")
+
+    # Payments (payment.post, invoice.pay and the checkouts' posts): uploaded once, posted once,
+    # settled once; HQ's settlement equals the channel's payment.
     pay_tag = plans["payment-posting"]["tag"] + "-pay-"
-    run_payment = lambda payment: payment is not None and (payment.startswith(pay_tag) or payment in pay_ids)
+    run_payment = lambda payment: payment is not None and (payment.startswith(pay_tag) or payment in pay_ids or payment in checkout_ids)
     channel_payments = {row[0]: (row[1], row[2]) for row in db.execute(
         "SELECT id, invoice_number, amount_minor FROM channel_transaction") if run_payment(row[0])}
     journal = {row[0]: tuple(row[1:]) for row in hq.execute(
@@ -718,7 +810,7 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buy
     wrong = [pid for pid, (number, amount) in channel_payments.items()
              if pid not in journal or journal[pid][:2] != (number, amount) or not journal[pid][2] or journal[pid][3]
              or journal[pid][4] != amount]
-    payments = 2 * args.count
+    payments = 3 * args.count
     if len(channel_payments) != payments or len(journal) != payments or settlements != payments or wrong:
         violations.append(f"HQ settlements against the channel's payments: {len(channel_payments)} channel payments, "
                           f"{len(journal)} journal lines, {settlements} settlements for {payments}; "
@@ -806,14 +898,17 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buy
     for kind, code, line in workers.self_exits:
         if code != 1 or not ("is RabbitMQ running" in line or "management API" in line or "AMQP connectionClosed" in line):
             violations.append(f"{kind} ended by itself with {code}: {line[:300]}")
-    lost = sum(args.count - min(kinds.applied(db, kind), args.count) for kind in BACKLOGS)
-    twice = sum(max(0, kinds.applied(db, kind) - args.count) for kind in BACKLOGS)
-    figures = {"messages": args.count * len(BACKLOGS), "payments_settled_in_hq": settlements, "emails": len(distinct),
+    lost = sum(args.count - min(applied(db, kind), args.count) for kind in BACKLOGS)
+    twice = sum(max(0, applied(db, kind) - args.count) for kind in BACKLOGS)
+    lost += len(checkouts.ids) - min(checkouts.applied(db), len(checkouts.ids))
+    twice += max(0, checkouts.applied(db) - len(checkouts.ids))
+    figures = {"messages": args.count * len(BACKLOGS) + len(checkouts.ids), "payments_settled_in_hq": settlements, "emails": len(distinct),
                "emails_resent_same_message_id": len(received) - len(distinct), "kills": kills, "sigterms": terms,
                "worker_starts": sum(workers.starts.values()), "ended_by_themselves": len(workers.self_exits),
                "outages": outages.done, "outage_seconds": {k: round(v, 1) for k, v in outages.seconds.items()},
                "job_runs": job_runs, "job_starts_failed": jobs.failed, "final_rounds": rounds,
                "nodes_restarted": outages.restarted_nodes, "failovers": failovers, "retries": len(retried), "password_hashes_not_shown": len(secrets) - 1 - len(buyers.secrets),
+               "checkouts": len(checkouts.ids), "checkout_publishes_retried": checkouts.failed_publishes,
                "portal_sessions": len(buyers.secrets) // 2, "portal_answers": buyers.statuses, "portal_unreachable": buyers.errors, "replies_redelivered": duplicated_replies, "lost": lost, "applied_twice": twice, "seconds": round(elapsed, 1),
                "violations": len(violations)}
     print(json.dumps(figures))
