@@ -101,6 +101,10 @@ public final class WorkerRuntime: Sendable {
 
     var isDraining: Bool { control.withLock { $0.draining } }
 
+    /// Draining, or the task cancelled (the service group cancelled, not shut down gracefully): either
+    /// way the loops that wait for the store, a far side or the broker end, settling nothing more.
+    private var isStopping: Bool { Task.isCancelled || isDraining }
+
     /// Consumers this runtime runs now (`settings.consumers` until `scale(to:)` changes it).
     public var consumerCount: Int { control.withLock { $0.target } }
 
@@ -148,8 +152,9 @@ public final class WorkerRuntime: Sendable {
     /// Whether consumer `index` goes on; when not (a drain, or scaled below it) it is forgotten in
     /// the same step, so a `scale(to:)` back up starts it again.
     private func keepsRunning(_ index: Int) -> Bool {
-        control.withLock { control in
-            if !control.draining, index < control.target { return true }
+        let cancelled = Task.isCancelled
+        return control.withLock { control in
+            if !control.draining, !cancelled, index < control.target { return true }
             control.running.remove(index)
             return false
         }
@@ -247,7 +252,7 @@ public final class WorkerRuntime: Sendable {
     private func sleep(_ delay: Duration, while wanted: (borrowing Control) -> Bool) async {
         let step = Duration.milliseconds(50)
         var slept = Duration.zero
-        while slept < delay, control.withLock({ wanted($0) }) {
+        while slept < delay, !Task.isCancelled, control.withLock({ wanted($0) }) {
             try? await Task.sleep(for: min(step, delay - slept))
             slept += step
         }
@@ -502,6 +507,8 @@ public final class WorkerRuntime: Sendable {
                 if paused { logger.notice("store answers again; consuming resumed", metadata: ["store": "\(store.path)"]) }
                 return result
             } catch {
+                // A cancelled task (CancellationError from the store) is a stop, not a store failure.
+                if isStopping { return nil }
                 let text = describe(error)
                 if !paused {
                     logger.error(
@@ -513,7 +520,7 @@ public final class WorkerRuntime: Sendable {
                 }
                 metrics.storePauses.increment()
                 await sleepUnlessDraining(delay)
-                if isDraining { return nil }
+                if isStopping { return nil }
                 delay = min(delay * 2, settings.storePauseMaximumDelay)
             }
         }
@@ -540,7 +547,7 @@ public final class WorkerRuntime: Sendable {
             }
             metrics.effectPauses.increment()
             await sleepUnlessDraining(delay)
-            if isDraining { return nil }
+            if isStopping { return nil }
             delay = min(delay * 2, settings.storePauseMaximumDelay)
         }
     }

@@ -30,10 +30,13 @@ public struct WorkerService: Service {
                     }
                 }
             } onGracefulShutdown: {
-                // No scaling during a drain: the listener goes first.
+                // The drain does not wait for the listener's consumer to be cancelled at the broker
+                // (in the long fault run a SIGTERM right after a broker restart drained nothing for
+                // 90 s); a scale request that still arrives is refused by a draining runtime.
                 Task {
-                    await listener?.stop()
+                    async let listenerStopped: Void = listener?.stop() ?? ()
                     for runtime in runtimes { await runtime.drain() }
+                    await listenerStopped
                 }
             }
         } catch {

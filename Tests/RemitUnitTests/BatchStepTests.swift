@@ -243,6 +243,29 @@ struct BatchStepTests {
         #expect(settled.publishes.allSatisfy { $0.exchange == topology.workers.exchange }, "no retry, no dead letter")
     }
 
+    /// Found by the long fault run: a worker whose tasks were cancelled (not drained) while its store
+    /// failed took the CancellationError for the store's and waited for it forever, and a SIGTERM
+    /// then found no drain to make. A cancelled batch now ends like a drained one.
+    @Test func aCancelledBatchEndsWhileTheStoreFailsAndSettlesNothing() async throws {
+        let handler = ScriptedStoreFailures(fullFailures: .max)
+        let runtime = try runtime(handler)
+        let batch = deliveries([smoke(id: "m-1", key: "a")])
+        let prepared = Task { await runtime.prepare(batch) }
+        try await Task.sleep(for: .milliseconds(50))
+        prepared.cancel()
+        // Watched, not awaited: a batch that never ends fails the test instead of hanging it.
+        let finished = Mutex(false)
+        Task {
+            _ = await prepared.value
+            finished.withLock { $0 = true }
+        }
+        for _ in 0..<200 where !finished.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(50)) }
+        let ended = finished.withLock { $0 }
+        #expect(ended, "the batch ended within 10 s of its cancellation")
+        if ended { #expect(await prepared.value == nil, "nothing is acked, retried or dead-lettered") }
+        #expect(try rows("SELECT COUNT(*) FROM inbox") == 0)
+    }
+
     @Test func aFailingStoreHoldsTheBatchUntilADrainAndThenSettlesNothing() async throws {
         let handler = ScriptedStoreFailures(fullFailures: .max)
         let runtime = try runtime(handler)
