@@ -7,6 +7,7 @@ REMIT_APT_PACKAGES=(rabbitmq-server librabbitmq-dev libsqlite3-dev libcurl4-open
 # makes its certificates with openssl.
 REMIT_TEST_APT_PACKAGES=(chromium chromium-driver openssl)
 REMIT_STARTED_BROKER=0
+REMIT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 log() { printf '\033[1m[remit]\033[0m %s\n' "$*" >&2; }
 
@@ -95,12 +96,21 @@ REMIT_WORKER_PERMISSIONS=('^remit\.control(\..*)?$' '^(remit(\..*)?|amq\.default
 
 # Each worker kind of Topology/workers.json and the routing keys its broker user may publish on
 # the exchange 'remit': what the kind lists under "publishes", as a regular expression; a line each.
+# Fails (exit 1, saying why) when the file cannot be read or lists no kind: call it as
+# `patterns=$(remit_kind_publish_patterns)`, so that `set -e` stops there, not on an empty loop.
 remit_kind_publish_patterns() {
-  python3 -c '
-import json, re
-for kind in json.load(open("Topology/workers.json"))["kinds"]:
+  python3 - "$REMIT_ROOT/Topology/workers.json" <<'PY'
+import json, re, sys
+try:
+    kinds = json.load(open(sys.argv[1]))["kinds"]
+except (OSError, ValueError, KeyError, TypeError) as error:
+    sys.exit(f"cannot read the worker kinds from {sys.argv[1]}: {error}")
+if not kinds:
+    sys.exit(f"{sys.argv[1]} lists no worker kind")
+for kind in kinds:
     types = kind.get("publishes") or []
-    print(kind["name"], "^(" + "|".join(re.escape(t) for t in types) + ")$" if types else "^$")'
+    print(kind["name"], "^(" + "|".join(re.escape(t) for t in types) + ")$" if types else "^$")
+PY
 }
 
 ensure_remit_broker_users() {
@@ -116,12 +126,13 @@ ensure_remit_broker_users() {
     )
   fi
   # A password for each kind's user, added to a file made before those users existed.
-  local kind pattern variable
+  local kind pattern variable patterns
+  patterns=$(remit_kind_publish_patterns)
   while read -r kind pattern <&3; do  # fd 3: rabbitmqctl reads standard input
     variable="REMIT_WORKER_$(tr 'a-z-' 'A-Z_' <<<"$kind")_PASSWORD"
     grep -q "^$variable=" "$file" ||
       (umask 077; echo "$variable=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')" >> "$file")
-  done 3< <(remit_kind_publish_patterns)
+  done 3<<<"$patterns"
   # shellcheck disable=SC1090
   source "$file"
   as_root rabbitmqctl -q list_vhosts | grep -qx "$vhost" || as_root rabbitmqctl -q add_vhost "$vhost" >/dev/null
@@ -156,7 +167,7 @@ ensure_remit_broker_users() {
     set_user "remit-worker-$kind" "${!variable}" "${REMIT_WORKER_PERMISSIONS[@]}" management
     as_root rabbitmqctl -q set_topic_permissions -p "$vhost" "remit-worker-$kind" remit "$pattern" '.*' >/dev/null
     REMIT_KIND_URLS+="$kind=amqp://remit-worker-$kind:${!variable}@$base"$'\n'
-  done 3< <(remit_kind_publish_patterns)
+  done 3<<<"$patterns"
   REMIT_ADMIN_URL="amqp://remit-admin:$REMIT_ADMIN_PASSWORD@$base"
   REMIT_WORKER_URL="amqp://remit-worker:$REMIT_WORKER_PASSWORD@$base"
   REMIT_PORTAL_URL="amqp://remit-portal:$REMIT_PORTAL_PASSWORD@$base"

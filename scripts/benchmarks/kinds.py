@@ -137,7 +137,10 @@ def cart_adds(db, count, tag, avoid=(), distinct=False):
     carts = {}
     for message in messages:
         carts.setdefault(message[4]["user"], []).append(message[2])
-    return messages, {"cart_lines": count, "invoices": sorted({m[4]["invoiceNumber"] for m in messages}), "carts": carts}
+    # The amounts given (the others are proposed by the cart, from the balance at the time).
+    amounts = [[row["login"], row["number"], max(1, row["open_minor"] // 2)] for index, row in enumerate(rows) if index % 2 == 0]
+    return messages, {"cart_lines": count, "invoices": sorted({m[4]["invoiceNumber"] for m in messages}), "carts": carts,
+                      "amounts_minor": amounts}
 
 
 def invoice_requests(db, count, tag):
@@ -449,6 +452,11 @@ def check(kind, plan, db, channel, replies, store_path):
         expected.update(payments=count, amount_minor=plan["amount_minor"])
     elif kind == "cart-validation":
         found["cart_lines"], expected["cart_lines"] = one("SELECT count(*) FROM cart_line WHERE kind = 'invoice'"), count
+        # Each line with an amount given holds that amount.
+        lines = {(row[0], row[1], row[2]) for row in db.execute(
+            "SELECT c.user_login, l.invoice_number, l.amount_minor FROM cart_line l JOIN cart c ON c.id = l.cart_id WHERE l.kind = 'invoice'")}
+        found["amounts_as_given"] = sum(tuple(planned) in lines for planned in plan["amounts_minor"])
+        expected["amounts_as_given"] = len(plan["amounts_minor"])
     elif kind == "invoice-requests":
         found["requests"], expected["requests"] = one("SELECT count(*) FROM b2b_request WHERE status = 'submitted'"), count
     elif kind == "email-dispatch":

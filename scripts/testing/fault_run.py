@@ -22,6 +22,7 @@ as one JSON line; exits 1 on any violation.
                --out DIR [--disk-fault] [--seed S]"""
 import argparse
 import email
+import http.client
 import json
 import os
 import random
@@ -268,32 +269,37 @@ class Checkouts(threading.Thread):
         self.pending = set(carts)
         self.outbound = {}  # login → the checkout as first built
         self.failed_publishes = 0
+        self.last_error = None  # the last failure tried again (a publish refused, the store unreadable)
         self.stopping = threading.Event()
 
     def run(self):
         own = kinds.open_store(os.path.join(self.args.data_dir, "channel.sqlite"))
         try:
             while self.pending and not self.stopping.wait(0.5):
-                done = {row[0] for row in own.execute("SELECT correlation_id FROM command_outcome WHERE type = 'cart.add-invoice'")}
-                ready = sorted(login for login in self.pending if all(key in done for key in self.carts[login]))
-                if not ready:
-                    continue
-                # Built once: a publish tried again sends the same bytes (the same id with other
-                # content, even another occurredAt, is an id conflict, rightly dead-lettered).
-                for login in ready:
-                    if login not in self.outbound:
-                        self.outbound[login] = kinds.to_outbound([(
-                            "cart.checkout", 1, self.ids[login], f"user:{login}",
-                            {"user": login, "tender": "card", "cardAuthorization": f"psp-{self.ids[login]}"}, True)])[0]
                 try:
-                    kinds.publish(self.args.peer_url, [self.outbound[login] for login in ready], timeout=60,
-                                  on_failure=kinds.PublishFailed)
-                except kinds.PublishFailed:  # the broker down or blocked: tried again
-                    self.failed_publishes += 1
-                    continue
-                self.pending -= set(ready)
+                    self.check_out_ready(own)
+                except Exception as error:  # the store busy or full, the broker gone: tried again
+                    self.failed_publishes += isinstance(error, kinds.PublishFailed)
+                    self.last_error = f"{type(error).__name__}: {error}"
         finally:
             own.close()
+
+    def check_out_ready(self, own):
+        """Publishes the checkouts of every cart whose adds are all applied (a failure raises: the
+        caller tries again half a second later)."""
+        done = {row[0] for row in own.execute("SELECT correlation_id FROM command_outcome WHERE type = 'cart.add-invoice'")}
+        ready = sorted(login for login in self.pending if all(key in done for key in self.carts[login]))
+        if not ready:
+            return
+        # Built once: a publish tried again sends the same bytes (the same id with other content,
+        # even another occurredAt, is an id conflict, rightly dead-lettered).
+        for login in ready:
+            if login not in self.outbound:
+                self.outbound[login] = kinds.to_outbound([(
+                    "cart.checkout", 1, self.ids[login], f"user:{login}",
+                    {"user": login, "tender": "card", "cardAuthorization": f"psp-{self.ids[login]}"}, True)])[0]
+        kinds.publish(self.args.peer_url, [self.outbound[login] for login in ready], timeout=60, on_failure=kinds.PublishFailed)
+        self.pending -= set(ready)
 
     def applied(self, db):
         return db.execute("SELECT count(*) FROM inbox WHERE consumer = 'cart-validation' AND message_type = 'cart.checkout' "
@@ -305,17 +311,35 @@ class Checkouts(threading.Thread):
                           (f"{CHECKOUT_TAG}-%",)).fetchone()[0]
 
 
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer of its own (the portal's 303 to /sign-in is a lost session)."""
+
+    def redirect_request(self, *_):
+        return None
+
+
+READS = ("/api/v1/invoices?status=unpaid", "/api/v1/account", "/invoices")
+SIGN_IN = "/api/v1/session"
+
+
 class Buyers(threading.Thread):
     """The buyer portal (`remit portal`, not killed) with five buyers signed in through the API, each
     reading their unpaid invoices, their account and the Invoices page every half second all through
-    the run. Their session cookies and CSRF tokens join the secrets no file may show; a 500 is a
-    violation (a store that does not answer is a 503)."""
+    the run. Their session cookies and CSRF tokens join the secrets no file may show. Every read must
+    answer 200 (or 503, a store that does not answer, said so), redirects not followed: a 303 to the
+    sign-in page is a session lost; no answer, a 5xx other than 503 or a reader that died are
+    violations (`problems`)."""
 
     def __init__(self, args, db):
         super().__init__(daemon=True)
         self.args, self.port = args, free_port()
         self.logins = [row[0] for row in db.execute("SELECT login FROM channel_user ORDER BY login LIMIT 5")]
-        self.secrets, self.statuses, self.errors = [], {}, 0
+        self.secrets = []
+        self.statuses = {path: {} for path in (SIGN_IN,) + READS}  # path → status → count
+        self.errors = []  # requests without an answer (refused, reset, timed out, cut short)
+        self.crashed = None  # what ended the readers early
+        self.lock = threading.Lock()
+        self.opener = urllib.request.build_opener(NoRedirects)
         self.stopping = threading.Event()
         self.process = None
 
@@ -337,29 +361,37 @@ class Buyers(threading.Thread):
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=body,
                                          headers={"Content-Type": "application/json", **({"Cookie": cookie} if cookie else {})})
         try:
-            with urllib.request.urlopen(request, timeout=30) as answer:
+            with self.opener.open(request, timeout=30) as answer:
                 status, headers, data = answer.status, answer.headers, answer.read()
         except urllib.error.HTTPError as error:
             status, headers, data = error.code, error.headers, error.read()
-        except OSError:
-            self.errors += 1
+        except (OSError, http.client.HTTPException) as error:  # no answer, or one cut short
+            with self.lock:
+                self.errors.append(f"{path}: {type(error).__name__}: {error}")
             return None, None, None
-        self.statuses[status] = self.statuses.get(status, 0) + 1
+        with self.lock:
+            self.statuses[path][status] = self.statuses[path].get(status, 0) + 1
         return status, headers, data
 
     def run(self):
+        try:
+            self.read()
+        except BaseException as error:  # the readers' own failure ends the check: said, not swallowed
+            self.crashed = f"{type(error).__name__}: {error}"
+
+    def read(self):
         sessions = {}
         while not self.stopping.wait(0.5):
             for login in self.logins:
                 if login not in sessions:
-                    status, headers, data = self.call("/api/v1/session", body=json.dumps({"login": login, "password": DEMO_PASSWORD}).encode())
+                    status, headers, data = self.call(SIGN_IN, body=json.dumps({"login": login, "password": DEMO_PASSWORD}).encode())
                     cookie = next((value.split(";", 1)[0] for value in (headers.get_all("Set-Cookie") or [] if headers else [])
                                    if value.startswith("remit_session=")), None)
                     if status == 200 and cookie:
                         sessions[login] = cookie
                         self.secrets += [cookie.split("=", 1)[1], json.loads(data)["csrfToken"]]
                     continue
-                for path in ("/api/v1/invoices?status=unpaid", "/api/v1/account", "/invoices"):
+                for path in READS:
                     self.call(path, cookie=sessions[login])
 
     def stop(self):
@@ -372,6 +404,24 @@ class Buyers(threading.Thread):
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def problems(self):
+        """What the portal did wrong under the faults (or what kept the check from seeing it)."""
+        found = []
+        if self.is_alive():
+            found.append("the portal's readers did not stop within 60 s")
+        if self.crashed:
+            found.append(f"the portal's readers ended early: {self.crashed}")
+        if len(self.secrets) != 2 * len(self.logins) or not self.logins:
+            found.append(f"{len(self.secrets) // 2} of {len(self.logins)} buyers signed in; sign-ins answered {self.statuses[SIGN_IN]}")
+        for path in READS:
+            answers = self.statuses[path]
+            wrong = {status: count for status, count in answers.items() if status not in (200, 503)}
+            if not answers.get(200) or wrong:
+                found.append(f"{path} answered {answers} (every read must be 200, or 503 while the store does not answer)")
+        if self.errors:
+            found.append(f"{len(self.errors)} requests got no answer, e.g. {self.errors[0][:200]}")
+        return found
 
 
 class Outages(threading.Thread):
@@ -401,7 +451,6 @@ class Outages(threading.Thread):
                        and time.monotonic() < deadline):
                     time.sleep(0.2)
                 started, self.current = time.monotonic(), fault
-                self.marks = {kind: self.log_size(kind) for kind in KINDS}
                 if fault == "memory-alarm":
                     self.memory_alarm(part)
                 else:
@@ -416,6 +465,11 @@ class Outages(threading.Thread):
         finally:
             own.close()
             self.finished.set()
+
+    def mark(self):
+        """Right before a fault is made: where each worker's log ends, so that only what the fault
+        caused counts as its trace (not lines a worker wrote meanwhile about the one before)."""
+        self.marks = {kind: self.log_size(kind) for kind in KINDS}
 
     def log_size(self, kind):
         try:
@@ -449,6 +503,7 @@ class Outages(threading.Thread):
             time.sleep(0.5)
 
     def smtp_outage(self):
+        self.mark()
         self.smtp.stop()
         try:
             self.hold(self.rng.uniform(3, 6))
@@ -458,6 +513,7 @@ class Outages(threading.Thread):
     def store_lock(self):
         """BEGIN IMMEDIATE on the channel store, held beyond the workers' 10 s busy timeout."""
         db = sqlite3.connect(os.path.join(self.args.data_dir, "channel.sqlite"), timeout=30, isolation_level=None)
+        self.mark()
         db.execute("BEGIN IMMEDIATE")
         try:
             self.hold(self.rng.uniform(12, 15))
@@ -468,6 +524,7 @@ class Outages(threading.Thread):
     def disk_full(self):
         """Fills the data directory's tmpfs to the last byte, holds it, frees it."""
         path = os.path.join(self.args.data_dir, "disk-filler")
+        self.mark()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             for size in (1 << 20, 4096, 1):  # unbuffered, to the last byte
@@ -495,6 +552,7 @@ class Outages(threading.Thread):
             raise RuntimeError(f"cannot read the broker's memory watermark: {result.stderr.decode()[:200]}")
         self.workers.hold("payment-posting")
         kinds.publish(self.args.peer_url, part, timeout=300)
+        self.mark()
         if ctl(self.args, "set_vm_memory_high_watermark", "absolute", "1MB", node=node).returncode != 0:
             self.workers.release("payment-posting")
             raise RuntimeError("cannot set the broker's memory watermark")
@@ -511,6 +569,7 @@ class Outages(threading.Thread):
         queues (the others keep the quorum)."""
         nodes = cluster_nodes(self.args)
         node = self.busiest_leader(nodes) if nodes else None
+        self.mark()
         ctl(self.args, "stop_app", node=node)
         try:
             self.hold(self.rng.uniform(3, 6) if nodes else self.rng.uniform(0.5, 2.0), maximum=30)
@@ -665,10 +724,15 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buy
     jobs.stopping.set()
     jobs.join(60)
     outages.join(60)
+    if outages.is_alive():
+        violations.append(f"the nemesis did not end within 60 s of the run (making {outages.current})")
     checkouts.stopping.set()
     checkouts.join(60)
     if checkouts.pending:
-        violations.append(f"{len(checkouts.pending)} carts were never checked out (their cart adds not all applied)")
+        violations.append(f"{len(checkouts.pending)} carts were never checked out (their cart adds not all applied; "
+                          f"the last failure tried again: {checkouts.last_error})")
+    if checkouts.is_alive():
+        violations.append("the checkouts' publisher did not stop within 60 s")
     violations += [f"the nemesis failed: {error}" for error in outages.errors]
     if smtp.process is None:
         smtp.start()
@@ -727,8 +791,7 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buy
     buyers.stop()
     if buyers.process.returncode != 0:
         violations.append(f"the portal's SIGTERM ended with {buyers.process.returncode}")
-    if len(buyers.secrets) != 2 * len(buyers.logins) or not buyers.statuses.get(200) or buyers.statuses.get(500):
-        violations.append(f"the portal: {len(buyers.secrets) // 2} of {len(buyers.logins)} buyers signed in; answers {buyers.statuses}")
+    violations += [f"the portal: {problem}" for problem in buyers.problems()]
 
     # The checker: the stores, the queues and the mailbox alone.
     connection = pika.BlockingConnection(pika.URLParameters(args.peer_url))
@@ -899,9 +962,18 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buy
         if code != 1 or not ("is RabbitMQ running" in line or "management API" in line or "AMQP connectionClosed" in line):
             violations.append(f"{kind} ended by itself with {code}: {line[:300]}")
     lost = sum(args.count - min(applied(db, kind), args.count) for kind in BACKLOGS)
-    twice = sum(max(0, applied(db, kind) - args.count) for kind in BACKLOGS)
     lost += len(checkouts.ids) - min(checkouts.applied(db), len(checkouts.ids))
-    twice += max(0, checkouts.applied(db) - len(checkouts.ids))
+    # Done twice: an effect found more than once — a payment journalled or settled again in HQ, a
+    # copy request recorded again, an e-mail sent again under another Message-ID (the inbox's key
+    # keeps a message from being recorded twice; what it guards is counted here).
+    again = lambda counts: sum(count - 1 for payment, count in counts if run_payment(payment) and count > 1)
+    twice = {"journal_lines": again(hq.execute("SELECT channel_payment_id, count(*) FROM payment_journal_line GROUP BY 1")),
+             "settlements": again(hq.execute("SELECT j.channel_payment_id, count(*) FROM settlement s JOIN payment_journal_line j "
+                                             "ON j.id = s.journal_line_id GROUP BY 1")),
+             "requests": max(0, one(db, "SELECT count(*) FROM b2b_request") - args.count),
+             "emails": max(0, len(distinct) - len(completed))}
+    if any(twice.values()):
+        violations.append(f"done twice: {twice}")
     figures = {"messages": args.count * len(BACKLOGS) + len(checkouts.ids), "payments_settled_in_hq": settlements, "emails": len(distinct),
                "emails_resent_same_message_id": len(received) - len(distinct), "kills": kills, "sigterms": terms,
                "worker_starts": sum(workers.starts.values()), "ended_by_themselves": len(workers.self_exits),
@@ -909,7 +981,7 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buy
                "job_runs": job_runs, "job_starts_failed": jobs.failed, "final_rounds": rounds,
                "nodes_restarted": outages.restarted_nodes, "failovers": failovers, "retries": len(retried), "password_hashes_not_shown": len(secrets) - 1 - len(buyers.secrets),
                "checkouts": len(checkouts.ids), "checkout_publishes_retried": checkouts.failed_publishes,
-               "portal_sessions": len(buyers.secrets) // 2, "portal_answers": buyers.statuses, "portal_unreachable": buyers.errors, "replies_redelivered": duplicated_replies, "lost": lost, "applied_twice": twice, "seconds": round(elapsed, 1),
+               "portal_sessions": len(buyers.secrets) // 2, "portal_answers": buyers.statuses, "portal_unanswered": len(buyers.errors), "replies_redelivered": duplicated_replies, "lost": lost, "done_twice": sum(twice.values()), "seconds": round(elapsed, 1),
                "violations": len(violations)}
     print(json.dumps(figures))
     for violation in violations:
