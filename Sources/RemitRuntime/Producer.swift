@@ -30,8 +30,8 @@ public struct Producer: Sendable {
         }
     }
 
-    /// Builds the envelope for `body` of message `type` and checks it as a worker will; throws
-    /// `InvalidInput` listing every violation.
+    /// Builds the envelope for `body` of message `type` and checks it as a worker will — its schema,
+    /// then its decoding; throws `InvalidInput` listing every violation.
     public func prepare(
         type: String, body: JSONValue, version: Int? = nil, actingUser: String,
         messageId: String? = nil, correlationId: String? = nil, line: Int? = nil
@@ -45,8 +45,18 @@ public struct Producer: Sendable {
             type: type, version: version, id: id, correlationId: correlationId ?? id, causationId: nil,
             occurredAt: clock.now(), actingUser: actingUser, body: body)
         let data = try MessageCoding.encoder().encode(envelope)
-        let problems = validator.violations(envelope: try JSONValue.parse(data))
+        let json = try JSONValue.parse(data)
+        let problems = validator.violations(envelope: json)
         guard problems.isEmpty else { throw InvalidInput(line: line, problems: problems) }
+        // What a schema cannot say (an amount with more decimals than its currency has, a date that
+        // does not exist…), the body's own decoding does — as the worker will decode it.
+        switch try DecodedEnvelope.decode(json, bodyTypes: .remit).body {
+        case .decoded: break
+        case .invalid(let reason):
+            throw InvalidInput(line: line, problems: ["\(type) v\(version) body does not decode: \(reason)"])
+        case .unknownType, .unsupportedVersion:
+            throw InvalidInput(line: line, problems: ["\(type) v\(version) is read by no worker of this build"])
+        }
         let message = OutgoingMessage(type: type, messageId: id, correlationId: envelope.correlationId, body: data)
         return Prepared(message: message, outbound: message.outbound(on: topology, at: clock.now()))
     }

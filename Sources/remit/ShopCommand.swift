@@ -128,11 +128,30 @@ struct ShopCommand: AsyncParsableCommand {
                         return
                     }
                     guard Date() < deadline else {
+                        // A message a worker could not read (bad input) gets no outcome: its dead
+                        // letter, once collected, says why.
+                        if let letter = try deadLetter(global) {
+                            print("dead-lettered (\(letter.reason)) from \(letter.originalQueue): \(letter.error)")
+                            throw ExitCode(1)
+                        }
                         print("pending: no outcome yet for \(messageId.prefix(128))")
+                        print(
+                            "(a message no worker could read gets none: `remit dead-letters list --id ID` collects the dead letters and shows it)"
+                        )
                         throw ExitCode(3)
                     }
                     try await Task.sleep(for: .milliseconds(200))
                 }
+            }
+        }
+
+        /// The command's dead letter, when one was collected into DATA_DIR/operations.sqlite.
+        private func deadLetter(_ global: GlobalOptions) throws -> DeadLetter? {
+            let path = "\(try global.resolve().dataDirectory)/\(OperationsStore.fileName)"
+            guard FileManager.default.fileExists(atPath: path) else { return nil }
+            let store = try OperationsStore(path: path, readOnly: true)
+            return try store.pool.read {
+                try DeadLetter.matching($0, DeadLetterFilter(messageIds: [messageId]), limit: 1).first
             }
         }
     }

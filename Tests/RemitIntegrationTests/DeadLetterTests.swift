@@ -308,6 +308,13 @@ struct DeadLetterTests {
             let (showStatus, shown) = try await RemitProcess.run(["dead-letters", "show", ids[0], "--no-collect"], broker: broker)
             #expect(showStatus == 0 && shown.contains("x-remit-reason: bad-input") && shown.contains("\"key\" : \"cli-0\""), "\(shown)")
 
+            // The producer asking what became of a message no worker could read: its dead letter says.
+            let (outcomeStatus, outcome) = try await RemitProcess.run(["shop", "outcome", ids[0]], broker: broker)
+            #expect(outcomeStatus == 1 && outcome.contains("dead-lettered (bad-input) from remit.smoke: "), "\(outcome)")
+            let (pendingStatus, pending) = try await RemitProcess.run(["shop", "outcome", "no-such-id"], broker: broker)
+            #expect(pendingStatus == 3 && pending.contains("pending: no outcome yet for no-such-id"), "\(pending)")
+            #expect(pending.contains("remit dead-letters list --id ID"), "\(pending)")
+
             let mistakes: [([String], String)] = [
                 (["list", "--queue", "remit.nope"], "unknown queue 'remit.nope'"),
                 (["list", "--since", "yesterday"], "bad --since 'yesterday'"),

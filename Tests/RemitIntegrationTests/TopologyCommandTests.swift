@@ -121,11 +121,16 @@ struct TopologyCommandTests {
             {"key":"f-1","amount":{"amount":"1.00","currency":"EUR"}}
             {"key":"f-2","amount":{"amount":1.5,"currency":"EUR"}}
             {"key":"f-3"}
+            {"key":"f-4","amount":{"amount":"1.005","currency":"EUR"}}
             """.write(to: lines, atomically: true, encoding: .utf8)
             let (badStatus, badOutput) = try await RemitProcess.run(["publish", "smoke.record", "--file", lines.path], broker: broker)
             #expect(badStatus != 0)
             #expect(badOutput.contains("line 2: body.amount.amount: expected string, found number"), "\(badOutput)")
             #expect(badOutput.contains("line 3: body: missing required property 'amount'"))
+            // Past its schema, a body is decoded as the worker will: EUR has two decimals.
+            #expect(
+                badOutput.contains("line 4: smoke.record v1 body does not decode: $.body.amount.amount: '1.005' has more decimals"),
+                "\(badOutput)")
             #expect(try await broker.readyCount("remit.smoke") == 1, "nothing of an invalid file is published")
 
             try """

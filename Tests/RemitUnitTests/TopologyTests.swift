@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import RemitCore
 @testable import RemitMessages
+import RemitRuntime
 
 /// The repository's own Topology/ directory.
 let repositoryTopology = URL(fileURLWithPath: #filePath)
@@ -47,6 +48,33 @@ struct TopologyTests {
     /// Each kind's broker user may publish on the exchange what `publishes` lists and nothing else;
     /// the list must name what the handlers publish (the fault run and the broker users' test run
     /// them under such users) and never a buyer's or a producer's command.
+    @Test func everySchemaHasItsBodyTypeAndEveryBodyTypeItsSchema() throws {
+        let topology = try Topology.load(from: repositoryTopology)
+        let schemas = Set(topology.schemas.keys)
+        #expect(schemas.count >= 20)
+        #expect(schemas.subtracting(MessageBodyTypes.remit.keys).isEmpty, "schemas no body type decodes")
+        #expect(MessageBodyTypes.remit.keys.subtracting(schemas).isEmpty, "body types without a schema")
+    }
+
+    @Test func aProducerRefusesABodyItsWorkerWouldNotDecode() throws {
+        let producer = Producer(topology: try Topology.load(from: repositoryTopology))
+        let pay = { (amount: String) in
+            try JSONValue.parse(
+                Data(
+                    #"{"user":"u1","invoiceNumber":"INV-1","tender":"onAccount","idempotencyKey":"k1","amount":{"amount":"\#(amount)","currency":"EUR"}}"#
+                        .utf8))
+        }
+        #expect(try producer.prepare(type: "invoice.pay", body: pay("1.50"), actingUser: "system:test").message.type == "invoice.pay")
+        // The schema lets "1.005" through (a decimal string); EUR has two decimals.
+        #expect(MessageValidator(topology: producer.topology).violations(body: try pay("1.005"), type: "invoice.pay").isEmpty)
+        let error = #expect(throws: Producer.InvalidInput.self) {
+            try producer.prepare(type: "invoice.pay", body: pay("1.005"), actingUser: "system:test", line: 7)
+        }
+        #expect(
+            error?.description
+                == "line 7: invoice.pay v1 body does not decode: $.body.amount.amount: '1.005' has more decimals than EUR allows (2)")
+    }
+
     @Test func everyKindPublishesFollowUpsOnlyAndNeverACommand() throws {
         let topology = try Topology.load(from: repositoryTopology)
         let published = Dictionary(uniqueKeysWithValues: topology.workers.kinds.map { ($0.name, $0.publishedTypes) })
