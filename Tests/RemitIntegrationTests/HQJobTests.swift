@@ -344,6 +344,9 @@ struct HQCommandTests {
             try await expectEventually("channel-updates stored the distributed invoices") {
                 (try? broker.rows("SELECT COUNT(*) FROM channel_invoice")) == 100
             }
+            // Run again with nothing changed: it says so rather than printing empty counts.
+            let (idle, idleOutput) = try await RemitProcess.run(["hq", "run-job", "distribution", "--wait", "60"], broker: broker)
+            #expect(idle == 0 && idleOutput.contains("succeeded: nothing to do (worker "), "\(idleOutput)")
             let (_, jobs) = try await RemitProcess.run(["hq", "jobs"], broker: broker)
             #expect(jobs.contains("Distribution") && jobs.contains("succeeded"), "\(jobs)")
             let (unknown, unknownOutput) = try await RemitProcess.run(["hq", "run-job", "P-9999"], broker: broker)
