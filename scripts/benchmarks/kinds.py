@@ -151,7 +151,7 @@ def invoice_requests(db, count, tag):
     rows = random.Random(7).sample(rows, count)
     messages = [("invoice.request", 1, f"{tag}-{index}", "system:help-desk", {"user": row["login"], "invoiceNumber": row["number"]}, True)
                 for index, row in enumerate(rows)]
-    return messages, {"requests": count}
+    return messages, {"requests": count, "pairs": [[row["login"], row["number"]] for row in rows]}
 
 
 def invoice_document(db, number):

@@ -34,6 +34,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from types import SimpleNamespace
 
@@ -320,22 +321,32 @@ class NoRedirects(urllib.request.HTTPRedirectHandler):
 
 READS = ("/api/v1/invoices?status=unpaid", "/api/v1/account", "/invoices")
 SIGN_IN = "/api/v1/session"
+REQUEST = "/api/v1/invoices/{number}/request"
+REQUESTS_PER_BUYER = 8  # copy requests each buyer clicks through the portal during the run
 
 
 class Buyers(threading.Thread):
     """The buyer portal (`remit portal`, not killed) with five buyers signed in through the API, each
     reading their unpaid invoices, their account and the Invoices page every half second all through
-    the run. Their session cookies and CSRF tokens join the secrets no file may show. Every read must
-    answer 200 (or 503, a store that does not answer, said so), redirects not followed: a 303 to the
-    sign-in page is a session lost; no answer, a 5xx other than 503 or a reader that died are
-    violations (`problems`)."""
+    the run, and every three seconds asking for a copy of one of their invoices (Request invoice,
+    `REQUESTS_PER_BUYER` each; none the backlog asks for the same user, so that none joins another).
+    Their session cookies and CSRF tokens join the secrets no file may show. Every read must answer
+    200 (or 503, a store that does not answer, said so), redirects not followed: a 303 to the
+    sign-in page is a session lost; a request answers 202 with its command, or 503 when the broker
+    did not confirm it (clicked again three seconds later, as a buyer would); no answer, any other
+    status or a reader that died are violations (`problems`)."""
 
-    def __init__(self, args, db):
+    def __init__(self, args, db, avoid):
         super().__init__(daemon=True)
         self.args, self.port = args, free_port()
         self.logins = [row[0] for row in db.execute("SELECT login FROM channel_user ORDER BY login LIMIT 5")]
+        self.avoid = {tuple(pair) for pair in avoid}  # (login, invoice) pairs the backlog requests
         self.secrets = []
-        self.statuses = {path: {} for path in (SIGN_IN,) + READS}  # path → status → count
+        self.statuses = {path: {} for path in (SIGN_IN,) + READS + (REQUEST,)}  # path → status → count
+        self.commands = {}  # (login, invoice) → the ids of its requests the portal answered 202
+        self.clicked = set()  # (login, invoice) pairs requested at all (a 503 may still have gone out)
+        self.clicking = threading.Lock()  # held while a request is made
+        self.clicks_over = False
         self.errors = []  # requests without an answer (refused, reset, timed out, cut short)
         self.crashed = None  # what ended the readers early
         self.lock = threading.Lock()
@@ -357,9 +368,12 @@ class Buyers(threading.Thread):
                 time.sleep(0.3)
         fail("the portal did not answer /health within 60 s; see portal.log")
 
-    def call(self, path, cookie=None, body=None):
+    def call(self, path, cookie=None, body=None, token=None, label=None):
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=body,
-                                         headers={"Content-Type": "application/json", **({"Cookie": cookie} if cookie else {})})
+                                         headers={"Content-Type": "application/json", **({"Cookie": cookie} if cookie else {}),
+                                                  **({"X-CSRF-Token": token} if token else {})},
+                                         method="POST" if body is not None or token else "GET")
+        label = label or path
         try:
             with self.opener.open(request, timeout=30) as answer:
                 status, headers, data = answer.status, answer.headers, answer.read()
@@ -367,10 +381,10 @@ class Buyers(threading.Thread):
             status, headers, data = error.code, error.headers, error.read()
         except (OSError, http.client.HTTPException) as error:  # no answer, or one cut short
             with self.lock:
-                self.errors.append(f"{path}: {type(error).__name__}: {error}")
+                self.errors.append(f"{label}: {type(error).__name__}: {error}")
             return None, None, None
         with self.lock:
-            self.statuses[path][status] = self.statuses[path].get(status, 0) + 1
+            self.statuses[label][status] = self.statuses[label].get(status, 0) + 1
         return status, headers, data
 
     def run(self):
@@ -380,19 +394,41 @@ class Buyers(threading.Thread):
             self.crashed = f"{type(error).__name__}: {error}"
 
     def read(self):
-        sessions = {}
+        sessions, tokens, candidates, tick = {}, {}, {}, 0
         while not self.stopping.wait(0.5):
+            tick += 1
             for login in self.logins:
                 if login not in sessions:
                     status, headers, data = self.call(SIGN_IN, body=json.dumps({"login": login, "password": DEMO_PASSWORD}).encode())
                     cookie = next((value.split(";", 1)[0] for value in (headers.get_all("Set-Cookie") or [] if headers else [])
                                    if value.startswith("remit_session=")), None)
                     if status == 200 and cookie:
-                        sessions[login] = cookie
-                        self.secrets += [cookie.split("=", 1)[1], json.loads(data)["csrfToken"]]
+                        sessions[login], tokens[login] = cookie, json.loads(data)["csrfToken"]
+                        self.secrets += [cookie.split("=", 1)[1], tokens[login]]
                     continue
                 for path in READS:
-                    self.call(path, cookie=sessions[login])
+                    status, _, data = self.call(path, cookie=sessions[login])
+                    if path == READS[0] and status == 200 and login not in candidates:
+                        candidates[login] = [invoice["number"] for invoice in json.loads(data)["invoices"]
+                                             if (login, invoice["number"]) not in self.avoid][:REQUESTS_PER_BUYER]
+                if tick % 6 == 0:
+                    self.request_copy(login, sessions[login], tokens[login], candidates.get(login, []))
+
+    def request_copy(self, login, cookie, token, numbers):
+        """Request invoice for the first of `numbers` not yet answered 202 (a 503 is clicked again)."""
+        number = next((number for number in numbers if (login, number) not in self.commands), None)
+        with self.clicking:
+            if number is None or self.clicks_over:
+                return
+            self.clicked.add((login, number))
+            status, _, data = self.call(REQUEST.format(number=urllib.parse.quote(number)), cookie=cookie, token=token, label=REQUEST)
+            if status == 202:
+                self.commands.setdefault((login, number), []).append(json.loads(data)["id"])
+
+    def stop_clicking(self):
+        """No request after this returns (the final rounds complete what was requested)."""
+        with self.clicking:
+            self.clicks_over = True
 
     def stop(self):
         self.stopping.set()
@@ -419,6 +455,10 @@ class Buyers(threading.Thread):
             wrong = {status: count for status, count in answers.items() if status not in (200, 503)}
             if not answers.get(200) or wrong:
                 found.append(f"{path} answered {answers} (every read must be 200, or 503 while the store does not answer)")
+        answers = self.statuses[REQUEST]
+        if set(answers) - {202, 503} or len(self.commands) < len(self.logins):
+            found.append(f"Request invoice answered {answers} for {len(self.commands)} invoices (202, or 503 while the broker "
+                         f"does not confirm; at least one request a buyer)")
         if self.errors:
             found.append(f"{len(self.errors)} requests got no answer, e.g. {self.errors[0][:200]}")
         return found
@@ -667,7 +707,7 @@ def main():
     smtp = SMTPServer(args.out, smtp_port, f"{smtp_user}:{args.smtp_password}")
     workers = Workers(args, f"smtp://{smtp_user}:{args.smtp_password}@127.0.0.1:{smtp_port}?starttls=off&timeout=10")
     # Ended early (scripts/chaos's clean-up sends SIGTERM, or a failure): no worker or server outlives the run.
-    buyers = Buyers(args, db)
+    buyers = Buyers(args, db, plans["invoice-requests"]["pairs"])
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
         run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buyers, checkouts, violations, faults, parts[1:])
@@ -721,6 +761,7 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buy
             workers.kill(kind)
             kills += 1
     elapsed = time.monotonic() - started
+    buyers.stop_clicking()
     jobs.stopping.set()
     jobs.join(60)
     outages.join(60)
@@ -744,7 +785,8 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buy
 
     def settled_round():
         pending = db.execute("SELECT (SELECT count(*) FROM channel_transaction WHERE uploaded_at IS NULL) + "
-                             "(SELECT count(*) FROM b2b_request WHERE uploaded_at IS NULL OR status = 'submitted')").fetchone()[0]
+                             "(SELECT count(*) FROM b2b_request WHERE uploaded_at IS NULL OR status NOT IN ('completed', 'failed'))"
+                             ).fetchone()[0]
         unposted = hq.execute("SELECT count(*) FROM payment_journal_line WHERE posted_at IS NULL AND failure IS NULL").fetchone()[0]
         differing = hq.execute("SELECT count(*) FROM invoice").fetchone()[0] - len(agreeing_invoices())
         return pending + unposted + differing
@@ -814,12 +856,27 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buy
             kinds.check(kind, plans[kind], db, channel, replies.get(plans[kind]["tag"], 0), store)
         except SystemExit:
             violations.append(f"{kind}: the counts are off (see above)")
-    found = {"accepted": one(db, "SELECT count(*) FROM command_outcome WHERE type = 'invoice.request' AND outcome = 'accepted'"),
+    # Copy requests: the backlog's (answered) and the buyers' from the portal — each pair the portal
+    # answered 202 recorded once (a click answered 503 and clicked again joins the first if that went
+    # out after all), every one of its commands accepted; a pair only ever answered 503 at most once.
+    rows = {}
+    for pair in db.execute("SELECT user_login, invoice_number FROM b2b_request"):
+        rows[tuple(pair)] = rows.get(tuple(pair), 0) + 1
+    portal_ids = [command for ids in buyers.commands.values() for command in ids]
+    portal_rows = sum(rows.get(pair, 0) for pair in buyers.clicked)
+    accepted_portal = sum(one(db, "SELECT count(*) FROM command_outcome WHERE message_id = ? AND type = 'invoice.request' "
+                                  "AND outcome = 'accepted'", command) for command in portal_ids)
+    found = {"accepted": one(db, "SELECT count(*) FROM command_outcome WHERE type = 'invoice.request' AND outcome = 'accepted' "
+                                 "AND correlation_id LIKE ?", requests_tag + "-%"),
              "refused": one(db, "SELECT count(*) FROM command_outcome WHERE type = 'invoice.request' AND outcome = 'refused'"),
              "completed": one(db, "SELECT count(*) FROM b2b_request WHERE status = 'completed'"),
-             "requests": one(db, "SELECT count(*) FROM b2b_request"),
-             "replies": replies.get(requests_tag, 0)}
-    expected = {"accepted": args.count, "refused": 0, "completed": args.count, "requests": args.count, "replies": args.count}
+             "requests": one(db, "SELECT count(*) FROM b2b_request") - portal_rows,
+             "replies": replies.get(requests_tag, 0), "portal_commands_accepted": accepted_portal,
+             "portal_requests": sum(rows.get(pair, 0) == 1 for pair in buyers.commands),
+             "portal_requests_twice": sum(rows.get(pair, 0) > 1 for pair in buyers.clicked)}
+    expected = {"accepted": args.count, "refused": 0, "completed": args.count + portal_rows, "requests": args.count,
+                "replies": args.count, "portal_commands_accepted": len(portal_ids), "portal_requests": len(buyers.commands),
+                "portal_requests_twice": 0}
     if found != expected:
         violations.append(f"invoice requests (found, expected): {found} vs {expected}")
     for kind, applied_count in ((kind, applied(db, kind)) for kind in BACKLOGS):
@@ -970,7 +1027,8 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buy
     twice = {"journal_lines": again(hq.execute("SELECT channel_payment_id, count(*) FROM payment_journal_line GROUP BY 1")),
              "settlements": again(hq.execute("SELECT j.channel_payment_id, count(*) FROM settlement s JOIN payment_journal_line j "
                                              "ON j.id = s.journal_line_id GROUP BY 1")),
-             "requests": max(0, one(db, "SELECT count(*) FROM b2b_request") - args.count),
+             "requests": max(0, one(db, "SELECT count(*) FROM b2b_request") - args.count - portal_rows)
+             + sum(count - 1 for count in rows.values() if count > 1),
              "emails": max(0, len(distinct) - len(completed))}
     if any(twice.values()):
         violations.append(f"done twice: {twice}")
@@ -981,7 +1039,8 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buy
                "job_runs": job_runs, "job_starts_failed": jobs.failed, "final_rounds": rounds,
                "nodes_restarted": outages.restarted_nodes, "failovers": failovers, "retries": len(retried), "password_hashes_not_shown": len(secrets) - 1 - len(buyers.secrets),
                "checkouts": len(checkouts.ids), "checkout_publishes_retried": checkouts.failed_publishes,
-               "portal_sessions": len(buyers.secrets) // 2, "portal_answers": buyers.statuses, "portal_unanswered": len(buyers.errors), "replies_redelivered": duplicated_replies, "lost": lost, "done_twice": sum(twice.values()), "seconds": round(elapsed, 1),
+               "portal_sessions": len(buyers.secrets) // 2, "portal_answers": buyers.statuses, "portal_unanswered": len(buyers.errors),
+               "portal_copy_requests": len(buyers.commands), "replies_redelivered": duplicated_replies, "lost": lost, "done_twice": sum(twice.values()), "seconds": round(elapsed, 1),
                "violations": len(violations)}
     print(json.dumps(figures))
     for violation in violations:
