@@ -109,9 +109,9 @@ extension HQCommand {
                 while ContinuousClock.now < deadline {
                     if let record = try await store.pool.read({ try JobRun.find($0, runId: runId) }), record.finishedAt != nil {
                         // A run that found nothing to do counts nothing; it says so.
-                        let counts = record.counts.flatMap { $0.isEmpty ? nil : $0 } ?? (record.error == nil ? "nothing to do" : "")
-                        print(
-                            "\(record.status.rawValue): \(counts)\(record.error.map { " — \($0)" } ?? "") (worker \(record.worker))")
+                        let counts = record.counts.flatMap { $0.isEmpty ? nil : $0 } ?? (record.error == nil ? "nothing to do" : nil)
+                        let summary = [counts, record.error.map { "— \($0)" }].compactMap { $0 }.joined(separator: " ")
+                        print("\(record.status.rawValue): \(summary) (worker \(record.worker))")
                         if record.status != .succeeded { throw ExitCode.failure }
                         return
                     }
