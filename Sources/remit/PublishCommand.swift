@@ -12,8 +12,9 @@ struct PublishCommand: AsyncParsableCommand {
         abstract: "Publish messages as a producer, each confirmed by the broker.",
         discussion: """
             The body (or each line of --file) is the JSON body of a TYPE message; remit wraps it in \
-            an envelope, checks it against Topology/schemas/TYPE.vN.json and publishes it on the \
-            Remit exchange. Nothing is published when any body is invalid.
+            an envelope, checks it against Topology/schemas/TYPE.vN.json, decodes it as the worker \
+            will (an amount with more decimals than its currency has is refused here) and publishes \
+            it on the Remit exchange. Nothing is published when any body is invalid.
             """
     )
     @OptionGroup var global: GlobalOptions

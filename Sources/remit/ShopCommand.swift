@@ -105,7 +105,9 @@ struct ShopCommand: AsyncParsableCommand {
 
     struct Outcome: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "What became of a command (by the message id remit publish printed): accepted or refused, or still pending.")
+            abstract:
+                "What became of a command (by the message id remit publish printed): accepted or refused, dead-lettered (once collected), or still pending."
+        )
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The command's message id") var messageId: String
         @Option(help: "Seconds to wait for the outcome") var wait: Int = 0
