@@ -77,6 +77,8 @@ public struct JobScheduler: Service {
         clock: any WallClock, logger: Logger
     ) async throws -> String {
         let message = try job.runMessage(requestedBy: requestedBy, at: clock.now())
+        // Checked as the job's worker will read it, like every message Remit sends.
+        try FollowUpCheck(topology: topology).check([message])
         try await AMQPConnection.withConnection(amqp, logger: logger) { connection in
             try await connection.publish(message.outbound(on: topology, at: clock.now()))
         }

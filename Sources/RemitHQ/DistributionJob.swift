@@ -5,18 +5,30 @@ import RemitMessages
 import RemitStore
 
 /// Distribution, HQ to channel: publishes what changed since the last run — invoices, customers with
-/// their users, B2B request states — in messages of at most `chunkSize` items, and moves its
-/// watermark in the same transaction (so a run's messages and its watermark commit together).
+/// their users, B2B request states, products — and moves each stream's watermark in the same
+/// transaction (so a run's messages and its watermarks commit together).
+///
+/// What it sends, the channel accepts: every message is checked (`JobContext.followUpCheck`) before
+/// the run commits. A record whose message would be refused (a value HQ holds that the channel's
+/// schema does not allow) is held back in `distribution_held`, named in the run's record, and read
+/// again by every run until it goes out; it never takes the records beside it down. Lists longer
+/// than a message item may carry (an invoice's payments, lines and settlements) travel in parts
+/// (`InvoiceSnapshot.parts`), and messages are packed by weight, so one large record cannot outgrow
+/// its message.
 public struct DistributionJob: HQJob {
     public typealias Run = DistributionRun
 
     let chunkSize: Int
     /// Invoices per run at most; the next run continues where this one stopped.
     let invoiceLimit: Int
+    /// A message carries items of at most this weight in all (an item and the list entries it
+    /// carries); a heavier item travels alone.
+    let maximumWeight: Int
 
-    public init(chunkSize: Int = 500, invoiceLimit: Int = 100_000) {
+    public init(chunkSize: Int = 500, invoiceLimit: Int = 100_000, maximumWeight: Int = 5_000) {
         self.chunkSize = chunkSize
         self.invoiceLimit = invoiceLimit
+        self.maximumWeight = maximumWeight
     }
 
     public func run(_ db: Database, context: JobContext) throws -> JobResult {
@@ -25,84 +37,194 @@ public struct DistributionJob: HQJob {
         try distributeProducts(db, context: context, result: &result)
         try distributeInvoices(db, context: context, result: &result)
         try distributeRequests(db, context: context, result: &result)
+        result.followUpsChecked = context.followUpCheck != nil
         return result
     }
 
-    /// Publishes `items` in messages of at most `chunkSize`, each with an id derived from the run and
-    /// its position (a redelivered run re-publishes the same ids).
-    private func publish<Item, Body: MessageBody>(
-        _ items: [Item], stream: String, as body: ([Item]) -> Body,
-        context: JobContext, into result: inout JobResult
-    ) throws {
-        for (part, start) in stride(from: 0, to: items.count, by: chunkSize).enumerated() {
-            let chunk = body(Array(items[start..<min(start + chunkSize, items.count)]))
-            result.followUps.append(
-                try OutgoingMessage(
-                    context.header.followUp(
-                        chunk, key: "\(stream)-\(part)", occurredAt: context.now,
-                        actingUser: "system:hq")))
-        }
-    }
-
     private func distributeInvoices(_ db: Database, context: JobContext, result: inout JobResult) throws {
-        let invoices = try HQInvoice.changed(after: DistributionWatermark.position(db, of: .invoices), limit: invoiceLimit, db)
-        guard let last = invoices.last else { return }
-        let payments = try PaymentJournalLine.outcomes(db, invoices: invoices.map(\.number))
-        let lines = try HQInvoiceLine.byInvoice(db, invoices: invoices)
-        let settlements = try HQSettlement.byInvoice(db, invoices: invoices)
-        let snapshots = invoices.map { invoice in
+        let changed = try HQInvoice.changed(after: DistributionWatermark.position(db, of: .invoices), limit: invoiceLimit, db)
+        let records = try withHeld(changed, of: .invoices, key: \.number, db)
+        guard !records.isEmpty else { return }
+        let payments = try PaymentJournalLine.outcomes(db, invoices: records.map(\.number))
+        let lines = try HQInvoiceLine.byInvoice(db, invoices: records)
+        let settlements = try HQSettlement.byInvoice(db, invoices: records)
+        let items = records.map { invoice in
             InvoiceSnapshot(
                 number: invoice.number, customerAccount: invoice.customerAccount, invoiceDate: invoice.invoiceDate,
                 dueDate: invoice.dueDate, discountLastDay: invoice.discountLastDay, discount: invoice.discount,
                 total: invoice.total, settled: invoice.settled, discountTaken: invoice.discountTaken,
                 changedAt: invoice.changedAt, payments: payments[invoice.number], lines: lines[invoice.number] ?? [],
-                settlements: settlements[invoice.number] ?? [])
+                settlements: settlements[invoice.number] ?? []
+            ).parts()
         }
-        try publish(snapshots, stream: "invoices", as: InvoicesChanged.init(invoices:), context: context, into: &result)
-        try DistributionWatermark.move(db, .invoices, to: DistributionPosition(changedAt: last.changedAt, key: last.number))
-        result.counts["invoices", default: 0] += invoices.count
+        try send(
+            .invoices, records: records, key: \.number, items: items, weight: \.weight, as: InvoicesChanged.init(invoices:),
+            db, context: context, into: &result)
+        if let last = changed.last {
+            try DistributionWatermark.move(db, .invoices, to: DistributionPosition(changedAt: last.changedAt, key: last.number))
+        }
     }
 
     private func distributeProducts(_ db: Database, context: JobContext, result: inout JobResult) throws {
-        let products = try HQProduct.changed(after: DistributionWatermark.position(db, of: .products), limit: 10_000, db)
-        guard let last = products.last else { return }
-        let snapshots = products.map { ProductsChanged.Product(sku: $0.sku, name: $0.name, price: $0.price, changedAt: $0.changedAt) }
-        try publish(snapshots, stream: "products", as: ProductsChanged.init(products:), context: context, into: &result)
-        try DistributionWatermark.move(db, .products, to: DistributionPosition(changedAt: last.changedAt, key: last.sku))
-        result.counts["products", default: 0] += products.count
+        let changed = try HQProduct.changed(after: DistributionWatermark.position(db, of: .products), limit: 10_000, db)
+        let records = try withHeld(changed, of: .products, key: \.sku, db)
+        guard !records.isEmpty else { return }
+        let items = records.map { [ProductsChanged.Product(sku: $0.sku, name: $0.name, price: $0.price, changedAt: $0.changedAt)] }
+        try send(
+            .products, records: records, key: \.sku, items: items, weight: { _ in 1 }, as: ProductsChanged.init(products:),
+            db, context: context, into: &result)
+        if let last = changed.last {
+            try DistributionWatermark.move(db, .products, to: DistributionPosition(changedAt: last.changedAt, key: last.sku))
+        }
     }
 
     private func distributeCustomers(_ db: Database, context: JobContext, result: inout JobResult) throws {
-        let customers = try HQCustomer.changed(after: DistributionWatermark.position(db, of: .customers), limit: 10_000, db)
-        guard let last = customers.last else { return }
+        let changed = try HQCustomer.changed(after: DistributionWatermark.position(db, of: .customers), limit: 10_000, db)
+        let records = try withHeld(changed, of: .customers, key: \.account, db)
+        guard !records.isEmpty else { return }
         let users = try HQUser.byCustomer(db)
-        let snapshots = customers.map { customer in
-            CustomerSnapshot(
-                account: customer.account, name: customer.name, email: customer.email, currency: customer.currency.code,
-                invoiceAccount: customer.invoiceAccount, allowOnAccount: customer.allowOnAccount,
-                creditLimit: customer.creditLimit,
-                users: (users[customer.account] ?? []).map { user in
-                    CustomerSnapshot.User(login: user.login, displayName: user.displayName, email: user.email)
-                },
-                changedAt: customer.changedAt)
+        let items = records.map { customer in
+            [
+                CustomerSnapshot(
+                    account: customer.account, name: customer.name, email: customer.email, currency: customer.currency.code,
+                    invoiceAccount: customer.invoiceAccount, allowOnAccount: customer.allowOnAccount,
+                    creditLimit: customer.creditLimit,
+                    users: (users[customer.account] ?? []).map { user in
+                        CustomerSnapshot.User(login: user.login, displayName: user.displayName, email: user.email)
+                    },
+                    changedAt: customer.changedAt)
+            ]
         }
-        try publish(snapshots, stream: "customers", as: CustomersChanged.init(customers:), context: context, into: &result)
-        try DistributionWatermark.move(db, .customers, to: DistributionPosition(changedAt: last.changedAt, key: last.account))
-        result.counts["customers", default: 0] += customers.count
+        try send(
+            .customers, records: records, key: \.account, items: items, weight: { 1 + $0.users.count },
+            as: CustomersChanged.init(customers:), db, context: context, into: &result)
+        if let last = changed.last {
+            try DistributionWatermark.move(db, .customers, to: DistributionPosition(changedAt: last.changedAt, key: last.account))
+        }
     }
 
     private func distributeRequests(_ db: Database, context: JobContext, result: inout JobResult) throws {
-        let requests = try HQChannelRequest.changed(after: DistributionWatermark.position(db, of: .requests), limit: 10_000, db)
-        guard let last = requests.last else { return }
-        let changes = requests.map { request in
+        let changed = try HQChannelRequest.changed(after: DistributionWatermark.position(db, of: .requests), limit: 10_000, db)
+        let records = try withHeld(changed, of: .requests, key: \.requestId, db)
+        guard !records.isEmpty else { return }
+        let items = records.map { request in
             // Processed means handed on to e-mail dispatch, which reports completion once the mail
             // server accepted the e-mail; until then the buyer sees "processing".
-            RequestsChanged.Change(
-                requestId: request.requestId, status: request.status == .processed ? "processing" : "failed",
-                at: request.changedAt, detail: request.detail)
+            [
+                RequestsChanged.Change(
+                    requestId: request.requestId, status: request.status == .processed ? "processing" : "failed",
+                    at: request.changedAt, detail: request.detail)
+            ]
         }
-        try publish(changes, stream: "requests", as: RequestsChanged.init(requests:), context: context, into: &result)
-        try DistributionWatermark.move(db, .requests, to: DistributionPosition(changedAt: last.changedAt, key: last.requestId))
-        result.counts["requests", default: 0] += requests.count
+        try send(
+            .requests, records: records, key: \.requestId, items: items, weight: { _ in 1 }, as: RequestsChanged.init(requests:),
+            db, context: context, into: &result)
+        if let last = changed.last {
+            try DistributionWatermark.move(db, .requests, to: DistributionPosition(changedAt: last.changedAt, key: last.requestId))
+        }
+    }
+
+    /// The records held back in `stream` by earlier runs, read again as HQ has them now (those
+    /// `changed` holds too come from there), then `changed`. A held record HQ no longer has is
+    /// released: there is nothing left to send.
+    private func withHeld<Record: FetchableRecord & TableRecord>(
+        _ changed: [Record], of stream: DistributionStream, key: KeyPath<Record, String>, _ db: Database
+    ) throws -> [Record] {
+        let heldKeys = try DistributionHold.keys(db, of: stream)
+        guard !heldKeys.isEmpty else { return changed }
+        let changedKeys = Set(changed.map { $0[keyPath: key] })
+        let held = try Record.fetchAll(db, keys: heldKeys.filter { !changedKeys.contains($0) })
+        let found = Set(held.map { $0[keyPath: key] })
+        for gone in heldKeys where !found.contains(gone) && !changedKeys.contains(gone) {
+            try DistributionHold.release(db, stream, key: gone)
+        }
+        return held + changed
+    }
+
+    /// Sends `records` (each as its `items`, in order) in messages of at most `chunkSize` items and
+    /// `maximumWeight`, each with an id derived from the run and its position (a redelivered run
+    /// re-publishes the same ids). Each message is checked as its consumer will read it; when one
+    /// fails, its records are checked alone, those that fail are held back, and the rest are packed
+    /// again — so the messages that go out hold exactly the records that can.
+    private func send<Record, Item, Body: MessageBody>(
+        _ stream: DistributionStream, records: [Record], key: KeyPath<Record, String>, items: [[Item]],
+        weight: (Item) -> Int, as body: ([Item]) -> Body, _ db: Database, context: JobContext,
+        into result: inout JobResult
+    ) throws {
+        func message(_ chunk: [Item], part: String) throws -> OutgoingMessage {
+            try OutgoingMessage(
+                context.header.followUp(body(chunk), key: "\(stream.rawValue)-\(part)", occurredAt: context.now, actingUser: "system:hq"))
+        }
+        func problems(_ message: OutgoingMessage) -> [String] { context.followUpCheck?.problems(of: message) ?? [] }
+
+        var refused: [Int: String] = [:]
+        var messages: [OutgoingMessage] = []
+        packing: while true {
+            messages = []
+            let groups = pack(items, excluding: refused, weight: weight)
+            for (part, group) in groups.enumerated() {
+                let candidate = try message(group.map(\.item), part: "\(part)")
+                let found = problems(candidate)
+                if found.isEmpty {
+                    messages.append(candidate)
+                    continue
+                }
+                // Which of the group's records cannot go: each alone, in parts as it would travel.
+                var newlyRefused = false
+                for record in Set(group.map(\.record)).sorted() {
+                    let alone = pack([items[record]], excluding: [:], weight: weight)
+                    for single in alone {
+                        let own = problems(try message(single.map(\.item), part: "check"))
+                        if !own.isEmpty {
+                            refused[record] = own.prefix(3).joined(separator: "; ")
+                            newlyRefused = true
+                            break
+                        }
+                    }
+                }
+                // Every record passes alone, yet not together: a fault of this job, not of a record.
+                guard newlyRefused else { throw UnsendableMessage(message: candidate, problems: found) }
+                continue packing
+            }
+            break
+        }
+        result.followUps += messages
+
+        let heldBefore = Set(try DistributionHold.keys(db, of: stream))
+        for (index, record) in records.enumerated() {
+            let recordKey = record[keyPath: key]
+            if let reason = refused[index] {
+                try DistributionHold.hold(db, stream, key: recordKey, reason: reason, at: context.now)
+                result.held.append(DistributionHold(stream: stream, key: recordKey, reason: reason, since: context.now))
+            } else if heldBefore.contains(recordKey) {
+                try DistributionHold.release(db, stream, key: recordKey)
+            }
+        }
+        result.counts[stream.rawValue, default: 0] += records.count - refused.count
+        if !refused.isEmpty { result.counts["held", default: 0] += refused.count }
+    }
+
+    /// `items` (one list per record) in groups of at most `chunkSize` items and `maximumWeight`,
+    /// skipping the records in `excluding`; an item heavier than `maximumWeight` forms a group alone.
+    private func pack<Item>(
+        _ items: [[Item]], excluding: [Int: String], weight: (Item) -> Int
+    ) -> [[(record: Int, item: Item)]] {
+        var groups: [[(record: Int, item: Item)]] = []
+        var current: [(record: Int, item: Item)] = []
+        var currentWeight = 0
+        for (record, list) in items.enumerated() where excluding[record] == nil {
+            for item in list {
+                let itemWeight = weight(item)
+                if !current.isEmpty && (current.count >= chunkSize || currentWeight + itemWeight > maximumWeight) {
+                    groups.append(current)
+                    current = []
+                    currentWeight = 0
+                }
+                current.append((record, item))
+                currentWeight += itemWeight
+            }
+        }
+        if !current.isEmpty { groups.append(current) }
+        return groups
     }
 }

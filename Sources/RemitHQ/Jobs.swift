@@ -4,10 +4,16 @@ import RemitCore
 import RemitMessages
 import RemitStore
 
-/// What a job did: counts by what it counted, and the messages it publishes.
+/// What a job did: counts by what it counted, the messages it publishes, and the records it could
+/// not send (they stay due).
 public struct JobResult: Sendable {
     public var counts: [String: Int] = [:]
     public var followUps: [OutgoingMessage] = []
+    /// Records held back because their message would be refused; named in the run's record.
+    public var held: [DistributionHold] = []
+    /// True when the job checked every follow-up itself (`JobContext.followUpCheck`), so the run
+    /// does not check them again.
+    public var followUpsChecked = false
     public init() {}
 }
 
@@ -16,10 +22,14 @@ public struct JobContext: Sendable {
     public var header: EnvelopeHeader
     public var now: Date
     public var today: CalendarDate { CalendarDate(now) }
+    /// What every message the job returns must pass (the worker's; nil only in tests that run a job
+    /// by hand).
+    public var followUpCheck: FollowUpCheck?
 
-    public init(header: EnvelopeHeader, now: Date) {
+    public init(header: EnvelopeHeader, now: Date, followUpCheck: FollowUpCheck? = nil) {
         self.header = header
         self.now = now
+        self.followUpCheck = followUpCheck
     }
 }
 

@@ -18,6 +18,8 @@ public struct SynchronizeJob: HQJob {
         try postPayments(db, context: context, result: &result)
         try createOrders(db, result: &result)
         try processRequests(db, context: context, result: &result)
+        // Its only messages, the e-mails, were each checked as they were made.
+        result.followUpsChecked = context.followUpCheck != nil
         return result
     }
 
@@ -117,11 +119,16 @@ public struct SynchronizeJob: HQJob {
             let email = EmailSend(
                 requestId: request.requestId, to: user.email, recipientName: user.displayName, userLogin: user.login,
                 invoice: try document(of: invoice, ownerName: owner?.name ?? invoice.customerAccount, db))
-            result.followUps.append(
-                try OutgoingMessage(
-                    context.header.followUp(
-                        email, key: request.requestId, occurredAt: context.now,
-                        actingUser: "system:hq")))
+            let message = try OutgoingMessage(
+                context.header.followUp(email, key: request.requestId, occurredAt: context.now, actingUser: "system:hq"))
+            // An e-mail dispatch would refuse (a value HQ holds that the message cannot carry) fails
+            // this request with the reason, not the run: the other requests go on.
+            if let problems = context.followUpCheck?.problems(of: message), !problems.isEmpty {
+                try finish(.failed, String(("the invoice copy cannot be sent: " + problems.prefix(2).joined(separator: "; ")).prefix(900)))
+                result.counts["requests-failed", default: 0] += 1
+                continue
+            }
+            result.followUps.append(message)
             // Handed on to e-mail dispatch: the buyer sees "processing" until the mail server accepts it.
             try finish(.processed, "invoice copy handed to e-mail dispatch")
             result.counts["requests-processed", default: 0] += 1

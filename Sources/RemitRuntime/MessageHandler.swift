@@ -24,6 +24,15 @@ public protocol MessageHandler: Sendable {
     var bodyTypes: [any MessageBody.Type] { get }
 
     func handle(_ message: IncomingMessage, context: HandlerContext, in db: Database) throws -> [OutgoingMessage]
+
+    /// True for a handler that checks what it returns itself (`HandlerContext.followUpCheck`), so
+    /// that its own failure can be recorded (an HQ job run); the runtime checks every other handler's
+    /// follow-ups before the transaction commits.
+    var checksItsFollowUps: Bool { get }
+}
+
+extension MessageHandler {
+    public var checksItsFollowUps: Bool { false }
 }
 
 /// A handler of one message type: it gets the envelope typed, no casts.
@@ -77,9 +86,16 @@ public struct HandlerContext: Sendable {
     /// Where the producer asked for an answer (AMQP `reply_to` and `correlation_id`), if it did and
     /// the address is one Remit may publish to.
     public let reply: ReplyAddress?
+    /// The check every follow-up passes before its transaction commits (the runtime's; nil only
+    /// where a test builds a context by hand).
+    public let followUpCheck: FollowUpCheck?
 
     /// `logger` is the worker's; the context adds the message's ids to it.
-    public init(logger: Logger, now: Date, attempt: Int, header: EnvelopeHeader, reply: ReplyAddress? = nil) {
+    public init(
+        logger: Logger, now: Date, attempt: Int, header: EnvelopeHeader, reply: ReplyAddress? = nil,
+        followUpCheck: FollowUpCheck? = nil
+    ) {
+        self.followUpCheck = followUpCheck
         self.workerLogger = logger
         self.now = now
         self.attempt = attempt

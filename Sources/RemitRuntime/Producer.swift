@@ -45,19 +45,10 @@ public struct Producer: Sendable {
             type: type, version: version, id: id, correlationId: correlationId ?? id, causationId: nil,
             occurredAt: clock.now(), actingUser: actingUser, body: body)
         let data = try MessageCoding.encoder().encode(envelope)
-        let json = try JSONValue.parse(data)
-        let problems = validator.violations(envelope: json)
-        guard problems.isEmpty else { throw InvalidInput(line: line, problems: problems) }
-        // What a schema cannot say (an amount with more decimals than its currency has, a date that
-        // does not exist…), the body's own decoding does — as the worker will decode it.
-        switch try DecodedEnvelope.decode(json, bodyTypes: .remit).body {
-        case .decoded: break
-        case .invalid(let reason):
-            throw InvalidInput(line: line, problems: ["\(type) v\(version) body does not decode: \(reason)"])
-        case .unknownType, .unsupportedVersion:
-            throw InvalidInput(line: line, problems: ["\(type) v\(version) is read by no worker of this build"])
-        }
         let message = OutgoingMessage(type: type, messageId: id, correlationId: envelope.correlationId, body: data)
+        // The one check of what Remit sends: the schemas, then the decoding the worker will make.
+        let problems = FollowUpCheck(topology: topology).problems(of: message)
+        guard problems.isEmpty else { throw InvalidInput(line: line, problems: problems) }
         return Prepared(message: message, outbound: message.outbound(on: topology, at: clock.now()))
     }
 

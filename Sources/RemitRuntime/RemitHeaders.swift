@@ -3,7 +3,7 @@
 public enum RemitHeader {
     /// Which attempt the delivery is (1 for the first).
     public static let attempt = "x-remit-attempt"
-    /// `bad-input`, `retries-exhausted` or `id-conflict`.
+    /// `bad-input`, `retries-exhausted`, `id-conflict` or `unsendable-follow-up`.
     public static let reason = "x-remit-reason"
     /// The last error, in words.
     public static let error = "x-remit-error"
@@ -33,4 +33,7 @@ public enum DeadLetterReason: String, Sendable {
     case retriesExhausted = "retries-exhausted"
     /// The message id was already applied with other content.
     case idConflict = "id-conflict"
+    /// Its handler returned a follow-up the consumer would refuse: a fault of the sending side,
+    /// to replay once that is fixed.
+    case unsendableFollowUp = "unsendable-follow-up"
 }

@@ -21,6 +21,8 @@ struct WorkerMetrics: Sendable {
     let reconnects: Counter
     let storePauses: Counter
     let effectPauses: Counter
+    /// Messages dead-lettered because their handler returned a follow-up its consumer would refuse.
+    let unsendableFollowUps: Counter
 
     init(kind: String, queue: String) {
         let dimensions = [("kind", kind), ("queue", queue)]
@@ -38,5 +40,6 @@ struct WorkerMetrics: Sendable {
         reconnects = Counter(label: "remit_reconnects_total", dimensions: dimensions)
         storePauses = Counter(label: "remit_store_pauses_total", dimensions: dimensions)
         effectPauses = Counter(label: "remit_effect_pauses_total", dimensions: dimensions)
+        unsendableFollowUps = Counter(label: "remit_unsendable_follow_ups_total", dimensions: dimensions)
     }
 }

@@ -47,6 +47,7 @@ public final class WorkerRuntime: Sendable {
     private let control: Mutex<Control>
     private let metrics: WorkerMetrics
     private let validator: MessageValidator
+    private let followUpCheck: FollowUpCheck
     private let appliedTotal = Atomic<Int>(0)
     private let receivedTotal = Atomic<Int>(0)
     private let settledTotal = Atomic<Int>(0)
@@ -97,6 +98,7 @@ public final class WorkerRuntime: Sendable {
         metrics = WorkerMetrics(kind: kind.name, queue: kind.queue)
         control = Mutex(Control(target: settings.consumers))
         validator = MessageValidator(topology: topology)
+        followUpCheck = FollowUpCheck(topology: topology)
     }
 
     var isDraining: Bool { control.withLock { $0.draining } }
@@ -553,7 +555,9 @@ public final class WorkerRuntime: Sendable {
     }
 
     private func context(for message: IncomingMessage, at now: Date) -> HandlerContext {
-        HandlerContext(logger: logger, now: now, attempt: message.attempt, header: message.header, reply: message.reply)
+        HandlerContext(
+            logger: logger, now: now, attempt: message.attempt, header: message.header, reply: message.reply,
+            followUpCheck: followUpCheck)
     }
 
     /// Records what an effect did, in a transaction of its own. Done (sent, or failed for good):
@@ -579,6 +583,7 @@ public final class WorkerRuntime: Sendable {
                     return .retry(attempt: message.attempt, error: reason)
                 case .succeeded, .failed:
                     let followUps = try effects.handle(message, context: context, in: db)
+                    try self.checkFollowUps(followUps)
                     try Inbox.record(
                         db, consumer: consumer, header: message.header, contentDigest: digest, processedAt: processedAt,
                         followUps: followUps)
@@ -588,10 +593,32 @@ public final class WorkerRuntime: Sendable {
         } catch {
             switch FailureKind(error) {
             case .badInput(let reason): return .deadLetter(.badInput, attempt: message.attempt, error: reason)
+            case .unsendable(let reason): return refusedToSend(message, reason: reason)
             case .transient: return .retry(attempt: message.attempt, error: describe(error))
             case .store: throw error
             }
         }
+    }
+
+    /// Checks what a handler returned before its transaction commits: a follow-up its consumer would
+    /// refuse is a bug on this side, so the message's whole transaction rolls back (`UnsendableMessage`).
+    private func checkFollowUps(_ followUps: [OutgoingMessage]) throws {
+        guard !handler.checksItsFollowUps else { return }
+        try followUpCheck.check(followUps)
+    }
+
+    /// A message whose handler returned a follow-up its consumer would refuse: nothing of it
+    /// committed and nothing is sent; it is dead-lettered (`unsendable-follow-up`) to be replayed once
+    /// the sending side is fixed, and said loudly, since the fault is Remit's, not the message's.
+    private func refusedToSend(_ message: IncomingMessage, reason: String) -> Outcome {
+        metrics.unsendableFollowUps.increment()
+        logger.error(
+            "a handler returned a follow-up its consumer would refuse; nothing of the message was committed or sent",
+            metadata: [
+                "message_id": "\(message.header.id)", "correlation_id": "\(message.header.correlationId)",
+                "error": "\(Self.truncate(reason))",
+            ])
+        return .deadLetter(.unsendableFollowUp, attempt: message.attempt, error: reason)
     }
 
     /// The outcome of a message whose id the inbox holds (`duplicateOutcome`); nil when it holds none.
@@ -655,6 +682,7 @@ public final class WorkerRuntime: Sendable {
                         return .effect(effect)
                     }
                     let followUps = try handler.handle(message, context: context, in: db)
+                    try self.checkFollowUps(followUps)
                     try Inbox.record(
                         db, consumer: consumer, header: message.header, contentDigest: digest,
                         processedAt: processedAt, followUps: followUps)
@@ -675,6 +703,8 @@ public final class WorkerRuntime: Sendable {
                     switch FailureKind(error) {
                     case .badInput(let reason):
                         results.append((index, .deadLetter(.badInput, attempt: message.attempt, error: reason)))
+                    case .unsendable(let reason):
+                        results.append((index, self.refusedToSend(message, reason: reason)))
                     case .transient:
                         results.append((index, .retry(attempt: message.attempt, error: self.describe(error))))
                     case .store:
@@ -822,6 +852,9 @@ struct WorkerStopped: Error {}
 enum FailureKind {
     /// The message can never succeed: dead-letter it at once with the reason.
     case badInput(String)
+    /// Its handler returned a follow-up the consumer would refuse (`UnsendableMessage`): the
+    /// sender's fault; dead-lettered at once, loudly, to be replayed after the fix.
+    case unsendable(String)
     /// It may succeed later: spend an attempt and retry through the tiers.
     case transient
     /// The store itself failed (locked from outside beyond the busy timeout, disk full, I/O error,
@@ -833,6 +866,8 @@ enum FailureKind {
         switch error {
         case let bad as BadInput:
             self = .badInput(bad.reason)
+        case let unsendable as UnsendableMessage:
+            self = .unsendable(unsendable.description)
         case let error as DatabaseError:
             switch error.resultCode {
             case .SQLITE_CONSTRAINT, .SQLITE_MISMATCH, .SQLITE_TOOBIG, .SQLITE_RANGE:

@@ -59,21 +59,29 @@ public enum ChannelInvoiceDetail {
         }
     }
 
-    /// Replaces the lines and settlements of `invoice` with a newer snapshot's. A snapshot from a
-    /// sender that did not send them (nil) leaves what is stored.
+    /// Writes the lines and settlements of a snapshot of `invoice` at least as new as the stored one.
+    /// A whole snapshot replaces them; a part of a long invoice's (`from` > 1 or a `count` beyond
+    /// what it carries) writes its window at its positions and drops what lies beyond `count`, so
+    /// the parts of one snapshot may arrive in any order. A sender that did not send a list (nil)
+    /// leaves what is stored.
     public static func replace(
-        _ db: Database, invoice: String, lines: [InvoiceDocument.Line]?, settlements: [InvoiceSnapshot.Settlement]?
+        _ db: Database, invoice: String, lines: [InvoiceDocument.Line]?, settlements: [InvoiceSnapshot.Settlement]?,
+        linesFrom: Int = 1, lineCount: Int? = nil, settlementsFrom: Int = 1, settlementCount: Int? = nil
     ) throws {
         if let lines {
-            try db.execute(sql: "DELETE FROM channel_invoice_line WHERE invoice_number = ?", arguments: [invoice])
+            try clearWindow(
+                db, table: "channel_invoice_line", position: "line_no", invoice: invoice, from: linesFrom, carried: lines.count,
+                count: lineCount ?? lines.count)
             for (index, line) in lines.enumerated() {
                 try db.execute(
                     sql: "INSERT INTO channel_invoice_line (invoice_number, line_no, description, amount_minor) VALUES (?, ?, ?, ?)",
-                    arguments: [invoice, index + 1, line.description, line.amount.minorUnits])
+                    arguments: [invoice, linesFrom + index, line.description, line.amount.minorUnits])
             }
         }
         if let settlements {
-            try db.execute(sql: "DELETE FROM channel_settlement WHERE invoice_number = ?", arguments: [invoice])
+            try clearWindow(
+                db, table: "channel_settlement", position: "position", invoice: invoice, from: settlementsFrom,
+                carried: settlements.count, count: settlementCount ?? settlements.count)
             for (index, settlement) in settlements.enumerated() {
                 try db.execute(
                     sql: """
@@ -82,11 +90,20 @@ public enum ChannelInvoiceDetail {
                         VALUES (?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
-                        invoice, index + 1, settlement.settledOn.description, settlement.settled.minorUnits,
+                        invoice, settlementsFrom + index, settlement.settledOn.description, settlement.settled.minorUnits,
                         settlement.discount.minorUnits, settlement.paymentId,
                     ])
             }
         }
+    }
+
+    /// Deletes the rows of `invoice` in the window `from ..< from + carried` and beyond `count`.
+    private static func clearWindow(
+        _ db: Database, table: String, position: String, invoice: String, from: Int, carried: Int, count: Int
+    ) throws {
+        try db.execute(
+            sql: "DELETE FROM \(table) WHERE invoice_number = ? AND ((\(position) >= ? AND \(position) < ?) OR \(position) > ?)",
+            arguments: [invoice, from, from + carried, count])
     }
 
     /// The lines of `invoice`, in order, in its currency.

@@ -167,6 +167,7 @@ public final class HQStore: DataDirectoryStore {
         }
         Inbox.registerCorrelationIndex(in: &migrator)
         Inbox.registerRetentionIndex(in: &migrator)
+        DistributionHold.registerMigration(in: &migrator)
         return migrator
     }
 }

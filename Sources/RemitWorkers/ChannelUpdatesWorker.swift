@@ -22,9 +22,13 @@ struct InvoicesChangedHandler: TypedMessageHandler {
                 currency: invoice.total.currency, totalMinor: invoice.total.minorUnits, settledMinor: invoice.settled.minorUnits,
                 discountTakenMinor: invoice.discountTaken.minorUnits, status: invoice.amounts.status, hqChangedAt: invoice.changedAt
             ).upsertIfNewer(db)
-            // Lines and settlements belong to the snapshot: an older one keeps none of its own.
+            // Lines and settlements belong to the snapshot: an older one keeps none of its own. A long
+            // invoice's snapshot comes in parts, each writing its window (`InvoiceSnapshot.Part`).
             if stored {
-                try ChannelInvoiceDetail.replace(db, invoice: invoice.number, lines: invoice.lines, settlements: invoice.settlements)
+                try ChannelInvoiceDetail.replace(
+                    db, invoice: invoice.number, lines: invoice.lines, settlements: invoice.settlements,
+                    linesFrom: invoice.part?.linesFrom ?? 1, lineCount: invoice.part?.lineCount,
+                    settlementsFrom: invoice.part?.settlementsFrom ?? 1, settlementCount: invoice.part?.settlementCount)
             }
             // A payment HQ posted is in `settled` now, one it refused will never be: neither is
             // pending any more. (Applied whether or not the snapshot was newer: outcomes only accrue.)

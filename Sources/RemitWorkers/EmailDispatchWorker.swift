@@ -103,6 +103,12 @@ public struct EmailDispatchHandler: TypedMessageHandler, ExternalEffectHandler {
         }
         entry.status = .sending
         try entry.save(db)
+        // The buyer sees the request "processing" from the moment HQ handed it on until the mail
+        // server accepted the e-mail (this commits before the send; a slow or absent mail server
+        // leaves it showing). Never moves a request back: completed and failed stay.
+        try B2BRequest.applyChange(
+            db, requestId: body.requestId, status: .processing, detail: "invoice copy handed to e-mail dispatch",
+            at: message.header.occurredAt)
         let mailMessage = try renderer.render(
             body.invoice, from: mail.from, to: recipient, messageId: entry.messageId, date: context.now)
         return Sending(message: mailMessage)

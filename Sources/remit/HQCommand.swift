@@ -11,7 +11,7 @@ struct HQCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hq",
         abstract: "The emulated back office (HQ): seed data, job runs.",
-        subcommands: [Seed.self, RunJob.self, Jobs.self]
+        subcommands: [Seed.self, RunJob.self, Jobs.self, Held.self]
     )
 
     struct Seed: AsyncParsableCommand {
@@ -134,8 +134,29 @@ extension HQCommand {
                 if runs.isEmpty { print("no job runs yet") }
                 for run in runs {
                     print(
-                        "\(Timestamp.format(run.startedAt))  \(run.job.padding(toLength: 40, withPad: " ", startingAt: 0)) \(run.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(run.finishedAt.map(Timestamp.format) ?? "-")  \(run.counts ?? "")\(run.error.map { "  error: \($0)" } ?? "")"
+                        "\(Timestamp.format(run.startedAt))  \(run.job.padding(toLength: 40, withPad: " ", startingAt: 0)) \(run.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(run.finishedAt.map(Timestamp.format) ?? "-")  \(run.counts ?? "")\(run.error.map { run.status == .succeeded ? "  \($0)" : "  error: \($0)" } ?? "")"
                     )
+                }
+            }
+        }
+    }
+
+    struct Held: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the records Distribution holds back because the channel would refuse their message.",
+            discussion: """
+                Each stays due: every Distribution run reads it again and sends it once HQ's record fits \
+                the channel's contract; until then every run names it.
+                """)
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let store = try HQStore(dataDirectory: try global.resolve().dataDirectory, readOnly: true)
+                let held = try await store.pool.read { try DistributionHold.all($0) }
+                if held.isEmpty { print("nothing held back") }
+                for hold in held {
+                    print("\(hold.stream.rawValue)  \(hold.key)  since \(Timestamp.format(hold.since))  \(hold.reason)")
                 }
             }
         }

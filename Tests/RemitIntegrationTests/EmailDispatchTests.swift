@@ -83,7 +83,10 @@ struct EmailDispatchTests {
             }
             // Down for longer than the first two retry tiers (1 s + 5 s) together.
             try await Task.sleep(for: .seconds(7))
-            #expect(try await requestStatus(world, requestId)?.0 != .completed)
+            // The buyer sees it handed on and waiting for the mail server — without any Distribution run.
+            let waiting = try await requestStatus(world, requestId)
+            #expect(waiting?.0 == .processing, "\(String(describing: waiting))")
+            #expect(waiting?.1 == "invoice copy handed to e-mail dispatch")
             #expect(try await world.broker.readyCount("remit.email.retry.1") == 0, "a server down is not the message's fault")
             try await server.start()
             try await expectEventually("the held e-mail is delivered and the request completes", timeout: .seconds(60)) {

@@ -285,6 +285,70 @@ struct HQJobTests {
         }
     }
 
+    /// The defect this guards against: 1,001 payments on one invoice once made Distribution publish
+    /// a message over the schema's 1,000 payments; channel-updates dead-lettered it, and with it every
+    /// other invoice of its batch, while the run said "succeeded" and its watermark moved on.
+    @Test func anInvoiceWithFiveThousandPaymentsReachesThePortalAndSoDoesEveryInvoiceBesideIt() async throws {
+        try await HQWorld.with(customers: 12, invoices: 40) { world in
+            let buyer = try await world.buyerWithInvoice(status: "unpaid")
+            let neighbour = try #require(
+                try world.hq.pool.read { db in
+                    try Row.fetchOne(
+                        db,
+                        sql: """
+                            SELECT u.login, u.customer_account, i.number, i.total_minor FROM b2b_user u
+                            JOIN invoice i ON i.customer_account = u.customer_account
+                            WHERE u.customer_account != ? AND i.settled_minor = 0 AND i.discount_taken_minor = 0
+                                AND (i.discount_last_day IS NULL OR i.discount_last_day < ?)
+                            ORDER BY i.number LIMIT 1
+                            """, arguments: [buyer.account, HQWorld.today.description])
+                }, "another customer's unpaid invoice")
+            let other = (
+                login: neighbour["login"] as String, account: neighbour["customer_account"] as String,
+                invoice: neighbour["number"] as String
+            )
+            let total: Int64 = neighbour["total_minor"]
+            let invoiceCount = try await world.hqCount("SELECT COUNT(*) FROM invoice")
+            try await world.distribute(until: "the channel has the seeded invoices") { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM channel_invoice") == invoiceCount
+            }
+            // 5,000 payments of 0.01 on one invoice, and the neighbour paid in full, all pending.
+            let payments = (0..<5_000).map { index in
+                payment("many-\(index)", buyer, 1, at: world.clock.now().addingTimeInterval(Double(index) / 1_000))
+            }
+            _ = try await world.channel.pool.write { db in
+                for payment in payments { try payment.record(db) }
+                try self.payment("neighbour-full", other, total, at: world.clock.now()).record(db)
+            }
+            for _ in 0..<20 where try await world.hqCount("SELECT COUNT(*) FROM payment_journal_line") < 5_001 {
+                try await world.run("P-0001")
+            }
+            #expect(try await world.hqCount("SELECT COUNT(*) FROM payment_journal_line") == 5_001)
+            let sync = try await world.run("Synchronize orders and channel requests")
+            #expect(sync.counts?.contains("payments-posted=5001") == true, "\(sync.counts ?? "")")
+            let distribution = try await world.run("Distribution")
+            #expect(distribution.status == .succeeded && distribution.error == nil, "\(distribution.error ?? "")")
+            try await expectEventually("the neighbour paid and 5,000 settlements on the invoice, in the channel", timeout: .seconds(120)) {
+                try await world.channel.pool.read { db in
+                    try String.fetchOne(db, sql: "SELECT status FROM channel_invoice WHERE number = ?", arguments: [other.invoice])
+                        == "paid"
+                        && Int.fetchOne(
+                            db, sql: "SELECT COUNT(*) FROM channel_settlement WHERE invoice_number = ?", arguments: [buyer.invoice])
+                            == 5_000
+                        && Int.fetchOne(db, sql: "SELECT COUNT(*) FROM channel_transaction WHERE hq_state = 'posted'") == 5_001
+                }
+            }
+            let settled = try await world.channel.pool.read { db in
+                try Int64.fetchOne(db, sql: "SELECT settled_minor FROM channel_invoice WHERE number = ?", arguments: [buyer.invoice])
+            }
+            #expect(settled == 5_000)
+            #expect(try await world.broker.readyCount("remit.channel-updates.dead") == 0, "nothing was dead-lettered")
+            // Nothing is left due: the next run has nothing to do.
+            let next = try await world.run("Distribution")
+            #expect(next.error == nil && (next.counts ?? "").isEmpty, "\(next.counts ?? "")")
+        }
+    }
+
     @Test func anInvoiceCopyRequestHandsTheMailForTheRegisteredAddressOnAndShowsItProcessing() async throws {
         try await HQWorld.with { world in
             let buyer = try await world.buyerWithInvoice(status: "unpaid")
@@ -337,10 +401,30 @@ struct HQCommandTests {
             let (again, againOutput) = try await RemitProcess.run(["hq", "seed"], broker: broker)
             #expect(again != 0 && againOutput.contains("already has"), "seeding twice is refused")
 
+            // One invoice HQ holds has a line the channel's contract does not allow (1,001 characters).
+            let hq = try HQStore(dataDirectory: broker.dataDirectory)
+            let broken = try await hq.pool.write { db -> String in
+                let number = try #require(
+                    try String.fetchOne(db, sql: "SELECT invoice_number FROM invoice_line ORDER BY invoice_number LIMIT 1"))
+                try db.execute(
+                    sql: "UPDATE invoice_line SET description = ? WHERE invoice_number = ?",
+                    arguments: [String(repeating: "d", count: 1_001), number])
+                return number
+            }
             let worker = try RemitProcess(["worker", "hq-distribution", "channel-updates"], broker: broker)
             let (status, output) = try await RemitProcess.run(["hq", "run-job", "distribution", "--wait", "60"], broker: broker)
             #expect(status == 0, "\(output)\n\(worker.output.suffix(1500))")
-            #expect(output.contains("succeeded") && output.contains("invoices=100"), "\(output)")
+            #expect(output.contains("succeeded") && output.contains("invoices=99") && output.contains("held=1"), "\(output)")
+            #expect(output.contains("held back 1") && output.contains(broken), "the run names what it held back: \(output)")
+            let (_, held) = try await RemitProcess.run(["hq", "held"], broker: broker)
+            #expect(held.contains("invoices  \(broken)") && held.contains("at most 1000 characters"), "\(held)")
+            // Corrected in HQ: the next run sends it, and nothing is held any more.
+            try await hq.pool.write { db in
+                try db.execute(sql: "UPDATE invoice_line SET description = 'Corrected' WHERE invoice_number = ?", arguments: [broken])
+            }
+            let (_, fixed) = try await RemitProcess.run(["hq", "run-job", "distribution", "--wait", "60"], broker: broker)
+            #expect(fixed.contains("invoices=1") && !fixed.contains("held"), "\(fixed)")
+            #expect(try await RemitProcess.run(["hq", "held"], broker: broker).1.contains("nothing held back"))
             try await expectEventually("channel-updates stored the distributed invoices") {
                 (try? broker.rows("SELECT COUNT(*) FROM channel_invoice")) == 100
             }

@@ -111,6 +111,44 @@ struct BatchStepTests {
         }
     }
 
+    /// The smoke handler, except that for keys starting `unsendable` it returns a follow-up its
+    /// consumer would refuse (an amount with more decimals than EUR has), after writing its row.
+    struct SendsWhatItsConsumerRefuses: MessageHandler {
+        let smoke = SmokeRecordHandler()
+        var bodyTypes: [any MessageBody.Type] { smoke.bodyTypes }
+
+        func handle(_ message: IncomingMessage, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+            var followUps = try smoke.handle(message, context: context, in: db)
+            if let record = message.body as? SmokeRecord, record.key.hasPrefix("unsendable") {
+                let text = String(decoding: followUps[0].body, as: UTF8.self).replacingOccurrences(of: "\"1.00\"", with: "\"1.005\"")
+                followUps[0].body = Data(text.utf8)
+            }
+            return followUps
+        }
+    }
+
+    @Test func aFollowUpItsConsumerWouldRefuseFailsItsMessageLeavesNoTraceAndIsNeverPublished() async throws {
+        let settled = try await prepare(
+            [smoke(id: "m-1", key: "a"), smoke(id: "m-2", key: "unsendable-b"), smoke(id: "m-3", key: "c")],
+            with: SendsWhatItsConsumerRefuses())
+        #expect(settled.applied == 2)
+        #expect(try rows("SELECT COUNT(*) FROM smoke_record") == 2, "the refused message's row was rolled back")
+        #expect(try rows("SELECT COUNT(*) FROM inbox") == 2, "and it is not in the inbox: a replay after the fix applies it")
+        let followUps = settled.publishes.filter { $0.exchange == topology.workers.exchange }
+        #expect(followUps.count == 2, "only the other messages' follow-ups go out")
+        let check = FollowUpCheck(topology: topology)
+        for followUp in followUps {
+            let message = OutgoingMessage(
+                type: followUp.routingKey, messageId: followUp.properties.messageId ?? "", correlationId: "c", body: Data(followUp.body))
+            #expect(check.problems(of: message).isEmpty)
+        }
+        let failures = deadLetters(settled)
+        #expect(failures.count == 1)
+        #expect(failures.first?.reason == "unsendable-follow-up")
+        #expect(failures.first?.error.contains("refused to send smoke.recorded") == true, "\(failures.first?.error ?? "")")
+        #expect(failures.first?.error.contains("more decimals") == true, "\(failures.first?.error ?? "")")
+    }
+
     @Test func aBadMessageARedeliveryAndAnIdConflictInsideAGoodBatch() async throws {
         let batch = [
             smoke(id: "m-1", key: "a"),

@@ -151,12 +151,22 @@ struct ExtremeValueTests {
                     Delivery(
                         deliveryTag: UInt64(deliveries.count + 1), redelivered: false,
                         exchange: topology.workers.exchange, routingKey: type, consumerTag: "test",
-                        body: bytes, properties: AMQPProperties()))
+                        // Every command asks for an answer, so the answers are made at the extremes too.
+                        body: bytes, properties: AMQPProperties(correlationId: "producer-\(deliveries.count)", replyTo: "producer.replies"))
+                )
             }
         }
         let settled = try #require(await runtime.prepare(deliveries))
         #expect(settled.applied + settled.failed == deliveries.count, "every delivery has an outcome")
         #expect(settled.applied == withinTheSchema, "what the schema allows, the worker applies — even at the extremes")
+        // What the worker sends — follow-ups and answers — its consumers accept.
+        let check = FollowUpCheck(topology: topology)
+        for sent in settled.publishes
+        where sent.exchange == topology.workers.exchange || (sent.exchange.isEmpty && !kind.retryQueues.contains(sent.routingKey)) {
+            let type = sent.properties.type ?? sent.routingKey
+            let message = OutgoingMessage(type: type, messageId: sent.properties.messageId ?? "", correlationId: "c", body: Data(sent.body))
+            #expect(check.problems(of: message) == [], "\(kindName) sent \(type)")
+        }
         for deadLetter in settled.publishes where deadLetter.exchange == topology.workers.deadLetterExchange {
             let reason = deadLetter.properties.headers[RemitHeader.error]?.stringValue ?? ""
             #expect(!reason.isEmpty, "a dead letter says why")

@@ -1,0 +1,69 @@
+import Foundation
+
+/// The check of what a part of Remit sends, made before the transaction that produced it commits:
+/// the whole envelope against its schemas, then the typed decoding its consumer makes. A producer
+/// (`remit publish`, the portal), a handler's follow-ups, an answer and a job's output all pass
+/// through it, so nothing Remit sends is a message its own consumer must refuse.
+public struct FollowUpCheck: Sendable {
+    public let validator: MessageValidator
+
+    public init(topology: Topology) { validator = MessageValidator(topology: topology) }
+
+    /// Why `message`'s consumer would refuse it; empty when it will be accepted.
+    public func problems(of message: OutgoingMessage) -> [String] {
+        let json: JSONValue
+        do {
+            json = try JSONValue.parse(message.body)
+        } catch {
+            return ["\(message.type) is not JSON: \(error)"]
+        }
+        if let type = json["type"]?.stringValue, type != message.type {
+            return ["the envelope says type \(type.prefix(80)) but the message is published as \(message.type)"]
+        }
+        let violations = validator.violations(envelope: json)
+        guard violations.isEmpty else { return violations }
+        // What a schema cannot say (an amount with more decimals than its currency has, a date that
+        // does not exist…), the body's own decoding does — as the consumer will decode it.
+        let version = json["version"]?.intValue.map { Int($0) } ?? 0
+        do {
+            switch try DecodedEnvelope.decode(json, bodyTypes: .remit).body {
+            case .decoded: return []
+            case .invalid(let reason): return ["\(message.type) v\(version) body does not decode: \(reason)"]
+            case .unknownType, .unsupportedVersion: return ["\(message.type) v\(version) is read by no worker of this build"]
+            }
+        } catch let error as DecodingError {
+            return ["\(message.type) envelope does not decode: \(DecodingErrorText.describe(error))"]
+        } catch {
+            return ["\(message.type) envelope does not decode: \(error)"]
+        }
+    }
+
+    /// Throws `UnsendableMessage` for the first of `messages` its consumer would refuse.
+    public func check(_ messages: [OutgoingMessage]) throws {
+        for message in messages {
+            let problems = problems(of: message)
+            if !problems.isEmpty { throw UnsendableMessage(message: message, problems: problems) }
+        }
+    }
+}
+
+/// A message a part was about to send that its consumer would refuse: a bug on the sending side.
+/// Nothing of the transaction that made it commits and it is never published.
+public struct UnsendableMessage: Error, Sendable, CustomStringConvertible {
+    public var type: String
+    public var messageId: String
+    /// The schema's and the decoder's words, at most a few.
+    public var problems: [String]
+
+    public init(message: OutgoingMessage, problems: [String]) {
+        type = message.type
+        messageId = message.messageId
+        self.problems = problems
+    }
+
+    public var description: String {
+        let shown = problems.prefix(3).map { String($0.prefix(300)) }.joined(separator: "; ")
+        let more = problems.count > 3 ? " (and \(problems.count - 3) more)" : ""
+        return "refused to send \(type) \(messageId), which its consumer would refuse: \(shown)\(more)"
+    }
+}
