@@ -26,7 +26,9 @@ struct DeadLettersCommand: AsyncParsableCommand {
 struct DeadLetterFilterOptions: ParsableArguments {
     @Option(help: "A worker kind, its queue or its dead-letter queue (repeatable)") var queue: [String] = []
     @Option(help: "Message type, e.g. smoke.record") var type: String?
-    @Option(help: "A reason (bad-input, retries-exhausted, id-conflict, unsendable-follow-up, delivery-limit) or any part of the last error")
+    @Option(
+        help: "A reason (bad-input, retries-exhausted, id-conflict, unsendable-follow-up, delivery-limit) or any part of the last error"
+    )
     var reason: String?
     @Option(help: "Failed at or after: a timestamp, a date, or a time ago (30m, 2h, 7d)") var since: String?
     @Option(help: "Failed before: a timestamp, a date, or a time ago") var until: String?
