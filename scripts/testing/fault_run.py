@@ -996,6 +996,14 @@ def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buy
     if unfinished:
         violations.append(f"{unfinished} HQ job runs never finished")
     job_runs = dict(hq.execute("SELECT status, count(*) FROM job_run GROUP BY status").fetchall())
+    # What a part sends, its consumer accepts (issue #22): no run failed for a message its consumer
+    # would refuse, and Distribution holds nothing back — every record it read went out.
+    unsendable_runs = one(hq, "SELECT count(*) FROM job_run WHERE error LIKE 'refused to send%'")
+    if unsendable_runs:
+        violations.append(f"{unsendable_runs} HQ job runs would have sent a message its consumer refuses")
+    held = hq.execute("SELECT stream, key, reason FROM distribution_held LIMIT 5").fetchall()
+    if held:
+        violations.append(f"Distribution holds records back: {held}")
     connection.close()
 
     # Each fault reached a worker, as the worker's fault (paused or blocked), and none spent a
