@@ -169,6 +169,10 @@ struct BuyerEdgesTests {
                 #expect(joined.contains("joined your request of 2026-11-29 12:00 UTC"), "\(joined)")
                 let fresh = try await browser.get("/commands/command-new").html
                 #expect(fresh.contains("Your request is recorded") && !fresh.contains("joined"), "\(fresh)")
+                _ = try await browser.apiSignIn("mem")
+                let joinedAPI = try await browser.api(.get, "/api/v1/commands/command-joined").object
+                #expect((joinedAPI["joinedRequestAt"] as? String)?.hasPrefix("2026-11-29T12:00:00") == true, "\(joinedAPI)")
+                #expect(try await browser.api(.get, "/api/v1/commands/command-new").object["joinedRequestAt"] == nil)
             }
         }
     }

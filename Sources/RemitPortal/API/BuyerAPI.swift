@@ -238,7 +238,7 @@ struct BuyerAPI: APIProtocol {
                 body: .json(
                     .init(
                         id: state.id, _type: state.type, status: status, href: "/api/v1/commands/\(state.id)", code: state.code,
-                        reason: state.reason))))
+                        reason: state.reason, joinedRequestAt: state.joinedRequestOf.map(Timestamp.format)))))
     }
 
     // MARK: Commands
