@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import RemitCore
 import RemitMessages
-import RemitPortal
+@testable import RemitPortal
 import RemitStore
 import RemitTestSupport
 import Testing
@@ -35,6 +35,20 @@ struct BuyerEdgesTests {
                 description: "Invoice \(invoice)", quantity: 1, unitPrice: euros(minor), amount: euros(minor)
             ).insert(db)
         }
+    }
+
+    /// The API document's `Refusal` codes are exactly the codes the shop refuses with.
+    @Test func theAPIDocumentListsEveryRefusalCodeAndNoOther() {
+        let money = Self.euros(1)
+        let refusals: [StorefrontRefusal] = [
+            .invoiceNotFound("X"), .invoiceAlreadyPaid("X"), .paymentPending("X", pending: money), .amountNotPositive,
+            .amountOverOpen(available: money), .currencyMismatch(amount: .USD, invoice: .EUR), .cartHoldsItems, .cartHoldsInvoices,
+            .invoiceAlreadyInCart("X"), .productNotFound("P"), .quantityOutOfRange, .lineNotFound("L"), .cartEmpty,
+            .onAccountNotForInvoices, .onAccountNotAllowed, .creditExceeded(needed: money, headroom: money), .cardAuthorizationMissing,
+            .notActingUser, .unknownUser("u"), .idempotencyKeyReused,
+        ]
+        #expect(refusals.allSatisfy { BuyerAPI.refusal($0)?.message == $0.description })
+        #expect(Set(Components.Schemas.Refusal.CodePayload.allCases.map(\.rawValue)) == Set(refusals.map(\.code)))
     }
 
     @Test func aPendingPaymentThatEarnsTheCashDiscountLeavesNothingOpenAndProposesNothing() async throws {
