@@ -35,14 +35,18 @@ public enum StorefrontRefusal: Error, Sendable, Equatable, CustomStringConvertib
     /// The invoice does not exist or is not the user's: the two are never told apart.
     case invoiceNotFound(String)
     case invoiceAlreadyPaid(String)
+    /// Open in HQ, but payments the channel took (this user's or another's) cover it until HQ posts them.
+    case paymentPending(String, pending: Money)
     case amountNotPositive
-    case amountOverOpen(amount: Money, available: Money)
+    /// Names what is open, never the amount sent.
+    case amountOverOpen(available: Money)
     case currencyMismatch(amount: Currency, invoice: Currency)
     case cartHoldsItems
     case cartHoldsInvoices
     case invoiceAlreadyInCart(String)
     case productNotFound(String)
-    case quantityOutOfRange(Int)
+    /// Names the range, never the quantity sent.
+    case quantityOutOfRange
     case lineNotFound(String)
     case cartEmpty
     case onAccountNotForInvoices
@@ -59,6 +63,7 @@ public enum StorefrontRefusal: Error, Sendable, Equatable, CustomStringConvertib
         switch self {
         case .invoiceNotFound: return "invoice-not-found"
         case .invoiceAlreadyPaid: return "invoice-paid"
+        case .paymentPending: return "payment-pending"
         case .amountNotPositive: return "amount-not-positive"
         case .amountOverOpen: return "amount-over-open"
         case .currencyMismatch: return "currency-mismatch"
@@ -84,8 +89,10 @@ public enum StorefrontRefusal: Error, Sendable, Equatable, CustomStringConvertib
         case .invoiceNotFound(let number): return "Invoice \(number) was not found."
         case .invoiceAlreadyPaid(let number): return "Invoice \(number) is already paid."
         case .amountNotPositive: return "The amount to pay must be more than zero."
-        case .amountOverOpen(let amount, let available):
-            return "The amount \(amount) is more than the \(available) still open on this invoice."
+        case .paymentPending(let number, let pending):
+            return "A payment of \(pending) is pending for invoice \(number); nothing is left to pay until the shop posts it."
+        case .amountOverOpen(let available):
+            return "The amount is more than the \(available) still open on this invoice."
         case .currencyMismatch(let amount, let invoice):
             return "The amount is in \(amount.code) but the invoice is in \(invoice.code)."
         case .cartHoldsItems:
@@ -94,7 +101,7 @@ public enum StorefrontRefusal: Error, Sendable, Equatable, CustomStringConvertib
             return "Your cart holds invoices. Items can be added only to a cart without invoices: check out or remove the invoices first."
         case .invoiceAlreadyInCart(let number): return "Invoice \(number) is already in your cart; change its amount there."
         case .productNotFound(let sku): return "Product \(sku) was not found."
-        case .quantityOutOfRange(let quantity): return "A quantity must be from 1 to \(CartRules.maximumQuantity), not \(quantity)."
+        case .quantityOutOfRange: return "A quantity must be a whole number from 1 to \(CartRules.maximumQuantity)."
         case .lineNotFound: return "That line is no longer in your cart."
         case .cartEmpty: return "Your cart is empty."
         case .onAccountNotForInvoices: return "Invoices cannot be paid on account in this shop; pay by card."
@@ -116,36 +123,67 @@ public struct InvoiceBalance: Sendable, Equatable {
     public var amounts: InvoiceAmounts
     /// Payments the channel recorded that HQ has not settled (or refused) yet.
     public var pending: Money
+    /// The day the latest pending payment was made: HQ settles it as paid on that day.
+    public var pendingPaidOn: CalendarDate?
     public var offer: DiscountOffer?
 
-    public init(number: String, amounts: InvoiceAmounts, pending: Money, offer: DiscountOffer?) {
+    public init(number: String, amounts: InvoiceAmounts, pending: Money, pendingPaidOn: CalendarDate? = nil, offer: DiscountOffer?) {
         self.number = number
         self.amounts = amounts
         self.pending = pending
+        self.pendingPaidOn = pendingPaidOn
         self.offer = offer
     }
 
-    /// What a new payment may still cover: due − settled − discount taken − pending, never below zero.
+    /// The discount a payment made on `day` may earn, as `SettlementRules` grants it: the offer while
+    /// none was taken and `day` is not past its last day, never more than what is open.
+    private func discount(paidOn day: CalendarDate) -> Int64? {
+        guard let offer, amounts.discountTaken.isZero, day <= offer.lastDay, offer.amount.currency == amounts.due.currency,
+            offer.amount.minorUnits > 0
+        else { return nil }
+        return min(offer.amount.minorUnits, amounts.open.minorUnits)
+    }
+
+    /// Whether the pending payments settle the invoice with its cash discount once HQ posts them:
+    /// they cover all that is open but the discount, the last of them made by the offer's last day.
+    public var pendingEarnsDiscount: Bool {
+        guard pending.minorUnits > 0, let paidOn = pendingPaidOn, let discount = discount(paidOn: paidOn) else { return false }
+        return pending.minorUnits >= amounts.open.minorUnits - discount
+    }
+
+    /// What a new payment may still cover: due − settled − discount taken − pending, never below
+    /// zero; nothing when the pending payments earn the cash discount (they settle the invoice).
     public var available: Money {
+        guard !pendingEarnsDiscount else { return .zero(amounts.due.currency) }
         let open = amounts.open.minorUnits
         return Money(minorUnits: max(0, open - max(0, pending.minorUnits)), currency: amounts.due.currency)
+    }
+
+    /// The cash discount a payment made `today` earns — what to pay by when, settling the invoice —
+    /// or nil when none is to be had (no offer, taken, past its last day, nothing left to pay). The
+    /// portal's pages, the API and the invoice e-mail all offer it from here.
+    public func discountProposal(today: CalendarDate) -> DiscountProposal? {
+        guard let offer, let discount = discount(paidOn: today) else { return nil }
+        let available = self.available.minorUnits
+        let earned = min(discount, available)
+        guard earned > 0, available - earned > 0 else { return nil }
+        let currency = amounts.due.currency
+        return DiscountProposal(
+            payment: Money(minorUnits: available - earned, currency: currency), discount: Money(minorUnits: earned, currency: currency),
+            lastDay: offer.lastDay)
     }
 
     /// What the storefront proposes to pay: everything available, less the cash discount when paid
     /// on or before the offer's last day (the discount HQ grants when the payment settles the rest).
     public func proposedPayment(today: CalendarDate) -> Money {
-        let available = self.available
-        guard let offer, amounts.discountTaken.isZero, today <= offer.lastDay, offer.amount.currency == available.currency
-        else { return available }
-        let discount = min(max(0, offer.amount.minorUnits), available.minorUnits)
-        let proposed = available.minorUnits - discount
-        return proposed > 0 ? Money(minorUnits: proposed, currency: available.currency) : available
+        discountProposal(today: today)?.payment ?? available
     }
 
     /// Checks a payment of `amount` (nil: the proposed amount) against what is open; returns the amount.
     public func checkPayment(_ amount: Money?, today: CalendarDate) throws(StorefrontRefusal) -> Money {
         guard available.minorUnits > 0 else {
-            // Paid in HQ, or the channel already holds payments for everything that is open.
+            // Open in HQ, but the channel already holds payments for everything that is open.
+            if !amounts.open.isZero && pending.minorUnits > 0 { throw .paymentPending(number, pending: pending) }
             throw .invoiceAlreadyPaid(number)
         }
         let amount = amount ?? proposedPayment(today: today)
@@ -153,8 +191,22 @@ public struct InvoiceBalance: Sendable, Equatable {
             throw .currencyMismatch(amount: amount.currency, invoice: amounts.due.currency)
         }
         guard amount.minorUnits > 0 else { throw .amountNotPositive }
-        guard amount.minorUnits <= available.minorUnits else { throw .amountOverOpen(amount: amount, available: available) }
+        guard amount.minorUnits <= available.minorUnits else { throw .amountOverOpen(available: available) }
         return amount
+    }
+}
+
+/// A cash discount a payment can still earn: pay `payment` by `lastDay` and the invoice is settled,
+/// `discount` granted.
+public struct DiscountProposal: Sendable, Equatable {
+    public var payment: Money
+    public var discount: Money
+    public var lastDay: CalendarDate
+
+    public init(payment: Money, discount: Money, lastDay: CalendarDate) {
+        self.payment = payment
+        self.discount = discount
+        self.lastDay = lastDay
     }
 }
 
@@ -176,7 +228,20 @@ public enum CartRules {
     }
 
     public static func checkQuantity(_ quantity: Int) throws(StorefrontRefusal) {
-        guard quantity >= 1, quantity <= maximumQuantity else { throw .quantityOutOfRange(quantity) }
+        guard quantity >= 1, quantity <= maximumQuantity else { throw .quantityOutOfRange }
+    }
+
+    /// Why a checkout may not be charged on account at all, whatever its amount; nil when it may.
+    static func onAccountRefusal(paysInvoices: Bool, allowOnAccount: Bool, policy: StorefrontPolicy) -> StorefrontRefusal? {
+        if paysInvoices && !policy.onAccountForInvoices { return .onAccountNotForInvoices }
+        return allowOnAccount ? nil : .onAccountNotAllowed
+    }
+
+    /// The tenders a checkout may offer the buyer: on account only when the deployment and the
+    /// customer allow it (`checkTender` refuses the rest), then card.
+    public static func tenders(paysInvoices: Bool, allowOnAccount: Bool, policy: StorefrontPolicy) -> [Tender] {
+        onAccountRefusal(paysInvoices: paysInvoices, allowOnAccount: allowOnAccount, policy: policy) == nil
+            ? [.onAccount, .card] : [.card]
     }
 
     /// The tender rules for a checkout (or a producer's payment) of `invoices` and `items` amounts.
@@ -191,8 +256,9 @@ public enum CartRules {
         case .card:
             guard let reference = cardAuthorization, !reference.isEmpty else { throw .cardAuthorizationMissing }
         case .onAccount:
-            if paysInvoices && !policy.onAccountForInvoices { throw .onAccountNotForInvoices }
-            guard allowOnAccount else { throw .onAccountNotAllowed }
+            if let refusal = onAccountRefusal(paysInvoices: paysInvoices, allowOnAccount: allowOnAccount, policy: policy) {
+                throw refusal
+            }
             guard headroom.currency == charge.currency, charge.minorUnits <= headroom.minorUnits else {
                 throw .creditExceeded(needed: charge, headroom: headroom)
             }

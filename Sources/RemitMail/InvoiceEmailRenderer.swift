@@ -16,10 +16,11 @@ public struct InvoiceEmailRenderer: Sendable {
         html = try Self.template("invoice-copy.html")
     }
 
-    /// Throws `MoneyError` when the discount offer's currency is not the invoice's.
+    /// Renders the copy as of `date` (the handler's injected `now`): a cash discount is offered only
+    /// while a payment made that day still earns it (`InvoiceBalance.discountProposal`, the portal's rule).
     public func render(_ invoice: InvoiceDocument, from: MailAddress, to: MailAddress, messageId: String, date: Date) throws -> MailMessage
     {
-        let view = try InvoiceCopyView(invoice, recipientName: to.name ?? to.address)
+        let view = InvoiceCopyView(invoice, recipientName: to.name ?? to.address, today: CalendarDate(date))
         return MailMessage(
             from: from, to: to,
             subject: subject.render(view).trimmingCharacters(in: .whitespacesAndNewlines),
@@ -54,7 +55,7 @@ private struct InvoiceCopyView {
     }
 
     struct DiscountOffer {
-        /// What else is open once the discount is off: paid by `lastDay`, it settles the invoice.
+        /// What is left to pay once the discount is off: paid by `lastDay`, it settles the invoice.
         let payment: String
         let discount: String
         let lastDay: String
@@ -74,7 +75,7 @@ private struct InvoiceCopyView {
     let open: String
     let discountOffer: DiscountOffer?
 
-    init(_ invoice: InvoiceDocument, recipientName: String) throws(MoneyError) {
+    init(_ invoice: InvoiceDocument, recipientName: String, today: CalendarDate) {
         number = invoice.number
         customerAccount = invoice.customerAccount
         customerName = invoice.customerName
@@ -87,14 +88,12 @@ private struct InvoiceCopyView {
         discountTaken = invoice.discountTaken.isZero ? nil : invoice.discountTaken.description
         pending = invoice.pending.description
         open = invoice.open.description
-        if let offer = invoice.discountOffer {
-            // As SettlementRules grants it: never more than what is open.
-            let discount = try offer.amount.isMore(than: invoice.open) ? invoice.open : offer.amount
-            discountOffer = DiscountOffer(
-                payment: try invoice.open.subtracting(discount).description, discount: discount.description,
-                lastDay: offer.lastDay.description)
-        } else {
-            discountOffer = nil
+        let balance = InvoiceBalance(
+            number: invoice.number,
+            amounts: InvoiceAmounts(due: invoice.total, settled: invoice.paid, discountTaken: invoice.discountTaken),
+            pending: invoice.pending, offer: invoice.discountOffer)
+        discountOffer = balance.discountProposal(today: today).map {
+            DiscountOffer(payment: $0.payment.description, discount: $0.discount.description, lastDay: $0.lastDay.description)
         }
     }
 }

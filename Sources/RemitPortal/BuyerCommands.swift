@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HummingbirdAuth
 import Logging
 import RemitCore
@@ -46,7 +47,7 @@ struct BuyerCommands: Sendable {
         }
         do { return try Money(decimal: text, currency: currency) } catch {
             throw Failure.invalid(
-                FieldError(field: field, "“\(text.prefix(40))” is not an amount in \(currency.code). Write it like 125.50."))
+                FieldError(field: field, "Write the amount in \(currency.code) as a number, like 125.50."))
         }
     }
 
@@ -60,10 +61,7 @@ struct BuyerCommands: Sendable {
         let policy = self.policy
         try await dependencies.channel.read { db in
             do {
-                let row = BuyerView.InvoiceRow(
-                    invoice: invoice, pending: try ChannelTransaction.pendingAmount(db, invoice: invoice.number, currency: invoice.currency)
-                )
-                _ = try row.balance.checkPayment(amount, today: today)
+                _ = try BuyerView.row(db, invoice).balance.checkPayment(amount, today: today)
                 let lines = try Cart.open(db, user: buyer.user.login).map { try CartLine.lines(db, cart: $0.id) } ?? []
                 try CartRules.checkAdding(.invoice, to: lines.map(\.kind), policy: policy)
                 if lines.contains(where: { $0.invoiceNumber == invoice.number }) {
@@ -127,8 +125,17 @@ struct BuyerCommands: Sendable {
             logger: logger)
     }
 
-    /// Checkout on account or by card. An empty cart or a tender the account may not use is
-    /// refused here; the worker checks every line again.
+    /// The buyer's open cart, and the tenders it may be checked out with (`CartRules.tenders`).
+    func cart(_ db: Database, buyer: BuyerView.Buyer, today: CalendarDate) throws -> (BuyerView.OpenCart, [Tender]) {
+        let cart = try BuyerView.openCart(db, buyer: buyer, today: today)
+        let tenders = CartRules.tenders(
+            paysInvoices: cart.lines.contains { $0.kind == .invoice },
+            allowOnAccount: try BuyerView.accountSummary(db, buyer: buyer)?.allowsOnAccount ?? false, policy: policy)
+        return (cart, tenders)
+    }
+
+    /// Checkout on account or by card. An empty cart, a line that can no longer be paid as it
+    /// stands or a tender the account may not use is refused here; the worker checks every line again.
     func checkout(
         _ buyer: BuyerView.Buyer, tender text: String?, cardAuthorization: String?, sessions: SessionContext<PortalSession>,
         logger: Logger
@@ -139,10 +146,12 @@ struct BuyerCommands: Sendable {
         let authorization = cardAuthorization.map { String($0.trimmingCharacters(in: .whitespaces).prefix(128)) }
         let reference = tender == .card && authorization?.isEmpty == false ? authorization : nil
         let policy = self.policy
+        let today = CalendarDate(dependencies.clock.now())
         try await dependencies.channel.read { db in
             do {
-                guard let cart = try Cart.open(db, user: buyer.user.login) else { throw StorefrontRefusal.cartEmpty }
-                let lines = try CartLine.lines(db, cart: cart.id)
+                let cart = try BuyerView.openCart(db, buyer: buyer, today: today)
+                let lines = cart.lines
+                if let refusal = cart.firstRefusal { throw refusal }
                 guard let currency = lines.first?.amount.currency else { throw StorefrontRefusal.cartEmpty }
                 var charge = Money.zero(currency)
                 for line in lines where line.amount.currency == currency { charge = try charge.adding(line.amount) }
@@ -196,6 +205,8 @@ struct BuyerCommands: Sendable {
         let status: Status
         let code: String?
         let reason: String?
+        /// A copy request that joined an earlier one for the same invoice: when that one was submitted.
+        let joinedRequestOf: Date?
     }
 
     /// The command `id` as its user sees it: pending (sent by this session, no outcome yet),
@@ -203,8 +214,14 @@ struct BuyerCommands: Sendable {
     func state(_ buyer: BuyerView.Buyer, id: String, session: PortalSession) async throws -> State? {
         guard !id.isEmpty, id.count <= 128 else { return nil }
         let sent = session.commands.last { $0.id == id }
-        let outcome = try await dependencies.channel.read { try CommandOutcome.find($0, messageId: id) }
+        let (outcome, request) = try await dependencies.channel.read { db in
+            let outcome = try CommandOutcome.find(db, messageId: id)
+            return (outcome, try outcome?.requestId.flatMap { try B2BRequest.find(db, requestId: $0) })
+        }
         let mine = outcome.flatMap { $0.userLogin == buyer.user.login ? $0 : nil }
+        // The invoice-request worker answers a repeat within its merge window with the earlier
+        // request's id, which was submitted before this command's outcome.
+        let joined = mine.flatMap { mine in request.flatMap { $0.submittedAt < mine.at ? $0.submittedAt : nil } }
         guard sent != nil || mine != nil else { return nil }
         let status: State.Status =
             switch mine?.outcome {
@@ -214,6 +231,7 @@ struct BuyerCommands: Sendable {
             }
         return State(
             id: id, type: mine?.type ?? sent?.type ?? "", subject: sent?.invoiceNumber, status: status,
-            code: status == .refused ? mine?.code : nil, reason: status == .refused ? (mine?.reason ?? "The shop refused it.") : nil)
+            code: status == .refused ? mine?.code : nil, reason: status == .refused ? (mine?.reason ?? "The shop refused it.") : nil,
+            joinedRequestOf: status == .accepted ? joined : nil)
     }
 }

@@ -116,7 +116,9 @@ struct BuyerPages: Sendable {
             case InvoiceRequest.messageType:
                 (
                     "Request invoice\(subject)",
-                    "Your request is recorded: a copy will be e-mailed to your registered address. Follow it under B2B requests."
+                    state.joinedRequestOf.map {
+                        "You asked for this copy already: this request joined your request of \(Self.displayTime($0)), and one copy will be e-mailed to your registered address. Follow it under B2B requests."
+                    } ?? "Your request is recorded: a copy will be e-mailed to your registered address. Follow it under B2B requests."
                 )
             case CartUpdateLine.messageType: ("Change\(subject)", "The cart line is changed.")
             case CartRemoveLine.messageType: ("Remove\(subject)", "The line is out of your cart.")
@@ -144,6 +146,14 @@ struct BuyerPages: Sendable {
             let amount: String
             let amountValue: String
             let currency: String
+            /// Why this line cannot be checked out as it stands.
+            let problem: String?
+        }
+        struct TenderOption {
+            let id: String
+            let value: String
+            let label: String
+            let checked: Bool
         }
         let chrome: Chrome
         let csrf: String
@@ -152,18 +162,31 @@ struct BuyerPages: Sendable {
         let total: String
         let holdsInvoices: Bool
         let holdsItems: Bool
+        let tenders: [TenderOption]
+        let cardOnly: Bool
     }
 
-    /// The open cart: invoice lines with editable amounts, item lines with quantities, the tender
-    /// choice, and the cart rule in words.
+    static func tenderOptions(_ tenders: [Tender]) -> [CartView.TenderOption] {
+        tenders.enumerated().map { index, tender in
+            switch tender {
+            case .onAccount:
+                CartView.TenderOption(
+                    id: "tender-account", value: tender.rawValue, label: "On account (charged to your customer account)",
+                    checked: index == 0)
+            case .card: CartView.TenderOption(id: "tender-card", value: tender.rawValue, label: "By card", checked: index == 0)
+            }
+        }
+    }
+
+    /// The open cart: invoice lines with editable amounts (a line that can no longer be paid says
+    /// why), item lines with quantities, the tenders the customer may use, and the cart rule in words.
     private func cart(_ context: PortalRequestContext) async throws -> Response {
         guard let buyer = context.identity, let session = context.sessions.session else {
             return .redirect(to: "/sign-in", type: .normal)
         }
-        let lines = try await dependencies.channel.read { db -> [CartLine] in
-            guard let cart = try Cart.open(db, user: buyer.user.login) else { return [] }
-            return try CartLine.lines(db, cart: cart.id)
-        }
+        let today = CalendarDate(dependencies.clock.now())
+        let (cart, tenders) = try await dependencies.channel.read { try commands.cart($0, buyer: buyer, today: today) }
+        let lines = cart.lines
         var total = lines.first.map { Money.zero($0.amount.currency) }
         for line in lines { total = try? total?.adding(line.amount) }
         let view = CartView(
@@ -171,10 +194,12 @@ struct BuyerPages: Sendable {
             lines: lines.map {
                 CartView.Line(
                     id: $0.id, description: $0.description, isInvoice: $0.kind == .invoice, quantity: $0.quantity,
-                    amount: $0.amount.description, amountValue: $0.amount.decimalString, currency: $0.amount.currency.code)
+                    amount: $0.amount.description, amountValue: $0.amount.decimalString, currency: $0.amount.currency.code,
+                    problem: cart.refusals[$0.id]?.description)
             },
             empty: lines.isEmpty, total: total?.description ?? "",
-            holdsInvoices: lines.contains { $0.kind == .invoice }, holdsItems: lines.contains { $0.kind == .item })
+            holdsInvoices: lines.contains { $0.kind == .invoice }, holdsItems: lines.contains { $0.kind == .item },
+            tenders: Self.tenderOptions(tenders), cardOnly: !tenders.contains(.onAccount))
         return pages.page("cart", view)
     }
 

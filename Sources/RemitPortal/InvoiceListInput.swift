@@ -95,7 +95,7 @@ struct InvoiceListInput: Sendable, Equatable {
             }
         }
         if let from = query.dueFrom, let to = query.dueTo, from > to {
-            errors.append(FieldError(field: "due-to", "The last due date comes before the first (\(from))."))
+            errors.append(FieldError(field: "due-to", "The last due date must not come before the first."))
         }
         if let number = given(number) {
             if number.count <= Self.maximumNumberLength {

@@ -110,9 +110,7 @@ extension BuyerPages {
     func rowView(_ row: BuyerView.InvoiceRow, today: CalendarDate, csrf: String) -> InvoiceRowView {
         let balance = row.balance
         let proposed = balance.proposedPayment(today: today)
-        let offer =
-            proposed.minorUnits < balance.available.minorUnits
-            ? Offer(payment: proposed.description, lastDay: balance.offer?.lastDay.description ?? "") : nil
+        let offer = balance.discountProposal(today: today).map { Offer(payment: $0.payment.description, lastDay: $0.lastDay.description) }
         return InvoiceRowView(
             number: row.invoice.number, href: "/invoices/\(InvoiceListInput.percentEncoded(row.invoice.number))",
             account: row.invoice.customerAccount, invoiceDate: row.invoice.invoiceDate.description,
@@ -160,11 +158,14 @@ extension BuyerPages {
         let shownPages = Set([1, pageCount] + Array(max(1, current - 2)...min(pageCount, current + 2))).sorted()
         let first = (page - 1) * size + 1
         let rows = found?.rows ?? []
+        // With wrong filters the alert above the list asks to check them; the list says only what it shows.
         let listSummary =
             found == nil
-            ? "Please check the filters."
+            ? "No invoices listed."
             : rows.isEmpty
-                ? (total == 0 ? "No invoices." : "No invoices on page \(page); there are \(pageCount) pages.")
+                ? (total == 0
+                    ? "No invoices."
+                    : "No invoices on page \(page); there \(pageCount == 1 ? "is 1 page" : "are \(pageCount) pages").")
                 : "Invoices \(first)–\(first + rows.count - 1) of \(total), page \(page) of \(pageCount)."
         let view = InvoicesView(
             chrome: Chrome.of(context, title: "Invoices"), summary: summaryView(summary),

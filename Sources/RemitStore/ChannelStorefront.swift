@@ -406,15 +406,18 @@ public struct EmailLedgerEntry: StoredRecord, Sendable, Equatable {
 
 extension ChannelTransaction {
     /// Payments the channel took for `invoice` that HQ has neither settled nor refused yet.
-    public static func pendingAmount(_ db: Database, invoice: String, currency: Currency) throws -> Money {
-        let minor =
-            try Int64.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT COALESCE(SUM(amount_minor), 0) FROM channel_transaction
-                        WHERE invoice_number = ? AND kind = ? AND hq_state IS NULL AND currency = ?
-                        """), arguments: [invoice, Kind.invoicePayment.rawValue, currency.code]) ?? 0
-        return Money(minorUnits: minor, currency: currency)
+    /// The invoice payments for `invoice` that HQ has not settled or refused yet: their sum, and the
+    /// day the latest was made (the day HQ settles it as paid on, which decides its cash discount).
+    public static func pending(_ db: Database, invoice: String, currency: Currency) throws -> (amount: Money, lastPaidOn: CalendarDate?) {
+        let row = try Row.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT COALESCE(SUM(amount_minor), 0) AS amount_minor, MAX(created_at) AS created_at FROM channel_transaction
+                    WHERE invoice_number = ? AND kind = ? AND hq_state IS NULL AND currency = ?
+                    """), arguments: [invoice, Kind.invoicePayment.rawValue, currency.code])
+        guard let row else { return (.zero(currency), nil) }
+        let latest = try StoredRow(row, table: databaseTableName, key: invoice).optionalTimestamp("created_at")
+        return (Money(minorUnits: row["amount_minor"], currency: currency), latest.map(CalendarDate.init))
     }
 
     /// Charges on account the channel took and has not uploaded to HQ yet (HQ's balance does not

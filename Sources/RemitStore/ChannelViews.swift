@@ -11,25 +11,28 @@ public enum BuyerView {
         public var invoice: ChannelInvoice
         /// Payments the channel took that HQ has not settled or refused yet.
         public var pending: Money
+        /// The day the latest pending payment was made.
+        public var pendingPaidOn: CalendarDate?
         public var total: Money { Money(minorUnits: invoice.totalMinor, currency: invoice.currency) }
         public var paid: Money { Money(minorUnits: invoice.settledMinor, currency: invoice.currency) }
         public var amounts: InvoiceAmounts {
             InvoiceAmounts(
                 due: total, settled: paid, discountTaken: Money(minorUnits: invoice.discountTakenMinor, currency: invoice.currency))
         }
-        /// Open less pending: what a payment may still cover.
-        public var open: Money {
-            Money(minorUnits: max(0, amounts.open.minorUnits - pending.minorUnits), currency: invoice.currency)
-        }
+        /// Open less pending: what a payment may still cover (nothing, when the pending payments
+        /// settle the invoice with its cash discount).
+        public var open: Money { balance.available }
         public func isOverdue(today: CalendarDate) -> Bool { amounts.isOverdue(dueDate: invoice.dueDate, today: today) }
 
-        public init(invoice: ChannelInvoice, pending: Money) {
+        public init(invoice: ChannelInvoice, pending: Money, pendingPaidOn: CalendarDate? = nil) {
             self.invoice = invoice
             self.pending = pending
+            self.pendingPaidOn = pendingPaidOn
         }
         /// What a payment may cover and what the storefront proposes, the cash discount included.
         public var balance: InvoiceBalance {
-            InvoiceBalance(number: invoice.number, amounts: amounts, pending: pending, offer: invoice.discountOffer)
+            InvoiceBalance(
+                number: invoice.number, amounts: amounts, pending: pending, pendingPaidOn: pendingPaidOn, offer: invoice.discountOffer)
         }
     }
 
@@ -165,8 +168,38 @@ public enum BuyerView {
         return InvoicePage(rows: try numbers.compactMap { byNumber[$0] }.map { try row(db, $0) }, total: total)
     }
 
-    private static func row(_ db: Database, _ invoice: ChannelInvoice) throws -> InvoiceRow {
-        InvoiceRow(invoice: invoice, pending: try ChannelTransaction.pendingAmount(db, invoice: invoice.number, currency: invoice.currency))
+    /// `invoice` with the channel's payments for it that HQ has not settled yet.
+    public static func row(_ db: Database, _ invoice: ChannelInvoice) throws -> InvoiceRow {
+        let pending = try ChannelTransaction.pending(db, invoice: invoice.number, currency: invoice.currency)
+        return InvoiceRow(invoice: invoice, pending: pending.amount, pendingPaidOn: pending.lastPaidOn)
+    }
+
+    /// The buyer's open cart: its lines and, for each invoice line that could not be paid as it stands
+    /// (paid since, a payment pending for it, more than is open now), why — the check a checkout makes.
+    public struct OpenCart: Sendable, Equatable {
+        public var lines: [CartLine]
+        /// By line id.
+        public var refusals: [String: StorefrontRefusal]
+
+        /// The first line's refusal, in the cart's order.
+        public var firstRefusal: StorefrontRefusal? { lines.lazy.compactMap { refusals[$0.id] }.first }
+    }
+
+    public static func openCart(_ db: Database, buyer: Buyer, today: CalendarDate) throws -> OpenCart {
+        guard let cart = try Cart.open(db, user: buyer.user.login) else { return OpenCart(lines: [], refusals: [:]) }
+        let lines = try CartLine.lines(db, cart: cart.id)
+        var refusals: [String: StorefrontRefusal] = [:]
+        for line in lines where line.kind == .invoice {
+            let number = line.invoiceNumber ?? ""
+            guard let invoice = try ChannelInvoice.find(db, number: number), buyer.access.allows(invoiceOwnedBy: invoice.customerAccount)
+            else {
+                refusals[line.id] = .invoiceNotFound(number)
+                continue
+            }
+            let balance = try row(db, invoice).balance
+            do { _ = try balance.checkPayment(line.amount, today: today) } catch { refusals[line.id] = error }
+        }
+        return OpenCart(lines: lines, refusals: refusals)
     }
 
     /// Whether the channel store answers a query on the table the portal reads most (its health check).

@@ -93,7 +93,7 @@ struct AddItemHandler: TypedMessageHandler {
 
 /// Price × quantity; a product priced so high that the line overflows is refused like a bad quantity.
 func lineAmount(_ price: Money, _ quantity: Int) throws -> Money {
-    do { return try price.multiplied(by: quantity) } catch { throw StorefrontRefusal.quantityOutOfRange(quantity) }
+    do { return try price.multiplied(by: quantity) } catch { throw StorefrontRefusal.quantityOutOfRange }
 }
 
 struct UpdateLineHandler: TypedMessageHandler {
@@ -143,17 +143,15 @@ struct CheckoutHandler: TypedMessageHandler {
         return try runCommand(envelope.header, user: body.user, context: context, in: db) {
             let buyer = try Buyer.load(db, login: body.user, actingUser: envelope.actingUser)
             guard let cart = try Cart.open(db, user: buyer.user.login) else { throw StorefrontRefusal.cartEmpty }
-            let lines = try CartLine.lines(db, cart: cart.id)
+            // Every invoice line against the balances as they are now, as the cart page shows them.
+            let open = try BuyerView.openCart(db, buyer: buyer.view, today: CalendarDate(context.now))
+            let lines = open.lines
             guard let currency = lines.first?.amount.currency else { throw StorefrontRefusal.cartEmpty }
-            let today = CalendarDate(context.now)
+            if let refusal = open.firstRefusal { throw refusal }
             var charge = Money.zero(currency)
             for line in lines {
                 guard line.amount.currency == currency else {
                     throw StorefrontRefusal.currencyMismatch(amount: line.amount.currency, invoice: currency)
-                }
-                if line.kind == .invoice {
-                    let invoice = try buyer.invoice(db, number: line.invoiceNumber ?? "")
-                    _ = try buyer.balance(db, of: invoice).checkPayment(line.amount, today: today)
                 }
                 charge = try charge.adding(line.amount)
             }

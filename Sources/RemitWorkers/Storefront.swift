@@ -38,19 +38,15 @@ struct Buyer {
 
     /// What the buyer may still pay on `invoice`, with the channel's pending payments counted.
     func balance(_ db: Database, of invoice: ChannelInvoice) throws -> InvoiceBalance {
-        InvoiceBalance(
-            number: invoice.number,
-            amounts: InvoiceAmounts(
-                due: Money(minorUnits: invoice.totalMinor, currency: invoice.currency),
-                settled: Money(minorUnits: invoice.settledMinor, currency: invoice.currency),
-                discountTaken: Money(minorUnits: invoice.discountTakenMinor, currency: invoice.currency)),
-            pending: try ChannelTransaction.pendingAmount(db, invoice: invoice.number, currency: invoice.currency),
-            offer: invoice.discountOffer)
+        try BuyerView.row(db, invoice).balance
     }
+
+    /// The buyer as the store's views take them.
+    var view: BuyerView.Buyer { BuyerView.Buyer(user: user, customer: customer, access: access) }
 
     /// The charged account's credit, decided as the portal's account summary decides it.
     func accountSummary(_ db: Database) throws -> BuyerView.AccountSummary? {
-        try BuyerView.accountSummary(db, buyer: BuyerView.Buyer(user: user, customer: customer, access: access))
+        try BuyerView.accountSummary(db, buyer: view)
     }
 
     func checkTender(

@@ -64,6 +64,20 @@ struct BrowserJourneyTests {
             try await world.channel.pool.write {
                 try ChannelCredential(login: "mem", passwordHash: hash, updatedAt: world.clock.now()).insert($0)
             }
+            // A long invoice number and a large amount, as real shops have them: the Invoices page
+            // must still fit 1280 and 1024 px (issue #22; the journey measures it).
+            let long = "T-ORG-2026-11-PURCHASE-ORDER-4711-0815-REPLACEMENT-PARTS-WAREHOUSE-NORTH"
+            world.clock.advance(by: 1)  // after the last distribution's cursor, so the next one sends it
+            try await world.hq.pool.write { db in
+                try HQInvoice(
+                    number: long, customerAccount: "T-ORG", invoiceDate: HQWorld.today.adding(days: -5),
+                    dueDate: HQWorld.today.adding(days: 40), discountLastDay: HQWorld.today.adding(days: 5), discountMinor: 2_535,
+                    currency: .EUR, totalMinor: 126_726, changedAt: world.clock.now()
+                ).insert(db)
+            }
+            try await world.distribute(until: "the channel has the long invoice") { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM channel_invoice WHERE number = ?", arguments: [long]) == 1
+            }
             let app = try await PortalFlowTests().portal(
                 channel: world.channel, amqp: world.broker.amqp, topology: world.broker.topology, clock: world.clock)
             // `.live` serves the portal on a free loopback port (bound as "localhost") for the test's duration.

@@ -74,6 +74,21 @@ struct EmailDispatchTests {
         }
     }
 
+    /// Issue #22: on the day after the discount's last day (the injected clock's day) the e-mail
+    /// offers no discount, as the portal offers none.
+    @Test func aCopyRequestedAfterTheDiscountsLastDayOffersNoDiscount() async throws {
+        try await Self.with { world, server in
+            world.clock.advance(by: 6 * 86_400)
+            let requestId = try await requestCopy(world)
+            try await expectEventually("the request is completed") { try await requestStatus(world, requestId)?.0 == .completed }
+            let mail = try ParsedMail.parse(try #require(try server.receivedMessages().first))
+            for part in mail.parts {
+                #expect(part.content.contains("T-MEM-DISC") && part.content.contains("100.00"), "\(part.type)")
+                #expect(!part.content.contains("cash discount") && !part.content.contains("98.00"), "\(part.content)")
+            }
+        }
+    }
+
     @Test func theMailServerDownPausesDispatchWithoutSpendingAttemptsThenDeliversExactlyOneEmail() async throws {
         try await Self.with { world, server in
             server.stop()

@@ -120,7 +120,7 @@ extension HQWorld {
     }
 
     func pending(_ invoice: String) async throws -> Int64 {
-        try await channel.pool.read { try ChannelTransaction.pendingAmount($0, invoice: invoice, currency: .EUR).minorUnits }
+        try await channel.pool.read { try ChannelTransaction.pending($0, invoice: invoice, currency: .EUR).amount.minorUnits }
     }
 }
 
@@ -272,21 +272,44 @@ struct StorefrontTests {
         }
     }
 
+    /// mem puts T-ORG-1 (1000.00) into the cart; meanwhile someone else of the organisation pays
+    /// `minor` of it through a producer.
+    func cartWhileAnotherPaysMeanwhile(_ world: HQWorld, paying minor: Int64) async throws {
+        try await Shop.add(to: world)
+        _ = try await world.command(CartAddInvoice(user: "mem", invoiceNumber: "T-ORG-1"), as: "user:mem")
+        let other = try await world.command(
+            InvoicePay(
+                user: "mem", invoiceNumber: "T-ORG-1", amount: euros(minor), tender: .card, cardAuthorization: "x",
+                idempotencyKey: "erp-\(minor)"), as: "system:erp")
+        #expect(other.outcome == .accepted)
+        #expect(try await world.pending("T-ORG-1") == minor)
+    }
+
     @Test func checkoutChecksEveryLineAgainWhenAnotherPaymentLandedMeanwhile() async throws {
         try await HQWorld.with(storefront: HQWorld.storefrontKinds) { world in
-            try await Shop.add(to: world)
-            _ = try await world.command(CartAddInvoice(user: "mem", invoiceNumber: "T-ORG-1"), as: "user:mem")
-            // Someone else of the organisation pays part of the same invoice through a producer.
-            let other = try await world.command(
-                InvoicePay(
-                    user: "mem", invoiceNumber: "T-ORG-1", amount: euros(30_000), tender: .card, cardAuthorization: "x",
-                    idempotencyKey: "erp-1"), as: "system:erp")
-            #expect(other.outcome == .accepted)
-            #expect(try await world.pending("T-ORG-1") == 30_000)
+            try await cartWhileAnotherPaysMeanwhile(world, paying: 30_000)
             let checkout = try await world.command(CartCheckout(user: "mem", tender: .card, cardAuthorization: "y"), as: "user:mem")
             #expect(checkout.code == "amount-over-open" && checkout.reason?.contains("700.00 EUR") == true, "\(checkout.reason ?? "")")
             #expect(try await world.channelInt("SELECT COUNT(*) FROM channel_transaction") == 1, "nothing of the refused checkout posted")
             #expect(try await world.channelInt("SELECT COUNT(*) FROM cart WHERE status = 'open'") == 1, "the cart stays open to fix")
+        }
+    }
+
+    /// Issue #22: another payment covering the invoice is pending, not "already paid"; the cart says
+    /// so on the line the checkout refuses.
+    @Test func checkoutNamesThePendingPaymentThatCoversAnInvoiceInTheCart() async throws {
+        try await HQWorld.with(storefront: HQWorld.storefrontKinds) { world in
+            try await cartWhileAnotherPaysMeanwhile(world, paying: 100_000)
+            let checkout = try await world.command(CartCheckout(user: "mem", tender: .card, cardAuthorization: "y"), as: "user:mem")
+            #expect(checkout.code == "payment-pending", "\(checkout.code ?? "accepted")")
+            #expect(
+                checkout.reason?.hasPrefix("A payment of 1000.00 EUR is pending for invoice T-ORG-1") == true, "\(checkout.reason ?? "")")
+            let cart = try await world.channel.pool.read { db -> BuyerView.OpenCart? in
+                guard let buyer = try BuyerView.buyer(db, login: "mem") else { return nil }
+                return try BuyerView.openCart(db, buyer: buyer, today: HQWorld.today)
+            }
+            let line = try #require(cart?.lines.first)
+            #expect(cart?.refusals[line.id] == .paymentPending("T-ORG-1", pending: euros(100_000)))
         }
     }
 
@@ -320,7 +343,7 @@ struct StorefrontTests {
             try await world.runHQ("P-0001", "Synchronize orders and channel requests")
             try await world.distribute(until: "the invoice shows partially paid and nothing pending") { db in
                 try String.fetchOne(db, sql: "SELECT status FROM channel_invoice WHERE number = 'T-MEM-1'") == "partially-paid"
-                    && ChannelTransaction.pendingAmount(db, invoice: "T-MEM-1", currency: .EUR).isZero
+                    && ChannelTransaction.pending(db, invoice: "T-MEM-1", currency: .EUR).amount.isZero
             }
             // The rest: the proposed amount is what is still open.
             let rest = try await world.command(CartAddInvoice(user: "mem", invoiceNumber: "T-MEM-1"), as: "user:mem")
@@ -382,7 +405,7 @@ struct StorefrontTests {
             try await world.hq.pool.write { try $0.execute(sql: "UPDATE invoice SET currency = 'USD' WHERE number = 'T-SOLO-1'") }
             try await world.runHQ("Synchronize orders and channel requests")
             try await world.distribute(until: "the refused payment is no longer pending") { db in
-                try ChannelTransaction.pendingAmount(db, invoice: "T-SOLO-1", currency: .EUR).isZero
+                try ChannelTransaction.pending(db, invoice: "T-SOLO-1", currency: .EUR).amount.isZero
             }
             let detail = try await world.channel.pool.read {
                 try String.fetchOne($0, sql: "SELECT hq_detail FROM channel_transaction WHERE invoice_number = 'T-SOLO-1'")

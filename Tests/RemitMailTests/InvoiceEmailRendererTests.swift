@@ -21,11 +21,11 @@ func sampleInvoice(description: String = "Consulting, November", offer: Bool = t
 }
 
 @Suite struct InvoiceEmailRendererTests {
-    func render(_ invoice: InvoiceDocument) throws -> MailMessage {
+    func render(_ invoice: InvoiceDocument, date: Date = fixedDate) throws -> MailMessage {
         try InvoiceEmailRenderer().render(
             invoice, from: MailAddress("billing@remit.example", name: "Remit Billing"),
             to: MailAddress("anna@customer.example", name: "Anna Müller"),
-            messageId: "<invoice-copy-1@remit>", date: fixedDate)
+            messageId: "<invoice-copy-1@remit>", date: date)
     }
 
     @Test func bothPartsShowTheInvoiceItsLinesAndWhereItsPaymentStands() throws {
@@ -61,11 +61,29 @@ func sampleInvoice(description: String = "Consulting, November", offer: Bool = t
 
     @Test func theOfferSaysWhatToPayAsSettlementWouldGrantIt() throws {
         var invoice = try sampleInvoice()
-        invoice.open = try euros("15.00")
+        invoice.paid = try euros("1185.00")
+        invoice.pending = try euros("0")
+        invoice.open = try euros("49.50")
         #expect(
-            try render(invoice).textBody.contains("Pay 0.00 EUR by 2026-12-09 to settle the invoice with a cash discount of 15.00 EUR."))
+            try render(invoice).textBody.contains("Pay 29.50 EUR by 2026-12-09 to settle the invoice with a cash discount of 20.00 EUR."))
+        invoice.paid = try euros("1219.50")
+        #expect(!(try render(invoice).textBody.contains("cash discount of")), "nothing would be left to pay: no offer")
+        invoice.paid = try euros("200.00")
         invoice.discountOffer?.amount = try Money(decimal: "20.00", currency: .USD)
-        #expect(throws: MoneyError.self) { try render(invoice) }
+        #expect(!(try render(invoice).textBody.contains("cash discount of")), "an offer in another currency is none")
+    }
+
+    /// Issue #22: "Pay 1267.26 EUR by 2026-10-30 …" in an e-mail of 2026-12-03. The offer follows the
+    /// portal's rule (`InvoiceBalance.discountProposal`) on the day the mail is rendered (the injected now).
+    @Test func aDiscountWhoseLastDayHasPassedIsNotOffered() throws {
+        let lastDay = try #require(Timestamp.parse("2026-12-09T23:59:59Z"))
+        for body in [try render(sampleInvoice(), date: lastDay).textBody, try render(sampleInvoice(), date: lastDay).htmlBody] {
+            #expect(body.contains("980.00 EUR") && body.contains("2026-12-09"), "the last day still earns it")
+        }
+        let dayAfter = lastDay.addingTimeInterval(1)
+        for body in [try render(sampleInvoice(), date: dayAfter).textBody, try render(sampleInvoice(), date: dayAfter).htmlBody] {
+            #expect(!body.contains("cash discount of") && !body.contains("980.00") && !body.contains("2026-12-09"), "\(body)")
+        }
     }
 
     @Test func htmlEscapesWhatTheTextPartKeepsVerbatim() throws {

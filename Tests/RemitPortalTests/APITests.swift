@@ -181,7 +181,7 @@ struct APITests {
                 let proposed = try await browser.api(.post, "/api/v1/invoices/T-MEM-002/pay", csrf: token)
                 #expect(proposed.status == .accepted, "\(proposed.status) \(proposed.html)")
                 let words = try await browser.api(.post, "/api/v1/invoices/T-MEM-002/pay", json: #"{"amount": "ten"}"#, csrf: token)
-                #expect(words.status == .badRequest && words.fieldMessages["amount"]?.contains("is not an amount in EUR") == true)
+                #expect(words.status == .badRequest && words.fieldMessages["amount"]?.contains("amount in EUR as a number") == true)
                 // More than is open, or an invoice already paid: a 409 with the rule's code, nothing published.
                 let published = world.publisher.published.count
                 let over = try await browser.api(.post, "/api/v1/invoices/T-MEM-004/pay", json: #"{"amount": "100.01"}"#, csrf: token)

@@ -13,20 +13,22 @@ struct StorefrontRulesTests {
     func euros(_ minor: Int64) -> Money { Money(minorUnits: minor, currency: .EUR) }
 
     func balance(
-        due: Int64, settled: Int64 = 0, taken: Int64 = 0, pending: Int64 = 0, discount: Int64? = nil, lastDay: Int = 5
+        due: Int64, settled: Int64 = 0, taken: Int64 = 0, pending: Int64 = 0, pendingPaidOn: Int? = 0, discount: Int64? = nil,
+        lastDay: Int = 5
     )
         -> InvoiceBalance
     {
         InvoiceBalance(
             number: "INV-1", amounts: InvoiceAmounts(due: euros(due), settled: euros(settled), discountTaken: euros(taken)),
-            pending: euros(pending), offer: discount.map { DiscountOffer(amount: euros($0), lastDay: today.adding(days: lastDay)) })
+            pending: euros(pending), pendingPaidOn: pendingPaidOn.map { today.adding(days: $0) },
+            offer: discount.map { DiscountOffer(amount: euros($0), lastDay: today.adding(days: lastDay)) })
     }
 
     @Test func whatMayBePaidIsDueLessSettledLessDiscountTakenLessPending() throws {
         #expect(balance(due: 10_000, settled: 2_000, taken: 100, pending: 3_000).available == euros(4_900))
         #expect(balance(due: 10_000, pending: 12_000).available == euros(0), "never below zero")
         #expect(try balance(due: 10_000, pending: 4_000).checkPayment(euros(6_000), today: today) == euros(6_000))
-        #expect(throws: StorefrontRefusal.amountOverOpen(amount: euros(6_001), available: euros(6_000))) {
+        #expect(throws: StorefrontRefusal.amountOverOpen(available: euros(6_000))) {
             try balance(due: 10_000, pending: 4_000).checkPayment(euros(6_001), today: today)
         }
         #expect(throws: StorefrontRefusal.amountNotPositive) { try balance(due: 10_000).checkPayment(euros(0), today: today) }
@@ -34,7 +36,7 @@ struct StorefrontRulesTests {
         #expect(throws: StorefrontRefusal.invoiceAlreadyPaid("INV-1")) {
             try balance(due: 10_000, settled: 10_000).checkPayment(nil, today: today)
         }
-        #expect(throws: StorefrontRefusal.invoiceAlreadyPaid("INV-1"), "pending payments cover everything open") {
+        #expect(throws: StorefrontRefusal.paymentPending("INV-1", pending: euros(10_000)), "pending payments cover everything open") {
             try balance(due: 10_000, pending: 10_000).checkPayment(euros(1), today: today)
         }
         #expect(throws: StorefrontRefusal.currencyMismatch(amount: .USD, invoice: .EUR)) {
@@ -50,6 +52,48 @@ struct StorefrontRulesTests {
         #expect(balance(due: 10_000, pending: 4_000, discount: 200).proposedPayment(today: today) == euros(5_800))
         #expect(balance(due: 10_000).proposedPayment(today: today) == euros(10_000))
         #expect(try balance(due: 10_000, discount: 200).checkPayment(nil, today: today) == euros(9_800))
+    }
+
+    /// Issue #22: the invoice e-mail offered a discount whose last day had passed; the portal and the
+    /// mail now offer it from this one rule.
+    @Test func aDiscountIsProposedOnlyUpToItsLastDayAndOnlyWhileSomethingIsLeftToPay() throws {
+        let offered = balance(due: 10_000, discount: 200, lastDay: 0)
+        #expect(
+            offered.discountProposal(today: today)
+                == DiscountProposal(payment: euros(9_800), discount: euros(200), lastDay: today))
+        #expect(offered.discountProposal(today: today.adding(days: 1)) == nil, "the day after the last day: no offer")
+        #expect(offered.proposedPayment(today: today.adding(days: 34)) == euros(10_000))
+        #expect(balance(due: 10_000, taken: 200, discount: 200).discountProposal(today: today) == nil, "taken once only")
+        #expect(balance(due: 10_000, pending: 4_000, discount: 200).discountProposal(today: today)?.payment == euros(5_800))
+        #expect(balance(due: 10_000, settled: 9_900, discount: 200).discountProposal(today: today) == nil, "nothing left after it")
+        #expect(balance(due: 10_000).discountProposal(today: today) == nil)
+    }
+
+    /// Issue #22: a pending payment that settles the invoice with its cash discount leaves nothing
+    /// open and nothing to propose — not the discount as if it were still owed.
+    @Test func aPendingPaymentThatEarnsTheDiscountSettlesTheInvoice() throws {
+        let settling = balance(due: 17_750, pending: 17_395, discount: 355)
+        #expect(settling.pendingEarnsDiscount)
+        #expect(settling.available == euros(0))
+        #expect(settling.discountProposal(today: today) == nil)
+        #expect(throws: StorefrontRefusal.paymentPending("INV-1", pending: euros(17_395))) {
+            try settling.checkPayment(nil, today: today)
+        }
+        // Paid after the discount's last day, or short of what the discount needs: the rest stays open.
+        #expect(balance(due: 17_750, pending: 17_395, pendingPaidOn: 6, discount: 355).available == euros(355))
+        #expect(balance(due: 17_750, pending: 17_000, discount: 355).available == euros(750))
+        #expect(balance(due: 17_750, pending: 17_395).available == euros(355), "no offer: no discount")
+    }
+
+    /// Issue #22: the cart offers on account only to whom it may be charged.
+    @Test func theTendersOfferedAreTheOnesTheCheckoutWouldAccept() {
+        let seed = StorefrontPolicy()
+        #expect(CartRules.tenders(paysInvoices: true, allowOnAccount: true, policy: seed) == [.onAccount, .card])
+        #expect(CartRules.tenders(paysInvoices: true, allowOnAccount: false, policy: seed) == [.card])
+        var english = seed
+        english.onAccountForInvoices = false
+        #expect(CartRules.tenders(paysInvoices: true, allowOnAccount: true, policy: english) == [.card])
+        #expect(CartRules.tenders(paysInvoices: false, allowOnAccount: true, policy: english) == [.onAccount, .card])
     }
 
     @Test func invoicesAndItemsShareACartOnlyUnderTheMixedCartPolicy() throws {
@@ -92,9 +136,10 @@ struct StorefrontRulesTests {
 
     @Test func everyRefusalHasItsOwnCodeAndABuyersSentence() {
         let refusals: [StorefrontRefusal] = [
-            .invoiceNotFound("X"), .invoiceAlreadyPaid("X"), .amountNotPositive, .amountOverOpen(amount: euros(2), available: euros(1)),
+            .invoiceNotFound("X"), .invoiceAlreadyPaid("X"), .amountNotPositive, .amountOverOpen(available: euros(1)),
+            .paymentPending("X", pending: euros(1)),
             .currencyMismatch(amount: .USD, invoice: .EUR), .cartHoldsItems, .cartHoldsInvoices, .invoiceAlreadyInCart("X"),
-            .productNotFound("P"), .quantityOutOfRange(0), .lineNotFound("L"), .cartEmpty, .onAccountNotForInvoices,
+            .productNotFound("P"), .quantityOutOfRange, .lineNotFound("L"), .cartEmpty, .onAccountNotForInvoices,
             .onAccountNotAllowed, .creditExceeded(needed: euros(2), headroom: euros(1)), .cardAuthorizationMissing, .notActingUser,
             .unknownUser("u"), .idempotencyKeyReused,
         ]

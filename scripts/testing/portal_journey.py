@@ -5,7 +5,8 @@
         --pay-invoice T-MEM-1 --pay-amount 73.45 --request-invoice T-ORG-1 --out DIR \\
         [--timeout 60] [--total-timeout 240]
 
-Signs in, filters the Invoices page to unpaid, pays part of one invoice (Pay invoice with a smaller
+Signs in, filters the Invoices page to unpaid and measures it at 1280, 1024 and 390 px (no sideways
+scrolling; at the desktop widths every column inside the window), pays part of one invoice (Pay invoice with a smaller
 amount, the cart, checkout on account), requests a copy of another (Request invoice), and waits on
 My account → B2B requests until that request is completed (HQ's jobs and the e-mail worker must be
 running meanwhile), then until the paid invoice shows partially paid. It finds what it uses the way
@@ -45,6 +46,8 @@ except ImportError as error:  # pragma: no cover - reported to the test, which n
 
 DESKTOP = (1280, 900)
 PHONE = (390, 844)
+# The Invoices page must fit these widths without scrolling sideways (issue #22).
+WIDTHS = (1280, 1024)
 
 
 class JourneyFailure(Exception):
@@ -187,6 +190,36 @@ class Journey:
         log(f"  {text}")
         return text
 
+    def expect_fits(self, width, phone=False):
+        """The Invoices page at `width` px: no sideways scrolling of the page, and (but on a phone,
+        whose rows are cards) the whole table — every column heading — inside the window."""
+        self.begin(f"the Invoices page fits {width} px without scrolling sideways")
+        if not phone:
+            self.driver.set_window_size(width, DESKTOP[1])
+        seen = self.driver.execute_script(
+            """
+            const table = document.querySelector('table.invoices');
+            const right = (element) => element.getBoundingClientRect().right;
+            return {
+                page: document.documentElement.scrollWidth, window: window.innerWidth,
+                table: table.scrollWidth, box: table.parentElement.clientWidth,
+                headings: [...table.querySelectorAll('thead th')].map((th) => [th.textContent.trim(), right(th)]),
+                cells: [...table.querySelectorAll('tbody th, tbody td')].map((cell) => right(cell)),
+            };
+            """
+        )
+        log(f"  page {seen['page']} px, window {seen['window']} px, table {seen['table']} px in a box of {seen['box']} px")
+        if seen["page"] > seen["window"]:
+            raise JourneyFailure(f"at {width} px the page is {seen['page']} px wide: it scrolls sideways")
+        if phone:
+            return
+        if seen["table"] > seen["box"]:
+            raise JourneyFailure(f"at {width} px the invoice table is {seen['table']} px wide in a box of {seen['box']} px")
+        cut = [name for name, right in seen["headings"] if right > seen["window"]]
+        if cut or any(right > seen["window"] for right in seen["cells"]):
+            raise JourneyFailure(f"at {width} px columns end outside the window: {', '.join(cut) or 'cells'}")
+        self.shot(f"invoices-unpaid-{width}")
+
     # -- the journey -----------------------------------------------------------------------------
 
     def run(self):
@@ -221,7 +254,10 @@ class Journey:
         if Select(self.by_label("Status")).first_selected_option.text.strip() != "Unpaid":
             raise JourneyFailure("the filtered page does not show Unpaid chosen in the Status list")
         self.shot("invoices-unpaid")
+        for width in WIDTHS:
+            self.expect_fits(width)
         self.driver.set_window_size(*PHONE)
+        self.expect_fits(PHONE[0], phone=True)
         self.shot("invoices-unpaid-phone")
         self.driver.set_window_size(*DESKTOP)
 

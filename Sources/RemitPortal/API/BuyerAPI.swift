@@ -124,8 +124,9 @@ struct BuyerAPI: APIProtocol {
             dueDate: row.invoice.dueDate.description, overdue: row.isOverdue(today: today), status: status,
             total: Self.money(row.total), paid: Self.money(row.paid), pending: Self.money(row.pending), open: Self.money(row.open),
             payable: balance.available.minorUnits > 0, proposed: Self.money(proposed),
-            discountOffer: proposed.minorUnits < balance.available.minorUnits
-                ? .init(payment: Self.money(proposed), lastDay: balance.offer?.lastDay.description ?? "") : nil)
+            discountOffer: balance.discountProposal(today: today).map {
+                .init(payment: Self.money($0.payment), lastDay: $0.lastDay.description)
+            })
     }
 
     func listInvoices(_ input: Operations.ListInvoices.Input) async throws -> Operations.ListInvoices.Output {
@@ -199,21 +200,26 @@ struct BuyerAPI: APIProtocol {
 
     func getCart(_ input: Operations.GetCart.Input) async throws -> Operations.GetCart.Output {
         let caller = try caller()
-        let lines = try await dependencies.channel.read { db -> [CartLine] in
-            guard let cart = try Cart.open(db, user: caller.buyer.user.login) else { return [] }
-            return try CartLine.lines(db, cart: cart.id)
-        }
-        var total = lines.first.map { Money.zero($0.amount.currency) }
-        for line in lines { total = try? total?.adding(line.amount) }
+        let today = CalendarDate(dependencies.clock.now())
+        let (cart, tenders) = try await dependencies.channel.read { try commands.cart($0, buyer: caller.buyer, today: today) }
+        var total = cart.lines.first.map { Money.zero($0.amount.currency) }
+        for line in cart.lines { total = try? total?.adding(line.amount) }
         return .ok(
             .init(
                 body: .json(
                     .init(
-                        lines: lines.map {
+                        lines: cart.lines.map {
                             .init(
                                 id: $0.id, kind: $0.kind == .invoice ? .invoice : .item, invoice: $0.invoiceNumber, sku: $0.sku,
-                                description: $0.description, quantity: $0.quantity, amount: Self.money($0.amount))
-                        }, total: total.map(Self.money)))))
+                                description: $0.description, quantity: $0.quantity, amount: Self.money($0.amount),
+                                problem: cart.refusals[$0.id].flatMap(Self.refusal))
+                        }, total: total.map(Self.money),
+                        tenders: tenders.compactMap { .init(rawValue: $0.rawValue) }))))
+    }
+
+    /// A refusal as the API document spells it (its `Refusal` schema lists every code).
+    static func refusal(_ refusal: StorefrontRefusal) -> Components.Schemas.Refusal? {
+        Components.Schemas.Refusal.CodePayload(rawValue: refusal.code).map { .init(code: $0, message: refusal.description) }
     }
 
     func getCommand(_ input: Operations.GetCommand.Input) async throws -> Operations.GetCommand.Output {
@@ -232,7 +238,7 @@ struct BuyerAPI: APIProtocol {
                 body: .json(
                     .init(
                         id: state.id, _type: state.type, status: status, href: "/api/v1/commands/\(state.id)", code: state.code,
-                        reason: state.reason))))
+                        reason: state.reason, joinedRequestAt: state.joinedRequestOf.map(Timestamp.format)))))
     }
 
     // MARK: Commands
