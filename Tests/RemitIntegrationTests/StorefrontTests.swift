@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import RemitAMQP
 import RemitApp
 import RemitCore
@@ -7,6 +8,7 @@ import RemitMessages
 import RemitHQ
 import RemitRuntime
 import RemitStore
+import RemitTestSupport
 import RemitWorkers
 import Testing
 
@@ -530,6 +532,35 @@ struct StorefrontTests {
             #expect(later.outcome == .accepted)
             #expect(try await world.broker.readyCount("remit.payment-posting.dead") == 0)
             #expect(try await world.channelInt("SELECT COUNT(*) FROM b2b_request") == 2)
+        }
+    }
+
+    @Test func aServerNamedExclusiveReplyQueueGetsItsAnswerAndARefusedReplyToIsLoggedOnce() async throws {
+        let log = RecordingLogHandler()
+        try await HQWorld.with(storefront: HQWorld.storefrontKinds, logger: log.logger) { world in
+            try await Shop.add(to: world)
+            try await world.broker.withConnection { connection in
+                // What queue_declare(queue='', exclusive=True) gives a producer (RabbitMQ's RPC tutorial).
+                let queue = try await connection.declare(QueueDeclaration(name: "", durable: false, exclusive: true, autoDelete: true))
+                #expect(queue.name.hasPrefix("amq.gen-"), "\(queue.name)")
+                let sent = try await world.publish(
+                    InvoiceRequest(user: "mem", invoiceNumber: "T-MEM-1"), as: "system:erp", id: "req-gen", replyTo: queue.name)
+                let answers = try await world.broker.drain(queue.name, expected: 1, on: connection)
+                let answer = try MessageCoding.decoder().decode(Envelope<CommandReply>.self, from: Data(try #require(answers.first).body))
+                #expect(answer.body.outcome == .accepted && answer.body.commandId == "req-gen")
+                #expect(answers.first?.properties.correlationId == sent.properties.correlationId)
+            }
+            // Refused addresses: the commands are applied, and each reason is logged once, not per message.
+            for (index, replyTo) in ["remit.payment-posting", "remit.cart", "amq.direct"].enumerated() {
+                _ = try await world.publish(
+                    InvoiceRequest(user: "mem", invoiceNumber: "T-MEM-1"), as: "system:erp", id: "req-refused-\(index)", replyTo: replyTo)
+                #expect(try await world.outcome(of: "req-refused-\(index)").outcome == .accepted)
+            }
+            let refusals = log.recorded.filter { $0.contains("reply_to refused") }
+            #expect(refusals.count == 2, "one line per reason: \(refusals)")
+            #expect(refusals.contains { $0.contains(ReplyAddress.Refusal.remitQueue.rawValue) && $0.contains("remit.payment-posting") })
+            #expect(refusals.contains { $0.contains(ReplyAddress.Refusal.reservedName.rawValue) && $0.contains("amq.direct") })
+            #expect(!log.recorded.contains { $0.contains("reply_to refused") && $0.contains("\"user\"") }, "never the body")
         }
     }
 }

@@ -122,31 +122,34 @@ struct TestBroker: Sendable {
 
     /// Takes up to `expected` messages off `queue` (acking them), waiting at most `timeout`.
     func drain(_ queue: String, expected: Int, timeout: Duration = .seconds(30)) async throws -> [Delivery] {
-        try await withConnection { connection in
-            let consumer = try await connection.consume(queue: queue, prefetch: 500)
-            var received: [Delivery] = []
-            let deadline = ContinuousClock.now + timeout
-            while received.count < expected, ContinuousClock.now < deadline {
-                // Wait at most 200 ms for the next batch. A batch the waiting task took just as the
-                // timer fired is still collected, never dropped unacked.
-                let batch = await withTaskGroup(of: [Delivery]?.self) { group in
-                    group.addTask { try? await consumer.deliveries.nextBatch(limit: 500) }
-                    group.addTask {
-                        try? await Task.sleep(for: .milliseconds(200)); return nil
-                    }
-                    var taken: [Delivery] = []
-                    if let first = await group.next(), let first { taken += first }
-                    group.cancelAll()
-                    for await late in group { taken += late ?? [] }
-                    return taken
+        try await withConnection { try await drain(queue, expected: expected, timeout: timeout, on: $0) }
+    }
+
+    /// As `drain(_:expected:timeout:)`, on `connection` (an exclusive queue is read on the one that declared it).
+    func drain(_ queue: String, expected: Int, timeout: Duration = .seconds(30), on connection: AMQPConnection) async throws -> [Delivery] {
+        let consumer = try await connection.consume(queue: queue, prefetch: 500)
+        var received: [Delivery] = []
+        let deadline = ContinuousClock.now + timeout
+        while received.count < expected, ContinuousClock.now < deadline {
+            // Wait at most 200 ms for the next batch. A batch the waiting task took just as the
+            // timer fired is still collected, never dropped unacked.
+            let batch = await withTaskGroup(of: [Delivery]?.self) { group in
+                group.addTask { try? await consumer.deliveries.nextBatch(limit: 500) }
+                group.addTask {
+                    try? await Task.sleep(for: .milliseconds(200)); return nil
                 }
-                guard !batch.isEmpty else { continue }
-                received += batch
-                if let last = batch.last { try await connection.ack(last.deliveryTag, multiple: true) }
+                var taken: [Delivery] = []
+                if let first = await group.next(), let first { taken += first }
+                group.cancelAll()
+                for await late in group { taken += late ?? [] }
+                return taken
             }
-            try await consumer.cancel()
-            return received
+            guard !batch.isEmpty else { continue }
+            received += batch
+            if let last = batch.last { try await connection.ack(last.deliveryTag, multiple: true) }
         }
+        try await consumer.cancel()
+        return received
     }
 
     func strings(_ sql: String) throws -> [String] {
