@@ -77,11 +77,11 @@ extension HQWorld {
     /// Publishes `body` as a producer would; returns what went onto the broker.
     @discardableResult
     func publish<Body: MessageBody>(
-        _ body: Body, as actingUser: String, id: String, replyTo: String? = nil
+        _ body: Body, as actingUser: String, id: String, correlationId: String? = nil, replyTo: String? = nil
     ) async throws -> OutboundMessage {
         let json = try JSONValue.parse(try MessageCoding.shared.encode(body))
         var prepared = try Producer(topology: broker.topology, clock: clock).prepare(
-            type: Body.messageType, body: json, actingUser: actingUser, messageId: id)
+            type: Body.messageType, body: json, actingUser: actingUser, messageId: id, correlationId: correlationId)
         prepared.outbound.properties.replyTo = replyTo
         try await republish(prepared.outbound)
         return prepared.outbound
@@ -354,7 +354,7 @@ struct StorefrontTests {
             }
             #expect(trace.contains("50.00 EUR"))
             let (unknown, nothing) = try await RemitProcess.run(["trace", "no-such-click"], broker: world.broker)
-            #expect(unknown == 1 && nothing.contains("nothing is recorded for correlation id no-such-click"), "\(nothing)")
+            #expect(unknown == 1 && nothing.contains("nothing is recorded for correlation id or message id no-such-click"), "\(nothing)")
             // The detail page's data reached the channel with the invoice: its line, both settlements
             // with the payments they came from, both payments posted.
             let detail = try await world.channel.pool.read { db -> BuyerView.InvoiceDetail? in
@@ -532,6 +532,29 @@ struct StorefrontTests {
             #expect(later.outcome == .accepted)
             #expect(try await world.broker.readyCount("remit.payment-posting.dead") == 0)
             #expect(try await world.channelInt("SELECT COUNT(*) FROM b2b_request") == 2)
+        }
+    }
+
+    @Test func remitTraceFindsAProducersCommandByItsMessageIdAndByItsCorrelationId() async throws {
+        try await HQWorld.with(storefront: HQWorld.storefrontKinds) { world in
+            try await Shop.add(to: world)
+            let pay = InvoicePay(
+                user: "mem", invoiceNumber: "T-MEM-1", amount: Shop.euros(100), tender: .card, cardAuthorization: "psp-9",
+                idempotencyKey: "erp-trace-1")
+            _ = try await world.publish(pay, as: "system:erp", id: "erp-pay-traced", correlationId: "erp-batch-7")
+            #expect(try await world.outcome(of: "erp-pay-traced").outcome == .accepted)
+            try await expectEventually("payment posting records the payment") { try await world.pending("T-MEM-1") == 100 }
+            var traces: [String] = []
+            for id in ["erp-pay-traced", "erp-batch-7"] {
+                let (traced, trace) = try await RemitProcess.run(["trace", id], broker: world.broker)
+                #expect(traced == 0, "\(id): \(trace)")
+                #expect(trace.contains("correlation id erp-batch-7:"), "\(trace)")
+                #expect(
+                    trace.contains("payment-posting applied invoice.pay erp-pay-traced") && trace.contains("invoice.pay accepted"),
+                    "\(trace)")
+                traces.append(trace)
+            }
+            #expect(traces[0] == traces[1], "the same click, whichever id names it")
         }
     }
 
