@@ -175,6 +175,13 @@ ensure_remit_broker_users() {
   log "broker vhost '$vhost' with users remit-admin, remit-worker, remit-portal and remit-worker-KIND for each kind (passwords in $file)"
 }
 
+# The Prometheus endpoint of what scripts/run starts: REMIT_METRICS_PORT (default 9464; set it empty
+# for none) on REMIT_METRICS_HOST (default 127.0.0.1), both exported. Prints its URL, or nothing.
+remit_metrics_defaults() {
+  export REMIT_METRICS_PORT="${REMIT_METRICS_PORT-9464}" REMIT_METRICS_HOST="${REMIT_METRICS_HOST:-127.0.0.1}"
+  [ -z "$REMIT_METRICS_PORT" ] || echo "http://$REMIT_METRICS_HOST:$REMIT_METRICS_PORT/metrics"
+}
+
 # Builds remit and remit-bench in release with the Swift runtime linked statically (no shared
 # Foundation/ICU pages in RSS, a deployment choice), in .build-static; sets `bin` to their folder.
 build_bench_binaries() {

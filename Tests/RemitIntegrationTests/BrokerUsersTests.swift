@@ -8,23 +8,10 @@ import Testing
 struct BrokerUsersTests {
     /// Runs `ensure_remit_broker_users` from scripts/lib.sh for `directory` on `vhost`; the URLs it made.
     func ensureUsers(_ directory: String, vhost: String) throws -> [String: String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [
-            "-c",
-            #"source scripts/lib.sh && ensure_remit_broker_users "$1" && printf 'admin=%s\nworker=%s\nportal=%s\n%s' "$REMIT_ADMIN_URL" "$REMIT_WORKER_URL" "$REMIT_PORTAL_URL" "$REMIT_KIND_URLS""#,
-            "ensure", directory,
-        ]
-        process.currentDirectoryURL = repositoryRoot
-        var environment = ProcessInfo.processInfo.environment
-        environment["REMIT_VHOST"] = vhost
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, output) = try runSourcingLib(
+            #"ensure_remit_broker_users "$1" && printf 'admin=%s\nworker=%s\nportal=%s\n%s' "$REMIT_ADMIN_URL" "$REMIT_WORKER_URL" "$REMIT_PORTAL_URL" "$REMIT_KIND_URLS""#,
+            [directory], environment: ["REMIT_VHOST": vhost])
+        #expect(status == 0)
         var urls: [String: String] = [:]
         for line in output.split(separator: "\n") {
             let parts = line.split(separator: "=", maxSplits: 1)

@@ -207,6 +207,24 @@ func runTool(_ executable: String, _ arguments: [String], describedAs descriptio
     return text
 }
 
+/// Runs `script` in bash at the repository root with scripts/lib.sh sourced (its arguments `$1`…);
+/// the exit status and standard output. `environment` adds to this process's; a nil value removes.
+func runSourcingLib(_ script: String, _ arguments: [String] = [], environment: [String: String?] = [:]) throws -> (Int32, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+    process.arguments = ["-c", "source scripts/lib.sh && " + script, "lib"] + arguments
+    process.currentDirectoryURL = repositoryRoot
+    var inherited = ProcessInfo.processInfo.environment
+    for (name, value) in environment { inherited[name] = value }
+    process.environment = inherited
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, output)
+}
+
 /// Waits for `condition` and records a test issue naming `what` when it never held.
 func expectEventually(
     _ what: String, timeout: Duration = .seconds(60),
