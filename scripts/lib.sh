@@ -81,8 +81,9 @@ ensure_broker() {
 
 # A vhost and broker users of Remit's own on the local broker (guest stays loopback-only, as
 # RabbitMQ ships it), each with the permissions its role needs:
-#   remit-admin   the operator: topology apply/verify, status, dead letters, scale — everything on
-#                 the vhost, and the management API (tags management, policymaker)
+#   remit-admin   the operator: topology apply/verify, status, dead letters, scale, producers —
+#                 everything on the vhost, and the management API (tag administrator: producers'
+#                 users are made through it)
 #   remit-worker  remit run / remit worker: read Remit's queues, publish to Remit's exchanges and
 #                 to reply queues, declare only its own control and reply queues; management tag to
 #                 check the topology at start
@@ -148,7 +149,8 @@ ensure_remit_broker_users() {
     as_root rabbitmqctl -q set_permissions -p "$vhost" "$name" "$3" "$4" "$5" >/dev/null
     as_root rabbitmqctl -q set_user_tags "$name" "${@:6}" >/dev/null
   }
-  set_user remit-admin "$REMIT_ADMIN_PASSWORD" '.*' '.*' '.*' management policymaker
+  # administrator: the only tag that may manage users (`remit producers add`); it includes management and policymaker.
+  set_user remit-admin "$REMIT_ADMIN_PASSWORD" '.*' '.*' '.*' administrator
   set_user remit-worker "$REMIT_WORKER_PASSWORD" "${REMIT_WORKER_PERMISSIONS[@]}" management
   set_user remit-portal "$REMIT_PORTAL_PASSWORD" '^$' '^remit$' '^$'
   # Which routing keys (message types) each user may publish on the topic exchange `remit`: the

@@ -471,36 +471,60 @@ struct StorefrontTests {
 
     @Test func theExamplePythonProducerGetsAcceptedAndRefusedAnswers() async throws {
         try await HQWorld.with(storefront: HQWorld.storefrontKinds) { world in
-            try await Shop.add(to: world)
-            let python = URL(fileURLWithPath: "/usr/bin/env")
-            let script = repositoryRoot.appendingPathComponent("examples/producer/remit_producer.py").path
-            func producer(_ arguments: [String]) async throws -> (Int32?, String) {
-                try await RemitProcess.run(["python3", script, "--timeout", "30"] + arguments, broker: world.broker, executable: python)
+            // The producer connects as its own broker user, as README's "For producers" says.
+            let users = ProducerUsers(management: world.broker.management, amqp: world.broker.amqp, topology: world.broker.topology)
+            let name = "example-\(UUID().uuidString.prefix(8).lowercased())"
+            let added = try await users.add(name)
+            do {
+                try await examplePythonProducer(world, url: added.url)
+                try await users.remove(name)
+            } catch {
+                try? await users.remove(name)
+                throw error
             }
-            let (paid, paidOutput) = try await producer([
-                "pay", "--user", "solo", "--invoice", "T-SOLO-1", "--amount", "25.00", "--currency", "EUR", "--tender", "card",
-                "--card-authorization", "psp-1", "--key", "erp-1",
-            ])
-            #expect(paid == 0 && paidOutput.contains("accepted: payment"), "\(paidOutput)")
-            #expect(try await world.pending("T-SOLO-1") == 2_500)
-            let (refused, refusedOutput) = try await producer([
-                "pay", "--user", "solo", "--invoice", "T-ORG-1", "--amount", "25.00", "--currency", "EUR", "--tender", "card",
-                "--card-authorization", "psp-1", "--key", "erp-2",
-            ])
-            #expect(
-                refused == 1 && refusedOutput.contains("refused (invoice-not-found): Invoice T-ORG-1 was not found."), "\(refusedOutput)")
-            let (requested, requestedOutput) = try await producer(["--json", "request", "--user", "mem", "--invoice", "T-ORG-1"])
-            #expect(requested == 0, "\(requestedOutput)")
-            let reply = try JSONValue.parse(Data(try #require(requestedOutput.split(separator: "\n").last).utf8))
-            let requestId = try #require(reply["requestId"]?.stringValue)
-            #expect(reply["outcome"]?.stringValue == "accepted")
-            #expect(try await world.channelInt("SELECT COUNT(*) FROM b2b_request WHERE request_id = ?", [requestId]) == 1)
-            let (invalid, invalidOutput) = try await producer([
-                "pay", "--user", "solo", "--invoice", "T-SOLO-1", "--amount", "abc", "--currency", "EUR", "--tender", "card", "--key", "k",
-            ])
-            #expect(invalid == 2 && invalidOutput.contains("abc"), "invalid input is refused before anything is sent: \(invalidOutput)")
-            #expect(try await world.channelInt("SELECT COUNT(*) FROM channel_transaction") == 1)
         }
+    }
+
+    func examplePythonProducer(_ world: HQWorld, url: String) async throws {
+        try await Shop.add(to: world)
+        let python = URL(fileURLWithPath: "/usr/bin/env")
+        let script = repositoryRoot.appendingPathComponent("examples/producer/remit_producer.py").path
+        func producer(_ arguments: [String]) async throws -> (Int32?, String) {
+            try await RemitProcess.run(
+                ["python3", script, "--timeout", "30", "--amqp-url", url] + arguments, broker: world.broker, executable: python)
+        }
+        let (paid, paidOutput) = try await producer([
+            "pay", "--user", "solo", "--invoice", "T-SOLO-1", "--amount", "25.00", "--currency", "EUR", "--tender", "card",
+            "--card-authorization", "psp-1", "--key", "erp-1",
+        ])
+        #expect(paid == 0 && paidOutput.contains("accepted: payment"), "\(paidOutput)")
+        #expect(try await world.pending("T-SOLO-1") == 2_500)
+        let (refused, refusedOutput) = try await producer([
+            "pay", "--user", "solo", "--invoice", "T-ORG-1", "--amount", "25.00", "--currency", "EUR", "--tender", "card",
+            "--card-authorization", "psp-1", "--key", "erp-2",
+        ])
+        #expect(
+            refused == 1 && refusedOutput.contains("refused (invoice-not-found): Invoice T-ORG-1 was not found."), "\(refusedOutput)")
+        let (requested, requestedOutput) = try await producer(["--json", "request", "--user", "mem", "--invoice", "T-ORG-1"])
+        #expect(requested == 0, "\(requestedOutput)")
+        let reply = try JSONValue.parse(Data(try #require(requestedOutput.split(separator: "\n").last).utf8))
+        let requestId = try #require(reply["requestId"]?.stringValue)
+        #expect(reply["outcome"]?.stringValue == "accepted")
+        #expect(try await world.channelInt("SELECT COUNT(*) FROM b2b_request WHERE request_id = ?", [requestId]) == 1)
+        let (invalid, invalidOutput) = try await producer([
+            "pay", "--user", "solo", "--invoice", "T-SOLO-1", "--amount", "abc", "--currency", "EUR", "--tender", "card", "--key", "k",
+        ])
+        #expect(invalid == 2 && invalidOutput.contains("abc"), "invalid input is refused before anything is sent: \(invalidOutput)")
+        #expect(try await world.channelInt("SELECT COUNT(*) FROM channel_transaction") == 1)
+        // The answer on a server-named exclusive queue (RabbitMQ's RPC tutorial) instead of direct reply-to.
+        let (exclusive, exclusiveOutput) = try await producer([
+            "--reply-queue", "exclusive", "pay", "--user", "solo", "--invoice", "T-SOLO-1", "--amount", "5.00", "--currency", "EUR",
+            "--tender", "card", "--card-authorization", "psp-3", "--key", "erp-3",
+        ])
+        #expect(exclusive == 0 && exclusiveOutput.contains("accepted: payment"), "\(exclusiveOutput)")
+        #expect(try await world.pending("T-SOLO-1") == 3_000)
+        let password = String(url.split(separator: ":")[2].split(separator: "@")[0])
+        #expect(![paidOutput, refusedOutput, requestedOutput, exclusiveOutput].contains { $0.contains(password) }, "no password shown")
     }
 
     @Test func anAnswerGoesToTheProducersQueueAndAHostileReplyToIsIgnored() async throws {
