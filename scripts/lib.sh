@@ -81,8 +81,9 @@ ensure_broker() {
 
 # A vhost and broker users of Remit's own on the local broker (guest stays loopback-only, as
 # RabbitMQ ships it), each with the permissions its role needs:
-#   remit-admin   the operator: topology apply/verify, status, dead letters, scale — everything on
-#                 the vhost, and the management API (tags management, policymaker)
+#   remit-admin   the operator: topology apply/verify, status, dead letters, scale, producers —
+#                 everything on the vhost, and the management API (tag administrator: producers'
+#                 users are made through it)
 #   remit-worker  remit run / remit worker: read Remit's queues, publish to Remit's exchanges and
 #                 to reply queues, declare only its own control and reply queues; management tag to
 #                 check the topology at start
@@ -148,7 +149,8 @@ ensure_remit_broker_users() {
     as_root rabbitmqctl -q set_permissions -p "$vhost" "$name" "$3" "$4" "$5" >/dev/null
     as_root rabbitmqctl -q set_user_tags "$name" "${@:6}" >/dev/null
   }
-  set_user remit-admin "$REMIT_ADMIN_PASSWORD" '.*' '.*' '.*' management policymaker
+  # administrator: the only tag that may manage users (`remit producers add`); it includes management and policymaker.
+  set_user remit-admin "$REMIT_ADMIN_PASSWORD" '.*' '.*' '.*' administrator
   set_user remit-worker "$REMIT_WORKER_PASSWORD" "${REMIT_WORKER_PERMISSIONS[@]}" management
   set_user remit-portal "$REMIT_PORTAL_PASSWORD" '^$' '^remit$' '^$'
   # Which routing keys (message types) each user may publish on the topic exchange `remit`: the
@@ -173,6 +175,13 @@ ensure_remit_broker_users() {
   REMIT_PORTAL_URL="amqp://remit-portal:$REMIT_PORTAL_PASSWORD@$base"
   (umask 077; printf 'amqp-url = %s\n' "$REMIT_ADMIN_URL" > "$data/remit.conf")
   log "broker vhost '$vhost' with users remit-admin, remit-worker, remit-portal and remit-worker-KIND for each kind (passwords in $file)"
+}
+
+# The Prometheus endpoint of what scripts/run starts: REMIT_METRICS_PORT (default 9464; set it empty
+# for none) on REMIT_METRICS_HOST (default 127.0.0.1), both exported. Prints its URL, or nothing.
+remit_metrics_defaults() {
+  export REMIT_METRICS_PORT="${REMIT_METRICS_PORT-9464}" REMIT_METRICS_HOST="${REMIT_METRICS_HOST:-127.0.0.1}"
+  [ -z "$REMIT_METRICS_PORT" ] || echo "http://$REMIT_METRICS_HOST:$REMIT_METRICS_PORT/metrics"
 }
 
 # Builds remit and remit-bench in release with the Swift runtime linked statically (no shared

@@ -211,6 +211,12 @@ public struct Topology: Sendable {
                 }
             }
         }
+        for type in workers.publicCommands ?? [] {
+            let consumed = workers.kinds.contains { $0.consumes.contains(type) }
+            if latestVersion(of: type) == nil || !consumed {
+                problems.append("public command '\(type)' needs a schema and a kind that consumes it")
+            }
+        }
         return problems
     }
 }
@@ -230,6 +236,9 @@ public struct WorkerCatalog: Sendable, Codable {
     /// Where messages go that a worker gives up on.
     public var deadLetterExchange: String
     public var kinds: [WorkerKindSpec]
+    /// The commands systems outside Remit may send on the exchange (`remit producers add` gives
+    /// each producer a broker user that may publish these and nothing else there). Absent: none.
+    public var publicCommands: [String]?
 }
 
 public struct WorkerKindSpec: Sendable, Codable, Equatable {

@@ -103,15 +103,9 @@ public struct BrokerManagement: Sendable {
         }
     }
 
-    private func getJSON(_ path: String) async throws -> JSONValue? {
-        let (status, data) = try await request("GET", path)
-        if status == 404 { return nil }
-        guard (200..<300).contains(status) else {
-            throw ManagementError(
-                operation: "GET \(path)", url: baseURL.absoluteString,
-                detail: "HTTP \(status): \(String(decoding: data.prefix(300), as: UTF8.self))")
-        }
-        return try JSONValue.parse(data)
+    func getJSON(_ path: String) async throws -> JSONValue? {
+        let (status, data) = try await send("GET", path, allowing: [404])
+        return status == 404 ? nil : try JSONValue.parse(data)
     }
 
     public func queue(vhost: String, name: String) async throws -> JSONValue? {
@@ -148,30 +142,64 @@ public struct BrokerManagement: Sendable {
 
     /// Creates a vhost and gives the API's user all permissions on it.
     public func createVhost(_ vhost: String) async throws {
-        for (path, body) in [
-            ("/api/vhosts/\(Self.encode(vhost))", Data("{}".utf8)),
-            (
-                "/api/permissions/\(Self.encode(vhost))/\(Self.encode(user))",
-                Data(#"{"configure":".*","write":".*","read":".*"}"#.utf8)
-            ),
-        ] {
-            let (status, data) = try await request("PUT", path, body: body)
-            guard (200..<300).contains(status) else {
-                throw ManagementError(
-                    operation: "PUT \(path)", url: baseURL.absoluteString,
-                    detail: "HTTP \(status): \(String(decoding: data.prefix(300), as: UTF8.self))")
-            }
-        }
+        try await send("PUT", "/api/vhosts/\(Self.encode(vhost))", json: [:])
+        try await setPermissions(vhost: vhost, user: user, configure: ".*", write: ".*", read: ".*")
     }
 
     public func deleteVhost(_ vhost: String) async throws {
-        let path = "/api/vhosts/\(Self.encode(vhost))"
-        let (status, data) = try await request("DELETE", path)
-        guard (200..<300).contains(status) || status == 404 else {
+        try await send("DELETE", "/api/vhosts/\(Self.encode(vhost))", allowing: [404])
+    }
+
+    /// Sends `json` (when given, as a JSON object) and checks the status: 2xx, or one of `allowing`.
+    /// An error names the request and the response, never the request's body (it may hold a password).
+    @discardableResult
+    func send(
+        _ method: String, _ path: String, json: [String: String]? = nil, allowing: Set<Int> = []
+    ) async throws -> (status: Int, body: Data) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let (status, data) = try await request(method, path, body: try json.map { try encoder.encode($0) })
+        guard (200..<300).contains(status) || allowing.contains(status) else {
             throw ManagementError(
-                operation: "DELETE \(path)", url: baseURL.absoluteString,
+                operation: "\(method) \(path)", url: baseURL.absoluteString,
                 detail: "HTTP \(status): \(String(decoding: data.prefix(300), as: UTF8.self))")
         }
+        return (status, data)
+    }
+}
+
+/// Broker users: what `remit producers` manages. The API's user needs the `administrator` tag.
+extension BrokerManagement {
+    /// The users with permissions on `vhost`, each with its permissions (`user`, `configure`, …).
+    public func permissions(vhost: String) async throws -> [JSONValue] {
+        try await getJSON("/api/vhosts/\(Self.encode(vhost))/permissions")?.arrayValue ?? []
+    }
+
+    public func user(_ name: String) async throws -> JSONValue? {
+        try await getJSON("/api/users/\(Self.encode(name))")
+    }
+
+    /// Creates `name` or sets its password; `tags` comma-separated, empty for none.
+    public func putUser(_ name: String, password: String, tags: String = "") async throws {
+        try await send("PUT", "/api/users/\(Self.encode(name))", json: ["password": password, "tags": tags])
+    }
+
+    public func deleteUser(_ name: String) async throws {
+        try await send("DELETE", "/api/users/\(Self.encode(name))", allowing: [404])
+    }
+
+    /// What `user` may configure, write and read on `vhost` (regular expressions on names).
+    public func setPermissions(vhost: String, user: String, configure: String, write: String, read: String) async throws {
+        try await send(
+            "PUT", "/api/permissions/\(Self.encode(vhost))/\(Self.encode(user))",
+            json: ["configure": configure, "write": write, "read": read])
+    }
+
+    /// The routing keys `user` may publish with (`write`) and bind with (`read`) on the topic exchange `exchange`.
+    public func setTopicPermissions(vhost: String, user: String, exchange: String, write: String, read: String) async throws {
+        try await send(
+            "PUT", "/api/topic-permissions/\(Self.encode(vhost))/\(Self.encode(user))",
+            json: ["exchange": exchange, "write": write, "read": read])
     }
 }
 

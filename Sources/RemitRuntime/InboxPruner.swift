@@ -43,6 +43,25 @@ public struct InboxPruner: Service {
         var logger = logger
         logger[metadataKey: "component"] = "inbox-pruner"
         self.logger = logger
+        // Made now, at 0: exported from the start, not first when something is pruned.
+        for store in stores {
+            _ = Self.prunedCounter(store)
+            _ = Self.recordsGauge(store)
+        }
+    }
+
+    /// A store's name in the metrics: its file's, `channel` or `hq`.
+    static func metricsName(_ store: any MessageStore) -> String {
+        ((store.path as NSString).lastPathComponent as NSString).deletingPathExtension
+    }
+
+    /// Set by each pass (the first at start).
+    static func recordsGauge(_ store: any MessageStore) -> Gauge {
+        Gauge(label: "remit_inbox_records", dimensions: [("store", metricsName(store))])
+    }
+
+    static func prunedCounter(_ store: any MessageStore) -> Counter {
+        Counter(label: "remit_inbox_pruned_total", dimensions: [("store", metricsName(store))])
     }
 
     public func run() async throws {
@@ -70,7 +89,6 @@ public struct InboxPruner: Service {
     public func prune(_ store: any MessageStore) async throws -> Pass {
         let seconds = Double(settings.retention.components.seconds)
         let cutoff = Timestamp.format(clock.now().addingTimeInterval(-seconds))
-        let name = ((store.path as NSString).lastPathComponent as NSString).deletingPathExtension
         var pass = Pass(pruned: 0, batches: 0, remaining: 0)
         while !Task.isShuttingDownGracefully {
             try Task.checkCancellation()
@@ -80,12 +98,12 @@ public struct InboxPruner: Service {
             if pruned == 0 { break }
             pass.pruned += pruned
             pass.batches += 1
-            Counter(label: "remit_inbox_pruned_total", dimensions: [("store", name)]).increment(by: pruned)
+            Self.prunedCounter(store).increment(by: pruned)
             if pruned < settings.batchSize { break }
             try? await Task.sleep(for: settings.pause)
         }
         pass.remaining = try await store.database.read { try Inbox.count($0) }
-        Gauge(label: "remit_inbox_records", dimensions: [("store", name)]).record(pass.remaining)
+        Self.recordsGauge(store).record(pass.remaining)
         if pass.pruned > 0 {
             logger.info(
                 "inbox pruned",

@@ -1,10 +1,14 @@
 import Foundation
+import Logging
+import RemitAMQP
 import RemitCore
 import RemitMessages
 
 /// What `remit status` shows: per work queue its backlog, consumers and rates with a suggested
 /// consumer count; per dead-letter queue its depth; per HQ job its last run. The numbers are the
-/// broker's own (its management API), so they match `rabbitmqctl list_queues`.
+/// broker's own, so they match `rabbitmqctl list_queues`: ready messages and consumers exact at
+/// `takenAt` (a passive `queue.declare` over AMQP), unacked messages and rates as the management
+/// API last sampled them (every few seconds).
 public struct PipelineStatus: Sendable, Codable, Equatable {
     public struct WorkQueue: Sendable, Codable, Equatable {
         public var kind: String
@@ -67,14 +71,25 @@ public struct PipelineStatus: Sendable, Codable, Equatable {
     public var jobs: [Job]?
     public var jobsUnavailable: String?
 
-    /// Reads the broker's numbers for every kind of `topology`.
+    /// Reads the broker's numbers for every kind of `topology`: the management API's, with the
+    /// ready and consumer counts of the work and dead-letter queues read exactly over `amqp`.
     public static func read(
-        topology: Topology, management: BrokerManagement, vhost: String, jobs: Result<[Job], JobsUnavailable>,
-        kept: [String: (count: Int, oldestFailedAt: Date)] = [:], now: Date
+        topology: Topology, management: BrokerManagement, amqp: AMQPConfiguration, jobs: Result<[Job], JobsUnavailable>,
+        kept: [String: (count: Int, oldestFailedAt: Date)] = [:], now: Date, logger: Logger
     ) async throws -> PipelineStatus {
+        let vhost = amqp.vhost
         let queues = try await management.queues(vhost: vhost)
         var byName: [String: JSONValue] = [:]
         for queue in queues { if let name = queue["name"]?.stringValue { byName[name] = queue } }
+        // The management API's figures lag the queues by its sampling interval (5 s); a passive
+        // declare answers with the queue's ready messages and consumers as they are. Only queues the
+        // broker has are asked: asking for a missing one closes the channel.
+        let names = topology.workers.kinds.flatMap { [$0.queue, $0.deadLetterQueue] }.filter { byName[$0] != nil }
+        let exact = try await AMQPConnection.withConnection(amqp, logger: logger) { connection in
+            var states: [String: QueueState] = [:]
+            for name in names { states[name] = try await connection.inspectQueue(name) }
+            return states
+        }
         var work: [WorkQueue] = []
         var dead: [DeadLetterQueue] = []
         for kind in topology.workers.kinds {
@@ -88,8 +103,8 @@ public struct PipelineStatus: Sendable, Codable, Equatable {
                 }
             }
             func count(_ value: JSONValue?) -> Int { value?.intValue.map { Int(clamping: $0) } ?? 0 }
-            let ready = count(queue?["messages_ready"])
-            let consumers = count(queue?["consumers"])
+            let ready = exact[kind.queue]?.messageCount ?? count(queue?["messages_ready"])
+            let consumers = exact[kind.queue]?.consumerCount ?? count(queue?["consumers"])
             let publish = rate("publish_details")
             let deliver = rate("deliver_get_details")
             work.append(
@@ -99,9 +114,13 @@ public struct PipelineStatus: Sendable, Codable, Equatable {
                     suggestedConsumers: suggestedConsumers(
                         ready: ready, consumers: consumers, publishRate: publish, deliverRate: deliver, fallback: kind.consumers)))
             let stored = kept[kind.deadLetterQueue]
+            let deadQueue = byName[kind.deadLetterQueue]
+            let depth =
+                exact[kind.deadLetterQueue].map { $0.messageCount + count(deadQueue?["messages_unacknowledged"]) }
+                ?? count(deadQueue?["messages"])
             dead.append(
                 DeadLetterQueue(
-                    kind: kind.name, queue: kind.deadLetterQueue, depth: count(byName[kind.deadLetterQueue]?["messages"]),
+                    kind: kind.name, queue: kind.deadLetterQueue, depth: depth,
                     kept: stored?.count ?? 0, oldestFailedAt: stored?.oldestFailedAt,
                     oldestAgeSeconds: stored.map { max(0, now.timeIntervalSince($0.oldestFailedAt)) }))
         }

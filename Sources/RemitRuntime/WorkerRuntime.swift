@@ -52,6 +52,8 @@ public final class WorkerRuntime: Sendable {
     private let receivedTotal = Atomic<Int>(0)
     private let settledTotal = Atomic<Int>(0)
     private let reconnectedTotal = Atomic<Int>(0)
+    /// The reasons a `reply_to` was refused for that were logged: each is logged once per runtime.
+    private let loggedReplyRefusals = Mutex<Set<ReplyAddress.Refusal>>([])
 
     /// Messages applied (and acked) since this runtime started, redeliveries of applied ones included.
     public var appliedMessages: Int { appliedTotal.load(ordering: .relaxed) }
@@ -400,6 +402,25 @@ public final class WorkerRuntime: Sendable {
         if deadLettered > 0 { metrics.deadLettered.increment(by: deadLettered) }
     }
 
+    /// Where `delivery` asks its answer to go; nil when nowhere, or somewhere Remit does not answer
+    /// (logged once per reason, so a producer's misconfiguration shows without flooding the log).
+    private func replyAddress(of delivery: Delivery, messageId: String) -> ReplyAddress? {
+        do {
+            return try ReplyAddress.from(
+                replyTo: delivery.properties.replyTo, correlationId: delivery.properties.correlationId, topology: topology)
+        } catch {
+            guard loggedReplyRefusals.withLock({ $0.insert(error).inserted }) else { return nil }
+            logger.info(
+                "reply_to refused: the command is applied but not answered (logged once per reason)",
+                metadata: [
+                    "message_id": "\(messageId)",
+                    "reply_to": "\(String(reflecting: String(delivery.properties.replyTo?.prefix(80) ?? "")))",
+                    "reason": "\(error)",
+                ])
+            return nil
+        }
+    }
+
     /// Decodes a batch and applies it to the store; returns what to publish and ack, or nil when a
     /// drain began while the store was unavailable (nothing of the batch is settled then).
     func prepare(_ batch: [Delivery]) async -> SettlementBatch? {
@@ -423,9 +444,7 @@ public final class WorkerRuntime: Sendable {
                         index,
                         IncomingMessage(
                             header: header, body: body, attempt: attempt, receivedAt: receivedAt,
-                            reply: ReplyAddress.from(
-                                replyTo: delivery.properties.replyTo, correlationId: delivery.properties.correlationId,
-                                topology: topology)),
+                            reply: replyAddress(of: delivery, messageId: header.id)),
                         ContentDigest.sha256(delivery.body)
                     ))
             case .failure(let badInput):

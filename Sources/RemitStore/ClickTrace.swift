@@ -44,6 +44,39 @@ public enum ClickTrace {
         public init() {}
     }
 
+    /// A click's steps from the stores there are: `id` is its correlation id, or the message id of
+    /// one of its messages (a producer's command id; for a portal click the two are the same). The
+    /// correlation id the steps were found under, and the steps in order; none when nothing is recorded.
+    public static func read(id: String, channel: ChannelStore?, hq: HQStore?) async throws -> (correlationId: String, steps: [Step]) {
+        var steps = try await read(correlationId: id, channel: channel, hq: hq)
+        guard steps.isEmpty else { return (id, steps) }
+        var correlationId = try await channel?.pool.read { try Self.correlationId($0, ofMessage: id) }
+        if correlationId == nil { correlationId = try await hq?.pool.read { try Self.correlationId($0, ofMessage: id) } }
+        guard let correlationId, correlationId != id else { return (id, []) }
+        steps = try await read(correlationId: correlationId, channel: channel, hq: hq)
+        return (correlationId, steps)
+    }
+
+    static func read(correlationId: String, channel: ChannelStore?, hq: HQStore?) async throws -> [Step] {
+        let found = try await channel?.pool.read { try Self.channel($0, correlationId: correlationId) } ?? Found()
+        var steps = found.steps
+        if let hq { steps += try await hq.pool.read { try Self.hq($0, correlationId: correlationId, following: found) } }
+        return steps.sorted(by: Step.inOrder)
+    }
+
+    /// The correlation id of the message `messageId`: from the commands' outcomes (keyed by it), else
+    /// from the inbox (keyed by consumer first, so this reads it whole — only for an id that is not
+    /// a correlation id).
+    static func correlationId(_ db: Database, ofMessage messageId: String) throws -> String? {
+        if try db.tableExists("command_outcome"),
+            let found = try String.fetchOne(
+                db, sql: "SELECT correlation_id FROM command_outcome WHERE message_id = ?", arguments: [messageId])
+        {
+            return found
+        }
+        return try String.fetchOne(db, sql: "SELECT correlation_id FROM inbox WHERE message_id = ? LIMIT 1", arguments: [messageId])
+    }
+
     /// The steps the channel store recorded for `correlationId`, and the payment and request ids
     /// they created.
     public static func channel(_ db: Database, correlationId: String) throws -> Found {

@@ -428,6 +428,11 @@ public struct DeadLetterAuditMessage: StoredRecord, Sendable, Equatable {
     public static func messageIds(_ db: Database, auditId: Int64) throws -> [String] {
         try filter(Columns.auditId == auditId).order(Column("id")).select(Columns.messageId, as: String.self).fetchAll(db)
     }
+
+    /// The messages an audit entry touched, with what an edit changed in each.
+    public static func touched(_ db: Database, auditId: Int64) throws -> [DeadLetterAuditMessage] {
+        try filter(Columns.auditId == auditId).order(Column("id")).fetchAll(db)
+    }
 }
 
 extension DeadLetterAuditMessage: WrittenRow {

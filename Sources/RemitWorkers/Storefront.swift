@@ -71,6 +71,21 @@ struct Accepted {
     var followUps: [OutgoingMessage] = []
 }
 
+/// `remit_commands_total` of commands of `type` accepted (no code) or refused with `refusalCode`.
+func commandCounter(type: String, refusalCode: String?) -> Counter {
+    Counter(
+        label: "remit_commands_total",
+        dimensions: [("type", type), ("outcome", refusalCode == nil ? "accepted" : "refused")]
+            + (refusalCode.map { [("code", $0)] } ?? []))
+}
+
+/// `handler`, with the accepted count of each command it decides made now, at 0: a metric is
+/// exported from the start, not first when something happens.
+func countingCommands(_ handler: some MessageHandler) -> some MessageHandler {
+    for type in handler.bodyTypes { _ = commandCounter(type: type.messageType, refusalCode: nil) }
+    return handler
+}
+
 /// Runs a storefront command: `decide` either returns what it did or throws a `StorefrontRefusal`,
 /// in which case nothing it wrote is kept. Either way the outcome is recorded for the portal and,
 /// when the producer asked for one, answered on its reply address. A refusal is an outcome, not a
@@ -98,10 +113,6 @@ func runCommand(
         context.logger.info("command refused", metadata: ["type": "\(header.type)", "code": "\(refusal.code)"])
     }
     // Counted when decided; a batch whose transaction is rolled back and retried counts it again.
-    Counter(
-        label: "remit_commands_total",
-        dimensions: [("type", header.type), ("outcome", accepted == nil ? "refused" : "accepted")]
-            + (refusal.map { [("code", $0.code)] } ?? [])
-    ).increment()
+    commandCounter(type: header.type, refusalCode: refusal?.code).increment()
     return (accepted?.followUps ?? []) + (try context.answer(outcome.reply))
 }

@@ -106,9 +106,9 @@ public enum WorkerKinds {
         "hq-invoice-posting": { HQJobHandler(job: InvoicePostingJob(), worker: $0.workerName) },
         "hq-distribution": { HQJobHandler(job: DistributionJob(), worker: $0.workerName) },
         "channel-updates": { _ in ChannelUpdates.handler },
-        "cart-validation": { CartValidation.handler(policy: $0.policy) },
-        "payment-posting": { PaymentPosting.handler(policy: $0.policy) },
-        "invoice-requests": { InvoiceRequestHandler(policy: $0.policy) },
+        "cart-validation": { countingCommands(CartValidation.handler(policy: $0.policy)) },
+        "payment-posting": { countingCommands(PaymentPosting.handler(policy: $0.policy)) },
+        "invoice-requests": { countingCommands(InvoiceRequestHandler(policy: $0.policy)) },
         "email-dispatch": { try EmailDispatchHandler(mail: try $0.mailSettings) },
     ]
 

@@ -375,7 +375,7 @@ extension DeadLettersCommand {
                 let (_, _, store) = try await session.open()
                 let entries = try await store.pool.read { db in
                     try DeadLetterAudit.recent(db, limit: limit).map {
-                        ($0, try DeadLetterAuditMessage.messageIds(db, auditId: $0.id ?? 0))
+                        ($0, try DeadLetterAuditMessage.touched(db, auditId: $0.id ?? 0))
                     }
                 }
                 if json {
@@ -390,13 +390,18 @@ extension DeadLettersCommand {
                         var outcome: String
                         var detail: String?
                         var messageIds: [String]
+                        /// Per edited message: `[{"path", "before", "after"}]`.
+                        var changes: [String: JSONValue]
                     }
                     printJSON(
-                        entries.map { audit, ids in
+                        entries.map { audit, touched in
                             Entry(
                                 id: audit.id ?? 0, at: Timestamp.format(audit.at), actor: audit.actor, action: audit.action.rawValue,
                                 filter: audit.filter, matched: audit.matched, done: audit.done, outcome: audit.outcome.rawValue,
-                                detail: audit.detail, messageIds: ids)
+                                detail: audit.detail, messageIds: touched.map(\.messageId),
+                                changes: touched.reduce(into: [:]) { changes, message in
+                                    changes[message.messageId] = message.change.map { (try? JSONValue.parse(Data($0.utf8))) ?? .string($0) }
+                                })
                         })
                     return
                 }
@@ -412,6 +417,12 @@ extension DeadLettersCommand {
                             "\(audit.done)/\(audit.matched)", audit.filter, truncate(audit.detail ?? "-", 80),
                         ]
                     })
+                // What each edit changed, before and after, as `dead-letters show` gives it.
+                for (audit, touched) in entries {
+                    for message in touched {
+                        if let change = message.change { print("  \(audit.id ?? 0): \(message.messageId) changed \(change)") }
+                    }
+                }
             }
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import RemitCore
 import RemitRuntime
 import RemitStore
@@ -9,7 +10,9 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract:
             "The pipeline now: per work queue its backlog, consumers, rates and a suggested consumer count; dead letters; HQ jobs' last runs.",
-        discussion: "The numbers are the broker's own (its management API), as `rabbitmqctl list_queues` shows them.")
+        discussion:
+            "The numbers are the broker's own, as `rabbitmqctl list_queues` shows them: ready and consumers exact (over AMQP), unacked and rates as the management API last sampled them (every few seconds)."
+    )
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Print JSON for machines")
     var json = false
@@ -29,7 +32,7 @@ struct StatusCommand: AsyncParsableCommand {
             let configuration = try global.resolve()
             let topology = try configuration.topology()
             let management = try configuration.management()
-            let vhost = try configuration.amqp().vhost
+            let amqp = try configuration.amqp()
             let hqPath = "\(configuration.dataDirectory)/\(HQStore.fileName)"
             // Jobs are one part of the status: a store this process cannot read says so in its place.
             var hq: HQStore?
@@ -61,7 +64,8 @@ struct StatusCommand: AsyncParsableCommand {
                 }
                 let kept = try await operations?.pool.read { try DeadLetter.keptByQueue($0) } ?? [:]
                 let status = try await PipelineStatus.read(
-                    topology: topology, management: management, vhost: vhost, jobs: jobs, kept: kept, now: Date())
+                    topology: topology, management: management, amqp: amqp, jobs: jobs, kept: kept, now: Date(),
+                    logger: Logger(label: "remit.status"))
                 if json {
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

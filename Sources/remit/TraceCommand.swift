@@ -9,41 +9,32 @@ struct TraceCommand: AsyncParsableCommand {
         commandName: "trace",
         abstract: "Every step one click went through — portal command, workers, HQ jobs, e-mail — with times, from the stores.",
         discussion:
-            "The correlation id of a portal click is its command id (the end of /commands/ID, or the API's `id`); a producer's is its message's correlation id."
+            "The correlation id of a portal click is its command id (the end of /commands/ID, or the API's `id`); a producer's command is found by its message id or its correlation id."
     )
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The correlation id")
-    var correlationId: String
+    @Argument(help: "The correlation id, or the message id of the click's command")
+    var id: String
     @Flag(help: "Print JSON for machines")
     var json = false
 
     func validate() throws {
-        let id = correlationId.trimmingCharacters(in: .whitespaces)
+        let id = id.trimmingCharacters(in: .whitespaces)
         if id.isEmpty || id.count > 128 || id.contains(where: { $0.isNewline }) {
-            throw ValidationError("a correlation id is 1…128 characters on one line")
+            throw ValidationError("an id is 1…128 characters on one line")
         }
     }
 
     func run() async throws {
         try await reportingErrors {
             let configuration = try global.resolve()
-            let id = correlationId.trimmingCharacters(in: .whitespaces)
+            let id = id.trimmingCharacters(in: .whitespaces)
             let directory = configuration.dataDirectory
             func exists(_ file: String) -> Bool { FileManager.default.fileExists(atPath: "\(directory)/\(file)") }
-            var found = ClickTrace.Found()
-            if exists(ChannelStore.fileName) {
-                let channel = try ChannelStore(dataDirectory: directory, readOnly: true)
-                found = try await channel.pool.read { try ClickTrace.channel($0, correlationId: id) }
-            }
-            var steps = found.steps
-            if exists(HQStore.fileName) {
-                let hq = try HQStore(dataDirectory: directory, readOnly: true)
-                let following = found
-                steps += try await hq.pool.read { try ClickTrace.hq($0, correlationId: id, following: following) }
-            }
-            steps.sort(by: ClickTrace.Step.inOrder)
+            let channel = exists(ChannelStore.fileName) ? try ChannelStore(dataDirectory: directory, readOnly: true) : nil
+            let hq = exists(HQStore.fileName) ? try HQStore(dataDirectory: directory, readOnly: true) : nil
+            let (correlationId, steps) = try await ClickTrace.read(id: id, channel: channel, hq: hq)
             guard let first = steps.first?.at else {
-                throw ValidationError("nothing is recorded for correlation id \(id.prefix(128)) in \(directory)")
+                throw ValidationError("nothing is recorded for correlation id or message id \(id.prefix(128)) in \(directory)")
             }
             if json {
                 let encoder = JSONEncoder()
@@ -56,9 +47,9 @@ struct TraceCommand: AsyncParsableCommand {
                     let correlationId: String
                     let steps: [ClickTrace.Step]
                 }
-                print(String(decoding: try encoder.encode(Trace(correlationId: id, steps: steps)), as: UTF8.self))
+                print(String(decoding: try encoder.encode(Trace(correlationId: correlationId, steps: steps)), as: UTF8.self))
             } else {
-                print("correlation id \(id): \(steps.count) steps")
+                print("correlation id \(correlationId): \(steps.count) steps")
                 for step in steps {
                     let offset = String(format: "+%.3fs", step.at.timeIntervalSince(first))
                     print(

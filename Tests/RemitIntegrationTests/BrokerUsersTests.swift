@@ -8,23 +8,10 @@ import Testing
 struct BrokerUsersTests {
     /// Runs `ensure_remit_broker_users` from scripts/lib.sh for `directory` on `vhost`; the URLs it made.
     func ensureUsers(_ directory: String, vhost: String) throws -> [String: String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [
-            "-c",
-            #"source scripts/lib.sh && ensure_remit_broker_users "$1" && printf 'admin=%s\nworker=%s\nportal=%s\n%s' "$REMIT_ADMIN_URL" "$REMIT_WORKER_URL" "$REMIT_PORTAL_URL" "$REMIT_KIND_URLS""#,
-            "ensure", directory,
-        ]
-        process.currentDirectoryURL = repositoryRoot
-        var environment = ProcessInfo.processInfo.environment
-        environment["REMIT_VHOST"] = vhost
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, output) = try runSourcingLib(
+            #"ensure_remit_broker_users "$1" && printf 'admin=%s\nworker=%s\nportal=%s\n%s' "$REMIT_ADMIN_URL" "$REMIT_WORKER_URL" "$REMIT_PORTAL_URL" "$REMIT_KIND_URLS""#,
+            [directory], environment: ["REMIT_VHOST": vhost])
+        #expect(status == 0)
         var urls: [String: String] = [:]
         for line in output.split(separator: "\n") {
             let parts = line.split(separator: "=", maxSplits: 1)
@@ -43,6 +30,7 @@ struct BrokerUsersTests {
                 try? await broker.management.deleteVhost(vhost)
             } catch {
                 try? await broker.management.deleteVhost(vhost)
+                try? await broker.management.deleteUser("remit-producer-ops-\(vhost.suffix(8))")
                 throw error
             }
         }
@@ -69,6 +57,15 @@ struct BrokerUsersTests {
         #expect(!refusedOutput.contains(String(portal.split(separator: ":")[2].split(separator: "@")[0])), "no password shown")
         let (status, statusOutput) = try await RemitProcess.run(["status", "--amqp-url", portal], broker: broker)
         #expect(status != 0 && statusOutput.contains("refused user 'remit-portal'"), "no management API for the portal: \(statusOutput)")
+        // The operator makes producers' users (the administrator tag); the portal's user may not.
+        let producer = "ops-\(vhost.suffix(8))"
+        let (added, addedOutput) = try await RemitProcess.run(["producers", "add", producer, "--amqp-url", admin], broker: broker)
+        #expect(added == 0 && addedOutput.contains("amqp://remit-producer-\(producer):"), "\(addedOutput)")
+        let (removed, removedOutput) = try await RemitProcess.run(["producers", "remove", producer, "--amqp-url", admin], broker: broker)
+        #expect(removed == 0, "\(removedOutput)")
+        let (refusedAdd, refusedAddOutput) = try await RemitProcess.run(
+            ["producers", "add", producer, "--amqp-url", portal], broker: broker)
+        #expect(refusedAdd == 1 && refusedAddOutput.contains("refused user 'remit-portal'"), "\(refusedAddOutput)")
 
         // Topic permissions on `remit`: the portal's user publishes the buyers' commands and nothing
         // else; the workers' user publishes the kinds' follow-ups and HQ's job runs, never a command.
@@ -142,5 +139,111 @@ struct BrokerUsersTests {
         try await expectEventually("its follow-up, smoke.recorded, was published under the workers' user") {
             try await ready("remit.smoke.audit") == 1
         }
+    }
+}
+
+@Suite("remit producers: a producer's own broker user sends the public commands and reads its replies, nothing more", .serialized)
+struct ProducerUsersTests {
+    @Test func aProducersUserPublishesOnlyThePublicCommandsAndUsesOnlyItsOwnReplyQueues() async throws {
+        try await TestBroker.with { broker in
+            let name = "erp-\(UUID().uuidString.prefix(8).lowercased())"
+            do {
+                try await checkProducer(named: name, broker)
+            } catch {
+                try? await broker.management.deleteUser(ProducerUsers.userPrefix + name)
+                throw error
+            }
+        }
+    }
+
+    func checkProducer(named name: String, _ broker: TestBroker) async throws {
+        let user = ProducerUsers.userPrefix + name
+        let (added, addOutput) = try await RemitProcess.run(["producers", "add", name], broker: broker)
+        #expect(added == 0, "\(addOutput)")
+        let url = try #require(addOutput.split(separator: "\n").map(String.init).first { $0.hasPrefix("amqp://\(user):") }, "\(addOutput)")
+        #expect(url.hasSuffix("/\(broker.amqp.vhost)"))
+        let password = String(url.split(separator: ":")[2].split(separator: "@")[0])
+        #expect(password.count >= 24)
+        let (listed, list) = try await RemitProcess.run(["producers", "list"], broker: broker)
+        #expect(listed == 0 && list.contains("\(name)  user \(user)") && !list.contains(password), "\(list)")
+        let (again, againOutput) = try await RemitProcess.run(["producers", "add", name], broker: broker)
+        #expect(again == 1 && againOutput.contains("exists already") && !againOutput.contains(password), "\(againOutput)")
+
+        // Topic permissions on `remit`: the public commands, nothing else.
+        let money = #"{"amount":"1.00","currency":"EUR"}"#
+        let bodies = [
+            "invoice.pay":
+                #"{"user":"u-1","invoiceNumber":"I-1","amount":\#(money),"tender":"card","cardAuthorization":"psp-1","idempotencyKey":"k-1"}"#,
+            "invoice.request": #"{"user":"u-1","invoiceNumber":"I-1"}"#,
+            "payment.post":
+                #"{"paymentId":"p-1","user":"u-1","invoiceNumber":"I-1","amount":\#(money),"tender":"card","cardAuthorization":"psp-1"}"#,
+            "cart.checkout": #"{"user":"u-1","tender":"card","cardAuthorization":"psp-1"}"#,
+            "hq.distribution.run": #"{"requestedBy":"test"}"#,
+            "smoke.record": #"{"key":"u-1","amount":\#(money)}"#,
+        ]
+        for type in bodies.keys.sorted() {
+            let (status, output) = try await RemitProcess.run(
+                ["publish", type, "--amqp-url", url, "--body", bodies[type]!, "--acting-user", "system:erp"], broker: broker)
+            if ["invoice.pay", "invoice.request"].contains(type) {
+                #expect(status == 0, "\(type): \(output)")
+            } else {
+                #expect(status != 0 && output.contains("ACCESS_REFUSED"), "\(type): \(output)")
+            }
+            #expect(!output.contains(password), "no password shown")
+        }
+        var arrived: [String: Int] = [:]
+        for queue in ["remit.payment-posting", "remit.invoice-requests", "remit.cart", "remit.hq.distribution", "remit.smoke"] {
+            arrived[queue] = try await broker.readyCount(queue)
+        }
+        #expect(
+            arrived == [
+                "remit.payment-posting": 1, "remit.invoice-requests": 1, "remit.cart": 0, "remit.hq.distribution": 0, "remit.smoke": 0,
+            ],
+            "only the public commands arrived")
+
+        // Its reply queues: server-named exclusive ones and its own names, declared and read.
+        let producer = try AMQPConfiguration(url: url)
+        try await AMQPConnection.withConnection(producer, logger: testLogger) { connection in
+            let generated = try await connection.declare(QueueDeclaration(name: "", durable: false, exclusive: true, autoDelete: true))
+            #expect(generated.name.hasPrefix("amq.gen-"))
+            try await connection.consume(queue: generated.name, prefetch: 1).cancel()
+            let own = try await connection.declare(QueueDeclaration(name: "producer.\(name).replies"))
+            try await connection.consume(queue: own.name, prefetch: 1).cancel()
+            _ = try await connection.deleteQueue(own.name)
+        }
+        // Not a queue of another name, not Remit's queues, not the default exchange.
+        let refusals: [(String, @Sendable (AMQPConnection) async throws -> Void)] = [
+            ("declare erp.replies", { _ = try await $0.declare(QueueDeclaration(name: "erp.replies")) }),
+            ("consume remit.payment-posting", { _ = try await $0.consume(queue: "remit.payment-posting", prefetch: 1) }),
+            (
+                "publish into remit.payment-posting",
+                {
+                    try await $0.publish(
+                        OutboundMessage(exchange: "", routingKey: "remit.payment-posting", body: Array("{}".utf8), properties: .init()))
+                }
+            ),
+        ]
+        for (what, attempt) in refusals {
+            do {
+                try await AMQPConnection.withConnection(producer, logger: testLogger) { try await attempt($0) }
+                Issue.record("\(what) was allowed")
+            } catch {
+                #expect("\(error)".contains("ACCESS_REFUSED") && !"\(error)".contains(password), "\(what): \(error)")
+            }
+        }
+
+        let (removed, removeOutput) = try await RemitProcess.run(["producers", "remove", name], broker: broker)
+        #expect(removed == 0, "\(removeOutput)")
+        let (_, afterRemove) = try await RemitProcess.run(["producers", "list"], broker: broker)
+        #expect(!afterRemove.contains(name), "\(afterRemove)")
+        await #expect(throws: (any Error).self, "the user is gone") {
+            try await AMQPConnection.withConnection(producer, logger: testLogger) { _ in }
+        }
+        let (gone, goneOutput) = try await RemitProcess.run(["producers", "remove", name], broker: broker)
+        #expect(gone == 1 && goneOutput.contains("no producer \(name)"), "\(goneOutput)")
+        let (bad, badOutput) = try await RemitProcess.run(["producers", "add", "Bad Name!"], broker: broker)
+        let lines = badOutput.split(separator: "\n").filter { !$0.isEmpty && !$0.hasPrefix("Usage") && !$0.hasPrefix("  See") }
+        #expect(bad == 64 && badOutput.contains("a producer's name is 1…40 lowercase letters"), "\(badOutput)")
+        #expect(lines.count <= 2, "a clear line, not a crash: \(badOutput)")
     }
 }

@@ -291,6 +291,16 @@ struct DeadLetterTests {
             #expect(audits.map(\.action) == [.edit], "the failed attempts published nothing and left no audit")
             let history = try await broker.operationsStore().pool.read { try DeadLetterAuditMessage.history($0, messageId: "fix-me") }
             #expect(history.first?.1.change?.contains(#""before":"1.001""#) == true, "\(history.first?.1.change ?? "-")")
+            // The audit shows each edit's before and after, as `dead-letters show` does.
+            let (_, audit) = try await RemitProcess.run(["dead-letters", "audit", "--no-collect"], broker: broker)
+            #expect(
+                audit.contains("fix-me changed") && audit.contains(#""before":"1.001""#) && audit.contains(#""after":"1.00""#), "\(audit)")
+            let (_, json) = try await RemitProcess.run(["dead-letters", "audit", "--json", "--no-collect"], broker: broker)
+            let entry = try #require(try JSONValue.parse(Data(json.utf8)).arrayValue?.first, "\(json)")
+            let edited = try #require(entry["changes"]?["fix-me"]?.arrayValue?.first, "\(json)")
+            #expect(
+                edited["before"] == .string("1.001") && edited["after"] == .string("1.00")
+                    && edited["path"] == .string("body.amount.amount"))
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import RemitAMQP
 import RemitApp
 import RemitCore
@@ -26,7 +27,8 @@ struct HQWorld: Sendable {
 
     static func with(
         customers: Int = 12, invoices: Int = 40, extraJobWorkers: Int = 0, storefront: [String] = [],
-        policy: StorefrontPolicy = StorefrontPolicy(), mail: MailSettings? = nil, _ body: (HQWorld) async throws -> Void
+        policy: StorefrontPolicy = StorefrontPolicy(), mail: MailSettings? = nil, logger: Logger = testLogger,
+        _ body: (HQWorld) async throws -> Void
     ) async throws {
         try await TestBroker.with { broker in
             let clock = ManualWallClock(Date(timeIntervalSince1970: Double(today.daysSinceEpoch) * 86_400 + 43_200))
@@ -34,7 +36,7 @@ struct HQWorld: Sendable {
             let hq = try HQStore(dataDirectory: broker.dataDirectory)
             let dependencies = WorkerDependencies(
                 stores: DataDirectoryStores(channel: channel, hq: hq), clock: clock,
-                logger: testLogger, workerName: "worker-a", policy: policy, mail: mail)
+                logger: logger, workerName: "worker-a", policy: policy, mail: mail)
             try HQSeeder(store: hq, today: today).seed(.init(customers: customers, invoices: invoices, seed: 11))
             let world = HQWorld(broker: broker, dependencies: dependencies, clock: clock, hq: hq, channel: channel)
             let kinds = ["hq-p0001", "hq-sync", "hq-invoice-posting", "hq-distribution", "channel-updates"] + storefront

@@ -100,6 +100,54 @@ struct MetricsTests {
         }
     }
 
+    /// The metric names README's table lists (the backticked names of its first column).
+    static func readmeMetricNames() throws -> [String] {
+        let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let table = readme.components(separatedBy: "| metric | labels | what |\n").dropFirst().first ?? ""
+        var names: [String] = []
+        // After the header's separator row, up to the first line that is not a row.
+        for row in table.split(separator: "\n", omittingEmptySubsequences: false).dropFirst() {
+            guard row.hasPrefix("|") else { break }
+            let first = row.split(separator: "|").first ?? ""
+            names += first.matches(of: /`(remit_[a-z_]+)`/).map { String($0.output.1) }
+        }
+        return names
+    }
+
+    @Test func everyMetricTheReadmeListsIsExportedRightAfterStart() async throws {
+        let names = try Self.readmeMetricNames()
+        #expect(names.count >= 12 && names.contains("remit_inbox_pruned_total"), "\(names)")
+        try await TestBroker.with { broker in
+            let port = Int.random(in: 20_000...60_000)
+            let run = try RemitProcess(["run", "--no-portal", "--no-scheduler", "--metrics-port", "\(port)"], broker: broker)
+            defer { run.signal(SIGKILL) }
+            var text = ""
+            try await expectEventually("/metrics answers", timeout: .seconds(60)) {
+                let (status, body) = try httpGet("http://127.0.0.1:\(port)/metrics")
+                text = body
+                return status == 200
+            }
+            // Nothing was published or pruned yet: each metric is there at its start.
+            let missing = names.filter { !text.contains("# TYPE \($0) ") }
+            #expect(missing.isEmpty, "not exported at start: \(missing)\n\(run.output.suffix(2000))")
+            #expect(sample(text, "remit_inbox_pruned_total", ["store": "channel"]) == 0, "\(text)")
+            #expect(sample(text, "remit_commands_total", ["type": "invoice.pay", "outcome": "accepted"]) == 0)
+        }
+    }
+
+    @Test func scriptsRunServesMetricsByDefault() throws {
+        func defaults(_ port: String?) throws -> String {
+            let (_, output) = try runSourcingLib(
+                "remit_metrics_defaults", environment: ["REMIT_METRICS_PORT": port, "REMIT_METRICS_HOST": nil])
+            return output.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try defaults(nil) == "http://127.0.0.1:9464/metrics")
+        #expect(try defaults("9999") == "http://127.0.0.1:9999/metrics")
+        #expect(try defaults("") == "", "empty: no endpoint")
+        let run = try String(contentsOf: repositoryRoot.appendingPathComponent("scripts/run"), encoding: .utf8)
+        #expect(run.contains("remit_metrics_defaults") && run.contains("Prometheus metrics: $metrics_url"))
+    }
+
     @Test func aWrongMetricsPortIsRefusedWithOneLine() async throws {
         try await TestBroker.with(apply: false) { broker in
             let (status, output) = try await RemitProcess.run(["worker", "smoke", "--metrics-port", "99999"], broker: broker)

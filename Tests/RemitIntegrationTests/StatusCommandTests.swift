@@ -8,6 +8,26 @@ import Testing
 /// `remit status` against the real broker: its numbers are the broker's own.
 @Suite("remit status", .serialized)
 struct StatusCommandTests {
+    @Test func readyAndConsumersAreExactAtOnceNotAsTheManagementAPILastSampledThem() async throws {
+        try await TestBroker.with { broker in
+            try await broker.publishSmoke(count: 1_016)
+            try await broker.withConnection { connection in
+                let consumer = try await connection.consume(queue: "remit.cart", prefetch: 1)
+                // At once: the management API samples every 5 s, so its figures would still say 0.
+                let status = try await PipelineStatus.read(
+                    topology: broker.topology, management: broker.management, amqp: broker.amqp, jobs: .failure(.init("none")),
+                    now: Date(), logger: testLogger)
+                let smoke = try #require(status.workQueues.first { $0.kind == "smoke" })
+                let cart = try #require(status.workQueues.first { $0.kind == "cart-validation" })
+                #expect(smoke.ready == 1_016 && smoke.consumers == 0, "\(smoke)")
+                #expect(cart.ready == 0 && cart.consumers == 1, "\(cart)")
+                let (exit, output) = try await RemitProcess.run(["status", "--json"], broker: broker)
+                #expect(exit == 0 && output.contains(#""ready" : 1016"#), "\(output)")
+                try await consumer.cancel()
+            }
+        }
+    }
+
     @Test func theNumbersMatchRabbitmqctlListQueuesAndDeadLettersAreCounted() async throws {
         try await TestBroker.with { broker in
             try await broker.publishSmoke(count: 37)

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import RemitAMQP
 import RemitApp
 import RemitCore
@@ -7,6 +8,7 @@ import RemitMessages
 import RemitHQ
 import RemitRuntime
 import RemitStore
+import RemitTestSupport
 import RemitWorkers
 import Testing
 
@@ -75,11 +77,11 @@ extension HQWorld {
     /// Publishes `body` as a producer would; returns what went onto the broker.
     @discardableResult
     func publish<Body: MessageBody>(
-        _ body: Body, as actingUser: String, id: String, replyTo: String? = nil
+        _ body: Body, as actingUser: String, id: String, correlationId: String? = nil, replyTo: String? = nil
     ) async throws -> OutboundMessage {
         let json = try JSONValue.parse(try MessageCoding.shared.encode(body))
         var prepared = try Producer(topology: broker.topology, clock: clock).prepare(
-            type: Body.messageType, body: json, actingUser: actingUser, messageId: id)
+            type: Body.messageType, body: json, actingUser: actingUser, messageId: id, correlationId: correlationId)
         prepared.outbound.properties.replyTo = replyTo
         try await republish(prepared.outbound)
         return prepared.outbound
@@ -375,7 +377,7 @@ struct StorefrontTests {
             }
             #expect(trace.contains("50.00 EUR"))
             let (unknown, nothing) = try await RemitProcess.run(["trace", "no-such-click"], broker: world.broker)
-            #expect(unknown == 1 && nothing.contains("nothing is recorded for correlation id no-such-click"), "\(nothing)")
+            #expect(unknown == 1 && nothing.contains("nothing is recorded for correlation id or message id no-such-click"), "\(nothing)")
             // The detail page's data reached the channel with the invoice: its line, both settlements
             // with the payments they came from, both payments posted.
             let detail = try await world.channel.pool.read { db -> BuyerView.InvoiceDetail? in
@@ -492,36 +494,60 @@ struct StorefrontTests {
 
     @Test func theExamplePythonProducerGetsAcceptedAndRefusedAnswers() async throws {
         try await HQWorld.with(storefront: HQWorld.storefrontKinds) { world in
-            try await Shop.add(to: world)
-            let python = URL(fileURLWithPath: "/usr/bin/env")
-            let script = repositoryRoot.appendingPathComponent("examples/producer/remit_producer.py").path
-            func producer(_ arguments: [String]) async throws -> (Int32?, String) {
-                try await RemitProcess.run(["python3", script, "--timeout", "30"] + arguments, broker: world.broker, executable: python)
+            // The producer connects as its own broker user, as README's "For producers" says.
+            let users = ProducerUsers(management: world.broker.management, amqp: world.broker.amqp, topology: world.broker.topology)
+            let name = "example-\(UUID().uuidString.prefix(8).lowercased())"
+            let added = try await users.add(name)
+            do {
+                try await examplePythonProducer(world, url: added.url)
+                try await users.remove(name)
+            } catch {
+                try? await users.remove(name)
+                throw error
             }
-            let (paid, paidOutput) = try await producer([
-                "pay", "--user", "solo", "--invoice", "T-SOLO-1", "--amount", "25.00", "--currency", "EUR", "--tender", "card",
-                "--card-authorization", "psp-1", "--key", "erp-1",
-            ])
-            #expect(paid == 0 && paidOutput.contains("accepted: payment"), "\(paidOutput)")
-            #expect(try await world.pending("T-SOLO-1") == 2_500)
-            let (refused, refusedOutput) = try await producer([
-                "pay", "--user", "solo", "--invoice", "T-ORG-1", "--amount", "25.00", "--currency", "EUR", "--tender", "card",
-                "--card-authorization", "psp-1", "--key", "erp-2",
-            ])
-            #expect(
-                refused == 1 && refusedOutput.contains("refused (invoice-not-found): Invoice T-ORG-1 was not found."), "\(refusedOutput)")
-            let (requested, requestedOutput) = try await producer(["--json", "request", "--user", "mem", "--invoice", "T-ORG-1"])
-            #expect(requested == 0, "\(requestedOutput)")
-            let reply = try JSONValue.parse(Data(try #require(requestedOutput.split(separator: "\n").last).utf8))
-            let requestId = try #require(reply["requestId"]?.stringValue)
-            #expect(reply["outcome"]?.stringValue == "accepted")
-            #expect(try await world.channelInt("SELECT COUNT(*) FROM b2b_request WHERE request_id = ?", [requestId]) == 1)
-            let (invalid, invalidOutput) = try await producer([
-                "pay", "--user", "solo", "--invoice", "T-SOLO-1", "--amount", "abc", "--currency", "EUR", "--tender", "card", "--key", "k",
-            ])
-            #expect(invalid == 2 && invalidOutput.contains("abc"), "invalid input is refused before anything is sent: \(invalidOutput)")
-            #expect(try await world.channelInt("SELECT COUNT(*) FROM channel_transaction") == 1)
         }
+    }
+
+    func examplePythonProducer(_ world: HQWorld, url: String) async throws {
+        try await Shop.add(to: world)
+        let python = URL(fileURLWithPath: "/usr/bin/env")
+        let script = repositoryRoot.appendingPathComponent("examples/producer/remit_producer.py").path
+        func producer(_ arguments: [String]) async throws -> (Int32?, String) {
+            try await RemitProcess.run(
+                ["python3", script, "--timeout", "30", "--amqp-url", url] + arguments, broker: world.broker, executable: python)
+        }
+        let (paid, paidOutput) = try await producer([
+            "pay", "--user", "solo", "--invoice", "T-SOLO-1", "--amount", "25.00", "--currency", "EUR", "--tender", "card",
+            "--card-authorization", "psp-1", "--key", "erp-1",
+        ])
+        #expect(paid == 0 && paidOutput.contains("accepted: payment"), "\(paidOutput)")
+        #expect(try await world.pending("T-SOLO-1") == 2_500)
+        let (refused, refusedOutput) = try await producer([
+            "pay", "--user", "solo", "--invoice", "T-ORG-1", "--amount", "25.00", "--currency", "EUR", "--tender", "card",
+            "--card-authorization", "psp-1", "--key", "erp-2",
+        ])
+        #expect(
+            refused == 1 && refusedOutput.contains("refused (invoice-not-found): Invoice T-ORG-1 was not found."), "\(refusedOutput)")
+        let (requested, requestedOutput) = try await producer(["--json", "request", "--user", "mem", "--invoice", "T-ORG-1"])
+        #expect(requested == 0, "\(requestedOutput)")
+        let reply = try JSONValue.parse(Data(try #require(requestedOutput.split(separator: "\n").last).utf8))
+        let requestId = try #require(reply["requestId"]?.stringValue)
+        #expect(reply["outcome"]?.stringValue == "accepted")
+        #expect(try await world.channelInt("SELECT COUNT(*) FROM b2b_request WHERE request_id = ?", [requestId]) == 1)
+        let (invalid, invalidOutput) = try await producer([
+            "pay", "--user", "solo", "--invoice", "T-SOLO-1", "--amount", "abc", "--currency", "EUR", "--tender", "card", "--key", "k",
+        ])
+        #expect(invalid == 2 && invalidOutput.contains("abc"), "invalid input is refused before anything is sent: \(invalidOutput)")
+        #expect(try await world.channelInt("SELECT COUNT(*) FROM channel_transaction") == 1)
+        // The answer on a server-named exclusive queue (RabbitMQ's RPC tutorial) instead of direct reply-to.
+        let (exclusive, exclusiveOutput) = try await producer([
+            "--reply-queue", "exclusive", "pay", "--user", "solo", "--invoice", "T-SOLO-1", "--amount", "5.00", "--currency", "EUR",
+            "--tender", "card", "--card-authorization", "psp-3", "--key", "erp-3",
+        ])
+        #expect(exclusive == 0 && exclusiveOutput.contains("accepted: payment"), "\(exclusiveOutput)")
+        #expect(try await world.pending("T-SOLO-1") == 3_000)
+        let password = String(url.split(separator: ":")[2].split(separator: "@")[0])
+        #expect(![paidOutput, refusedOutput, requestedOutput, exclusiveOutput].contains { $0.contains(password) }, "no password shown")
     }
 
     @Test func anAnswerGoesToTheProducersQueueAndAHostileReplyToIsIgnored() async throws {
@@ -553,6 +579,58 @@ struct StorefrontTests {
             #expect(later.outcome == .accepted)
             #expect(try await world.broker.readyCount("remit.payment-posting.dead") == 0)
             #expect(try await world.channelInt("SELECT COUNT(*) FROM b2b_request") == 2)
+        }
+    }
+
+    @Test func remitTraceFindsAProducersCommandByItsMessageIdAndByItsCorrelationId() async throws {
+        try await HQWorld.with(storefront: HQWorld.storefrontKinds) { world in
+            try await Shop.add(to: world)
+            let pay = InvoicePay(
+                user: "mem", invoiceNumber: "T-MEM-1", amount: Shop.euros(100), tender: .card, cardAuthorization: "psp-9",
+                idempotencyKey: "erp-trace-1")
+            _ = try await world.publish(pay, as: "system:erp", id: "erp-pay-traced", correlationId: "erp-batch-7")
+            #expect(try await world.outcome(of: "erp-pay-traced").outcome == .accepted)
+            try await expectEventually("payment posting records the payment") { try await world.pending("T-MEM-1") == 100 }
+            var traces: [String] = []
+            for id in ["erp-pay-traced", "erp-batch-7"] {
+                let (traced, trace) = try await RemitProcess.run(["trace", id], broker: world.broker)
+                #expect(traced == 0, "\(id): \(trace)")
+                #expect(trace.contains("correlation id erp-batch-7:"), "\(trace)")
+                #expect(
+                    trace.contains("payment-posting applied invoice.pay erp-pay-traced") && trace.contains("invoice.pay accepted"),
+                    "\(trace)")
+                traces.append(trace)
+            }
+            #expect(traces[0] == traces[1], "the same click, whichever id names it")
+        }
+    }
+
+    @Test func aServerNamedExclusiveReplyQueueGetsItsAnswerAndARefusedReplyToIsLoggedOnce() async throws {
+        let log = RecordingLogHandler()
+        try await HQWorld.with(storefront: HQWorld.storefrontKinds, logger: log.logger) { world in
+            try await Shop.add(to: world)
+            try await world.broker.withConnection { connection in
+                // What queue_declare(queue='', exclusive=True) gives a producer (RabbitMQ's RPC tutorial).
+                let queue = try await connection.declare(QueueDeclaration(name: "", durable: false, exclusive: true, autoDelete: true))
+                #expect(queue.name.hasPrefix("amq.gen-"), "\(queue.name)")
+                let sent = try await world.publish(
+                    InvoiceRequest(user: "mem", invoiceNumber: "T-MEM-1"), as: "system:erp", id: "req-gen", replyTo: queue.name)
+                let answers = try await world.broker.drain(queue.name, expected: 1, on: connection)
+                let answer = try MessageCoding.decoder().decode(Envelope<CommandReply>.self, from: Data(try #require(answers.first).body))
+                #expect(answer.body.outcome == .accepted && answer.body.commandId == "req-gen")
+                #expect(answers.first?.properties.correlationId == sent.properties.correlationId)
+            }
+            // Refused addresses: the commands are applied, and each reason is logged once, not per message.
+            for (index, replyTo) in ["remit.payment-posting", "remit.cart", "amq.direct"].enumerated() {
+                _ = try await world.publish(
+                    InvoiceRequest(user: "mem", invoiceNumber: "T-MEM-1"), as: "system:erp", id: "req-refused-\(index)", replyTo: replyTo)
+                #expect(try await world.outcome(of: "req-refused-\(index)").outcome == .accepted)
+            }
+            let refusals = log.recorded.filter { $0.contains("reply_to refused") }
+            #expect(refusals.count == 2, "one line per reason: \(refusals)")
+            #expect(refusals.contains { $0.contains(ReplyAddress.Refusal.remitQueue.rawValue) && $0.contains("remit.payment-posting") })
+            #expect(refusals.contains { $0.contains(ReplyAddress.Refusal.reservedName.rawValue) && $0.contains("amq.direct") })
+            #expect(!log.recorded.contains { $0.contains("reply_to refused") && $0.contains("\"user\"") }, "never the body")
         }
     }
 }

@@ -122,31 +122,34 @@ struct TestBroker: Sendable {
 
     /// Takes up to `expected` messages off `queue` (acking them), waiting at most `timeout`.
     func drain(_ queue: String, expected: Int, timeout: Duration = .seconds(30)) async throws -> [Delivery] {
-        try await withConnection { connection in
-            let consumer = try await connection.consume(queue: queue, prefetch: 500)
-            var received: [Delivery] = []
-            let deadline = ContinuousClock.now + timeout
-            while received.count < expected, ContinuousClock.now < deadline {
-                // Wait at most 200 ms for the next batch. A batch the waiting task took just as the
-                // timer fired is still collected, never dropped unacked.
-                let batch = await withTaskGroup(of: [Delivery]?.self) { group in
-                    group.addTask { try? await consumer.deliveries.nextBatch(limit: 500) }
-                    group.addTask {
-                        try? await Task.sleep(for: .milliseconds(200)); return nil
-                    }
-                    var taken: [Delivery] = []
-                    if let first = await group.next(), let first { taken += first }
-                    group.cancelAll()
-                    for await late in group { taken += late ?? [] }
-                    return taken
+        try await withConnection { try await drain(queue, expected: expected, timeout: timeout, on: $0) }
+    }
+
+    /// As `drain(_:expected:timeout:)`, on `connection` (an exclusive queue is read on the one that declared it).
+    func drain(_ queue: String, expected: Int, timeout: Duration = .seconds(30), on connection: AMQPConnection) async throws -> [Delivery] {
+        let consumer = try await connection.consume(queue: queue, prefetch: 500)
+        var received: [Delivery] = []
+        let deadline = ContinuousClock.now + timeout
+        while received.count < expected, ContinuousClock.now < deadline {
+            // Wait at most 200 ms for the next batch. A batch the waiting task took just as the
+            // timer fired is still collected, never dropped unacked.
+            let batch = await withTaskGroup(of: [Delivery]?.self) { group in
+                group.addTask { try? await consumer.deliveries.nextBatch(limit: 500) }
+                group.addTask {
+                    try? await Task.sleep(for: .milliseconds(200)); return nil
                 }
-                guard !batch.isEmpty else { continue }
-                received += batch
-                if let last = batch.last { try await connection.ack(last.deliveryTag, multiple: true) }
+                var taken: [Delivery] = []
+                if let first = await group.next(), let first { taken += first }
+                group.cancelAll()
+                for await late in group { taken += late ?? [] }
+                return taken
             }
-            try await consumer.cancel()
-            return received
+            guard !batch.isEmpty else { continue }
+            received += batch
+            if let last = batch.last { try await connection.ack(last.deliveryTag, multiple: true) }
         }
+        try await consumer.cancel()
+        return received
     }
 
     func strings(_ sql: String) throws -> [String] {
@@ -202,6 +205,24 @@ func runTool(_ executable: String, _ arguments: [String], describedAs descriptio
         throw ConfigurationError("\(description) failed: \(text)")
     }
     return text
+}
+
+/// Runs `script` in bash at the repository root with scripts/lib.sh sourced (its arguments `$1`…);
+/// the exit status and standard output. `environment` adds to this process's; a nil value removes.
+func runSourcingLib(_ script: String, _ arguments: [String] = [], environment: [String: String?] = [:]) throws -> (Int32, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+    process.arguments = ["-c", "source scripts/lib.sh && " + script, "lib"] + arguments
+    process.currentDirectoryURL = repositoryRoot
+    var inherited = ProcessInfo.processInfo.environment
+    for (name, value) in environment { inherited[name] = value }
+    process.environment = inherited
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, output)
 }
 
 /// Waits for `condition` and records a test issue naming `what` when it never held.

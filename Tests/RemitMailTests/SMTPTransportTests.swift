@@ -4,29 +4,6 @@ import Logging
 import RemitMail
 import Testing
 
-/// Keeps every log line (message and metadata) so tests can check what a transport logs.
-final class RecordingLogHandler: LogHandler, @unchecked Sendable {
-    // @unchecked Sendable: `lines` is only touched under `lock`.
-    private let lock = NSLock()
-    private var lines: [String] = []
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let all = metadata.merging(event.metadata ?? [:]) { $1 }
-        lock.withLock { lines.append("\(event.level) \(event.message) \(all)") }
-    }
-
-    var recorded: [String] { lock.withLock { lines } }
-
-    var logger: Logger { Logger(label: "remit.mail.tests") { _ in self } }
-}
-
 func transport(_ url: String, log: RecordingLogHandler = RecordingLogHandler()) throws -> SMTPTransport {
     SMTPTransport(configuration: try SMTPConfiguration(url: url), logger: log.logger)
 }

@@ -165,16 +165,21 @@ struct StorefrontRulesTests {
 
     @Test func aReplyGoesOnlyToAnAddressOutsideRemitsOwnQueues() throws {
         let topology = try Topology.load(from: repositoryTopology)
-        #expect(
-            ReplyAddress.from(replyTo: "erp.replies", correlationId: "c-1", topology: topology)
-                == ReplyAddress(queue: "erp.replies", correlationId: "c-1"))
-        #expect(
-            ReplyAddress.from(replyTo: "amq.rabbitmq.reply-to.g1h2", correlationId: nil, topology: topology)?.queue
-                == "amq.rabbitmq.reply-to.g1h2")
-        for hostile in [
-            "remit.payment-posting", "remit.hq.p-0001", "remit.anything", "amq.gen-abc", "", String(repeating: "q", count: 256), "a\nb",
-        ] {
-            #expect(ReplyAddress.from(replyTo: hostile, correlationId: "c", topology: topology) == nil, "\(hostile.prefix(30))")
+        func address(_ replyTo: String?, _ correlationId: String? = "c-1") throws(ReplyAddress.Refusal) -> ReplyAddress? {
+            try ReplyAddress.from(replyTo: replyTo, correlationId: correlationId, topology: topology)
+        }
+        #expect(try address("erp.replies") == ReplyAddress(queue: "erp.replies", correlationId: "c-1"))
+        #expect(try address("amq.rabbitmq.reply-to.g1h2", nil)?.queue == "amq.rabbitmq.reply-to.g1h2")
+        // What queue_declare(queue='', exclusive=True) names a queue (RabbitMQ's RPC tutorial).
+        #expect(try address("amq.gen-JzTY20BRgKO-HjmUJj0wLg")?.queue == "amq.gen-JzTY20BRgKO-HjmUJj0wLg")
+        #expect(try address(nil) == nil && address("") == nil, "none asked")
+        let refused: [(String, ReplyAddress.Refusal)] = [
+            ("remit.payment-posting", .remitQueue), ("remit.hq.p-0001", .remitQueue), ("remit.anything", .remitQueue),
+            ("amq.direct", .reservedName), ("amq.gen", .reservedName), (String(repeating: "q", count: 256), .invalidName),
+            ("a\nb", .invalidName),
+        ]
+        for (hostile, reason) in refused {
+            #expect(throws: reason, "\(hostile.prefix(30))") { try address(hostile) }
         }
     }
 

@@ -9,11 +9,16 @@ Usage:
     remit_producer.py --acting-user user:user00001 request --user user00001 --invoice INV-0000001
 
 Global options (before the command): --amqp-url (default $REMIT_AMQP_URL, else the local guest
-broker), --topology DIR, --acting-user, --timeout SECONDS, --message-id, --occurred-at, --json.
+broker), --topology DIR, --acting-user, --timeout SECONDS, --message-id, --occurred-at, --json,
+--reply-queue direct|exclusive.
+
+The broker URL is the producer's own: `remit producers add NAME` makes a broker user that may
+publish the public commands and read its own reply queues, and prints its URL once.
 
 The message is checked against Topology/schemas before anything is sent, then published to the
 exchange "remit" (routing key = message type, persistent, publisher confirms, mandatory) with
-reply_to = amq.rabbitmq.reply-to, and the remit.reply with our correlation_id is awaited.
+reply_to = amq.rabbitmq.reply-to (or, with --reply-queue exclusive, a server-named exclusive queue),
+and the remit.reply with our correlation_id is awaited.
 
 To send the very same message again (the same bytes are applied once), repeat the command with the
 --message-id and --occurred-at it printed; any other content under a used id is dead-lettered.
@@ -139,13 +144,18 @@ def publish_and_wait(args: argparse.Namespace, envelope: dict, payload: bytes) -
             if properties.correlation_id == correlation_id:
                 replies.append(json.loads(body))
 
-        # Direct reply-to: consume (no ack) before publishing, on the channel that publishes.
-        channel.basic_consume(DIRECT_REPLY_TO, on_reply, auto_ack=True)
+        if args.reply_queue == "exclusive":
+            # A queue the server names (amq.gen-…), exclusive to this connection: RabbitMQ's RPC tutorial.
+            reply_to = channel.queue_declare(queue="", exclusive=True).method.queue
+        else:
+            # Direct reply-to: consume (no ack) before publishing, on the channel that publishes.
+            reply_to = DIRECT_REPLY_TO
+        channel.basic_consume(reply_to, on_reply, auto_ack=True)
         channel.basic_publish(
             exchange=EXCHANGE, routing_key=envelope["type"], body=payload, mandatory=True,
             properties=pika.BasicProperties(
                 content_type="application/json", delivery_mode=pika.DeliveryMode.Persistent,
-                message_id=envelope["id"], correlation_id=correlation_id, reply_to=DIRECT_REPLY_TO))
+                message_id=envelope["id"], correlation_id=correlation_id, reply_to=reply_to))
         deadline = time.monotonic() + args.timeout
         try:
             while not replies and (remaining := deadline - time.monotonic()) > 0:
@@ -202,6 +212,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                         default=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                         help="the envelope's occurredAt (default: now); give it to resend the same bytes")
     parser.add_argument("--json", action="store_true", help="print the reply body as one JSON line")
+    parser.add_argument("--reply-queue", choices=["direct", "exclusive"], default="direct",
+                        help="where the answer comes: direct reply-to, or a server-named exclusive queue "
+                             "(default: %(default)s)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     pay = commands.add_parser("pay", help="invoice.pay: pay an invoice, in full or in part")
