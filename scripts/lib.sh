@@ -29,9 +29,10 @@ ensure_packages() {
   command -v swift >/dev/null || { log "swift is not on PATH (Swift 6 toolchain needed)"; exit 1; }
 }
 
-# Installs the Python packages the tests need: aiosmtpd (the SMTP server the mail tests talk to)
-# and selenium (drives Chromium in the browser test).
-ensure_python_packages() { ensure_python_modules aiosmtpd selenium; }
+# Installs the Python packages the tests need: aiosmtpd (the SMTP server the mail tests talk to),
+# selenium (drives Chromium in the browser test), and pika and jsonschema (the example producer,
+# which the storefront tests run as an outside system would).
+ensure_python_packages() { ensure_python_modules aiosmtpd selenium pika jsonschema; }
 
 # Installs each Python module named (pip package of the same name) that python3 cannot import.
 ensure_python_modules() {
