@@ -65,7 +65,9 @@ def open_store(path):
 
 PAIRS_SQL = """
     SELECT u.login, u.email, u.display_name, i.number, i.currency,
-           i.total_minor - i.settled_minor - i.discount_taken_minor AS open_minor
+           i.total_minor - i.settled_minor - i.discount_taken_minor AS open_minor,
+           CASE WHEN i.discount_minor > 0 AND i.discount_taken_minor = 0 AND i.discount_last_day IS NOT NULL
+                THEN i.discount_minor + 1 ELSE 0 END AS kept_for_discount
     FROM channel_user u JOIN channel_customer c ON c.account = u.customer_account
     JOIN channel_invoice i ON i.customer_account IN (c.account, c.invoice_account)
     ORDER BY u.login, i.number"""
@@ -87,11 +89,15 @@ def partial_payments(db, count, avoid=()):
     if not invoices:
         fail("the channel store holds no open invoice a user can reach")
     per_invoice = -(-count // len(invoices))
-    invoices = [row for row in invoices if row["open_minor"] >= per_invoice]
+    # Payments that together cover all but the cash discount would earn it and settle the invoice
+    # (the storefront then refuses the rest as payment-pending): stay a cent below that.
+    usable = {row["number"]: row["open_minor"] - row["kept_for_discount"] for row in invoices}
+    invoices = [row for row in invoices if usable[row["number"]] >= per_invoice]
     if len(invoices) * per_invoice < count:
         fail(f"not enough open invoices for {count} payments")
     random.Random(7).shuffle(invoices)
-    return [(invoices[index % len(invoices)], invoices[index % len(invoices)]["open_minor"] // per_invoice) for index in range(count)]
+    return [(invoices[index % len(invoices)], usable[invoices[index % len(invoices)]["number"]] // per_invoice)
+            for index in range(count)]
 
 
 def payment_posts(db, count, tag, avoid=()):

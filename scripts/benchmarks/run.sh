@@ -276,7 +276,7 @@ run_latency() {
     log "rep $rep/$reps latency at $rate msg/s (payment posting): $latency_seconds s"
     kinds latency --store "$dir/channel.sqlite" --amqp-url "$url" --rate "$rate" --seconds "$latency_seconds" \
       --log "$dir/process.log" --tag "latency-$rate-$rep" -- \
-      "$bin/remit" worker payment-posting --data-dir "$dir" --amqp-url "$url" --topology-dir Topology --log-level warning \
+      "$bin/remit" worker payment-posting --data-dir "$dir" --amqp-url "$url" --topology-dir Topology --log-level ${BENCH_LATENCY_LOG_LEVEL:-warning} \
       --prefetch "$prefetch" --batch-size "$batch"
     rm -rf "$dir"
     for only in --broker-only ""; do
