@@ -9,7 +9,9 @@ let package = Package(
         .library(name: "RemitAMQP", targets: ["RemitAMQP"]),
         .library(name: "RemitCore", targets: ["RemitCore"]),
         .library(name: "RemitStore", targets: ["RemitStore"]),
+        .library(name: "RemitClient", targets: ["RemitClient"]),
         .library(name: "RemitRuntime", targets: ["RemitRuntime"]),
+        .library(name: "RemitOperations", targets: ["RemitOperations"]),
         .library(name: "RemitMessages", targets: ["RemitMessages"]),
         .library(name: "RemitHQ", targets: ["RemitHQ"]),
         .library(name: "RemitMail", targets: ["RemitMail"]),
@@ -93,15 +95,35 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        // The worker runtime, the handler protocol, the producer, topology tools, configuration.
+        // The client side: configuration, the producer and the outbound builder, the headers, the scale
+        // request's format. What the portal, the CLI and any Swift producer use, without the worker runtime.
+        .target(
+            name: "RemitClient",
+            dependencies: [
+                "RemitAMQP", "RemitCore", "RemitMessages",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The worker runtime alone: lifecycle, the batch step, external effects, failure classification,
+        // the inbox pruner, the scale listener.
         .target(
             name: "RemitRuntime",
             dependencies: [
-                "RemitAMQP", "RemitCore", "RemitMessages", "RemitStore", "CCurl",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Operations: dead letters, status, topology tools, the management API client, scale requests,
+        // producers' broker users, and the store work the CLI's commands ask for.
+        .target(
+            name: "RemitOperations",
+            dependencies: [
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitStore", "CCurl",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The emulated back office's jobs, seed and credentials; no broker, no runtime.
@@ -116,7 +138,7 @@ let package = Package(
         .target(
             name: "RemitWorkers",
             dependencies: [
-                "RemitRuntime", "RemitHQ", "RemitMail", "RemitStore", "RemitMessages", "RemitCore", "RemitAMQP",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitHQ", "RemitMail", "RemitMessages", "RemitRuntime", "RemitStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -126,7 +148,7 @@ let package = Package(
         .target(
             name: "RemitPortal",
             dependencies: [
-                "RemitRuntime", "RemitStore", "RemitMessages", "RemitCore", "RemitAMQP",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -147,7 +169,8 @@ let package = Package(
         .target(
             name: "RemitApp",
             dependencies: [
-                "RemitWorkers", "RemitPortal", "RemitRuntime", "RemitMessages", "RemitCore", "RemitAMQP",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitOperations", "RemitPortal", "RemitRuntime", "RemitStore",
+                "RemitWorkers",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -159,27 +182,30 @@ let package = Package(
         .executableTarget(
             name: "remit",
             dependencies: [
-                "RemitApp", "RemitPortal", "RemitWorkers", "RemitRuntime", "RemitHQ", "RemitStore", "RemitMessages", "RemitCore",
-                "RemitAMQP",
+                "RemitAMQP", "RemitApp", "RemitClient", "RemitCore", "RemitHQ", "RemitMessages", "RemitOperations", "RemitStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Benchmark pieces run by scripts/bench (not shipped in the remit binary).
         .executableTarget(
             name: "remit-bench",
             dependencies: [
-                "RemitRuntime", "RemitWorkers", "RemitMessages", "RemitStore", "RemitCore", "RemitAMQP",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitOperations", "RemitRuntime", "RemitStore", "RemitWorkers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "RemitUnitTests",
             dependencies: [
-                "RemitCore", "RemitMessages", "RemitRuntime", "RemitAMQP", "RemitStore", "RemitHQ", "RemitWorkers", "RemitApp",
+                "RemitAMQP", "RemitApp", "RemitClient", "RemitCore", "RemitHQ", "RemitMessages", "RemitOperations", "RemitRuntime",
+                "RemitStore", "RemitWorkers",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             // The official JSON Schema test cases the validator is checked against.
             resources: [.copy("JSONSchemaTestSuite")]
@@ -209,7 +235,7 @@ let package = Package(
         .testTarget(
             name: "RemitPortalTests",
             dependencies: [
-                "RemitPortal", "RemitStore", "RemitCore", "RemitMessages", "RemitRuntime", "RemitAMQP", "RemitTestSupport",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitPortal", "RemitRuntime", "RemitStore", "RemitTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -220,13 +246,14 @@ let package = Package(
         .testTarget(
             name: "RemitIntegrationTests",
             dependencies: [
-                "RemitRuntime", "RemitAMQP", "RemitStore", "RemitCore", "RemitMessages", "RemitHQ", "RemitWorkers", "RemitApp",
-                "RemitMail", "RemitTestSupport", "RemitPortal",
+                "RemitAMQP", "RemitApp", "RemitClient", "RemitCore", "RemitHQ", "RemitMail", "RemitMessages", "RemitOperations",
+                "RemitPortal", "RemitRuntime", "RemitStore", "RemitTestSupport", "RemitWorkers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 // Built so the tests can run it as a child process (kill, SIGTERM).
                 "remit",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],

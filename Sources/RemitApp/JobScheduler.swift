@@ -1,9 +1,9 @@
 import Foundation
 import Logging
 import RemitAMQP
+import RemitClient
 import RemitCore
 import RemitMessages
-import RemitRuntime
 import ServiceLifecycle
 
 /// Starts HQ jobs on their schedule (`scheduleSeconds` in `Topology/workers.json`) by publishing a

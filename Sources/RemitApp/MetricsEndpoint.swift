@@ -2,7 +2,6 @@ import Hummingbird
 import Logging
 import Metrics
 import Prometheus
-import RemitRuntime
 import ServiceLifecycle
 import Synchronization
 

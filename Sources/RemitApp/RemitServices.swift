@@ -1,7 +1,9 @@
 import Logging
 import RemitAMQP
+import RemitClient
 import RemitCore
 import RemitMessages
+import RemitOperations
 import RemitPortal
 import RemitRuntime
 import RemitStore

@@ -1,12 +1,12 @@
 import Foundation
 import GRDB
+import HTTPTypes
 import Hummingbird
 import HummingbirdAuth
-import HTTPTypes
-import OpenAPIHummingbird
 import Logging
+import OpenAPIHummingbird
+import RemitClient
 import RemitCore
-import RemitRuntime
 import RemitStore
 import ServiceLifecycle
 

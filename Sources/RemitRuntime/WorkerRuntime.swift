@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import Metrics
 import RemitAMQP
+import RemitClient
 import RemitCore
 import RemitMessages
 import RemitStore
@@ -752,7 +753,7 @@ public final class WorkerRuntime: Sendable {
         }
         let envelopeProblems = topology.envelopeSchema.violations(of: json)
         guard envelopeProblems.isEmpty else {
-            return .failure(BadInput("not a Remit envelope: " + Self.summarize(envelopeProblems.map(\.description))))
+            return .failure(BadInput("not a Remit envelope: " + MessageValidator.summarize(envelopeProblems.map(\.description))))
         }
         let type = json["type"]?.stringValue ?? ""
         let version = Int(json["version"]?.intValue ?? 0)
@@ -765,7 +766,7 @@ public final class WorkerRuntime: Sendable {
         }
         let bodyProblems = validator.violations(body: json["body"] ?? .null, type: type, version: version)
         guard bodyProblems.isEmpty else {
-            return .failure(BadInput("\(type) v\(version) body does not match its schema: " + Self.summarize(bodyProblems)))
+            return .failure(BadInput("\(type) v\(version) body does not match its schema: " + MessageValidator.summarize(bodyProblems)))
         }
         let envelope: DecodedEnvelope
         do {
@@ -783,11 +784,6 @@ public final class WorkerRuntime: Sendable {
         case .invalid(let reason):
             return .failure(BadInput("\(type) v\(version) body does not decode: \(reason)"))
         }
-    }
-
-    static func summarize(_ problems: [String]) -> String {
-        let shown = problems.prefix(5).joined(separator: "; ")
-        return problems.count > 5 ? shown + "; and \(problems.count - 5) more" : shown
     }
 
     private func retryOrDeadLetter(_ delivery: Delivery, attempt: Int, error: String) -> OutboundMessage {

@@ -1,13 +1,13 @@
 import Foundation
-import Synchronization
 import Logging
 import RemitAMQP
 import RemitCore
-import RemitMessages
 import RemitHQ
 import RemitMail
+import RemitMessages
 import RemitRuntime
 import RemitStore
+import Synchronization
 
 /// The data directory's stores, each opened the first time a worker kind asks for it — a kind
 /// never opens (or is stopped by) a store it does not use.

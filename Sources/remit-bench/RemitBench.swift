@@ -3,11 +3,13 @@ import Foundation
 import GRDB
 import Logging
 import RemitAMQP
+import RemitClient
 import RemitCore
 import RemitMessages
+import RemitOperations
 import RemitRuntime
-import RemitWorkers
 import RemitStore
+import RemitWorkers
 
 /// The pieces `scripts/bench` runs: fill a backlog, drain it through a relay on the AMQP module or
 /// through the worker runtime. Each drain prints one JSON line: messages, seconds, msg/s, CPU

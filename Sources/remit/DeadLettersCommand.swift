@@ -2,9 +2,10 @@ import ArgumentParser
 import Foundation
 import Logging
 import RemitAMQP
+import RemitClient
 import RemitCore
 import RemitMessages
-import RemitRuntime
+import RemitOperations
 import RemitStore
 
 struct DeadLettersCommand: AsyncParsableCommand {

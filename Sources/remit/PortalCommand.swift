@@ -1,6 +1,6 @@
 import ArgumentParser
 import RemitApp
-import RemitRuntime
+import RemitClient
 
 struct PortalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import RemitRuntime
+import RemitClient
+import RemitOperations
 
 struct ProducersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

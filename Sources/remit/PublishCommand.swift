@@ -2,9 +2,9 @@ import ArgumentParser
 import Foundation
 import Logging
 import RemitAMQP
+import RemitClient
 import RemitCore
 import RemitMessages
-import RemitRuntime
 
 struct PublishCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,9 +3,9 @@ import Foundation
 import Logging
 import RemitAMQP
 import RemitApp
+import RemitClient
 import RemitCore
 import RemitMessages
-import RemitRuntime
 import RemitStore
 import ServiceLifecycle
 import Synchronization

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
-import RemitRuntime
+import RemitClient
+import RemitOperations
 
 struct ScaleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import RemitClient
 import RemitCore
-import RemitRuntime
+import RemitOperations
 import RemitStore
 
 struct StatusCommand: AsyncParsableCommand {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import RemitClient
 import RemitCore
-import RemitRuntime
 import RemitStore
 
 struct TraceCommand: AsyncParsableCommand {

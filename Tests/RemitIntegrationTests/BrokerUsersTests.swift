@@ -1,6 +1,8 @@
 import Foundation
 import RemitAMQP
+import RemitClient
 import RemitMessages
+import RemitOperations
 import RemitRuntime
 import Testing
 

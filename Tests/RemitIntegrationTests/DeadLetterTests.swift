@@ -1,8 +1,10 @@
 import Foundation
 import GRDB
 import RemitAMQP
+import RemitClient
 import RemitCore
 import RemitMessages
+import RemitOperations
 import RemitRuntime
 import RemitStore
 import RemitWorkers

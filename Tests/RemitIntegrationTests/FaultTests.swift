@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitAMQP
+import RemitClient
 import RemitCore
 import RemitMessages
 import RemitRuntime

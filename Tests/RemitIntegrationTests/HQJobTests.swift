@@ -3,12 +3,13 @@ import GRDB
 import Logging
 import RemitAMQP
 import RemitApp
+import RemitClient
 import RemitCore
-import RemitMessages
 import RemitHQ
+import RemitMessages
 import RemitRuntime
-import RemitWorkers
 import RemitStore
+import RemitWorkers
 import Testing
 
 /// A seeded HQ, the HQ job workers and the channel-updates worker, running in-process against the

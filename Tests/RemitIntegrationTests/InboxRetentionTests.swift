@@ -1,11 +1,12 @@
 import Foundation
 import GRDB
+@testable import RemitClient
 import RemitCore
 import RemitMessages
-@testable import RemitRuntime
 import RemitStore
 import Synchronization
 import Testing
+@testable import RemitRuntime
 
 @Suite("Inbox retention: old records pruned in small batches", .serialized)
 struct InboxRetentionTests {

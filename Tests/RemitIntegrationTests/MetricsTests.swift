@@ -1,5 +1,6 @@
 import Foundation
 import RemitAMQP
+import RemitClient
 import RemitCore
 import RemitMessages
 import RemitRuntime

@@ -3,6 +3,7 @@ import GRDB
 import Hummingbird
 import HummingbirdTesting
 import RemitAMQP
+import RemitClient
 import RemitCore
 import RemitMessages
 import RemitPortal

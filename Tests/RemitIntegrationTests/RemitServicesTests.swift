@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RemitApp
+import RemitClient
 import RemitCore
 import RemitHQ
 import RemitMessages

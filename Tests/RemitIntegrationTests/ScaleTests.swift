@@ -1,10 +1,11 @@
 import Foundation
 import RemitAMQP
+@testable import RemitClient
 import RemitCore
 import RemitMessages
-@testable import RemitRuntime
 import Synchronization
 import Testing
+@testable import RemitRuntime
 
 @Suite("remit scale: consumer counts changed live through the broker", .serialized)
 struct ScaleTests {

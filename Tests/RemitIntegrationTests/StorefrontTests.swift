@@ -3,9 +3,11 @@ import GRDB
 import Logging
 import RemitAMQP
 import RemitApp
+import RemitClient
 import RemitCore
-import RemitMessages
 import RemitHQ
+import RemitMessages
+import RemitOperations
 import RemitRuntime
 import RemitStore
 import RemitTestSupport

@@ -1,5 +1,7 @@
 import Foundation
 import RemitAMQP
+import RemitClient
+import RemitOperations
 import RemitRuntime
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import RemitAMQP
 import RemitCore
 import RemitMessages
+import RemitOperations
 import RemitRuntime
 import Testing
 

@@ -2,11 +2,13 @@ import Foundation
 import GRDB
 import Logging
 import RemitAMQP
+import RemitClient
 import RemitCore
 import RemitMessages
+import RemitOperations
 import RemitRuntime
-import RemitWorkers
 import RemitStore
+import RemitWorkers
 import Testing
 
 let repositoryRoot = URL(fileURLWithPath: #filePath)

@@ -1,11 +1,12 @@
 import Foundation
 import RemitAMQP
 import RemitCore
-import RemitMessages
-@testable import RemitRuntime
-import RemitStore
 import RemitHQ
+import RemitMessages
+@testable import RemitOperations
+import RemitStore
 import Testing
+@testable import RemitRuntime
 
 @Suite("remit worker as a child process", .serialized)
 struct WorkerProcessTests {

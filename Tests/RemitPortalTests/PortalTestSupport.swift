@@ -4,13 +4,14 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import RemitAMQP
+import RemitClient
 import RemitCore
 import RemitMessages
 import RemitPortal
 import RemitRuntime
 import RemitStore
-import Synchronization
 import RemitTestSupport
+import Synchronization
 import Testing
 
 let repositoryRoot = URL(fileURLWithPath: #filePath)

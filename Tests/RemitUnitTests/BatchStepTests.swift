@@ -2,12 +2,13 @@ import Foundation
 import GRDB
 import Logging
 import RemitAMQP
+@testable import RemitClient
+import RemitWorkers
 import Synchronization
 import Testing
 @testable import RemitCore
 @testable import RemitMessages
 @testable import RemitRuntime
-import RemitWorkers
 @testable import RemitStore
 
 /// The worker runtime's batch step — decode, apply in one transaction with the inbox, decide each

@@ -1,9 +1,9 @@
 import Foundation
-import Logging
 import GRDB
-import Testing
-import RemitWorkers
+import Logging
 import RemitRuntime
+import RemitWorkers
+import Testing
 @testable import RemitCore
 @testable import RemitMessages
 @testable import RemitHQ

@@ -2,8 +2,8 @@ import Foundation
 import GRDB
 import Logging
 import RemitAMQP
-import Testing
 import RemitWorkers
+import Testing
 @testable import RemitCore
 @testable import RemitMessages
 @testable import RemitRuntime

@@ -1,4 +1,6 @@
 import Foundation
+@testable import RemitClient
+@testable import RemitOperations
 import Testing
 @testable import RemitAMQP
 @testable import RemitRuntime

@@ -1,3 +1,5 @@
+import RemitClient
+import RemitOperations
 import RemitRuntime
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+@testable import RemitClient
 import Synchronization
 import Testing
 @testable import RemitCore

@@ -1,5 +1,6 @@
 import Foundation
 import RemitAMQP
+@testable import RemitOperations
 import Testing
 @testable import RemitRuntime
 

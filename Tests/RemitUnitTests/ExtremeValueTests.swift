@@ -1,12 +1,13 @@
 import Foundation
 import Logging
 import RemitAMQP
+@testable import RemitClient
+import RemitWorkers
 import Testing
 @testable import RemitApp
 @testable import RemitCore
 @testable import RemitMessages
 @testable import RemitRuntime
-import RemitWorkers
 
 /// Every worker kind's handler, fed bodies generated from its message schemas with the extreme
 /// values each field allows (longest and shortest strings, largest and smallest amounts and

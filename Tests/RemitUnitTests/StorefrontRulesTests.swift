@@ -1,11 +1,11 @@
 import Foundation
+import Logging
+@testable import RemitClient
+import RemitWorkers
 import Testing
-
 @testable import RemitCore
 @testable import RemitMessages
 @testable import RemitRuntime
-import Logging
-import RemitWorkers
 
 @Suite("The storefront's rules as pure functions")
 struct StorefrontRulesTests {

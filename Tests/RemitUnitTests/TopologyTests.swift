@@ -1,8 +1,9 @@
 import Foundation
+import RemitClient
+import RemitRuntime
 import Testing
 @testable import RemitCore
 @testable import RemitMessages
-import RemitRuntime
 
 /// The repository's own Topology/ directory.
 let repositoryTopology = URL(fileURLWithPath: #filePath)

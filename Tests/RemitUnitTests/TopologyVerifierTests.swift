@@ -1,4 +1,5 @@
 import Foundation
+@testable import RemitOperations
 import Testing
 @testable import RemitAMQP
 @testable import RemitCore

@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
 import Logging
-import Testing
 import RemitWorkers
+import Testing
 @testable import RemitCore
 @testable import RemitMessages
 @testable import RemitHQ

@@ -1,12 +1,12 @@
 import Foundation
 import Logging
+import RemitWorkers
 import Testing
 @testable import RemitApp
 @testable import RemitCore
 @testable import RemitMessages
 @testable import RemitHQ
 @testable import RemitRuntime
-import RemitWorkers
 
 @Suite("Worker kinds, handlers and schemas agree")
 struct WorkerKindsTests {

@@ -1,5 +1,6 @@
 import Foundation
 import RemitAMQP
+import RemitClient
 import RemitMessages
 
 /// Broker users for systems outside Remit (an ERP, a help desk) that send the public commands

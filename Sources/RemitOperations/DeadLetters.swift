@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import RemitAMQP
+import RemitClient
 import RemitCore
 import RemitMessages
 import RemitStore
@@ -366,7 +367,7 @@ public struct DeadLetterReplayer: Sendable {
             let problems = MessageValidator(topology: topology).violations(envelope: try JSONValue.parse(Data(body)))
             guard problems.isEmpty else {
                 throw DeadLetterError(
-                    "the edit makes dead letter \(shownId) invalid, nothing was published: \(WorkerRuntime.summarize(problems))")
+                    "the edit makes dead letter \(shownId) invalid, nothing was published: \(MessageValidator.summarize(problems))")
             }
         }
         return Prepared(

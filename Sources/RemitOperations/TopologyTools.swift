@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RemitAMQP
+import RemitClient
 import RemitCore
 import RemitMessages
 

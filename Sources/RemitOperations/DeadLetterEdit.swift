@@ -1,5 +1,6 @@
 import Foundation
 import RemitAMQP
+import RemitClient
 import RemitMessages
 
 /// A change an operator makes to a dead letter before it is replayed (`--edit`):

@@ -155,10 +155,6 @@ public struct RemitConfiguration: Sendable {
         return try AMQPConfiguration(url: url)
     }
 
-    public func management() throws -> BrokerManagement {
-        try BrokerManagement(amqp: amqp(), explicit: self[.managementURL])
-    }
-
     public var dataDirectory: String { self[.dataDir]! }
 
     /// `job-schedule` as job name → seconds; names are matched by the job scheduler.
