@@ -121,7 +121,7 @@ let package = Package(
         .target(
             name: "RemitOperations",
             dependencies: [
-                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitStore", "CCurl",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitHQ", "RemitMessages", "RemitStore", "CCurl",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -185,7 +185,6 @@ let package = Package(
                 "RemitAMQP", "RemitApp", "RemitClient", "RemitCore", "RemitHQ", "RemitMessages", "RemitOperations", "RemitStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

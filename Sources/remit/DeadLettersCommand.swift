@@ -58,29 +58,16 @@ struct DeadLetterSessionOptions: ParsableArguments {
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Work on the store only; do not collect from the dead-letter queues first") var noCollect = false
 
-    /// The configuration, the topology and the operations store, after collecting unless told not to.
-    func open() async throws -> (RemitConfiguration, Topology, OperationsStore) {
-        let configuration = try global.resolve()
-        let topology = try configuration.topology()
-        let store = try OperationsStore(dataDirectory: configuration.dataDirectory)
+    /// The dead letters of the configured data directory, after collecting unless told not to.
+    func open() async throws -> DeadLetterOffice {
+        let office = try DeadLetterOffice(try global.resolve())
         if !noCollect {
-            for (queue, count) in try await collectDeadLetters(configuration, topology, store).sorted(by: { $0.key < $1.key }) {
+            for (queue, count) in try await office.collect().sorted(by: { $0.key < $1.key }) {
                 FileHandle.standardError.write(Data("collected \(count) dead letter(s) from \(queue)\n".utf8))
             }
         }
-        return (configuration, topology, store)
+        return office
     }
-}
-
-private func collectDeadLetters(
-    _ configuration: RemitConfiguration, _ topology: Topology, _ store: OperationsStore
-) async throws
-    -> [String: Int]
-{
-    try await DeadLetterCollector(
-        topology: topology, amqp: try configuration.amqp(), store: store, clock: SystemWallClock(),
-        logger: Logger(label: "remit.dead-letters")
-    ).collect()
 }
 
 /// Who acts: `--actor`, else the operating-system user.
@@ -101,13 +88,12 @@ extension DeadLettersCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let configuration = try global.resolve()
-                let store = try OperationsStore(dataDirectory: configuration.dataDirectory)
-                let collected = try await collectDeadLetters(configuration, try configuration.topology(), store)
+                let office = try DeadLetterOffice(try global.resolve())
+                let collected = try await office.collect()
                 let total = collected.values.reduce(0, +)
                 for (queue, count) in collected.sorted(by: { $0.key < $1.key }) { print("\(queue): \(count)") }
-                let stored = try await store.pool.read { try DeadLetter.count($0, DeadLetterFilter()) }
-                print("collected \(total) dead letter(s); \(stored) in \(store.path)")
+                let stored = try await office.count()
+                print("collected \(total) dead letter(s); \(stored) in \(office.path)")
             }
         }
     }
@@ -123,9 +109,9 @@ extension DeadLettersCommand {
         func run() async throws {
             try await reportingErrors {
                 guard limit >= 0 else { throw ValidationError("--limit must be 0 or more") }
-                let (_, topology, store) = try await session.open()
-                let filter = try filters.resolve(topology: topology)
-                let groups = try await store.pool.read { db in try DeadLetter.groups(db, filter) }
+                let office = try await session.open()
+                let filter = try filters.resolve(topology: office.topology)
+                let groups = try await office.groups(filter)
                 if json {
                     struct Group: Encodable {
                         var reason: String
@@ -135,7 +121,7 @@ extension DeadLettersCommand {
                     }
                     var output: [Group] = []
                     for group in groups {
-                        let letters = try await store.pool.read { db in try DeadLetter.matching(db, filter, in: group) }
+                        let letters = try await office.letters(filter, in: group)
                         output.append(
                             Group(
                                 reason: group.reason, error: group.error, count: group.count, messages: try letters.map(DeadLetterView.init)
@@ -151,7 +137,7 @@ extension DeadLettersCommand {
                 print("\(groups.map(\.count).reduce(0, +)) dead letter(s) in \(groups.count) group(s)")
                 for group in groups {
                     print("\n\(group.count) × \(group.reason): \(group.error.isEmpty ? "-" : group.error)")
-                    let letters = try await store.pool.read { db in try DeadLetter.matching(db, filter, in: group, limit: limit) }
+                    let letters = try await office.letters(filter, in: group, limit: limit)
                     printTable(
                         ["MESSAGE ID", "TYPE", "QUEUE", "ATTEMPTS", "LAST ERROR", "FAILED AT"],
                         letters.map {
@@ -177,13 +163,7 @@ extension DeadLettersCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let (_, _, store) = try await session.open()
-                let (letters, history) = try await store.pool.read { db in
-                    (
-                        try DeadLetter.matching(db, DeadLetterFilter(messageIds: [id])),
-                        try DeadLetterAuditMessage.history(db, messageId: id)
-                    )
-                }
+                let (letters, history) = try await session.open().letter(messageId: id)
                 guard !letters.isEmpty || !history.isEmpty else {
                     throw DeadLetterError("no dead letter with message id '\(id)' (remit dead-letters list shows them)")
                 }
@@ -267,16 +247,14 @@ extension DeadLettersCommand {
                 if let limit, limit < 1 { throw DeadLetterError("bad --limit \(limit): give 1 or more") }
                 let pace = try rate.map(DeadLetterInput.rate)
                 let edits = try edit.map(DeadLetterEdit.init(parsing:))
-                let (configuration, topology, store) = try await session.open()
-                let filter = try filters.resolve(topology: topology)
+                let office = try await session.open()
+                let filter = try filters.resolve(topology: office.topology)
                 if filter.isEmpty && !all { throw DeadLetterError("no filter given: add --all to replay every dead letter") }
                 var described = filters.described
                 if let limit { described += " --limit \(limit)" }
                 if let rate { described += " --rate \(rate)" }
                 for edit in edits { described += " --edit '\(edit)'" }
-                let replayer = DeadLetterReplayer(
-                    topology: topology, amqp: try configuration.amqp(), store: store, clock: SystemWallClock(),
-                    logger: Logger(label: "remit.dead-letters"))
+                let replayer = office.replayer
                 let options = DeadLetterReplayer.Options(
                     filter: filter, described: described, limit: limit, rate: pace, edits: edits, actor: actor.resolved)
                 if dryRun {
@@ -314,10 +292,10 @@ extension DeadLettersCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let (_, topology, store) = try await session.open()
-                let filter = try filters.resolve(topology: topology)
+                let office = try await session.open()
+                let filter = try filters.resolve(topology: office.topology)
                 if filter.isEmpty && !all { throw DeadLetterError("no filter given: add --all to purge every dead letter") }
-                let count = try await store.pool.read { try DeadLetter.count($0, filter) }
+                let count = try await office.count(filter)
                 guard count > 0 else {
                     print("no dead letters match \(filters.described)")
                     return
@@ -329,8 +307,7 @@ extension DeadLettersCommand {
                         throw DeadLetterError("not confirmed; nothing was purged")
                     }
                 }
-                let purged = try await DeadLetterArchive(store: store, clock: SystemWallClock())
-                    .purge(filter, described: filters.described, actor: actor.resolved)
+                let purged = try await office.archive.purge(filter, described: filters.described, actor: actor.resolved)
                 print("purged \(purged) dead letter(s)")
             }
         }
@@ -345,8 +322,8 @@ extension DeadLettersCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let (_, topology, store) = try await session.open()
-                let filter = try filters.resolve(topology: topology)
+                let office = try await session.open()
+                let filter = try filters.resolve(topology: office.topology)
                 let handle: FileHandle
                 if let output {
                     guard FileManager.default.createFile(atPath: output, contents: nil), let file = FileHandle(forWritingAtPath: output)
@@ -355,7 +332,7 @@ extension DeadLettersCommand {
                 } else {
                     handle = FileHandle.standardOutput
                 }
-                let count = try await DeadLetterArchive(store: store, clock: SystemWallClock()).export(
+                let count = try await office.archive.export(
                     filter, described: filters.described, actor: actor.resolved, to: handle, destination: output ?? "standard output")
                 if output != nil {
                     try handle.close()
@@ -373,12 +350,7 @@ extension DeadLettersCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let (_, _, store) = try await session.open()
-                let entries = try await store.pool.read { db in
-                    try DeadLetterAudit.recent(db, limit: limit).map {
-                        ($0, try DeadLetterAuditMessage.touched(db, auditId: $0.id ?? 0))
-                    }
-                }
+                let entries = try await session.open().audit(limit: limit)
                 if json {
                     struct Entry: Encodable {
                         var id: Int64

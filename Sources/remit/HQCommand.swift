@@ -4,6 +4,7 @@ import Logging
 import RemitApp
 import RemitCore
 import RemitMessages
+import RemitOperations
 import RemitHQ
 import RemitStore
 
@@ -42,30 +43,25 @@ struct HQCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let configuration = try global.resolve()
-                let store = try HQStore(dataDirectory: configuration.dataDirectory)
+                let desk = HQDesk(dataDirectory: configuration.dataDirectory)
                 let day = today.flatMap(CalendarDate.init) ?? CalendarDate(Date())
                 let bar = ProgressBar(label: "invoices")
-                let summary = try HQSeeder(store: store, today: day).seed(
-                    .init(customers: customers, invoices: invoices, seed: seed)
-                ) { done, total in bar.update(done, of: total) }
+                let summary = try desk.seed(.init(customers: customers, invoices: invoices, seed: seed), today: day) { done, total in
+                    bar.update(done, of: total)
+                }
                 bar.finish()
-                // Every user gets the demo password, each with a salt of its own, in the channel
-                // store where sign-in happens (HQ keeps no credentials).
-                let credentials = UserCredentials(
-                    hq: store, channel: try ChannelStore(dataDirectory: configuration.dataDirectory),
-                    hasher: try PasswordHasher(cost: demoPasswordCost), clock: SystemWallClock())
                 let passwordBar = ProgressBar(label: "passwords")
-                let withPassword = try await credentials.setPasswordForEveryHQUser(HQSeeder.demoPassword) { done, total in
+                let withPassword = try await desk.setDemoPasswords(cost: demoPasswordCost) { done, total in
                     passwordBar.update(done, of: total)
                 }
                 passwordBar.finish()
-                print("HQ seeded in \(configuration.dataDirectory)/\(HQStore.fileName) for \(day):")
+                print("HQ seeded in \(desk.hqPath) for \(day):")
                 print("  \(summary.customers) customer accounts (\(summary.organizations) organizations), \(summary.users) B2B users")
                 let statuses = InvoicePaymentStatus.allCases.map { "\(summary.byStatus[$0] ?? 0) \($0.rawValue)" }
                 print("  \(summary.invoices) invoices: \(statuses.joined(separator: ", ")); \(summary.overdue) overdue")
                 print(
                     "  \(withPassword) users have the password '\(HQSeeder.demoPassword)' (bcrypt cost \(demoPasswordCost), "
-                        + "in \(configuration.dataDirectory)/\(ChannelStore.fileName)); remit users set-password LOGIN sets another")
+                        + "in \(desk.channelPath)); remit users set-password LOGIN sets another")
                 print("Demo logins (password '\(HQSeeder.demoPassword)'):")
                 for login in summary.demoLogins {
                     let scope =
@@ -104,10 +100,10 @@ extension HQCommand {
                     clock: SystemWallClock(), logger: Logger(label: "remit.hq"))
                 print("started \(run.name) run \(runId)")
                 guard wait > 0 else { return }
-                let store = try HQStore(dataDirectory: configuration.dataDirectory, readOnly: true)
+                let desk = HQDesk(dataDirectory: configuration.dataDirectory)
                 let deadline = ContinuousClock.now + .seconds(wait)
                 while ContinuousClock.now < deadline {
-                    if let record = try await store.pool.read({ try JobRun.find($0, runId: runId) }), record.finishedAt != nil {
+                    if let record = try await desk.finishedRun(runId) {
                         // A run that found nothing to do counts nothing; it says so.
                         let counts = record.counts.flatMap { $0.isEmpty ? nil : $0 } ?? (record.error == nil ? "nothing to do" : nil)
                         let summary = [counts, record.error.map { "— \($0)" }].compactMap { $0 }.joined(separator: " ")
@@ -129,8 +125,7 @@ extension HQCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let store = try HQStore(dataDirectory: try global.resolve().dataDirectory, readOnly: true)
-                let runs = try await store.pool.read { try JobRun.recent($0, limit: limit) }
+                let runs = try await HQDesk(dataDirectory: try global.resolve().dataDirectory).recentRuns(limit: limit)
                 if runs.isEmpty { print("no job runs yet") }
                 for run in runs {
                     print(
@@ -152,8 +147,7 @@ extension HQCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let store = try HQStore(dataDirectory: try global.resolve().dataDirectory, readOnly: true)
-                let held = try await store.pool.read { try DistributionHold.all($0) }
+                let held = try await HQDesk(dataDirectory: try global.resolve().dataDirectory).held()
                 if held.isEmpty { print("nothing held back") }
                 for hold in held {
                     print("\(hold.stream.rawValue)  \(hold.key)  since \(Timestamp.format(hold.since))  \(hold.reason)")

@@ -6,7 +6,6 @@ import RemitApp
 import RemitClient
 import RemitCore
 import RemitMessages
-import RemitStore
 import ServiceLifecycle
 import Synchronization
 

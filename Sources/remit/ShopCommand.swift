@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import GRDB
 import RemitCore
 import RemitMessages
+import RemitOperations
 import RemitStore
 
 /// Read-only views of the channel store for a buyer: what the portal shows, on the command line.
@@ -13,14 +13,8 @@ struct ShopCommand: AsyncParsableCommand {
         subcommands: [Invoices.self, Requests.self, Cart.self, Outcome.self]
     )
 
-    static func channel(_ global: GlobalOptions) throws -> ChannelStore {
-        try ChannelStore(dataDirectory: try global.resolve().dataDirectory, readOnly: true)
-    }
-
-    static func buyer(_ db: Database, _ login: String) throws -> (ChannelUser, InvoiceAccessPolicy) {
-        guard let buyer = try BuyerView.buyer(db, login: login)
-        else { throw ValidationError("no user '\(login.prefix(128))' in the channel store (has distribution run?)") }
-        return (buyer.user, buyer.access)
+    static func view(_ global: GlobalOptions) throws -> ShopView {
+        ShopView(dataDirectory: try global.resolve().dataDirectory)
     }
 
     struct Invoices: AsyncParsableCommand {
@@ -38,13 +32,8 @@ struct ShopCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let today = CalendarDate(Date())
-                let shown = try ShopCommand.channel(global).pool.read { db in
-                    let (_, access) = try ShopCommand.buyer(db, user)
-                    return try BuyerView.invoicePage(
-                        db, accounts: access.accounts, query: .init(status: status.flatMap(BuyerView.InvoiceFilter.init(rawValue:))),
-                        today: today, offset: 0, limit: 500
-                    ).rows
-                }
+                let shown = try await ShopCommand.view(global).invoices(
+                    of: user, status: status.flatMap(BuyerView.InvoiceFilter.init(rawValue:)), today: today)
                 print("invoice        account     due         total        paid         pending      open         status")
                 for row in shown {
                     let overdue = row.isOverdue(today: today) ? " (overdue)" : ""
@@ -67,10 +56,7 @@ struct ShopCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let rows = try ShopCommand.channel(global).pool.read { db in
-                    _ = try ShopCommand.buyer(db, user)
-                    return try BuyerView.requests(db, user: user)
-                }
+                let rows = try await ShopCommand.view(global).requests(of: user)
                 for row in rows {
                     let repeats = row.repeats > 0 ? " (asked \(row.repeats + 1) times)" : ""
                     print(
@@ -90,11 +76,7 @@ struct ShopCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let lines = try ShopCommand.channel(global).pool.read { db -> [CartLine] in
-                    _ = try ShopCommand.buyer(db, user)
-                    guard let cart = try RemitStore.Cart.open(db, user: user) else { return [] }
-                    return try CartLine.lines(db, cart: cart.id)
-                }
+                let lines = try await ShopCommand.view(global).cart(of: user)
                 for line in lines {
                     print("\(line.id)  \(line.kind.rawValue)  \(line.description)  × \(line.quantity)  \(line.amount)")
                 }
@@ -114,10 +96,10 @@ struct ShopCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let store = try ShopCommand.channel(global)
+                let view = try ShopCommand.view(global)
                 let deadline = Date().addingTimeInterval(Double(max(0, wait)))
                 while true {
-                    if let outcome = try await store.pool.read({ try CommandOutcome.find($0, messageId: messageId) }) {
+                    if let outcome = try await view.outcome(of: messageId) {
                         let ids = [
                             outcome.paymentId.map { "payment \($0)" }, outcome.requestId.map { "request \($0)" },
                             outcome.lineId.map { "cart line \($0)" },
@@ -132,7 +114,9 @@ struct ShopCommand: AsyncParsableCommand {
                     guard Date() < deadline else {
                         // A message a worker could not read (bad input) gets no outcome: its dead
                         // letter, once collected, says why.
-                        if let letter = try deadLetter(global) {
+                        if let letter = try await DeadLetterOffice.collected(
+                            messageId: messageId, dataDirectory: try global.resolve().dataDirectory)
+                        {
                             print("dead-lettered (\(letter.reason)) from \(letter.originalQueue): \(letter.error)")
                             throw ExitCode(1)
                         }
@@ -144,16 +128,6 @@ struct ShopCommand: AsyncParsableCommand {
                     }
                     try await Task.sleep(for: .milliseconds(200))
                 }
-            }
-        }
-
-        /// The command's dead letter, when one was collected into DATA_DIR/operations.sqlite.
-        private func deadLetter(_ global: GlobalOptions) throws -> DeadLetter? {
-            let path = "\(try global.resolve().dataDirectory)/\(OperationsStore.fileName)"
-            guard FileManager.default.fileExists(atPath: path) else { return nil }
-            let store = try OperationsStore(path: path, readOnly: true)
-            return try store.pool.read {
-                try DeadLetter.matching($0, DeadLetterFilter(messageIds: [messageId]), limit: 1).first
             }
         }
     }

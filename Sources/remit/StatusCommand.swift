@@ -4,7 +4,6 @@ import Logging
 import RemitClient
 import RemitCore
 import RemitOperations
-import RemitStore
 
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,36 +33,12 @@ struct StatusCommand: AsyncParsableCommand {
             let topology = try configuration.topology()
             let management = try configuration.management()
             let amqp = try configuration.amqp()
-            let hqPath = "\(configuration.dataDirectory)/\(HQStore.fileName)"
-            // Jobs are one part of the status: a store this process cannot read says so in its place.
-            var hq: HQStore?
-            var hqProblem = "no HQ store in this data directory"
-            if FileManager.default.fileExists(atPath: hqPath) {
-                do { hq = try HQStore(dataDirectory: configuration.dataDirectory, readOnly: true) } catch { hqProblem = "\(error)" }
-            }
-            let operationsPath = "\(configuration.dataDirectory)/\(OperationsStore.fileName)"
-            let operations =
-                FileManager.default.fileExists(atPath: operationsPath)
-                ? try? OperationsStore(path: operationsPath, readOnly: true) : nil
+            let stores = StatusStores(dataDirectory: configuration.dataDirectory)
             var reading = 0
             while true {
                 reading += 1
-                var jobs: Result<[PipelineStatus.Job], PipelineStatus.JobsUnavailable> = .failure(.init(hqProblem))
-                if let hq {
-                    do {
-                        jobs = .success(
-                            try await hq.pool.read { db in
-                                try JobRun.latestPerJob(db).map {
-                                    PipelineStatus.Job(
-                                        job: $0.job, status: $0.status.rawValue, startedAt: $0.startedAt, finishedAt: $0.finishedAt,
-                                        counts: $0.counts, error: $0.error)
-                                }
-                            })
-                    } catch {
-                        jobs = .failure(.init("\(error)"))
-                    }
-                }
-                let kept = try await operations?.pool.read { try DeadLetter.keptByQueue($0) } ?? [:]
+                let jobs = await stores.jobs()
+                let kept = try await stores.keptDeadLetters()
                 let status = try await PipelineStatus.read(
                     topology: topology, management: management, amqp: amqp, jobs: jobs, kept: kept, now: Date(),
                     logger: Logger(label: "remit.status"))

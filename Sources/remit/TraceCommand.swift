@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RemitClient
 import RemitCore
+import RemitOperations
 import RemitStore
 
 struct TraceCommand: AsyncParsableCommand {
@@ -29,10 +30,7 @@ struct TraceCommand: AsyncParsableCommand {
             let configuration = try global.resolve()
             let id = id.trimmingCharacters(in: .whitespaces)
             let directory = configuration.dataDirectory
-            func exists(_ file: String) -> Bool { FileManager.default.fileExists(atPath: "\(directory)/\(file)") }
-            let channel = exists(ChannelStore.fileName) ? try ChannelStore(dataDirectory: directory, readOnly: true) : nil
-            let hq = exists(HQStore.fileName) ? try HQStore(dataDirectory: directory, readOnly: true) : nil
-            let (correlationId, steps) = try await ClickTrace.read(id: id, channel: channel, hq: hq)
+            let (correlationId, steps) = try await ClickTrace.read(id: id, dataDirectory: directory)
             guard let first = steps.first?.at else {
                 throw ValidationError("nothing is recorded for correlation id or message id \(id.prefix(128)) in \(directory)")
             }

@@ -3,7 +3,7 @@ import Foundation
 import RemitCore
 import RemitMessages
 import RemitHQ
-import RemitStore
+import RemitOperations
 
 struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,10 +27,8 @@ struct UsersCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let configuration = try global.resolve()
-                let credentials = UserCredentials(
-                    hq: try HQStore(dataDirectory: configuration.dataDirectory),
-                    channel: try ChannelStore(dataDirectory: configuration.dataDirectory),
-                    hasher: try configuration.passwordHasher(), clock: SystemWallClock())
+                let credentials = try HQDesk(dataDirectory: configuration.dataDirectory).credentials(
+                    hasher: try configuration.passwordHasher())
                 // Before the prompt, so nobody types a password for a user that does not exist.
                 try await credentials.requireKnownUser(user)
                 try await credentials.setPassword(try PasswordInput.read(for: user), for: user)

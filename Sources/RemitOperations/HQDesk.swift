@@ -1,0 +1,56 @@
+import Foundation
+import GRDB
+import RemitCore
+import RemitHQ
+import RemitStore
+
+/// HQ's side of a data directory, as `remit hq` and `remit users` work on it: seeding, job runs,
+/// the records Distribution holds back, and users' passwords.
+public struct HQDesk: Sendable {
+    let dataDirectory: String
+
+    public init(dataDirectory: String) {
+        self.dataDirectory = dataDirectory
+    }
+
+    /// Where the HQ store and the channel store of this data directory are.
+    public var hqPath: String { "\(dataDirectory)/\(HQStore.fileName)" }
+    public var channelPath: String { "\(dataDirectory)/\(ChannelStore.fileName)" }
+
+    /// Seeds the HQ store with `plan`'s world for `today`.
+    public func seed(_ plan: HQSeeder.Plan, today: CalendarDate, progress: @Sendable (Int, Int) -> Void) throws -> HQSeeder.Summary {
+        try HQSeeder(store: try HQStore(dataDirectory: dataDirectory), today: today).seed(plan, progress: progress)
+    }
+
+    /// Gives every HQ user `HQSeeder.demoPassword` hashed at `cost`, each with a salt of its own, in
+    /// the channel store where sign-in happens (HQ keeps no credentials); how many users got it.
+    public func setDemoPasswords(cost: Int, progress: @Sendable (Int, Int) -> Void) async throws -> Int {
+        try await credentials(hasher: try PasswordHasher(cost: cost))
+            .setPasswordForEveryHQUser(HQSeeder.demoPassword, progress: progress)
+    }
+
+    /// The users' credentials, hashed with `hasher`.
+    public func credentials(hasher: PasswordHasher) throws -> UserCredentials {
+        UserCredentials(
+            hq: try HQStore(dataDirectory: dataDirectory), channel: try ChannelStore(dataDirectory: dataDirectory),
+            hasher: hasher, clock: SystemWallClock())
+    }
+
+    /// The run `runId` once it has finished; nil while it has not (or has not started).
+    public func finishedRun(_ runId: String) async throws -> JobRun? {
+        let store = try HQStore(dataDirectory: dataDirectory, readOnly: true)
+        return try await store.pool.read { try JobRun.find($0, runId: runId) }.flatMap { $0.finishedAt == nil ? nil : $0 }
+    }
+
+    /// The newest `limit` job runs.
+    public func recentRuns(limit: Int) async throws -> [JobRun] {
+        let store = try HQStore(dataDirectory: dataDirectory, readOnly: true)
+        return try await store.pool.read { try JobRun.recent($0, limit: limit) }
+    }
+
+    /// The records Distribution holds back.
+    public func held() async throws -> [DistributionHold] {
+        let store = try HQStore(dataDirectory: dataDirectory, readOnly: true)
+        return try await store.pool.read { try DistributionHold.all($0) }
+    }
+}
