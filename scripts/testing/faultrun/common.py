@@ -1,0 +1,94 @@
+"""What the fault run's parts share: the worker kinds and backlogs, the HQ jobs, the trace each fault
+leaves in a worker's log, the inbox count of a backlog, the broker (rabbitmqctl, a cluster's nodes,
+each kind's AMQP URL), a free port, the topology's queues, and `fail`."""
+import json
+import os
+import socket
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks"))
+import kinds  # noqa: E402,F401  (scripts/benchmarks/kinds.py; the other modules import it from here)
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+# The backlogs (kinds.py's names): producers' invoice.pay goes to payment posting, as payment.post does.
+BACKLOGS = ["payment-posting", "cart-validation", "invoice-requests", "invoice-pay"]
+KINDS = ["payment-posting", "cart-validation", "invoice-requests", "email-dispatch", "channel-updates", "hq-p0001", "hq-sync",
+         "hq-distribution"]
+DEMO_PASSWORD = "remit-demo"  # HQSeeder.demoPassword: every seeded buyer's
+JOBS = ["hq.p-0001.run", "hq.sync.run", "hq.distribution.run"]
+# What each fault leaves in a worker's log when it reaches the worker as the worker's own fault.
+TRACES = {"smtp-outage": "the effect's far side is unavailable; consuming paused", "store-lock": "database is locked",
+          "disk-full": "database or disk is full", "memory-alarm": "the broker blocks this connection",
+          "broker-restart": "CONNECTION_FORCED"}
+
+
+# What each backlog's messages are in the inbox: the consumer and the type. A backlog's messages
+# have the ids TAG-N, its tag `fault<index in BACKLOGS>` (a checkout's payment posts have ids of
+# their own).
+INBOX = {"payment-posting": ("payment-posting", "payment.post"), "cart-validation": ("cart-validation", "cart.add-invoice"),
+         "invoice-requests": ("invoice-requests", "invoice.request"), "invoice-pay": ("payment-posting", "invoice.pay")}
+CHECKOUT_TAG = "checkout"
+
+
+def applied(db, kind):
+    """How many of backlog `kind`'s messages the inbox holds."""
+    consumer, message_type = INBOX[kind]
+    return db.execute("SELECT count(*) FROM inbox WHERE consumer = ? AND message_type = ? AND message_id LIKE ?",
+                      (consumer, message_type, f"fault{BACKLOGS.index(kind)}-%")).fetchone()[0]
+
+
+def fail(message):
+    print(f"fault_run.py: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def as_root(*command):
+    prefix = [] if os.geteuid() == 0 else ["sudo"]
+    return subprocess.run(prefix + list(command), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=180)
+
+
+def ctl(args, *command, node=None):
+    """rabbitmqctl on the local broker, or on a node of the cluster (the first one by default)."""
+    nodes = cluster_nodes(args)
+    target = ["-n", node or nodes[0][0]] if nodes else []
+    return as_root("rabbitmqctl", "-q", *target, *command)
+
+
+def cluster_nodes(args):
+    """[(node name, AMQP port)] from --nodes "NAME:AMQP:MANAGEMENT …"; empty for the local broker."""
+    return [(item.split(":")[0], int(item.split(":")[1])) for item in args.nodes.split()]
+
+
+def worker_url(args, kind):
+    """The AMQP URL for `kind`: with --kind-users as USER-KIND (password PASSWORD-KIND); on a
+    cluster naming every node, each kind with another node first."""
+    nodes = cluster_nodes(args)
+    scheme, rest = args.amqp_url.split("://", 1)
+    userinfo, rest = rest.rsplit("@", 1)
+    if args.kind_users:
+        user, password = userinfo.split(":", 1)
+        userinfo = f"{user}-{kind}:{password}-{kind}"
+    if not nodes:
+        return f"{scheme}://{userinfo}@{rest}"
+    index = KINDS.index(kind)
+    vhost = rest.split("/", 1)[1]
+    ports = [port for _, port in nodes]
+    ports = ports[index % len(ports):] + ports[:index % len(ports)]
+    return f"{scheme}://{userinfo}@" + ",".join(f"127.0.0.1:{port}" for port in ports) + f"/{vhost}"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+
+def topology_queues():
+    workers = json.load(open(os.path.join(ROOT, "Topology/workers.json")))
+    queues = []
+    for kind in workers["kinds"]:
+        queues += [kind["queue"], kind["deadLetterQueue"]] + kind["retryQueues"]
+    return queues
+
