@@ -101,15 +101,3 @@ extension OutgoingMessage {
                 type: type, timestamp: UInt64(max(0, now.timeIntervalSince1970)), appId: "remit"))
     }
 }
-
-/// An envelope whose body is any JSON, for producers that do not know the Swift body type.
-struct RawEnvelope: Codable {
-    var type: String
-    var version: Int
-    var id: String
-    var correlationId: String
-    var causationId: String?
-    var occurredAt: Date
-    var actingUser: String
-    var body: JSONValue
-}

@@ -260,8 +260,3 @@ public struct RemitConfiguration: Sendable {
         try Topology.load(from: Topology.locate(explicit: self[.topologyDir]))
     }
 }
-
-public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}

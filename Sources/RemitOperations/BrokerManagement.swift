@@ -202,10 +202,3 @@ extension BrokerManagement {
             json: ["exchange": exchange, "write": write, "read": read])
     }
 }
-
-public struct ManagementError: Error, Sendable, CustomStringConvertible {
-    public var operation: String
-    public var url: String
-    public var detail: String
-    public var description: String { "RabbitMQ management API \(url): \(operation) failed: \(detail)" }
-}

@@ -2,23 +2,6 @@ import Foundation
 import RemitCore
 import RemitStore
 
-/// A field the user got wrong, and what to write instead. The pages show the message; the API
-/// answers 400 with the list.
-public struct FieldError: Sendable, Equatable {
-    public var field: String
-    public var message: String
-
-    public init(field: String, _ message: String) {
-        self.field = field
-        self.message = message
-    }
-}
-
-/// Every field the user got wrong in one request.
-public struct FieldErrors: Error, Sendable, Equatable {
-    public var errors: [FieldError]
-}
-
 /// The Invoices list's parameters as they arrive (a page's query string or an API call's), checked
 /// once for both: a status, one of the user's accounts, a due-date range, an invoice number's
 /// start, a sort order and a page.

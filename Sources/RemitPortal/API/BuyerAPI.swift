@@ -7,14 +7,6 @@ import RemitCore
 import RemitMessages
 import RemitStore
 
-/// The request being answered, for the API's handlers: the generated server code hands them only
-/// the operation's input, so `BuyerAPI.middleware` keeps the request's context here.
-enum APIRequest {
-    @TaskLocal static var context: PortalRequestContext?
-    /// The client's address as the sign-in limit counts it (see `PortalSettings.trustedProxies`).
-    @TaskLocal static var clientAddress: String = "unknown"
-}
-
 /// The JSON API of `openapi.yaml` (`/api/v1/…`): the pages' data and commands with the same access
 /// rules, answered with the generated types so code and document stay one.
 struct BuyerAPI: APIProtocol {
@@ -368,15 +360,6 @@ struct BuyerAPI: APIProtocol {
     }
 }
 
-/// A generated operation output with every answer a command can have; its enum cases are the
-/// witnesses, so one `BuyerAPI.answer` serves each such operation.
-protocol CommandOutput {
-    static func accepted(_ response: Components.Responses.CommandSent) -> Self
-    static func badRequest(_ response: Components.Responses.BadRequest) -> Self
-    static func notFound(_ response: Components.Responses.NotFound) -> Self
-    static func conflict(_ response: Components.Responses.Refused) -> Self
-    static func serviceUnavailable(_ response: Components.Responses.Unavailable) -> Self
-}
-
 extension Operations.PayInvoice.Output: CommandOutput {}
+
 extension Operations.UpdateCartLine.Output: CommandOutput {}

@@ -2,15 +2,6 @@ import Logging
 import RemitAMQP
 import ServiceLifecycle
 
-/// Where the portal's commands go. A click counts as sent only when `publish` returns: the broker
-/// confirmed it.
-public protocol CommandPublishing: Sendable {
-    /// Publishes `message` and returns once the broker confirmed it; throws when it did not.
-    func publish(_ message: OutboundMessage) async throws
-    /// Whether the broker answers now (connecting when the connection was lost).
-    func isConnected() async -> Bool
-}
-
 /// Publishes the portal's commands with publisher confirms on one long-lived connection, opened at
 /// start and again on the next click or health check after it was lost. As a `Service` it connects
 /// when the portal starts and closes the connection on graceful shutdown.

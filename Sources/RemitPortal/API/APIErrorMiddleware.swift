@@ -4,23 +4,6 @@ import Hummingbird
 import Logging
 import OpenAPIRuntime
 
-/// The API's answers outside its operations' own: JSON problems in the document's shape.
-enum APIProblem {
-    static func encode(_ problem: Components.Schemas.Problem) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return (try? encoder.encode(problem)) ?? Data(#"{"error": {"status": 500, "code": "internal", "message": ""}}"#.utf8)
-    }
-
-    static func response(_ status: HTTPResponse.Status, code: String, message: String, fields: [FieldError] = []) -> Response {
-        let problem = BuyerAPI.problem(status.code, code, message, fields: fields)
-        let data = encode(problem)
-        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
-        headers[.xContentTypeOptions] = "nosniff"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-}
-
 /// Turns a request the generated code could not read — a body that is not JSON, a field of the
 /// wrong type or missing, an unknown enum value — into a 400 naming the field. The message never
 /// repeats the value sent (it may be a password). A handler's own failure stays a 500 for the

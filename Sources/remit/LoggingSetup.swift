@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RemitAMQP
+import RemitApp
+import RemitClient
+import RemitCore
+import RemitMessages
+import ServiceLifecycle
+import Synchronization
+
+/// swift-log may be bootstrapped once per process; commands resolve their options more than once.
+enum LoggingSetup {
+    private static let done = Mutex(false)
+
+    static func bootstrapOnce(level: Logger.Level) {
+        let first = done.withLock { done -> Bool in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
