@@ -61,15 +61,7 @@ public enum RemitServices {
         for kind in plan.consumers.byKind.keys.sorted() where !plan.kinds.contains(kind) {
             throw TopologyError(problems: ["consumers are given for \(kind), which this process does not run"])
         }
-        if plan.verifyTopology {
-            let verifier = TopologyVerifier(topology: topology, management: try configuration.management())
-            let differences = try await AMQPConnection.withConnection(amqp, logger: logger) { try await verifier.differences(on: $0) }
-            if !differences.isEmpty {
-                throw TopologyError(
-                    problems: ["the broker's objects differ from Topology/ on \(amqp); run `remit topology apply` or fix the broker:"]
-                        + differences)
-            }
-        }
+        if plan.verifyTopology { try await verifyBroker(configuration, topology: topology, amqp: amqp, logger: logger) }
         let dependencies = WorkerDependencies(
             dataDirectory: configuration.dataDirectory, clock: clock, logger: logger, policy: try configuration.storefrontPolicy(),
             mail: try MailSettings(configuration: configuration, logger: logger))
@@ -91,6 +83,34 @@ public enum RemitServices {
                 successTerminationBehavior: .gracefullyShutdownGroup)
         ]
         if let metrics { services.append(.init(service: metrics)) }
+        services += try await supportingServices(
+            configuration, plan: plan, inboxRetention: inboxRetention, dependencies: dependencies, topology: topology, amqp: amqp,
+            clock: clock, logger: logger)
+        return ServiceGroup(
+            configuration: .init(
+                services: services,
+                gracefulShutdownSignals: plan.handleSignals ? [.sigterm, .sigint] : [],
+                logger: logger))
+    }
+
+    /// The broker's objects must be what Topology/ declares; a difference stops start-up with the list.
+    static func verifyBroker(_ configuration: RemitConfiguration, topology: Topology, amqp: AMQPConfiguration, logger: Logger) async throws
+    {
+        let verifier = TopologyVerifier(topology: topology, management: try configuration.management())
+        let differences = try await AMQPConnection.withConnection(amqp, logger: logger) { try await verifier.differences(on: $0) }
+        if !differences.isEmpty {
+            throw TopologyError(
+                problems: ["the broker's objects differ from Topology/ on \(amqp); run `remit topology apply` or fix the broker:"]
+                    + differences)
+        }
+    }
+
+    /// What runs beside the workers: the inbox pruner, the job scheduler and the portal when the plan asks.
+    static func supportingServices(
+        _ configuration: RemitConfiguration, plan: Plan, inboxRetention: Duration, dependencies: WorkerDependencies, topology: Topology,
+        amqp: AMQPConfiguration, clock: any WallClock, logger: Logger
+    ) async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         services.append(
             .init(
                 service: InboxPruner(
@@ -111,11 +131,7 @@ public enum RemitServices {
                     service: try await portal(
                         configuration, channel: try dependencies.stores.channel(), topology: topology, clock: clock, logger: logger)))
         }
-        return ServiceGroup(
-            configuration: .init(
-                services: services,
-                gracefulShutdownSignals: plan.handleSignals ? [.sigterm, .sigint] : [],
-                logger: logger))
+        return services
     }
 
     /// `remit portal`: the buyer portal alone, reading the channel store the workers keep (opened

@@ -44,22 +44,48 @@ struct InvoiceListInput: Sendable, Equatable {
         var page: Int
     }
 
+    /// A field's value without surrounding blanks; nil when it is empty ("any").
+    static func given(_ value: String?) -> String? {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// The query and page, or nil and every field that is wrong.
+    func checkedOrErrors(accounts: [String]) -> (Checked?, [FieldError]) {
+        switch checked(accounts: accounts) {
+        case .success(let value): return (value, [])
+        case .failure(let found): return (nil, found.errors)
+        }
+    }
+
+    /// The sort and its order.
+    private func checkOrder(_ query: inout BuyerView.InvoiceQuery, _ errors: inout [FieldError]) {
+        if let sort = Self.given(sort) {
+            if let known = BuyerView.InvoiceSort(rawValue: sort) {
+                query.sort = known
+            } else {
+                errors.append(FieldError(field: "sort", "Sort by due-date, invoice-date or amount."))
+            }
+        }
+        switch Self.given(order) {
+        case nil, "asc": query.descending = false
+        case "desc": query.descending = true
+        default: errors.append(FieldError(field: "order", "Order is asc or desc."))
+        }
+    }
+
     /// The query and page, or every field that is wrong. An empty field means "any".
     func checked(accounts: [String]) -> Result<Checked, FieldErrors> {
         var errors: [FieldError] = []
         var query = BuyerView.InvoiceQuery()
-        func given(_ value: String?) -> String? {
-            guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-            return value
-        }
-        if let status = given(status) {
+        if let status = Self.given(status) {
             if let filter = BuyerView.InvoiceFilter(rawValue: status) {
                 query.status = filter
             } else {
                 errors.append(FieldError(field: "status", "Filter by status: unpaid, partially-paid, paid or overdue."))
             }
         }
-        if let account = given(account) {
+        if let account = Self.given(account) {
             if accounts.contains(account) {
                 query.account = account
             } else {
@@ -70,7 +96,7 @@ struct InvoiceListInput: Sendable, Equatable {
             ("due-from", dueFrom, { (date: CalendarDate) in query.dueFrom = date }),
             ("due-to", dueTo, { (date: CalendarDate) in query.dueTo = date }),
         ] as [(String, String?, (CalendarDate) -> Void)] {
-            guard let value = given(value) else { continue }
+            guard let value = Self.given(value) else { continue }
             if let date = CalendarDate(String(value.prefix(10))), value.count == 10 {
                 set(date)
             } else {
@@ -80,27 +106,16 @@ struct InvoiceListInput: Sendable, Equatable {
         if let from = query.dueFrom, let to = query.dueTo, from > to {
             errors.append(FieldError(field: "due-to", "The last due date must not come before the first."))
         }
-        if let number = given(number) {
+        if let number = Self.given(number) {
             if number.count <= Self.maximumNumberLength {
                 query.numberPrefix = number
             } else {
                 errors.append(FieldError(field: "number", "An invoice number has at most \(Self.maximumNumberLength) characters."))
             }
         }
-        if let sort = given(sort) {
-            if let known = BuyerView.InvoiceSort(rawValue: sort) {
-                query.sort = known
-            } else {
-                errors.append(FieldError(field: "sort", "Sort by due-date, invoice-date or amount."))
-            }
-        }
-        switch given(order) {
-        case nil, "asc": query.descending = false
-        case "desc": query.descending = true
-        default: errors.append(FieldError(field: "order", "Order is asc or desc."))
-        }
+        checkOrder(&query, &errors)
         var page = 1
-        if let text = given(self.page) {
+        if let text = Self.given(self.page) {
             if let number = Int(text), (1...Self.maximumPage).contains(number) {
                 page = number
             } else {

@@ -120,6 +120,16 @@ extension BuyerPages {
             payable: balance.available.minorUnits > 0, proposed: proposed.decimalString, csrf: csrf)
     }
 
+    /// What the list says it shows. (With wrong filters the alert above the list asks to check them;
+    /// the list says only what it shows.)
+    static func listSummary(shown: Int, of total: Int, page: Int, size: Int) -> String {
+        let pageCount = max(1, (total + size - 1) / size)
+        let first = (page - 1) * size + 1
+        if shown > 0 { return "Invoices \(first)–\(first + shown - 1) of \(total), page \(page) of \(pageCount)." }
+        if total == 0 { return "No invoices." }
+        return "No invoices on page \(page); there \(pageCount == 1 ? "is 1 page" : "are \(pageCount) pages")."
+    }
+
     func invoices(_ request: Request, _ context: PortalRequestContext) async throws -> Response {
         guard let buyer = context.identity, let session = context.sessions.session else {
             return .redirect(to: "/sign-in", type: .normal)
@@ -127,12 +137,7 @@ extension BuyerPages {
         let parameters = request.uri.queryParameters
         let input = InvoiceListInput { name in parameters[name[...]].map { String($0.prefix(200)) } }
         let accounts = buyer.access.accounts
-        let checked: InvoiceListInput.Checked?
-        let errors: [FieldError]
-        switch input.checked(accounts: accounts) {
-        case .success(let value): (checked, errors) = (value, [])
-        case .failure(let found): (checked, errors) = (nil, found.errors)
-        }
+        let (checked, errors) = input.checkedOrErrors(accounts: accounts)
         let size = max(1, settings.pageSize)
         let today = CalendarDate(dependencies.clock.now())
         let (found, summary) = try await dependencies.channel.read { db in
@@ -156,17 +161,8 @@ extension BuyerPages {
         // The first, the last, and two either side of the current page (or of the last, past the end).
         let current = min(page, pageCount)
         let shownPages = Set([1, pageCount] + Array(max(1, current - 2)...min(pageCount, current + 2))).sorted()
-        let first = (page - 1) * size + 1
         let rows = found?.rows ?? []
-        // With wrong filters the alert above the list asks to check them; the list says only what it shows.
-        let listSummary =
-            found == nil
-            ? "No invoices listed."
-            : rows.isEmpty
-                ? (total == 0
-                    ? "No invoices."
-                    : "No invoices on page \(page); there \(pageCount == 1 ? "is 1 page" : "are \(pageCount) pages").")
-                : "Invoices \(first)–\(first + rows.count - 1) of \(total), page \(page) of \(pageCount)."
+        let listSummary = found == nil ? "No invoices listed." : Self.listSummary(shown: rows.count, of: total, page: page, size: size)
         let view = InvoicesView(
             chrome: Chrome.of(context, title: "Invoices"), summary: summaryView(summary),
             accounts: [Option(value: "", label: "All accounts", selected: query?.account == nil)]
