@@ -62,6 +62,12 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // libcurl behind one easy-handle wrapper, its errors typed: HTTP(S) for RemitOperations' management
+        // API client and SMTP for RemitMail. The only module that makes libcurl handles.
+        .target(
+            name: "RemitCurl",
+            dependencies: ["CCurl"]
+        ),
         // Mail: the MIME message, SMTP through libcurl, the file outbox, invoice e-mails from templates.
         .target(
             name: "RemitMail",
@@ -76,7 +82,8 @@ let package = Package(
         .target(
             name: "RemitCore",
             dependencies: [
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // The envelope, ids, every message body, the topology and its schemas.
@@ -121,7 +128,7 @@ let package = Package(
         .target(
             name: "RemitOperations",
             dependencies: [
-                "RemitAMQP", "RemitClient", "RemitCore", "RemitHQ", "RemitMessages", "RemitStore", "CCurl",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitHQ", "RemitMessages", "RemitStore", "CCurl", "RemitCurl",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -201,7 +208,8 @@ let package = Package(
         .testTarget(
             name: "RemitUnitTests",
             dependencies: [
-                "RemitAMQP", "RemitApp", "RemitClient", "RemitCore", "RemitHQ", "RemitMessages", "RemitOperations", "RemitRuntime",
+                "RemitAMQP", "RemitApp", "RemitClient", "RemitCore", "RemitCurl", "RemitHQ", "RemitMessages", "RemitOperations",
+                "RemitRuntime",
                 "RemitStore", "RemitWorkers",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

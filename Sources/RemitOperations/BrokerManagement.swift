@@ -1,6 +1,7 @@
 import Foundation
 import RemitAMQP
 import RemitCore
+import RemitCurl
 import RemitMessages
 
 /// A client for RabbitMQ's management HTTP API: what AMQP cannot tell (a queue's arguments,
@@ -85,14 +86,15 @@ public struct BrokerManagement: Sendable {
             return (response.status, response.body)
         } catch let error as ManagementError {
             throw error
-        } catch let failure as CurlHTTPClient.Failure {
+        } catch let failure as CurlError {
             let hint: String
-            if failure.isCertificateFailure {
+            switch failure.code {
+            case .certificate:
                 let trusted = tls?.caFile.map { "cacertfile \($0)" } ?? "the system's trust store"
                 hint = " — TLS certificate verification failed: the server's certificate is not trusted by \(trusted) or not for this host"
-            } else if failure.isTLSFailure {
+            case .tls:
                 hint = " — the TLS handshake failed (is it an https listener; does it want a client certificate, certfile and keyfile?)"
-            } else {
+            case .connect, .login, .timeout, .transfer, .setup:
                 hint = " — is the rabbitmq_management plugin enabled?"
             }
             throw ManagementError(operation: "\(method) \(path)", url: baseURL.absoluteString, detail: "\(failure)\(hint)")
