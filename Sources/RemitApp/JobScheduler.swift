@@ -22,7 +22,8 @@ public struct JobScheduler: Service {
         overrides: [String: Int] = [:]
     ) throws {
         for name in overrides.keys where HQJobs.named(name) == nil {
-            throw ConfigurationError("job-schedule names unknown job '\(name)'; jobs: \(HQJobs.all.map(\.name).joined(separator: ", "))")
+            throw ConfigurationError(
+                .unknownName, "job-schedule names unknown job '\(name)'; jobs: \(HQJobs.all.map(\.name).joined(separator: ", "))")
         }
         self.topology = topology
         self.amqp = amqp

@@ -110,14 +110,14 @@ public struct RemitConfiguration: Sendable {
     public static func readConfigFile(_ path: String) throws -> [Key: String] {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ConfigurationError("cannot read config file \(path): \(error.localizedDescription)")
+            throw ConfigurationError(.unreadableFile, "cannot read config file \(path): \(error.localizedDescription)")
         }
         var values: [Key: String] = [:]
         for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let equals = line.firstIndex(of: "=") else {
-                throw ConfigurationError("\(path):\(number + 1): expected 'key = value'")
+                throw ConfigurationError(.malformedLine, "\(path):\(number + 1): expected 'key = value'")
             }
             let name = line[..<equals].trimmingCharacters(in: .whitespaces)
             guard let key = Key(rawValue: name) else {
@@ -126,6 +126,7 @@ public struct RemitConfiguration: Sendable {
                 let isKeyShaped = name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
                 let shown = isKeyShaped ? "'\(name)'" : "(not shown: it is no key name)"
                 throw ConfigurationError(
+                    .unknownKey,
                     "\(path):\(number + 1): unknown key \(shown); known keys: \(Key.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             values[key] = Self.withoutComment(line[line.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
@@ -164,7 +165,7 @@ public struct RemitConfiguration: Sendable {
         for item in text.split(separator: ",") {
             let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, let seconds = Int(parts[1]), seconds >= 1 else {
-                throw ConfigurationError("job-schedule: '\(item)' is not JOB=SECONDS (seconds ≥ 1)")
+                throw ConfigurationError(.invalidValue, "job-schedule: '\(item)' is not JOB=SECONDS (seconds ≥ 1)")
             }
             schedule[parts[0]] = seconds
         }
@@ -174,9 +175,9 @@ public struct RemitConfiguration: Sendable {
     /// The hasher for users' passwords at the configured `password-cost`.
     public func passwordHasher() throws -> PasswordHasher {
         guard let text = self[.passwordCost], let cost = Int(text) else {
-            throw ConfigurationError("password-cost: '\(self[.passwordCost] ?? "")' is not a whole number")
+            throw ConfigurationError(.invalidValue, "password-cost: '\(self[.passwordCost] ?? "")' is not a whole number")
         }
-        do { return try PasswordHasher(cost: cost) } catch { throw ConfigurationError("password-cost: \(error)") }
+        do { return try PasswordHasher(cost: cost) } catch { throw ConfigurationError(.invalidValue, "password-cost: \(error)") }
     }
 
     /// A true/false setting.
@@ -184,7 +185,7 @@ public struct RemitConfiguration: Sendable {
         switch self[key]?.lowercased() {
         case "true", "yes", "on", "1": return true
         case "false", "no", "off", "0": return false
-        default: throw ConfigurationError("\(key.rawValue): '\(self[key]?.prefix(40) ?? "")' is not true or false")
+        default: throw ConfigurationError(.invalidValue, "\(key.rawValue): '\(self[key]?.prefix(40) ?? "")' is not true or false")
         }
     }
 
@@ -194,10 +195,12 @@ public struct RemitConfiguration: Sendable {
         guard let host = self[.portalHost]?.trimmingCharacters(in: .whitespaces), !host.isEmpty,
             host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:".contains($0)) })
         else {
-            throw ConfigurationError("portal-host: '\(self[.portalHost]?.prefix(40) ?? "")' is not a host name or IP address")
+            throw ConfigurationError(
+                .invalidValue, "portal-host: '\(self[.portalHost]?.prefix(40) ?? "")' is not a host name or IP address")
         }
         guard let text = self[.portalPort], let port = Int(text), (0...65_535).contains(port) else {
-            throw ConfigurationError("portal-port: '\(self[.portalPort]?.prefix(40) ?? "")' is not a port number from 0 to 65535")
+            throw ConfigurationError(
+                .invalidValue, "portal-port: '\(self[.portalPort]?.prefix(40) ?? "")' is not a port number from 0 to 65535")
         }
         return (host, port, try flag(.portalSecureCookies))
     }
@@ -207,12 +210,13 @@ public struct RemitConfiguration: Sendable {
     public func metricsListener() throws -> (host: String, port: Int)? {
         guard let text = self[.metricsPort]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
         guard let port = Int(text), (0...65_535).contains(port) else {
-            throw ConfigurationError("metrics-port: '\(text.prefix(40))' is not a port number from 0 to 65535")
+            throw ConfigurationError(.invalidValue, "metrics-port: '\(text.prefix(40))' is not a port number from 0 to 65535")
         }
         guard let host = self[.metricsHost]?.trimmingCharacters(in: .whitespaces), !host.isEmpty,
             host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:".contains($0)) })
         else {
-            throw ConfigurationError("metrics-host: '\(self[.metricsHost]?.prefix(40) ?? "")' is not a host name or IP address")
+            throw ConfigurationError(
+                .invalidValue, "metrics-host: '\(self[.metricsHost]?.prefix(40) ?? "")' is not a host name or IP address")
         }
         return (host, port)
     }
@@ -227,7 +231,7 @@ public struct RemitConfiguration: Sendable {
             guard !address.isEmpty, address.count <= 45, address.allSatisfy({ $0.isHexDigit || ".:".contains($0) }),
                 address.contains(".") || address.contains(":")
             else {
-                throw ConfigurationError("portal-trusted-proxies: '\(address.prefix(45))' is not an IP address")
+                throw ConfigurationError(.invalidValue, "portal-trusted-proxies: '\(address.prefix(45))' is not an IP address")
             }
             proxies.insert(address.lowercased())
         }
@@ -238,6 +242,7 @@ public struct RemitConfiguration: Sendable {
     public func storefrontPolicy() throws -> StorefrontPolicy {
         guard let text = self[.requestMergeSeconds], let seconds = Int(text), (0...86_400).contains(seconds) else {
             throw ConfigurationError(
+                .invalidValue,
                 "request-merge-seconds: '\(self[.requestMergeSeconds]?.prefix(40) ?? "")' is not a whole number from 0 to 86400")
         }
         return StorefrontPolicy(
@@ -251,6 +256,7 @@ public struct RemitConfiguration: Sendable {
             (1...3650).contains(days)
         else {
             throw ConfigurationError(
+                .invalidValue,
                 "inbox-retention-days: '\(self[.inboxRetentionDays]?.prefix(40) ?? "")' is not a whole number of days from 1 to 3650")
         }
         return .seconds(days * 86_400)

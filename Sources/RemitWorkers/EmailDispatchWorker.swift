@@ -24,7 +24,7 @@ public struct MailSettings: Sendable {
             do {
                 transport = SMTPTransport(configuration: try SMTPConfiguration(url: url), logger: logger)
             } catch {
-                throw ConfigurationError("smtp-url: \(error)")
+                throw ConfigurationError(.invalidValue, "smtp-url: \(error)")
             }
         } else {
             transport = FileOutbox(directory: (configuration.dataDirectory as NSString).appendingPathComponent("outbox"))
@@ -43,7 +43,7 @@ public struct MailSettings: Sendable {
             }
             return try MailAddress(trimmed)
         } catch {
-            throw ConfigurationError("mail-from: \(error)")
+            throw ConfigurationError(.invalidValue, "mail-from: \(error)")
         }
     }
 }

@@ -75,7 +75,7 @@ struct FaultTests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ConfigurationError("\(executable) failed") }
+        guard process.terminationStatus == 0 else { throw ConfigurationError(.invalidValue, "\(executable) failed") }
         return process.terminationStatus
     }
 

@@ -56,7 +56,7 @@ struct TLSBrokerNode: Sendable {
         guard let node = values["NODE"], let amqps = values["AMQPS_PORT"].flatMap(Int.init),
             let https = values["HTTPS_PORT"].flatMap(Int.init), let amqp = values["AMQP_PORT"].flatMap(Int.init),
             let certificates = values["CERTS"]
-        else { throw ConfigurationError("tls_broker.sh start printed no ports:\n\(output)") }
+        else { throw ConfigurationError(.invalidValue, "tls_broker.sh start printed no ports:\n\(output)") }
         return TLSBrokerNode(
             directory: directory, node: node, amqpsPort: amqps, httpsPort: https, amqpPort: amqp, certificates: certificates)
     }

@@ -204,7 +204,7 @@ func runTool(_ executable: String, _ arguments: [String], describedAs descriptio
     process.waitUntilExit()
     let text = String(decoding: data, as: UTF8.self)
     guard process.terminationStatus == 0 else {
-        throw ConfigurationError("\(description) failed: \(text)")
+        throw ConfigurationError(.invalidValue, "\(description) failed: \(text)")
     }
     return text
 }
