@@ -65,7 +65,7 @@ public struct Backoff: Sendable, Equatable {
         // Stops as soon as the maximum is reached, so a large attempt costs no more than a small one;
         // the check in seconds keeps the exact product below the maximum, so it cannot overflow.
         for _ in 1..<attempt {
-            guard delay<maximum, delay>.zero, multiplier > 1 else { break }
+            guard multiplier > 1, delay > .zero, delay < maximum else { break }
             if Self.seconds(delay) * multiplier >= Self.seconds(maximum) { return maximum }
             delay = whole.map { delay * $0 } ?? delay * multiplier
         }
