@@ -1,18 +1,5 @@
 import Foundation
 
-/// One broker node's address.
-public struct AMQPEndpoint: Sendable, Equatable, CustomStringConvertible {
-    public var host: String
-    public var port: Int
-
-    public init(host: String, port: Int) {
-        self.host = host
-        self.port = port
-    }
-
-    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
-}
-
 /// Where and how to reach a broker. Parsed from `amqp://user:pass@host:port/vhost`, or
 /// `amqps://…` for TLS; a cluster's nodes as `amqp://user:pass@host1:port1,host2:port2/vhost`.
 public struct AMQPConfiguration: Sendable, CustomStringConvertible {
@@ -103,7 +90,18 @@ public struct AMQPConfiguration: Sendable, CustomStringConvertible {
             guard !raw.contains("/") else { throw invalid("the vhost must be one path segment; write '/' as %2F") }
             self.vhost = raw.removingPercentEncoding ?? raw
         }
-        for item in components.queryItems ?? [] {
+        try take(query: components.queryItems ?? [], isTLS: isTLS, tls: &tls, invalid: invalid)
+        if isTLS {
+            do { try tls.validate() } catch { throw invalid(error.description) }
+            self.tls = tls
+        }
+    }
+
+    /// Takes the URL's query: heartbeat, timeouts, and TLS's parameters into `tls`.
+    private mutating func take(
+        query items: [URLQueryItem], isTLS: Bool, tls: inout TLSSettings, invalid: (String) -> AMQPError
+    ) throws {
+        for item in items {
             switch item.name {
             case "heartbeat":
                 guard let value = item.value.flatMap(Int.init), value >= 0 else {
@@ -126,10 +124,6 @@ public struct AMQPConfiguration: Sendable, CustomStringConvertible {
                         parameter: item.name, value: item.value, urlIsTLS: isTLS, tlsScheme: "amqps", otherKnown: Self.parameterNames)
                 } catch { throw invalid(error.description) }
             }
-        }
-        if isTLS {
-            do { try tls.validate() } catch { throw invalid(error.description) }
-            self.tls = tls
         }
     }
 

@@ -39,13 +39,13 @@ public final class AMQPConnection: Sendable {
             do {
                 return try await connect(node: configuration.at(endpoint), logger: logger)
             } catch let error as AMQPError where !error.isPermanent && index < endpoints.count - 1 {
-                failures.append("\(endpoint): \(error.kind)")
+                failures.append("\(endpoint): \(error.code)")
                 logger.notice(
-                    "AMQP node unavailable; trying the next", metadata: ["node": "\(endpoint)", "error": "\(error.kind)"])
+                    "AMQP node unavailable; trying the next", metadata: ["node": "\(endpoint)", "error": "\(error.code)"])
             } catch let error as AMQPError where !error.isPermanent {
-                failures.append("\(endpoint): \(error.kind)")
+                failures.append("\(endpoint): \(error.code)")
                 throw AMQPError(
-                    error.kind, operation: error.operation, host: error.host, port: error.port, vhost: error.vhost,
+                    error.code, operation: error.operation, host: error.host, port: error.port, vhost: error.vhost,
                     detail: "no node took the connection (\(failures.joined(separator: "; ")))", isTLS: error.isTLS)
             }
         }
@@ -244,18 +244,5 @@ public final class AMQPConnection: Sendable {
     @discardableResult
     public func deleteQueue(_ name: String) async throws -> Int {
         try await perform { core in try core.delete(queue: name) }
-    }
-}
-
-/// A running consumer: its deliveries, and the way to stop it.
-public struct AMQPConsumer: Sendable {
-    public let tag: String
-    public let queue: String
-    /// Ends normally after `cancel()`; ends with an `AMQPError` when the connection or consumer is lost.
-    public let deliveries: DeliveryBuffer
-    public let connection: AMQPConnection
-
-    public func cancel() async throws {
-        try await connection.cancel(consumerTag: tag)
     }
 }

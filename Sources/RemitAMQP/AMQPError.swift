@@ -2,8 +2,12 @@ import Foundation
 
 /// Every failure the AMQP module reports. It names the broker (host, port, vhost) and the
 /// object involved, and never the password or a message body.
+///
+/// Callers branch on `code` (and `isPermanent`), never on the text: `description` is for people
+/// and may change.
 public struct AMQPError: Error, Sendable, CustomStringConvertible, Equatable {
-    public enum Kind: String, Sendable, Equatable {
+    /// What went wrong, for a caller to switch on.
+    public enum Code: String, Sendable, Equatable {
         /// TCP connection could not be made (refused, unreachable, timed out, unknown host).
         case connectionRefused
         /// The broker refused the user name / password.
@@ -28,8 +32,12 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible, Equatable {
         case protocolError
         /// The URL or configuration is not usable.
         case invalidConfiguration
-        /// The broker did not answer in time (a confirm held back by a resource alarm, a stalled RPC).
+        /// The broker did not confirm a publish in time (`confirm_timeout`), and was not blocking
+        /// this connection: the message may or may not have been taken.
         case timedOut
+        /// A publish's confirm is overdue while the broker blocks this connection
+        /// (`connection.blocked`: a memory or disk alarm); the message may or may not have been taken.
+        case blocked
         /// TLS: the broker's certificate did not verify — not signed by a trusted CA (`cacertfile`),
         /// not for the host (or `server_name_indication`), expired.
         case certificateVerificationFailed
@@ -38,7 +46,7 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible, Equatable {
         case tlsHandshakeFailed
     }
 
-    public var kind: Kind
+    public var code: Code
     /// What failed, in words, e.g. `declare queue 'remit.smoke'`.
     public var operation: String
     public var host: String
@@ -51,11 +59,19 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The connection was to speak TLS (`amqps://`).
     public var isTLS: Bool
 
+    /// The former names of `Code` and `code`, kept so callers outside the module compile while
+    /// they move to `code`.
+    public typealias Kind = Code
+    public var kind: Code {
+        get { code }
+        set { code = newValue }
+    }
+
     public init(
-        _ kind: Kind, operation: String, host: String, port: Int, vhost: String,
+        _ code: Code, operation: String, host: String, port: Int, vhost: String,
         detail: String? = nil, replyCode: Int? = nil, isTLS: Bool = false
     ) {
-        self.kind = kind
+        self.code = code
         self.operation = operation
         self.host = host
         self.port = port
@@ -69,7 +85,7 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible, Equatable {
     /// a missing queue, an unusable configuration, a certificate or TLS setup that does not fit the
     /// broker's. A worker stops at start-up on these.
     public var isPermanent: Bool {
-        switch kind {
+        switch code {
         case .authenticationFailed, .unknownVhost, .accessRefused, .notFound, .invalidConfiguration,
             .certificateVerificationFailed, .tlsHandshakeFailed:
             return true
@@ -79,14 +95,14 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible, Equatable {
     }
 
     public var description: String {
-        var text = "AMQP \(kind.rawValue): \(operation)"
+        var text = "AMQP \(code.rawValue): \(operation)"
         // A URL that did not parse has no broker to name.
-        if kind != .invalidConfiguration {
+        if code != .invalidConfiguration {
             let encodedVhost =
                 vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? vhost
             text += " on \(isTLS ? "amqps" : "amqp")://\(host):\(port)/\(encodedVhost)"
         }
-        switch kind {
+        switch code {
         case .connectionRefused: text += " — is RabbitMQ running and reachable there?"
         case .authenticationFailed: text += " — the broker refused the user name or password"
         case .unknownVhost: text += " — the vhost does not exist on that broker"

@@ -69,10 +69,3 @@ final class Mailbox: Sendable {
         _ = read(wakeDescriptor, &value, MemoryLayout<UInt64>.size)
     }
 }
-
-/// What the owning thread reports to its `AMQPConnection`.
-enum ConnectionEvent: Sendable {
-    case connected(socket: Int32)
-    case blocked(String)
-    case unblocked
-}

@@ -52,63 +52,79 @@ final class CurlSMTPSession {
             // Inside the session's lifetime and before the list and buffer go: cleanup may still
             // send QUIT and call back.
             defer { curl_easy_cleanup(handle) }
-            let context = Unmanaged.passUnretained(session).toOpaque()
-            var options: [(String, CURLcode)] = [
-                ("URL", remit_curl_set_string(handle, CURLOPT_URL, configuration.curlURL)),
-                ("PROTOCOLS_STR", remit_curl_set_string(handle, CURLOPT_PROTOCOLS_STR, "smtp,smtps")),
-                ("MAIL_FROM", remit_curl_set_string(handle, CURLOPT_MAIL_FROM, "<\(message.from.address)>")),
-                ("MAIL_RCPT", remit_curl_set_list(handle, CURLOPT_MAIL_RCPT, recipients)),
-                ("UPLOAD", remit_curl_set_long(handle, CURLOPT_UPLOAD, 1)),
-                ("INFILESIZE_LARGE", remit_curl_set_offset(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(session.payload.count))),
-                ("READFUNCTION", remit_curl_set_read_function(handle, readCallback)),
-                ("READDATA", remit_curl_set_pointer(handle, CURLOPT_READDATA, context)),
-                ("VERBOSE", remit_curl_set_long(handle, CURLOPT_VERBOSE, 1)),
-                ("DEBUGFUNCTION", remit_curl_set_debug_function(handle, debugCallback)),
-                ("DEBUGDATA", remit_curl_set_pointer(handle, CURLOPT_DEBUGDATA, context)),
-                ("ERRORBUFFER", remit_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)),
-                // Signals are process-wide; a library on a worker thread must not use them for timeouts.
-                ("NOSIGNAL", remit_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)),
-                ("CONNECTTIMEOUT", remit_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, min(10, configuration.timeoutSeconds))),
-                ("TIMEOUT", remit_curl_set_long(handle, CURLOPT_TIMEOUT, configuration.timeoutSeconds)),
-            ]
-            let tls: curl_usessl
-            switch (configuration.implicitTLS, configuration.startTLS) {
-            case (true, _), (false, .required): tls = CURLUSESSL_ALL
-            case (false, .optional): tls = CURLUSESSL_TRY
-            case (false, .off): tls = CURLUSESSL_NONE
-            }
-            options.append(("USE_SSL", remit_curl_set_long(handle, CURLOPT_USE_SSL, Int(tls.rawValue))))
-            if let user = configuration.user {
-                options.append(("USERNAME", remit_curl_set_string(handle, CURLOPT_USERNAME, user)))
-                options.append(("PASSWORD", remit_curl_set_string(handle, CURLOPT_PASSWORD, configuration.password ?? "")))
-            }
-            if let caFile = configuration.caFile {
-                options.append(("CAINFO", remit_curl_set_string(handle, CURLOPT_CAINFO, caFile)))
-            }
-            if !configuration.verifyCertificate {
-                options.append(("SSL_VERIFYPEER", remit_curl_set_long(handle, CURLOPT_SSL_VERIFYPEER, 0)))
-                options.append(("SSL_VERIFYHOST", remit_curl_set_long(handle, CURLOPT_SSL_VERIFYHOST, 0)))
-            }
+            let options = session.setOptions(
+                handle, message: message, configuration: configuration, recipients: recipients, errorBuffer: errorBuffer)
             if let (name, code) = options.first(where: { $0.1 != CURLE_OK }) {
                 return .unavailable(reason: "libcurl refused CURLOPT_\(name): \(describe(code))")
             }
-
             let result = curl_easy_perform(handle)
-            let code = remit_curl_response_code(handle)
-            let redact = { (text: String) in Self.redacting(configuration.password, in: text) }
-            let reply = session.lastReply.map(redact)
-            if result == CURLE_OK {
-                return .accepted(reply: reply ?? "\(code)")
-            }
-            let curlError = redact(errorBuffer[0] != 0 ? String(cString: errorBuffer) : describe(result))
-            if (500...599).contains(code) {
-                return .rejected(code: code, reply: reply ?? curlError)
-            }
-            let reason = reply.map { "\(curlError); the server said: \($0)" } ?? curlError
-            // A 4xx is the server's answer about this message; anything else means no SMTP
-            // conversation could be had (no connection, TLS, STARTTLS), whatever the message.
-            return (400...499).contains(code) ? .deferred(reason: reason) : .unavailable(reason: reason)
+            return session.outcome(
+                result, code: remit_curl_response_code(handle), configuration: configuration, errorBuffer: errorBuffer)
         }
+    }
+
+    /// Sets the handle's options for one delivery; returns each option's name with libcurl's answer.
+    private func setOptions(
+        _ handle: UnsafeMutableRawPointer, message: MailMessage, configuration: SMTPConfiguration,
+        recipients: UnsafeMutablePointer<curl_slist>, errorBuffer: UnsafeMutablePointer<CChar>
+    ) -> [(String, CURLcode)] {
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        var options: [(String, CURLcode)] = [
+            ("URL", remit_curl_set_string(handle, CURLOPT_URL, configuration.curlURL)),
+            ("PROTOCOLS_STR", remit_curl_set_string(handle, CURLOPT_PROTOCOLS_STR, "smtp,smtps")),
+            ("MAIL_FROM", remit_curl_set_string(handle, CURLOPT_MAIL_FROM, "<\(message.from.address)>")),
+            ("MAIL_RCPT", remit_curl_set_list(handle, CURLOPT_MAIL_RCPT, recipients)),
+            ("UPLOAD", remit_curl_set_long(handle, CURLOPT_UPLOAD, 1)),
+            ("INFILESIZE_LARGE", remit_curl_set_offset(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(payload.count))),
+            ("READFUNCTION", remit_curl_set_read_function(handle, Self.readCallback)),
+            ("READDATA", remit_curl_set_pointer(handle, CURLOPT_READDATA, context)),
+            ("VERBOSE", remit_curl_set_long(handle, CURLOPT_VERBOSE, 1)),
+            ("DEBUGFUNCTION", remit_curl_set_debug_function(handle, Self.debugCallback)),
+            ("DEBUGDATA", remit_curl_set_pointer(handle, CURLOPT_DEBUGDATA, context)),
+            ("ERRORBUFFER", remit_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)),
+            // Signals are process-wide; a library on a worker thread must not use them for timeouts.
+            ("NOSIGNAL", remit_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)),
+            ("CONNECTTIMEOUT", remit_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, min(10, configuration.timeoutSeconds))),
+            ("TIMEOUT", remit_curl_set_long(handle, CURLOPT_TIMEOUT, configuration.timeoutSeconds)),
+        ]
+        let tls: curl_usessl
+        switch (configuration.implicitTLS, configuration.startTLS) {
+        case (true, _), (false, .required): tls = CURLUSESSL_ALL
+        case (false, .optional): tls = CURLUSESSL_TRY
+        case (false, .off): tls = CURLUSESSL_NONE
+        }
+        options.append(("USE_SSL", remit_curl_set_long(handle, CURLOPT_USE_SSL, Int(tls.rawValue))))
+        if let user = configuration.user {
+            options.append(("USERNAME", remit_curl_set_string(handle, CURLOPT_USERNAME, user)))
+            options.append(("PASSWORD", remit_curl_set_string(handle, CURLOPT_PASSWORD, configuration.password ?? "")))
+        }
+        if let caFile = configuration.caFile {
+            options.append(("CAINFO", remit_curl_set_string(handle, CURLOPT_CAINFO, caFile)))
+        }
+        if !configuration.verifyCertificate {
+            options.append(("SSL_VERIFYPEER", remit_curl_set_long(handle, CURLOPT_SSL_VERIFYPEER, 0)))
+            options.append(("SSL_VERIFYHOST", remit_curl_set_long(handle, CURLOPT_SSL_VERIFYHOST, 0)))
+        }
+        return options
+    }
+
+    /// What the session's result means for the message: accepted, rejected (5xx), deferred (4xx) or unavailable.
+    private func outcome(
+        _ result: CURLcode, code: Int, configuration: SMTPConfiguration, errorBuffer: UnsafeMutablePointer<CChar>
+    ) -> MailDelivery {
+        let redact = { (text: String) in Self.redacting(configuration.password, in: text) }
+        let reply = lastReply.map(redact)
+        if result == CURLE_OK {
+            return .accepted(reply: reply ?? "\(code)")
+        }
+        let curlError = redact(errorBuffer[0] != 0 ? String(cString: errorBuffer) : Self.describe(result))
+        if (500...599).contains(code) {
+            return .rejected(code: code, reply: reply ?? curlError)
+        }
+        let reason = reply.map { "\(curlError); the server said: \($0)" } ?? curlError
+        // A 4xx is the server's answer about this message; anything else means no SMTP
+        // conversation could be had (no connection, TLS, STARTTLS), whatever the message.
+        return (400...499).contains(code) ? .deferred(reason: reason) : .unavailable(reason: reason)
     }
 
     private static func describe(_ code: CURLcode) -> String {

@@ -73,7 +73,12 @@ public struct SMTPConfiguration: Sendable, CustomStringConvertible {
         timeoutSeconds = 30
         caFile = nil
         verifyCertificate = true
-        for item in components.queryItems ?? [] {
+        try take(query: components.queryItems ?? [])
+    }
+
+    /// Takes the URL's query: STARTTLS, the timeout, the CA file, verification.
+    private mutating func take(query items: [URLQueryItem]) throws(MailError) {
+        for item in items {
             let value = item.value ?? ""
             switch item.name {
             case "starttls":

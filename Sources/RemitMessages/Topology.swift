@@ -125,9 +125,31 @@ public struct Topology: Sendable {
     }
 
     func consistencyProblems() -> [String] {
-        var problems: [String] = []
         let exchanges = Set(definitions.exchanges.map(\.name))
         let queues = Dictionary(definitions.queues.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var problems = definitionProblems(exchanges: exchanges, queues: queues)
+        for kind in workers.kinds {
+            let label = "worker kind '\(kind.name)'"
+            guard let work = queues[kind.queue] else {
+                problems.append("\(label): work queue '\(kind.queue)' is not declared"); continue
+            }
+            problems += workQueueProblems(of: kind, work: work, queues: queues).map { "\(label): \($0)" }
+            problems += settingProblems(of: kind).map { "\(label): \($0)" }
+            problems += retryProblems(of: kind, queues: queues).map { "\(label): \($0)" }
+            problems += messageProblems(of: kind).map { "\(label): \($0)" }
+        }
+        for type in workers.publicCommands ?? [] {
+            let consumed = workers.kinds.contains { $0.consumes.contains(type) }
+            if latestVersion(of: type) == nil || !consumed {
+                problems.append("public command '\(type)' needs a schema and a kind that consumes it")
+            }
+        }
+        return problems
+    }
+
+    /// definitions.json on its own, and the exchanges workers.json names.
+    private func definitionProblems(exchanges: Set<String>, queues: [String: QueueDefinition]) -> [String] {
+        var problems: [String] = []
         if definitions.queues.count != queues.count { problems.append("definitions.json names a queue twice") }
         for name in [workers.exchange, workers.deadLetterExchange] where !exchanges.contains(name) {
             problems.append("workers.json names exchange '\(name)', which definitions.json does not declare")
@@ -143,211 +165,91 @@ public struct Topology: Sendable {
         for queue in definitions.queues where queue.arguments["x-queue-type"]?.stringValue != "quorum" {
             problems.append("queue '\(queue.name)' must be a quorum queue (x-queue-type: quorum)")
         }
-        for kind in workers.kinds {
-            let label = "worker kind '\(kind.name)'"
-            guard let work = queues[kind.queue] else {
-                problems.append("\(label): work queue '\(kind.queue)' is not declared"); continue
-            }
-            if work.arguments["x-delivery-limit"]?.intValue == nil {
-                problems.append("\(label): work queue '\(kind.queue)' needs x-delivery-limit")
-            }
-            if work.arguments["x-dead-letter-exchange"]?.stringValue != workers.deadLetterExchange {
-                problems.append("\(label): work queue '\(kind.queue)' must dead-letter to '\(workers.deadLetterExchange)'")
-            }
-            if work.arguments["x-dead-letter-strategy"]?.stringValue == "at-least-once",
-                work.arguments["x-overflow"]?.stringValue != "reject-publish"
-            {
-                problems.append("\(label): at-least-once dead-lettering on '\(kind.queue)' needs x-overflow: reject-publish")
-            }
-            if queues[kind.deadLetterQueue] == nil {
-                problems.append("\(label): dead-letter queue '\(kind.deadLetterQueue)' is not declared")
-            }
-            let deadLetterKey = work.arguments["x-dead-letter-routing-key"]?.stringValue ?? kind.queue
-            if deadLetterKey != kind.queue {
-                problems.append("\(label): work queue '\(kind.queue)' must dead-letter with routing key '\(kind.queue)'")
-            }
-            if !definitions.bindings.contains(where: {
-                $0.source == workers.deadLetterExchange
-                    && $0.destination == kind.deadLetterQueue && $0.routingKey == kind.queue
-            }) {
-                problems.append(
-                    "\(label): no binding routes '\(kind.queue)' on '\(workers.deadLetterExchange)' to '\(kind.deadLetterQueue)'")
-            }
-            if !["channel", "hq"].contains(kind.storeName) {
-                problems.append("\(label): store must be 'channel' or 'hq', not '\(kind.storeName)'")
-            }
-            if let schedule = kind.scheduleSeconds, schedule < 1 {
-                problems.append("\(label): scheduleSeconds must be at least 1")
-            }
-            if kind.consumers < 1 || kind.prefetch < 1 || kind.prefetch > 65_535 {
-                problems.append("\(label): consumers must be ≥ 1 and prefetch within 1…65535")
-            }
-            for (index, retry) in kind.retryQueues.enumerated() {
-                guard let queue = queues[retry] else {
-                    problems.append("\(label): retry tier \(index + 1) queue '\(retry)' is not declared"); continue
-                }
-                if queue.arguments["x-message-ttl"]?.intValue == nil {
-                    problems.append("\(label): retry queue '\(retry)' needs x-message-ttl (its delay)")
-                }
-                if queue.arguments["x-dead-letter-exchange"]?.stringValue != ""
-                    || queue.arguments["x-dead-letter-routing-key"]?.stringValue != kind.queue
-                {
-                    problems.append("\(label): retry queue '\(retry)' must dead-letter to '' with routing key '\(kind.queue)'")
-                }
-            }
-            for type in kind.publishedTypes {
-                if latestVersion(of: type) == nil { problems.append("\(label): it publishes '\(type)', which has no schema") }
-                if !definitions.bindings.contains(where: { $0.source == workers.exchange && $0.routingKey == type }) {
-                    problems.append("\(label): it publishes '\(type)', which no binding on '\(workers.exchange)' routes")
-                }
-            }
-            for type in kind.consumes {
-                if latestVersion(of: type) == nil { problems.append("\(label): message type '\(type)' has no schema") }
-                if !definitions.bindings.contains(where: {
-                    $0.source == workers.exchange && $0.destination == kind.queue
-                        && $0.routingKey == type
-                }) {
-                    problems.append("\(label): no binding routes '\(type)' from '\(workers.exchange)' to '\(kind.queue)'")
-                }
-            }
+        return problems
+    }
+
+    /// A kind's work queue and where it dead-letters to.
+    private func workQueueProblems(of kind: WorkerKindSpec, work: QueueDefinition, queues: [String: QueueDefinition]) -> [String] {
+        var problems: [String] = []
+        if work.arguments["x-delivery-limit"]?.intValue == nil {
+            problems.append("work queue '\(kind.queue)' needs x-delivery-limit")
         }
-        for type in workers.publicCommands ?? [] {
-            let consumed = workers.kinds.contains { $0.consumes.contains(type) }
-            if latestVersion(of: type) == nil || !consumed {
-                problems.append("public command '\(type)' needs a schema and a kind that consumes it")
+        if work.arguments["x-dead-letter-exchange"]?.stringValue != workers.deadLetterExchange {
+            problems.append("work queue '\(kind.queue)' must dead-letter to '\(workers.deadLetterExchange)'")
+        }
+        if work.arguments["x-dead-letter-strategy"]?.stringValue == "at-least-once",
+            work.arguments["x-overflow"]?.stringValue != "reject-publish"
+        {
+            problems.append("at-least-once dead-lettering on '\(kind.queue)' needs x-overflow: reject-publish")
+        }
+        if queues[kind.deadLetterQueue] == nil {
+            problems.append("dead-letter queue '\(kind.deadLetterQueue)' is not declared")
+        }
+        let deadLetterKey = work.arguments["x-dead-letter-routing-key"]?.stringValue ?? kind.queue
+        if deadLetterKey != kind.queue {
+            problems.append("work queue '\(kind.queue)' must dead-letter with routing key '\(kind.queue)'")
+        }
+        if !definitions.bindings.contains(where: {
+            $0.source == workers.deadLetterExchange
+                && $0.destination == kind.deadLetterQueue && $0.routingKey == kind.queue
+        }) {
+            problems.append("no binding routes '\(kind.queue)' on '\(workers.deadLetterExchange)' to '\(kind.deadLetterQueue)'")
+        }
+        return problems
+    }
+
+    /// A kind's store, schedule, consumers and prefetch.
+    private func settingProblems(of kind: WorkerKindSpec) -> [String] {
+        var problems: [String] = []
+        if !["channel", "hq"].contains(kind.storeName) {
+            problems.append("store must be 'channel' or 'hq', not '\(kind.storeName)'")
+        }
+        if let schedule = kind.scheduleSeconds, schedule < 1 {
+            problems.append("scheduleSeconds must be at least 1")
+        }
+        if kind.consumers < 1 || kind.prefetch < 1 || kind.prefetch > 65_535 {
+            problems.append("consumers must be ≥ 1 and prefetch within 1…65535")
+        }
+        return problems
+    }
+
+    /// A kind's retry tiers: declared, with a delay, dead-lettering back to the work queue.
+    private func retryProblems(of kind: WorkerKindSpec, queues: [String: QueueDefinition]) -> [String] {
+        var problems: [String] = []
+        for (index, retry) in kind.retryQueues.enumerated() {
+            guard let queue = queues[retry] else {
+                problems.append("retry tier \(index + 1) queue '\(retry)' is not declared"); continue
+            }
+            if queue.arguments["x-message-ttl"]?.intValue == nil {
+                problems.append("retry queue '\(retry)' needs x-message-ttl (its delay)")
+            }
+            if queue.arguments["x-dead-letter-exchange"]?.stringValue != ""
+                || queue.arguments["x-dead-letter-routing-key"]?.stringValue != kind.queue
+            {
+                problems.append("retry queue '\(retry)' must dead-letter to '' with routing key '\(kind.queue)'")
             }
         }
         return problems
     }
-}
 
-public struct TopologyError: Error, Sendable, CustomStringConvertible {
-    public var problems: [String]
-    public init(problems: [String]) { self.problems = problems }
-    public var description: String {
-        problems.count == 1 ? problems[0] : "topology problems:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
-    }
-}
-
-/// `Topology/workers.json`: the worker kinds and where they consume.
-public struct WorkerCatalog: Sendable, Codable {
-    /// The exchange producers and workers publish messages to; the routing key is the message type.
-    public var exchange: String
-    /// Where messages go that a worker gives up on.
-    public var deadLetterExchange: String
-    public var kinds: [WorkerKindSpec]
-    /// The commands systems outside Remit may send on the exchange (`remit producers add` gives
-    /// each producer a broker user that may publish these and nothing else there). Absent: none.
-    public var publicCommands: [String]?
-}
-
-public struct WorkerKindSpec: Sendable, Codable, Equatable {
-    public var name: String
-    public var description: String
-    public var queue: String
-    /// The message types this kind handles.
-    public var consumes: [String]
-    /// The message types its handler publishes on the exchange (follow-ups; answers to producers go
-    /// to their reply queues and are not listed). A deployment's broker user for the kind may publish
-    /// these and nothing else there (topic permissions; `scripts/lib.sh`). Absent: none.
-    public var publishes: [String]?
-    /// Default consumer count (`--consumers`).
-    public var consumers: Int
-    /// Default prefetch per consumer (`--prefetch`).
-    public var prefetch: Int
-    /// Retry tiers in order; each queue's TTL is its delay.
-    public var retryQueues: [String]
-    public var deadLetterQueue: String
-    /// The store the kind applies messages to (and keeps its inbox in): `channel` (default) or `hq`.
-    public var store: String?
-    /// For HQ jobs: how often the scheduler starts a run.
-    public var scheduleSeconds: Int?
-
-    public var storeName: String { store ?? "channel" }
-
-    /// What `publishes` lists; none when it is absent.
-    public var publishedTypes: [String] { publishes ?? [] }
-}
-
-/// RabbitMQ's definitions format (what `rabbitmqctl export_definitions` writes).
-public struct BrokerDefinitions: Sendable, Codable {
-    public var rabbitVersion: String?
-    public var vhosts: [VhostDefinition]?
-    public var exchanges: [ExchangeDefinition]
-    public var queues: [QueueDefinition]
-    public var bindings: [BindingDefinition]
-    public var policies: [JSONValue]?
-    public var permissions: [PermissionDefinition]?
-
-    enum CodingKeys: String, CodingKey {
-        case rabbitVersion = "rabbit_version", vhosts, exchanges, queues, bindings, policies, permissions
-    }
-
-    /// The same definitions for another vhost, with that vhost listed so an import creates it and
-    /// `user` given every permission on it: a vhost nobody may use is of no use to Remit.
-    public func forVhost(_ vhost: String, user: String) -> BrokerDefinitions {
-        var copy = self
-        copy.vhosts = [VhostDefinition(name: vhost)]
-        copy.permissions = [PermissionDefinition(user: user, vhost: vhost, configure: ".*", write: ".*", read: ".*")]
-        for index in copy.exchanges.indices { copy.exchanges[index].vhost = vhost }
-        for index in copy.queues.indices { copy.queues[index].vhost = vhost }
-        for index in copy.bindings.indices { copy.bindings[index].vhost = vhost }
-        return copy
-    }
-}
-
-public struct VhostDefinition: Sendable, Codable { public var name: String }
-
-/// A user's permissions on a vhost: regular expressions over the names it may configure, write and read.
-public struct PermissionDefinition: Sendable, Codable, Equatable {
-    public var user: String
-    public var vhost: String
-    public var configure: String
-    public var write: String
-    public var read: String
-
-    public init(user: String, vhost: String, configure: String, write: String, read: String) {
-        self.user = user
-        self.vhost = vhost
-        self.configure = configure
-        self.write = write
-        self.read = read
-    }
-}
-
-public struct ExchangeDefinition: Sendable, Codable, Equatable {
-    public var name: String
-    public var vhost: String?
-    public var type: String
-    public var durable: Bool
-    public var autoDelete: Bool
-    public var `internal`: Bool
-    public var arguments: [String: JSONValue]
-
-    enum CodingKeys: String, CodingKey {
-        case name, vhost, type, durable, autoDelete = "auto_delete", `internal`, arguments
-    }
-}
-
-public struct QueueDefinition: Sendable, Codable, Equatable {
-    public var name: String
-    public var vhost: String?
-    public var durable: Bool
-    public var autoDelete: Bool
-    public var arguments: [String: JSONValue]
-
-    enum CodingKeys: String, CodingKey { case name, vhost, durable, autoDelete = "auto_delete", arguments }
-}
-
-public struct BindingDefinition: Sendable, Codable, Equatable {
-    public var source: String
-    public var vhost: String?
-    public var destination: String
-    public var destinationType: String
-    public var routingKey: String
-    public var arguments: [String: JSONValue]
-
-    enum CodingKeys: String, CodingKey {
-        case source, vhost, destination, destinationType = "destination_type", routingKey = "routing_key", arguments
+    /// What a kind publishes and consumes: each type with a schema and a binding.
+    private func messageProblems(of kind: WorkerKindSpec) -> [String] {
+        var problems: [String] = []
+        for type in kind.publishedTypes {
+            if latestVersion(of: type) == nil { problems.append("it publishes '\(type)', which has no schema") }
+            if !definitions.bindings.contains(where: { $0.source == workers.exchange && $0.routingKey == type }) {
+                problems.append("it publishes '\(type)', which no binding on '\(workers.exchange)' routes")
+            }
+        }
+        for type in kind.consumes {
+            if latestVersion(of: type) == nil { problems.append("message type '\(type)' has no schema") }
+            if !definitions.bindings.contains(where: {
+                $0.source == workers.exchange && $0.destination == kind.queue
+                    && $0.routingKey == type
+            }) {
+                problems.append("no binding routes '\(type)' from '\(workers.exchange)' to '\(kind.queue)'")
+            }
+        }
+        return problems
     }
 }

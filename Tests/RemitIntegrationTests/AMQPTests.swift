@@ -59,7 +59,7 @@ struct AMQPTests {
                     body: Array("x".utf8), properties: AMQPProperties(messageId: "lost-1"))
                 await #expect { try await connection.publish(message) } throws: { error in
                     let error = error as? AMQPError
-                    return error?.kind == .unroutable && error!.description.contains("nobody.listens")
+                    return error?.code == .unroutable && error!.description.contains("nobody.listens")
                 }
                 // The connection stays usable after a returned message.
                 try await connection.publish(OutboundMessage(exchange: "", routingKey: "remit.smoke.audit", body: [1]))
@@ -81,7 +81,7 @@ struct AMQPTests {
                 try await connection.publish(OutboundMessage(exchange: "", routingKey: "full", body: [1]))
                 await #expect { try await connection.publish(OutboundMessage(exchange: "", routingKey: "full", body: [2])) } throws: {
                     error in
-                    (error as? AMQPError)?.kind == .nacked
+                    (error as? AMQPError)?.code == .nacked
                 }
             }
         }
@@ -93,7 +93,7 @@ struct AMQPTests {
                 await #expect {
                     try await connection.publish(OutboundMessage(exchange: "no-such-exchange", routingKey: "k", body: [1]))
                 } throws: { error in
-                    (error as? AMQPError)?.kind == .notFound
+                    (error as? AMQPError)?.code == .notFound
                 }
                 try await connection.declare(QueueDeclaration(name: "after", arguments: ["x-queue-type": .string("quorum")]))
                 try await connection.publish(OutboundMessage(exchange: "", routingKey: "after", body: [1]))
@@ -107,24 +107,24 @@ struct AMQPTests {
         var refused = base
         refused.port = 1
         await #expect { _ = try await AMQPConnection.connect(refused, logger: testLogger) } throws: { error in
-            (error as? AMQPError)?.kind == .connectionRefused && "\(error)".contains("\(base.host):1")
+            (error as? AMQPError)?.code == .connectionRefused && "\(error)".contains("\(base.host):1")
         }
         var wrongPassword = base
         wrongPassword.password = "not-the-password-\(UUID())"
         await #expect { _ = try await AMQPConnection.connect(wrongPassword, logger: testLogger) } throws: { error in
-            (error as? AMQPError)?.kind == .authenticationFailed && !"\(error)".contains(wrongPassword.password)
+            (error as? AMQPError)?.code == .authenticationFailed && !"\(error)".contains(wrongPassword.password)
         }
         await #expect { _ = try await AMQPConnection.connect(base.with(vhost: "no-such-vhost"), logger: testLogger) } throws: { error in
-            (error as? AMQPError)?.kind == .unknownVhost && "\(error)".contains("no-such-vhost")
+            (error as? AMQPError)?.code == .unknownVhost && "\(error)".contains("no-such-vhost")
         }
         try await TestBroker.with(apply: false) { broker in
             try await broker.withConnection { connection in
                 await #expect { _ = try await connection.consume(queue: "missing-queue", prefetch: 1) } throws: { error in
-                    (error as? AMQPError)?.kind == .notFound && "\(error)".contains("missing-queue")
+                    (error as? AMQPError)?.code == .notFound && "\(error)".contains("missing-queue")
                         && "\(error)".contains(broker.amqp.vhost)
                 }
                 await #expect { _ = try await connection.inspectQueue("missing-queue") } throws: { error in
-                    (error as? AMQPError)?.kind == .notFound
+                    (error as? AMQPError)?.code == .notFound
                 }
             }
         }
@@ -147,7 +147,7 @@ struct AMQPTests {
         none.password = "pw-never-shown-\(UUID())"
         await #expect { _ = try await AMQPConnection.connect(none, logger: testLogger) } throws: { error in
             let text = "\(error)"
-            return (error as? AMQPError)?.kind == .connectionRefused && text.contains("\(base.host):1: connectionRefused")
+            return (error as? AMQPError)?.code == .connectionRefused && text.contains("\(base.host):1: connectionRefused")
                 && text.contains("\(base.host):2: connectionRefused") && !text.contains(none.password)
         }
         var wrongPassword = cluster
@@ -155,7 +155,7 @@ struct AMQPTests {
         wrongPassword.otherEndpoints = [AMQPEndpoint(host: base.host, port: 1)]
         wrongPassword.password = "not-the-password-\(UUID())"
         await #expect { _ = try await AMQPConnection.connect(wrongPassword, logger: testLogger) } throws: { error in
-            (error as? AMQPError)?.kind == .authenticationFailed && !"\(error)".contains(":1: ")
+            (error as? AMQPError)?.code == .authenticationFailed && !"\(error)".contains(":1: ")
         }
     }
 
@@ -168,7 +168,7 @@ struct AMQPTests {
             config.user = user
             config.password = "pw-\(user)"
             await #expect { _ = try await AMQPConnection.connect(config, logger: testLogger) } throws: { error in
-                (error as? AMQPError)?.kind == .accessRefused && !"\(error)".contains(config.password)
+                (error as? AMQPError)?.code == .accessRefused && !"\(error)".contains(config.password)
             }
         }
     }
@@ -237,7 +237,7 @@ struct AMQPTests {
             #expect(try await consumer.deliveries.nextBatch(limit: 1).isEmpty)
             #expect(!connection.isOpen)
             await #expect { try await connection.publish(OutboundMessage(exchange: "", routingKey: "q", body: [1])) } throws: { error in
-                (error as? AMQPError)?.kind == .connectionClosed
+                (error as? AMQPError)?.code == .connectionClosed
             }
         }
     }

@@ -94,7 +94,7 @@ struct TLSTests {
         } throws: { error in
             guard let error = error as? AMQPError else { return false }
             let text = "\(error)"
-            return error.kind == .certificateVerificationFailed && error.isPermanent
+            return error.code == .certificateVerificationFailed && error.isPermanent
                 && text.contains("TLS certificate verification failed") && text.contains("wrong_ca_certificate.pem")
                 && text.contains("amqps://localhost:\(node.amqpsPort)") && !text.contains("s3cr3t")
         }
@@ -127,7 +127,7 @@ struct TLSTests {
             try await AMQPConnection.withConnection(node.amqp(host: "127.0.0.2"), logger: testLogger) { _ in }
         } throws: { error in
             guard let error = error as? AMQPError else { return false }
-            return error.kind == .certificateVerificationFailed && "\(error)".contains("not for '127.0.0.2'")
+            return error.code == .certificateVerificationFailed && "\(error)".contains("not for '127.0.0.2'")
         }
         var named = node.tls
         named.serverName = "localhost"
@@ -139,7 +139,7 @@ struct TLSTests {
         await #expect {
             try await AMQPConnection.withConnection(node.amqp(tls: named), logger: testLogger) { _ in }
         } throws: { error in
-            (error as? AMQPError)?.kind == .certificateVerificationFailed && "\(error)".contains("not for 'broker.example'")
+            (error as? AMQPError)?.code == .certificateVerificationFailed && "\(error)".contains("not for 'broker.example'")
         }
     }
 
@@ -149,7 +149,7 @@ struct TLSTests {
         await #expect {
             try await AMQPConnection.withConnection(node.amqp(tls: TLSSettings()), logger: testLogger) { _ in }
         } throws: { error in
-            (error as? AMQPError)?.kind == .certificateVerificationFailed && "\(error)".contains("system's trust store")
+            (error as? AMQPError)?.code == .certificateVerificationFailed && "\(error)".contains("system's trust store")
         }
         // verify_none with an unrelated CA, and without a client certificate (the broker asks for
         // one but admits a client without): connected, and messages flow.
@@ -169,7 +169,7 @@ struct TLSTests {
             try await AMQPConnection.withConnection(amqp, logger: testLogger) { _ in }
         } throws: { error in
             guard let error = error as? AMQPError else { return false }
-            return error.kind == .tlsHandshakeFailed && error.isPermanent && "\(error)".contains("does port \(node.amqpPort) speak TLS?")
+            return error.code == .tlsHandshakeFailed && error.isPermanent && "\(error)".contains("does port \(node.amqpPort) speak TLS?")
         }
     }
 

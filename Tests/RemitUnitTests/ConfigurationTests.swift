@@ -111,7 +111,7 @@ struct ConfigurationTests {
             "amqp://u:pw-s3cr3t@a,b:70000", "amqp://u:pw-s3cr3t@a,",
         ] {
             #expect { try AMQPConfiguration(url: bad) } throws: { error in
-                (error as? AMQPError)?.kind == .invalidConfiguration && !"\(error)".contains("s3cr3t")
+                (error as? AMQPError)?.code == .invalidConfiguration && !"\(error)".contains("s3cr3t")
             }
         }
     }

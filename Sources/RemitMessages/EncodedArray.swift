@@ -1,0 +1,6 @@
+import Foundation
+import RemitCore
+
+final class EncodedArray {
+    var elements: [EncodedNode] = []
+}
