@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "RemitMail",
             dependencies: [
-                "CCurl", "RemitCore",
+                "CCurl", "RemitCore", "RemitCurl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],

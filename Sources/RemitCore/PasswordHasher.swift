@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import HummingbirdBcrypt
 import Synchronization
@@ -8,7 +7,7 @@ import Synchronization
 ///
 /// bcrypt is slow on purpose (hundreds of milliseconds at cost 12), so it never runs on the Swift
 /// cooperative pool, which has one thread per core (two here): a few hashes there would stall every
-/// worker and the broker heartbeats. It runs on `BcryptThreads` instead.
+/// worker and the broker heartbeats. It runs on `BlockingPool` instead.
 public struct PasswordHasher: Sendable {
     /// OWASP's floor for bcrypt; slow enough against guessing, fast enough for an interactive sign-in.
     public static let defaultCost = 12
@@ -29,18 +28,19 @@ public struct PasswordHasher: Sendable {
     /// A new hash of `password` with a fresh salt.
     public func hash(_ password: String) async -> String {
         let cost = UInt8(cost)
-        return await BcryptThreads.shared.run { Bcrypt.hash(password, cost: cost) }
+        return await BlockingPool.run { Bcrypt.hash(password, cost: cost) }
     }
 
     /// Hashes of many passwords (a seed's users), spread over the hashing threads; in the same order.
     public func hash(_ passwords: [String]) async -> [String] {
         let cost = UInt8(cost)
-        let threads = BcryptThreads.shared.count
+        // One slice per core: hashing computes, it does not wait.
+        let threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let sliceSize = max(1, (passwords.count + threads - 1) / threads)
         let slices = stride(from: 0, to: passwords.count, by: sliceSize).map { Array(passwords[$0..<min($0 + sliceSize, passwords.count)]) }
         return await withTaskGroup(of: (Int, [String]).self) { group in
             for (index, slice) in slices.enumerated() {
-                group.addTask { (index, await BcryptThreads.shared.run { slice.map { Bcrypt.hash($0, cost: cost) } }) }
+                group.addTask { (index, await BlockingPool.run { slice.map { Bcrypt.hash($0, cost: cost) } }) }
             }
             var hashed = [[String]](repeating: [], count: slices.count)
             for await (index, hashes) in group { hashed[index] = hashes }
@@ -51,6 +51,6 @@ public struct PasswordHasher: Sendable {
     /// Whether `password` is the one `hash` was made from; false for anything that is not a bcrypt hash.
     /// Takes as long as the cost stored in `hash`, whatever this hasher's cost.
     public func verify(_ password: String, against hash: String) async -> Bool {
-        await BcryptThreads.shared.run { Bcrypt.verify(password, hash: hash) }
+        await BlockingPool.run { Bcrypt.verify(password, hash: hash) }
     }
 }

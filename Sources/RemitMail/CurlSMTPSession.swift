@@ -1,8 +1,10 @@
 import CCurl
 import Foundation
+import RemitCurl
 
-/// One SMTP session through a libcurl easy handle, run on the calling thread (it blocks). The only
-/// file that touches libcurl: no curl type or code leaves it, only a `MailDelivery`.
+/// One SMTP session through a libcurl easy handle (`CurlEasy`), run on the calling thread (it
+/// blocks). The only file of RemitMail that touches libcurl: no curl type or code leaves it, only a
+/// `MailDelivery`.
 ///
 /// How libcurl 7.88.1 reports a failed session (observed against scripts/testing/smtp_server.py),
 /// as curl code / CURLINFO_RESPONSE_CODE / error buffer:
@@ -17,9 +19,6 @@ import Foundation
 /// a failure with no such reply — no connection, TLS, STARTTLS — fails every message alike
 /// (`.unavailable`).
 final class CurlSMTPSession {
-    /// libcurl's global state, set up once before the first handle (Swift runs this exactly once).
-    private static let globalInit: CURLcode = remit_curl_global_init()
-
     /// The most of a server's reply a delivery carries.
     static let maximumReplyLength = 300
 
@@ -37,87 +36,58 @@ final class CurlSMTPSession {
     }
 
     static func deliver(_ message: MailMessage, configuration: SMTPConfiguration) -> MailDelivery {
-        guard globalInit == CURLE_OK else { return .unavailable(reason: "libcurl did not initialise: \(describe(globalInit))") }
-        guard let recipients = curl_slist_append(nil, "<\(message.to.address)>") else {
-            return .unavailable(reason: "libcurl could not allocate the recipient list")
-        }
-        defer { curl_slist_free_all(recipients) }
-        let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
-        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
-        defer { errorBuffer.deallocate() }
-
         let session = CurlSMTPSession(payload: Array(message.rfc5322()))
+        // The session outlives the handle: cleanup may still send QUIT and call back.
         return withExtendedLifetime(session) {
-            guard let handle = curl_easy_init() else { return .unavailable(reason: "libcurl could not create a handle") }
-            // Inside the session's lifetime and before the list and buffer go: cleanup may still
-            // send QUIT and call back.
-            defer { curl_easy_cleanup(handle) }
-            let options = session.setOptions(
-                handle, message: message, configuration: configuration, recipients: recipients, errorBuffer: errorBuffer)
-            if let (name, code) = options.first(where: { $0.1 != CURLE_OK }) {
-                return .unavailable(reason: "libcurl refused CURLOPT_\(name): \(describe(code))")
+            let easy: CurlEasy
+            do throws(CurlError) { easy = try CurlEasy() } catch { return .unavailable(reason: error.detail) }
+            session.setOptions(on: easy, message: message, configuration: configuration)
+            do throws(CurlError) {
+                try easy.perform { Self.redacting(configuration.password, in: $0) }
+                return session.outcome(nil, code: easy.responseCode, configuration: configuration)
+            } catch {
+                return session.outcome(error, code: easy.responseCode, configuration: configuration)
             }
-            let result = curl_easy_perform(handle)
-            return session.outcome(
-                result, code: remit_curl_response_code(handle), configuration: configuration, errorBuffer: errorBuffer)
         }
     }
 
-    /// Sets the handle's options for one delivery; returns each option's name with libcurl's answer.
-    private func setOptions(
-        _ handle: UnsafeMutableRawPointer, message: MailMessage, configuration: SMTPConfiguration,
-        recipients: UnsafeMutablePointer<curl_slist>, errorBuffer: UnsafeMutablePointer<CChar>
-    ) -> [(String, CURLcode)] {
+    /// Sets the handle's options for one delivery; a refused one is reported by `perform`.
+    private func setOptions(on easy: CurlEasy, message: MailMessage, configuration: SMTPConfiguration) {
+        let handle = easy.handle
         let context = Unmanaged.passUnretained(self).toOpaque()
-        var options: [(String, CURLcode)] = [
-            ("URL", remit_curl_set_string(handle, CURLOPT_URL, configuration.curlURL)),
-            ("PROTOCOLS_STR", remit_curl_set_string(handle, CURLOPT_PROTOCOLS_STR, "smtp,smtps")),
-            ("MAIL_FROM", remit_curl_set_string(handle, CURLOPT_MAIL_FROM, "<\(message.from.address)>")),
-            ("MAIL_RCPT", remit_curl_set_list(handle, CURLOPT_MAIL_RCPT, recipients)),
-            ("UPLOAD", remit_curl_set_long(handle, CURLOPT_UPLOAD, 1)),
-            ("INFILESIZE_LARGE", remit_curl_set_offset(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(payload.count))),
-            ("READFUNCTION", remit_curl_set_read_function(handle, Self.readCallback)),
-            ("READDATA", remit_curl_set_pointer(handle, CURLOPT_READDATA, context)),
-            ("VERBOSE", remit_curl_set_long(handle, CURLOPT_VERBOSE, 1)),
-            ("DEBUGFUNCTION", remit_curl_set_debug_function(handle, Self.debugCallback)),
-            ("DEBUGDATA", remit_curl_set_pointer(handle, CURLOPT_DEBUGDATA, context)),
-            ("ERRORBUFFER", remit_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)),
-            // Signals are process-wide; a library on a worker thread must not use them for timeouts.
-            ("NOSIGNAL", remit_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)),
-            ("CONNECTTIMEOUT", remit_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, min(10, configuration.timeoutSeconds))),
-            ("TIMEOUT", remit_curl_set_long(handle, CURLOPT_TIMEOUT, configuration.timeoutSeconds)),
-        ]
+        easy.set("URL", CURLOPT_URL, configuration.curlURL)
+        easy.set("PROTOCOLS_STR", CURLOPT_PROTOCOLS_STR, "smtp,smtps")
+        easy.set("MAIL_FROM", CURLOPT_MAIL_FROM, "<\(message.from.address)>")
+        easy.set("MAIL_RCPT", CURLOPT_MAIL_RCPT, list: ["<\(message.to.address)>"])
+        easy.set("UPLOAD", CURLOPT_UPLOAD, 1)
+        easy.record("INFILESIZE_LARGE", remit_curl_set_offset(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(payload.count)))
+        easy.record("READFUNCTION", remit_curl_set_read_function(handle, Self.readCallback))
+        easy.record("READDATA", remit_curl_set_pointer(handle, CURLOPT_READDATA, context))
+        easy.set("VERBOSE", CURLOPT_VERBOSE, 1)
+        easy.record("DEBUGFUNCTION", remit_curl_set_debug_function(handle, Self.debugCallback))
+        easy.record("DEBUGDATA", remit_curl_set_pointer(handle, CURLOPT_DEBUGDATA, context))
+        easy.limit(seconds: configuration.timeoutSeconds)
         let tls: curl_usessl
         switch (configuration.implicitTLS, configuration.startTLS) {
         case (true, _), (false, .required): tls = CURLUSESSL_ALL
         case (false, .optional): tls = CURLUSESSL_TRY
         case (false, .off): tls = CURLUSESSL_NONE
         }
-        options.append(("USE_SSL", remit_curl_set_long(handle, CURLOPT_USE_SSL, Int(tls.rawValue))))
+        easy.tlsInUse = tls != CURLUSESSL_NONE
+        easy.set("USE_SSL", CURLOPT_USE_SSL, Int(tls.rawValue))
         if let user = configuration.user {
-            options.append(("USERNAME", remit_curl_set_string(handle, CURLOPT_USERNAME, user)))
-            options.append(("PASSWORD", remit_curl_set_string(handle, CURLOPT_PASSWORD, configuration.password ?? "")))
+            easy.set("USERNAME", CURLOPT_USERNAME, user)
+            easy.set("PASSWORD", CURLOPT_PASSWORD, configuration.password ?? "")
         }
-        if let caFile = configuration.caFile {
-            options.append(("CAINFO", remit_curl_set_string(handle, CURLOPT_CAINFO, caFile)))
-        }
-        if !configuration.verifyCertificate {
-            options.append(("SSL_VERIFYPEER", remit_curl_set_long(handle, CURLOPT_SSL_VERIFYPEER, 0)))
-            options.append(("SSL_VERIFYHOST", remit_curl_set_long(handle, CURLOPT_SSL_VERIFYHOST, 0)))
-        }
-        return options
+        easy.apply(CurlTLSOptions(caFile: configuration.caFile, verifyPeer: configuration.verifyCertificate))
     }
 
-    /// What the session's result means for the message: accepted, rejected (5xx), deferred (4xx) or unavailable.
-    private func outcome(
-        _ result: CURLcode, code: Int, configuration: SMTPConfiguration, errorBuffer: UnsafeMutablePointer<CChar>
-    ) -> MailDelivery {
-        let redact = { (text: String) in Self.redacting(configuration.password, in: text) }
-        let reply = lastReply.map(redact)
-        if result == CURLE_OK {
-            return .accepted(reply: reply ?? "\(code)")
-        }
-        let curlError = redact(errorBuffer[0] != 0 ? String(cString: errorBuffer) : Self.describe(result))
+    /// What the session's result means for the message: accepted, rejected (5xx), deferred (4xx) or
+    /// unavailable. `failure` is nil when libcurl finished the session.
+    private func outcome(_ failure: CurlError?, code: Int, configuration: SMTPConfiguration) -> MailDelivery {
+        let reply = lastReply.map { Self.redacting(configuration.password, in: $0) }
+        guard let failure else { return .accepted(reply: reply ?? "\(code)") }
+        let curlError = failure.detail
         if (500...599).contains(code) {
             return .rejected(code: code, reply: reply ?? curlError)
         }
@@ -125,10 +95,6 @@ final class CurlSMTPSession {
         // A 4xx is the server's answer about this message; anything else means no SMTP
         // conversation could be had (no connection, TLS, STARTTLS), whatever the message.
         return (400...499).contains(code) ? .deferred(reason: reason) : .unavailable(reason: reason)
-    }
-
-    private static func describe(_ code: CURLcode) -> String {
-        String(cString: curl_easy_strerror(code))
     }
 
     /// A server that echoes credentials should not get them into a log through us.

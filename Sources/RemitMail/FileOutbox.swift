@@ -1,5 +1,5 @@
-import Dispatch
 import Foundation
+import RemitCore
 
 /// The embedded default: one `.eml` per message under a directory (created if missing). The file name is
 /// derived from the Message-ID (sanitised to [A-Za-z0-9._-], bounded length); written to a temp file and
@@ -7,8 +7,9 @@ import Foundation
 /// (idempotent). A write error (disk full, permission) is `.unavailable` with the reason.
 public struct FileOutbox: MailTransport {
     public let directory: String
-    /// Writes end in fsync, which can take a while: they run here, one at a time, not on the cooperative pool.
-    private let queue = DispatchQueue(label: "remit.mail.outbox")
+    /// Writes end in fsync, which can take a while: they run in this lane of `BlockingPool`, one at
+    /// a time, not on the cooperative pool.
+    private let lane = BlockingLane()
 
     public init(directory: String) {
         self.directory = directory
@@ -43,7 +44,7 @@ public struct FileOutbox: MailTransport {
 
     public func send(_ message: MailMessage) async -> MailDelivery {
         let directory = directory
-        return await queue.deliver { Self.store(message, in: directory) }
+        return await lane.run { Self.store(message, in: directory) }
     }
 
     private static func store(_ message: MailMessage, in directory: String) -> MailDelivery {

@@ -1,13 +1,13 @@
-import Dispatch
 import Logging
+import RemitCore
 
-/// Sends each message in its own SMTP session through libcurl. Sessions run one at a time on the
-/// transport's own thread (libcurl blocks; mail is not a high-volume path, and one thread bounds
-/// what a slow server can tie up), each bounded by the configured timeout.
+/// Sends each message in its own SMTP session through libcurl. Sessions run one at a time in the
+/// transport's lane of `BlockingPool` (libcurl blocks; mail is not a high-volume path, and one
+/// session at a time bounds what a slow server can tie up), each bounded by the configured timeout.
 public struct SMTPTransport: MailTransport {
     public let configuration: SMTPConfiguration
     private let logger: Logger
-    private let queue = DispatchQueue(label: "remit.mail.smtp")
+    private let lane = BlockingLane()
 
     public init(configuration: SMTPConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -20,7 +20,7 @@ public struct SMTPTransport: MailTransport {
         logger[metadataKey: "message_id"] = "\(message.messageId)"
         logger[metadataKey: "smtp_server"] = "\(configuration)"
         logger.debug("sending mail")
-        let delivery = await queue.deliver { CurlSMTPSession.deliver(message, configuration: configuration) }
+        let delivery = await lane.run { CurlSMTPSession.deliver(message, configuration: configuration) }
         switch delivery {
         case .accepted(let reply): logger.info("mail accepted", metadata: ["reply": "\(reply)"])
         case .rejected(let code, let reply): logger.info("mail rejected", metadata: ["code": "\(code)", "reply": "\(reply)"])

@@ -42,10 +42,10 @@ struct PasswordHasherTests {
     }
 
     @Test func hashingRunsOutsideAnySwiftTask() async {
-        // bcrypt inside a task would hold a cooperative-pool thread for its whole run; it runs on a
-        // dispatch queue of its own, where no task is current.
+        // bcrypt inside a task would hold a cooperative-pool thread for its whole run; it runs on
+        // BlockingPool's threads, where no task is current.
         #expect(withUnsafeCurrentTask { $0 != nil })
-        #expect(await BcryptThreads.shared.run { withUnsafeCurrentTask { $0 == nil } })
+        #expect(await BlockingPool.run { withUnsafeCurrentTask { $0 == nil } })
     }
 }
 

@@ -1,0 +1,44 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import RemitCore
+
+@Suite("The pool for blocking work")
+struct BlockingPoolTests {
+    @Test func workRunsOnThePoolsThreadsNotInATask() async throws {
+        #expect(await BlockingPool.run { withUnsafeCurrentTask { $0 == nil } })
+        let value = try await BlockingPool.run { () throws -> Int in 42 }
+        #expect(value == 42)
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) { try await BlockingPool.run { () throws -> Int in throw Refused() } }
+    }
+
+    /// What the pieces saw: how many were inside the lane at once, at most, and which ran.
+    final class Seen: Sendable {
+        let inside = Atomic<Int>(0)
+        let most = Atomic<Int>(0)
+        let ran = Mutex<Set<Int>>([])
+    }
+
+    @Test func aLaneRunsOnePieceAtATime() async {
+        let lane = BlockingLane()
+        let seen = Seen()
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<24 {
+                group.addTask {
+                    _ = await lane.run {
+                        let now = seen.inside.wrappingAdd(1, ordering: .sequentiallyConsistent).newValue
+                        _ = seen.most.max(now, ordering: .sequentiallyConsistent)
+                        seen.ran.withLock { _ = $0.insert(index) }
+                        usleep(2_000)
+                        seen.inside.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+                        return index
+                    }
+                }
+            }
+        }
+        #expect(seen.most.load(ordering: .sequentiallyConsistent) == 1, "never two pieces at once")
+        #expect(seen.ran.withLock { $0 } == Set(0..<24), "every piece ran")
+    }
+}
