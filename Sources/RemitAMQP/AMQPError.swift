@@ -59,14 +59,6 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The connection was to speak TLS (`amqps://`).
     public var isTLS: Bool
 
-    /// The former names of `Code` and `code`, kept so callers outside the module compile while
-    /// they move to `code`.
-    public typealias Kind = Code
-    public var kind: Code {
-        get { code }
-        set { code = newValue }
-    }
-
     public init(
         _ code: Code, operation: String, host: String, port: Int, vhost: String,
         detail: String? = nil, replyCode: Int? = nil, isTLS: Bool = false

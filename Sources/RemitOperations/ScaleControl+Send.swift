@@ -24,7 +24,7 @@ extension ScaleControl {
                         properties: .init(
                             contentType: "application/json", correlationId: correlation, replyTo: replyQueue, type: requestType,
                             persistent: false)))
-            } catch let error as AMQPError where error.kind == .unroutable {
+            } catch let error as AMQPError where error.code == .unroutable {
                 throw NoProcess()
             }
             var replies: [Reply] = []

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RemitAMQP
 import RemitClient
+import RemitCore
 import Synchronization
 
 /// Listens on this process's control queue and applies scale requests to its runtimes. Reconnects
@@ -26,9 +27,12 @@ public final class ScaleListener: Sendable {
         return "\(ScaleControl.queuePrefix)\(host).\(getpid())"
     }
 
+    /// How long to wait before connecting again after the broker was lost.
+    static let reconnect = Backoff(initial: .milliseconds(200), maximum: .seconds(10))
+
     /// Runs until `stop()`.
     public func run() async {
-        var delay = Duration.milliseconds(200)
+        var failures = 0
         while !state.withLock({ $0.stopped }), !Task.isCancelled {
             do {
                 try await AMQPConnection.withConnection(amqp.named("remit control"), logger: logger) { connection in
@@ -44,7 +48,7 @@ public final class ScaleListener: Sendable {
                         return state.stopped
                     }
                     if stopped { try? await consumer.cancel() }
-                    delay = .milliseconds(200)
+                    failures = 0
                     while case let batch = try await consumer.deliveries.nextBatch(limit: 10), !batch.isEmpty {
                         for delivery in batch {
                             await answer(delivery, on: connection)
@@ -54,6 +58,8 @@ public final class ScaleListener: Sendable {
                 }
             } catch {
                 guard !state.withLock({ $0.stopped }), !Task.isCancelled else { break }
+                failures += 1
+                let delay = Self.reconnect.delay(afterAttempt: failures)
                 logger.warning(
                     "scale listener lost the broker; `remit scale` cannot reach this process until it reconnects",
                     metadata: ["error": "\(error)", "retry_in": "\(delay)"])
@@ -61,7 +67,6 @@ public final class ScaleListener: Sendable {
                 while ContinuousClock.now < deadline, !state.withLock({ $0.stopped }), !Task.isCancelled {
                     try? await Task.sleep(for: .milliseconds(50))
                 }
-                delay = min(delay * 2, .seconds(10))
             }
             state.withLock { $0.consumer = nil }
         }
