@@ -6,6 +6,7 @@ import RemitMessages
 import RemitOperations
 import RemitPortal
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 import RemitWorkers
 import ServiceLifecycle

@@ -4,6 +4,7 @@ import HummingbirdAuth
 import Logging
 import RemitCore
 import RemitMessages
+import RemitSQLite
 import RemitStore
 
 /// The buyer's commands as the pages and the API send them: what is out of the buyer's reach is

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdAuth
 import RemitCore
 import RemitMessages
+import RemitSQLite
 import RemitStore
 
 /// The signed-in buyer's pages: Invoices (with Pay invoice and Request invoice), a command's

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import RemitCore
 import RemitMessages
+import RemitSQLite
 import RemitStore
 
 /// The Invoices page (the account summary, filters, sort orders, pages) and an invoice's detail page.

@@ -7,6 +7,7 @@ import Logging
 import OpenAPIHummingbird
 import RemitClient
 import RemitCore
+import RemitSQLite
 import RemitStore
 import ServiceLifecycle
 

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdAuth
 import RemitCore
+import RemitSQLite
 import RemitStore
 
 /// Sign in and sign out: passwords checked against the bcrypt hashes in `channel_credential`, a new

@@ -3,6 +3,7 @@ import GRDB
 import RemitCore
 import RemitMessages
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 
 /// The `cart-validation` worker kind: fills and checks out carts by the storefront's rules. Each
@@ -37,7 +38,10 @@ public enum CartValidation {
 struct AddInvoiceHandler: TypedMessageHandler {
     let policy: StorefrontPolicy
 
-    func handle(_ envelope: Envelope<CartAddInvoice>, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+    func handle(
+        _ envelope: Envelope<CartAddInvoice>, context: HandlerContext, in transaction: any StoreTransaction
+    ) throws -> [OutgoingMessage] {
+        let db = SQLiteTransaction.database(of: transaction)
         let body = envelope.body
         return try runCommand(envelope.header, user: body.user, context: context, in: db) {
             let buyer = try Buyer.load(db, login: body.user, actingUser: envelope.actingUser)
@@ -62,7 +66,10 @@ struct AddInvoiceHandler: TypedMessageHandler {
 struct AddItemHandler: TypedMessageHandler {
     let policy: StorefrontPolicy
 
-    func handle(_ envelope: Envelope<CartAddItem>, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+    func handle(
+        _ envelope: Envelope<CartAddItem>, context: HandlerContext, in transaction: any StoreTransaction
+    ) throws -> [OutgoingMessage] {
+        let db = SQLiteTransaction.database(of: transaction)
         let body = envelope.body
         return try runCommand(envelope.header, user: body.user, context: context, in: db) {
             let buyer = try Buyer.load(db, login: body.user, actingUser: envelope.actingUser)
@@ -97,7 +104,10 @@ func lineAmount(_ price: Money, _ quantity: Int) throws -> Money {
 }
 
 struct UpdateLineHandler: TypedMessageHandler {
-    func handle(_ envelope: Envelope<CartUpdateLine>, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+    func handle(
+        _ envelope: Envelope<CartUpdateLine>, context: HandlerContext, in transaction: any StoreTransaction
+    ) throws -> [OutgoingMessage] {
+        let db = SQLiteTransaction.database(of: transaction)
         let body = envelope.body
         return try runCommand(envelope.header, user: body.user, context: context, in: db) {
             let buyer = try Buyer.load(db, login: body.user, actingUser: envelope.actingUser)
@@ -120,7 +130,10 @@ struct UpdateLineHandler: TypedMessageHandler {
 }
 
 struct RemoveLineHandler: TypedMessageHandler {
-    func handle(_ envelope: Envelope<CartRemoveLine>, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+    func handle(
+        _ envelope: Envelope<CartRemoveLine>, context: HandlerContext, in transaction: any StoreTransaction
+    ) throws -> [OutgoingMessage] {
+        let db = SQLiteTransaction.database(of: transaction)
         let body = envelope.body
         return try runCommand(envelope.header, user: body.user, context: context, in: db) {
             let buyer = try Buyer.load(db, login: body.user, actingUser: envelope.actingUser)
@@ -138,7 +151,10 @@ struct RemoveLineHandler: TypedMessageHandler {
 struct CheckoutHandler: TypedMessageHandler {
     let policy: StorefrontPolicy
 
-    func handle(_ envelope: Envelope<CartCheckout>, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+    func handle(
+        _ envelope: Envelope<CartCheckout>, context: HandlerContext, in transaction: any StoreTransaction
+    ) throws -> [OutgoingMessage] {
+        let db = SQLiteTransaction.database(of: transaction)
         let body = envelope.body
         return try runCommand(envelope.header, user: body.user, context: context, in: db) {
             let buyer = try Buyer.load(db, login: body.user, actingUser: envelope.actingUser)

@@ -3,6 +3,7 @@ import GRDB
 import RemitCore
 import RemitMessages
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 
 /// The `channel-updates` worker kind: applies what HQ distributed to the channel store the portal
@@ -14,7 +15,10 @@ public enum ChannelUpdates {
 }
 
 struct InvoicesChangedHandler: TypedMessageHandler {
-    func handle(_ envelope: Envelope<InvoicesChanged>, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+    func handle(
+        _ envelope: Envelope<InvoicesChanged>, context: HandlerContext, in transaction: any StoreTransaction
+    ) throws -> [OutgoingMessage] {
+        let db = SQLiteTransaction.database(of: transaction)
         for invoice in envelope.body.invoices {
             let stored = try ChannelInvoice(
                 number: invoice.number, customerAccount: invoice.customerAccount, invoiceDate: invoice.invoiceDate,
@@ -41,7 +45,10 @@ struct InvoicesChangedHandler: TypedMessageHandler {
 }
 
 struct CustomersChangedHandler: TypedMessageHandler {
-    func handle(_ envelope: Envelope<CustomersChanged>, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+    func handle(
+        _ envelope: Envelope<CustomersChanged>, context: HandlerContext, in transaction: any StoreTransaction
+    ) throws -> [OutgoingMessage] {
+        let db = SQLiteTransaction.database(of: transaction)
         for customer in envelope.body.customers {
             let stored = try ChannelCustomer(
                 account: customer.account, name: customer.name, email: customer.email, currency: customer.currency,
@@ -62,7 +69,10 @@ struct CustomersChangedHandler: TypedMessageHandler {
 }
 
 struct RequestsChangedHandler: TypedMessageHandler {
-    func handle(_ envelope: Envelope<RequestsChanged>, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+    func handle(
+        _ envelope: Envelope<RequestsChanged>, context: HandlerContext, in transaction: any StoreTransaction
+    ) throws -> [OutgoingMessage] {
+        let db = SQLiteTransaction.database(of: transaction)
         for change in envelope.body.requests {
             // The message schema allows only the channel's statuses.
             guard let status = B2BRequest.Status(rawValue: change.status) else {
@@ -75,7 +85,10 @@ struct RequestsChangedHandler: TypedMessageHandler {
 }
 
 struct ProductsChangedHandler: TypedMessageHandler {
-    func handle(_ envelope: Envelope<ProductsChanged>, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+    func handle(
+        _ envelope: Envelope<ProductsChanged>, context: HandlerContext, in transaction: any StoreTransaction
+    ) throws -> [OutgoingMessage] {
+        let db = SQLiteTransaction.database(of: transaction)
         for product in envelope.body.products {
             try ChannelProduct(sku: product.sku, name: product.name, price: product.price, hqChangedAt: product.changedAt).upsertIfNewer(db)
         }

@@ -6,6 +6,7 @@ import RemitCore
 import RemitMail
 import RemitMessages
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 
 /// Where invoice e-mails go and whom they are from.
@@ -71,7 +72,10 @@ public struct EmailDispatchHandler: TypedMessageHandler, ExternalEffectHandler {
         return "<\(DeterministicID.make(from: "email", requestId))@\(domain)>"
     }
 
-    public func prepareEffect(for message: IncomingMessage, context: HandlerContext, in db: Database) throws -> (any Sendable)? {
+    public func prepareEffect(
+        for message: IncomingMessage, context: HandlerContext, in transaction: any StoreTransaction
+    ) throws -> (any Sendable)? {
+        let db = SQLiteTransaction.database(of: transaction)
         let body = try message.envelope(EmailSend.self).body
         let known = try EmailLedgerEntry.find(db, requestId: body.requestId)
         if let known {
@@ -126,8 +130,10 @@ public struct EmailDispatchHandler: TypedMessageHandler, ExternalEffectHandler {
     }
 
     public func recordEffect(
-        _ outcome: EffectOutcome, of effect: any Sendable, for message: IncomingMessage, context: HandlerContext, in db: Database
+        _ outcome: EffectOutcome, of effect: any Sendable, for message: IncomingMessage, context: HandlerContext,
+        in transaction: any StoreTransaction
     ) throws {
+        let db = SQLiteTransaction.database(of: transaction)
         let requestId = try message.envelope(EmailSend.self).body.requestId
         guard var entry = try EmailLedgerEntry.find(db, requestId: requestId) else {
             throw StoreInconsistency("the e-mail ledger lost its row for request \(requestId)")
@@ -146,7 +152,10 @@ public struct EmailDispatchHandler: TypedMessageHandler, ExternalEffectHandler {
 
     /// Reports what the ledger says: the request completed (the mail server accepted the e-mail) or
     /// failed with the reason. Runs after the send's outcome is recorded, and again for a redelivery.
-    public func handle(_ envelope: Envelope<EmailSend>, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+    public func handle(
+        _ envelope: Envelope<EmailSend>, context: HandlerContext, in transaction: any StoreTransaction
+    ) throws -> [OutgoingMessage] {
+        let db = SQLiteTransaction.database(of: transaction)
         let requestId = envelope.body.requestId
         guard let entry = try EmailLedgerEntry.find(db, requestId: requestId), entry.status == .sent || entry.status == .failed else {
             throw StoreInconsistency("request \(requestId) has no finished e-mail in the ledger")

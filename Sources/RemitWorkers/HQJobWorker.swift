@@ -6,6 +6,7 @@ import RemitCore
 import RemitHQ
 import RemitMessages
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 
 /// Runs an `HQJob` for each job-run message and records the run (start, end, counts, error).
@@ -35,7 +36,10 @@ public struct HQJobHandler<Job: HQJob>: TypedMessageHandler {
     /// The run checks what it sends itself, so that a failure is the run's record, not a dead letter.
     public var checksItsFollowUps: Bool { true }
 
-    public func handle(_ envelope: Envelope<Job.Run>, context handling: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+    public func handle(
+        _ envelope: Envelope<Job.Run>, context handling: HandlerContext, in transaction: any StoreTransaction
+    ) throws -> [OutgoingMessage] {
+        let db = SQLiteTransaction.database(of: transaction)
         let context = JobContext(header: envelope.header, now: handling.now, followUpCheck: handling.followUpCheck)
         let logger = handling.logger
         let metadata: Logger.Metadata = ["job": "\(Job.Run.jobName)", "requested_by": "\(envelope.actingUser)"]

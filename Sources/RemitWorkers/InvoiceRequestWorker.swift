@@ -3,6 +3,7 @@ import GRDB
 import RemitCore
 import RemitMessages
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 
 /// The `invoice-requests` worker kind: a copy request (from the portal or a producer) becomes a B2B
@@ -13,7 +14,10 @@ public struct InvoiceRequestHandler: TypedMessageHandler {
 
     public init(policy: StorefrontPolicy) { self.policy = policy }
 
-    public func handle(_ envelope: Envelope<InvoiceRequest>, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+    public func handle(
+        _ envelope: Envelope<InvoiceRequest>, context: HandlerContext, in transaction: any StoreTransaction
+    ) throws -> [OutgoingMessage] {
+        let db = SQLiteTransaction.database(of: transaction)
         let body = envelope.body
         return try runCommand(envelope.header, user: body.user, context: context, in: db) {
             let buyer = try Buyer.load(db, login: body.user, actingUser: envelope.actingUser)

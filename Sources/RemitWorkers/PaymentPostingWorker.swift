@@ -3,6 +3,7 @@ import GRDB
 import RemitCore
 import RemitMessages
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 
 /// The `payment-posting` worker kind: records invoice payments as channel transactions for P-0001
@@ -36,7 +37,10 @@ public enum PaymentPosting {
 }
 
 struct PaymentPostHandler: TypedMessageHandler {
-    func handle(_ envelope: Envelope<PaymentPost>, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+    func handle(
+        _ envelope: Envelope<PaymentPost>, context: HandlerContext, in transaction: any StoreTransaction
+    ) throws -> [OutgoingMessage] {
+        let db = SQLiteTransaction.database(of: transaction)
         let body = envelope.body
         return try runCommand(envelope.header, user: body.user, context: context, in: db) {
             let buyer = try Buyer.load(db, login: body.user, actingUser: envelope.actingUser)
@@ -52,7 +56,9 @@ struct PaymentPostHandler: TypedMessageHandler {
 struct InvoicePayHandler: TypedMessageHandler {
     let policy: StorefrontPolicy
 
-    func handle(_ envelope: Envelope<InvoicePay>, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+    func handle(_ envelope: Envelope<InvoicePay>, context: HandlerContext, in transaction: any StoreTransaction) throws -> [OutgoingMessage]
+    {
+        let db = SQLiteTransaction.database(of: transaction)
         let body = envelope.body
         return try runCommand(envelope.header, user: body.user, context: context, in: db) {
             let buyer = try Buyer.load(db, login: body.user, actingUser: envelope.actingUser)

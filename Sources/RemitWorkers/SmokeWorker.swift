@@ -3,6 +3,7 @@ import GRDB
 import RemitCore
 import RemitMessages
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 
 public struct SmokeTransientFailure: Error, CustomStringConvertible {
@@ -15,7 +16,10 @@ public struct SmokeTransientFailure: Error, CustomStringConvertible {
 public struct SmokeRecordHandler: TypedMessageHandler {
     public init() {}
 
-    public func handle(_ envelope: Envelope<SmokeRecord>, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+    public func handle(
+        _ envelope: Envelope<SmokeRecord>, context: HandlerContext, in transaction: any StoreTransaction
+    ) throws -> [OutgoingMessage] {
+        let db = SQLiteTransaction.database(of: transaction)
         let record = envelope.body
         if let failAttempts = record.failAttempts, context.attempt <= failAttempts {
             throw SmokeTransientFailure(attempt: context.attempt)

@@ -5,6 +5,7 @@ import Metrics
 import RemitCore
 import RemitMessages
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 
 /// A signed-in buyer as the channel store knows them: the user, their customer, and what they may
@@ -115,4 +116,13 @@ func runCommand(
     // Counted when decided; a batch whose transaction is rolled back and retried counts it again.
     commandCounter(type: header.type, refusalCode: refusal?.code).increment()
     return (accepted?.followUps ?? []) + (try context.answer(outcome.reply))
+}
+
+extension CommandOutcome {
+    /// The reply a producer gets for this outcome.
+    var reply: CommandReply {
+        CommandReply(
+            command: type, commandId: messageId, outcome: outcome == .accepted ? .accepted : .refused, code: code, reason: reason,
+            paymentId: paymentId, requestId: requestId, lineId: lineId)
+    }
 }

@@ -5,6 +5,7 @@ import RemitApp
 import RemitCore
 import RemitMessages
 import RemitHQ
+import RemitSQLite
 import RemitStore
 
 struct HQCommand: AsyncParsableCommand {

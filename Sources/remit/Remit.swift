@@ -6,6 +6,7 @@ import RemitApp
 import RemitClient
 import RemitCore
 import RemitMessages
+import RemitSQLite
 import RemitStore
 import ServiceLifecycle
 import Synchronization

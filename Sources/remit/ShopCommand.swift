@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import RemitCore
 import RemitMessages
+import RemitSQLite
 import RemitStore
 
 /// Read-only views of the channel store for a buyer: what the portal shows, on the command line.

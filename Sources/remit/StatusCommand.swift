@@ -4,6 +4,7 @@ import Logging
 import RemitClient
 import RemitCore
 import RemitOperations
+import RemitSQLite
 import RemitStore
 
 struct StatusCommand: AsyncParsableCommand {

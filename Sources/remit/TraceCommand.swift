@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RemitClient
 import RemitCore
+import RemitSQLite
 import RemitStore
 
 struct TraceCommand: AsyncParsableCommand {

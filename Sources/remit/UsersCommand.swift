@@ -3,6 +3,7 @@ import Foundation
 import RemitCore
 import RemitMessages
 import RemitHQ
+import RemitSQLite
 import RemitStore
 
 struct UsersCommand: AsyncParsableCommand {

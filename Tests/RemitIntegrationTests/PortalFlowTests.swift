@@ -8,6 +8,7 @@ import RemitCore
 import RemitMessages
 import RemitPortal
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 import RemitTestSupport
 import Testing

@@ -9,6 +9,7 @@ import RemitHQ
 import RemitMessages
 import RemitOperations
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 import RemitTestSupport
 import RemitWorkers

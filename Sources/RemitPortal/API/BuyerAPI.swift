@@ -5,6 +5,7 @@ import Logging
 import OpenAPIRuntime
 import RemitCore
 import RemitMessages
+import RemitSQLite
 import RemitStore
 
 /// The request being answered, for the API's handlers: the generated server code hands them only
