@@ -66,7 +66,7 @@ public enum ChannelInvoiceDetail {
     /// the parts of one snapshot may arrive in any order. A sender that did not send a list (nil)
     /// leaves what is stored.
     public static func replace(
-        _ db: Database, invoice: String, lines: [InvoiceDocument.Line]?, settlements: [InvoiceSnapshot.Settlement]?,
+        _ db: Database, invoice: String, lines: [ChannelInvoiceLine]?, settlements: [ChannelSettlement]?,
         linesFrom: Int = 1, lineCount: Int? = nil, settlementsFrom: Int = 1, settlementCount: Int? = nil
     ) throws {
         if let lines {
@@ -108,17 +108,17 @@ public enum ChannelInvoiceDetail {
     }
 
     /// The lines of `invoice`, in order, in its currency.
-    public static func lines(_ db: Database, invoice: ChannelInvoice) throws -> [InvoiceDocument.Line] {
+    public static func lines(_ db: Database, invoice: ChannelInvoice) throws -> [ChannelInvoiceLine] {
         try Row.fetchAll(
             db, sql: "SELECT description, amount_minor FROM channel_invoice_line WHERE invoice_number = ? ORDER BY line_no",
             arguments: [invoice.number]
         ).map {
-            InvoiceDocument.Line(description: $0["description"], amount: Money(minorUnits: $0["amount_minor"], currency: invoice.currency))
+            ChannelInvoiceLine(description: $0["description"], amount: Money(minorUnits: $0["amount_minor"], currency: invoice.currency))
         }
     }
 
     /// The settlements of `invoice`, oldest first, in its currency.
-    public static func settlements(_ db: Database, invoice: ChannelInvoice) throws -> [InvoiceSnapshot.Settlement] {
+    public static func settlements(_ db: Database, invoice: ChannelInvoice) throws -> [ChannelSettlement] {
         try Row.fetchAll(
             db,
             sql: """
@@ -126,7 +126,7 @@ public enum ChannelInvoiceDetail {
                 WHERE invoice_number = ? ORDER BY position
                 """, arguments: [invoice.number]
         ).map { row in
-            InvoiceSnapshot.Settlement(
+            ChannelSettlement(
                 settledOn: try StoredRow(row, table: "channel_settlement", key: invoice.number).date("settled_on"),
                 settled: Money(minorUnits: row["settled_minor"], currency: invoice.currency),
                 discount: Money(minorUnits: row["discount_minor"], currency: invoice.currency), paymentId: row["payment_id"])

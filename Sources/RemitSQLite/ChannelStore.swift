@@ -9,6 +9,8 @@ public final class ChannelStore: DataDirectoryStore {
     public let pool: DatabasePool
     public let path: String
 
+    public func transaction(_ db: Database) -> SQLiteTransaction { SQLiteChannelTransaction(db, store: path) }
+
     public init(path: String, readOnly: Bool) throws {
         self.path = path
         pool = try SQLiteStore.openPool(at: path, identity: .channel, migrator: Self.migrator, readOnly: readOnly)

@@ -315,12 +315,6 @@ extension ChannelTransaction {
 extension ChannelInvoice {
     public static func find(_ db: Database, number: String) throws -> ChannelInvoice? { try fetchOne(db, primaryKey: number) }
 
-    /// The cash discount HQ offers on this invoice, if any: its amount and the last day to earn it.
-    public var discountOffer: DiscountOffer? {
-        guard let discountLastDay, discountMinor > 0 else { return nil }
-        return DiscountOffer(amount: Money(minorUnits: discountMinor, currency: currency), lastDay: discountLastDay)
-    }
-
     /// The open amounts of `account`'s invoices in `currency`, as last distributed.
     public static func openBalance(_ db: Database, account: String, currency: Currency) throws -> Money {
         let minor =

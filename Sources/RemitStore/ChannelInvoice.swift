@@ -35,4 +35,10 @@ public struct ChannelInvoice: Sendable, Equatable, Codable {
         self.status = status
         self.hqChangedAt = hqChangedAt
     }
+
+    /// The cash discount HQ offers on this invoice, if any: its amount and the last day to earn it.
+    public var discountOffer: DiscountOffer? {
+        guard let discountLastDay, discountMinor > 0 else { return nil }
+        return DiscountOffer(amount: Money(minorUnits: discountMinor, currency: currency), lastDay: discountLastDay)
+    }
 }

@@ -1,9 +1,7 @@
 import Foundation
-import GRDB
 import RemitCore
 import RemitMessages
 import RemitRuntime
-import RemitSQLite
 import RemitStore
 
 /// The `cart-validation` worker kind: fills and checks out carts by the storefront's rules. Each
@@ -18,18 +16,18 @@ public enum CartValidation {
     }
 
     /// The user's open cart, opened (with an id from the command that opened it) when there is none.
-    static func openCart(_ db: Database, buyer: Buyer, header: EnvelopeHeader, at now: Date) throws -> Cart {
-        if let cart = try Cart.open(db, user: buyer.user.login) { return cart }
+    static func openCart(_ channel: any ChannelStoreTransaction, buyer: Buyer, header: EnvelopeHeader, at now: Date) throws -> Cart {
+        if let cart = try channel.storefront.openCart(user: buyer.user.login) { return cart }
         let cart = Cart(
             id: DeterministicID.make(from: header.id, "cart"), userLogin: buyer.user.login,
             customerAccount: buyer.customer.account, createdAt: now)
-        try cart.insert(db)
+        try channel.storefront.insert(cart)
         return cart
     }
 
-    static func append(_ line: CartLine, to cart: Cart, _ db: Database, at now: Date) throws {
-        try line.insert(db)
-        try Cart.touch(db, id: cart.id, at: now)
+    static func append(_ line: CartLine, to cart: Cart, _ channel: any ChannelStoreTransaction, at now: Date) throws {
+        try channel.storefront.insert(line)
+        try channel.storefront.touchCart(id: cart.id, at: now)
     }
 
     static func nextPosition(_ lines: [CartLine]) -> Int { (lines.map(\.position).max() ?? 0) + 1 }
@@ -39,16 +37,15 @@ struct AddInvoiceHandler: TypedMessageHandler {
     let policy: StorefrontPolicy
 
     func handle(
-        _ envelope: Envelope<CartAddInvoice>, context: HandlerContext, in transaction: any StoreTransaction
+        _ envelope: Envelope<CartAddInvoice>, context: HandlerContext, in channel: any ChannelStoreTransaction
     ) throws -> [OutgoingMessage] {
-        let db = SQLiteTransaction.database(of: transaction)
         let body = envelope.body
-        return try runCommand(envelope.header, user: body.user, context: context, in: db) {
-            let buyer = try Buyer.load(db, login: body.user, actingUser: envelope.actingUser)
-            let invoice = try buyer.invoice(db, number: body.invoiceNumber)
-            let amount = try buyer.balance(db, of: invoice).checkPayment(body.amount, today: CalendarDate(context.now))
-            let cart = try CartValidation.openCart(db, buyer: buyer, header: envelope.header, at: context.now)
-            let lines = try CartLine.lines(db, cart: cart.id)
+        return try runCommand(envelope.header, user: body.user, context: context, in: channel) {
+            let buyer = try Buyer.load(channel, login: body.user, actingUser: envelope.actingUser)
+            let invoice = try buyer.invoice(channel, number: body.invoiceNumber)
+            let amount = try buyer.balance(channel, of: invoice).checkPayment(body.amount, today: CalendarDate(context.now))
+            let cart = try CartValidation.openCart(channel, buyer: buyer, header: envelope.header, at: context.now)
+            let lines = try channel.storefront.cartLines(cart: cart.id)
             try CartRules.checkAdding(.invoice, to: lines.map(\.kind), policy: policy)
             guard !lines.contains(where: { $0.invoiceNumber == invoice.number }) else {
                 throw StorefrontRefusal.invoiceAlreadyInCart(invoice.number)
@@ -57,7 +54,7 @@ struct AddInvoiceHandler: TypedMessageHandler {
                 id: DeterministicID.make(from: envelope.id, "line"), cartId: cart.id, position: CartValidation.nextPosition(lines),
                 kind: .invoice, invoiceNumber: invoice.number, sku: nil, description: "Invoice \(invoice.number)", quantity: 1,
                 unitPrice: amount, amount: amount)
-            try CartValidation.append(line, to: cart, db, at: context.now)
+            try CartValidation.append(line, to: cart, channel, at: context.now)
             return Accepted(lineId: line.id)
         }
     }
@@ -67,32 +64,32 @@ struct AddItemHandler: TypedMessageHandler {
     let policy: StorefrontPolicy
 
     func handle(
-        _ envelope: Envelope<CartAddItem>, context: HandlerContext, in transaction: any StoreTransaction
+        _ envelope: Envelope<CartAddItem>, context: HandlerContext, in channel: any ChannelStoreTransaction
     ) throws -> [OutgoingMessage] {
-        let db = SQLiteTransaction.database(of: transaction)
         let body = envelope.body
-        return try runCommand(envelope.header, user: body.user, context: context, in: db) {
-            let buyer = try Buyer.load(db, login: body.user, actingUser: envelope.actingUser)
+        return try runCommand(envelope.header, user: body.user, context: context, in: channel) {
+            let buyer = try Buyer.load(channel, login: body.user, actingUser: envelope.actingUser)
             try CartRules.checkQuantity(body.quantity)
-            guard let product = try ChannelProduct.find(db, sku: body.sku) else {
+            guard let product = try channel.storefront.product(sku: body.sku) else {
                 throw StorefrontRefusal.productNotFound(String(body.sku.prefix(64)))
             }
-            let cart = try CartValidation.openCart(db, buyer: buyer, header: envelope.header, at: context.now)
-            let lines = try CartLine.lines(db, cart: cart.id)
+            let cart = try CartValidation.openCart(channel, buyer: buyer, header: envelope.header, at: context.now)
+            let lines = try channel.storefront.cartLines(cart: cart.id)
             try CartRules.checkAdding(.item, to: lines.map(\.kind), policy: policy)
             if let existing = lines.first(where: { $0.sku == product.sku }) {
                 // Adding a product already in the cart raises its quantity.
                 let quantity = existing.quantity + body.quantity
                 try CartRules.checkQuantity(quantity)
-                try CartLine.setAmount(db, id: existing.id, quantity: quantity, amount: try lineAmount(product.price, quantity))
-                try Cart.touch(db, id: cart.id, at: context.now)
+                try channel.storefront.setCartLineAmount(
+                    id: existing.id, quantity: quantity, amount: try lineAmount(product.price, quantity))
+                try channel.storefront.touchCart(id: cart.id, at: context.now)
                 return Accepted(lineId: existing.id)
             }
             let line = CartLine(
                 id: DeterministicID.make(from: envelope.id, "line"), cartId: cart.id, position: CartValidation.nextPosition(lines),
                 kind: .item, invoiceNumber: nil, sku: product.sku, description: product.name, quantity: body.quantity,
                 unitPrice: product.price, amount: try lineAmount(product.price, body.quantity))
-            try CartValidation.append(line, to: cart, db, at: context.now)
+            try CartValidation.append(line, to: cart, channel, at: context.now)
             return Accepted(lineId: line.id)
         }
     }
@@ -105,25 +102,25 @@ func lineAmount(_ price: Money, _ quantity: Int) throws -> Money {
 
 struct UpdateLineHandler: TypedMessageHandler {
     func handle(
-        _ envelope: Envelope<CartUpdateLine>, context: HandlerContext, in transaction: any StoreTransaction
+        _ envelope: Envelope<CartUpdateLine>, context: HandlerContext, in channel: any ChannelStoreTransaction
     ) throws -> [OutgoingMessage] {
-        let db = SQLiteTransaction.database(of: transaction)
         let body = envelope.body
-        return try runCommand(envelope.header, user: body.user, context: context, in: db) {
-            let buyer = try Buyer.load(db, login: body.user, actingUser: envelope.actingUser)
-            guard let cart = try Cart.open(db, user: buyer.user.login), let line = try CartLine.find(db, id: body.lineId, cart: cart.id)
+        return try runCommand(envelope.header, user: body.user, context: context, in: channel) {
+            let buyer = try Buyer.load(channel, login: body.user, actingUser: envelope.actingUser)
+            guard let cart = try channel.storefront.openCart(user: buyer.user.login),
+                let line = try channel.storefront.cartLine(id: body.lineId, cart: cart.id)
             else { throw StorefrontRefusal.lineNotFound(String(body.lineId.prefix(128))) }
             switch line.kind {
             case .invoice:
-                let invoice = try buyer.invoice(db, number: line.invoiceNumber ?? "")
-                let amount = try buyer.balance(db, of: invoice).checkPayment(body.amount, today: CalendarDate(context.now))
-                try CartLine.setAmount(db, id: line.id, quantity: 1, amount: amount)
+                let invoice = try buyer.invoice(channel, number: line.invoiceNumber ?? "")
+                let amount = try buyer.balance(channel, of: invoice).checkPayment(body.amount, today: CalendarDate(context.now))
+                try channel.storefront.setCartLineAmount(id: line.id, quantity: 1, amount: amount)
             case .item:
                 let quantity = body.quantity ?? line.quantity
                 try CartRules.checkQuantity(quantity)
-                try CartLine.setAmount(db, id: line.id, quantity: quantity, amount: try lineAmount(line.unitPrice, quantity))
+                try channel.storefront.setCartLineAmount(id: line.id, quantity: quantity, amount: try lineAmount(line.unitPrice, quantity))
             }
-            try Cart.touch(db, id: cart.id, at: context.now)
+            try channel.storefront.touchCart(id: cart.id, at: context.now)
             return Accepted(lineId: line.id)
         }
     }
@@ -131,16 +128,16 @@ struct UpdateLineHandler: TypedMessageHandler {
 
 struct RemoveLineHandler: TypedMessageHandler {
     func handle(
-        _ envelope: Envelope<CartRemoveLine>, context: HandlerContext, in transaction: any StoreTransaction
+        _ envelope: Envelope<CartRemoveLine>, context: HandlerContext, in channel: any ChannelStoreTransaction
     ) throws -> [OutgoingMessage] {
-        let db = SQLiteTransaction.database(of: transaction)
         let body = envelope.body
-        return try runCommand(envelope.header, user: body.user, context: context, in: db) {
-            let buyer = try Buyer.load(db, login: body.user, actingUser: envelope.actingUser)
-            guard let cart = try Cart.open(db, user: buyer.user.login), let line = try CartLine.find(db, id: body.lineId, cart: cart.id)
+        return try runCommand(envelope.header, user: body.user, context: context, in: channel) {
+            let buyer = try Buyer.load(channel, login: body.user, actingUser: envelope.actingUser)
+            guard let cart = try channel.storefront.openCart(user: buyer.user.login),
+                let line = try channel.storefront.cartLine(id: body.lineId, cart: cart.id)
             else { throw StorefrontRefusal.lineNotFound(String(body.lineId.prefix(128))) }
-            try CartLine.remove(db, id: line.id)
-            try Cart.touch(db, id: cart.id, at: context.now)
+            try channel.storefront.removeCartLine(id: line.id)
+            try channel.storefront.touchCart(id: cart.id, at: context.now)
             return Accepted(lineId: line.id)
         }
     }
@@ -152,15 +149,14 @@ struct CheckoutHandler: TypedMessageHandler {
     let policy: StorefrontPolicy
 
     func handle(
-        _ envelope: Envelope<CartCheckout>, context: HandlerContext, in transaction: any StoreTransaction
+        _ envelope: Envelope<CartCheckout>, context: HandlerContext, in channel: any ChannelStoreTransaction
     ) throws -> [OutgoingMessage] {
-        let db = SQLiteTransaction.database(of: transaction)
         let body = envelope.body
-        return try runCommand(envelope.header, user: body.user, context: context, in: db) {
-            let buyer = try Buyer.load(db, login: body.user, actingUser: envelope.actingUser)
-            guard let cart = try Cart.open(db, user: buyer.user.login) else { throw StorefrontRefusal.cartEmpty }
+        return try runCommand(envelope.header, user: body.user, context: context, in: channel) {
+            let buyer = try Buyer.load(channel, login: body.user, actingUser: envelope.actingUser)
+            guard let cart = try channel.storefront.openCart(user: buyer.user.login) else { throw StorefrontRefusal.cartEmpty }
             // Every invoice line against the balances as they are now, as the cart page shows them.
-            let open = try BuyerView.openCart(db, buyer: buyer.view, today: CalendarDate(context.now))
+            let open = try channel.buyerViews.openCart(buyer: buyer.view, today: CalendarDate(context.now))
             let lines = open.lines
             guard let currency = lines.first?.amount.currency else { throw StorefrontRefusal.cartEmpty }
             if let refusal = open.firstRefusal { throw refusal }
@@ -174,7 +170,7 @@ struct CheckoutHandler: TypedMessageHandler {
             let invoiceLines = lines.filter { $0.kind == .invoice }
             let itemLines = lines.filter { $0.kind == .item }
             try buyer.checkTender(
-                db, tender: body.tender, cardAuthorization: body.cardAuthorization, paysInvoices: !invoiceLines.isEmpty,
+                channel, tender: body.tender, cardAuthorization: body.cardAuthorization, paysInvoices: !invoiceLines.isEmpty,
                 charge: charge, policy: policy)
 
             var followUps: [OutgoingMessage] = []
@@ -188,14 +184,15 @@ struct CheckoutHandler: TypedMessageHandler {
             if !itemLines.isEmpty {
                 var total = Money.zero(currency)
                 for line in itemLines { total = try total.adding(line.amount) }
-                try ChannelTransaction(
-                    id: DeterministicID.make(from: envelope.id, "order"), kind: .orderOnAccount, customerAccount: buyer.customer.account,
-                    userLogin: buyer.user.login, invoiceNumber: nil, amount: total, tender: body.tender.rawValue,
-                    lines: itemLines.map { .init(sku: $0.sku ?? "", quantity: $0.quantity, unitPrice: $0.unitPrice) },
-                    createdAt: context.now
-                ).record(db)
+                try channel.storefront.record(
+                    ChannelTransaction(
+                        id: DeterministicID.make(from: envelope.id, "order"), kind: .orderOnAccount,
+                        customerAccount: buyer.customer.account, userLogin: buyer.user.login, invoiceNumber: nil, amount: total,
+                        tender: body.tender.rawValue,
+                        lines: itemLines.map { .init(sku: $0.sku ?? "", quantity: $0.quantity, unitPrice: $0.unitPrice) },
+                        createdAt: context.now))
             }
-            try Cart.submit(db, id: cart.id, tender: body.tender, at: context.now)
+            try channel.storefront.submitCart(id: cart.id, tender: body.tender, at: context.now)
             return Accepted(followUps: followUps)
         }
     }

@@ -1,12 +1,10 @@
 import Foundation
-import GRDB
 import Logging
 import RemitClient
 import RemitCore
 import RemitMail
 import RemitMessages
 import RemitRuntime
-import RemitSQLite
 import RemitStore
 
 /// Where invoice e-mails go and whom they are from.
@@ -75,9 +73,9 @@ public struct EmailDispatchHandler: TypedMessageHandler, ExternalEffectHandler {
     public func prepareEffect(
         for message: IncomingMessage, context: HandlerContext, in transaction: any StoreTransaction
     ) throws -> (any Sendable)? {
-        let db = SQLiteTransaction.database(of: transaction)
+        let channel = try transaction.channel()
         let body = try message.envelope(EmailSend.self).body
-        let known = try EmailLedgerEntry.find(db, requestId: body.requestId)
+        let known = try channel.storefront.ledgerEntry(requestId: body.requestId)
         if let known {
             switch known.status {
             case .sent, .failed:
@@ -103,16 +101,16 @@ public struct EmailDispatchHandler: TypedMessageHandler, ExternalEffectHandler {
             // No server can deliver it: the request fails with the reason, the buyer sees it.
             entry.status = .failed
             entry.detail = "the registered e-mail address cannot be used: \(error)"
-            try entry.save(db)
+            try channel.storefront.save(entry)
             return nil
         }
         entry.status = .sending
-        try entry.save(db)
+        try channel.storefront.save(entry)
         // The buyer sees the request "processing" from the moment HQ handed it on until the mail
         // server accepted the e-mail (this commits before the send; a slow or absent mail server
         // leaves it showing). Never moves a request back: completed and failed stay.
-        try B2BRequest.applyChange(
-            db, requestId: body.requestId, status: .processing, detail: "invoice copy handed to e-mail dispatch",
+        try channel.storefront.applyRequestChange(
+            requestId: body.requestId, status: .processing, detail: "invoice copy handed to e-mail dispatch",
             at: message.header.occurredAt)
         let mailMessage = try renderer.render(
             body.invoice, from: mail.from, to: recipient, messageId: entry.messageId, date: context.now)
@@ -133,9 +131,9 @@ public struct EmailDispatchHandler: TypedMessageHandler, ExternalEffectHandler {
         _ outcome: EffectOutcome, of effect: any Sendable, for message: IncomingMessage, context: HandlerContext,
         in transaction: any StoreTransaction
     ) throws {
-        let db = SQLiteTransaction.database(of: transaction)
+        let channel = try transaction.channel()
         let requestId = try message.envelope(EmailSend.self).body.requestId
-        guard var entry = try EmailLedgerEntry.find(db, requestId: requestId) else {
+        guard var entry = try channel.storefront.ledgerEntry(requestId: requestId) else {
             throw StoreInconsistency("the e-mail ledger lost its row for request \(requestId)")
         }
         switch outcome {
@@ -144,7 +142,7 @@ public struct EmailDispatchHandler: TypedMessageHandler, ExternalEffectHandler {
         case .retryLater(let reason), .unavailable(let reason): entry.status = .deferred; entry.detail = String(reason.prefix(1000))
         }
         entry.updatedAt = context.now
-        try entry.update(db)
+        try channel.storefront.save(entry)
         context.logger.info(
             "invoice e-mail \(entry.status.rawValue)",
             metadata: ["request_id": "\(requestId)", "attempts": "\(entry.attempts)", "detail": "\(entry.detail ?? "")"])
@@ -153,18 +151,17 @@ public struct EmailDispatchHandler: TypedMessageHandler, ExternalEffectHandler {
     /// Reports what the ledger says: the request completed (the mail server accepted the e-mail) or
     /// failed with the reason. Runs after the send's outcome is recorded, and again for a redelivery.
     public func handle(
-        _ envelope: Envelope<EmailSend>, context: HandlerContext, in transaction: any StoreTransaction
+        _ envelope: Envelope<EmailSend>, context: HandlerContext, in channel: any ChannelStoreTransaction
     ) throws -> [OutgoingMessage] {
-        let db = SQLiteTransaction.database(of: transaction)
         let requestId = envelope.body.requestId
-        guard let entry = try EmailLedgerEntry.find(db, requestId: requestId), entry.status == .sent || entry.status == .failed else {
+        guard let entry = try channel.storefront.ledgerEntry(requestId: requestId), entry.status == .sent || entry.status == .failed else {
             throw StoreInconsistency("request \(requestId) has no finished e-mail in the ledger")
         }
         if entry.status == .sent {
-            try B2BRequest.applyChange(
-                db, requestId: requestId, status: .completed, detail: "e-mailed to \(entry.recipient)", at: entry.updatedAt)
+            try channel.storefront.applyRequestChange(
+                requestId: requestId, status: .completed, detail: "e-mailed to \(entry.recipient)", at: entry.updatedAt)
         } else {
-            try B2BRequest.applyChange(db, requestId: requestId, status: .failed, detail: entry.detail, at: entry.updatedAt)
+            try channel.storefront.applyRequestChange(requestId: requestId, status: .failed, detail: entry.detail, at: entry.updatedAt)
         }
         return []
     }

@@ -1,9 +1,7 @@
 import Foundation
-import GRDB
 import RemitCore
 import RemitMessages
 import RemitRuntime
-import RemitSQLite
 import RemitStore
 
 /// The `invoice-requests` worker kind: a copy request (from the portal or a producer) becomes a B2B
@@ -15,22 +13,21 @@ public struct InvoiceRequestHandler: TypedMessageHandler {
     public init(policy: StorefrontPolicy) { self.policy = policy }
 
     public func handle(
-        _ envelope: Envelope<InvoiceRequest>, context: HandlerContext, in transaction: any StoreTransaction
+        _ envelope: Envelope<InvoiceRequest>, context: HandlerContext, in channel: any ChannelStoreTransaction
     ) throws -> [OutgoingMessage] {
-        let db = SQLiteTransaction.database(of: transaction)
         let body = envelope.body
-        return try runCommand(envelope.header, user: body.user, context: context, in: db) {
-            let buyer = try Buyer.load(db, login: body.user, actingUser: envelope.actingUser)
-            let invoice = try buyer.invoice(db, number: body.invoiceNumber)
+        return try runCommand(envelope.header, user: body.user, context: context, in: channel) {
+            let buyer = try Buyer.load(channel, login: body.user, actingUser: envelope.actingUser)
+            let invoice = try buyer.invoice(channel, number: body.invoiceNumber)
             let window = context.now.addingTimeInterval(-Double(policy.requestMergeSeconds))
-            if let earlier = try B2BRequest.recent(db, user: buyer.user.login, invoice: invoice.number, since: window) {
-                try B2BRequest.recordRepeat(db, requestId: earlier.requestId, at: context.now)
+            if let earlier = try channel.storefront.recentRequest(user: buyer.user.login, invoice: invoice.number, since: window) {
+                try channel.storefront.recordRepeat(requestId: earlier.requestId, at: context.now)
                 return Accepted(requestId: earlier.requestId)
             }
             let request = B2BRequest(
                 requestId: DeterministicID.make(from: envelope.id, "request"), userLogin: buyer.user.login,
                 customerAccount: buyer.customer.account, invoiceNumber: invoice.number, submittedAt: context.now)
-            try request.record(db)
+            try channel.storefront.record(request)
             return Accepted(requestId: request.requestId)
         }
     }

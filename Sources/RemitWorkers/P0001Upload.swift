@@ -39,10 +39,9 @@ public struct P0001Upload: TypedMessageHandler, ExternalEffectHandler {
     public func prepareEffect(
         for message: IncomingMessage, context: HandlerContext, in transaction: any StoreTransaction
     ) throws -> (any Sendable)? {
-        let channel = SQLiteTransaction.database(of: transaction)
+        let uploads = try transaction.channel().uploads
         return Upload(
-            transactions: try ChannelTransaction.pending(channel, limit: batchLimit),
-            requests: try B2BRequest.pending(channel, limit: batchLimit))
+            transactions: try uploads.pendingTransactions(limit: batchLimit), requests: try uploads.pendingRequests(limit: batchLimit))
     }
 
     /// Writes the batch into HQ in one transaction, with the run's record. HQ's store failing is
@@ -86,9 +85,9 @@ public struct P0001Upload: TypedMessageHandler, ExternalEffectHandler {
         guard let upload = effect as? Upload else { return }
         switch outcome {
         case .succeeded:
-            let channel = SQLiteTransaction.database(of: transaction)
-            try ChannelTransaction.markUploaded(channel, ids: upload.transactions.map(\.id), at: context.now)
-            try B2BRequest.markUploaded(channel, ids: upload.requests.map(\.requestId), at: context.now)
+            let uploads = try transaction.channel().uploads
+            try uploads.markTransactionsUploaded(ids: upload.transactions.map(\.id), at: context.now)
+            try uploads.markRequestsUploaded(ids: upload.requests.map(\.requestId), at: context.now)
         case .failed(let reason):
             throw BadInput("HQ refused the upload: \(reason)")
         case .retryLater, .unavailable:
@@ -98,7 +97,7 @@ public struct P0001Upload: TypedMessageHandler, ExternalEffectHandler {
 
     /// The run sends nothing: what it did is its record in HQ and the marks in the channel.
     public func handle(
-        _ envelope: Envelope<P0001Run>, context: HandlerContext, in transaction: any StoreTransaction
+        _ envelope: Envelope<P0001Run>, context: HandlerContext, in channel: any ChannelStoreTransaction
     ) throws -> [OutgoingMessage] {
         []
     }

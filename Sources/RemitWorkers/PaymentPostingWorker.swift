@@ -1,9 +1,7 @@
 import Foundation
-import GRDB
 import RemitCore
 import RemitMessages
 import RemitRuntime
-import RemitSQLite
 import RemitStore
 
 /// The `payment-posting` worker kind: records invoice payments as channel transactions for P-0001
@@ -17,35 +15,35 @@ public enum PaymentPosting {
     /// Records the payment unless its id is known. The open amount is checked again now: between the
     /// checkout and this message another payment may have taken what was open.
     static func post(
-        _ db: Database, buyer: Buyer, paymentId: String, invoiceNumber: String, amount: Money, tender: Tender, at now: Date
+        _ channel: any ChannelStoreTransaction, buyer: Buyer, paymentId: String, invoiceNumber: String, amount: Money, tender: Tender,
+        at now: Date
     ) throws -> Accepted {
-        if let known = try ChannelTransaction.find(db, id: paymentId) {
+        if let known = try channel.storefront.transaction(id: paymentId) {
             // The same payment again (a replay, or a producer re-sending its key): posted once only.
             guard known.invoiceNumber == invoiceNumber, known.amount == amount, known.userLogin == buyer.user.login else {
                 throw StorefrontRefusal.idempotencyKeyReused
             }
             return Accepted(paymentId: paymentId)
         }
-        let invoice = try buyer.invoice(db, number: invoiceNumber)
-        _ = try buyer.balance(db, of: invoice).checkPayment(amount, today: CalendarDate(now))
-        try ChannelTransaction(
-            id: paymentId, kind: .invoicePayment, customerAccount: invoice.customerAccount, userLogin: buyer.user.login,
-            invoiceNumber: invoice.number, amount: amount, tender: tender.rawValue, createdAt: now
-        ).record(db)
+        let invoice = try buyer.invoice(channel, number: invoiceNumber)
+        _ = try buyer.balance(channel, of: invoice).checkPayment(amount, today: CalendarDate(now))
+        try channel.storefront.record(
+            ChannelTransaction(
+                id: paymentId, kind: .invoicePayment, customerAccount: invoice.customerAccount, userLogin: buyer.user.login,
+                invoiceNumber: invoice.number, amount: amount, tender: tender.rawValue, createdAt: now))
         return Accepted(paymentId: paymentId)
     }
 }
 
 struct PaymentPostHandler: TypedMessageHandler {
     func handle(
-        _ envelope: Envelope<PaymentPost>, context: HandlerContext, in transaction: any StoreTransaction
+        _ envelope: Envelope<PaymentPost>, context: HandlerContext, in channel: any ChannelStoreTransaction
     ) throws -> [OutgoingMessage] {
-        let db = SQLiteTransaction.database(of: transaction)
         let body = envelope.body
-        return try runCommand(envelope.header, user: body.user, context: context, in: db) {
-            let buyer = try Buyer.load(db, login: body.user, actingUser: envelope.actingUser)
+        return try runCommand(envelope.header, user: body.user, context: context, in: channel) {
+            let buyer = try Buyer.load(channel, login: body.user, actingUser: envelope.actingUser)
             return try PaymentPosting.post(
-                db, buyer: buyer, paymentId: body.paymentId, invoiceNumber: body.invoiceNumber, amount: body.amount,
+                channel, buyer: buyer, paymentId: body.paymentId, invoiceNumber: body.invoiceNumber, amount: body.amount,
                 tender: body.tender, at: context.now)
         }
     }
@@ -56,22 +54,22 @@ struct PaymentPostHandler: TypedMessageHandler {
 struct InvoicePayHandler: TypedMessageHandler {
     let policy: StorefrontPolicy
 
-    func handle(_ envelope: Envelope<InvoicePay>, context: HandlerContext, in transaction: any StoreTransaction) throws -> [OutgoingMessage]
-    {
-        let db = SQLiteTransaction.database(of: transaction)
+    func handle(
+        _ envelope: Envelope<InvoicePay>, context: HandlerContext, in channel: any ChannelStoreTransaction
+    ) throws -> [OutgoingMessage] {
         let body = envelope.body
-        return try runCommand(envelope.header, user: body.user, context: context, in: db) {
-            let buyer = try Buyer.load(db, login: body.user, actingUser: envelope.actingUser)
+        return try runCommand(envelope.header, user: body.user, context: context, in: channel) {
+            let buyer = try Buyer.load(channel, login: body.user, actingUser: envelope.actingUser)
             let paymentId = DeterministicID.make(from: "invoice.pay", buyer.user.login, body.idempotencyKey)
-            if try ChannelTransaction.find(db, id: paymentId) == nil {
-                let invoice = try buyer.invoice(db, number: body.invoiceNumber)
-                _ = try buyer.balance(db, of: invoice).checkPayment(body.amount, today: CalendarDate(context.now))
+            if try channel.storefront.transaction(id: paymentId) == nil {
+                let invoice = try buyer.invoice(channel, number: body.invoiceNumber)
+                _ = try buyer.balance(channel, of: invoice).checkPayment(body.amount, today: CalendarDate(context.now))
                 try buyer.checkTender(
-                    db, tender: body.tender, cardAuthorization: body.cardAuthorization, paysInvoices: true, charge: body.amount,
+                    channel, tender: body.tender, cardAuthorization: body.cardAuthorization, paysInvoices: true, charge: body.amount,
                     policy: policy)
             }
             return try PaymentPosting.post(
-                db, buyer: buyer, paymentId: paymentId, invoiceNumber: body.invoiceNumber, amount: body.amount, tender: body.tender,
+                channel, buyer: buyer, paymentId: paymentId, invoiceNumber: body.invoiceNumber, amount: body.amount, tender: body.tender,
                 at: context.now)
         }
     }

@@ -1,9 +1,7 @@
 import Foundation
-import GRDB
 import RemitCore
 import RemitMessages
 import RemitRuntime
-import RemitSQLite
 import RemitStore
 
 public struct SmokeTransientFailure: Error, CustomStringConvertible {
@@ -17,15 +15,14 @@ public struct SmokeRecordHandler: TypedMessageHandler {
     public init() {}
 
     public func handle(
-        _ envelope: Envelope<SmokeRecord>, context: HandlerContext, in transaction: any StoreTransaction
+        _ envelope: Envelope<SmokeRecord>, context: HandlerContext, in channel: any ChannelStoreTransaction
     ) throws -> [OutgoingMessage] {
-        let db = SQLiteTransaction.database(of: transaction)
         let record = envelope.body
         if let failAttempts = record.failAttempts, context.attempt <= failAttempts {
             throw SmokeTransientFailure(attempt: context.attempt)
         }
-        let recordId = try SmokeRecordEntry(key: record.key, amount: record.amount, messageId: envelope.id, recordedAt: context.now)
-            .record(db)
+        let recordId = try channel.storefront.record(
+            SmokeRecordEntry(key: record.key, amount: record.amount, messageId: envelope.id, recordedAt: context.now))
         let recorded = SmokeRecorded(key: record.key, amount: record.amount, recordId: recordId)
         return [
             try OutgoingMessage(

@@ -18,10 +18,10 @@ final class SwitchableSmokeHandler: TypedMessageHandler {
     let isOn = Atomic<Bool>(false)
 
     func handle(
-        _ envelope: Envelope<SmokeRecord>, context: HandlerContext, in transaction: any StoreTransaction
+        _ envelope: Envelope<SmokeRecord>, context: HandlerContext, in channel: any ChannelStoreTransaction
     ) throws -> [OutgoingMessage] {
         guard isOn.load(ordering: .relaxed) else { throw BadInput("the smoke store is switched off for the test") }
-        return try SmokeRecordHandler().handle(envelope, context: context, in: transaction)
+        return try SmokeRecordHandler().handle(envelope, context: context, in: channel)
     }
 }
 

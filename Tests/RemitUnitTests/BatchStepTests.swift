@@ -25,6 +25,9 @@ struct BatchStepTests {
             try ChannelStore.migrator.migrate(queue)
             database = queue
         }
+
+        /// The channel store's tables, so the channel store's transaction (the smoke handler's).
+        func transaction(_ db: Database) -> SQLiteTransaction { SQLiteChannelTransaction(db, store: path) }
     }
 
     /// The smoke handler, with failures on cue: `flaky-*` keys fail like a dependency that is down
