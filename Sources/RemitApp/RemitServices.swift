@@ -146,7 +146,7 @@ public enum RemitServices {
         try await buildPortal(
             try PortalSettings(configuration: configuration),
             PortalDependencies(
-                channel: channel.pool, publisher: BrokerCommandPublisher(amqp: try configuration.portalAMQP(), logger: logger),
+                channel: channel, publisher: BrokerCommandPublisher(amqp: try configuration.portalAMQP(), logger: logger),
                 producer: Producer(topology: topology, clock: clock), passwordHasher: try configuration.passwordHasher(), clock: clock,
                 logger: logger))
     }

@@ -1,6 +1,5 @@
 import Foundation
 import RemitCore
-import RemitSQLite
 import RemitStore
 
 /// A field the user got wrong, and what to write instead. The pages show the message; the API

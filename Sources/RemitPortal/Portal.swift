@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdAuth
@@ -7,7 +6,6 @@ import Logging
 import OpenAPIHummingbird
 import RemitClient
 import RemitCore
-import RemitSQLite
 import RemitStore
 import ServiceLifecycle
 
@@ -54,7 +52,7 @@ public struct PortalSettings: Sendable {
 /// What the portal reads from and publishes to. It reads the channel store and never writes it:
 /// every change a buyer asks for is a command published with confirms, applied by the workers.
 public struct PortalDependencies: Sendable {
-    public var channel: any DatabaseReader
+    public var channel: any ChannelStoreReader
     public var publisher: any CommandPublishing
     /// Builds and checks the commands' envelopes, as every producer does.
     public var producer: Producer
@@ -65,7 +63,7 @@ public struct PortalDependencies: Sendable {
     public var logger: Logger
 
     public init(
-        channel: any DatabaseReader, publisher: any CommandPublishing, producer: Producer, passwordHasher: PasswordHasher,
+        channel: any ChannelStoreReader, publisher: any CommandPublishing, producer: Producer, passwordHasher: PasswordHasher,
         clock: any WallClock = SystemWallClock(), logger: Logger
     ) {
         self.channel = channel
@@ -93,7 +91,7 @@ public func buildPortal(_ settings: PortalSettings, _ dependencies: PortalDepend
     let channel = dependencies.channel
     router.add(
         middleware: SessionAuthenticator(context: PortalRequestContext.self) { (session: PortalSession, _) in
-            try await channel.read { try BuyerView.buyer($0, login: session.login) }
+            try await channel.readChannel { try $0.buyerViews.buyer(login: session.login) }
         })
     router.add(middleware: PortalGuard(pages: pages, trustedProxies: settings.trustedProxies))
 
@@ -234,14 +232,14 @@ enum APIDocument {
 
 /// `/health`: 200 when the channel store answers a query and the broker connection is up, else 503.
 struct HealthCheck: Sendable {
-    let channel: any DatabaseReader
+    let channel: any ChannelStoreReader
     let publisher: any CommandPublishing
 
     func register(on router: Router<PortalRequestContext>) {
         router.get("/health") { _, _ -> Response in
             let store: Bool
             do {
-                try await channel.read { try BuyerView.checkReadable($0) }
+                try await channel.readChannel { try $0.buyerViews.checkReadable() }
                 store = true
             } catch {
                 store = false

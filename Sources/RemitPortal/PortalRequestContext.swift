@@ -3,7 +3,6 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdAuth
 import NIOCore
-import RemitSQLite
 import RemitStore
 
 /// What the portal keeps per signed-in browser (in memory, keyed by the session cookie).

@@ -29,5 +29,7 @@ struct SQLiteBuyerViews: BuyerViewQueries {
 
     func requests(user: String, limit: Int) throws -> [BuyerView.RequestRow] { try BuyerView.requests(db, user: user, limit: limit) }
 
+    func credential(login: String) throws -> ChannelCredential? { try ChannelCredential.find(db, login: login) }
+
     func checkReadable() throws { try BuyerView.checkReadable(db) }
 }

@@ -20,6 +20,8 @@ public protocol BuyerViewQueries {
     func invoiceDetail(buyer: BuyerView.Buyer, number: String) throws -> BuyerView.InvoiceDetail?
     /// The user's B2B requests, newest first.
     func requests(user: String, limit: Int) throws -> [BuyerView.RequestRow]
+    /// The user's sign-in secret (a bcrypt hash), if the channel holds one.
+    func credential(login: String) throws -> ChannelCredential?
     /// Throws when the store does not answer the portal's most read query (its health check).
     func checkReadable() throws
 }
