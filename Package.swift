@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "RemitAMQP", targets: ["RemitAMQP"]),
         .library(name: "RemitCore", targets: ["RemitCore"]),
         .library(name: "RemitStore", targets: ["RemitStore"]),
+        .library(name: "RemitSQLite", targets: ["RemitSQLite"]),
         .library(name: "RemitClient", targets: ["RemitClient"]),
         .library(name: "RemitRuntime", targets: ["RemitRuntime"]),
         .library(name: "RemitOperations", targets: ["RemitOperations"]),
@@ -94,11 +95,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // The channel and HQ stores: every line of SQL in Remit.
+        // The store seam: the stores' values, the queries each part needs as protocols, transactions,
+        // `StoreFailure`. No database in it (and no message types); a backend fills it.
         .target(
             name: "RemitStore",
+            dependencies: ["RemitCore"]
+        ),
+        // The SQLite backend of the seam (GRDB): the stores' files, migrations and every line of SQL.
+        .target(
+            name: "RemitSQLite",
             dependencies: [
-                "RemitCore", "RemitMessages",
+                "RemitCore", "RemitMessages", "RemitStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -117,7 +124,6 @@ let package = Package(
             name: "RemitRuntime",
             dependencies: [
                 "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitStore",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -128,7 +134,7 @@ let package = Package(
         .target(
             name: "RemitOperations",
             dependencies: [
-                "RemitAMQP", "RemitClient", "RemitCore", "RemitHQ", "RemitMessages", "RemitStore", "CCurl", "RemitCurl",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitHQ", "RemitMessages", "RemitSQLite", "RemitStore", "CCurl", "RemitCurl",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -137,7 +143,7 @@ let package = Package(
         .target(
             name: "RemitHQ",
             dependencies: [
-                "RemitCore", "RemitMessages", "RemitStore",
+                "RemitCore", "RemitMessages", "RemitSQLite", "RemitStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -145,7 +151,8 @@ let package = Package(
         .target(
             name: "RemitWorkers",
             dependencies: [
-                "RemitAMQP", "RemitClient", "RemitCore", "RemitHQ", "RemitMail", "RemitMessages", "RemitRuntime", "RemitStore",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitHQ", "RemitMail", "RemitMessages", "RemitRuntime", "RemitSQLite",
+                "RemitStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -160,7 +167,6 @@ let package = Package(
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
@@ -176,7 +182,8 @@ let package = Package(
         .target(
             name: "RemitApp",
             dependencies: [
-                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitOperations", "RemitPortal", "RemitRuntime", "RemitStore",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitOperations", "RemitPortal", "RemitRuntime", "RemitSQLite",
+                "RemitStore",
                 "RemitWorkers",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -199,7 +206,8 @@ let package = Package(
         .executableTarget(
             name: "remit-bench",
             dependencies: [
-                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitOperations", "RemitRuntime", "RemitStore", "RemitWorkers",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitOperations", "RemitRuntime", "RemitSQLite", "RemitStore",
+                "RemitWorkers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -209,8 +217,7 @@ let package = Package(
             name: "RemitUnitTests",
             dependencies: [
                 "RemitAMQP", "RemitApp", "RemitClient", "RemitCore", "RemitCurl", "RemitHQ", "RemitMessages", "RemitOperations",
-                "RemitRuntime",
-                "RemitStore", "RemitWorkers",
+                "RemitRuntime", "RemitSQLite", "RemitStore", "RemitWorkers",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -221,7 +228,7 @@ let package = Package(
         .target(
             name: "RemitTestSupport",
             dependencies: [
-                "RemitCore", "RemitStore",
+                "RemitCore", "RemitSQLite", "RemitStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -229,6 +236,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/RemitTestSupport"
+        ),
+        // The store seam's contract: tests written against RemitStore only, run for each backend
+        // factory (SQLite today, real files in a temporary directory; PostgreSQL joins in issue #24).
+        .testTarget(
+            name: "RemitStoreContractTests",
+            dependencies: ["RemitCore", "RemitSQLite", "RemitStore"]
         ),
         // Mail tests; SMTP ones run a real server (scripts/testing/smtp_server.py, aiosmtpd).
         .testTarget(
@@ -242,7 +255,8 @@ let package = Package(
         .testTarget(
             name: "RemitPortalTests",
             dependencies: [
-                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitPortal", "RemitRuntime", "RemitStore", "RemitTestSupport",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitPortal", "RemitRuntime", "RemitSQLite", "RemitStore",
+                "RemitTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -254,7 +268,7 @@ let package = Package(
             name: "RemitIntegrationTests",
             dependencies: [
                 "RemitAMQP", "RemitApp", "RemitClient", "RemitCore", "RemitHQ", "RemitMail", "RemitMessages", "RemitOperations",
-                "RemitPortal", "RemitRuntime", "RemitStore", "RemitTestSupport", "RemitWorkers",
+                "RemitPortal", "RemitRuntime", "RemitSQLite", "RemitStore", "RemitTestSupport", "RemitWorkers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 // Built so the tests can run it as a child process (kill, SIGTERM).

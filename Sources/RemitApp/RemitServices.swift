@@ -6,6 +6,7 @@ import RemitMessages
 import RemitOperations
 import RemitPortal
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 import RemitWorkers
 import ServiceLifecycle
@@ -161,7 +162,7 @@ public enum RemitServices {
         try await buildPortal(
             try PortalSettings(configuration: configuration),
             PortalDependencies(
-                channel: channel.pool, publisher: BrokerCommandPublisher(amqp: try configuration.portalAMQP(), logger: logger),
+                channel: channel, publisher: BrokerCommandPublisher(amqp: try configuration.portalAMQP(), logger: logger),
                 producer: Producer(topology: topology, clock: clock), passwordHasher: try configuration.passwordHasher(), clock: clock,
                 logger: logger))
     }

@@ -1,6 +1,7 @@
 import GRDB
 import RemitCore
 import RemitMessages
+import RemitSQLite
 import RemitStore
 
 /// An account's position in HQ: the balance (what its invoices still have open) and the credit

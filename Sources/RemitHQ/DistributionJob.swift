@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import RemitCore
 import RemitMessages
+import RemitSQLite
 import RemitStore
 
 /// Distribution, HQ to channel: publishes what changed since the last run — invoices, customers with

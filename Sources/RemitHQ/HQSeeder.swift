@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import RemitCore
 import RemitMessages
+import RemitSQLite
 import RemitStore
 
 /// Generates a deterministic back-office world: payment terms with and without cash discounts,

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import RemitCore
 import RemitMessages
+import RemitSQLite
 import RemitStore
 
 /// "Synchronize orders and channel requests": posts uploaded payments to their invoices (settling

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import RemitCore
 import RemitMessages
+import RemitSQLite
 import RemitStore
 
 /// Sets B2B users' passwords: a bcrypt hash per user in the channel store's `channel_credential`,

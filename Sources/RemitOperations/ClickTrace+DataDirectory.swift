@@ -1,4 +1,5 @@
 import Foundation
+import RemitSQLite
 import RemitStore
 
 extension ClickTrace {

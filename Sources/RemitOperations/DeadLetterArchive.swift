@@ -5,6 +5,7 @@ import RemitAMQP
 import RemitClient
 import RemitCore
 import RemitMessages
+import RemitSQLite
 import RemitStore
 
 /// Purging and exporting: store-only actions, each audited with the ids it touched.

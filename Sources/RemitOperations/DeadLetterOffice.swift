@@ -5,6 +5,7 @@ import RemitAMQP
 import RemitClient
 import RemitCore
 import RemitMessages
+import RemitSQLite
 import RemitStore
 
 /// The dead letters of a data directory's operations store, as `remit dead-letters` works on them:

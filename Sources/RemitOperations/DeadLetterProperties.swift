@@ -5,6 +5,7 @@ import RemitAMQP
 import RemitClient
 import RemitCore
 import RemitMessages
+import RemitSQLite
 import RemitStore
 
 /// How a dead letter's AMQP properties are kept in the store: typed JSON, keys sorted.

@@ -5,6 +5,7 @@ import RemitAMQP
 import RemitClient
 import RemitCore
 import RemitMessages
+import RemitSQLite
 import RemitStore
 
 /// Re-publishes dead letters to where they were first published, with their original message id

@@ -5,6 +5,7 @@ import RemitAMQP
 import RemitClient
 import RemitCore
 import RemitMessages
+import RemitSQLite
 import RemitStore
 
 /// A dead letter as `list --json`, `show --json` and `export` write it.

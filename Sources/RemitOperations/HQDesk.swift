@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import RemitCore
 import RemitHQ
+import RemitSQLite
 import RemitStore
 
 /// HQ's side of a data directory, as `remit hq` and `remit users` work on it: seeding, job runs,

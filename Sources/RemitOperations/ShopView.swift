@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitSQLite
 import RemitStore
 
 /// What a buyer sees, read from the channel store of a data directory for `remit shop`: the same

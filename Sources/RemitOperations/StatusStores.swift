@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RemitSQLite
 import RemitStore
 
 /// What `remit status` reads from a data directory's stores: the latest run of each HQ job and the

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import HummingbirdAuth
 import Logging
 import RemitCore
@@ -32,7 +31,7 @@ struct BuyerCommands: Sendable {
     /// The invoice `number` — exactly as given — when the buyer reaches it.
     private func reachableInvoice(_ buyer: BuyerView.Buyer, _ number: String) async throws -> ChannelInvoice {
         guard !number.isEmpty, number.count <= 128,
-            let invoice = try await dependencies.channel.read({ try ChannelInvoice.find($0, number: number) }),
+            let invoice = try await dependencies.channel.readChannel({ try $0.storefront.invoice(number: number) }),
             buyer.access.allows(invoiceOwnedBy: invoice.customerAccount)
         else { throw Failure.notFound }
         return invoice
@@ -58,10 +57,11 @@ struct BuyerCommands: Sendable {
         let amount = try Self.amount(text, field: "amount", currency: invoice.currency, required: false)
         let today = CalendarDate(dependencies.clock.now())
         let policy = self.policy
-        try await dependencies.channel.read { db in
+        try await dependencies.channel.readChannel { channel in
             do {
-                _ = try BuyerView.row(db, invoice).balance.checkPayment(amount, today: today)
-                let lines = try Cart.open(db, user: buyer.user.login).map { try CartLine.lines(db, cart: $0.id) } ?? []
+                _ = try channel.buyerViews.row(invoice).balance.checkPayment(amount, today: today)
+                let lines =
+                    try channel.storefront.openCart(user: buyer.user.login).map { try channel.storefront.cartLines(cart: $0.id) } ?? []
                 try CartRules.checkAdding(.invoice, to: lines.map(\.kind), policy: policy)
                 if lines.contains(where: { $0.invoiceNumber == invoice.number }) {
                     throw StorefrontRefusal.invoiceAlreadyInCart(invoice.number)
@@ -87,9 +87,9 @@ struct BuyerCommands: Sendable {
 
     /// The line `id` of the buyer's open cart.
     private func cartLine(_ buyer: BuyerView.Buyer, _ id: String) async throws -> CartLine {
-        let line = try await dependencies.channel.read { db -> CartLine? in
-            guard !id.isEmpty, id.count <= 128, let cart = try Cart.open(db, user: buyer.user.login) else { return nil }
-            return try CartLine.find(db, id: id, cart: cart.id)
+        let line = try await dependencies.channel.readChannel { channel -> CartLine? in
+            guard !id.isEmpty, id.count <= 128, let cart = try channel.storefront.openCart(user: buyer.user.login) else { return nil }
+            return try channel.storefront.cartLine(id: id, cart: cart.id)
         }
         guard let line else { throw Failure.notFound }
         return line
@@ -125,11 +125,12 @@ struct BuyerCommands: Sendable {
     }
 
     /// The buyer's open cart, and the tenders it may be checked out with (`CartRules.tenders`).
-    func cart(_ db: Database, buyer: BuyerView.Buyer, today: CalendarDate) throws -> (BuyerView.OpenCart, [Tender]) {
-        let cart = try BuyerView.openCart(db, buyer: buyer, today: today)
+    func cart(_ channel: any ChannelStoreTransaction, buyer: BuyerView.Buyer, today: CalendarDate) throws -> (BuyerView.OpenCart, [Tender])
+    {
+        let cart = try channel.buyerViews.openCart(buyer: buyer, today: today)
         let tenders = CartRules.tenders(
             paysInvoices: cart.lines.contains { $0.kind == .invoice },
-            allowOnAccount: try BuyerView.accountSummary(db, buyer: buyer)?.allowsOnAccount ?? false, policy: policy)
+            allowOnAccount: try channel.buyerViews.accountSummary(buyer: buyer)?.allowsOnAccount ?? false, policy: policy)
         return (cart, tenders)
     }
 
@@ -146,15 +147,15 @@ struct BuyerCommands: Sendable {
         let reference = tender == .card && authorization?.isEmpty == false ? authorization : nil
         let policy = self.policy
         let today = CalendarDate(dependencies.clock.now())
-        try await dependencies.channel.read { db in
+        try await dependencies.channel.readChannel { channel in
             do {
-                let cart = try BuyerView.openCart(db, buyer: buyer, today: today)
+                let cart = try channel.buyerViews.openCart(buyer: buyer, today: today)
                 let lines = cart.lines
                 if let refusal = cart.firstRefusal { throw refusal }
                 guard let currency = lines.first?.amount.currency else { throw StorefrontRefusal.cartEmpty }
                 var charge = Money.zero(currency)
                 for line in lines where line.amount.currency == currency { charge = try charge.adding(line.amount) }
-                let summary = try BuyerView.accountSummary(db, buyer: buyer)
+                let summary = try channel.buyerViews.accountSummary(buyer: buyer)
                 let headroom = summary?.currency == currency ? summary?.headroom ?? .zero(currency) : .zero(currency)
                 try CartRules.checkTender(
                     tender, cardAuthorization: reference, paysInvoices: lines.contains { $0.kind == .invoice }, charge: charge,
@@ -213,9 +214,9 @@ struct BuyerCommands: Sendable {
     func state(_ buyer: BuyerView.Buyer, id: String, session: PortalSession) async throws -> State? {
         guard !id.isEmpty, id.count <= 128 else { return nil }
         let sent = session.commands.last { $0.id == id }
-        let (outcome, request) = try await dependencies.channel.read { db in
-            let outcome = try CommandOutcome.find(db, messageId: id)
-            return (outcome, try outcome?.requestId.flatMap { try B2BRequest.find(db, requestId: $0) })
+        let (outcome, request) = try await dependencies.channel.readChannel { channel in
+            let outcome = try channel.storefront.outcome(messageId: id)
+            return (outcome, try outcome?.requestId.flatMap { try channel.storefront.request(id: $0) })
         }
         let mine = outcome.flatMap { $0.userLogin == buyer.user.login ? $0 : nil }
         // The invoice-request worker answers a repeat within its merge window with the earlier

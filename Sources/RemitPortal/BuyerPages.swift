@@ -185,7 +185,7 @@ struct BuyerPages: Sendable {
             return .redirect(to: "/sign-in", type: .normal)
         }
         let today = CalendarDate(dependencies.clock.now())
-        let (cart, tenders) = try await dependencies.channel.read { try commands.cart($0, buyer: buyer, today: today) }
+        let (cart, tenders) = try await dependencies.channel.readChannel { try commands.cart($0, buyer: buyer, today: today) }
         let lines = cart.lines
         var total = lines.first.map { Money.zero($0.amount.currency) }
         for line in lines { total = try? total?.adding(line.amount) }
@@ -223,7 +223,7 @@ struct BuyerPages: Sendable {
 
     private func requests(_ context: PortalRequestContext) async throws -> Response {
         guard let buyer = context.identity else { return .redirect(to: "/sign-in", type: .normal) }
-        let found = try await dependencies.channel.read { try BuyerView.requests($0, user: buyer.user.login) }
+        let found = try await dependencies.channel.readChannel { try $0.buyerViews.requests(user: buyer.user.login, limit: 200) }
         let rows = found.map { row in
             RequestsView.Row(
                 type: row.request.type == "invoice-copy" ? "Invoice copy" : row.request.type, invoice: row.request.invoiceNumber ?? "–",

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdAuth
@@ -12,14 +11,14 @@ import ServiceLifecycle
 
 /// `/health`: 200 when the channel store answers a query and the broker connection is up, else 503.
 struct HealthCheck: Sendable {
-    let channel: any DatabaseReader
+    let channel: any ChannelStoreReader
     let publisher: any CommandPublishing
 
     func register(on router: Router<PortalRequestContext>) {
         router.get("/health") { _, _ -> Response in
             let store: Bool
             do {
-                try await channel.read { try BuyerView.checkReadable($0) }
+                try await channel.readChannel { try $0.buyerViews.checkReadable() }
                 store = true
             } catch {
                 store = false

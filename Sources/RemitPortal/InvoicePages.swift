@@ -140,13 +140,13 @@ extension BuyerPages {
         let (checked, errors) = input.checkedOrErrors(accounts: accounts)
         let size = max(1, settings.pageSize)
         let today = CalendarDate(dependencies.clock.now())
-        let (found, summary) = try await dependencies.channel.read { db in
+        let (found, summary) = try await dependencies.channel.readChannel { channel in
             (
                 try checked.map {
-                    try BuyerView.invoicePage(
-                        db, accounts: accounts, query: $0.query, today: today, offset: ($0.page - 1) * size, limit: size)
+                    try channel.buyerViews.invoicePage(
+                        accounts: accounts, query: $0.query, today: today, offset: ($0.page - 1) * size, limit: size)
                 },
-                try BuyerView.accountSummary(db, buyer: buyer)
+                try channel.buyerViews.accountSummary(buyer: buyer)
             )
         }
         let query = checked?.query
@@ -244,7 +244,7 @@ extension BuyerPages {
         }
         let number = String((context.parameters.get("number") ?? "").prefix(128))
         let today = CalendarDate(dependencies.clock.now())
-        let detail = try await dependencies.channel.read { try BuyerView.invoiceDetail($0, buyer: buyer, number: number) }
+        let detail = try await dependencies.channel.readChannel { try $0.buyerViews.invoiceDetail(buyer: buyer, number: number) }
         guard let detail else { return pages.notFound(Chrome.of(context, title: "Not found")) }
         let view = InvoiceView(
             chrome: Chrome.of(context, title: "Invoice \(detail.row.invoice.number)"),

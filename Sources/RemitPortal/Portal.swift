@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdAuth
@@ -26,7 +25,7 @@ public func buildPortal(_ settings: PortalSettings, _ dependencies: PortalDepend
     let channel = dependencies.channel
     router.add(
         middleware: SessionAuthenticator(context: PortalRequestContext.self) { (session: PortalSession, _) in
-            try await channel.read { try BuyerView.buyer($0, login: session.login) }
+            try await channel.readChannel { try $0.buyerViews.buyer(login: session.login) }
         })
     router.add(middleware: PortalGuard(pages: pages, trustedProxies: settings.trustedProxies))
 

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdAuth
@@ -13,7 +12,7 @@ import ServiceLifecycle
 /// What the portal reads from and publishes to. It reads the channel store and never writes it:
 /// every change a buyer asks for is a command published with confirms, applied by the workers.
 public struct PortalDependencies: Sendable {
-    public var channel: any DatabaseReader
+    public var channel: any ChannelStoreReader
     public var publisher: any CommandPublishing
     /// Builds and checks the commands' envelopes, as every producer does.
     public var producer: Producer
@@ -24,7 +23,7 @@ public struct PortalDependencies: Sendable {
     public var logger: Logger
 
     public init(
-        channel: any DatabaseReader, publisher: any CommandPublishing, producer: Producer, passwordHasher: PasswordHasher,
+        channel: any ChannelStoreReader, publisher: any CommandPublishing, producer: Producer, passwordHasher: PasswordHasher,
         clock: any WallClock = SystemWallClock(), logger: Logger
     ) {
         self.channel = channel

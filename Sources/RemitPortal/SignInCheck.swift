@@ -28,8 +28,8 @@ struct SignInCheck: Sendable {
             context.logger.notice("sign-in refused: too many failures", metadata: ["address": "\(address)"])
             return .tooMany(wait: wait, text: "Too many failed sign-ins. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").")
         }
-        let (credential, buyer) = try await dependencies.channel.read { db in
-            (try ChannelCredential.find(db, login: login), try BuyerView.buyer(db, login: login))
+        let (credential, buyer) = try await dependencies.channel.readChannel { channel in
+            (try channel.buyerViews.credential(login: login), try channel.buyerViews.buyer(login: login))
         }
         // The same bcrypt work whether the login exists or not, so the answer's time tells nothing.
         let matches = await dependencies.passwordHasher.verify(password, against: credential?.passwordHash ?? standInHash)

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 import Metrics
 import RemitCore
@@ -31,12 +30,12 @@ public struct InboxPruner: Service {
         public var remaining: Int
     }
 
-    let stores: [any MessageStore]
+    let stores: [any MessageStoreBackend]
     let settings: Settings
     let clock: any WallClock
     let logger: Logger
 
-    public init(stores: [any MessageStore], settings: Settings, clock: any WallClock, logger: Logger) {
+    public init(stores: [any MessageStoreBackend], settings: Settings, clock: any WallClock, logger: Logger) {
         self.stores = stores
         self.settings = settings
         self.clock = clock
@@ -51,16 +50,16 @@ public struct InboxPruner: Service {
     }
 
     /// A store's name in the metrics: its file's, `channel` or `hq`.
-    static func metricsName(_ store: any MessageStore) -> String {
+    static func metricsName(_ store: any MessageStoreBackend) -> String {
         ((store.path as NSString).lastPathComponent as NSString).deletingPathExtension
     }
 
     /// Set by each pass (the first at start).
-    static func recordsGauge(_ store: any MessageStore) -> Gauge {
+    static func recordsGauge(_ store: any MessageStoreBackend) -> Gauge {
         Gauge(label: "remit_inbox_records", dimensions: [("store", metricsName(store))])
     }
 
-    static func prunedCounter(_ store: any MessageStore) -> Counter {
+    static func prunedCounter(_ store: any MessageStoreBackend) -> Counter {
         Counter(label: "remit_inbox_pruned_total", dimensions: [("store", metricsName(store))])
     }
 
@@ -86,14 +85,15 @@ public struct InboxPruner: Service {
     }
 
     /// Prunes `store` down to the window, batch by batch; stops early on graceful shutdown.
-    public func prune(_ store: any MessageStore) async throws -> Pass {
+    public func prune(_ store: any MessageStoreBackend) async throws -> Pass {
         let seconds = Double(settings.retention.components.seconds)
-        let cutoff = Timestamp.format(clock.now().addingTimeInterval(-seconds))
+        let cutoff = clock.now().addingTimeInterval(-seconds)
         var pass = Pass(pruned: 0, batches: 0, remaining: 0)
         while !Task.isShuttingDownGracefully {
             try Task.checkCancellation()
-            let pruned = try await store.database.write { db in
-                try Inbox.prune(db, appliedBefore: cutoff, limit: settings.batchSize)
+            let batchSize = settings.batchSize
+            let pruned = try await store.write { transaction in
+                try transaction.inbox.prune(appliedBefore: cutoff, limit: batchSize)
             }
             if pruned == 0 { break }
             pass.pruned += pruned
@@ -102,14 +102,14 @@ public struct InboxPruner: Service {
             if pruned < settings.batchSize { break }
             try? await Task.sleep(for: settings.pause)
         }
-        pass.remaining = try await store.database.read { try Inbox.count($0) }
+        pass.remaining = try await store.read { transaction in try transaction.inbox.count() }
         Self.recordsGauge(store).record(pass.remaining)
         if pass.pruned > 0 {
             logger.info(
                 "inbox pruned",
                 metadata: [
                     "store": "\(store.path)", "pruned": "\(pass.pruned)", "batches": "\(pass.batches)",
-                    "applied_before": "\(cutoff)", "remaining": "\(pass.remaining)",
+                    "applied_before": "\(Timestamp.format(cutoff))", "remaining": "\(pass.remaining)",
                 ])
         }
         return pass

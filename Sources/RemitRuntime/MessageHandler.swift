@@ -1,12 +1,12 @@
 import Foundation
-import GRDB
 import Logging
 import RemitAMQP
 import RemitCore
 import RemitMessages
+import RemitStore
 
-/// What a worker kind does with a message. It runs inside the store transaction that also records
-/// the message in the inbox, and returns the follow-up messages; the runtime owns decoding, acks,
+/// What a worker kind does with a message. It runs inside the store transaction (the seam's
+/// `StoreTransaction`, whichever backend holds the store) that also records the message in the inbox, and returns the follow-up messages; the runtime owns decoding, acks,
 /// retries, dead-lettering and publishing.
 ///
 /// - Throw `BadInput` for a message that can never succeed: it is dead-lettered at once. A store
@@ -23,7 +23,7 @@ public protocol MessageHandler: Sendable {
     /// The bodies this handler reads; the runtime decodes each message once, into one of these.
     var bodyTypes: [any MessageBody.Type] { get }
 
-    func handle(_ message: IncomingMessage, context: HandlerContext, in db: Database) throws -> [OutgoingMessage]
+    func handle(_ message: IncomingMessage, context: HandlerContext, in transaction: any StoreTransaction) throws -> [OutgoingMessage]
 
     /// True for a handler that checks what it returns itself (`HandlerContext.followUpCheck`), so
     /// that its own failure can be recorded (an HQ job run); the runtime checks every other handler's
@@ -35,17 +35,25 @@ extension MessageHandler {
     public var checksItsFollowUps: Bool { false }
 }
 
-/// A handler of one message type: it gets the envelope typed, no casts.
+/// A handler of one message type: it gets the envelope typed, and the transaction of its store
+/// (`any ChannelStoreTransaction`, …) with its parts' queries, no casts.
 public protocol TypedMessageHandler: MessageHandler {
     associatedtype Body: MessageBody
-    func handle(_ envelope: Envelope<Body>, context: HandlerContext, in db: Database) throws -> [OutgoingMessage]
+    /// The store's transaction the handler works in; any store's by default.
+    associatedtype Transaction = any StoreTransaction
+    func handle(_ envelope: Envelope<Body>, context: HandlerContext, in transaction: Transaction) throws -> [OutgoingMessage]
 }
 
 extension TypedMessageHandler {
     public var bodyTypes: [any MessageBody.Type] { [Body.self] }
 
-    public func handle(_ message: IncomingMessage, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
-        try handle(message.envelope(Body.self), context: context, in: db)
+    public func handle(
+        _ message: IncomingMessage, context: HandlerContext, in transaction: any StoreTransaction
+    ) throws -> [OutgoingMessage] {
+        guard let typed = transaction as? Transaction else {
+            throw WrongStoreTransaction(expected: "\(Transaction.self)", given: "\(type(of: transaction))")
+        }
+        return try handle(message.envelope(Body.self), context: context, in: typed)
     }
 }
 
@@ -57,11 +65,13 @@ public struct CompositeHandler: MessageHandler {
 
     public var bodyTypes: [any MessageBody.Type] { handlers.flatMap(\.bodyTypes) }
 
-    public func handle(_ message: IncomingMessage, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+    public func handle(
+        _ message: IncomingMessage, context: HandlerContext, in transaction: any StoreTransaction
+    ) throws -> [OutgoingMessage] {
         guard let handler = handlers.first(where: { $0.bodyTypes.contains { $0.messageType == message.header.type } }) else {
             throw BadInput("no handler for message type '\(message.header.type)'")
         }
-        return try handler.handle(message, context: context, in: db)
+        return try handler.handle(message, context: context, in: transaction)
     }
 }
 
@@ -163,10 +173,13 @@ public struct IncomingMessage: Sendable {
 /// redelivery performs the effect again, so an effect must carry a key the far side can use to
 /// drop a duplicate (an e-mail's Message-ID).
 public protocol ExternalEffectHandler: MessageHandler {
-    func prepareEffect(for message: IncomingMessage, context: HandlerContext, in db: Database) throws -> (any Sendable)?
+    func prepareEffect(
+        for message: IncomingMessage, context: HandlerContext, in transaction: any StoreTransaction
+    ) throws -> (any Sendable)?
     func performEffect(_ effect: any Sendable, for message: IncomingMessage, context: HandlerContext) async -> EffectOutcome
     func recordEffect(
-        _ outcome: EffectOutcome, of effect: any Sendable, for message: IncomingMessage, context: HandlerContext, in db: Database
+        _ outcome: EffectOutcome, of effect: any Sendable, for message: IncomingMessage, context: HandlerContext,
+        in transaction: any StoreTransaction
     ) throws
 }
 

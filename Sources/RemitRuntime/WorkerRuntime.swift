@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 import Metrics
 import RemitAMQP
@@ -41,7 +40,7 @@ public final class WorkerRuntime: Sendable {
     let amqp: AMQPConfiguration
     let handler: any MessageHandler
     let bodyTypes: MessageBodyTypes
-    let store: any MessageStore
+    let store: any MessageStoreBackend
     let clock: any WallClock
     let settings: Settings
     let logger: Logger
@@ -84,7 +83,7 @@ public final class WorkerRuntime: Sendable {
 
     public init(
         kind: WorkerKindSpec, topology: Topology, amqp: AMQPConfiguration, handler: any MessageHandler,
-        store: any MessageStore, clock: any WallClock, settings: Settings, logger: Logger
+        store: any MessageStoreBackend, clock: any WallClock, settings: Settings, logger: Logger
     ) {
         self.kind = kind
         self.topology = topology
@@ -589,24 +588,24 @@ public final class WorkerRuntime: Sendable {
         digest: String, context: HandlerContext
     ) async throws -> Outcome {
         let consumer = kind.name
-        let processedAt = Timestamp.format(context.now)
         do {
-            return try await store.database.write { db -> Outcome in
+            return try await store.write { transaction -> Outcome in
                 // Another copy of the message (a publisher's resend, in this batch or another
                 // consumer's) was recorded while this one's effect ran: this one is its duplicate.
-                if let applied = try Inbox.applied(db, consumer: consumer, messageId: message.header.id) {
+                if let applied = try transaction.inbox.applied(consumer: consumer, messageId: message.header.id) {
                     return Self.duplicateOutcome(of: message, digest: digest, applied: applied)
                 }
-                try effects.recordEffect(result, of: effect, for: message, context: context, in: db)
+                try effects.recordEffect(result, of: effect, for: message, context: context, in: transaction)
                 switch result {
                 case .retryLater(let reason), .unavailable(let reason):
                     return .retry(attempt: message.attempt, error: reason)
                 case .succeeded, .failed:
-                    let followUps = try effects.handle(message, context: context, in: db)
+                    let followUps = try effects.handle(message, context: context, in: transaction)
                     try self.checkFollowUps(followUps)
-                    try Inbox.record(
-                        db, consumer: consumer, header: message.header, contentDigest: digest, processedAt: processedAt,
-                        followUps: followUps)
+                    try transaction.inbox.record(
+                        InboxRecord(
+                            consumer: consumer, header: message.header, contentDigest: digest, processedAt: context.now,
+                            followUps: followUps))
                     return .applied(followUps)
                 }
             }
@@ -644,8 +643,8 @@ public final class WorkerRuntime: Sendable {
     /// The outcome of a message whose id the inbox holds (`duplicateOutcome`); nil when it holds none.
     private func recordedOutcome(of message: IncomingMessage, digest: String) async throws -> Outcome? {
         let consumer = kind.name
-        return try await store.database.read { db in
-            try Inbox.applied(db, consumer: consumer, messageId: message.header.id).map {
+        return try await store.read { transaction in
+            try transaction.inbox.applied(consumer: consumer, messageId: message.header.id).map {
                 Self.duplicateOutcome(of: message, digest: digest, applied: $0)
             }
         }
@@ -653,7 +652,7 @@ public final class WorkerRuntime: Sendable {
 
     /// A message whose id the inbox holds: a duplicate, applied already — or, with other content,
     /// another message under a used id, which is never dropped as a duplicate.
-    static func duplicateOutcome(of message: IncomingMessage, digest: String, applied: Inbox.Applied) -> Outcome {
+    static func duplicateOutcome(of message: IncomingMessage, digest: String, applied: AppliedMessage) -> Outcome {
         if let recorded = applied.contentDigest, recorded != digest {
             return .deadLetter(
                 .idConflict, attempt: message.attempt,
@@ -665,7 +664,7 @@ public final class WorkerRuntime: Sendable {
         }
         // Follow-ups go out again as first published; an answer goes to whoever asks this time (a
         // producer resending for a lost answer), or nowhere.
-        let followUps = applied.followUps.compactMap { followUp -> OutgoingMessage? in
+        let followUps = applied.followUps.map(OutgoingMessage.init(stored:)).compactMap { followUp -> OutgoingMessage? in
             guard followUp.reply != nil else { return followUp }
             guard let reply = message.reply else { return nil }
             var readdressed = followUp
@@ -684,28 +683,28 @@ public final class WorkerRuntime: Sendable {
         struct HandlerFailed: Error {}
         let consumer = kind.name
         let handler = self.handler
-        let processedAt = Timestamp.format(now)
-        let run: @Sendable (Database, Bool) throws -> [(Int, Outcome)] = { db, isolated in
+        let run: @Sendable (any StoreTransaction, Bool) throws -> [(Int, Outcome)] = { transaction, isolated in
             var results: [(Int, Outcome)] = []
             results.reserveCapacity(messages.count)
             for (index, message, digest) in messages {
-                if let applied = try Inbox.applied(db, consumer: consumer, messageId: message.header.id) {
+                if let applied = try transaction.inbox.applied(consumer: consumer, messageId: message.header.id) {
                     results.append((index, Self.duplicateOutcome(of: message, digest: digest, applied: applied)))
                     continue
                 }
                 func applyOne() throws -> Outcome {
                     let context = self.context(for: message, at: now)
                     if let effects = handler as? any ExternalEffectHandler,
-                        let effect = try effects.prepareEffect(for: message, context: context, in: db)
+                        let effect = try effects.prepareEffect(for: message, context: context, in: transaction)
                     {
                         // Not in the inbox yet: the message is applied once the effect's outcome is recorded.
                         return .effect(effect)
                     }
-                    let followUps = try handler.handle(message, context: context, in: db)
+                    let followUps = try handler.handle(message, context: context, in: transaction)
                     try self.checkFollowUps(followUps)
-                    try Inbox.record(
-                        db, consumer: consumer, header: message.header, contentDigest: digest,
-                        processedAt: processedAt, followUps: followUps)
+                    try transaction.inbox.record(
+                        InboxRecord(
+                            consumer: consumer, header: message.header, contentDigest: digest, processedAt: now,
+                            followUps: followUps))
                     return .applied(followUps)
                 }
                 guard isolated else {
@@ -713,12 +712,7 @@ public final class WorkerRuntime: Sendable {
                     continue
                 }
                 do {
-                    var outcome: Outcome?
-                    try db.inSavepoint {
-                        outcome = try applyOne()
-                        return .commit
-                    }
-                    results.append((index, outcome!))
+                    results.append((index, try transaction.savepoint(applyOne)))
                 } catch {
                     switch FailureKind(error) {
                     case .badInput(let reason):
@@ -735,9 +729,9 @@ public final class WorkerRuntime: Sendable {
             return results
         }
         do {
-            return try await store.database.write { db in try run(db, false) }
+            return try await store.write { transaction in try run(transaction, false) }
         } catch is HandlerFailed {
-            return try await store.database.write { db in try run(db, true) }
+            return try await store.write { transaction in try run(transaction, true) }
         }
     }
 
@@ -842,7 +836,7 @@ public final class WorkerRuntime: Sendable {
     /// An error in words for logs and dead-letter headers; store errors name the store's file.
     func describe(_ error: any Error) -> String {
         switch error {
-        case let error as DatabaseError: return "\(store.path): \(SQLiteStore.describe(error))"
+        case let error as StoreFailure: return error.description
         case let error as CorruptStoredValue: return "\(store.path): \(error)"
         default: return String(describing: error)
         }
@@ -883,20 +877,13 @@ enum FailureKind {
             self = .badInput(bad.reason)
         case let unsendable as UnsendableMessage:
             self = .unsendable(unsendable.description)
-        case let error as DatabaseError:
-            switch error.resultCode {
-            case .SQLITE_CONSTRAINT, .SQLITE_MISMATCH, .SQLITE_TOOBIG, .SQLITE_RANGE:
-                self = .badInput("the store refused the message's data: \(SQLiteStore.describe(error))")
-            case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CORRUPT, .SQLITE_NOTADB, .SQLITE_READONLY,
-                .SQLITE_CANTOPEN,
-                .SQLITE_NOMEM, .SQLITE_PERM, .SQLITE_PROTOCOL, .SQLITE_NOLFS, .SQLITE_AUTH, .SQLITE_SCHEMA:
-                self = .store
-            case .SQLITE_ERROR:
-                // "no such table/column": the file does not have the schema this build expects.
-                self = .store
-            default:
-                self = .transient
-            }
+        case let error as StoreFailure:
+            // Refused data is the message's; a failing store (locked from outside, full, I/O,
+            // damaged, without this build's schema) the worker's; anything else may pass.
+            self =
+                error.refusesTheData
+                ? .badInput("the store refused the message's data: \(error.detail)")
+                : error.isTheStoresFault ? .store : .transient
         case is CorruptStoredValue, is StoreError:
             self = .store
         case let error as MoneyError:

@@ -1,65 +1,18 @@
 import Foundation
-import GRDB
 import RemitCore
-import RemitMessages
 
 /// A B2B user's sign-in secret: the bcrypt hash of their password, kept only in the channel store,
 /// where sign-in happens. HQ never has it and no message carries it, so it cannot end up in a dead
 /// letter, an inbox or a broker log. The one place that reads and writes `channel_credential`.
-public struct ChannelCredential: Sendable, Equatable, Codable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "channel_credential"
-
+public struct ChannelCredential: Sendable, Equatable, Codable {
     public var login: String
     /// A bcrypt hash (`$2b$…`), salt and cost included.
     public var passwordHash: String
     public var updatedAt: Date
-
-    public enum Columns {
-        public static let login = Column(CodingKeys.login)
-        public static let passwordHash = Column("password_hash")
-        public static let updatedAt = Column("updated_at")
-    }
 
     public init(login: String, passwordHash: String, updatedAt: Date) {
         self.login = login
         self.passwordHash = passwordHash
         self.updatedAt = Timestamp.normalize(updatedAt)
     }
-
-    /// The user's credential, if they have a password.
-    public static func find(_ db: Database, login: String) throws -> ChannelCredential? {
-        try fetchOne(db, key: login)
-    }
-
-    // Columns are snake_case and times ISO 8601 text, like every other table of the store.
-    public static let databaseColumnEncodingStrategy = SnakeCaseColumns.strategy
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy {
-        .custom { Timestamp.format($0) }
-    }
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy {
-        .custom { value in String.fromDatabaseValue(value).flatMap(Timestamp.parse) }
-    }
-
-    static func registerMigration(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("v3-channel-credentials") { db in
-            try db.create(table: databaseTableName) { t in
-                t.primaryKey("login", .text)
-                t.column("password_hash", .text).notNull()
-                t.column("updated_at", .text).notNull()
-            }
-            // Users came with a hash from HQ; that hash (our own SHA-256 scheme) is gone with the
-            // message field that carried it. Users get a password again from the seed or
-            // `remit users set-password`.
-            try db.execute(sql: "ALTER TABLE channel_user DROP COLUMN password_hash")
-        }
-    }
-}
-
-extension ChannelCredential: CustomStringConvertible, CustomDebugStringConvertible {
-    // A hash is still a secret (it can be attacked offline): never print it.
-    public var description: String {
-        "ChannelCredential(login: \(login), passwordHash: <redacted>, updatedAt: \(Timestamp.format(updatedAt)))"
-    }
-    public var debugDescription: String { description }
 }

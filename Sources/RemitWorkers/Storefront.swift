@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 import Metrics
 import RemitCore
@@ -17,10 +16,10 @@ struct Buyer {
 
     /// The user a command names. A command stamped by a signed-in user (`user:<login>`) may act only
     /// for that user; a system (`system:<name>`, e.g. a producer's integration) acts for anyone.
-    static func load(_ db: Database, login: String, actingUser: String) throws -> Buyer {
+    static func load(_ channel: any ChannelStoreTransaction, login: String, actingUser: String) throws -> Buyer {
         if actingUser.hasPrefix("user:"), actingUser != "user:\(login)" { throw StorefrontRefusal.notActingUser }
-        guard let user = try ChannelUser.find(db, login: login),
-            let customer = try ChannelCustomer.find(db, account: user.customerAccount)
+        guard let user = try channel.storefront.user(login: login),
+            let customer = try channel.storefront.customer(account: user.customerAccount)
         else { throw StorefrontRefusal.unknownUser(String(login.prefix(128))) }
         return Buyer(
             user: user, customer: customer,
@@ -28,8 +27,8 @@ struct Buyer {
     }
 
     /// The invoice, when the buyer may reach it; otherwise "not found", whether it exists or not.
-    func invoice(_ db: Database, number: String) throws -> ChannelInvoice {
-        let invoice = try ChannelInvoice.find(db, number: number)
+    func invoice(_ channel: any ChannelStoreTransaction, number: String) throws -> ChannelInvoice {
+        let invoice = try channel.storefront.invoice(number: number)
         guard let invoice, access.allows(invoiceOwnedBy: invoice.customerAccount) else {
             throw StorefrontRefusal.invoiceNotFound(String(number.prefix(128)))
         }
@@ -37,22 +36,23 @@ struct Buyer {
     }
 
     /// What the buyer may still pay on `invoice`, with the channel's pending payments counted.
-    func balance(_ db: Database, of invoice: ChannelInvoice) throws -> InvoiceBalance {
-        try BuyerView.row(db, invoice).balance
+    func balance(_ channel: any ChannelStoreTransaction, of invoice: ChannelInvoice) throws -> InvoiceBalance {
+        try channel.buyerViews.row(invoice).balance
     }
 
     /// The buyer as the store's views take them.
     var view: BuyerView.Buyer { BuyerView.Buyer(user: user, customer: customer, access: access) }
 
     /// The charged account's credit, decided as the portal's account summary decides it.
-    func accountSummary(_ db: Database) throws -> BuyerView.AccountSummary? {
-        try BuyerView.accountSummary(db, buyer: view)
+    func accountSummary(_ channel: any ChannelStoreTransaction) throws -> BuyerView.AccountSummary? {
+        try channel.buyerViews.accountSummary(buyer: view)
     }
 
     func checkTender(
-        _ db: Database, tender: Tender, cardAuthorization: String?, paysInvoices: Bool, charge: Money, policy: StorefrontPolicy
+        _ channel: any ChannelStoreTransaction, tender: Tender, cardAuthorization: String?, paysInvoices: Bool, charge: Money,
+        policy: StorefrontPolicy
     ) throws {
-        let summary = try accountSummary(db)
+        let summary = try accountSummary(channel)
         // A charge in another currency than the account's finds no credit.
         let headroom =
             tender == .onAccount && summary?.currency == charge.currency
@@ -91,28 +91,34 @@ func countingCommands(_ handler: some MessageHandler) -> some MessageHandler {
 /// when the producer asked for one, answered on its reply address. A refusal is an outcome, not a
 /// failure: the message is applied (and acked), never retried or dead-lettered.
 func runCommand(
-    _ header: EnvelopeHeader, user: String, context: HandlerContext, in db: Database, _ decide: () throws -> Accepted
+    _ header: EnvelopeHeader, user: String, context: HandlerContext, in channel: any ChannelStoreTransaction,
+    _ decide: () throws -> Accepted
 ) throws -> [OutgoingMessage] {
     var accepted: Accepted?
     var refusal: StorefrontRefusal?
-    try db.inSavepoint {
-        do {
-            accepted = try decide()
-            return .commit
-        } catch let refused as StorefrontRefusal {
-            refusal = refused
-            return .rollback
-        }
+    do {
+        accepted = try channel.savepoint(decide)
+    } catch let refused as StorefrontRefusal {
+        refusal = refused
     }
     let outcome = CommandOutcome(
         messageId: header.id, type: header.type, userLogin: String(user.prefix(128)), correlationId: header.correlationId,
         outcome: accepted == nil ? .refused : .accepted, code: refusal?.code, reason: refusal?.description,
         paymentId: accepted?.paymentId, requestId: accepted?.requestId, lineId: accepted?.lineId, at: context.now)
-    try outcome.insert(db)
+    try channel.storefront.record(outcome)
     if let refusal {
         context.logger.info("command refused", metadata: ["type": "\(header.type)", "code": "\(refusal.code)"])
     }
     // Counted when decided; a batch whose transaction is rolled back and retried counts it again.
     commandCounter(type: header.type, refusalCode: refusal?.code).increment()
     return (accepted?.followUps ?? []) + (try context.answer(outcome.reply))
+}
+
+extension CommandOutcome {
+    /// The reply a producer gets for this outcome.
+    var reply: CommandReply {
+        CommandReply(
+            command: type, commandId: messageId, outcome: outcome == .accepted ? .accepted : .refused, code: code, reason: reason,
+            paymentId: paymentId, requestId: requestId, lineId: lineId)
+    }
 }

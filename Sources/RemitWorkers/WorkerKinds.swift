@@ -6,6 +6,7 @@ import RemitHQ
 import RemitMail
 import RemitMessages
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 import Synchronization
 

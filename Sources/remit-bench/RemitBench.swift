@@ -8,6 +8,7 @@ import RemitCore
 import RemitMessages
 import RemitOperations
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 import RemitWorkers
 
@@ -432,28 +433,29 @@ struct Codec: AsyncParsableCommand {
         }
         let batches = iterations / 100
         let savedIterations = iterations
-        func timeBatches(_ label: String, _ step: @escaping @Sendable (Database, IncomingMessage) throws -> Void) throws {
+        func timeBatches(_ label: String, _ step: @escaping @Sendable (any StoreTransaction, IncomingMessage) throws -> Void) throws {
             var messages: [[IncomingMessage]] = []
             for _ in 0..<batches { messages.append((0..<100).map { _ in message() }) }
             let start = ContinuousClock.now
             for batch in messages {
-                try store.pool.write { db in for m in batch { try step(db, m) } }
+                try store.write { transaction in for m in batch { try step(transaction, m) } }
             }
             let elapsed = ContinuousClock.now - start
             let micros = (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(batches * 100)
             print(String(format: "%-34@ %8.2f µs", label as NSString, micros))
         }
         _ = savedIterations
-        try timeBatches("store: inbox lookup") { db, m in _ = try Inbox.applied(db, consumer: "smoke", messageId: m.header.id) }
-        try timeBatches("store: savepoint only") { db, _ in try db.inSavepoint { .commit } }
-        try timeBatches("store: inbox record") { db, m in
-            try Inbox.record(
-                db, consumer: "smoke", header: m.header, contentDigest: m.header.id, processedAt: Timestamp.format(Date()),
-                followUps: [followUp])
+        try timeBatches("store: inbox lookup") { transaction, m in
+            _ = try transaction.inbox.applied(consumer: "smoke", messageId: m.header.id)
         }
-        try timeBatches("store: smoke handler (incl. encode)") { db, m in
+        try timeBatches("store: savepoint only") { transaction, _ in try transaction.savepoint {} }
+        try timeBatches("store: inbox record") { transaction, m in
+            try transaction.inbox.record(
+                InboxRecord(consumer: "smoke", header: m.header, contentDigest: m.header.id, processedAt: Date(), followUps: [followUp]))
+        }
+        try timeBatches("store: smoke handler (incl. encode)") { transaction, m in
             let context = HandlerContext(logger: benchLogger, now: m.receivedAt, attempt: 1, header: m.header)
-            _ = try handler.handle(m, context: context, in: db)
+            _ = try handler.handle(m, context: context, in: transaction)
         }
         time("deterministic id") { _ = DeterministicID.make(from: header.id, "smoke.recorded", record.key) }
         time("timestamp format") { _ = Timestamp.format(Date()) }

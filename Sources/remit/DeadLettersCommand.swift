@@ -6,6 +6,7 @@ import RemitClient
 import RemitCore
 import RemitMessages
 import RemitOperations
+import RemitSQLite
 import RemitStore
 
 struct DeadLettersCommand: AsyncParsableCommand {

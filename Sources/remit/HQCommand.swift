@@ -6,6 +6,7 @@ import RemitCore
 import RemitMessages
 import RemitOperations
 import RemitHQ
+import RemitSQLite
 import RemitStore
 
 struct HQCommand: AsyncParsableCommand {

@@ -6,6 +6,7 @@ import RemitCore
 import RemitMessages
 import RemitOperations
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 import RemitWorkers
 import Synchronization
@@ -16,9 +17,11 @@ import Testing
 final class SwitchableSmokeHandler: TypedMessageHandler {
     let isOn = Atomic<Bool>(false)
 
-    func handle(_ envelope: Envelope<SmokeRecord>, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+    func handle(
+        _ envelope: Envelope<SmokeRecord>, context: HandlerContext, in channel: any ChannelStoreTransaction
+    ) throws -> [OutgoingMessage] {
         guard isOn.load(ordering: .relaxed) else { throw BadInput("the smoke store is switched off for the test") }
-        return try SmokeRecordHandler().handle(envelope, context: context, in: db)
+        return try SmokeRecordHandler().handle(envelope, context: context, in: channel)
     }
 }
 

@@ -6,6 +6,7 @@ import RemitCore
 import RemitMail
 import RemitMessages
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 import RemitTestSupport
 import RemitWorkers

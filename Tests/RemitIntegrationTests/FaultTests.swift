@@ -5,6 +5,7 @@ import RemitClient
 import RemitCore
 import RemitMessages
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 import Testing
 

@@ -8,6 +8,7 @@ import RemitCore
 import RemitHQ
 import RemitMessages
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 import RemitWorkers
 import Testing
@@ -151,10 +152,18 @@ struct HQJobTests {
                 type: P0001Run.messageType, version: 1, id: "crashed-run", correlationId: "c",
                 causationId: nil, occurredAt: world.clock.now(), actingUser: "system:test")
             let message = IncomingMessage(header: header, body: P0001Run(requestedBy: "test"), attempt: 1, receivedAt: world.clock.now())
-            await #expect(throws: Crash.self) {
-                let context = HandlerContext(logger: testLogger, now: world.clock.now(), attempt: 1, header: header)
-                try await world.channel.pool.write { db in _ = try crashing.handle(message, context: context, in: db) }
+            // The run's transaction prepares the upload; HQ commits it; the crash comes before the
+            // channel's transaction that would mark the rows (the effect's outcome is never recorded).
+            let context = HandlerContext(logger: testLogger, now: world.clock.now(), attempt: 1, header: header)
+            let upload = try await world.channel.write { transaction in
+                try crashing.prepareEffect(for: message, context: context, in: transaction)
             }
+            let outcome = await crashing.performEffect(try #require(upload), for: message, context: context)
+            guard case .retryLater(let reason) = outcome else {
+                Issue.record("expected the crash to leave the run to be tried again, got \(outcome)")
+                return
+            }
+            #expect(reason.contains("Crash"))
             #expect(try await world.hqCount("SELECT COUNT(*) FROM payment_journal_line") == 3, "HQ committed the upload")
             let stillPending = try await world.channel.pool.read {
                 try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM channel_transaction WHERE uploaded_at IS NULL") ?? -1

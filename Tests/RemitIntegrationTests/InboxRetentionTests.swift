@@ -3,6 +3,7 @@ import GRDB
 @testable import RemitClient
 import RemitCore
 import RemitMessages
+import RemitSQLite
 import RemitStore
 import Synchronization
 import Testing

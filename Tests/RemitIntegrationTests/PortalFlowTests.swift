@@ -8,6 +8,7 @@ import RemitCore
 import RemitMessages
 import RemitPortal
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 import RemitTestSupport
 import Testing
@@ -22,7 +23,7 @@ struct PortalFlowTests {
         try await buildPortal(
             PortalSettings(),
             PortalDependencies(
-                channel: channel.pool, publisher: BrokerCommandPublisher(amqp: amqp, logger: testLogger),
+                channel: channel, publisher: BrokerCommandPublisher(amqp: amqp, logger: testLogger),
                 producer: Producer(topology: topology, clock: clock), passwordHasher: try PasswordHasher(cost: PasswordHasher.demoCost),
                 clock: clock, logger: testLogger))
     }

@@ -6,6 +6,7 @@ import RemitCore
 import RemitHQ
 import RemitMessages
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 import Testing
 

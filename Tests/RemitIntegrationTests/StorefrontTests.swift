@@ -9,6 +9,7 @@ import RemitHQ
 import RemitMessages
 import RemitOperations
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 import RemitTestSupport
 import RemitWorkers
@@ -386,7 +387,7 @@ struct StorefrontTests {
                 guard let buyer = try BuyerView.buyer(db, login: "mem") else { return nil }
                 return try BuyerView.invoiceDetail(db, buyer: buyer, number: "T-MEM-1")
             }
-            #expect(detail?.lines == [InvoiceDocument.Line(description: "Pallets <oak> & \"pine\"", amount: euros(20_000))])
+            #expect(detail?.lines == [ChannelInvoiceLine(description: "Pallets <oak> & \"pine\"", amount: euros(20_000))])
             #expect(detail?.settlements.map(\.settled) == [euros(5_000), euros(15_000)])
             #expect(Set(detail?.settlements.map(\.paymentId) ?? []) == Set(detail?.payments.map(\.transaction.id) ?? ["none"]))
             #expect(detail?.payments.map(\.state) == [.posted, .posted])

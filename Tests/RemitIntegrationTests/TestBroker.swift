@@ -7,6 +7,7 @@ import RemitCore
 import RemitMessages
 import RemitOperations
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 import RemitWorkers
 import Testing

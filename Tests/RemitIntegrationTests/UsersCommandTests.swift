@@ -3,6 +3,7 @@ import GRDB
 import RemitCore
 import RemitMessages
 import RemitHQ
+import RemitSQLite
 import RemitStore
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import RemitAMQP
 import RemitCore
+import RemitSQLite
 import RemitHQ
 import RemitMessages
 @testable import RemitOperations

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import RemitCore
 import RemitMessages
 import RemitPortal
+import RemitSQLite
 import RemitStore
 import RemitTestSupport
 import Testing
@@ -113,9 +114,9 @@ struct APITests {
             try await world.store.pool.write { db in
                 try ChannelInvoiceDetail.replace(
                     db, invoice: "T-MEM-005",
-                    lines: [InvoiceDocument.Line(description: "P-1 × 2", amount: Money(minorUnits: 10_000, currency: .EUR))],
+                    lines: [ChannelInvoiceLine(description: "P-1 × 2", amount: Money(minorUnits: 10_000, currency: .EUR))],
                     settlements: [
-                        InvoiceSnapshot.Settlement(
+                        ChannelSettlement(
                             settledOn: PortalWorld.today, settled: Money(minorUnits: 2_500, currency: .EUR), discount: .zero(.EUR),
                             paymentId: "pay-1")
                     ])

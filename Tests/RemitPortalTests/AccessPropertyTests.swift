@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import RemitCore
 import RemitPortal
+import RemitSQLite
 import RemitStore
 import RemitTestSupport
 import Testing

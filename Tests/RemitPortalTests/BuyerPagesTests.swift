@@ -5,6 +5,7 @@ import HummingbirdTesting
 import RemitCore
 import RemitMessages
 import RemitPortal
+import RemitSQLite
 import RemitStore
 import RemitTestSupport
 import Testing
@@ -358,7 +359,7 @@ struct BuyerPagesTests {
             world.publisher.setConnected(true)
             let closed = try DatabasePool(path: world.directory + "/channel.sqlite")
             try closed.close()
-            try await world.test(channel: closed) { client in
+            try await world.test(channel: SQLiteChannelReader(closed, path: world.directory + "/channel.sqlite")) { client in
                 let down = try await client.execute(uri: "/health", method: .get)
                 #expect(down.status == .serviceUnavailable && down.html.contains("store: unavailable"))
             }

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import RemitCore
 import RemitMessages
 import RemitPortal
+import RemitSQLite
 import RemitStore
 import RemitTestSupport
 import Testing
@@ -151,11 +152,11 @@ struct InvoicePagesTests {
                 try ChannelInvoiceDetail.replace(
                     db, invoice: "T-MEM-005",
                     lines: [
-                        InvoiceDocument.Line(description: "P-1 × 2 <b>bold</b>", amount: Money(minorUnits: 6_000, currency: .EUR)),
-                        InvoiceDocument.Line(description: "P-2 × 1", amount: Money(minorUnits: 4_000, currency: .EUR)),
+                        ChannelInvoiceLine(description: "P-1 × 2 <b>bold</b>", amount: Money(minorUnits: 6_000, currency: .EUR)),
+                        ChannelInvoiceLine(description: "P-2 × 1", amount: Money(minorUnits: 4_000, currency: .EUR)),
                     ],
                     settlements: [
-                        InvoiceSnapshot.Settlement(
+                        ChannelSettlement(
                             settledOn: PortalWorld.today.adding(days: -2), settled: Money(minorUnits: 2_500, currency: .EUR),
                             discount: .zero(.EUR), paymentId: "pay-settled")
                     ])

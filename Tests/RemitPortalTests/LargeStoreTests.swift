@@ -5,6 +5,7 @@ import HummingbirdTesting
 import RemitCore
 import RemitMessages
 import RemitPortal
+import RemitSQLite
 import RemitStore
 import RemitTestSupport
 import Testing

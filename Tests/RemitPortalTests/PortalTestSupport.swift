@@ -9,6 +9,7 @@ import RemitCore
 import RemitMessages
 import RemitPortal
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 import RemitTestSupport
 import Synchronization
@@ -154,14 +155,14 @@ struct PortalWorld {
 
     /// Runs `test` against the portal in process (Hummingbird's router test client, no sockets).
     func test(
-        settings: PortalSettings = PortalSettings(), channel: (any DatabaseReader)? = nil,
+        settings: PortalSettings = PortalSettings(), channel: (any ChannelStoreReader)? = nil,
         _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let topology = try Topology.load(from: repositoryRoot.appendingPathComponent("Topology"))
         let app = try await buildPortal(
             settings,
             PortalDependencies(
-                channel: channel ?? store.pool, publisher: publisher, producer: Producer(topology: topology, clock: clock),
+                channel: channel ?? store, publisher: publisher, producer: Producer(topology: topology, clock: clock),
                 passwordHasher: try PasswordHasher(cost: PasswordHasher.demoCost), clock: clock, logger: quietLogger))
         try await app.test(.router) { client in try await test(client) }
     }

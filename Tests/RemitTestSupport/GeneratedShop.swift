@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitCore
+import RemitSQLite
 import RemitStore
 
 /// A generated shop for the access properties (issue #11): organisations, member customers whose

@@ -9,7 +9,8 @@ import Testing
 @testable import RemitCore
 @testable import RemitMessages
 @testable import RemitRuntime
-@testable import RemitStore
+@testable import RemitSQLite
+import RemitStore
 
 /// The worker runtime's batch step — decode, apply in one transaction with the inbox, decide each
 /// delivery's outcome — on an in-memory database, without a broker.
@@ -24,6 +25,9 @@ struct BatchStepTests {
             try ChannelStore.migrator.migrate(queue)
             database = queue
         }
+
+        /// The channel store's tables, so the channel store's transaction (the smoke handler's).
+        func transaction(_ db: Database) -> SQLiteTransaction { SQLiteChannelTransaction(db, store: path) }
     }
 
     /// The smoke handler, with failures on cue: `flaky-*` keys fail like a dependency that is down
@@ -40,7 +44,7 @@ struct BatchStepTests {
         }
         var bodyTypes: [any MessageBody.Type] { smoke.bodyTypes }
 
-        func handle(_ message: IncomingMessage, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
+        func handle(_ message: IncomingMessage, context: HandlerContext, in transaction: any StoreTransaction) throws -> [OutgoingMessage] {
             if fullFailures > 0 {
                 fullFailures -= 1
                 throw DatabaseError(resultCode: .SQLITE_FULL, message: "database or disk is full")
@@ -52,7 +56,7 @@ struct BatchStepTests {
             if let record = message.body as? SmokeRecord, record.key.hasPrefix("flaky") {
                 throw FlakyDependency()
             }
-            return try smoke.handle(message, context: context, in: db)
+            return try smoke.handle(message, context: context, in: transaction)
         }
     }
 
@@ -118,8 +122,8 @@ struct BatchStepTests {
         let smoke = SmokeRecordHandler()
         var bodyTypes: [any MessageBody.Type] { smoke.bodyTypes }
 
-        func handle(_ message: IncomingMessage, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
-            var followUps = try smoke.handle(message, context: context, in: db)
+        func handle(_ message: IncomingMessage, context: HandlerContext, in transaction: any StoreTransaction) throws -> [OutgoingMessage] {
+            var followUps = try smoke.handle(message, context: context, in: transaction)
             if let record = message.body as? SmokeRecord, record.key.hasPrefix("unsendable") {
                 let text = String(decoding: followUps[0].body, as: UTF8.self).replacingOccurrences(of: "\"1.00\"", with: "\"1.005\"")
                 followUps[0].body = Data(text.utf8)
@@ -189,7 +193,9 @@ struct BatchStepTests {
         var performed: [String] { state.withLock { $0.performed } }
         var bodyTypes: [any MessageBody.Type] { smoke.bodyTypes }
 
-        func prepareEffect(for message: IncomingMessage, context: HandlerContext, in db: Database) throws -> (any Sendable)? {
+        func prepareEffect(
+            for message: IncomingMessage, context: HandlerContext, in transaction: any StoreTransaction
+        ) throws -> (any Sendable)? {
             state.withLock { $0.prepared += 1 }
             return (message.body as? SmokeRecord)?.key
         }
@@ -203,11 +209,12 @@ struct BatchStepTests {
         }
 
         func recordEffect(
-            _ outcome: EffectOutcome, of effect: any Sendable, for message: IncomingMessage, context: HandlerContext, in db: Database
+            _ outcome: EffectOutcome, of effect: any Sendable, for message: IncomingMessage, context: HandlerContext,
+            in transaction: any StoreTransaction
         ) throws {}
 
-        func handle(_ message: IncomingMessage, context: HandlerContext, in db: Database) throws -> [OutgoingMessage] {
-            try smoke.handle(message, context: context, in: db)
+        func handle(_ message: IncomingMessage, context: HandlerContext, in transaction: any StoreTransaction) throws -> [OutgoingMessage] {
+            try smoke.handle(message, context: context, in: transaction)
         }
     }
 

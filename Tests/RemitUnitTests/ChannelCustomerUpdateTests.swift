@@ -8,7 +8,8 @@ import Testing
 @testable import RemitMessages
 @testable import RemitHQ
 @testable import RemitRuntime
-@testable import RemitStore
+@testable import RemitSQLite
+import RemitStore
 
 @Suite("Customers distributed to the channel")
 struct ChannelCustomerUpdateTests {
@@ -29,7 +30,7 @@ struct ChannelCustomerUpdateTests {
         let message = IncomingMessage(header: header, body: CustomersChanged(customers: [snapshot]), attempt: 1, receivedAt: t2)
         let handler = ChannelUpdates.handler
         let context = HandlerContext(logger: Logger(label: "test"), now: t2, attempt: 1, header: header)
-        _ = try await store.pool.write { try handler.handle(message, context: context, in: $0) }
+        _ = try await store.write { try handler.handle(message, context: context, in: $0) }
     }
 
     func state(_ store: ChannelStore) async throws -> (name: String?, users: [String]) {

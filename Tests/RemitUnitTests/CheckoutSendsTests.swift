@@ -7,7 +7,8 @@ import Testing
 @testable import RemitCore
 @testable import RemitMessages
 @testable import RemitRuntime
-@testable import RemitStore
+@testable import RemitSQLite
+import RemitStore
 
 /// What the storefront's commands send on, at the extremes of what the channel holds: carts of many
 /// invoices whose numbers and the buyer's login are as long as the schemas allow, the largest

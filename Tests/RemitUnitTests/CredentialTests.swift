@@ -7,7 +7,8 @@ import Testing
 @testable import RemitMessages
 @testable import RemitHQ
 @testable import RemitRuntime
-@testable import RemitStore
+@testable import RemitSQLite
+import RemitStore
 
 @Suite("Password hashes (bcrypt)")
 struct PasswordHasherTests {

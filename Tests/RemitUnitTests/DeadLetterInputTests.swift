@@ -4,6 +4,7 @@ import RemitCore
 import RemitMessages
 import RemitOperations
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 import Testing
 

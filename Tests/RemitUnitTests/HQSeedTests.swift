@@ -4,6 +4,7 @@ import Testing
 @testable import RemitCore
 @testable import RemitMessages
 @testable import RemitHQ
+import RemitSQLite
 import RemitStore
 
 @Suite("HQ seed data")

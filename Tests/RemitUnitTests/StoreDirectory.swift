@@ -1,6 +1,7 @@
 import Foundation
 @testable import RemitHQ
-@testable import RemitStore
+@testable import RemitSQLite
+import RemitStore
 
 /// A throwaway data directory with real SQLite files for the HQ and channel stores.
 struct StoreDirectory {

@@ -7,7 +7,8 @@ import RemitWorkers
 import RemitCore
 import RemitMessages
 @testable import RemitHQ
-@testable import RemitStore
+@testable import RemitSQLite
+import RemitStore
 
 /// A store file is Remit's, of the right kind, undamaged and not from a newer build — or it is
 /// refused with an error naming the file, and left as it was.

@@ -3,7 +3,8 @@ import GRDB
 import Testing
 import RemitCore
 import RemitMessages
-@testable import RemitStore
+@testable import RemitSQLite
+import RemitStore
 
 @Suite("Store records")
 struct StoredRecordTests {

@@ -7,7 +7,8 @@ import Testing
 @testable import RemitMessages
 @testable import RemitHQ
 @testable import RemitRuntime
-@testable import RemitStore
+@testable import RemitSQLite
+import RemitStore
 
 /// What HQ's jobs send, at the extremes of what HQ holds: worlds seeded at random and then pushed
 /// to every limit the channel's contract allows (the longest names in mixed scripts, thousands of
@@ -187,7 +188,7 @@ struct WhatHQSendsTests {
             for message in distribution.followUps.shuffled(using: &random) {
                 let incoming = try decode(message)
                 let context = HandlerContext(logger: Logger(label: "test"), now: now, attempt: 1, header: incoming.header)
-                _ = try await channel.pool.write { try handler.handle(incoming, context: context, in: $0) }
+                _ = try await channel.write { try handler.handle(incoming, context: context, in: $0) }
             }
             try await expectChannelHoldsWhatHQHolds(hq: hq, channel: channel, invoice: invoice)
             let pending = try await channel.pool.read {
@@ -268,7 +269,7 @@ struct WhatHQSendsTests {
                     body: DistributionRun(requestedBy: "test"))
                 let context = HandlerContext(
                     logger: Logger(label: "test"), now: now, attempt: 1, header: envelope.header, followUpCheck: check)
-                let followUps = try await hq.pool.write { try handler.handle(envelope, context: context, in: $0) }
+                let followUps = try await hq.write { try handler.handle(envelope, context: context, in: $0) }
                 let run = try #require(try await hq.pool.read { try JobRun.find($0, runId: id) })
                 return (run, followUps)
             }
@@ -346,7 +347,7 @@ struct WhatHQSendsTests {
                 id: "bad-run", correlationId: "bad-run", causationId: nil, occurredAt: now, actingUser: "system:test",
                 body: SynchronizeRun(requestedBy: "test"))
             let context = HandlerContext(logger: Logger(label: "test"), now: now, attempt: 1, header: envelope.header, followUpCheck: check)
-            let followUps = try await hq.pool.write { try handler.handle(envelope, context: context, in: $0) }
+            let followUps = try await hq.write { try handler.handle(envelope, context: context, in: $0) }
             #expect(followUps.isEmpty, "nothing is sent")
             let run = try #require(try await hq.pool.read { try JobRun.find($0, runId: "bad-run") })
             #expect(run.status == .failed)

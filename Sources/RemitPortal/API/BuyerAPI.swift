@@ -92,7 +92,7 @@ struct BuyerAPI: APIProtocol {
 
     func getAccount(_ input: Operations.GetAccount.Input) async throws -> Operations.GetAccount.Output {
         let caller = try caller()
-        let summary = try await dependencies.channel.read { try BuyerView.accountSummary($0, buyer: caller.buyer) }
+        let summary = try await dependencies.channel.readChannel { try $0.buyerViews.accountSummary(buyer: caller.buyer) }
         return .ok(
             .init(
                 body: .json(
@@ -137,9 +137,9 @@ struct BuyerAPI: APIProtocol {
         let size = max(1, settings.pageSize)
         let today = CalendarDate(dependencies.clock.now())
         let accounts = caller.buyer.access.accounts
-        let found = try await dependencies.channel.read { db in
-            try BuyerView.invoicePage(
-                db, accounts: accounts, query: checked.query, today: today, offset: (checked.page - 1) * size, limit: size)
+        let found = try await dependencies.channel.readChannel { channel in
+            try channel.buyerViews.invoicePage(
+                accounts: accounts, query: checked.query, today: today, offset: (checked.page - 1) * size, limit: size)
         }
         return .ok(
             .init(
@@ -160,7 +160,7 @@ struct BuyerAPI: APIProtocol {
         let caller = try caller()
         let number = input.path.number
         let today = CalendarDate(dependencies.clock.now())
-        let detail = try await dependencies.channel.read { try BuyerView.invoiceDetail($0, buyer: caller.buyer, number: number) }
+        let detail = try await dependencies.channel.readChannel { try $0.buyerViews.invoiceDetail(buyer: caller.buyer, number: number) }
         guard let detail else { return .notFound(.init(body: .json(Self.notFoundProblem))) }
         return .ok(
             .init(
@@ -186,14 +186,14 @@ struct BuyerAPI: APIProtocol {
 
     func listRequests(_ input: Operations.ListRequests.Input) async throws -> Operations.ListRequests.Output {
         let caller = try caller()
-        let rows = try await dependencies.channel.read { try BuyerView.requests($0, user: caller.buyer.user.login) }
+        let rows = try await dependencies.channel.readChannel { try $0.buyerViews.requests(user: caller.buyer.user.login, limit: 200) }
         return .ok(.init(body: .json(.init(requests: rows.map(request)))))
     }
 
     func getCart(_ input: Operations.GetCart.Input) async throws -> Operations.GetCart.Output {
         let caller = try caller()
         let today = CalendarDate(dependencies.clock.now())
-        let (cart, tenders) = try await dependencies.channel.read { try commands.cart($0, buyer: caller.buyer, today: today) }
+        let (cart, tenders) = try await dependencies.channel.readChannel { try commands.cart($0, buyer: caller.buyer, today: today) }
         var total = cart.lines.first.map { Money.zero($0.amount.currency) }
         for line in cart.lines { total = try? total?.adding(line.amount) }
         return .ok(

@@ -1,0 +1,187 @@
+import Foundation
+import GRDB
+import RemitStore
+import RemitCore
+import RemitMessages
+
+/// An invoice in HQ, the system of record for what a customer owes (`invoice`).
+public struct HQInvoice: StoredRecord, Sendable, Equatable {
+    public static let databaseTableName = "invoice"
+
+    public var number: String
+    public var customerAccount: String
+    /// The sales order invoiced; nil for invoices from before the channel.
+    public var orderId: Int64?
+    public var invoiceDate: CalendarDate
+    public var dueDate: CalendarDate
+    public var discountLastDay: CalendarDate?
+    public var discountMinor: Int64
+    public var currency: Currency
+    public var totalMinor: Int64
+    public var settledMinor: Int64
+    public var discountTakenMinor: Int64
+    public var changedAt: Date
+
+    public enum Columns {
+        public static let number = Column(CodingKeys.number)
+        public static let customerAccount = Column("customer_account")
+        public static let totalMinor = Column("total_minor")
+        public static let settledMinor = Column("settled_minor")
+        public static let discountTakenMinor = Column("discount_taken_minor")
+        public static let changedAt = Column("changed_at")
+    }
+
+    public init(
+        number: String, customerAccount: String, orderId: Int64? = nil, invoiceDate: CalendarDate, dueDate: CalendarDate,
+        discountLastDay: CalendarDate?, discountMinor: Int64, currency: Currency, totalMinor: Int64, settledMinor: Int64 = 0,
+        discountTakenMinor: Int64 = 0, changedAt: Date
+    ) {
+        self.number = number
+        self.customerAccount = customerAccount
+        self.orderId = orderId
+        self.invoiceDate = invoiceDate
+        self.dueDate = dueDate
+        self.discountLastDay = discountLastDay
+        self.discountMinor = discountMinor
+        self.currency = currency
+        self.totalMinor = totalMinor
+        self.settledMinor = settledMinor
+        self.discountTakenMinor = discountTakenMinor
+        self.changedAt = changedAt
+    }
+
+    public init(row: Row) throws {
+        let stored = StoredRow(row, table: Self.databaseTableName, key: row["number"])
+        self.init(
+            number: row["number"], customerAccount: row["customer_account"], orderId: row["order_id"],
+            invoiceDate: try stored.date("invoice_date"), dueDate: try stored.date("due_date"),
+            discountLastDay: try stored.optionalDate("discount_last_day"), discountMinor: row["discount_minor"],
+            currency: try stored.currency(), totalMinor: row["total_minor"], settledMinor: row["settled_minor"],
+            discountTakenMinor: row["discount_taken_minor"], changedAt: try stored.timestamp("changed_at"))
+    }
+
+    /// The row written, column by column, in the order of `WrittenRow.columns`: the counterpart of
+    /// `init(row:)`, without the Codable encoder (the seed writes a million of these).
+    public func encode(to container: inout PersistenceContainer) {
+        for (column, value) in zip(Self.columns, writtenValues) { container[column] = value }
+    }
+
+    public var total: Money { Money(minorUnits: totalMinor, currency: currency) }
+    public var discount: Money { Money(minorUnits: discountMinor, currency: currency) }
+    public var settled: Money { Money(minorUnits: settledMinor, currency: currency) }
+    public var discountTaken: Money { Money(minorUnits: discountTakenMinor, currency: currency) }
+
+    public static func find(_ db: Database, number: String) throws -> HQInvoice? {
+        try fetchOne(db, primaryKey: number)
+    }
+
+    /// The account an invoice belongs to; nil when there is no such invoice.
+    public static func customerAccount(_ db: Database, number: String) throws -> String? {
+        try select(Columns.customerAccount, as: String.self).filter(key: number).fetchOne(db)
+    }
+
+    /// Invoices changed after `position`, in change order, at most `limit`.
+    public static func changed(after position: DistributionPosition, limit: Int, _ db: Database) throws -> [HQInvoice] {
+        try filter(literal: "(changed_at, number) > (\(position.changedAt), \(position.key))")
+            .order(Columns.changedAt, Columns.number).limit(limit).fetchAll(db)
+    }
+
+    /// What the account's invoices still have open, in minor units (overpaid invoices count as zero).
+    public static func openBalanceMinor(_ db: Database, customerAccount: String) throws -> Int64 {
+        try Int64.fetchOne(
+            db,
+            sql: """
+                SELECT COALESCE(SUM(MAX(total_minor - settled_minor - discount_taken_minor, 0)), 0) FROM invoice WHERE customer_account = ?
+                """, arguments: [customerAccount]) ?? 0
+    }
+
+    /// Marks the invoice changed (a payment against it was refused) so distribution sends it again
+    /// with the payment's outcome.
+    public static func touch(_ db: Database, number: String, at: Date) throws {
+        try filter(key: number).updateAll(db, Columns.changedAt.set(to: Timestamp.format(at)))
+    }
+
+    /// Records a payment's effect on the invoice's amounts.
+    public static func settle(_ db: Database, number: String, settledMinor: Int64, discountTakenMinor: Int64, at: Date) throws {
+        try filter(key: number).updateAll(
+            db, Columns.settledMinor.set(to: settledMinor),
+            Columns.discountTakenMinor.set(to: discountTakenMinor),
+            Columns.changedAt.set(to: Timestamp.format(at)))
+    }
+}
+
+/// A line of an HQ invoice (`invoice_line`).
+public struct HQInvoiceLine: StoredRecord, Sendable, Equatable {
+    public static let databaseTableName = "invoice_line"
+
+    public var invoiceNumber: String
+    public var lineNo: Int
+    public var description: String
+    public var amountMinor: Int64
+
+    public init(invoiceNumber: String, lineNo: Int, description: String, amountMinor: Int64) {
+        self.invoiceNumber = invoiceNumber
+        self.lineNo = lineNo
+        self.description = description
+        self.amountMinor = amountMinor
+    }
+
+    /// The row written (see `HQInvoice.encode(to:)`).
+    public func encode(to container: inout PersistenceContainer) {
+        for (column, value) in zip(Self.columns, writtenValues) { container[column] = value }
+    }
+
+    public init(row: Row) throws {
+        self.init(
+            invoiceNumber: row["invoice_number"], lineNo: row["line_no"], description: row["description"],
+            amountMinor: row["amount_minor"])
+    }
+
+    public static func lines(_ db: Database, invoice: String) throws -> [HQInvoiceLine] {
+        try filter(Column("invoice_number") == invoice).order(Column("line_no")).fetchAll(db)
+    }
+
+    /// The lines of `invoices` in order, by invoice number, for distribution.
+    public static func byInvoice(_ db: Database, invoices: [HQInvoice]) throws -> [String: [InvoiceDocument.Line]] {
+        let currencies = Dictionary(invoices.map { ($0.number, $0.currency) }, uniquingKeysWith: { first, _ in first })
+        var lines: [String: [InvoiceDocument.Line]] = [:]
+        for start in stride(from: 0, to: invoices.count, by: 500) {
+            let chunk = invoices[start..<min(start + 500, invoices.count)].map(\.number)
+            for line in try filter(chunk.contains(Column("invoice_number"))).order(Column("invoice_number"), Column("line_no"))
+                .fetchAll(db)
+            {
+                guard let currency = currencies[line.invoiceNumber] else { continue }
+                lines[line.invoiceNumber, default: []].append(
+                    InvoiceDocument.Line(description: line.description, amount: Money(minorUnits: line.amountMinor, currency: currency)))
+            }
+        }
+        return lines
+    }
+
+    /// Gives invoice `number` one line per line of sales order `orderId` ("sku × quantity").
+    public static func copy(_ db: Database, fromOrder orderId: Int64, toInvoice number: String) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO invoice_line (invoice_number, line_no, description, amount_minor)
+                SELECT ?, line_no, sku || ' × ' || quantity, amount_minor FROM sales_order_line WHERE order_id = ?
+                """, arguments: [number, orderId])
+    }
+}
+
+extension HQInvoice: WrittenRow {
+    public static let columns = [
+        "number", "customer_account", "order_id", "invoice_date", "due_date", "discount_last_day", "discount_minor",
+        "currency", "total_minor", "settled_minor", "discount_taken_minor", "changed_at",
+    ]
+    public var writtenValues: [(any DatabaseValueConvertible)?] {
+        [
+            number, customerAccount, orderId, invoiceDate.description, dueDate.description, discountLastDay?.description,
+            discountMinor, currency.code, totalMinor, settledMinor, discountTakenMinor, Timestamp.format(changedAt),
+        ]
+    }
+}
+
+extension HQInvoiceLine: WrittenRow {
+    public static let columns = ["invoice_number", "line_no", "description", "amount_minor"]
+    public var writtenValues: [(any DatabaseValueConvertible)?] { [invoiceNumber, lineNo, description, amountMinor] }
+}

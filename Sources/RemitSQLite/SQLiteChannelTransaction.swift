@@ -1,0 +1,10 @@
+import GRDB
+import RemitStore
+
+/// A transaction on the channel store in SQLite: the inbox and every channel part's queries.
+public final class SQLiteChannelTransaction: SQLiteTransaction, ChannelStoreTransaction {
+    public var storefront: any StorefrontQueries { SQLiteStorefront(db: db) }
+    public var channelUpdates: any ChannelUpdateQueries { SQLiteChannelUpdates(db: db) }
+    public var uploads: any ChannelUploadQueries { SQLiteChannelUploads(db: db) }
+    public var buyerViews: any BuyerViewQueries { SQLiteBuyerViews(db: db) }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import GRDB
+import Logging
+import Metrics
+import RemitCore
+import RemitHQ
+import RemitMessages
+import RemitRuntime
+import RemitSQLite
+import RemitStore
+
+/// Runs an `HQJob` for each job-run message and records the run (start, end, counts, error).
+/// A failing run is recorded as failed and not retried: the job works from HQ's state, so the next
+/// run does what this one could not.
+///
+/// What a run would send is checked before it commits: a message its consumer would refuse fails
+/// the run (nothing of it commits, nothing is sent, the run's error names the message and why), and
+/// records a job held back (`JobResult.held`) are named in the run's record, every run, until they go
+/// out.
+public struct HQJobHandler<Job: HQJob>: TypedMessageHandler {
+    public typealias Body = Job.Run
+    let job: Job
+    let worker: String
+    /// Records the last run held back (`remit_job_records_held`).
+    let heldRecords: Gauge
+    /// Runs that failed because they would have sent a message its consumer refuses.
+    let unsendableRuns: Counter
+
+    public init(job: Job, worker: String) {
+        self.job = job
+        self.worker = worker
+        heldRecords = Gauge(label: "remit_job_records_held", dimensions: [("job", Job.Run.jobName)])
+        unsendableRuns = Counter(label: "remit_job_runs_unsendable_total", dimensions: [("job", Job.Run.jobName)])
+    }
+
+    /// The run checks what it sends itself, so that a failure is the run's record, not a dead letter.
+    public var checksItsFollowUps: Bool { true }
+
+    public func handle(
+        _ envelope: Envelope<Job.Run>, context handling: HandlerContext, in transaction: any StoreTransaction
+    ) throws -> [OutgoingMessage] {
+        let db = SQLiteTransaction.database(of: transaction)
+        let context = JobContext(header: envelope.header, now: handling.now, followUpCheck: handling.followUpCheck)
+        let logger = handling.logger
+        let metadata: Logger.Metadata = ["job": "\(Job.Run.jobName)", "requested_by": "\(envelope.actingUser)"]
+        logger.info("job run started", metadata: metadata)
+        try JobRun.start(db, job: Job.Run.jobName, runId: envelope.id, worker: worker, at: context.now)
+        do {
+            var result = JobResult()
+            try db.inSavepoint {
+                result = try job.run(db, context: context)
+                if !result.followUpsChecked { try context.followUpCheck?.check(result.followUps) }
+                return .commit
+            }
+            let held = Self.describe(held: result.held)
+            try JobRun.finish(db, runId: envelope.id, succeeded: true, counts: result.counts, error: held, at: context.now)
+            heldRecords.record(result.held.count)
+            if let held {
+                logger.error(
+                    "job run succeeded but held back records its consumer would refuse; they stay due",
+                    metadata: metadata.merging(["counts": "\(JobRun.format(result.counts))", "held": "\(held)"]) { $1 })
+            } else {
+                logger.info("job run succeeded", metadata: metadata.merging(["counts": "\(JobRun.format(result.counts))"]) { $1 })
+            }
+            return result.followUps
+        } catch {
+            try JobRun.finish(db, runId: envelope.id, succeeded: false, counts: [:], error: "\(error)", at: context.now)
+            if error is UnsendableMessage {
+                unsendableRuns.increment()
+                logger.error(
+                    "job run failed: it would have sent a message its consumer refuses; nothing of it was committed or sent",
+                    metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            } else {
+                logger.warning(
+                    "job run failed; the next run does what this one could not",
+                    metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            }
+            return []
+        }
+    }
+
+    /// The held records as the run's record names them: `held back 2 (still due): invoices INV-1: …`.
+    static func describe(held: [DistributionHold]) -> String? {
+        guard !held.isEmpty else { return nil }
+        let named = held.prefix(5).map { "\($0.stream.rawValue) \($0.key.prefix(128)): \($0.reason.prefix(300))" }
+        let more = held.count > 5 ? "; and \(held.count - 5) more (remit hq held lists them)" : ""
+        return "held back \(held.count) (still due, sent once they fit): " + named.joined(separator: "; ") + more
+    }
+}

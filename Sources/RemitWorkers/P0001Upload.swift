@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+import Logging
+import RemitCore
+import RemitMessages
+import RemitRuntime
+import RemitSQLite
+import RemitStore
+
+/// Job P-0001, channel transactions upload: takes the channel's payments, orders on account and
+/// B2B requests not yet uploaded into HQ in one batch, then marks them uploaded in the channel
+/// store. The HQ write is an effect outside the channel's store (`ExternalEffectHandler`): the
+/// channel's transaction reads the batch; after it committed, HQ is written in its own transaction,
+/// keyed by the channel's ids, with the job run's record; a new channel transaction then marks the
+/// rows uploaded, with the inbox record. When a crash falls between the two, the redelivered run
+/// uploads the same rows again, HQ ignores them as known, and the marking completes.
+public struct P0001Upload: TypedMessageHandler, ExternalEffectHandler {
+    let hq: HQStore
+    let worker: String
+    let batchLimit: Int
+    /// Runs after HQ committed and before the channel marks; tests use it to crash there.
+    let afterUpload: @Sendable () throws -> Void
+
+    public init(hq: HQStore, worker: String, batchLimit: Int = 5_000, afterUpload: @escaping @Sendable () throws -> Void = {}) {
+        self.hq = hq
+        self.worker = worker
+        self.batchLimit = batchLimit
+        self.afterUpload = afterUpload
+    }
+
+    /// The channel's rows a run uploads.
+    struct Upload: Sendable {
+        let transactions: [ChannelTransaction]
+        let requests: [B2BRequest]
+    }
+
+    /// Every run is performed (an empty one too: HQ records the run, the operators' evidence that the
+    /// job ran); a redelivered run whose upload committed in HQ uploads the same rows, as known.
+    public func prepareEffect(
+        for message: IncomingMessage, context: HandlerContext, in transaction: any StoreTransaction
+    ) throws -> (any Sendable)? {
+        let uploads = try transaction.channel().uploads
+        return Upload(
+            transactions: try uploads.pendingTransactions(limit: batchLimit), requests: try uploads.pendingRequests(limit: batchLimit))
+    }
+
+    /// Writes the batch into HQ in one transaction, with the run's record. HQ's store failing is
+    /// `unavailable` (the batch is held and the upload tried again, as for the channel's own store);
+    /// data HQ refuses fails the run for good (`recordEffect` dead-letters it); anything else is
+    /// tried again through the retry tiers.
+    public func performEffect(_ effect: any Sendable, for message: IncomingMessage, context: HandlerContext) async -> EffectOutcome {
+        guard let upload = effect as? Upload else { return .failed(reason: "internal: unexpected effect \(type(of: effect))") }
+        let (runId, now, worker) = (message.header.id, context.now, self.worker)
+        let logger = context.logger
+        let metadata: Logger.Metadata = ["job": "\(P0001Run.jobName)", "requested_by": "\(message.header.actingUser)"]
+        logger.info("job run started", metadata: metadata)
+        do {
+            let counts = try await hq.pool.write { db in try Self.upload(upload, into: db, runId: runId, worker: worker, at: now) }
+            try afterUpload()
+            logger.info("job run succeeded", metadata: metadata.merging(["counts": "\(JobRun.format(counts))"]) { $1 })
+            return .succeeded(detail: JobRun.format(counts))
+        } catch {
+            // Recorded as a failed run; nothing is marked, so the next run uploads these again.
+            try? await hq.pool.write { db in
+                try JobRun.start(db, job: P0001Run.jobName, runId: runId, worker: worker, at: now)
+                try JobRun.finish(db, runId: runId, succeeded: false, counts: [:], error: "\(error)", at: now)
+            }
+            logger.warning(
+                "job run failed; nothing is marked, the next run uploads these again",
+                metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            guard let error = error as? DatabaseError else { return .retryLater(reason: "\(error)") }
+            let failure = SQLiteFailure.failure(error, store: hq.path)
+            if failure.isTheStoresFault { return .unavailable(reason: failure.description) }
+            if failure.refusesTheData { return .failed(reason: failure.description) }
+            return .retryLater(reason: failure.description)
+        }
+    }
+
+    /// Uploaded: the channel marks the rows. Refused by HQ for good: the run is bad input, nothing
+    /// is marked. To try later: nothing is marked; the next attempt uploads them again.
+    public func recordEffect(
+        _ outcome: EffectOutcome, of effect: any Sendable, for message: IncomingMessage, context: HandlerContext,
+        in transaction: any StoreTransaction
+    ) throws {
+        guard let upload = effect as? Upload else { return }
+        switch outcome {
+        case .succeeded:
+            let uploads = try transaction.channel().uploads
+            try uploads.markTransactionsUploaded(ids: upload.transactions.map(\.id), at: context.now)
+            try uploads.markRequestsUploaded(ids: upload.requests.map(\.requestId), at: context.now)
+        case .failed(let reason):
+            throw BadInput("HQ refused the upload: \(reason)")
+        case .retryLater, .unavailable:
+            break
+        }
+    }
+
+    /// The run sends nothing: what it did is its record in HQ and the marks in the channel.
+    public func handle(
+        _ envelope: Envelope<P0001Run>, context: HandlerContext, in channel: any ChannelStoreTransaction
+    ) throws -> [OutgoingMessage] {
+        []
+    }
+
+    /// The batch into HQ, each row unless HQ holds it already (keyed by the channel's ids); returns
+    /// the run's counts, recorded with it.
+    static func upload(_ upload: Upload, into db: Database, runId: String, worker: String, at now: Date) throws -> [String: Int] {
+        try JobRun.start(db, job: P0001Run.jobName, runId: runId, worker: worker, at: now)
+        var counts = ["payments": 0, "orders": 0, "requests": 0, "already-uploaded": 0]
+        for transaction in upload.transactions {
+            switch transaction.kind {
+            case .invoicePayment:
+                let new = try PaymentJournalLine(
+                    channelPaymentId: transaction.id, customerAccount: transaction.customerAccount,
+                    invoiceNumber: transaction.invoiceNumber, amount: transaction.amount,
+                    paidOn: CalendarDate(transaction.createdAt), tender: transaction.tender, uploadedAt: now
+                ).insertUnlessUploaded(db)
+                counts[new ? "payments" : "already-uploaded", default: 0] += 1
+            case .orderOnAccount:
+                let new = try SalesOrder(
+                    orderNumber: "SO-\(transaction.id)", customerAccount: transaction.customerAccount,
+                    channelOrderId: transaction.id, orderedOn: CalendarDate(transaction.createdAt),
+                    onAccount: transaction.tender == "onAccount",
+                    status: .uploaded, total: transaction.amount,
+                    lines: String(decoding: try JSONEncoder().encode(transaction.lines), as: UTF8.self)
+                ).insertUnlessUploaded(db)
+                counts[new ? "orders" : "already-uploaded", default: 0] += 1
+            }
+        }
+        for request in upload.requests {
+            let new = try HQChannelRequest(
+                requestId: request.requestId, type: request.type, userLogin: request.userLogin,
+                invoiceNumber: request.invoiceNumber, customerAccount: request.customerAccount, receivedAt: now
+            ).insertUnlessUploaded(db)
+            counts[new ? "requests" : "already-uploaded", default: 0] += 1
+        }
+        try JobRun.finish(db, runId: runId, succeeded: true, counts: counts, error: nil, at: now)
+        return counts
+    }
+}

@@ -1,0 +1,17 @@
+import Foundation
+import RemitSQLite
+import RemitStore
+import Testing
+
+/// The SQLite backend: real store files in the test's temporary directory.
+struct SQLiteBackendFactory: StoreBackendFactory {
+    var testDescription: String { "SQLite" }
+
+    func channelStore(in directory: URL) throws -> any MessageStoreBackend {
+        try ChannelStore(dataDirectory: directory.path)
+    }
+
+    func hqStore(in directory: URL) throws -> any MessageStoreBackend {
+        try HQStore(dataDirectory: directory.path)
+    }
+}

@@ -1,0 +1,17 @@
+import Foundation
+import RemitStore
+import Testing
+
+/// Opens the stores of one backend for the contract tests: every test runs once per factory in
+/// `StoreBackends.all`, and sees only the seam.
+protocol StoreBackendFactory: Sendable, CustomTestStringConvertible {
+    /// A new, empty channel store whose data lives under `directory`.
+    func channelStore(in directory: URL) throws -> any MessageStoreBackend
+    /// A new, empty HQ store whose data lives under `directory`.
+    func hqStore(in directory: URL) throws -> any MessageStoreBackend
+}
+
+/// The backends the contract runs against.
+enum StoreBackends {
+    static let all: [any StoreBackendFactory] = [SQLiteBackendFactory()]
+}
