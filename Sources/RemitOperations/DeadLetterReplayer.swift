@@ -73,23 +73,31 @@ public struct DeadLetterReplayer: Sendable {
         return try letters.map { try prepare($0, edits: options.edits) }
     }
 
-    /// Replays the matching dead letters; `progress` is told after each confirmed batch.
-    public func replay(_ options: Options, progress: @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }) async throws -> Summary {
-        let ids = try await store.pool.read { db in try DeadLetter.ids(db, options.filter, limit: options.limit) }
-        guard !ids.isEmpty else { return Summary(matched: 0, replayed: 0, auditId: nil) }
-        // Every dead letter is checked before the first is published: an edit that breaks one
-        // message's schema publishes nothing at all.
+    /// Every dead letter is checked before the first is published: an edit that breaks one
+    /// message's schema publishes nothing at all.
+    private func checkEvery(_ ids: [Int64], _ options: Options) async throws {
         for chunk in ids.chunked(options.batchSize) {
             let letters = try await store.pool.read { db in try DeadLetter.load(db, ids: Array(chunk)) }
             for letter in letters { _ = try prepare(letter, edits: options.edits) }
         }
+    }
+
+    /// The audit entry of this replay (or edit), begun; its id.
+    private func beginAudit(_ options: Options, matched: Int) async throws -> Int64 {
         let action: DeadLetterAudit.Action = options.edits.isEmpty ? .replay : .edit
         let audit = try await store.pool.write { db in
             try DeadLetterAudit.begin(
-                db,
-                DeadLetterAudit(at: clock.now(), actor: options.actor, action: action, filter: options.described, matched: ids.count))
+                db, DeadLetterAudit(at: clock.now(), actor: options.actor, action: action, filter: options.described, matched: matched))
         }
-        let auditId = audit.id!
+        return audit.id!
+    }
+
+    /// Replays the matching dead letters; `progress` is told after each confirmed batch.
+    public func replay(_ options: Options, progress: @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }) async throws -> Summary {
+        let ids = try await store.pool.read { db in try DeadLetter.ids(db, options.filter, limit: options.limit) }
+        guard !ids.isEmpty else { return Summary(matched: 0, replayed: 0, auditId: nil) }
+        try await checkEvery(ids, options)
+        let auditId = try await beginAudit(options, matched: ids.count)
         var batchSize = options.batchSize
         if let rate = options.rate { batchSize = max(1, min(batchSize, Int(rate / 5))) }
         var replayed = 0

@@ -126,16 +126,3 @@ public struct EmailDispatchHandler: TypedMessageHandler, ExternalEffectHandler {
         return []
     }
 }
-
-/// Another delivery of the same request is being sent in this batch; this one retries later and
-/// then finds the outcome in the ledger.
-struct EmailInFlight: Error, CustomStringConvertible {
-    let requestId: String
-    var description: String { "an e-mail for request \(requestId) is being sent by another delivery" }
-}
-
-/// The store does not hold what this worker wrote a moment ago.
-struct StoreInconsistency: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

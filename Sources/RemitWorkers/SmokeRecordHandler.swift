@@ -4,11 +4,6 @@ import RemitMessages
 import RemitRuntime
 import RemitStore
 
-public struct SmokeTransientFailure: Error, CustomStringConvertible {
-    public var attempt: Int
-    public var description: String { "smoke record asked to fail on attempt \(attempt)" }
-}
-
 /// The built-in `smoke` worker kind: one insert per message and one follow-up. It exists to test the
 /// runtime and the broker end to end (and to benchmark them), not for business use.
 public struct SmokeRecordHandler: TypedMessageHandler {

@@ -70,8 +70,7 @@ struct BatchStepTests {
 
     func runtime(_ handler: any MessageHandler = ScriptedStoreFailures()) throws -> WorkerRuntime {
         var settings = WorkerRuntime.Settings(consumers: 1, prefetch: 100)
-        settings.storePauseInitialDelay = .milliseconds(1)
-        settings.storePauseMaximumDelay = .milliseconds(5)
+        settings.storePause = Backoff(initial: .milliseconds(1), maximum: .milliseconds(5))
         return WorkerRuntime(
             kind: try topology.kind(named: "smoke"), topology: topology, amqp: AMQPConfiguration(),
             handler: handler, store: store, clock: SystemWallClock(), settings: settings,

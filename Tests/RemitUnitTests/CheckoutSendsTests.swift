@@ -67,7 +67,7 @@ struct CheckoutSendsTests {
             let amounts = Dictionary(uniqueKeysWithValues: invoices.map { ($0.number, $0.asked) })
             let kind = try topology.kind(named: "cart-validation")
             var settings = WorkerRuntime.Settings(consumers: 1, prefetch: 500)
-            settings.storePauseInitialDelay = .milliseconds(1)
+            settings.storePause = Backoff(initial: .milliseconds(1), maximum: .seconds(10))
             let runtime = WorkerRuntime(
                 kind: kind, topology: topology, amqp: AMQPConfiguration(),
                 handler: try WorkerKinds.handler(

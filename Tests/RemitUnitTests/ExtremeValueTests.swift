@@ -126,7 +126,7 @@ struct ExtremeValueTests {
         let kind = try topology.kind(named: kindName)
         let dependencies = WorkerDependencies(dataDirectory: directory, logger: Logger(label: "test"))
         var settings = WorkerRuntime.Settings(consumers: 1, prefetch: 100)
-        settings.storePauseInitialDelay = .milliseconds(1)
+        settings.storePause = Backoff(initial: .milliseconds(1), maximum: .seconds(10))
         let runtime = WorkerRuntime(
             kind: kind, topology: topology, amqp: AMQPConfiguration(),
             handler: try WorkerKinds.handler(for: kindName, dependencies: dependencies),

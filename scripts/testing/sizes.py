@@ -25,6 +25,10 @@ import sys
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ALLOWED = os.path.join("scripts", "testing", "sizes-allowed.txt")
+# Offenders known and not yet split: a ratchet. Listed ones are shown but do not fail the check; a
+# new offender fails it, and so does an entry that no longer offends (remove it: the list only
+# shrinks). One `path:kind[:function]` a line, kind being file, function, types or name.
+TODO = os.path.join("scripts", "testing", "sizes-todo.txt")
 FILE_MAX = 500
 FUNCTION_MAX = 60
 
@@ -208,11 +212,11 @@ def check_file(path, text, allowed, used):
     return found
 
 
-def read_allowed():
-    """{path:function-name: line number in the allow list}."""
+def read_allowed(name=ALLOWED):
+    """{entry: line number in the list}."""
     allowed = {}
     try:
-        with open(os.path.join(ROOT, ALLOWED)) as file:
+        with open(os.path.join(ROOT, name)) as file:
             for number, line in enumerate(file, 1):
                 entry = line.split("#", 1)[0].strip()
                 if entry:
@@ -251,8 +255,24 @@ def main():
             found.append((ALLOWED, number, "allowance", f"{entry} names no function with a body"))
         elif used[entry] <= FUNCTION_MAX:
             found.append((ALLOWED, number, "allowance", f"{entry} has {used[entry]} lines, within the limit: remove the entry"))
+    todo = read_allowed(TODO)
+    pending = []
+    for offender in list(found):
+        path, _, kind, what = offender
+        key = f"{path}:{kind}" + (f":{what.split(' ', 1)[0]}" if kind == "function" else "")
+        if key in todo:
+            found.remove(offender)
+            pending.append(offender)
+            todo[key] = None
+    for entry, number in todo.items():
+        if number is not None and entry.split(":", 1)[0] in checked:
+            found.append((TODO, number, "allowance", f"{entry} no longer offends: remove the entry"))
     found.sort()
+    if pending and not args.summary:
+        for path, line, _, what in sorted(pending):
+            print(f"{path}:{line}: {what} (known, in {TODO})", file=sys.stderr)
     if args.summary:
+        print(f"{len(pending):5d}  known offenders still to split ({TODO})")
         kinds = {"file": f"files over {FILE_MAX} lines", "function": f"functions over {FUNCTION_MAX} lines",
                  "types": "files with more than one top-level type", "name": "files not named after their type",
                  "allowance": "allow-list entries not needed"}

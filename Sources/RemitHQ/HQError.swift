@@ -1,0 +1,15 @@
+import Foundation
+import GRDB
+import RemitCore
+import RemitMessages
+import RemitSQLite
+import RemitStore
+
+public enum HQError: Error, Sendable, CustomStringConvertible {
+    case invalid(String)
+    public var description: String {
+        switch self {
+        case .invalid(let text): return text
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+import GRDB
+import RemitCore
+import RemitMessages
+import RemitSQLite
+import RemitStore
+
+/// Facts about the run in progress.
+public struct JobContext: Sendable {
+    public var header: EnvelopeHeader
+    public var now: Date
+    public var today: CalendarDate { CalendarDate(now) }
+    /// What every message the job returns must pass (the worker's; nil only in tests that run a job
+    /// by hand).
+    public var followUpCheck: FollowUpCheck?
+
+    public init(header: EnvelopeHeader, now: Date, followUpCheck: FollowUpCheck? = nil) {
+        self.header = header
+        self.now = now
+        self.followUpCheck = followUpCheck
+    }
+}

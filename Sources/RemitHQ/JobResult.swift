@@ -1,0 +1,19 @@
+import Foundation
+import GRDB
+import RemitCore
+import RemitMessages
+import RemitSQLite
+import RemitStore
+
+/// What a job did: counts by what it counted, the messages it publishes, and the records it could
+/// not send (they stay due).
+public struct JobResult: Sendable {
+    public var counts: [String: Int] = [:]
+    public var followUps: [OutgoingMessage] = []
+    /// Records held back because their message would be refused; named in the run's record.
+    public var held: [DistributionHold] = []
+    /// True when the job checked every follow-up itself (`JobContext.followUpCheck`), so the run
+    /// does not check them again.
+    public var followUpsChecked = false
+    public init() {}
+}

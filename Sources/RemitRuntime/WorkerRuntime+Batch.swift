@@ -1,0 +1,182 @@
+import Foundation
+import Logging
+import Metrics
+import RemitAMQP
+import RemitClient
+import RemitCore
+import RemitMessages
+import RemitStore
+import Synchronization
+
+/// One batch: decoded, applied through the store, its effects performed, then settled.
+extension WorkerRuntime {
+    enum Outcome {
+        case applied([OutgoingMessage])
+        /// Committed the intent of an effect outside the store; to perform, then record.
+        case effect(any Sendable)
+        case retry(attempt: Int, error: String)
+        case deadLetter(DeadLetterReason, attempt: Int, error: String)
+    }
+
+    /// What the second stage publishes and acks for one batch.
+    struct SettlementBatch: Sendable {
+        var publishes: [OutboundMessage]
+        var lastDeliveryTag: UInt64
+        var applied: Int
+        var retried: Int
+        var deadLettered: Int
+        var failed: Int { retried + deadLettered }
+    }
+
+    /// Publishes a batch's follow-ups, retries and dead letters with confirms, then acks the batch.
+    /// Throws when the broker connection failed; then nothing of the batch is acked and the broker
+    /// redelivers it (the inbox makes that harmless).
+    func settle(
+        _ batches: [SettlementBatch], publishingOn publisher: AMQPConnection,
+        ackingOn connection: AMQPConnection
+    ) async throws {
+        let publishes = batches.flatMap(\.publishes)
+        let started = ContinuousClock.now
+        try await publisher.publish(publishes)
+        if !publishes.isEmpty { metrics.confirmLatency.record(duration: ContinuousClock.now - started) }
+        try await connection.ack(batches.last!.lastDeliveryTag, multiple: true)
+        let applied = batches.reduce(0) { $0 + $1.applied }
+        let retried = batches.reduce(0) { $0 + $1.retried }
+        let deadLettered = batches.reduce(0) { $0 + $1.deadLettered }
+        appliedTotal.add(applied, ordering: .relaxed)
+        let settled = settledTotal.add(applied + retried + deadLettered, ordering: .relaxed).newValue
+        metrics.inFlight.record(receivedTotal.load(ordering: .relaxed) - settled)
+        if applied > 0 { metrics.applied.increment(by: applied) }
+        if retried > 0 { metrics.retried.increment(by: retried) }
+        if deadLettered > 0 { metrics.deadLettered.increment(by: deadLettered) }
+    }
+
+    /// Where `delivery` asks its answer to go; nil when nowhere, or somewhere Remit does not answer
+    /// (logged once per reason, so a producer's misconfiguration shows without flooding the log).
+    func replyAddress(of delivery: Delivery, messageId: String) -> ReplyAddress? {
+        do {
+            return try ReplyAddress.from(
+                replyTo: delivery.properties.replyTo, correlationId: delivery.properties.correlationId, topology: topology)
+        } catch {
+            guard loggedReplyRefusals.withLock({ $0.insert(error).inserted }) else { return nil }
+            logger.info(
+                "reply_to refused: the command is applied but not answered (logged once per reason)",
+                metadata: [
+                    "message_id": "\(messageId)",
+                    "reply_to": "\(String(reflecting: String(delivery.properties.replyTo?.prefix(80) ?? "")))",
+                    "reason": "\(error)",
+                ])
+            return nil
+        }
+    }
+
+    /// A delivery read into a message, with where it sits in its batch and its content's digest.
+    typealias Decoded = (index: Int, message: IncomingMessage, digest: String)
+
+    /// Decodes a batch and applies it to the store; returns what to publish and ack, or nil when a
+    /// drain began while the store was unavailable (nothing of the batch is settled then).
+    func prepare(_ batch: [Delivery]) async -> SettlementBatch? {
+        let receivedAt = clock.now()
+        let started = ContinuousClock.now
+        defer { metrics.batchDuration.record(duration: ContinuousClock.now - started) }
+        var (outcomes, decoded) = decodeAll(batch, receivedAt: receivedAt)
+        if !decoded.isEmpty {
+            guard let applied = await untilTheStoreAnswers({ try await self.apply(decoded, at: receivedAt) }) else { return nil }
+            for (index, outcome) in applied { outcomes[index] = outcome }
+            recordVisibility(of: decoded, outcomes)
+        }
+        if let effects = handler as? any ExternalEffectHandler {
+            guard await perform(effects, of: decoded, into: &outcomes, receivedAt: receivedAt) else { return nil }
+        }
+        return settlement(of: batch, outcomes.map { $0! }, receivedAt: receivedAt)
+    }
+
+    /// Each delivery read: a message to apply, or its outcome already (a dead letter for bad input).
+    private func decodeAll(_ batch: [Delivery], receivedAt: Date) -> ([Outcome?], [Decoded]) {
+        var outcomes = [Outcome?](repeating: nil, count: batch.count)
+        var decoded: [Decoded] = []
+        for (index, delivery) in batch.enumerated() {
+            let attempt: Int
+            switch AttemptHeader.read(delivery.properties.headers, retryTiers: kind.retryQueues.count) {
+            case .success(let value): attempt = value
+            case .failure(let badHeader):
+                outcomes[index] = .deadLetter(.badInput, attempt: 1, error: badHeader.reason)
+                continue
+            }
+            switch decode(delivery) {
+            case .success(let (header, body)):
+                let message = IncomingMessage(
+                    header: header, body: body, attempt: attempt, receivedAt: receivedAt,
+                    reply: replyAddress(of: delivery, messageId: header.id))
+                decoded.append((index, message, ContentDigest.sha256(delivery.body)))
+            case .failure(let badInput):
+                outcomes[index] = .deadLetter(.badInput, attempt: attempt, error: badInput.reason)
+            }
+        }
+        return (outcomes, decoded)
+    }
+
+    /// Committed: the messages applied are visible in the store from now on.
+    private func recordVisibility(of decoded: [Decoded], _ outcomes: [Outcome?]) {
+        let visibleAt = Date()
+        for (index, message, _) in decoded {
+            guard case .applied = outcomes[index] else { continue }
+            let nanoseconds = max(0, visibleAt.timeIntervalSince(message.header.occurredAt) * 1_000_000_000)
+            metrics.visibleLatency.recordNanoseconds(Int64(min(nanoseconds, 8.64e15)))
+        }
+    }
+
+    /// Effects outside the store run after the transaction that recorded their intent committed,
+    /// one at a time, each followed by its own transaction recording the outcome. False when a
+    /// drain began while the store or the effect's far side did not answer.
+    private func perform(
+        _ effects: any ExternalEffectHandler, of decoded: [Decoded], into outcomes: inout [Outcome?], receivedAt: Date
+    ) async -> Bool {
+        var recorded: Set<String> = []  // ids whose effect this batch recorded
+        for (index, message, digest) in decoded {
+            guard case .effect(let effect) = outcomes[index] else { continue }
+            // A second copy of a message in the batch (a publisher's resend): its effect is not
+            // performed again; the copy is the first's duplicate.
+            if recorded.contains(message.header.id) {
+                guard let duplicate = await untilTheStoreAnswers({ try await self.recordedOutcome(of: message, digest: digest) })
+                else { return false }
+                if let duplicate {
+                    outcomes[index] = duplicate
+                    continue
+                }
+            }
+            let context = self.context(for: message, at: receivedAt)
+            guard let result = await performUntilAvailable(effect, by: effects, for: message, context: context) else { return false }
+            guard
+                let finished = await untilTheStoreAnswers({
+                    try await self.recordEffect(result, of: effect, by: effects, for: message, digest: digest, context: context)
+                })
+            else { return false }
+            outcomes[index] = finished
+            if case .applied = finished { recorded.insert(message.header.id) }
+        }
+        return true
+    }
+
+    /// What to publish and ack for the batch, given every delivery's outcome.
+    private func settlement(of batch: [Delivery], _ outcomes: [Outcome], receivedAt: Date) -> SettlementBatch {
+        var settlement = SettlementBatch(publishes: [], lastDeliveryTag: batch.last!.deliveryTag, applied: 0, retried: 0, deadLettered: 0)
+        for (delivery, outcome) in zip(batch, outcomes) {
+            switch outcome {
+            case .applied(let followUps):
+                settlement.applied += 1
+                settlement.publishes += followUps.map { $0.outbound(on: topology, at: receivedAt) }
+            case .effect:
+                preconditionFailure("every effect was performed and recorded before the batch settles")
+            case .retry(let attempt, let error):
+                let message = retryOrDeadLetter(delivery, attempt: attempt, error: error)
+                if message.exchange == topology.workers.deadLetterExchange { settlement.deadLettered += 1 } else { settlement.retried += 1 }
+                settlement.publishes.append(message)
+            case .deadLetter(let reason, let attempt, let error):
+                settlement.deadLettered += 1
+                settlement.publishes.append(deadLetter(delivery, reason: reason, attempt: attempt, error: error))
+            }
+        }
+        return settlement
+    }
+}
