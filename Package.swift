@@ -209,7 +209,6 @@ let package = Package(
                 "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitOperations", "RemitRuntime", "RemitSQLite", "RemitStore",
                 "RemitWorkers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -7,8 +7,29 @@ extension ClickTrace {
     /// `dataDirectory` that exist, read-only.
     public static func read(id: String, dataDirectory: String) async throws -> (correlationId: String, steps: [Step]) {
         func exists(_ file: String) -> Bool { FileManager.default.fileExists(atPath: "\(dataDirectory)/\(file)") }
-        let channel = exists(ChannelStore.fileName) ? try ChannelStore(dataDirectory: dataDirectory, readOnly: true) : nil
-        let hq = exists(HQStore.fileName) ? try HQStore(dataDirectory: dataDirectory, readOnly: true) : nil
-        return try await read(id: id, channel: channel, hq: hq)
+        var sources: [any ClickTraceSource] = []
+        if exists(ChannelStore.fileName) { sources.append(try ChannelStore(dataDirectory: dataDirectory, readOnly: true)) }
+        if exists(HQStore.fileName) { sources.append(try HQStore(dataDirectory: dataDirectory, readOnly: true)) }
+        return try await read(id: id, from: sources)
+    }
+
+    /// A click's steps from `sources` (the channel store first: HQ's steps follow the payment and
+    /// request ids it found). `id` is the click's correlation id, or the message id of one of its
+    /// messages (a producer's command id; for a portal click the two are the same). The correlation
+    /// id the steps were found under, and the steps in order; none when nothing is recorded.
+    public static func read(id: String, from sources: [any ClickTraceSource]) async throws -> (correlationId: String, steps: [Step]) {
+        var steps = try await read(correlationId: id, from: sources)
+        guard steps.isEmpty else { return (id, steps) }
+        var correlationId: String?
+        for source in sources where correlationId == nil { correlationId = try await source.correlationId(ofMessage: id) }
+        guard let correlationId, correlationId != id else { return (id, []) }
+        steps = try await read(correlationId: correlationId, from: sources)
+        return (correlationId, steps)
+    }
+
+    static func read(correlationId: String, from sources: [any ClickTraceSource]) async throws -> [Step] {
+        var found = Found()
+        for source in sources { found = try await source.steps(correlationId: correlationId, following: found) }
+        return found.steps.sorted(by: Step.inOrder)
     }
 }

@@ -1,33 +1,31 @@
 import Foundation
-import GRDB
 import Logging
 import RemitAMQP
 import RemitClient
 import RemitCore
 import RemitMessages
-import RemitSQLite
 import RemitStore
 
 /// Purging and exporting: store-only actions, each audited with the ids it touched.
 public struct DeadLetterArchive: Sendable {
-    public let store: OperationsStore
+    public let store: any OperationsStoreBackend
     public let clock: any WallClock
 
-    public init(store: OperationsStore, clock: any WallClock) {
+    public init(store: any OperationsStoreBackend, clock: any WallClock) {
         self.store = store
         self.clock = clock
     }
 
     /// Deletes the matching dead letters (in one transaction with their audit); returns how many.
     public func purge(_ filter: DeadLetterFilter, described: String, actor: String) async throws -> Int {
-        try await store.pool.write { db in
-            let letters = try DeadLetter.matching(db, filter)
+        try await store.writeOperations { [clock] transaction in
+            let letters = try transaction.deadLetters.matching(filter, limit: nil)
             guard !letters.isEmpty else { return 0 }
-            let audit = try DeadLetterAudit.begin(
-                db, DeadLetterAudit(at: clock.now(), actor: actor, action: .purge, filter: described, matched: letters.count))
-            try DeadLetter.delete(db, ids: letters.compactMap(\.id))
-            try DeadLetterAudit.record(db, id: audit.id!, letters.map { ($0, change: nil) })
-            try DeadLetterAudit.finish(db, id: audit.id!, outcome: .completed, detail: nil)
+            let audit = try transaction.audit.begin(
+                DeadLetterAudit(at: clock.now(), actor: actor, action: .purge, filter: described, matched: letters.count))
+            try transaction.deadLetters.delete(ids: letters.compactMap(\.id))
+            try transaction.audit.record(id: audit.id!, letters.map { ($0, change: nil) })
+            try transaction.audit.finish(id: audit.id!, outcome: .completed, detail: nil)
             return letters.count
         }
     }
@@ -38,7 +36,7 @@ public struct DeadLetterArchive: Sendable {
     )
         async throws -> Int
     {
-        let letters = try await store.pool.read { db in try DeadLetter.matching(db, filter) }
+        let letters = try await store.readOperations { try $0.deadLetters.matching(filter, limit: nil) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         for chunk in letters.chunked(500) {
@@ -49,11 +47,11 @@ public struct DeadLetterArchive: Sendable {
             }
             try output.write(contentsOf: data)
         }
-        try await store.pool.write { db in
-            let audit = try DeadLetterAudit.begin(
-                db, DeadLetterAudit(at: clock.now(), actor: actor, action: .export, filter: described, matched: letters.count))
-            try DeadLetterAudit.record(db, id: audit.id!, letters.map { ($0, change: nil) })
-            try DeadLetterAudit.finish(db, id: audit.id!, outcome: .completed, detail: destination)
+        try await store.writeOperations { [clock] transaction in
+            let audit = try transaction.audit.begin(
+                DeadLetterAudit(at: clock.now(), actor: actor, action: .export, filter: described, matched: letters.count))
+            try transaction.audit.record(id: audit.id!, letters.map { ($0, change: nil) })
+            try transaction.audit.finish(id: audit.id!, outcome: .completed, detail: destination)
         }
         return letters.count
     }

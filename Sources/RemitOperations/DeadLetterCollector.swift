@@ -1,11 +1,9 @@
 import Foundation
-import GRDB
 import Logging
 import RemitAMQP
 import RemitClient
 import RemitCore
 import RemitMessages
-import RemitSQLite
 import RemitStore
 
 /// Moves every worker kind's dead-letter queue into the operations store: consume with manual
@@ -15,7 +13,7 @@ import RemitStore
 public struct DeadLetterCollector: Sendable {
     public let topology: Topology
     public let amqp: AMQPConfiguration
-    public let store: OperationsStore
+    public let store: any OperationsStoreBackend
     public let clock: any WallClock
     public let logger: Logger
     /// Deliveries stored per transaction (and the consumer's prefetch).
@@ -23,7 +21,7 @@ public struct DeadLetterCollector: Sendable {
     /// How long an emptied queue stays quiet before collection moves on.
     public var quietPeriod: Duration = .milliseconds(500)
 
-    public init(topology: Topology, amqp: AMQPConfiguration, store: OperationsStore, clock: any WallClock, logger: Logger) {
+    public init(topology: Topology, amqp: AMQPConfiguration, store: any OperationsStoreBackend, clock: any WallClock, logger: Logger) {
         self.topology = topology
         self.amqp = amqp
         self.store = store
@@ -56,7 +54,7 @@ public struct DeadLetterCollector: Sendable {
             guard let last = batch.last else { break }
             let now = clock.now()
             let letters = batch.map { Self.deadLetter(from: $0, kind: kind, topology: topology, collectedAt: now) }
-            stored += try await store.pool.write { db in try letters.filter { try $0.store(db) }.count }
+            stored += try await store.writeOperations { transaction in try letters.filter { try transaction.deadLetters.store($0) }.count }
             try await connection.ack(last.deliveryTag, multiple: true)
             received += batch.count
         }

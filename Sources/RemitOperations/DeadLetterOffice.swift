@@ -1,11 +1,9 @@
 import Foundation
-import GRDB
 import Logging
 import RemitAMQP
 import RemitClient
 import RemitCore
 import RemitMessages
-import RemitSQLite
 import RemitStore
 
 /// The dead letters of a data directory's operations store, as `remit dead-letters` works on them:
@@ -13,7 +11,7 @@ import RemitStore
 public struct DeadLetterOffice: Sendable {
     public let topology: Topology
     let amqp: AMQPConfiguration
-    let store: OperationsStore
+    let store: any OperationsStoreBackend
     let clock: any WallClock
     let logger: Logger
 
@@ -21,7 +19,7 @@ public struct DeadLetterOffice: Sendable {
     public init(_ configuration: RemitConfiguration, clock: any WallClock = SystemWallClock()) throws {
         topology = try configuration.topology()
         amqp = try configuration.amqp()
-        store = try OperationsStore(dataDirectory: configuration.dataDirectory)
+        store = try OperationsStores.open(dataDirectory: configuration.dataDirectory)
         self.clock = clock
         logger = Logger(label: "remit.dead-letters")
     }
@@ -35,34 +33,34 @@ public struct DeadLetterOffice: Sendable {
     }
 
     public func count(_ filter: DeadLetterFilter = DeadLetterFilter()) async throws -> Int {
-        try await store.pool.read { try DeadLetter.count($0, filter) }
+        try await store.readOperations { try $0.deadLetters.count(filter) }
     }
 
     /// The dead letters matching `filter`, grouped by reason and error.
     public func groups(_ filter: DeadLetterFilter) async throws -> [DeadLetter.Group] {
-        try await store.pool.read { try DeadLetter.groups($0, filter) }
+        try await store.readOperations { try $0.deadLetters.groups(filter) }
     }
 
     public func letters(_ filter: DeadLetterFilter, in group: DeadLetter.Group, limit: Int? = nil) async throws -> [DeadLetter] {
-        try await store.pool.read { try DeadLetter.matching($0, filter, in: group, limit: limit) }
+        try await store.readOperations { try $0.deadLetters.matching(filter, in: group, limit: limit) }
     }
 
     /// The dead letters with `messageId` and what operators did to them before.
     public func letter(
         messageId: String
     ) async throws -> (letters: [DeadLetter], history: [(DeadLetterAudit, DeadLetterAuditMessage)]) {
-        try await store.pool.read { db in
+        try await store.readOperations { transaction in
             (
-                try DeadLetter.matching(db, DeadLetterFilter(messageIds: [messageId])),
-                try DeadLetterAuditMessage.history(db, messageId: messageId)
+                try transaction.deadLetters.matching(DeadLetterFilter(messageIds: [messageId]), limit: nil),
+                try transaction.audit.history(messageId: messageId)
             )
         }
     }
 
     /// The newest `limit` audit entries, each with the dead letters it touched.
     public func audit(limit: Int) async throws -> [(DeadLetterAudit, [DeadLetterAuditMessage])] {
-        try await store.pool.read { db in
-            try DeadLetterAudit.recent(db, limit: limit).map { ($0, try DeadLetterAuditMessage.touched(db, auditId: $0.id ?? 0)) }
+        try await store.readOperations { transaction in
+            try transaction.audit.recent(limit: limit).map { ($0, try transaction.audit.touched(auditId: $0.id ?? 0)) }
         }
     }
 
@@ -75,11 +73,9 @@ public struct DeadLetterOffice: Sendable {
     /// The collected dead letter of `messageId` in `dataDirectory`, without creating a store: nil
     /// when there is no operations store or no such letter.
     public static func collected(messageId: String, dataDirectory: String) async throws -> DeadLetter? {
-        let path = "\(dataDirectory)/\(OperationsStore.fileName)"
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let store = try OperationsStore(path: path, readOnly: true)
-        return try await store.pool.read {
-            try DeadLetter.matching($0, DeadLetterFilter(messageIds: [messageId]), limit: 1).first
+        guard let store = try OperationsStores.existing(dataDirectory: dataDirectory) else { return nil }
+        return try await store.readOperations {
+            try $0.deadLetters.matching(DeadLetterFilter(messageIds: [messageId]), limit: 1).first
         }
     }
 }

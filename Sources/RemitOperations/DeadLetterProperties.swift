@@ -1,11 +1,9 @@
 import Foundation
-import GRDB
 import Logging
 import RemitAMQP
 import RemitClient
 import RemitCore
 import RemitMessages
-import RemitSQLite
 import RemitStore
 
 /// How a dead letter's AMQP properties are kept in the store: typed JSON, keys sorted.
@@ -21,7 +19,7 @@ public enum DeadLetterProperties {
     public static func decode(_ letter: DeadLetter) throws -> AMQPProperties {
         guard let json = try? JSONValue.parse(Array(letter.properties.utf8)), let properties = properties(json) else {
             throw CorruptStoredValue(
-                table: DeadLetter.databaseTableName, row: "\(letter.id ?? 0)", column: "properties",
+                table: "dead_letter", row: "\(letter.id ?? 0)", column: "properties",
                 found: letter.properties, expected: "AMQP properties as Remit stores them")
         }
         return properties

@@ -1,11 +1,9 @@
 import Foundation
-import GRDB
 import Logging
 import RemitAMQP
 import RemitClient
 import RemitCore
 import RemitMessages
-import RemitSQLite
 import RemitStore
 
 /// Re-publishes dead letters to where they were first published, with their original message id
@@ -16,11 +14,11 @@ import RemitStore
 public struct DeadLetterReplayer: Sendable {
     public let topology: Topology
     public let amqp: AMQPConfiguration
-    public let store: OperationsStore
+    public let store: any OperationsStoreBackend
     public let clock: any WallClock
     public let logger: Logger
 
-    public init(topology: Topology, amqp: AMQPConfiguration, store: OperationsStore, clock: any WallClock, logger: Logger) {
+    public init(topology: Topology, amqp: AMQPConfiguration, store: any OperationsStoreBackend, clock: any WallClock, logger: Logger) {
         self.topology = topology
         self.amqp = amqp
         self.store = store
@@ -69,7 +67,7 @@ public struct DeadLetterReplayer: Sendable {
     /// What a replay would publish, checked as the replay checks it (edits applied and validated);
     /// changes nothing. Throws when any matching dead letter cannot be replayed.
     public func plan(_ options: Options) async throws -> [Prepared] {
-        let letters = try await store.pool.read { db in try DeadLetter.matching(db, options.filter, limit: options.limit) }
+        let letters = try await store.readOperations { try $0.deadLetters.matching(options.filter, limit: options.limit) }
         return try letters.map { try prepare($0, edits: options.edits) }
     }
 
@@ -77,7 +75,7 @@ public struct DeadLetterReplayer: Sendable {
     /// message's schema publishes nothing at all.
     private func checkEvery(_ ids: [Int64], _ options: Options) async throws {
         for chunk in ids.chunked(options.batchSize) {
-            let letters = try await store.pool.read { db in try DeadLetter.load(db, ids: Array(chunk)) }
+            let letters = try await store.readOperations { try $0.deadLetters.load(ids: Array(chunk)) }
             for letter in letters { _ = try prepare(letter, edits: options.edits) }
         }
     }
@@ -85,16 +83,16 @@ public struct DeadLetterReplayer: Sendable {
     /// The audit entry of this replay (or edit), begun; its id.
     private func beginAudit(_ options: Options, matched: Int) async throws -> Int64 {
         let action: DeadLetterAudit.Action = options.edits.isEmpty ? .replay : .edit
-        let audit = try await store.pool.write { db in
-            try DeadLetterAudit.begin(
-                db, DeadLetterAudit(at: clock.now(), actor: options.actor, action: action, filter: options.described, matched: matched))
+        let audit = try await store.writeOperations { transaction in
+            try transaction.audit.begin(
+                DeadLetterAudit(at: clock.now(), actor: options.actor, action: action, filter: options.described, matched: matched))
         }
         return audit.id!
     }
 
     /// Replays the matching dead letters; `progress` is told after each confirmed batch.
     public func replay(_ options: Options, progress: @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }) async throws -> Summary {
-        let ids = try await store.pool.read { db in try DeadLetter.ids(db, options.filter, limit: options.limit) }
+        let ids = try await store.readOperations { try $0.deadLetters.ids(options.filter, limit: options.limit) }
         guard !ids.isEmpty else { return Summary(matched: 0, replayed: 0, auditId: nil) }
         try await checkEvery(ids, options)
         let auditId = try await beginAudit(options, matched: ids.count)
@@ -114,7 +112,7 @@ public struct DeadLetterReplayer: Sendable {
         do {
             try await AMQPConnection.withConnection(amqp, logger: logger) { connection in
                 for chunk in ids.chunked(batchSize) {
-                    let letters = try await store.pool.read { db in try DeadLetter.load(db, ids: Array(chunk)) }
+                    let letters = try await store.readOperations { try $0.deadLetters.load(ids: Array(chunk)) }
                     let prepared = try letters.map { try prepare($0, edits: options.edits) }
                     try await connection.publish(prepared.map(\.outbound))
                     let changes = try prepared.map { item in
@@ -122,9 +120,9 @@ public struct DeadLetterReplayer: Sendable {
                     }
                     try await recorded()
                     recording = Task { [store] in
-                        try await store.pool.write { db in
-                            try DeadLetter.delete(db, ids: letters.compactMap(\.id))
-                            try DeadLetterAudit.record(db, id: auditId, changes)
+                        try await store.writeOperations { transaction in
+                            try transaction.deadLetters.delete(ids: letters.compactMap(\.id))
+                            try transaction.audit.record(id: auditId, changes)
                         }
                         return letters.count
                     }
@@ -139,11 +137,11 @@ public struct DeadLetterReplayer: Sendable {
             // The batch being recorded when the next one failed is counted (or not) before reporting.
             try? await recorded()
             let detail = "stopped after \(replayed) of \(ids.count): \(error)"
-            try? await store.pool.write { db in try DeadLetterAudit.finish(db, id: auditId, outcome: .failed, detail: detail) }
+            try? await store.writeOperations { try $0.audit.finish(id: auditId, outcome: .failed, detail: detail) }
             throw DeadLetterError(
                 "replay \(detail); the \(ids.count - replayed) not confirmed are still in the store (audit \(auditId))")
         }
-        try await store.pool.write { db in try DeadLetterAudit.finish(db, id: auditId, outcome: .completed, detail: nil) }
+        try await store.writeOperations { try $0.audit.finish(id: auditId, outcome: .completed, detail: nil) }
         return Summary(matched: ids.count, replayed: replayed, auditId: auditId)
     }
 

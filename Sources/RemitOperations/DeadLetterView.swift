@@ -1,11 +1,9 @@
 import Foundation
-import GRDB
 import Logging
 import RemitAMQP
 import RemitClient
 import RemitCore
 import RemitMessages
-import RemitSQLite
 import RemitStore
 
 /// A dead letter as `list --json`, `show --json` and `export` write it.

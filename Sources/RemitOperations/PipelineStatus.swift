@@ -4,6 +4,7 @@ import RemitAMQP
 import RemitClient
 import RemitCore
 import RemitMessages
+import RemitStore
 
 /// What `remit status` shows: per work queue its backlog, consumers and rates with a suggested
 /// consumer count; per dead-letter queue its depth; per HQ job its last run. The numbers are the
@@ -76,7 +77,7 @@ public struct PipelineStatus: Sendable, Codable, Equatable {
     /// ready and consumer counts of the work and dead-letter queues read exactly over `amqp`.
     public static func read(
         topology: Topology, management: BrokerManagement, amqp: AMQPConfiguration, jobs: Result<[Job], JobsUnavailable>,
-        kept: [String: (count: Int, oldestFailedAt: Date)] = [:], now: Date, logger: Logger
+        kept: [String: DeadLetter.Kept] = [:], now: Date, logger: Logger
     ) async throws -> PipelineStatus {
         let vhost = amqp.vhost
         let queues = try await management.queues(vhost: vhost)

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import RemitCore
 import RemitSQLite
 import RemitStore
@@ -19,12 +18,13 @@ public struct ShopView: Sendable {
         self.dataDirectory = dataDirectory
     }
 
-    private func channel() throws -> ChannelStore {
+    /// The channel store of the data directory, read-only: the one place this type names a backend.
+    private func channel() throws -> any ChannelStoreReader {
         try ChannelStore(dataDirectory: dataDirectory, readOnly: true)
     }
 
-    private static func buyer(_ db: Database, _ login: String) throws -> BuyerView.Buyer {
-        guard let buyer = try BuyerView.buyer(db, login: login) else { throw UnknownUser(login: login) }
+    private static func buyer(_ channel: any ChannelStoreTransaction, _ login: String) throws -> BuyerView.Buyer {
+        guard let buyer = try channel.buyerViews.buyer(login: login) else { throw UnknownUser(login: login) }
         return buyer
     }
 
@@ -32,33 +32,33 @@ public struct ShopView: Sendable {
     public func invoices(
         of login: String, status: BuyerView.InvoiceFilter?, today: CalendarDate, limit: Int = 500
     ) async throws -> [BuyerView.InvoiceRow] {
-        try await channel().pool.read { db in
-            let buyer = try Self.buyer(db, login)
-            return try BuyerView.invoicePage(
-                db, accounts: buyer.access.accounts, query: .init(status: status), today: today, offset: 0, limit: limit
+        try await channel().readChannel { channel in
+            let buyer = try Self.buyer(channel, login)
+            return try channel.buyerViews.invoicePage(
+                accounts: buyer.access.accounts, query: .init(status: status), today: today, offset: 0, limit: limit
             ).rows
         }
     }
 
     /// My account → B2B requests of `login`.
     public func requests(of login: String) async throws -> [BuyerView.RequestRow] {
-        try await channel().pool.read { db in
-            _ = try Self.buyer(db, login)
-            return try BuyerView.requests(db, user: login)
+        try await channel().readChannel { channel in
+            _ = try Self.buyer(channel, login)
+            return try channel.buyerViews.requests(user: login, limit: 200)
         }
     }
 
     /// The lines of `login`'s open cart; empty when there is none.
     public func cart(of login: String) async throws -> [CartLine] {
-        try await channel().pool.read { db in
-            _ = try Self.buyer(db, login)
-            guard let cart = try Cart.open(db, user: login) else { return [] }
-            return try CartLine.lines(db, cart: cart.id)
+        try await channel().readChannel { channel in
+            _ = try Self.buyer(channel, login)
+            guard let cart = try channel.storefront.openCart(user: login) else { return [] }
+            return try channel.storefront.cartLines(cart: cart.id)
         }
     }
 
     /// What became of the command with `messageId`, when a worker recorded it.
     public func outcome(of messageId: String) async throws -> CommandOutcome? {
-        try await channel().pool.read { try CommandOutcome.find($0, messageId: messageId) }
+        try await channel().readChannel { try $0.storefront.outcome(messageId: messageId) }
     }
 }

@@ -9,7 +9,7 @@ import RemitStore
 public struct StatusStores: Sendable {
     private let hq: HQStore?
     private let hqProblem: String
-    private let operations: OperationsStore?
+    private let operations: (any OperationsStoreBackend)?
 
     /// Opens the stores of `dataDirectory` read-only, those that exist.
     public init(dataDirectory: String) {
@@ -20,9 +20,7 @@ public struct StatusStores: Sendable {
         }
         self.hq = hq
         self.hqProblem = hqProblem
-        let operationsPath = "\(dataDirectory)/\(OperationsStore.fileName)"
-        operations =
-            FileManager.default.fileExists(atPath: operationsPath) ? try? OperationsStore(path: operationsPath, readOnly: true) : nil
+        operations = try? OperationsStores.existing(dataDirectory: dataDirectory)
     }
 
     /// The latest run of each job, or why they cannot be read.
@@ -43,7 +41,7 @@ public struct StatusStores: Sendable {
     }
 
     /// Dead letters kept in the operations store, per queue, with the oldest failure.
-    public func keptDeadLetters() async throws -> [String: (count: Int, oldestFailedAt: Date)] {
-        try await operations?.pool.read { try DeadLetter.keptByQueue($0) } ?? [:]
+    public func keptDeadLetters() async throws -> [String: DeadLetter.Kept] {
+        try await operations?.readOperations { try $0.deadLetters.keptByQueue() } ?? [:]
     }
 }

@@ -44,4 +44,9 @@ struct SQLiteStorefront: StorefrontQueries {
     func outcome(messageId: String) throws -> CommandOutcome? { try CommandOutcome.find(db, messageId: messageId) }
 
     func record(_ smoke: SmokeRecordEntry) throws -> Int64 { try smoke.record(db) }
+    func smokeKeys(after id: Int64) throws -> [(id: Int64, key: String)] {
+        try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT rowid, key FROM smoke_record WHERE rowid > ? ORDER BY rowid"), arguments: [id]
+        ).map { ($0[0], $0[1]) }
+    }
 }

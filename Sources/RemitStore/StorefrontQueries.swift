@@ -45,4 +45,7 @@ public protocol StorefrontQueries {
 
     /// Stores the smoke worker's entry; returns its id. A key stored before is a constraint failure.
     func record(_ smoke: SmokeRecordEntry) throws -> Int64
+    /// The smoke entries stored after id `after`, in the order stored: the latency benchmark
+    /// watches them appear.
+    func smokeKeys(after: Int64) throws -> [(id: Int64, key: String)]
 }

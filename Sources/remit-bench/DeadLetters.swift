@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import GRDB
 import Logging
 import RemitAMQP
 import RemitClient
@@ -48,7 +47,7 @@ struct DeadLetters: AsyncParsableCommand {
         await runtime.drain()
         try await task.value
 
-        let operations = try OperationsStore(dataDirectory: dataDir)
+        let operations = try OperationsStores.open(dataDirectory: dataDir)
         measured = Measurement.start()
         let collected = try await DeadLetterCollector(
             topology: topology, amqp: amqp, store: operations, clock: SystemWallClock(), logger: benchLogger
@@ -63,7 +62,7 @@ struct DeadLetters: AsyncParsableCommand {
         guard summary.replayed == count else { throw Mismatch(description: "replayed \(summary.replayed) of \(count)") }
         measured.report(mode: "replay", messages: count)
         let (left, requeued) = try await (
-            operations.pool.read { try DeadLetter.ids($0, DeadLetterFilter(), limit: nil).count },
+            operations.readOperations { try $0.deadLetters.count(DeadLetterFilter()) },
             AMQPConnection.withConnection(amqp, logger: benchLogger) { try await $0.inspectQueue("remit.smoke").messageCount }
         )
         guard left == 0, requeued == count else {

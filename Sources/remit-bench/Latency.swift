@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import GRDB
 import Logging
 import RemitAMQP
 import RemitClient
@@ -99,22 +98,18 @@ struct Latency: AsyncParsableCommand {
     /// Polls the store every millisecond until all `total` keys are visible; returns each message's
     /// latency in milliseconds, by index.
     static func observe(store path: String, total: Int, sentAt: SentTimes) throws -> [Double] {
-        var configuration = Configuration()
-        configuration.readonly = true
-        let reader = try DatabaseQueue(path: path, configuration: configuration)
+        let reader = try ChannelStore(path: path, readOnly: true)
         var latencies = [Double](repeating: -1, count: total)
         var seen = 0
         var lastRow: Int64 = 0
         let deadline = ContinuousClock.now + .seconds(Double(total) / 100 + 60)
         while seen < total {
             guard ContinuousClock.now < deadline else { throw Mismatch(description: "only \(seen) of \(total) rows appeared") }
-            let rows = try reader.read { db in
-                try Row.fetchAll(db, sql: "SELECT rowid, key FROM smoke_record WHERE rowid > ? ORDER BY rowid", arguments: [lastRow])
-            }
+            let after = lastRow
+            let rows = try reader.read { try $0.channel().storefront.smokeKeys(after: after) }
             let now = ContinuousClock.now
-            for row in rows {
-                lastRow = row[0]
-                let key: String = row[1]
+            for (row, key) in rows {
+                lastRow = row
                 guard let index = Int(key.dropFirst("bench-".count)), index >= 0, index < total, latencies[index] < 0 else { continue }
                 latencies[index] = seconds(now - sentAt.get(index)) * 1000
                 seen += 1

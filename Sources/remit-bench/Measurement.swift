@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import GRDB
 import Logging
 import RemitAMQP
 import RemitClient
@@ -8,7 +7,6 @@ import RemitCore
 import RemitMessages
 import RemitOperations
 import RemitRuntime
-import RemitSQLite
 import RemitStore
 import RemitWorkers
 

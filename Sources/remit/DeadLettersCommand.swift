@@ -6,7 +6,6 @@ import RemitClient
 import RemitCore
 import RemitMessages
 import RemitOperations
-import RemitSQLite
 import RemitStore
 
 struct DeadLettersCommand: AsyncParsableCommand {

@@ -26,7 +26,7 @@ final class SwitchableSmokeHandler: TypedMessageHandler {
 }
 
 extension TestBroker {
-    func operationsStore() throws -> OperationsStore { try OperationsStore(dataDirectory: dataDirectory) }
+    func operationsStore() throws -> any OperationsStoreBackend { try OperationsStores.open(dataDirectory: dataDirectory) }
 
     func runtime(_ handler: any MessageHandler, store: ChannelStore) throws -> WorkerRuntime {
         // Quieter than the other tests' logger: thousands of dead letters are made on purpose here.
@@ -67,8 +67,8 @@ extension TestBroker {
         }
     }
 
-    func storedDeadLetters(_ filter: DeadLetterFilter = DeadLetterFilter()) throws -> [DeadLetter] {
-        try operationsStore().pool.read { try DeadLetter.matching($0, filter) }
+    func storedDeadLetters(_ filter: DeadLetterFilter = DeadLetterFilter()) async throws -> [DeadLetter] {
+        try await operationsStore().readOperations { try $0.deadLetters.matching(filter, limit: nil) }
     }
 
     /// A queue that gets a copy of every smoke.record published on the Remit exchange.
@@ -120,7 +120,7 @@ struct DeadLetterTests {
             #expect(collected == ["remit.smoke.dead": 12])
             #expect(try await broker.readyCount("remit.smoke.dead") == 0, "the dead-letter queue is empty")
             #expect(try await broker.collector().collect() == [:], "nothing new the second time")
-            let letters = try broker.storedDeadLetters()
+            let letters = try await broker.storedDeadLetters()
             #expect(letters.count == 12)
             #expect(Set(letters.map(\.messageId)) == Set(ids + failing))
             let off = try #require(letters.first { $0.messageId == ids[0] })
@@ -129,29 +129,29 @@ struct DeadLetterTests {
             #expect(off.error.contains("switched off"))
 
             // Grouped like retry groups, largest first; each filter narrows.
-            let groups = try await broker.operationsStore().pool.read { try DeadLetter.groups($0, DeadLetterFilter()) }
+            let groups = try await broker.operationsStore().readOperations { try $0.deadLetters.groups(DeadLetterFilter()) }
             #expect(groups.map(\.count) == [10, 2])
             #expect(groups.map(\.reason) == ["bad-input", "retries-exhausted"])
-            #expect(try broker.storedDeadLetters(DeadLetterFilter(reason: "retries-exhausted")).count == 2)
-            #expect(try broker.storedDeadLetters(DeadLetterFilter(reason: "SWITCHED OFF")).count == 10, "any part of the error")
-            #expect(try broker.storedDeadLetters(DeadLetterFilter(type: "smoke.record")).count == 12)
-            #expect(try broker.storedDeadLetters(DeadLetterFilter(type: "cart.checkout")).isEmpty)
-            #expect(try broker.storedDeadLetters(DeadLetterFilter(queues: ["remit.cart.dead"])).isEmpty)
-            #expect(try broker.storedDeadLetters(DeadLetterFilter(since: Date().addingTimeInterval(60))).isEmpty)
-            #expect(try broker.storedDeadLetters(DeadLetterFilter(until: Date().addingTimeInterval(60))).count == 12)
+            #expect(try await broker.storedDeadLetters(DeadLetterFilter(reason: "retries-exhausted")).count == 2)
+            #expect(try await broker.storedDeadLetters(DeadLetterFilter(reason: "SWITCHED OFF")).count == 10, "any part of the error")
+            #expect(try await broker.storedDeadLetters(DeadLetterFilter(type: "smoke.record")).count == 12)
+            #expect(try await broker.storedDeadLetters(DeadLetterFilter(type: "cart.checkout")).isEmpty)
+            #expect(try await broker.storedDeadLetters(DeadLetterFilter(queues: ["remit.cart.dead"])).isEmpty)
+            #expect(try await broker.storedDeadLetters(DeadLetterFilter(since: Date().addingTimeInterval(60))).isEmpty)
+            #expect(try await broker.storedDeadLetters(DeadLetterFilter(until: Date().addingTimeInterval(60))).count == 12)
 
             // A dry run plans and changes nothing.
             let replayer = try broker.replayer()
             let all = DeadLetterReplayer.Options(filter: DeadLetterFilter(), described: "all", actor: "tester")
             #expect(try await replayer.plan(all).count == 12)
-            #expect(try broker.storedDeadLetters().count == 12)
+            #expect(try await broker.storedDeadLetters().count == 12)
             #expect(try await broker.readyCount("remit.smoke") == 0)
 
             let spy = try await broker.spyOnSmokeRecords()
             handler.isOn.store(true, ordering: .relaxed)
             let summary = try await replayer.replay(all)
             #expect(summary.matched == 12 && summary.replayed == 12)
-            #expect(try broker.storedDeadLetters().isEmpty, "each confirmed replay left the store")
+            #expect(try await broker.storedDeadLetters().isEmpty, "each confirmed replay left the store")
 
             let replayed = try await broker.drain(spy, expected: 12)
             #expect(Set(replayed.compactMap(\.properties.messageId)) == Set(ids + failing), "the original ids")
@@ -176,13 +176,13 @@ struct DeadLetterTests {
             #expect(try broker.rows("SELECT COUNT(*) FROM inbox WHERE consumer = 'smoke'") == 10)
             #expect(Set(try broker.strings("SELECT message_id FROM smoke_record")) == Set(ids))
             try await broker.collector().collect()
-            let again = try broker.storedDeadLetters()
+            let again = try await broker.storedDeadLetters()
             #expect(Set(again.map(\.messageId)) == Set(failing))
             #expect(again.allSatisfy { $0.replayCount == 1 && $0.reason == "retries-exhausted" && $0.attempts == 4 })
 
             let operations = try broker.operationsStore()
-            let (audits, history) = try await operations.pool.read { db in
-                (try DeadLetterAudit.recent(db, limit: 10), try DeadLetterAuditMessage.history(db, messageId: failing[0]))
+            let (audits, history) = try await operations.readOperations { transaction in
+                (try transaction.audit.recent(limit: 10), try transaction.audit.history(messageId: failing[0]))
             }
             #expect(audits.count == 1)
             #expect(audits.first?.action == .replay && audits.first?.actor == "tester" && audits.first?.outcome == .completed)
@@ -204,7 +204,7 @@ struct DeadLetterTests {
                 try await connection.publish([again, again])
             }
             #expect(try await broker.collector().collect() == ["remit.smoke.dead": 1])
-            #expect(try broker.storedDeadLetters().count == 1)
+            #expect(try await broker.storedDeadLetters().count == 1)
             #expect(try await broker.readyCount("remit.smoke.dead") == 0, "both deliveries acked")
         }
     }
@@ -220,8 +220,8 @@ struct DeadLetterTests {
                 let options = DeadLetterReplayer.Options(filter: DeadLetterFilter(messageIds: [id]), described: "--id \(id)", actor: "t")
                 await #expect(throws: DeadLetterError.self) { try await broker.replayer().replay(options) }
             }
-            #expect(try broker.storedDeadLetters().count == 2, "nothing unconfirmed left the store")
-            let audits = try await broker.operationsStore().pool.read { try DeadLetterAudit.recent($0, limit: 10) }
+            #expect(try await broker.storedDeadLetters().count == 2, "nothing unconfirmed left the store")
+            let audits = try await broker.operationsStore().readOperations { try $0.audit.recent(limit: 10) }
             #expect(audits.count == 2 && audits.allSatisfy { $0.outcome == .failed && $0.done == 0 })
             #expect(audits.allSatisfy { $0.detail?.contains("stopped after 0 of 1") == true }, "\(audits.map(\.detail))")
         }
@@ -240,11 +240,11 @@ struct DeadLetterTests {
             await #expect(throws: DeadLetterError.self) {
                 try await broker.replayer().replay(options, progress: { done, total in seen.append(done, total) })
             }
-            #expect(try broker.storedDeadLetters().map(\.messageId) == ["batch-4"], "only the refused one is left")
+            #expect(try await broker.storedDeadLetters().map(\.messageId) == ["batch-4"], "only the refused one is left")
             #expect(seen.entries == [[2, 5], [4, 5]], "\(seen.entries)")
-            let audit = try #require(try await broker.operationsStore().pool.read { try DeadLetterAudit.recent($0, limit: 1) }.first)
+            let audit = try #require(try await broker.operationsStore().readOperations { try $0.audit.recent(limit: 1) }.first)
             #expect(audit.outcome == .failed && audit.done == 4 && audit.detail?.contains("stopped after 4 of 5") == true)
-            let touched = try await broker.operationsStore().pool.read { try DeadLetterAuditMessage.messageIds($0, auditId: audit.id!) }
+            let touched = try await broker.operationsStore().readOperations { try $0.audit.touched(auditId: audit.id!).map(\.messageId) }
             #expect(touched == ["batch-0", "batch-1", "batch-2", "batch-3"])
             let replayed = try await broker.drain("remit.smoke", expected: 4)
             #expect(replayed.compactMap(\.properties.messageId).sorted() == ["batch-0", "batch-1", "batch-2", "batch-3"])
@@ -281,7 +281,7 @@ struct DeadLetterTests {
             #expect(throws: DeadLetterError.self) { try DeadLetterEdit(parsing: "envelope.id=x") }
             #expect(throws: DeadLetterError.self) { try DeadLetterEdit(parsing: "header.x-remit-attempt:=1") }
             #expect(try await broker.readyCount("remit.smoke") == 0)
-            #expect(try broker.storedDeadLetters().count == 1)
+            #expect(try await broker.storedDeadLetters().count == 1)
 
             let fixing = try options("body.amount.amount=1.00")
             let plan = try await replayer.plan(fixing)
@@ -292,9 +292,9 @@ struct DeadLetterTests {
                 try await expectEventually("the fixed message is applied") { try broker.rows("SELECT COUNT(*) FROM smoke_record") == 1 }
             }
             #expect(try broker.rows("SELECT amount_minor FROM smoke_record WHERE message_id = 'fix-me'") == 100)
-            let audits = try await broker.operationsStore().pool.read { try DeadLetterAudit.recent($0, limit: 10) }
+            let audits = try await broker.operationsStore().readOperations { try $0.audit.recent(limit: 10) }
             #expect(audits.map(\.action) == [.edit], "the failed attempts published nothing and left no audit")
-            let history = try await broker.operationsStore().pool.read { try DeadLetterAuditMessage.history($0, messageId: "fix-me") }
+            let history = try await broker.operationsStore().readOperations { try $0.audit.history(messageId: "fix-me") }
             #expect(history.first?.1.change?.contains(#""before":"1.001""#) == true, "\(history.first?.1.change ?? "-")")
             // The audit shows each edit's before and after, as `dead-letters show` does.
             let (_, audit) = try await RemitProcess.run(["dead-letters", "audit", "--no-collect"], broker: broker)
@@ -350,7 +350,7 @@ struct DeadLetterTests {
             let (declined, declinedOutput) = try await RemitProcess.run(
                 ["dead-letters", "purge", "--queue", "smoke"], broker: broker, input: "2\n")
             #expect(declined == 1 && declinedOutput.contains("not confirmed; nothing was purged"), "\(declinedOutput)")
-            #expect(try broker.storedDeadLetters().count == 3)
+            #expect(try await broker.storedDeadLetters().count == 3)
 
             let exportFile = broker.dataDirectory + "/export.jsonl"
             let (exported, exportOutput) = try await RemitProcess.run(
@@ -364,7 +364,7 @@ struct DeadLetterTests {
             let (purged, purgeOutput) = try await RemitProcess.run(
                 ["dead-letters", "purge", "--queue", "smoke", "--actor", "ops"], broker: broker, input: "3\n")
             #expect(purged == 0 && purgeOutput.contains("purged 3 dead letter(s)"), "\(purgeOutput)")
-            #expect(try broker.storedDeadLetters().isEmpty)
+            #expect(try await broker.storedDeadLetters().isEmpty)
 
             let (_, audit) = try await RemitProcess.run(["dead-letters", "audit", "--json"], broker: broker)
             let entries = try #require(try JSONValue.parse(Data(audit.utf8)).arrayValue)
@@ -387,7 +387,7 @@ struct DeadLetterTests {
             #expect(summary.replayed == 30)
             // 20/s in batches of 4: the first batch goes at once, the other 26 messages take 1.3 s.
             #expect(took >= .milliseconds(1_250) && took < .seconds(10), "30 at 20/s took \(took)")
-            #expect(Set(try broker.storedDeadLetters().map(\.messageId)) == Set(ids.suffix(10)), "the rest untouched")
+            #expect(Set(try await broker.storedDeadLetters().map(\.messageId)) == Set(ids.suffix(10)), "the rest untouched")
             #expect(try await broker.readyCount("remit.smoke") == 30)
         }
     }
@@ -399,14 +399,14 @@ struct DeadLetterTests {
             let total = 1_500
             let ids = try await broker.produceDeadLetters(count: total, prefix: "kill", handler: handler, store: store)
             try await broker.collector().collect()
-            #expect(try broker.storedDeadLetters().count == total)
+            #expect(try await broker.storedDeadLetters().count == total)
 
             // A child replayer at 300/s, killed part-way through.
             let replayer = try RemitProcess(["dead-letters", "replay", "--all", "--rate", "300/s"], broker: broker)
             try await expectEventually("the replayer has re-published some") { try await broker.readyCount("remit.smoke") >= 200 }
             replayer.signal(SIGKILL)
             _ = await replayer.waitForExit()
-            let kept = Set(try broker.storedDeadLetters().map(\.messageId))
+            let kept = Set(try await broker.storedDeadLetters().map(\.messageId))
             let republished = try await broker.readyCount("remit.smoke")
             #expect(!kept.isEmpty && kept.count < total, "killed mid-run: \(kept.count) of \(total) still kept")
             // Every dead letter is re-published, or still kept, or (confirmed but not yet deleted at
@@ -429,9 +429,9 @@ struct DeadLetterTests {
             }
             #expect(try broker.rows("SELECT COUNT(DISTINCT key) FROM smoke_record") == total)
             #expect(try broker.rows("SELECT COUNT(*) FROM inbox") == total, "applied once each")
-            #expect(try broker.storedDeadLetters().isEmpty)
+            #expect(try await broker.storedDeadLetters().isEmpty)
             #expect(try await broker.readyCount("remit.smoke.dead") == 0)
-            let audits = try await broker.operationsStore().pool.read { try DeadLetterAudit.recent($0, limit: 10) }
+            let audits = try await broker.operationsStore().readOperations { try $0.audit.recent(limit: 10) }
             #expect(audits.count == 2, "both runs audited, the killed one as begun: \(audits.map(\.outcome))")
         }
     }
@@ -459,7 +459,7 @@ struct DeadLetterTests {
                     try broker.rows("SELECT COUNT(*) FROM smoke_record") == total
                 }
             }
-            #expect(try broker.storedDeadLetters().isEmpty)
+            #expect(try await broker.storedDeadLetters().isEmpty)
         }
     }
 }

@@ -14,4 +14,8 @@ struct SQLiteBackendFactory: StoreBackendFactory {
     func hqStore(in directory: URL) throws -> any MessageStoreBackend {
         try HQStore(dataDirectory: directory.path)
     }
+
+    func operationsStore(in directory: URL) throws -> any OperationsStoreBackend {
+        try OperationsStore(dataDirectory: directory.path)
+    }
 }

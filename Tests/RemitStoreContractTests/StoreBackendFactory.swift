@@ -9,6 +9,8 @@ protocol StoreBackendFactory: Sendable, CustomTestStringConvertible {
     func channelStore(in directory: URL) throws -> any MessageStoreBackend
     /// A new, empty HQ store whose data lives under `directory`.
     func hqStore(in directory: URL) throws -> any MessageStoreBackend
+    /// A new, empty operations store whose data lives under `directory`.
+    func operationsStore(in directory: URL) throws -> any OperationsStoreBackend
 }
 
 /// The backends the contract runs against.

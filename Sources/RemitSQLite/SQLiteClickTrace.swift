@@ -1,74 +1,17 @@
 import Foundation
 import GRDB
-import RemitStore
 import RemitCore
+import RemitStore
 
-/// Every step one click went through, read back from the stores: what each worker applied under
-/// the click's correlation id (the inboxes), the command's outcome, and — following the payment
-/// and request ids the click created — the channel's upload by P-0001, HQ's receipt, posting and
-/// settlement, the request's handling and its e-mail. `remit trace` prints it.
-public enum ClickTrace {
-    public struct Step: Sendable, Codable, Equatable {
-        public var at: Date
-        /// `channel` or `hq`: the store that recorded it.
-        public var store: String
-        public var what: String
-        /// Among steps of the same time: a message applied, then what it decided, then what it wrote.
-        public var rank: Int
-
-        public init(at: Date, store: String, what: String, rank: Int = 2) {
-            self.at = at
-            self.store = store
-            self.what = what
-            self.rank = rank
-        }
-
-        enum CodingKeys: String, CodingKey { case at, store, what }
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            self.init(
-                at: try container.decode(Date.self, forKey: .at), store: try container.decode(String.self, forKey: .store),
-                what: try container.decode(String.self, forKey: .what))
-        }
-
-        /// The order `remit trace` prints steps in.
-        public static func inOrder(_ a: Step, _ b: Step) -> Bool { (a.at, a.rank, a.what) < (b.at, b.rank, b.what) }
-    }
-
-    /// The ids a click's steps made, to follow into the next store.
-    public struct Found: Sendable, Equatable {
-        public var steps: [Step] = []
-        public var paymentIds: Set<String> = []
-        public var requestIds: Set<String> = []
-
-        public init() {}
-    }
-
-    /// A click's steps from the stores there are: `id` is its correlation id, or the message id of
-    /// one of its messages (a producer's command id; for a portal click the two are the same). The
-    /// correlation id the steps were found under, and the steps in order; none when nothing is recorded.
-    public static func read(id: String, channel: ChannelStore?, hq: HQStore?) async throws -> (correlationId: String, steps: [Step]) {
-        var steps = try await read(correlationId: id, channel: channel, hq: hq)
-        guard steps.isEmpty else { return (id, steps) }
-        var correlationId = try await channel?.pool.read { try Self.correlationId($0, ofMessage: id) }
-        if correlationId == nil { correlationId = try await hq?.pool.read { try Self.correlationId($0, ofMessage: id) } }
-        guard let correlationId, correlationId != id else { return (id, []) }
-        steps = try await read(correlationId: correlationId, channel: channel, hq: hq)
-        return (correlationId, steps)
-    }
-
-    static func read(correlationId: String, channel: ChannelStore?, hq: HQStore?) async throws -> [Step] {
-        let found = try await channel?.pool.read { try Self.channel($0, correlationId: correlationId) } ?? Found()
-        var steps = found.steps
-        if let hq { steps += try await hq.pool.read { try Self.hq($0, correlationId: correlationId, following: found) } }
-        return steps.sorted(by: Step.inOrder)
-    }
+/// What `remit trace` reads from a SQLite store: the channel's inbox, command outcomes, payments,
+/// requests and e-mails, or HQ's inbox, payment journal and channel requests.
+struct SQLiteClickTrace {
+    let db: Database
 
     /// The correlation id of the message `messageId`: from the commands' outcomes (keyed by it), else
     /// from the inbox (keyed by consumer first, so this reads it whole — only for an id that is not
     /// a correlation id).
-    static func correlationId(_ db: Database, ofMessage messageId: String) throws -> String? {
+    func correlationId(ofMessage messageId: String) throws -> String? {
         if try db.tableExists("command_outcome"),
             let found = try String.fetchOne(
                 db, sql: "SELECT correlation_id FROM command_outcome WHERE message_id = ?", arguments: [messageId])
@@ -80,11 +23,11 @@ public enum ClickTrace {
 
     /// The steps the channel store recorded for `correlationId`, and the payment and request ids
     /// they created.
-    public static func channel(_ db: Database, correlationId: String) throws -> Found {
-        var found = Found()
+    func channel(correlationId: String) throws -> ClickTrace.Found {
+        var found = ClickTrace.Found()
         func step(_ row: Row, _ column: String, _ what: String, rank: Int = 2) throws {
             guard let at = try StoredRow(row, table: "trace", key: correlationId).optionalTimestamp(column) else { return }
-            found.steps.append(Step(at: at, store: "channel", what: what, rank: rank))
+            found.steps.append(ClickTrace.Step(at: at, store: "channel", what: what, rank: rank))
         }
         for row in try Row.fetchAll(
             db, sql: "SELECT * FROM inbox WHERE correlation_id = ? ORDER BY processed_at", arguments: [correlationId])
@@ -126,11 +69,11 @@ public enum ClickTrace {
     }
 
     /// What HQ recorded of the payments and requests a click created.
-    public static func hq(_ db: Database, correlationId: String, following found: Found) throws -> [Step] {
-        var steps: [Step] = []
+    func hq(correlationId: String, following found: ClickTrace.Found) throws -> [ClickTrace.Step] {
+        var steps: [ClickTrace.Step] = []
         func step(_ row: Row, _ column: String, _ what: String) throws {
             guard let at = try StoredRow(row, table: "trace", key: correlationId).optionalTimestamp(column) else { return }
-            steps.append(Step(at: at, store: "hq", what: what))
+            steps.append(ClickTrace.Step(at: at, store: "hq", what: what))
         }
         for row in try Row.fetchAll(
             db, sql: "SELECT * FROM inbox WHERE correlation_id = ? ORDER BY processed_at", arguments: [correlationId])
@@ -146,7 +89,7 @@ public enum ClickTrace {
             try step(row, "posted_at", "HQ posted payment \(payment) and settled \(row["invoice_number"] as String)")
             let failure: String? = row["failure"]
             if let failure, let uploaded = try StoredRow(row, table: "trace", key: payment).optionalTimestamp("uploaded_at") {
-                steps.append(Step(at: uploaded, store: "hq", what: "HQ refused payment \(payment): \(failure)"))
+                steps.append(ClickTrace.Step(at: uploaded, store: "hq", what: "HQ refused payment \(payment): \(failure)"))
             }
         }
         for request in found.requestIds.sorted() {
@@ -157,5 +100,44 @@ public enum ClickTrace {
             try step(row, "processed_at", "HQ \(row["status"] as String) request \(request)\(detail.map { ": \($0)" } ?? "")")
         }
         return steps
+    }
+}
+
+extension ChannelStore: ClickTraceSource {
+    public func correlationId(ofMessage messageId: String) async throws -> String? {
+        try await SQLiteFailure.mapped(store: path) {
+            try await pool.read { try SQLiteClickTrace(db: $0).correlationId(ofMessage: messageId) }
+        }
+    }
+
+    public func steps(correlationId: String, following found: ClickTrace.Found) async throws -> ClickTrace.Found {
+        try await SQLiteFailure.mapped(store: path) {
+            try await pool.read { db in
+                let mine = try SQLiteClickTrace(db: db).channel(correlationId: correlationId)
+                var found = found
+                found.steps += mine.steps
+                found.paymentIds.formUnion(mine.paymentIds)
+                found.requestIds.formUnion(mine.requestIds)
+                return found
+            }
+        }
+    }
+}
+
+extension HQStore: ClickTraceSource {
+    public func correlationId(ofMessage messageId: String) async throws -> String? {
+        try await SQLiteFailure.mapped(store: path) {
+            try await pool.read { try SQLiteClickTrace(db: $0).correlationId(ofMessage: messageId) }
+        }
+    }
+
+    public func steps(correlationId: String, following found: ClickTrace.Found) async throws -> ClickTrace.Found {
+        try await SQLiteFailure.mapped(store: path) {
+            try await pool.read { db in
+                var found = found
+                found.steps += try SQLiteClickTrace(db: db).hq(correlationId: correlationId, following: found)
+                return found
+            }
+        }
     }
 }
