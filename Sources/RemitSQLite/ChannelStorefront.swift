@@ -321,7 +321,9 @@ extension ChannelInvoice {
             try Int64.fetchOne(
                 db,
                 sql: """
-                    SELECT COALESCE(SUM(MAX(0, total_minor - settled_minor - discount_taken_minor)), 0)
+                    SELECT COALESCE(SUM(
+                        CASE WHEN total_minor - settled_minor - discount_taken_minor > 0
+                        THEN total_minor - settled_minor - discount_taken_minor ELSE 0 END), 0)
                     FROM channel_invoice WHERE customer_account = ? AND currency = ?
                     """, arguments: [account, currency.code]) ?? 0
         return Money(minorUnits: minor, currency: currency)

@@ -46,7 +46,7 @@ struct SQLiteStorefront: StorefrontQueries {
     func record(_ smoke: SmokeRecordEntry) throws -> Int64 { try smoke.record(db) }
     func smokeKeys(after id: Int64) throws -> [(id: Int64, key: String)] {
         try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT rowid, key FROM smoke_record WHERE rowid > ? ORDER BY rowid"), arguments: [id]
+            db.cachedStatement(sql: "SELECT id, key FROM smoke_record WHERE id > ? ORDER BY id"), arguments: [id]
         ).map { ($0[0], $0[1]) }
     }
 }

@@ -133,6 +133,14 @@ struct ChannelContractTests {
             #expect(summary.account.account == "ORG")
             #expect(summary.balance == Money(minorUnits: 50_000, currency: .EUR))
             #expect(summary.creditLimit == Money(minorUnits: 100_000, currency: .EUR))
+            // An invoice HQ settled beyond its total (an overpayment) owes nothing; it does not lower
+            // what the others owe.
+            try store.write { transaction in
+                _ = try transaction.channel().channelUpdates.storeIfNewer(
+                    F.invoice("ORG-2", of: "ORG", totalMinor: 10_000, settledMinor: 12_000))
+            }
+            let after = try #require(try store.read { try $0.channel().buyerViews.accountSummary(buyer: buyer) })
+            #expect(after.balance == Money(minorUnits: 50_000, currency: .EUR))
         }
     }
 
