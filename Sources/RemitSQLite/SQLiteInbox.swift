@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import RemitCore
 import RemitStore
+import Synchronization
 
 /// The inbox (`MessageInbox`) in a SQLite store's `inbox` and `inbox_follow_up` tables.
 struct SQLiteInbox: MessageInbox {
@@ -37,7 +38,7 @@ struct SQLiteInbox: MessageInbox {
                 VALUES (?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            record.consumer, record.messageId, record.messageType, record.correlationId, Timestamp.format(record.processedAt),
+            record.consumer, record.messageId, record.messageType, record.correlationId, Self.text(of: record.processedAt),
             record.contentDigest,
         ])
         let insert = try db.cachedStatement(
@@ -66,6 +67,17 @@ struct SQLiteInbox: MessageInbox {
             try deleteRecord.execute(arguments: arguments)
         }
         return keys.count
+    }
+
+    /// The last `processedAt` written and its text: a batch's records share one time, so it is
+    /// formatted once a batch, not once a message (formatting allocates; the micro-benchmarks count it).
+    private static let lastProcessedAt = Mutex<(date: Date, text: String)?>(nil)
+
+    static func text(of processedAt: Date) -> String {
+        if let last = lastProcessedAt.withLock({ $0 }), last.date == processedAt { return last.text }
+        let text = Timestamp.format(processedAt)
+        lastProcessedAt.withLock { $0 = (processedAt, text) }
+        return text
     }
 
     func count() throws -> Int {

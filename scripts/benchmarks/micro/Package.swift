@@ -12,8 +12,7 @@ let package = Package(
         .package(name: "Remit", path: "../../.."),
         // MallocInterposer only: the default traits also pull a runtime interposer that is not mirrored here.
         .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
-        // Already in the root's graph; named here because the benchmarks use their types.
-        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        // Already in the root's graph; named here because the benchmarks use its types.
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
@@ -21,12 +20,13 @@ let package = Package(
             name: "RemitMicro",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RemitClient", package: "Remit"),
                 .product(name: "RemitMessages", package: "Remit"),
                 .product(name: "RemitStore", package: "Remit"),
+                .product(name: "RemitSQLite", package: "Remit"),
                 .product(name: "RemitRuntime", package: "Remit"),
                 .product(name: "RemitWorkers", package: "Remit"),
                 .product(name: "RemitCore", package: "Remit"),
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/RemitMicro",

@@ -1,10 +1,11 @@
 import Benchmark
 import Foundation
-import GRDB
 import Logging
+import RemitClient
 import RemitCore
 import RemitMessages
 import RemitRuntime
+import RemitSQLite
 import RemitStore
 import RemitWorkers
 
@@ -80,16 +81,16 @@ let benchmarks: @Sendable () -> Void = {
     storeBenchmark("inbox: 100 lookups of new messages", storeConfiguration, codec) { benchmark, store in
         let ids = store.nextIDs(100)
         benchmark.startMeasurement()
-        try store.store.pool.write { db in
-            for id in ids { blackHole(try Inbox.applied(db, consumer: StoreFixture.consumer, messageId: id)) }
+        try store.store.write { transaction in
+            for id in ids { blackHole(try transaction.inbox.applied(consumer: StoreFixture.consumer, messageId: id)) }
         }
         benchmark.stopMeasurement()
     }
     storeBenchmark("inbox: 100 lookups of applied messages", storeConfiguration, codec) { benchmark, store in
         let ids = store.appliedIDs(100)
         benchmark.startMeasurement()
-        try store.store.pool.write { db in
-            for id in ids { blackHole(try Inbox.applied(db, consumer: StoreFixture.consumer, messageId: id)) }
+        try store.store.write { transaction in
+            for id in ids { blackHole(try transaction.inbox.applied(consumer: StoreFixture.consumer, messageId: id)) }
         }
         benchmark.stopMeasurement()
     }
@@ -97,12 +98,12 @@ let benchmarks: @Sendable () -> Void = {
         let headers = store.nextIDs(100).map { codec.smokeHeader(id: $0) }
         let followUps = [codec.followUp]
         benchmark.startMeasurement()
-        try store.store.pool.write { db in
-            let processedAt = Timestamp.format(codec.now)
+        try store.store.write { transaction in
             for header in headers {
-                try Inbox.record(
-                    db, consumer: StoreFixture.consumer, header: header, contentDigest: codec.smokeDigest,
-                    processedAt: processedAt, followUps: followUps)
+                try transaction.inbox.record(
+                    InboxRecord(
+                        consumer: StoreFixture.consumer, header: header, contentDigest: codec.smokeDigest,
+                        processedAt: codec.now, followUps: followUps))
             }
         }
         benchmark.stopMeasurement()
@@ -275,13 +276,13 @@ final class StoreFixture {
     init(directory: String, codec: CodecFixture) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         store = try ChannelStore(dataDirectory: directory)
-        let processedAt = Timestamp.format(codec.now)
         for batch in stride(from: 0, to: seeded, by: 100) {
-            try store.pool.write { db in
+            try store.write { transaction in
                 for index in batch..<batch + 100 {
-                    try Inbox.record(
-                        db, consumer: Self.consumer, header: codec.smokeHeader(id: "seeded-\(index)"),
-                        contentDigest: codec.smokeDigest, processedAt: processedAt, followUps: [codec.followUp])
+                    try transaction.inbox.record(
+                        InboxRecord(
+                            consumer: Self.consumer, header: codec.smokeHeader(id: "seeded-\(index)"),
+                            contentDigest: codec.smokeDigest, processedAt: codec.now, followUps: [codec.followUp]))
                 }
             }
         }
@@ -304,16 +305,16 @@ final class StoreFixture {
     /// for publishing. Returns how many there are to publish.
     func apply(_ messages: [(IncomingMessage, String)], codec: CodecFixture) throws -> Int {
         let handler = self.handler
-        let processedAt = Timestamp.format(codec.now)
-        let followUps = try store.pool.write { db -> [OutgoingMessage] in
+        let followUps = try store.write { transaction -> [OutgoingMessage] in
             var followUps: [OutgoingMessage] = []
             for (message, digest) in messages {
-                if try Inbox.applied(db, consumer: Self.consumer, messageId: message.header.id) != nil { continue }
+                if try transaction.inbox.applied(consumer: Self.consumer, messageId: message.header.id) != nil { continue }
                 let context = HandlerContext(logger: codec.logger, now: codec.now, attempt: 1, header: message.header)
-                let produced = try handler.handle(message, context: context, in: db)
-                try Inbox.record(
-                    db, consumer: Self.consumer, header: message.header, contentDigest: digest, processedAt: processedAt,
-                    followUps: produced)
+                let produced = try handler.handle(message, context: context, in: transaction)
+                try transaction.inbox.record(
+                    InboxRecord(
+                        consumer: Self.consumer, header: message.header, contentDigest: digest, processedAt: codec.now,
+                        followUps: produced))
                 followUps += produced
             }
             return followUps
