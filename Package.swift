@@ -143,8 +143,7 @@ let package = Package(
         .target(
             name: "RemitHQ",
             dependencies: [
-                "RemitCore", "RemitMessages", "RemitSQLite", "RemitStore",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "RemitCore", "RemitMessages", "RemitStore",
             ]
         ),
         // One file per worker kind, and the registry.
@@ -153,7 +152,6 @@ let package = Package(
             dependencies: [
                 "RemitAMQP", "RemitClient", "RemitCore", "RemitHQ", "RemitMail", "RemitMessages", "RemitRuntime", "RemitSQLite",
                 "RemitStore",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]

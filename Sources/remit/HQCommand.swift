@@ -6,7 +6,6 @@ import RemitCore
 import RemitMessages
 import RemitOperations
 import RemitHQ
-import RemitSQLite
 import RemitStore
 
 struct HQCommand: AsyncParsableCommand {
