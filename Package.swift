@@ -150,8 +150,7 @@ let package = Package(
         .target(
             name: "RemitWorkers",
             dependencies: [
-                "RemitAMQP", "RemitClient", "RemitCore", "RemitHQ", "RemitMail", "RemitMessages", "RemitRuntime", "RemitSQLite",
-                "RemitStore",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitHQ", "RemitMail", "RemitMessages", "RemitRuntime", "RemitStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
