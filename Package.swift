@@ -135,7 +135,6 @@ let package = Package(
             name: "RemitOperations",
             dependencies: [
                 "RemitAMQP", "RemitClient", "RemitCore", "RemitHQ", "RemitMessages", "RemitSQLite", "RemitStore", "CCurl", "RemitCurl",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -143,17 +142,14 @@ let package = Package(
         .target(
             name: "RemitHQ",
             dependencies: [
-                "RemitCore", "RemitMessages", "RemitSQLite", "RemitStore",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "RemitCore", "RemitMessages", "RemitStore",
             ]
         ),
         // One file per worker kind, and the registry.
         .target(
             name: "RemitWorkers",
             dependencies: [
-                "RemitAMQP", "RemitClient", "RemitCore", "RemitHQ", "RemitMail", "RemitMessages", "RemitRuntime", "RemitSQLite",
-                "RemitStore",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitHQ", "RemitMail", "RemitMessages", "RemitRuntime", "RemitStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]

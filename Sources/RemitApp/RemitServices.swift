@@ -157,7 +157,7 @@ public enum RemitServices {
     }
 
     private static func portal(
-        _ configuration: RemitConfiguration, channel: ChannelStore, topology: Topology, clock: any WallClock, logger: Logger
+        _ configuration: RemitConfiguration, channel: any ChannelStoreReader, topology: Topology, clock: any WallClock, logger: Logger
     ) async throws -> some Service {
         try await buildPortal(
             try PortalSettings(configuration: configuration),

@@ -1,8 +1,6 @@
 import Foundation
-import GRDB
 import RemitCore
 import RemitMessages
-import RemitSQLite
 import RemitStore
 
 /// Why a password was not set. Carries the login, never the password.

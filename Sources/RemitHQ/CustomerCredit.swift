@@ -1,7 +1,5 @@
-import GRDB
 import RemitCore
 import RemitMessages
-import RemitSQLite
 import RemitStore
 
 /// An account's position in HQ: the balance (what its invoices still have open) and the credit
@@ -19,13 +17,13 @@ public struct CustomerCredit: Sendable, Equatable {
         Money(minorUnits: creditLimit.minorUnits - balance.minorUnits - uninvoicedOrders.minorUnits, currency: creditLimit.currency)
     }
 
-    public static func fetch(_ db: Database, account: String) throws -> CustomerCredit? {
-        guard let customer = try HQCustomer.find(db, account: account) else { return nil }
+    public static func fetch(_ hq: any HQStoreTransaction, account: String) throws -> CustomerCredit? {
+        guard let customer = try hq.accounts.customer(account: account) else { return nil }
         return CustomerCredit(
             account: account, creditLimit: customer.creditLimit,
-            balance: Money(minorUnits: try HQInvoice.openBalanceMinor(db, customerAccount: account), currency: customer.currency),
+            balance: Money(minorUnits: try hq.invoices.openBalanceMinor(customerAccount: account), currency: customer.currency),
             uninvoicedOrders: Money(
-                minorUnits: try SalesOrder.uninvoicedOnAccountMinor(db, customerAccount: account),
+                minorUnits: try hq.salesOrders.uninvoicedOnAccountMinor(customerAccount: account),
                 currency: customer.currency))
     }
 }

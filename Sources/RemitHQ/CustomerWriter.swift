@@ -1,18 +1,17 @@
 import Foundation
-import GRDB
 import RemitCore
-import RemitSQLite
+import RemitStore
 
 /// Writes the seed's payment terms, products, customers and users in one transaction, numbering
 /// accounts and logins as it goes. Every random draw is the seed's, in the seed's order.
 struct CustomerWriter {
-    let db: Database
+    let hq: any HQStoreTransaction
     let currency: Currency
     let changedAt: Date
     private var number = 0
 
-    init(db: Database, currency: Currency, changedAt: Date) {
-        self.db = db
+    init(hq: any HQStoreTransaction, currency: Currency, changedAt: Date) {
+        self.hq = hq
         self.currency = currency
         self.changedAt = changedAt
     }
@@ -20,14 +19,14 @@ struct CustomerWriter {
     /// The payment terms and 50 products.
     func insertCatalog(random: inout SeededRandom) throws {
         for terms in HQSeeder.terms {
-            try HQPaymentTerms(terms).insert(db)
+            try hq.seed.insert(terms)
         }
         for index in 1...50 {
-            try HQProduct(
-                sku: String(format: "P-%03d", index), name: "\(Names.products[index % Names.products.count]) \(index)",
-                price: Money(minorUnits: Int64.random(in: 500...50_000, using: &random), currency: currency),
-                changedAt: changedAt
-            ).insert(db)
+            try hq.products.insert(
+                HQProduct(
+                    sku: String(format: "P-%03d", index), name: "\(Names.products[index % Names.products.count]) \(index)",
+                    price: Money(minorUnits: Int64.random(in: 500...50_000, using: &random), currency: currency),
+                    changedAt: changedAt))
         }
     }
 
@@ -95,16 +94,15 @@ struct CustomerWriter {
         _ account: String, name: String, email: String, invoiceAccount: String?, onAccount: Bool, limit: Int64,
         terms: PaymentTerms
     ) throws {
-        try HQCustomer(
-            account: account, name: name, email: email, currency: currency, invoiceAccount: invoiceAccount,
-            allowOnAccount: onAccount, creditLimitMinor: limit, paymentTerms: terms.code, changedAt: changedAt
-        )
-        .insert(db)
+        try hq.accounts.insert(
+            HQCustomer(
+                account: account, name: name, email: email, currency: currency, invoiceAccount: invoiceAccount,
+                allowOnAccount: onAccount, creditLimitMinor: limit, paymentTerms: terms.code, changedAt: changedAt))
     }
 
     private func addUser(account: String, person: String, summary: inout HQSeeder.Summary) throws {
         summary.users += 1
         let login = String(format: "user%05d", summary.users)
-        try HQUser(login: login, customerAccount: account, displayName: person, email: "\(login)@buyers.example").insert(db)
+        try hq.accounts.insert(HQUser(login: login, customerAccount: account, displayName: person, email: "\(login)@buyers.example"))
     }
 }

@@ -1,8 +1,6 @@
 import Foundation
-import GRDB
 import RemitCore
 import RemitMessages
-import RemitSQLite
 import RemitStore
 
 /// Distribution, HQ to channel: publishes what changed since the last run — invoices, customers with
@@ -32,23 +30,29 @@ public struct DistributionJob: HQJob {
         self.maximumWeight = maximumWeight
     }
 
-    public func run(_ db: Database, context: JobContext) throws -> JobResult {
+    public func run(_ hq: any HQStoreTransaction, context: JobContext) throws -> JobResult {
         var result = JobResult()
-        try distributeCustomers(db, context: context, result: &result)
-        try distributeProducts(db, context: context, result: &result)
-        try distributeInvoices(db, context: context, result: &result)
-        try distributeRequests(db, context: context, result: &result)
+        try distributeCustomers(hq, context: context, result: &result)
+        try distributeProducts(hq, context: context, result: &result)
+        try distributeInvoices(hq, context: context, result: &result)
+        try distributeRequests(hq, context: context, result: &result)
         result.followUpsChecked = context.followUpCheck != nil
         return result
     }
 
-    private func distributeInvoices(_ db: Database, context: JobContext, result: inout JobResult) throws {
-        let changed = try HQInvoice.changed(after: DistributionWatermark.position(db, of: .invoices), limit: invoiceLimit, db)
-        let records = try withHeld(changed, of: .invoices, key: \.number, db)
+    private func distributeInvoices(_ hq: any HQStoreTransaction, context: JobContext, result: inout JobResult) throws {
+        let changed = try hq.invoices.changedInvoices(after: hq.distribution.position(of: .invoices), limit: invoiceLimit)
+        let records = try withHeld(changed, of: .invoices, key: \.number, hq, fetch: hq.invoices.invoices(numbers:))
         guard !records.isEmpty else { return }
-        let payments = try PaymentJournalLine.outcomes(db, invoices: records.map(\.number))
-        let lines = try HQInvoiceLine.byInvoice(db, invoices: records)
-        let settlements = try HQSettlement.byInvoice(db, invoices: records)
+        let payments = try hq.paymentJournal.outcomes(invoices: records.map(\.number)).mapValues { outcomes in
+            outcomes.map { InvoiceSnapshot.PaymentOutcome(paymentId: $0.paymentId, posted: $0.posted, reason: $0.reason) }
+        }
+        let lines = try hq.invoices.linesByInvoice(records)
+        let settlements = try hq.invoices.settlementsByInvoice(records).mapValues { settled in
+            settled.map {
+                InvoiceSnapshot.Settlement(settledOn: $0.settledOn, settled: $0.settled, discount: $0.discount, paymentId: $0.paymentId)
+            }
+        }
         let items = records.map { invoice in
             InvoiceSnapshot(
                 number: invoice.number, customerAccount: invoice.customerAccount, invoiceDate: invoice.invoiceDate,
@@ -60,30 +64,30 @@ public struct DistributionJob: HQJob {
         }
         try send(
             .invoices, records: records, key: \.number, items: items, weight: \.weight, as: InvoicesChanged.init(invoices:),
-            db, context: context, into: &result)
+            hq, context: context, into: &result)
         if let last = changed.last {
-            try DistributionWatermark.move(db, .invoices, to: DistributionPosition(changedAt: last.changedAt, key: last.number))
+            try hq.distribution.move(.invoices, to: DistributionPosition(changedAt: last.changedAt, key: last.number))
         }
     }
 
-    private func distributeProducts(_ db: Database, context: JobContext, result: inout JobResult) throws {
-        let changed = try HQProduct.changed(after: DistributionWatermark.position(db, of: .products), limit: 10_000, db)
-        let records = try withHeld(changed, of: .products, key: \.sku, db)
+    private func distributeProducts(_ hq: any HQStoreTransaction, context: JobContext, result: inout JobResult) throws {
+        let changed = try hq.products.changedProducts(after: hq.distribution.position(of: .products), limit: 10_000)
+        let records = try withHeld(changed, of: .products, key: \.sku, hq, fetch: hq.products.products(skus:))
         guard !records.isEmpty else { return }
         let items = records.map { [ProductsChanged.Product(sku: $0.sku, name: $0.name, price: $0.price, changedAt: $0.changedAt)] }
         try send(
             .products, records: records, key: \.sku, items: items, weight: { _ in 1 }, as: ProductsChanged.init(products:),
-            db, context: context, into: &result)
+            hq, context: context, into: &result)
         if let last = changed.last {
-            try DistributionWatermark.move(db, .products, to: DistributionPosition(changedAt: last.changedAt, key: last.sku))
+            try hq.distribution.move(.products, to: DistributionPosition(changedAt: last.changedAt, key: last.sku))
         }
     }
 
-    private func distributeCustomers(_ db: Database, context: JobContext, result: inout JobResult) throws {
-        let changed = try HQCustomer.changed(after: DistributionWatermark.position(db, of: .customers), limit: 10_000, db)
-        let records = try withHeld(changed, of: .customers, key: \.account, db)
+    private func distributeCustomers(_ hq: any HQStoreTransaction, context: JobContext, result: inout JobResult) throws {
+        let changed = try hq.accounts.changedCustomers(after: hq.distribution.position(of: .customers), limit: 10_000)
+        let records = try withHeld(changed, of: .customers, key: \.account, hq, fetch: hq.accounts.customers(accounts:))
         guard !records.isEmpty else { return }
-        let users = try HQUser.byCustomer(db)
+        let users = try hq.accounts.usersByCustomer()
         let items = records.map { customer in
             [
                 CustomerSnapshot(
@@ -98,15 +102,15 @@ public struct DistributionJob: HQJob {
         }
         try send(
             .customers, records: records, key: \.account, items: items, weight: { 1 + $0.users.count },
-            as: CustomersChanged.init(customers:), db, context: context, into: &result)
+            as: CustomersChanged.init(customers:), hq, context: context, into: &result)
         if let last = changed.last {
-            try DistributionWatermark.move(db, .customers, to: DistributionPosition(changedAt: last.changedAt, key: last.account))
+            try hq.distribution.move(.customers, to: DistributionPosition(changedAt: last.changedAt, key: last.account))
         }
     }
 
-    private func distributeRequests(_ db: Database, context: JobContext, result: inout JobResult) throws {
-        let changed = try HQChannelRequest.changed(after: DistributionWatermark.position(db, of: .requests), limit: 10_000, db)
-        let records = try withHeld(changed, of: .requests, key: \.requestId, db)
+    private func distributeRequests(_ hq: any HQStoreTransaction, context: JobContext, result: inout JobResult) throws {
+        let changed = try hq.channelRequests.changedRequests(after: hq.distribution.position(of: .requests), limit: 10_000)
+        let records = try withHeld(changed, of: .requests, key: \.requestId, hq, fetch: hq.channelRequests.requests(ids:))
         guard !records.isEmpty else { return }
         let items = records.map { request in
             // Processed means handed on to e-mail dispatch, which reports completion once the mail
@@ -119,25 +123,26 @@ public struct DistributionJob: HQJob {
         }
         try send(
             .requests, records: records, key: \.requestId, items: items, weight: { _ in 1 }, as: RequestsChanged.init(requests:),
-            db, context: context, into: &result)
+            hq, context: context, into: &result)
         if let last = changed.last {
-            try DistributionWatermark.move(db, .requests, to: DistributionPosition(changedAt: last.changedAt, key: last.requestId))
+            try hq.distribution.move(.requests, to: DistributionPosition(changedAt: last.changedAt, key: last.requestId))
         }
     }
 
     /// The records held back in `stream` by earlier runs, read again as HQ has them now (those
     /// `changed` holds too come from there), then `changed`. A held record HQ no longer has is
     /// released: there is nothing left to send.
-    private func withHeld<Record: FetchableRecord & TableRecord>(
-        _ changed: [Record], of stream: DistributionStream, key: KeyPath<Record, String>, _ db: Database
+    private func withHeld<Record>(
+        _ changed: [Record], of stream: DistributionStream, key: KeyPath<Record, String>, _ hq: any HQStoreTransaction,
+        fetch: ([String]) throws -> [Record]
     ) throws -> [Record] {
-        let heldKeys = try DistributionHold.keys(db, of: stream)
+        let heldKeys = try hq.distribution.heldKeys(of: stream)
         guard !heldKeys.isEmpty else { return changed }
         let changedKeys = Set(changed.map { $0[keyPath: key] })
-        let held = try Record.fetchAll(db, keys: heldKeys.filter { !changedKeys.contains($0) })
+        let held = try fetch(heldKeys.filter { !changedKeys.contains($0) })
         let found = Set(held.map { $0[keyPath: key] })
         for gone in heldKeys where !found.contains(gone) && !changedKeys.contains(gone) {
-            try DistributionHold.release(db, stream, key: gone)
+            try hq.distribution.release(stream, key: gone)
         }
         return held + changed
     }
@@ -149,7 +154,7 @@ public struct DistributionJob: HQJob {
     /// again — so the messages that go out hold exactly the records that can.
     private func send<Record, Item, Body: MessageBody>(
         _ stream: DistributionStream, records: [Record], key: KeyPath<Record, String>, items: [[Item]],
-        weight: (Item) -> Int, as body: ([Item]) -> Body, _ db: Database, context: JobContext,
+        weight: (Item) -> Int, as body: ([Item]) -> Body, _ hq: any HQStoreTransaction, context: JobContext,
         into result: inout JobResult
     ) throws {
         func message(_ chunk: [Item], part: String) throws -> OutgoingMessage {
@@ -191,14 +196,14 @@ public struct DistributionJob: HQJob {
         }
         result.followUps += messages
 
-        let heldBefore = Set(try DistributionHold.keys(db, of: stream))
+        let heldBefore = Set(try hq.distribution.heldKeys(of: stream))
         for (index, record) in records.enumerated() {
             let recordKey = record[keyPath: key]
             if let reason = refused[index] {
-                try DistributionHold.hold(db, stream, key: recordKey, reason: reason, at: context.now)
+                try hq.distribution.hold(stream, key: recordKey, reason: reason, at: context.now)
                 result.held.append(DistributionHold(stream: stream, key: recordKey, reason: reason, since: context.now))
             } else if heldBefore.contains(recordKey) {
-                try DistributionHold.release(db, stream, key: recordKey)
+                try hq.distribution.release(stream, key: recordKey)
             }
         }
         result.counts[stream.rawValue, default: 0] += records.count - refused.count

@@ -1,8 +1,6 @@
 import Foundation
-import GRDB
 import RemitCore
 import RemitMessages
-import RemitSQLite
 import RemitStore
 
 /// An HQ job whose work is all in the HQ store: it runs in the worker's HQ transaction, together
@@ -10,5 +8,5 @@ import RemitStore
 /// as one.
 public protocol HQJob: Sendable {
     associatedtype Run: HQJobRun
-    func run(_ db: Database, context: JobContext) throws -> JobResult
+    func run(_ hq: any HQStoreTransaction, context: JobContext) throws -> JobResult
 }

@@ -1,8 +1,6 @@
 import Foundation
-import GRDB
 import RemitCore
 import RemitMessages
-import RemitSQLite
 import RemitStore
 
 /// Generates a deterministic back-office world: payment terms with and without cash discounts,
@@ -51,10 +49,10 @@ public struct HQSeeder: Sendable {
         PaymentTerms(code: "NET60-3/14", netDays: 60, cashDiscount: CashDiscount(basisPoints: 300, withinDays: 14)),
     ]
 
-    let store: HQStore
+    let store: any HQStoreBackend
     let today: CalendarDate
 
-    public init(store: HQStore, today: CalendarDate) {
+    public init(store: any HQStoreBackend, today: CalendarDate) {
         self.store = store
         self.today = today
     }
@@ -63,15 +61,15 @@ public struct HQSeeder: Sendable {
     @discardableResult
     public func seed(_ plan: Plan, progress: @Sendable (Int, Int) -> Void = { _, _ in }) throws -> Summary {
         guard plan.customers >= 1, plan.invoices >= 0 else { throw HQError.invalid("need at least one customer") }
-        let existing = try store.pool.read { try HQCustomer.count($0) }
+        let existing = try store.readHQ { hq in try hq.accounts.customerCount() }
         guard existing == 0 else {
             throw HQError.invalid("the HQ store already has \(existing) customers; seed into an empty data directory")
         }
         var random = SeededRandom(seed: plan.seed)
         var summary = Summary()
         let changedAt = Date(timeIntervalSince1970: Double(today.daysSinceEpoch) * 86_400)
-        let accounts = try store.pool.write { db in
-            var writer = CustomerWriter(db: db, currency: plan.currency, changedAt: changedAt)
+        let accounts = try store.writeHQ { hq in
+            var writer = CustomerWriter(hq: hq, currency: plan.currency, changedAt: changedAt)
             try writer.insertCatalog(random: &random)
             return try writer.insertCustomers(plan.customers, random: &random, summary: &summary)
         }
@@ -80,22 +78,21 @@ public struct HQSeeder: Sendable {
         return summary
     }
 
-    /// Invoices, in chunks so a million of them stream through bounded memory. While they are
-    /// written, the writer keeps 64 MB of pages in memory (SQLite's default is 2 MB) and
-    /// checkpoints the WAL every 64 MB rather than every 4 MB: the account index takes rows in
-    /// random order, and each of its pages would otherwise be read and written again and again.
+    /// Invoices, in chunks so a million of them stream through bounded memory, the store loading in
+    /// bulk meanwhile (`HQStoreBackend.loadingInBulk`).
     private func seedInvoices(
         _ plan: Plan, accounts: [SeededAccount], changedAt: Date, random: inout SeededRandom, summary: inout Summary,
         progress: (Int, Int) -> Void
     ) throws {
-        try store.pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384")
+        try store.loadingInBulk {
+            try writeInvoices(plan, accounts: accounts, changedAt: changedAt, random: &random, summary: &summary, progress: progress)
         }
-        defer {
-            try? store.pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000")
-            }
-        }
+    }
+
+    private func writeInvoices(
+        _ plan: Plan, accounts: [SeededAccount], changedAt: Date, random: inout SeededRandom, summary: inout Summary,
+        progress: (Int, Int) -> Void
+    ) throws {
         let chunk = 10_000
         var written = 0
         progress(0, plan.invoices)
@@ -113,10 +110,7 @@ public struct HQSeeder: Sendable {
                 invoices.append(invoice)
                 invoiceLines += lines
             }
-            try store.pool.write { db in
-                try HQInvoice.insertAll(invoices, db)
-                try HQInvoiceLine.insertAll(invoiceLines, db)
-            }
+            try store.writeHQ { hq in try hq.seed.insertAll(invoices, lines: invoiceLines) }
             written += count
             progress(written, plan.invoices)
         }

@@ -1,8 +1,6 @@
 import Foundation
-import GRDB
 import RemitCore
 import RemitMessages
-import RemitSQLite
 import RemitStore
 
 /// Invoice posting, standing in for fulfilment: each open sales order gets an invoice dated today,
@@ -12,21 +10,21 @@ public struct InvoicePostingJob: HQJob {
 
     public init() {}
 
-    public func run(_ db: Database, context: JobContext) throws -> JobResult {
+    public func run(_ hq: any HQStoreTransaction, context: JobContext) throws -> JobResult {
         var result = JobResult()
-        for (order, terms) in try SalesOrder.openWithTerms(db) {
+        for (order, terms) in try hq.salesOrders.openOrdersWithTerms() {
             guard let orderId = order.id else { continue }
-            let discount = terms.terms.cashDiscount
+            let discount = terms.cashDiscount
             let number = String(format: "INV-S%07lld", orderId)
-            try HQInvoice(
-                number: number, customerAccount: order.customerAccount, orderId: orderId, invoiceDate: context.today,
-                dueDate: terms.terms.dueDate(invoicedOn: context.today),
-                discountLastDay: discount?.lastDay(invoicedOn: context.today),
-                discountMinor: discount?.amount(of: order.total).minorUnits ?? 0, currency: order.currency,
-                totalMinor: order.totalMinor, changedAt: context.now
-            ).insert(db)
-            try HQInvoiceLine.copy(db, fromOrder: orderId, toInvoice: number)
-            try SalesOrder.setStatus(db, id: orderId, to: .invoiced)
+            try hq.invoices.insert(
+                HQInvoice(
+                    number: number, customerAccount: order.customerAccount, orderId: orderId, invoiceDate: context.today,
+                    dueDate: terms.dueDate(invoicedOn: context.today),
+                    discountLastDay: discount?.lastDay(invoicedOn: context.today),
+                    discountMinor: discount?.amount(of: order.total).minorUnits ?? 0, currency: order.currency,
+                    totalMinor: order.totalMinor, changedAt: context.now))
+            try hq.invoices.copyLines(fromOrder: orderId, toInvoice: number)
+            try hq.salesOrders.setStatus(id: orderId, to: .invoiced)
             result.counts["invoices-posted", default: 0] += 1
         }
         return result

@@ -1,8 +1,6 @@
 import Foundation
-import GRDB
 import RemitCore
 import RemitMessages
-import RemitSQLite
 import RemitStore
 
 /// What a job did: counts by what it counted, the messages it publishes, and the records it could

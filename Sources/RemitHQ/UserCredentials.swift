@@ -1,23 +1,22 @@
 import Foundation
-import GRDB
 import RemitCore
 import RemitMessages
-import RemitSQLite
 import RemitStore
 
 /// Sets B2B users' passwords: a bcrypt hash per user in the channel store's `channel_credential`,
 /// where sign-in happens, for users HQ or the channel knows. Used by `remit users set-password` and
 /// by the demo seed. Errors name the user, never the password.
 public struct UserCredentials: Sendable {
-    let hq: HQStore
-    let channel: ChannelStore
+    let hq: any HQStoreBackend
+    /// The channel store, where credentials live.
+    let channel: any MessageStoreBackend
     let hasher: PasswordHasher
     let clock: any WallClock
 
     /// Users per transaction when setting many passwords: a progress step, and little lost on a crash.
     static let chunkSize = 256
 
-    public init(hq: HQStore, channel: ChannelStore, hasher: PasswordHasher, clock: any WallClock) {
+    public init(hq: any HQStoreBackend, channel: any MessageStoreBackend, hasher: PasswordHasher, clock: any WallClock) {
         self.hq = hq
         self.channel = channel
         self.hasher = hasher
@@ -26,9 +25,9 @@ public struct UserCredentials: Sendable {
 
     /// Throws unless HQ or the channel has a user with this login.
     public func requireKnownUser(_ login: String) async throws {
-        let inHQ = try await hq.pool.read { db in try HQUser.exists(db, login: login) }
+        let inHQ = try await hq.readHQ { hq in try hq.accounts.userExists(login: login) }
         if inHQ { return }
-        let inChannel = try await channel.pool.read { db in try ChannelUser.exists(db, login: login) }
+        let inChannel = try await channel.read { store in try store.channel().credentials.userExists(login: login) }
         guard inChannel else { throw CredentialError(.unknownUser, login: login) }
     }
 
@@ -37,7 +36,7 @@ public struct UserCredentials: Sendable {
         try Self.checkAcceptable(password, for: login)
         try await requireKnownUser(login)
         let credential = ChannelCredential(login: login, passwordHash: await hasher.hash(password), updatedAt: clock.now())
-        try await channel.pool.write { try credential.upsert($0) }
+        try await channel.write { store in try store.channel().credentials.save(credential) }
     }
 
     /// Gives every HQ user `password`, each hashed with a salt of their own; returns how many.
@@ -45,15 +44,16 @@ public struct UserCredentials: Sendable {
     @discardableResult
     public func setPasswordForEveryHQUser(_ password: String, progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Int {
         try Self.checkAcceptable(password, for: "every user")
-        let logins = try await hq.pool.read { try HQUser.logins($0) }
+        let logins = try await hq.readHQ { hq in try hq.accounts.userLogins() }
         progress(0, logins.count)
         for start in stride(from: 0, to: logins.count, by: Self.chunkSize) {
             let chunk = logins[start..<min(start + Self.chunkSize, logins.count)]
             let hashes = await hasher.hash(Array(repeating: password, count: chunk.count))
             let now = clock.now()
-            try await channel.pool.write { db in
+            try await channel.write { store in
+                let credentials = try store.channel().credentials
                 for (login, hash) in zip(chunk, hashes) {
-                    try ChannelCredential(login: login, passwordHash: hash, updatedAt: now).upsert(db)
+                    try credentials.save(ChannelCredential(login: login, passwordHash: hash, updatedAt: now))
                 }
             }
             progress(start + chunk.count, logins.count)

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import RemitCore
 import RemitHQ
 import RemitSQLite
@@ -40,18 +39,18 @@ public struct HQDesk: Sendable {
     /// The run `runId` once it has finished; nil while it has not (or has not started).
     public func finishedRun(_ runId: String) async throws -> JobRun? {
         let store = try HQStore(dataDirectory: dataDirectory, readOnly: true)
-        return try await store.pool.read { try JobRun.find($0, runId: runId) }.flatMap { $0.finishedAt == nil ? nil : $0 }
+        return try await store.readHQ { hq in try hq.jobRuns.find(runId: runId) }.flatMap { $0.finishedAt == nil ? nil : $0 }
     }
 
     /// The newest `limit` job runs.
     public func recentRuns(limit: Int) async throws -> [JobRun] {
         let store = try HQStore(dataDirectory: dataDirectory, readOnly: true)
-        return try await store.pool.read { try JobRun.recent($0, limit: limit) }
+        return try await store.readHQ { hq in try hq.jobRuns.recent(limit: limit, job: nil) }
     }
 
     /// The records Distribution holds back.
     public func held() async throws -> [DistributionHold] {
         let store = try HQStore(dataDirectory: dataDirectory, readOnly: true)
-        return try await store.pool.read { try DistributionHold.all($0) }
+        return try await store.readHQ { hq in try hq.distribution.holds() }
     }
 }

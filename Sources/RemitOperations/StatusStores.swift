@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import RemitSQLite
 import RemitStore
 
@@ -28,8 +27,8 @@ public struct StatusStores: Sendable {
         guard let hq else { return .failure(.init(hqProblem)) }
         do {
             return .success(
-                try await hq.pool.read { db in
-                    try JobRun.latestPerJob(db).map {
+                try await hq.readHQ { hq in
+                    try hq.jobRuns.latestPerJob().map {
                         PipelineStatus.Job(
                             job: $0.job, status: $0.status.rawValue, startedAt: $0.startedAt, finishedAt: $0.finishedAt,
                             counts: $0.counts, error: $0.error)

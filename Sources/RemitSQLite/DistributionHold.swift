@@ -1,35 +1,17 @@
 import Foundation
 import GRDB
-import RemitStore
 import RemitCore
-import RemitMessages
+import RemitStore
 
-/// A record distribution could not send (`distribution_held`): its message would be refused by the
-/// channel. The watermark passes it, but it stays due: every run reads it again by key, sends it if it
-/// can now, and names it in the run's record until it goes out.
-public struct DistributionHold: StoredRecord, Sendable, Equatable {
+// DistributionHold in its SQLite table (`distribution_held`).
+extension DistributionHold: StoredRecord {
     public static let databaseTableName = "distribution_held"
-
-    public var stream: DistributionStream
-    public var key: String
-    /// Why its message would be refused (the schema's or the decoder's words).
-    public var reason: String
-    /// When it was first held.
-    public var since: Date
-
-    public init(stream: DistributionStream, key: String, reason: String, since: Date) {
-        self.stream = stream
-        self.key = key
-        self.reason = reason
-        self.since = since
-    }
 
     public init(row: Row) throws {
         let stored = StoredRow(row, table: Self.databaseTableName, key: "\(row["stream"] as String? ?? "")/\(row["key"] as String? ?? "")")
-        stream = try stored.value("stream", as: DistributionStream.self)
-        key = row["key"]
-        reason = row["reason"]
-        since = try stored.timestamp("since")
+        self.init(
+            stream: try stored.value("stream", as: DistributionStream.self), key: row["key"], reason: row["reason"],
+            since: try stored.timestamp("since"))
     }
 
     static func registerMigration(in migrator: inout DatabaseMigrator) {

@@ -1,8 +1,7 @@
 import Foundation
 import GRDB
-import RemitStore
 import RemitCore
-import RemitMessages
+import RemitStore
 
 /// The distribution watermarks (`distribution_state`), moved in the transaction that publishes.
 public struct DistributionWatermark: StoredRecord, Sendable, Equatable {

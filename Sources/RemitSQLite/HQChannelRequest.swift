@@ -1,59 +1,28 @@
 import Foundation
 import GRDB
-import RemitStore
 import RemitCore
-import RemitMessages
+import RemitStore
 
-/// A B2B request the channel uploaded to HQ (`channel_request`), processed by the sync job.
-public struct HQChannelRequest: StoredRecord, Sendable, Equatable {
+// HQChannelRequest in its SQLite table (`channel_request`).
+extension HQChannelRequest: StoredRecord {
     public static let databaseTableName = "channel_request"
-
-    public enum Status: String, Sendable, Codable { case received, processed, failed }
-
-    public var requestId: String
-    /// `invoice-copy`; other types fail when processed.
-    public var type: String
-    public var userLogin: String
-    public var invoiceNumber: String?
-    public var status: Status
-    public var receivedAt: Date
-    public var processedAt: Date?
-    public var detail: String?
-    public var customerAccount: String
-    public var changedAt: Date
 
     public enum Columns {
         public static let requestId = Column("request_id")
-        public static let status = Column(CodingKeys.status)
+        public static let status = Column("status")
         public static let receivedAt = Column("received_at")
         public static let processedAt = Column("processed_at")
-        public static let detail = Column(CodingKeys.detail)
+        public static let detail = Column("detail")
         public static let changedAt = Column("changed_at")
-    }
-
-    public init(requestId: String, type: String, userLogin: String, invoiceNumber: String?, customerAccount: String, receivedAt: Date) {
-        self.requestId = requestId
-        self.type = type
-        self.userLogin = userLogin
-        self.invoiceNumber = invoiceNumber
-        status = .received
-        self.receivedAt = receivedAt
-        self.customerAccount = customerAccount
-        changedAt = receivedAt
     }
 
     public init(row: Row) throws {
         let stored = StoredRow(row, table: Self.databaseTableName, key: row["request_id"])
-        requestId = row["request_id"]
-        type = row["type"]
-        userLogin = row["user_login"]
-        invoiceNumber = row["invoice_number"]
-        status = try stored.value("status", as: Status.self)
-        receivedAt = try stored.timestamp("received_at")
-        processedAt = try stored.optionalTimestamp("processed_at")
-        detail = row["detail"]
-        customerAccount = row["customer_account"]
-        changedAt = try stored.timestamp("changed_at")
+        self.init(
+            requestId: row["request_id"], type: row["type"], userLogin: row["user_login"], invoiceNumber: row["invoice_number"],
+            status: try stored.value("status", as: Status.self), receivedAt: try stored.timestamp("received_at"),
+            processedAt: try stored.optionalTimestamp("processed_at"), detail: row["detail"],
+            customerAccount: row["customer_account"], changedAt: try stored.timestamp("changed_at"))
     }
 
     /// Stores an uploaded request unless its id is known; returns whether it was new.

@@ -1,53 +1,19 @@
 import Foundation
 import GRDB
-import RemitStore
 import RemitCore
-import RemitMessages
+import RemitStore
 
-/// An invoice in HQ, the system of record for what a customer owes (`invoice`).
-public struct HQInvoice: StoredRecord, Sendable, Equatable {
+// HQInvoice in its SQLite table (`invoice`).
+extension HQInvoice: StoredRecord {
     public static let databaseTableName = "invoice"
 
-    public var number: String
-    public var customerAccount: String
-    /// The sales order invoiced; nil for invoices from before the channel.
-    public var orderId: Int64?
-    public var invoiceDate: CalendarDate
-    public var dueDate: CalendarDate
-    public var discountLastDay: CalendarDate?
-    public var discountMinor: Int64
-    public var currency: Currency
-    public var totalMinor: Int64
-    public var settledMinor: Int64
-    public var discountTakenMinor: Int64
-    public var changedAt: Date
-
     public enum Columns {
-        public static let number = Column(CodingKeys.number)
+        public static let number = Column("number")
         public static let customerAccount = Column("customer_account")
         public static let totalMinor = Column("total_minor")
         public static let settledMinor = Column("settled_minor")
         public static let discountTakenMinor = Column("discount_taken_minor")
         public static let changedAt = Column("changed_at")
-    }
-
-    public init(
-        number: String, customerAccount: String, orderId: Int64? = nil, invoiceDate: CalendarDate, dueDate: CalendarDate,
-        discountLastDay: CalendarDate?, discountMinor: Int64, currency: Currency, totalMinor: Int64, settledMinor: Int64 = 0,
-        discountTakenMinor: Int64 = 0, changedAt: Date
-    ) {
-        self.number = number
-        self.customerAccount = customerAccount
-        self.orderId = orderId
-        self.invoiceDate = invoiceDate
-        self.dueDate = dueDate
-        self.discountLastDay = discountLastDay
-        self.discountMinor = discountMinor
-        self.currency = currency
-        self.totalMinor = totalMinor
-        self.settledMinor = settledMinor
-        self.discountTakenMinor = discountTakenMinor
-        self.changedAt = changedAt
     }
 
     public init(row: Row) throws {
@@ -65,11 +31,6 @@ public struct HQInvoice: StoredRecord, Sendable, Equatable {
     public func encode(to container: inout PersistenceContainer) {
         for (column, value) in zip(Self.columns, writtenValues) { container[column] = value }
     }
-
-    public var total: Money { Money(minorUnits: totalMinor, currency: currency) }
-    public var discount: Money { Money(minorUnits: discountMinor, currency: currency) }
-    public var settled: Money { Money(minorUnits: settledMinor, currency: currency) }
-    public var discountTaken: Money { Money(minorUnits: discountTakenMinor, currency: currency) }
 
     public static func find(_ db: Database, number: String) throws -> HQInvoice? {
         try fetchOne(db, primaryKey: number)

@@ -1,24 +1,11 @@
 import Foundation
 import GRDB
-import RemitStore
 import RemitCore
-import RemitMessages
+import RemitStore
 
-/// A line of an HQ invoice (`invoice_line`).
-public struct HQInvoiceLine: StoredRecord, Sendable, Equatable {
+// HQInvoiceLine in its SQLite table (`invoice_line`).
+extension HQInvoiceLine: StoredRecord {
     public static let databaseTableName = "invoice_line"
-
-    public var invoiceNumber: String
-    public var lineNo: Int
-    public var description: String
-    public var amountMinor: Int64
-
-    public init(invoiceNumber: String, lineNo: Int, description: String, amountMinor: Int64) {
-        self.invoiceNumber = invoiceNumber
-        self.lineNo = lineNo
-        self.description = description
-        self.amountMinor = amountMinor
-    }
 
     /// The row written (see `HQInvoice.encode(to:)`).
     public func encode(to container: inout PersistenceContainer) {

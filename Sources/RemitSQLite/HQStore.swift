@@ -1,8 +1,6 @@
 import Foundation
 import GRDB
 import RemitStore
-import RemitCore
-import RemitMessages
 
 /// The emulated back office ("HQ"), the system of record for customers and invoices: its own SQLite
 /// file (`hq.sqlite`) in the data directory.
@@ -15,6 +13,8 @@ public final class HQStore: DataDirectoryStore {
         self.path = path
         pool = try SQLiteStore.openPool(at: path, identity: .hq, migrator: Self.migrator, readOnly: readOnly)
     }
+
+    public func transaction(_ db: Database) -> SQLiteTransaction { SQLiteHQTransaction(db, store: path) }
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

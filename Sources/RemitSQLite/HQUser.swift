@@ -1,27 +1,14 @@
 import Foundation
 import GRDB
-import RemitStore
 import RemitCore
-import RemitMessages
+import RemitStore
 
-/// A B2B user of a customer account in HQ (`b2b_user`); passwords live in the channel store.
-public struct HQUser: StoredRecord, Sendable, Equatable {
+// HQUser in its SQLite table (`b2b_user`).
+extension HQUser: StoredRecord {
     public static let databaseTableName = "b2b_user"
 
-    public var login: String
-    public var customerAccount: String
-    public var displayName: String
-    public var email: String
-
     public enum Columns {
-        public static let login = Column(CodingKeys.login)
-    }
-
-    public init(login: String, customerAccount: String, displayName: String, email: String) {
-        self.login = login
-        self.customerAccount = customerAccount
-        self.displayName = displayName
-        self.email = email
+        public static let login = Column("login")
     }
 
     public init(row: Row) throws {

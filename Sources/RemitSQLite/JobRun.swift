@@ -1,48 +1,28 @@
 import Foundation
 import GRDB
-import RemitStore
 import RemitCore
-import RemitMessages
+import RemitStore
 
-/// One recorded run of an HQ job (`job_run`): start, end, status, counts, error.
-public struct JobRun: StoredRecord, Sendable, Equatable {
+// JobRun in its SQLite table (`job_run`).
+extension JobRun: StoredRecord {
     public static let databaseTableName = "job_run"
 
-    public enum Status: String, Sendable, Codable { case running, succeeded, failed }
-
-    /// Assigned by the store on insert.
-    public var id: Int64?
-    public var job: String
-    public var runId: String
-    public var startedAt: Date
-    public var finishedAt: Date?
-    public var status: Status
-    /// Counts as operators read them (`format(_:)`).
-    public var counts: String?
-    public var error: String?
-    public var worker: String
-
     public enum Columns {
-        public static let id = Column(CodingKeys.id)
-        public static let job = Column(CodingKeys.job)
+        public static let id = Column("id")
+        public static let job = Column("job")
         public static let runId = Column("run_id")
         public static let finishedAt = Column("finished_at")
-        public static let status = Column(CodingKeys.status)
-        public static let counts = Column(CodingKeys.counts)
-        public static let error = Column(CodingKeys.error)
+        public static let status = Column("status")
+        public static let counts = Column("counts")
+        public static let error = Column("error")
     }
 
     public init(row: Row) throws {
         let stored = StoredRow(row, table: Self.databaseTableName, key: row["run_id"])
-        id = row["id"]
-        job = row["job"]
-        runId = row["run_id"]
-        startedAt = try stored.timestamp("started_at")
-        finishedAt = try stored.optionalTimestamp("finished_at")
-        status = try stored.value("status", as: Status.self)
-        counts = row["counts"]
-        error = row["error"]
-        worker = row["worker"]
+        self.init(
+            id: row["id"], job: row["job"], runId: row["run_id"], startedAt: try stored.timestamp("started_at"),
+            finishedAt: try stored.optionalTimestamp("finished_at"), status: try stored.value("status", as: Status.self),
+            counts: row["counts"], error: row["error"], worker: row["worker"])
     }
 
     /// Records that `runId` started; a run started again (a redelivery, a retry) keeps its row.
@@ -59,11 +39,6 @@ public struct JobRun: StoredRecord, Sendable, Equatable {
             db, Columns.finishedAt.set(to: Timestamp.format(at)),
             Columns.status.set(to: (succeeded ? Status.succeeded : Status.failed).rawValue),
             Columns.counts.set(to: format(counts)), Columns.error.set(to: error))
-    }
-
-    /// Counts as operators read them: `orders=2 payments=5`.
-    public static func format(_ counts: [String: Int]) -> String {
-        counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
     }
 
     /// The latest runs, newest first, of every job or of `job`.

@@ -1,66 +1,27 @@
 import Foundation
 import GRDB
-import RemitStore
 import RemitCore
-import RemitMessages
+import RemitStore
 
-/// A payment the channel uploaded, waiting in HQ's payment journal to be posted to its invoice
-/// (`payment_journal_line`).
-public struct PaymentJournalLine: StoredRecord, Sendable, Equatable {
+// PaymentJournalLine in its SQLite table (`payment_journal_line`).
+extension PaymentJournalLine: StoredRecord {
     public static let databaseTableName = "payment_journal_line"
 
-    /// Assigned by the store on insert.
-    public var id: Int64?
-    /// The channel's payment id: uploading the same payment twice is a no-op.
-    public var channelPaymentId: String
-    public var customerAccount: String
-    public var invoiceNumber: String?
-    public var amountMinor: Int64
-    public var currency: Currency
-    public var paidOn: CalendarDate
-    public var tender: String
-    public var uploadedAt: Date
-    public var postedAt: Date?
-    /// Why the payment could not be posted.
-    public var failure: String?
-
     public enum Columns {
-        public static let id = Column(CodingKeys.id)
+        public static let id = Column("id")
         public static let channelPaymentId = Column("channel_payment_id")
         public static let postedAt = Column("posted_at")
-        public static let failure = Column(CodingKeys.failure)
-    }
-
-    public init(
-        channelPaymentId: String, customerAccount: String, invoiceNumber: String?, amount: Money, paidOn: CalendarDate,
-        tender: String, uploadedAt: Date
-    ) {
-        self.channelPaymentId = channelPaymentId
-        self.customerAccount = customerAccount
-        self.invoiceNumber = invoiceNumber
-        amountMinor = amount.minorUnits
-        currency = amount.currency
-        self.paidOn = paidOn
-        self.tender = tender
-        self.uploadedAt = uploadedAt
+        public static let failure = Column("failure")
     }
 
     public init(row: Row) throws {
         let stored = StoredRow(row, table: Self.databaseTableName, key: "\(row["id"] as Int64)")
-        id = row["id"]
-        channelPaymentId = row["channel_payment_id"]
-        customerAccount = row["customer_account"]
-        invoiceNumber = row["invoice_number"]
-        amountMinor = row["amount_minor"]
-        currency = try stored.currency()
-        paidOn = try stored.date("paid_on")
-        tender = row["tender"]
-        uploadedAt = try stored.timestamp("uploaded_at")
-        postedAt = try stored.optionalTimestamp("posted_at")
-        failure = row["failure"]
+        self.init(
+            id: row["id"], channelPaymentId: row["channel_payment_id"], customerAccount: row["customer_account"],
+            invoiceNumber: row["invoice_number"], amountMinor: row["amount_minor"], currency: try stored.currency(),
+            paidOn: try stored.date("paid_on"), tender: row["tender"], uploadedAt: try stored.timestamp("uploaded_at"),
+            postedAt: try stored.optionalTimestamp("posted_at"), failure: row["failure"])
     }
-
-    public var amount: Money { Money(minorUnits: amountMinor, currency: currency) }
 
     /// Stores an uploaded payment unless its channel id is known; returns whether it was new.
     public func insertUnlessUploaded(_ db: Database) throws -> Bool {
@@ -81,8 +42,8 @@ public struct PaymentJournalLine: StoredRecord, Sendable, Equatable {
     }
 
     /// The channel's payments for `invoices` that HQ posted or refused, by invoice number.
-    public static func outcomes(_ db: Database, invoices: [String]) throws -> [String: [InvoiceSnapshot.PaymentOutcome]] {
-        var outcomes: [String: [InvoiceSnapshot.PaymentOutcome]] = [:]
+    public static func outcomes(_ db: Database, invoices: [String]) throws -> [String: [HQPaymentOutcome]] {
+        var outcomes: [String: [HQPaymentOutcome]] = [:]
         for start in stride(from: 0, to: invoices.count, by: 500) {
             let chunk = Array(invoices[start..<min(start + 500, invoices.count)])
             let lines = try filter(chunk.contains(Column("invoice_number")) && (Columns.postedAt != nil || Columns.failure != nil))

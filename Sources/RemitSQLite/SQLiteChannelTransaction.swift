@@ -7,4 +7,5 @@ public final class SQLiteChannelTransaction: SQLiteTransaction, ChannelStoreTran
     public var channelUpdates: any ChannelUpdateQueries { SQLiteChannelUpdates(db: db) }
     public var uploads: any ChannelUploadQueries { SQLiteChannelUploads(db: db) }
     public var buyerViews: any BuyerViewQueries { SQLiteBuyerViews(db: db) }
+    public var credentials: any ChannelCredentialQueries { SQLiteChannelCredentials(db: db) }
 }

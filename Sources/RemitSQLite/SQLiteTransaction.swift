@@ -25,13 +25,4 @@ public class SQLiteTransaction: StoreTransaction {
         }
         return result!
     }
-
-    /// GRDB's connection of a transaction this module handed out: for callers not yet on the
-    /// seam's queries (issue #23 moves them). A transaction of another backend is a programming error.
-    public static func database(of transaction: any StoreTransaction) -> Database {
-        guard let transaction = transaction as? SQLiteTransaction else {
-            preconditionFailure("a SQLite query was given a transaction of another store backend")
-        }
-        return transaction.db
-    }
 }

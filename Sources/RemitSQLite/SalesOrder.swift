@@ -1,74 +1,29 @@
 import Foundation
 import GRDB
-import RemitStore
 import RemitCore
-import RemitMessages
+import RemitStore
 
-/// A sales order in HQ (`sales_order`): uploaded from the channel, opened with its lines by the
-/// sync job, invoiced by invoice posting.
-public struct SalesOrder: StoredRecord, Sendable, Equatable {
+// SalesOrder in its SQLite table (`sales_order`).
+extension SalesOrder: StoredRecord {
     public static let databaseTableName = "sales_order"
 
-    public enum Status: String, Sendable, Codable {
-        /// As uploaded by P-0001: lines still in `lines`.
-        case uploaded
-        case open
-        case invoiced
-    }
-
-    /// Assigned by the store on insert.
-    public var id: Int64?
-    public var orderNumber: String
-    public var customerAccount: String
-    /// Set for orders that came from the channel: the idempotency key of the upload.
-    public var channelOrderId: String?
-    public var orderedOn: CalendarDate
-    public var onAccount: Bool
-    public var status: Status
-    public var totalMinor: Int64
-    public var currency: Currency
-    /// The lines as uploaded (JSON), until the sync job creates the order lines.
-    public var lines: String?
-
     public enum Columns {
-        public static let id = Column(CodingKeys.id)
+        public static let id = Column("id")
         public static let customerAccount = Column("customer_account")
         public static let channelOrderId = Column("channel_order_id")
         public static let onAccount = Column("on_account")
-        public static let status = Column(CodingKeys.status)
+        public static let status = Column("status")
         public static let totalMinor = Column("total_minor")
-    }
-
-    public init(
-        orderNumber: String, customerAccount: String, channelOrderId: String?, orderedOn: CalendarDate, onAccount: Bool,
-        status: Status, total: Money, lines: String?
-    ) {
-        self.orderNumber = orderNumber
-        self.customerAccount = customerAccount
-        self.channelOrderId = channelOrderId
-        self.orderedOn = orderedOn
-        self.onAccount = onAccount
-        self.status = status
-        totalMinor = total.minorUnits
-        currency = total.currency
-        self.lines = lines
     }
 
     public init(row: Row) throws {
         let stored = StoredRow(row, table: Self.databaseTableName, key: "\(row["id"] as Int64)")
-        id = row["id"]
-        orderNumber = row["order_number"]
-        customerAccount = row["customer_account"]
-        channelOrderId = row["channel_order_id"]
-        orderedOn = try stored.date("ordered_on")
-        onAccount = row["on_account"]
-        status = try stored.value("status", as: Status.self)
-        totalMinor = row["total_minor"]
-        currency = try stored.currency()
-        lines = row["lines"]
+        self.init(
+            id: row["id"], orderNumber: row["order_number"], customerAccount: row["customer_account"],
+            channelOrderId: row["channel_order_id"], orderedOn: try stored.date("ordered_on"), onAccount: row["on_account"],
+            status: try stored.value("status", as: Status.self), totalMinor: row["total_minor"], currency: try stored.currency(),
+            lines: row["lines"])
     }
-
-    public var total: Money { Money(minorUnits: totalMinor, currency: currency) }
 
     /// Stores an order the channel uploaded, unless its channel id is known; returns whether it was new.
     public func insertUnlessUploaded(_ db: Database) throws -> Bool {

@@ -1,28 +1,11 @@
 import Foundation
 import GRDB
-import RemitStore
 import RemitCore
-import RemitMessages
+import RemitStore
 
-/// A line of a sales order (`sales_order_line`).
-public struct SalesOrderLine: StoredRecord, Sendable, Equatable {
+// SalesOrderLine in its SQLite table (`sales_order_line`).
+extension SalesOrderLine: StoredRecord {
     public static let databaseTableName = "sales_order_line"
-
-    public var orderId: Int64
-    public var lineNo: Int
-    public var sku: String
-    public var quantity: Int
-    public var unitPriceMinor: Int64
-    public var amountMinor: Int64
-
-    public init(orderId: Int64, lineNo: Int, sku: String, quantity: Int, unitPriceMinor: Int64, amountMinor: Int64) {
-        self.orderId = orderId
-        self.lineNo = lineNo
-        self.sku = sku
-        self.quantity = quantity
-        self.unitPriceMinor = unitPriceMinor
-        self.amountMinor = amountMinor
-    }
 
     public init(row: Row) throws {
         self.init(

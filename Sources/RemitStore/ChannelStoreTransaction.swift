@@ -8,6 +8,8 @@ public protocol ChannelStoreTransaction: StoreTransaction {
     var uploads: any ChannelUploadQueries { get }
     /// What buyers see (the portal's reads), and the checks the commands share with it.
     var buyerViews: any BuyerViewQueries { get }
+    /// Users' sign-in secrets, as `remit users` and the seed set them.
+    var credentials: any ChannelCredentialQueries { get }
 }
 
 extension StoreTransaction {

@@ -1,12 +1,10 @@
 import Foundation
-import GRDB
 import Logging
 import Metrics
 import RemitCore
 import RemitHQ
 import RemitMessages
 import RemitRuntime
-import RemitSQLite
 import RemitStore
 
 /// Runs an `HQJob` for each job-run message and records the run (start, end, counts, error).
@@ -39,21 +37,20 @@ public struct HQJobHandler<Job: HQJob>: TypedMessageHandler {
     public func handle(
         _ envelope: Envelope<Job.Run>, context handling: HandlerContext, in transaction: any StoreTransaction
     ) throws -> [OutgoingMessage] {
-        let db = SQLiteTransaction.database(of: transaction)
+        let hq = try transaction.hq()
         let context = JobContext(header: envelope.header, now: handling.now, followUpCheck: handling.followUpCheck)
         let logger = handling.logger
         let metadata: Logger.Metadata = ["job": "\(Job.Run.jobName)", "requested_by": "\(envelope.actingUser)"]
         logger.info("job run started", metadata: metadata)
-        try JobRun.start(db, job: Job.Run.jobName, runId: envelope.id, worker: worker, at: context.now)
+        try hq.jobRuns.start(job: Job.Run.jobName, runId: envelope.id, worker: worker, at: context.now)
         do {
             var result = JobResult()
-            try db.inSavepoint {
-                result = try job.run(db, context: context)
+            try hq.savepoint {
+                result = try job.run(hq, context: context)
                 if !result.followUpsChecked { try context.followUpCheck?.check(result.followUps) }
-                return .commit
             }
             let held = Self.describe(held: result.held)
-            try JobRun.finish(db, runId: envelope.id, succeeded: true, counts: result.counts, error: held, at: context.now)
+            try hq.jobRuns.finish(runId: envelope.id, succeeded: true, counts: result.counts, error: held, at: context.now)
             heldRecords.record(result.held.count)
             if let held {
                 logger.error(
@@ -64,7 +61,7 @@ public struct HQJobHandler<Job: HQJob>: TypedMessageHandler {
             }
             return result.followUps
         } catch {
-            try JobRun.finish(db, runId: envelope.id, succeeded: false, counts: [:], error: "\(error)", at: context.now)
+            try hq.jobRuns.finish(runId: envelope.id, succeeded: false, counts: [:], error: "\(error)", at: context.now)
             if error is UnsendableMessage {
                 unsendableRuns.increment()
                 logger.error(

@@ -1,10 +1,8 @@
 import Foundation
-import GRDB
 import Logging
 import RemitCore
 import RemitMessages
 import RemitRuntime
-import RemitSQLite
 import RemitStore
 
 /// Job P-0001, channel transactions upload: takes the channel's payments, orders on account and
@@ -15,13 +13,13 @@ import RemitStore
 /// rows uploaded, with the inbox record. When a crash falls between the two, the redelivered run
 /// uploads the same rows again, HQ ignores them as known, and the marking completes.
 public struct P0001Upload: TypedMessageHandler, ExternalEffectHandler {
-    let hq: HQStore
+    let hq: any HQStoreBackend
     let worker: String
     let batchLimit: Int
     /// Runs after HQ committed and before the channel marks; tests use it to crash there.
     let afterUpload: @Sendable () throws -> Void
 
-    public init(hq: HQStore, worker: String, batchLimit: Int = 5_000, afterUpload: @escaping @Sendable () throws -> Void = {}) {
+    public init(hq: any HQStoreBackend, worker: String, batchLimit: Int = 5_000, afterUpload: @escaping @Sendable () throws -> Void = {}) {
         self.hq = hq
         self.worker = worker
         self.batchLimit = batchLimit
@@ -55,21 +53,21 @@ public struct P0001Upload: TypedMessageHandler, ExternalEffectHandler {
         let metadata: Logger.Metadata = ["job": "\(P0001Run.jobName)", "requested_by": "\(message.header.actingUser)"]
         logger.info("job run started", metadata: metadata)
         do {
-            let counts = try await hq.pool.write { db in try Self.upload(upload, into: db, runId: runId, worker: worker, at: now) }
+            let counts = try await hq.writeHQ { hq in try Self.upload(upload, into: hq, runId: runId, worker: worker, at: now) }
             try afterUpload()
             logger.info("job run succeeded", metadata: metadata.merging(["counts": "\(JobRun.format(counts))"]) { $1 })
             return .succeeded(detail: JobRun.format(counts))
         } catch {
             // Recorded as a failed run; nothing is marked, so the next run uploads these again.
-            try? await hq.pool.write { db in
-                try JobRun.start(db, job: P0001Run.jobName, runId: runId, worker: worker, at: now)
-                try JobRun.finish(db, runId: runId, succeeded: false, counts: [:], error: "\(error)", at: now)
+            try? await hq.writeHQ { hq in
+                try hq.jobRuns.start(job: P0001Run.jobName, runId: runId, worker: worker, at: now)
+                try hq.jobRuns.finish(runId: runId, succeeded: false, counts: [:], error: "\(error)", at: now)
             }
             logger.warning(
                 "job run failed; nothing is marked, the next run uploads these again",
                 metadata: metadata.merging(["error": "\(error)"]) { $1 })
-            guard let error = error as? DatabaseError else { return .retryLater(reason: "\(error)") }
-            let failure = SQLiteFailure.failure(error, store: hq.path)
+            // The backend's own errors come as `StoreFailure`s (the seam maps them).
+            guard let failure = error as? StoreFailure else { return .retryLater(reason: "\(error)") }
             if failure.isTheStoresFault { return .unavailable(reason: failure.description) }
             if failure.refusesTheData { return .failed(reason: failure.description) }
             return .retryLater(reason: failure.description)
@@ -104,37 +102,39 @@ public struct P0001Upload: TypedMessageHandler, ExternalEffectHandler {
 
     /// The batch into HQ, each row unless HQ holds it already (keyed by the channel's ids); returns
     /// the run's counts, recorded with it.
-    static func upload(_ upload: Upload, into db: Database, runId: String, worker: String, at now: Date) throws -> [String: Int] {
-        try JobRun.start(db, job: P0001Run.jobName, runId: runId, worker: worker, at: now)
+    static func upload(
+        _ upload: Upload, into hq: any HQStoreTransaction, runId: String, worker: String, at now: Date
+    ) throws -> [String: Int] {
+        try hq.jobRuns.start(job: P0001Run.jobName, runId: runId, worker: worker, at: now)
         var counts = ["payments": 0, "orders": 0, "requests": 0, "already-uploaded": 0]
         for transaction in upload.transactions {
             switch transaction.kind {
             case .invoicePayment:
-                let new = try PaymentJournalLine(
-                    channelPaymentId: transaction.id, customerAccount: transaction.customerAccount,
-                    invoiceNumber: transaction.invoiceNumber, amount: transaction.amount,
-                    paidOn: CalendarDate(transaction.createdAt), tender: transaction.tender, uploadedAt: now
-                ).insertUnlessUploaded(db)
+                let new = try hq.paymentJournal.insertUnlessUploaded(
+                    PaymentJournalLine(
+                        channelPaymentId: transaction.id, customerAccount: transaction.customerAccount,
+                        invoiceNumber: transaction.invoiceNumber, amount: transaction.amount,
+                        paidOn: CalendarDate(transaction.createdAt), tender: transaction.tender, uploadedAt: now))
                 counts[new ? "payments" : "already-uploaded", default: 0] += 1
             case .orderOnAccount:
-                let new = try SalesOrder(
-                    orderNumber: "SO-\(transaction.id)", customerAccount: transaction.customerAccount,
-                    channelOrderId: transaction.id, orderedOn: CalendarDate(transaction.createdAt),
-                    onAccount: transaction.tender == "onAccount",
-                    status: .uploaded, total: transaction.amount,
-                    lines: String(decoding: try JSONEncoder().encode(transaction.lines), as: UTF8.self)
-                ).insertUnlessUploaded(db)
+                let new = try hq.salesOrders.insertUnlessUploaded(
+                    SalesOrder(
+                        orderNumber: "SO-\(transaction.id)", customerAccount: transaction.customerAccount,
+                        channelOrderId: transaction.id, orderedOn: CalendarDate(transaction.createdAt),
+                        onAccount: transaction.tender == "onAccount",
+                        status: .uploaded, total: transaction.amount,
+                        lines: String(decoding: try JSONEncoder().encode(transaction.lines), as: UTF8.self)))
                 counts[new ? "orders" : "already-uploaded", default: 0] += 1
             }
         }
         for request in upload.requests {
-            let new = try HQChannelRequest(
-                requestId: request.requestId, type: request.type, userLogin: request.userLogin,
-                invoiceNumber: request.invoiceNumber, customerAccount: request.customerAccount, receivedAt: now
-            ).insertUnlessUploaded(db)
+            let new = try hq.channelRequests.insertUnlessUploaded(
+                HQChannelRequest(
+                    requestId: request.requestId, type: request.type, userLogin: request.userLogin,
+                    invoiceNumber: request.invoiceNumber, customerAccount: request.customerAccount, receivedAt: now))
             counts[new ? "requests" : "already-uploaded", default: 0] += 1
         }
-        try JobRun.finish(db, runId: runId, succeeded: true, counts: counts, error: nil, at: now)
+        try hq.jobRuns.finish(runId: runId, succeeded: true, counts: counts, error: nil, at: now)
         return counts
     }
 }

@@ -6,13 +6,12 @@ import RemitHQ
 import RemitMail
 import RemitMessages
 import RemitRuntime
-import RemitSQLite
 import RemitStore
 import Synchronization
 
 /// What handlers may need from the process: the stores, the clock, and who runs them.
 public struct WorkerDependencies: Sendable {
-    public var stores: DataDirectoryStores
+    public var stores: any WorkerStores
     public var clock: any WallClock
     public var logger: Logger
     /// Names this process in job-run records (`host:pid`).
@@ -23,7 +22,7 @@ public struct WorkerDependencies: Sendable {
     public var mail: MailSettings?
 
     public init(
-        stores: DataDirectoryStores, clock: any WallClock = SystemWallClock(), logger: Logger,
+        stores: any WorkerStores, clock: any WallClock = SystemWallClock(), logger: Logger,
         workerName: String = "\(ProcessInfo.processInfo.hostName):\(getpid())", policy: StorefrontPolicy = StorefrontPolicy(),
         mail: MailSettings? = nil
     ) {
@@ -33,14 +32,6 @@ public struct WorkerDependencies: Sendable {
         self.workerName = workerName
         self.policy = policy
         self.mail = mail
-    }
-
-    /// The stores of `dataDirectory`, opened when a kind needs them.
-    public init(
-        dataDirectory: String, clock: any WallClock = SystemWallClock(), logger: Logger, policy: StorefrontPolicy = StorefrontPolicy(),
-        mail: MailSettings? = nil
-    ) {
-        self.init(stores: DataDirectoryStores(directory: dataDirectory), clock: clock, logger: logger, policy: policy, mail: mail)
     }
 
     /// The mail settings, or the file outbox `DATA_DIR/outbox` from the default sender.
@@ -54,7 +45,7 @@ public struct WorkerDependencies: Sendable {
     }
 
     /// The store a kind applies messages to, as `Topology/workers.json` names it.
-    public func store(for kind: WorkerKindSpec) throws -> any MessageStore {
+    public func store(for kind: WorkerKindSpec) throws -> any MessageStoreBackend {
         kind.storeName == "hq" ? try stores.hq() : try stores.channel()
     }
 }

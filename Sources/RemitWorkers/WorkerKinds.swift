@@ -6,7 +6,6 @@ import RemitHQ
 import RemitMail
 import RemitMessages
 import RemitRuntime
-import RemitSQLite
 import RemitStore
 import Synchronization
 

@@ -11,7 +11,7 @@ struct SQLiteBackendFactory: StoreBackendFactory {
         try ChannelStore(dataDirectory: directory.path)
     }
 
-    func hqStore(in directory: URL) throws -> any MessageStoreBackend {
+    func hqStore(in directory: URL) throws -> any HQStoreBackend {
         try HQStore(dataDirectory: directory.path)
     }
 

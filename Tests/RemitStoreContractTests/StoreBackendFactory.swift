@@ -8,7 +8,7 @@ protocol StoreBackendFactory: Sendable, CustomTestStringConvertible {
     /// A new, empty channel store whose data lives under `directory`.
     func channelStore(in directory: URL) throws -> any MessageStoreBackend
     /// A new, empty HQ store whose data lives under `directory`.
-    func hqStore(in directory: URL) throws -> any MessageStoreBackend
+    func hqStore(in directory: URL) throws -> any HQStoreBackend
     /// A new, empty operations store whose data lives under `directory`.
     func operationsStore(in directory: URL) throws -> any OperationsStoreBackend
 }

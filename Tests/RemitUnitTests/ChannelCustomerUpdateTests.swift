@@ -76,7 +76,7 @@ struct ChannelCustomerUpdateTests {
             let header = EnvelopeHeader(
                 type: DistributionRun.messageType, version: 1, id: "run-1", correlationId: "run-1",
                 causationId: nil, occurredAt: t2, actingUser: "system:test")
-            let result = try await hq.pool.write {
+            let result = try await hq.writeHQ {
                 try DistributionJob(chunkSize: 7).run($0, context: JobContext(header: header, now: self.t2))
             }
             let bodies = result.followUps.filter { $0.type == CustomersChanged.messageType }.map {

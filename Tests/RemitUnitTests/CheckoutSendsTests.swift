@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import RemitAMQP
+import RemitApp
 import RemitWorkers
 import Testing
 @testable import RemitCore

@@ -104,11 +104,12 @@ struct CustomerCreditTests {
                     INSERT INTO sales_order (order_number, customer_account, ordered_on, on_account, status, total_minor, currency)
                     VALUES ('SO-1', 'C000001', '2026-11-29', 1, 'open', 12000, 'EUR'), ('SO-2', 'C000001', '2026-11-29', 1, 'invoiced', 9999, 'EUR')
                     """)
-            let credit = try #require(try CustomerCredit.fetch(db, account: "C000001"))
+            let hq = SQLiteHQTransaction(db, store: store.path)
+            let credit = try #require(try CustomerCredit.fetch(hq, account: "C000001"))
             #expect(credit.balance.minorUnits == 45_000)
             #expect(credit.uninvoicedOrders.minorUnits == 12_000)
             #expect(credit.headroom.minorUnits == 100_000 - 45_000 - 12_000)
-            #expect(try CustomerCredit.fetch(db, account: "nobody") == nil)
+            #expect(try CustomerCredit.fetch(hq, account: "nobody") == nil)
         }
     }
 }

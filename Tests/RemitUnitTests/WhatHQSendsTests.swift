@@ -156,10 +156,10 @@ struct WhatHQSendsTests {
             var random = SeededRandom(seed: seed &* 7_919)
             let chunkSize = Int.random(in: 1...500, using: &random)
             let maximumWeight = Int.random(in: 1...5_000, using: &random)
-            let synchronize = try await hq.pool.write {
+            let synchronize = try await hq.writeHQ {
                 try SynchronizeJob().run($0, context: self.jobContext(SynchronizeRun.messageType, "sync-\(seed)"))
             }
-            let distribution = try await hq.pool.write {
+            let distribution = try await hq.writeHQ {
                 try DistributionJob(chunkSize: chunkSize, maximumWeight: maximumWeight)
                     .run($0, context: self.jobContext(DistributionRun.messageType, "distribution-\(seed)"))
             }
@@ -326,8 +326,9 @@ struct WhatHQSendsTests {
     /// A job that writes to HQ, then returns a message its consumer would refuse.
     struct SendsAnUnsendableEmail: HQJob {
         typealias Run = SynchronizeRun
-        func run(_ db: Database, context: JobContext) throws -> JobResult {
-            try db.execute(sql: "UPDATE customer SET name = 'written by the failing run'")
+        func run(_ hq: any HQStoreTransaction, context: JobContext) throws -> JobResult {
+            // SQL of its own, past the seam: whatever a job writes must roll back with its run.
+            try (hq as! SQLiteTransaction).db.execute(sql: "UPDATE customer SET name = 'written by the failing run'")
             var result = JobResult()
             var message = try OutgoingMessage(
                 context.header.followUp(

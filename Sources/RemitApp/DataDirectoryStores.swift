@@ -1,18 +1,12 @@
 import Foundation
-import Logging
-import RemitAMQP
-import RemitCore
-import RemitHQ
-import RemitMail
-import RemitMessages
-import RemitRuntime
 import RemitSQLite
 import RemitStore
+import RemitWorkers
 import Synchronization
 
-/// The data directory's stores, each opened the first time a worker kind asks for it — a kind
-/// never opens (or is stopped by) a store it does not use.
-public final class DataDirectoryStores: Sendable {
+/// The data directory's stores in SQLite files, each opened the first time a worker kind asks for
+/// it: the backend this composition root picks for the workers (`WorkerStores`).
+public final class DataDirectoryStores: WorkerStores {
     public let directory: String
     private let opened: Mutex<(channel: ChannelStore?, hq: HQStore?)>
 
@@ -27,13 +21,12 @@ public final class DataDirectoryStores: Sendable {
         opened = Mutex((channel, hq))
     }
 
-    public func channel() throws -> ChannelStore { try openOnce(\.channel) }
+    public func channel() throws -> any MessageStoreBackend & ChannelStoreReader { try openOnce(\.channel) }
 
-    public func hq() throws -> HQStore { try openOnce(\.hq) }
+    public func hq() throws -> any HQStoreBackend { try openOnce(\.hq) }
 
-    /// The stores opened so far (by the kinds this process runs).
-    public var openedStores: [any MessageStore] {
-        opened.withLock { opened in [opened.channel as (any MessageStore)?, opened.hq].compactMap { $0 } }
+    public var openedStores: [any MessageStoreBackend] {
+        opened.withLock { opened in [opened.channel as (any MessageStoreBackend)?, opened.hq].compactMap { $0 } }
     }
 
     private func openOnce<Store: DataDirectoryStore>(
