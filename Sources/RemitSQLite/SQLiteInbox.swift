@@ -22,12 +22,13 @@ struct SQLiteInbox: MessageInbox {
                     SELECT type, follow_up_id, correlation_id, body, reply_to, reply_correlation_id FROM inbox_follow_up
                     WHERE consumer = ? AND message_id = ? ORDER BY position
                     """), arguments: [consumer, messageId])
+        // Columns by position, as selected: a lookup by name of a long name allocates (GRDB compares
+        // names case-insensitively), and this runs for every redelivered message.
         return AppliedMessage(
-            contentDigest: row["content_digest"],
+            contentDigest: row[0],
             followUps: rows.map { row in
                 StoredFollowUp(
-                    type: row["type"], messageId: row["follow_up_id"], correlationId: row["correlation_id"], body: row["body"],
-                    replyTo: row["reply_to"], replyCorrelationId: row["reply_correlation_id"])
+                    type: row[0], messageId: row[1], correlationId: row[2], body: row[3], replyTo: row[4], replyCorrelationId: row[5])
             })
     }
 
