@@ -53,9 +53,14 @@ final class PostgresTestServer: Sendable {
         return url
     }
 
-    private func adminExecute(_ sql: String) throws {
+    /// Runs `sql` on `database` as the tests' administrator: what a test does behind a store's back.
+    func execute(_ sql: String, in database: String) throws {
+        try adminExecute(sql, database: database)
+    }
+
+    private func adminExecute(_ sql: String, database: String? = nil) throws {
         var configuration = PostgresConnection.Configuration(
-            host: admin.host, port: admin.port, username: admin.user, password: admin.password, database: admin.database,
+            host: admin.host, port: admin.port, username: admin.user, password: admin.password, database: database ?? admin.database,
             tls: .disable)
         if admin.sslMode != .disable {
             var tls = TLSConfiguration.makeClientConfiguration()
