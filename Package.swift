@@ -147,7 +147,8 @@ let package = Package(
         .target(
             name: "RemitOperations",
             dependencies: [
-                "RemitAMQP", "RemitClient", "RemitCore", "RemitHQ", "RemitMessages", "RemitSQLite", "RemitStore", "CCurl", "RemitCurl",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitHQ", "RemitMessages", "RemitPostgres", "RemitSQLite", "RemitStore", "CCurl",
+                "RemitCurl",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -195,9 +196,8 @@ let package = Package(
         .target(
             name: "RemitApp",
             dependencies: [
-                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitOperations", "RemitPortal", "RemitRuntime", "RemitSQLite",
-                "RemitStore",
-                "RemitWorkers",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitOperations", "RemitPortal", "RemitPostgres", "RemitRuntime",
+                "RemitSQLite", "RemitStore", "RemitWorkers",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -54,7 +54,7 @@ public struct WorkerDependencies: Sendable {
     }
 
     /// The store a kind applies messages to, as `Topology/workers.json` names it.
-    public func store(for kind: WorkerKindSpec) throws -> any MessageStore {
-        kind.storeName == "hq" ? try stores.hq() : try stores.channel()
+    public func store(for kind: WorkerKindSpec) throws -> any MessageStoreBackend {
+        kind.storeName == "hq" ? try stores.hq() : try stores.channelBackend()
     }
 }
