@@ -29,4 +29,20 @@ public enum StoreSelection {
         if let url = try postgresURL(configuration) { return try PostgresChannelStore(url: url, logger: logger) }
         return try ChannelStore(dataDirectory: configuration.dataDirectory, readOnly: true)
     }
+
+    /// Opens the channel and operations stores `configuration` names, which migrates them to this
+    /// build's schema (on PostgreSQL under an advisory lock, so it may run beside starting workers);
+    /// a line per store. A store from a newer build or of another application is refused.
+    public static func migrate(_ configuration: RemitConfiguration, logger: Logger) throws -> [String] {
+        if let url = try postgresURL(configuration) {
+            let channel = try PostgresChannelStore(url: url, logger: logger)
+            defer { channel.shutdown() }
+            let operations = try PostgresOperationsStore(url: url, logger: logger)
+            defer { operations.shutdown() }
+            return [channel.path, operations.path].map { "\($0): at this build's schema" }
+        }
+        let channel = try ChannelStore(dataDirectory: configuration.dataDirectory)
+        let operations = try OperationsStore(dataDirectory: configuration.dataDirectory)
+        return [channel.path, operations.path].map { "\($0): at this build's schema" }
+    }
 }

@@ -54,4 +54,16 @@ struct PostgresStoreSelectionTests {
             #expect(!FileManager.default.fileExists(atPath: "\(directory.path)/\(ChannelStore.fileName)"), "no SQLite file instead")
         }
     }
+
+    @Test("store migrate without store-url migrates the data directory's channel and operations files")
+    func migrateFiles() async throws {
+        try await StoreDirectory.with { directory in
+            let configuration = try Self.configuration(dataDirectory: directory.path, storeURL: nil)
+            let lines = try StoreSelection.migrate(configuration, logger: .init(label: "test"))
+            #expect(lines.count == 2)
+            #expect(lines.allSatisfy { $0.hasSuffix(": at this build's schema") })
+            #expect(FileManager.default.fileExists(atPath: "\(directory.path)/\(ChannelStore.fileName)"))
+            #expect(FileManager.default.fileExists(atPath: "\(directory.path)/\(OperationsStore.fileName)"))
+        }
+    }
 }
