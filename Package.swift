@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "RemitCore", targets: ["RemitCore"]),
         .library(name: "RemitStore", targets: ["RemitStore"]),
         .library(name: "RemitSQLite", targets: ["RemitSQLite"]),
+        .library(name: "RemitPostgres", targets: ["RemitPostgres"]),
         .library(name: "RemitClient", targets: ["RemitClient"]),
         .library(name: "RemitRuntime", targets: ["RemitRuntime"]),
         .library(name: "RemitOperations", targets: ["RemitOperations"]),
@@ -41,6 +42,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         // Prometheus exposition of swift-metrics, served on /metrics by every process that asks.
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        // The PostgreSQL backend of the store seam (PostgresClient and its pool; TLS through NIOSSL).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // rabbitmq-c from Debian's librabbitmq-dev; only RemitAMQP imports it.
@@ -109,6 +112,16 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // The PostgreSQL backend of the seam (postgres-nio): the channel and operations stores of several hosts,
+        // their schemas, migrations and every line of their SQL. Never GRDB, never RemitSQLite.
+        .target(
+            name: "RemitPostgres",
+            dependencies: [
+                "RemitCore", "RemitStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The client side: configuration, the producer and the outbound builder, the headers, the scale
         // request's format. What the portal, the CLI and any Swift producer use, without the worker runtime.
         .target(
@@ -134,7 +147,8 @@ let package = Package(
         .target(
             name: "RemitOperations",
             dependencies: [
-                "RemitAMQP", "RemitClient", "RemitCore", "RemitHQ", "RemitMessages", "RemitSQLite", "RemitStore", "CCurl", "RemitCurl",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitHQ", "RemitMessages", "RemitPostgres", "RemitSQLite", "RemitStore", "CCurl",
+                "RemitCurl",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -178,9 +192,8 @@ let package = Package(
         .target(
             name: "RemitApp",
             dependencies: [
-                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitOperations", "RemitPortal", "RemitRuntime", "RemitSQLite",
-                "RemitStore",
-                "RemitWorkers",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitOperations", "RemitPortal", "RemitPostgres", "RemitRuntime",
+                "RemitSQLite", "RemitStore", "RemitWorkers",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -212,7 +225,7 @@ let package = Package(
             name: "RemitUnitTests",
             dependencies: [
                 "RemitAMQP", "RemitApp", "RemitClient", "RemitCore", "RemitCurl", "RemitHQ", "RemitMessages", "RemitOperations",
-                "RemitRuntime", "RemitSQLite", "RemitStore", "RemitWorkers",
+                "RemitPostgres", "RemitRuntime", "RemitSQLite", "RemitStore", "RemitWorkers",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -236,7 +249,11 @@ let package = Package(
         // factory (SQLite today, real files in a temporary directory; PostgreSQL joins in issue #24).
         .testTarget(
             name: "RemitStoreContractTests",
-            dependencies: ["RemitCore", "RemitSQLite", "RemitStore"]
+            dependencies: [
+                "RemitCore", "RemitPostgres", "RemitSQLite", "RemitStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         // Mail tests; SMTP ones run a real server (scripts/testing/smtp_server.py, aiosmtpd).
         .testTarget(

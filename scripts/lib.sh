@@ -4,8 +4,9 @@
 REMIT_APT_PACKAGES=(rabbitmq-server librabbitmq-dev libsqlite3-dev libcurl4-openssl-dev pkg-config)
 # Only for scripts/test: the browser test drives Debian's Chromium through its chromedriver
 # (/usr/bin/chromium, /usr/bin/chromedriver), so nothing is downloaded at test time; the TLS test
-# makes its certificates with openssl.
-REMIT_TEST_APT_PACKAGES=(chromium chromium-driver openssl)
+# makes its certificates with openssl; the store contract tests start a throw-away PostgreSQL 15
+# server of their own (Tests/RemitStoreContractTests/PostgresTestServer.swift).
+REMIT_TEST_APT_PACKAGES=(chromium chromium-driver openssl postgresql-15)
 REMIT_STARTED_BROKER=0
 REMIT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 

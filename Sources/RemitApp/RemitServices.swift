@@ -64,8 +64,8 @@ public enum RemitServices {
         }
         if plan.verifyTopology { try await verifyBroker(configuration, topology: topology, amqp: amqp, logger: logger) }
         let dependencies = WorkerDependencies(
-            dataDirectory: configuration.dataDirectory, clock: clock, logger: logger, policy: try configuration.storefrontPolicy(),
-            mail: try MailSettings(configuration: configuration, logger: logger))
+            stores: try StoreSelection.stores(configuration, logger: logger), clock: clock, logger: logger,
+            policy: try configuration.storefrontPolicy(), mail: try MailSettings(configuration: configuration, logger: logger))
         let runtimes = try specs.map { spec in
             try WorkerKinds.runtime(
                 for: spec, topology: topology, amqp: amqp, dependencies: dependencies,
@@ -130,18 +130,20 @@ public enum RemitServices {
             services.append(
                 .init(
                     service: try await portal(
-                        configuration, channel: try dependencies.stores.channel(), topology: topology, clock: clock, logger: logger)))
+                        configuration, channel: try dependencies.stores.channel(), topology: topology, clock: clock, logger: logger))
+            )
         }
         return services
     }
 
-    /// `remit portal`: the buyer portal alone, reading the channel store the workers keep (opened
-    /// read-only: it must exist) and publishing commands to the broker.
+    /// `remit portal`: the buyer portal alone, reading the channel store the workers keep (the
+    /// SQLite file opened read-only: it must exist; or PostgreSQL's, `store-url`) and publishing
+    /// commands to the broker.
     public static func buildPortalOnly(
         _ configuration: RemitConfiguration, clock: any WallClock = SystemWallClock(), logger: Logger = Logger(label: "remit.portal")
     ) async throws -> ServiceGroup {
         _ = try PortalSettings(configuration: configuration)  // a wrong setting first, before any store is opened
-        let channel = try ChannelStore(dataDirectory: configuration.dataDirectory, readOnly: true)
+        let channel = try StoreSelection.portalChannel(configuration, logger: logger)
         let metrics = try metricsService(configuration, logger: logger)
         let portal = try await portal(configuration, channel: channel, topology: try configuration.topology(), clock: clock, logger: logger)
         return ServiceGroup(

@@ -27,6 +27,7 @@ public struct RemitConfiguration: Sendable {
         case metricsPort = "metrics-port"
         case inboxRetentionDays = "inbox-retention-days"
         case portalAMQPURL = "portal-amqp-url"
+        case storeURL = "store-url"
 
         public var environmentName: String { "REMIT_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
 
@@ -52,6 +53,7 @@ public struct RemitConfiguration: Sendable {
             case .metricsPort: return nil
             case .inboxRetentionDays: return "14"
             case .portalAMQPURL: return nil
+            case .storeURL: return nil
             }
         }
 
@@ -86,6 +88,9 @@ public struct RemitConfiguration: Sendable {
             case .inboxRetentionDays:
                 return "Days an applied message stays in a store's inbox (1…3650): the de-duplication horizon; older records are pruned"
             case .metricsPort: return "The Prometheus endpoint's port (0: any free one); unset: no endpoint"
+            case .storeURL:
+                return
+                    "PostgreSQL holding the channel and operations stores for several hosts, postgres://user:pass@host:port/db?sslmode=disable|prefer|require|verify-full&sslrootcert=F; unset: SQLite files in data-dir (HQ's stays there)"
             }
         }
     }

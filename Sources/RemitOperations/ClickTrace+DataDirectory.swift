@@ -1,8 +1,24 @@
 import Foundation
+import RemitClient
+import RemitPostgres
 import RemitSQLite
 import RemitStore
 
 extension ClickTrace {
+    /// The steps of the click with correlation id or message id `id` in the stores `configuration`
+    /// names: the channel store on PostgreSQL when `store-url` is set (else the data directory's
+    /// file), and the data directory's HQ store, those that exist.
+    public static func read(id: String, configuration: RemitConfiguration) async throws -> (correlationId: String, steps: [Step]) {
+        guard let text = configuration[.storeURL], !text.isEmpty else {
+            return try await read(id: id, dataDirectory: configuration.dataDirectory)
+        }
+        var sources: [any ClickTraceSource] = [try PostgresChannelStore(url: try PostgresStoreURL(text))]
+        if FileManager.default.fileExists(atPath: "\(configuration.dataDirectory)/\(HQStore.fileName)") {
+            sources.append(try HQStore(dataDirectory: configuration.dataDirectory, readOnly: true))
+        }
+        return try await read(id: id, from: sources)
+    }
+
     /// The steps of the click with correlation id or message id `id` across the stores of
     /// `dataDirectory` that exist, read-only.
     public static func read(id: String, dataDirectory: String) async throws -> (correlationId: String, steps: [Step]) {

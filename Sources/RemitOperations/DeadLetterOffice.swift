@@ -15,11 +15,11 @@ public struct DeadLetterOffice: Sendable {
     let clock: any WallClock
     let logger: Logger
 
-    /// The operations store of `configuration`'s data directory (created when missing).
+    /// The operations store `configuration` names (`store-url`, else its data directory's; created when missing).
     public init(_ configuration: RemitConfiguration, clock: any WallClock = SystemWallClock()) throws {
         topology = try configuration.topology()
         amqp = try configuration.amqp()
-        store = try OperationsStores.open(dataDirectory: configuration.dataDirectory)
+        store = try OperationsStores.open(configuration)
         self.clock = clock
         logger = Logger(label: "remit.dead-letters")
     }

@@ -1,4 +1,6 @@
 import Foundation
+import RemitClient
+import RemitPostgres
 import RemitSQLite
 import RemitStore
 
@@ -8,7 +10,16 @@ import RemitStore
 public struct StatusStores: Sendable {
     private let hq: HQStore?
     private let hqProblem: String
-    private let operations: (any OperationsStoreBackend)?
+    private var operations: (any OperationsStoreBackend)?
+
+    /// The stores `configuration` names: the data directory's HQ file, and the operations store on
+    /// PostgreSQL when `store-url` is set (else the data directory's file), those that exist.
+    public init(_ configuration: RemitConfiguration) {
+        self.init(dataDirectory: configuration.dataDirectory)
+        if let text = configuration[.storeURL], !text.isEmpty {
+            operations = try? PostgresOperationsStore(url: try PostgresStoreURL(text))
+        }
+    }
 
     /// Opens the stores of `dataDirectory` read-only, those that exist.
     public init(dataDirectory: String) {

@@ -95,6 +95,13 @@ struct GlobalOptions: ParsableArguments {
         help: "Days applied messages stay in the inbox, the de-duplication horizon (REMIT_INBOX_RETENTION_DAYS). Default 14")
     var inboxRetentionDays: String?
 
+    @Option(
+        name: .customLong("store"),
+        help:
+            "PostgreSQL URL of the channel and operations stores, postgres://user:pass@host:port/db?sslmode=… (REMIT_STORE_URL). Default: SQLite in --data-dir"
+    )
+    var storeURL: String?
+
     @Option(name: .customLong("config"), help: "Config file of 'key = value' lines (REMIT_CONFIG)")
     var configFile: String?
 
@@ -121,6 +128,7 @@ struct GlobalOptions: ParsableArguments {
         flags[.metricsHost] = metricsHost
         flags[.inboxRetentionDays] = inboxRetentionDays
         flags[.portalAMQPURL] = portalAMQPURL
+        flags[.storeURL] = storeURL
         flags.merge(overrides) { _, override in override }
         let environment = ProcessInfo.processInfo.environment
         let configuration = try RemitConfiguration(

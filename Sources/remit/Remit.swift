@@ -31,7 +31,7 @@ struct Remit: AsyncParsableCommand {
         subcommands: [
             TopologyCommand.self, WorkerCommand.self, RunCommand.self, PublishCommand.self, HQCommand.self,
             UsersCommand.self, ShopCommand.self, PortalCommand.self, StatusCommand.self, TraceCommand.self,
-            DeadLettersCommand.self, ScaleCommand.self, ProducersCommand.self,
+            DeadLettersCommand.self, ScaleCommand.self, ProducersCommand.self, StoreCommand.self,
         ]
     )
 }

@@ -33,7 +33,7 @@ struct StatusCommand: AsyncParsableCommand {
             let topology = try configuration.topology()
             let management = try configuration.management()
             let amqp = try configuration.amqp()
-            let stores = StatusStores(dataDirectory: configuration.dataDirectory)
+            let stores = StatusStores(configuration)
             var reading = 0
             while true {
                 reading += 1

@@ -30,7 +30,7 @@ struct TraceCommand: AsyncParsableCommand {
             let configuration = try global.resolve()
             let id = id.trimmingCharacters(in: .whitespaces)
             let directory = configuration.dataDirectory
-            let (correlationId, steps) = try await ClickTrace.read(id: id, dataDirectory: directory)
+            let (correlationId, steps) = try await ClickTrace.read(id: id, configuration: configuration)
             guard let first = steps.first?.at else {
                 throw ValidationError("nothing is recorded for correlation id or message id \(id.prefix(128)) in \(directory)")
             }

@@ -5,6 +5,8 @@ import Testing
 
 /// HQ's writes and reads the jobs depend on, as every backend answers them: the payment journal,
 /// settlement, credit, sales orders, channel requests and accounts.
+/// They run on the backends that keep an HQ store (`StoreBackends.withHQ`: SQLite only — HQ stays on
+/// SQLite, see `StoreBackends`).
 @Suite("Store contract: the HQ store")
 struct HQContractTests {
     typealias F = HQFixtures
@@ -16,7 +18,7 @@ struct HQContractTests {
         return store
     }
 
-    @Test("a payment uploaded twice is journalled once, then posted or refused", arguments: StoreBackends.all)
+    @Test("a payment uploaded twice is journalled once, then posted or refused", arguments: StoreBackends.withHQ)
     func journalLineUploadedOnce(backend: any StoreBackendFactory) throws {
         try TemporaryDirectory.with { directory in
             let store = try Self.filled(backend, in: directory)
@@ -53,7 +55,7 @@ struct HQContractTests {
         }
     }
 
-    @Test("settling an invoice changes its amounts; its settlements name their payments", arguments: StoreBackends.all)
+    @Test("settling an invoice changes its amounts; its settlements name their payments", arguments: StoreBackends.withHQ)
     func settlement(backend: any StoreBackendFactory) throws {
         try TemporaryDirectory.with { directory in
             let store = try Self.filled(backend, in: directory)
@@ -82,7 +84,7 @@ struct HQContractTests {
         }
     }
 
-    @Test("credit: open balances and orders on account not invoiced yet", arguments: StoreBackends.all)
+    @Test("credit: open balances and orders on account not invoiced yet", arguments: StoreBackends.withHQ)
     func credit(backend: any StoreBackendFactory) throws {
         try TemporaryDirectory.with { directory in
             let store = try Self.filled(backend, in: directory)
@@ -106,7 +108,7 @@ struct HQContractTests {
         }
     }
 
-    @Test("an order uploaded twice is one order; opened, its lines become an invoice's", arguments: StoreBackends.all)
+    @Test("an order uploaded twice is one order; opened, its lines become an invoice's", arguments: StoreBackends.withHQ)
     func salesOrders(backend: any StoreBackendFactory) throws {
         try TemporaryDirectory.with { directory in
             let store = try Self.filled(backend, in: directory)
@@ -135,7 +137,7 @@ struct HQContractTests {
         }
     }
 
-    @Test("a request uploaded twice is received once, then finished and reported", arguments: StoreBackends.all)
+    @Test("a request uploaded twice is received once, then finished and reported", arguments: StoreBackends.withHQ)
     func channelRequests(backend: any StoreBackendFactory) throws {
         try TemporaryDirectory.with { directory in
             let store = try Self.filled(backend, in: directory)
@@ -155,7 +157,7 @@ struct HQContractTests {
         }
     }
 
-    @Test("accounts: customers, their users, logins", arguments: StoreBackends.all)
+    @Test("accounts: customers, their users, logins", arguments: StoreBackends.withHQ)
     func accounts(backend: any StoreBackendFactory) throws {
         try TemporaryDirectory.with { directory in
             let store = try Self.filled(backend, in: directory)

@@ -4,11 +4,13 @@ import RemitStore
 import Testing
 
 /// What HQ records of its own work, as every backend keeps it: job runs and distribution's state.
+/// They run on the backends that keep an HQ store (`StoreBackends.withHQ`: SQLite only — HQ stays on
+/// SQLite, see `StoreBackends`).
 @Suite("Store contract: HQ's job runs and distribution state")
 struct HQRecordContractTests {
     typealias F = HQFixtures
 
-    @Test("a run starts, starts again as the same run, and finishes with its counts", arguments: StoreBackends.all)
+    @Test("a run starts, starts again as the same run, and finishes with its counts", arguments: StoreBackends.withHQ)
     func jobRunStartAndFinish(backend: any StoreBackendFactory) throws {
         try TemporaryDirectory.with { directory in
             let store = try backend.hqStore(in: directory)
@@ -32,7 +34,7 @@ struct HQRecordContractTests {
         }
     }
 
-    @Test("a failed run keeps its error; the latest run of each job and the recent runs", arguments: StoreBackends.all)
+    @Test("a failed run keeps its error; the latest run of each job and the recent runs", arguments: StoreBackends.withHQ)
     func jobRunLists(backend: any StoreBackendFactory) throws {
         try TemporaryDirectory.with { directory in
             let store = try backend.hqStore(in: directory)
@@ -54,7 +56,7 @@ struct HQRecordContractTests {
         }
     }
 
-    @Test("a record held twice keeps when it was first held; released, it is gone", arguments: StoreBackends.all)
+    @Test("a record held twice keeps when it was first held; released, it is gone", arguments: StoreBackends.withHQ)
     func distributionHolds(backend: any StoreBackendFactory) throws {
         try TemporaryDirectory.with { directory in
             let store = try backend.hqStore(in: directory)
@@ -79,7 +81,7 @@ struct HQRecordContractTests {
         }
     }
 
-    @Test("each stream's watermark starts at the start and moves on its own", arguments: StoreBackends.all)
+    @Test("each stream's watermark starts at the start and moves on its own", arguments: StoreBackends.withHQ)
     func watermarks(backend: any StoreBackendFactory) throws {
         try TemporaryDirectory.with { directory in
             let store = try backend.hqStore(in: directory)
@@ -92,7 +94,7 @@ struct HQRecordContractTests {
         }
     }
 
-    @Test("distribution reads what changed after its position, in change order", arguments: StoreBackends.all)
+    @Test("distribution reads what changed after its position, in change order", arguments: StoreBackends.withHQ)
     func changedAfter(backend: any StoreBackendFactory) throws {
         try TemporaryDirectory.with { directory in
             let store = try backend.hqStore(in: directory)
@@ -114,7 +116,7 @@ struct HQRecordContractTests {
         }
     }
 
-    @Test("the runtime's transaction on the HQ store is HQ's; the channel's is not", arguments: StoreBackends.all)
+    @Test("the runtime's transaction on the HQ store is HQ's; the channel's is not", arguments: StoreBackends.withHQ)
     func transactionKinds(backend: any StoreBackendFactory) throws {
         try TemporaryDirectory.with { directory in
             let hq = try backend.hqStore(in: directory)

@@ -15,5 +15,10 @@ protocol StoreBackendFactory: Sendable, CustomTestStringConvertible {
 
 /// The backends the contract runs against.
 enum StoreBackends {
-    static let all: [any StoreBackendFactory] = [SQLiteBackendFactory()]
+    static let all: [any StoreBackendFactory] = [SQLiteBackendFactory(), PostgresBackendFactory()]
+
+    /// The backends that keep an HQ store: SQLite only, explicitly. HQ stays on SQLite (issue #24):
+    /// it stands in for the back office, and its job queues have a single active consumer, so it
+    /// runs on one host.
+    static let withHQ: [any StoreBackendFactory] = [SQLiteBackendFactory()]
 }

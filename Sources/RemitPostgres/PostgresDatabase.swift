@@ -1,0 +1,74 @@
+import Logging
+import PostgresNIO
+import RemitStore
+
+/// One kind of Remit store in a PostgreSQL database: the client and its pool (run by a task this
+/// owns, ended on `shutdown` or when the last reference goes), the schema migrated on open, and
+/// transactions on a leased connection.
+///
+/// A transaction is synchronous on the calling thread (a blocking thread of the runtime, never an
+/// event loop): it leases a connection for its whole length, runs `BEGIN` … `COMMIT` (or
+/// `ROLLBACK`) with the connection's EventLoopFuture API and waits for each statement. Writes run
+/// at READ COMMITTED, each rule that reads before it writes locking the rows it reads (`FOR
+/// UPDATE`) or writing with `INSERT … ON CONFLICT`: a conflicting transaction waits for the other to
+/// commit and then sees what it wrote. Reads run at REPEATABLE READ, READ ONLY: one committed state.
+final class PostgresDatabase: Sendable {
+    let kind: PostgresStoreKind
+    /// `postgres://host:port/database (kind)`: no user, no password.
+    let store: String
+    let client: PostgresClient
+    let logger: Logger
+    private let running: Task<Void, Never>
+
+    /// How long a transaction waits for a connection of the pool before the store counts as unavailable.
+    static let leaseTimeout: Duration = .seconds(15)
+
+    init(url: PostgresStoreURL, kind: PostgresStoreKind, logger: Logger) throws {
+        var configuration = url.configuration
+        // Each kind's connections see its own schema first, so its tables keep their SQLite names.
+        configuration.options.additionalStartupParameters = [("search_path", kind.schema)]
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.kind = kind
+        self.client = client
+        self.logger = logger
+        store = "\(url) (\(kind.rawValue))"
+        // The pool's own work runs off the cooperative pool too (see `PostgresLeaseExecutor`).
+        running = Task(executorPreference: PostgresLeaseExecutor.shared) { await client.run() }
+        do {
+            try transaction(readOnly: false) { session in
+                try PostgresSchemaMigrator(kind: kind, store: store).migrate(session)
+            }
+        } catch let failure as StoreFailure {
+            running.cancel()
+            throw StoreError(.cannotOpen, path: store, detail: failure.detail)
+        } catch {
+            running.cancel()
+            throw error
+        }
+    }
+
+    deinit { running.cancel() }
+
+    /// Closes the pool's connections; transactions after this fail as unavailable.
+    func shutdown() { running.cancel() }
+
+    /// Runs `body` in one transaction on a leased connection: committed when it returns, rolled back
+    /// when it throws (the error rethrown as it was).
+    func transaction<T>(readOnly: Bool, _ body: (PostgresSession) throws -> T) throws -> T {
+        let (connection, lease) = try PostgresConnectionLease.lease(from: client, store: store, timeout: Self.leaseTimeout)
+        defer { lease.release() }
+        let session = PostgresSession(connection: connection, logger: logger, store: store)
+        try session.execute(
+            readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED")
+        let result: T
+        do {
+            result = try body(session)
+        } catch {
+            // A connection that broke takes the transaction with it; the body's error is the one to tell.
+            _ = try? session.execute("ROLLBACK")
+            throw error
+        }
+        try session.execute("COMMIT")
+        return result
+    }
+}
