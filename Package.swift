@@ -236,12 +236,13 @@ let package = Package(
         .target(
             name: "RemitTestSupport",
             dependencies: [
-                "RemitCore", "RemitSQLite", "RemitStore",
+                "RemitCore", "RemitPostgres", "RemitSQLite", "RemitStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/RemitTestSupport"
         ),
@@ -250,9 +251,7 @@ let package = Package(
         .testTarget(
             name: "RemitStoreContractTests",
             dependencies: [
-                "RemitCore", "RemitPostgres", "RemitSQLite", "RemitStore",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "RemitCore", "RemitPostgres", "RemitSQLite", "RemitStore", "RemitTestSupport",
             ]
         ),
         // Mail tests; SMTP ones run a real server (scripts/testing/smtp_server.py, aiosmtpd).
@@ -280,7 +279,7 @@ let package = Package(
             name: "RemitIntegrationTests",
             dependencies: [
                 "RemitAMQP", "RemitApp", "RemitClient", "RemitCore", "RemitHQ", "RemitMail", "RemitMessages", "RemitOperations",
-                "RemitPortal", "RemitRuntime", "RemitSQLite", "RemitStore", "RemitTestSupport", "RemitWorkers",
+                "RemitPortal", "RemitPostgres", "RemitRuntime", "RemitSQLite", "RemitStore", "RemitTestSupport", "RemitWorkers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 // Built so the tests can run it as a child process (kill, SIGTERM).

@@ -1,6 +1,8 @@
 import Foundation
+import RemitClient
 import RemitCore
 import RemitHQ
+import RemitPostgres
 import RemitSQLite
 import RemitStore
 
@@ -8,14 +10,29 @@ import RemitStore
 /// the records Distribution holds back, and users' passwords.
 public struct HQDesk: Sendable {
     let dataDirectory: String
+    /// Where the channel store is when it is not the data directory's file: PostgreSQL
+    /// (`store-url`), shared by every host, where the portal looks for sign-in secrets.
+    let sharedChannel: PostgresStoreURL?
 
+    /// HQ's side of `dataDirectory`, its channel store the data directory's SQLite file.
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory
+        sharedChannel = nil
+    }
+
+    /// HQ's side of `configuration`'s data directory, its channel store where `store-url` says
+    /// (a bad URL is an error naming its wrong part, never the password).
+    public init(_ configuration: RemitConfiguration) throws {
+        dataDirectory = configuration.dataDirectory
+        let url = configuration[.storeURL] ?? ""
+        sharedChannel = url.isEmpty ? nil : try PostgresStoreURL(url)
     }
 
     /// Where the HQ store and the channel store of this data directory are.
     public var hqPath: String { "\(dataDirectory)/\(HQStore.fileName)" }
-    public var channelPath: String { "\(dataDirectory)/\(ChannelStore.fileName)" }
+    public var channelPath: String {
+        sharedChannel.map { "\($0) (channel)" } ?? "\(dataDirectory)/\(ChannelStore.fileName)"
+    }
 
     /// Seeds the HQ store with `plan`'s world for `today`.
     public func seed(_ plan: HQSeeder.Plan, today: CalendarDate, progress: @Sendable (Int, Int) -> Void) throws -> HQSeeder.Summary {
@@ -32,8 +49,15 @@ public struct HQDesk: Sendable {
     /// The users' credentials, hashed with `hasher`.
     public func credentials(hasher: PasswordHasher) throws -> UserCredentials {
         UserCredentials(
-            hq: try HQStore(dataDirectory: dataDirectory), channel: try ChannelStore(dataDirectory: dataDirectory),
+            hq: try HQStore(dataDirectory: dataDirectory), channel: try channelStore(),
             hasher: hasher, clock: SystemWallClock())
+    }
+
+    /// The channel store sign-in reads: PostgreSQL's when `store-url` is set, else the data
+    /// directory's file.
+    func channelStore() throws -> any MessageStoreBackend {
+        if let sharedChannel { return try PostgresChannelStore(url: sharedChannel) }
+        return try ChannelStore(dataDirectory: dataDirectory)
     }
 
     /// The run `runId` once it has finished; nil while it has not (or has not started).

@@ -43,7 +43,7 @@ struct HQCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let configuration = try global.resolve()
-                let desk = HQDesk(dataDirectory: configuration.dataDirectory)
+                let desk = try HQDesk(configuration)
                 let day = today.flatMap(CalendarDate.init) ?? CalendarDate(Date())
                 let bar = ProgressBar(label: "invoices")
                 let summary = try desk.seed(.init(customers: customers, invoices: invoices, seed: seed), today: day) { done, total in
@@ -100,7 +100,7 @@ extension HQCommand {
                     clock: SystemWallClock(), logger: Logger(label: "remit.hq"))
                 print("started \(run.name) run \(runId)")
                 guard wait > 0 else { return }
-                let desk = HQDesk(dataDirectory: configuration.dataDirectory)
+                let desk = try HQDesk(configuration)
                 let deadline = ContinuousClock.now + .seconds(wait)
                 while ContinuousClock.now < deadline {
                     if let record = try await desk.finishedRun(runId) {

@@ -27,7 +27,7 @@ struct UsersCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let configuration = try global.resolve()
-                let credentials = try HQDesk(dataDirectory: configuration.dataDirectory).credentials(
+                let credentials = try HQDesk(configuration).credentials(
                     hasher: try configuration.passwordHasher())
                 // Before the prompt, so nobody types a password for a user that does not exist.
                 try await credentials.requireKnownUser(user)

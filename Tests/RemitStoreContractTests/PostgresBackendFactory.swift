@@ -1,6 +1,7 @@
 import Foundation
 import RemitPostgres
 import RemitStore
+import RemitTestSupport
 import Testing
 
 /// The PostgreSQL backend: the stores of one test in a database of their own (named for the test's

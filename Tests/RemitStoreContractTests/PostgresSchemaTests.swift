@@ -1,6 +1,7 @@
 import Foundation
 import RemitPostgres
 import RemitStore
+import RemitTestSupport
 import Testing
 
 /// The PostgreSQL stores' schemas as SQLite's `StoreIdentity` guards its files: a schema of a newer

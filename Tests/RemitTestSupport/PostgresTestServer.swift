@@ -12,9 +12,9 @@ import Glibc
 /// set, else ONE throw-away server per test process, started on first use (initdb in a temporary
 /// directory owned by `postgres`, a free port, its socket in that directory) and stopped at exit.
 /// Each store gets a database of its own, created on demand and dropped at exit.
-final class PostgresTestServer: Sendable {
+public final class PostgresTestServer: Sendable {
     /// Started (or found) once; the failure, if any, for every test that asks.
-    static let shared: Result<PostgresTestServer, PostgresTestServerError> = Result { try PostgresTestServer() }
+    public static let shared: Result<PostgresTestServer, PostgresTestServerError> = Result { try PostgresTestServer() }
         .mapError { $0 as? PostgresTestServerError ?? PostgresTestServerError(detail: "\($0)") }
 
     private let admin: PostgresStoreURL
@@ -40,7 +40,7 @@ final class PostgresTestServer: Sendable {
     }
 
     /// A fresh database for `name` (created the first time it is asked for), as the stores' URL.
-    func database(_ name: String) throws -> PostgresStoreURL {
+    public func database(_ name: String) throws -> PostgresStoreURL {
         let database = "remit_test_" + name.lowercased().filter { $0.isLetter || $0.isNumber }
         let isNew = created.withLock { names in
             guard !names.contains(database) else { return false }
@@ -54,7 +54,7 @@ final class PostgresTestServer: Sendable {
     }
 
     /// Runs `sql` on `database` as the tests' administrator: what a test does behind a store's back.
-    func execute(_ sql: String, in database: String) throws {
+    public func execute(_ sql: String, in database: String) throws {
         try adminExecute(sql, database: database)
     }
 

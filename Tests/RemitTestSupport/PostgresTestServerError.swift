@@ -1,7 +1,7 @@
 /// Why the contract tests have no PostgreSQL server: every PostgreSQL test fails with it (never
 /// skips), saying how to get one.
-struct PostgresTestServerError: Error, CustomStringConvertible {
-    var detail: String
+public struct PostgresTestServerError: Error, CustomStringConvertible {
+    public var detail: String
 
     static let notInstalled = PostgresTestServerError(
         detail:
@@ -9,5 +9,5 @@ struct PostgresTestServerError: Error, CustomStringConvertible {
             + "(scripts/test does, from REMIT_TEST_APT_PACKAGES), or set REMIT_TEST_POSTGRES_URL=postgres://user@host:port/db "
             + "to a server the tests may create databases on")
 
-    var description: String { "PostgreSQL tests: \(detail)" }
+    public var description: String { "PostgreSQL tests: \(detail)" }
 }
