@@ -27,7 +27,12 @@ final class PostgresDatabase: Sendable {
         var configuration = url.configuration
         // Each kind's connections see its own schema first, so its tables keep their SQLite names.
         configuration.options.additionalStartupParameters = [("search_path", kind.schema)]
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // The pool logs every failed connection attempt at info, several a second while the server
+        // is away; the store's own error (and a worker's pause) says it once, so the pool speaks
+        // only from warning up.
+        var background = logger
+        if background.logLevel < .warning { background.logLevel = .warning }
+        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
         self.kind = kind
         self.client = client
         self.logger = logger
