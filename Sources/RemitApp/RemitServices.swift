@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import RemitAMQP
 import RemitClient
@@ -59,28 +60,32 @@ public enum RemitServices {
         let metrics = try metricsService(configuration, logger: logger)
         let specs = try plan.kinds.map { try topology.kind(named: $0) }
         let inboxRetention = try configuration.inboxRetention()
+        let host = try configuration.processHost()
         for kind in plan.consumers.byKind.keys.sorted() where !plan.kinds.contains(kind) {
             throw TopologyError(problems: ["consumers are given for \(kind), which this process does not run"])
         }
         if plan.verifyTopology { try await verifyBroker(configuration, topology: topology, amqp: amqp, logger: logger) }
         let dependencies = WorkerDependencies(
             stores: try StoreSelection.stores(configuration, logger: logger), clock: clock, logger: logger,
+            workerName: "\(host.name):\(getpid())",
             policy: try configuration.storefrontPolicy(), mail: try MailSettings(configuration: configuration, logger: logger))
         let runtimes = try specs.map { spec in
-            try WorkerKinds.runtime(
-                for: spec, topology: topology, amqp: amqp, dependencies: dependencies,
-                settings: .init(
-                    consumers: plan.consumers.count(for: spec.name, otherwise: spec.consumers),
-                    prefetch: plan.prefetch ?? spec.prefetch, batchSize: plan.batchSize))
+            var settings = WorkerRuntime.Settings(
+                consumers: plan.consumers.count(for: spec.name, otherwise: spec.consumers),
+                prefetch: plan.prefetch ?? spec.prefetch, batchSize: plan.batchSize)
+            settings.host = host
+            return try WorkerKinds.runtime(for: spec, topology: topology, amqp: amqp, dependencies: dependencies, settings: settings)
         }
         logger.info(
             "remit worker starting",
             metadata: [
-                "kinds": "\(plan.kinds.joined(separator: ","))", "amqp": "\(amqp)", "data_dir": "\(configuration.dataDirectory)",
+                "kinds": "\(plan.kinds.joined(separator: ","))", "host": "\(host)", "amqp": "\(amqp)",
+                "data_dir": "\(configuration.dataDirectory)",
             ])
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(
-                service: WorkerService(runtimes: runtimes, scaleListener: ScaleListener(runtimes: runtimes, amqp: amqp, logger: logger)),
+                service: WorkerService(
+                    runtimes: runtimes, scaleListener: ScaleListener(runtimes: runtimes, amqp: amqp, host: host, logger: logger)),
                 successTerminationBehavior: .gracefullyShutdownGroup)
         ]
         if let metrics { services.append(.init(service: metrics)) }

@@ -28,6 +28,7 @@ public struct RemitConfiguration: Sendable {
         case inboxRetentionDays = "inbox-retention-days"
         case portalAMQPURL = "portal-amqp-url"
         case storeURL = "store-url"
+        case hostName = "host-name"
 
         public var environmentName: String { "REMIT_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
 
@@ -54,6 +55,7 @@ public struct RemitConfiguration: Sendable {
             case .inboxRetentionDays: return "14"
             case .portalAMQPURL: return nil
             case .storeURL: return nil
+            case .hostName: return nil
             }
         }
 
@@ -91,6 +93,9 @@ public struct RemitConfiguration: Sendable {
             case .storeURL:
                 return
                     "PostgreSQL holding the channel and operations stores for several hosts, postgres://user:pass@host:port/db?sslmode=disable|prefer|require|verify-full&sslrootcert=F; unset: SQLite files in data-dir (HQ's stays there)"
+            case .hostName:
+                return
+                    "The name of this host in control queues, consumer tags and remit status (letters, digits, - _ .); default: the machine's"
             }
         }
     }
@@ -256,6 +261,12 @@ public struct RemitConfiguration: Sendable {
 
     /// How long inbox records are kept: a message redelivered or re-sent later than this after it
     /// was applied is applied again.
+    /// The host this process stands for: `host-name`, else the machine's host name.
+    public func processHost() throws -> ProcessHost {
+        guard let text = self[.hostName]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return .local }
+        return try ProcessHost(text)
+    }
+
     public func inboxRetention() throws -> Duration {
         guard let text = self[.inboxRetentionDays]?.trimmingCharacters(in: .whitespaces), let days = Int(text),
             (1...3650).contains(days)

@@ -65,9 +65,6 @@ public enum ScaleControl {
         }
     }
 
-    /// This process, as its replies and its control queue name it.
-    public static var processName: String { "\(ProcessInfo.processInfo.hostName) \(getpid())" }
-
     /// No worker process listens: nothing is bound to the control exchange.
     public struct NoProcess: Error, CustomStringConvertible {
         public init() {}

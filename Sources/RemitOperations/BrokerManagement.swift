@@ -118,6 +118,11 @@ public struct BrokerManagement: Sendable {
         try await getJSON("/api/queues/\(Self.encode(vhost))")?.arrayValue ?? []
     }
 
+    /// Every consumer of the vhost: its `consumer_tag`, its `queue` (`name`), its channel.
+    public func consumers(vhost: String) async throws -> [JSONValue] {
+        try await getJSON("/api/consumers/\(Self.encode(vhost))")?.arrayValue ?? []
+    }
+
     public func exchange(vhost: String, name: String) async throws -> JSONValue? {
         try await getJSON("/api/exchanges/\(Self.encode(vhost))/\(Self.encode(name))")
     }

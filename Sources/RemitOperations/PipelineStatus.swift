@@ -67,6 +67,8 @@ public struct PipelineStatus: Sendable, Codable, Equatable {
     public var takenAt: Date
     /// Worker processes on this vhost that `remit scale` reaches (each has a control queue).
     public var workerProcesses: Int
+    /// Per host, its processes and consumers per kind.
+    public var hosts: [Host]
     public var workQueues: [WorkQueue]
     public var deadLetterQueues: [DeadLetterQueue]
     /// nil when this process cannot read the HQ store; `jobsUnavailable` says why.
@@ -126,11 +128,13 @@ public struct PipelineStatus: Sendable, Codable, Equatable {
                     kept: stored?.count ?? 0, oldestFailedAt: stored?.oldestFailedAt,
                     oldestAgeSeconds: stored.map { max(0, now.timeIntervalSince($0.oldestFailedAt)) }))
         }
+        let hosts = Self.hosts(queues: queues, consumers: try await management.consumers(vhost: vhost), topology: topology)
         let processes = queues.filter { queue in
             queue["name"]?.stringValue?.hasPrefix(ScaleControl.queuePrefix) == true && (queue["consumers"]?.intValue ?? 0) > 0
         }
         return PipelineStatus(
-            vhost: vhost, takenAt: now, workerProcesses: processes.count, workQueues: work, deadLetterQueues: dead, jobs: try? jobs.get(),
+            vhost: vhost, takenAt: now, workerProcesses: processes.count, hosts: hosts, workQueues: work, deadLetterQueues: dead,
+            jobs: try? jobs.get(),
             jobsUnavailable: { if case .failure(let why) = jobs { return why.description } else { return nil } }())
     }
 
@@ -177,6 +181,8 @@ public struct PipelineStatus: Sendable, Codable, Equatable {
             "Remit on vhost \(vhost) at \(Timestamp.format(takenAt)): \(workerProcesses) worker process\(workerProcesses == 1 ? "" : "es") (remit scale reaches them)",
             "",
         ]
+        lines += hostLines()
+        lines.append("")
         lines.append(
             pad("kind", kindWidth) + "  " + left("ready", 8) + left("unacked", 9) + left("consumers", 11) + left("publish", 10)
                 + left("deliver", 10) + left("suggested", 11))

@@ -11,21 +11,21 @@ import Synchronization
 public final class ScaleListener: Sendable {
     let runtimes: [WorkerRuntime]
     let amqp: AMQPConfiguration
+    /// The host this process stands for, in its control queue's name and its replies.
+    let host: ProcessHost
     let logger: Logger
     private let state = Mutex<(stopped: Bool, consumer: AMQPConsumer?)>((false, nil))
 
-    public init(runtimes: [WorkerRuntime], amqp: AMQPConfiguration, logger: Logger) {
+    public init(runtimes: [WorkerRuntime], amqp: AMQPConfiguration, host: ProcessHost = .local, logger: Logger) {
         self.runtimes = runtimes
+        self.host = host
         self.amqp = amqp
         var logger = logger
         logger[metadataKey: "component"] = "scale-listener"
         self.logger = logger
     }
 
-    var queueName: String {
-        let host = ProcessInfo.processInfo.hostName.filter { $0.isLetter || $0.isNumber || "-_.".contains($0) }.prefix(100)
-        return "\(ScaleControl.queuePrefix)\(host).\(getpid())"
-    }
+    var queueName: String { host.controlQueue }
 
     /// How long to wait before connecting again after the broker was lost.
     static let reconnect = Backoff(initial: .milliseconds(200), maximum: .seconds(10))
@@ -106,7 +106,7 @@ public final class ScaleListener: Sendable {
         let request: ScaleControl.Request
         do { request = try ScaleControl.Request.decode(delivery.body) } catch {
             logger.warning("refused a scale request", metadata: ["reason": "\(error)"])
-            return .init(process: ScaleControl.processName, kinds: current, error: "\(error)")
+            return .init(process: host.processName, kinds: current, error: "\(error)")
         }
         var kinds: [ScaleControl.Reply.Kind] = []
         for runtime in runtimes {
@@ -119,9 +119,9 @@ public final class ScaleListener: Sendable {
                 kinds.append(.init(kind: runtime.kind.name, from: previous, to: wanted))
             } catch {
                 // Checked in `decode`; kept as the reply's error should the ranges ever differ.
-                return .init(process: ScaleControl.processName, kinds: current, error: "\(error)")
+                return .init(process: host.processName, kinds: current, error: "\(error)")
             }
         }
-        return .init(process: ScaleControl.processName, kinds: kinds)
+        return .init(process: host.processName, kinds: kinds)
     }
 }

@@ -26,6 +26,8 @@ public final class WorkerRuntime: Sendable {
         /// How long a drain may take; then connections are dropped and the broker redelivers what
         /// was not acked.
         public var drainTimeout: Duration = .seconds(30)
+        /// The host this process stands for, in its consumers' tags.
+        public var host: ProcessHost = .local
 
         public init(consumers: Int, prefetch: Int, batchSize: Int? = nil) {
             self.consumers = consumers
@@ -263,7 +265,7 @@ public final class WorkerRuntime: Sendable {
 
     func runConsumer(_ index: Int) async {
         var failures = 0
-        let tag = "remit-\(kind.name)-\(ProcessInfo.processInfo.hostName)-\(getpid())-\(index)"
+        let tag = settings.host.consumerTag(kind: kind.name, index: index)
         var lostConnection = false
         while keepsRunning(index) {
             var opened: [AMQPConnection] = []

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RemitAMQP
+import RemitClient
 import RemitCore
 import RemitHQ
 import RemitMail
@@ -23,7 +24,7 @@ public struct WorkerDependencies: Sendable {
 
     public init(
         stores: any WorkerStores, clock: any WallClock = SystemWallClock(), logger: Logger,
-        workerName: String = "\(ProcessInfo.processInfo.hostName):\(getpid())", policy: StorefrontPolicy = StorefrontPolicy(),
+        workerName: String = "\(ProcessHost.local.name):\(getpid())", policy: StorefrontPolicy = StorefrontPolicy(),
         mail: MailSettings? = nil
     ) {
         self.stores = stores

@@ -102,6 +102,11 @@ struct GlobalOptions: ParsableArguments {
     )
     var storeURL: String?
 
+    @Option(
+        name: .customLong("host-name"),
+        help: "This host's name in control queues, consumer tags and remit status (REMIT_HOST_NAME). Default: the machine's")
+    var hostName: String?
+
     @Option(name: .customLong("config"), help: "Config file of 'key = value' lines (REMIT_CONFIG)")
     var configFile: String?
 
@@ -129,6 +134,7 @@ struct GlobalOptions: ParsableArguments {
         flags[.inboxRetentionDays] = inboxRetentionDays
         flags[.portalAMQPURL] = portalAMQPURL
         flags[.storeURL] = storeURL
+        flags[.hostName] = hostName
         flags.merge(overrides) { _, override in override }
         let environment = ProcessInfo.processInfo.environment
         let configuration = try RemitConfiguration(

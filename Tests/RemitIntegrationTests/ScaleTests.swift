@@ -144,6 +144,46 @@ struct ScaleTests {
         }
     }
 
+    @Test func scaleReachesEveryHostAndStatusCountsEachHostsProcessesAndConsumers() async throws {
+        try await TestBroker.with { broker in
+            // Two processes standing for two hosts (each host its own name, as on two machines).
+            let first = try RemitProcess(["worker", "smoke", "--host-name", "host-a"], broker: broker)
+            defer { first.signal(SIGKILL) }
+            let second = try RemitProcess(["worker", "smoke", "--consumers", "2", "--host-name", "host-b"], broker: broker)
+            defer { second.signal(SIGKILL) }
+            try await expectEventually("both consume") { try await consumers(broker) == 3 }
+            #expect(try await consumers(broker) == 3, "\(first.output.suffix(1500))\n\(second.output.suffix(1500))")
+            try await expectEventually("both control queues are bound") {
+                try await broker.management.queues(vhost: broker.amqp.vhost).filter {
+                    $0["name"]?.stringValue?.hasPrefix(ScaleControl.queuePrefix) == true && $0["consumers"]?.intValue == 1
+                }.count == 2
+            }
+            let (status, output) = try await RemitProcess.run(["scale", "smoke=3"], broker: broker)
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("host-a \(first.process.processIdentifier): smoke 1 → 3"), "\(output)")
+            #expect(output.contains("host-b \(second.process.processIdentifier): smoke 2 → 3"), "\(output)")
+            try await expectEventually("the broker sees 6 consumers") { try await consumers(broker) == 6 }
+
+            var hosts: [[String: Any]] = []
+            try await expectEventually("remit status counts each host", timeout: .seconds(30)) {
+                let (status, output) = try await RemitProcess.run(["status", "--json"], broker: broker)
+                guard status == 0, let json = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] else {
+                    return false
+                }
+                hosts = json["hosts"] as? [[String: Any]] ?? []
+                return hosts.count == 2
+                    && hosts.allSatisfy { ($0["consumers"] as? [String: Int])?["smoke"] == 3 && $0["processes"] as? Int == 1 }
+            }
+            #expect(hosts.map { $0["name"] as? String } == ["host-a", "host-b"], "\(hosts)")
+            let (_, table) = try await RemitProcess.run(["status"], broker: broker)
+            #expect(table.contains(/host-a +1 process +smoke 3/), "\(table)")
+            #expect(table.contains(/host-b +1 process +smoke 3/), "\(table)")
+
+            let (refused, refusedOutput) = try await RemitProcess.run(["worker", "smoke", "--host-name", "no/slash"], broker: broker)
+            #expect(refused != 0 && refusedOutput.contains("host-name must be letters, digits"), "\(refusedOutput)")
+        }
+    }
+
     @Test func theCommandSaysClearlyWhenNothingCanBeScaled() async throws {
         try await TestBroker.with { broker in
             let (none, noneOutput) = try await RemitProcess.run(["scale", "smoke=2"], broker: broker)
