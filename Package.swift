@@ -266,8 +266,8 @@ let package = Package(
         .testTarget(
             name: "RemitPortalTests",
             dependencies: [
-                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitPortal", "RemitRuntime", "RemitSQLite", "RemitStore",
-                "RemitTestSupport",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitPortal", "RemitPostgres", "RemitRuntime", "RemitSQLite",
+                "RemitStore", "RemitTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -10,7 +10,7 @@ import Synchronization
 /// opened by `openSharedChannel` on first use; HQ's is always the data directory's SQLite file.
 public final class DataDirectoryStores: WorkerStores {
     /// A channel store every host shares: the seam's writer and reader of it.
-    public typealias SharedChannel = any MessageStoreBackend & ChannelStoreReader
+    public typealias SharedChannel = any MessageStoreBackend & PortalChannelStore
 
     public let directory: String
     private let opened: Mutex<(channel: ChannelStore?, hq: HQStore?)>

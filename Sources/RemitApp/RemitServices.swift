@@ -142,8 +142,8 @@ public enum RemitServices {
     }
 
     /// `remit portal`: the buyer portal alone, reading the channel store the workers keep (the
-    /// SQLite file opened read-only: it must exist; or PostgreSQL's, `store-url`) and publishing
-    /// commands to the broker.
+    /// SQLite file, which must exist; or PostgreSQL's, `store-url`), keeping its sessions and failed
+    /// sign-ins there, and publishing commands to the broker.
     public static func buildPortalOnly(
         _ configuration: RemitConfiguration, clock: any WallClock = SystemWallClock(), logger: Logger = Logger(label: "remit.portal")
     ) async throws -> ServiceGroup {
@@ -164,7 +164,7 @@ public enum RemitServices {
     }
 
     private static func portal(
-        _ configuration: RemitConfiguration, channel: any ChannelStoreReader, topology: Topology, clock: any WallClock, logger: Logger
+        _ configuration: RemitConfiguration, channel: any PortalChannelStore, topology: Topology, clock: any WallClock, logger: Logger
     ) async throws -> some Service {
         try await buildPortal(
             try PortalSettings(configuration: configuration),

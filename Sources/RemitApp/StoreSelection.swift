@@ -23,11 +23,13 @@ public enum StoreSelection {
         return DataDirectoryStores(directory: configuration.dataDirectory) { try PostgresChannelStore(url: url, logger: logger) }
     }
 
-    /// The channel store the portal alone reads: PostgreSQL's, or the data directory's file opened
-    /// read-only (it must exist: the workers create it).
-    public static func portalChannel(_ configuration: RemitConfiguration, logger: Logger) throws -> any ChannelStoreReader {
+    /// The channel store the portal alone reads, and keeps its sessions and failed sign-ins in:
+    /// PostgreSQL's, or the data directory's file (it must exist: the workers create it).
+    public static func portalChannel(_ configuration: RemitConfiguration, logger: Logger) throws -> any PortalChannelStore {
         if let url = try postgresURL(configuration) { return try PostgresChannelStore(url: url, logger: logger) }
-        return try ChannelStore(dataDirectory: configuration.dataDirectory, readOnly: true)
+        // Opened read-only first: a missing file is refused (a wrong --data-dir), not created empty.
+        _ = try ChannelStore(dataDirectory: configuration.dataDirectory, readOnly: true)
+        return try ChannelStore(dataDirectory: configuration.dataDirectory)
     }
 
     /// Opens the channel and operations stores `configuration` names, which migrates them to this

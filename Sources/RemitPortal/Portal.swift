@@ -13,7 +13,9 @@ import ServiceLifecycle
 /// `remit portal` runs it alone and `remit run` as one service beside the workers.
 public func buildPortal(_ settings: PortalSettings, _ dependencies: PortalDependencies) async throws -> some ApplicationProtocol {
     let pages = try PageRenderer()
-    let sessions = MemoryPersistDriver(.continuous)
+    // In the channel store, so every portal process knows every session and a restart keeps them.
+    let sessions = StoreSessionDriver(
+        store: dependencies.channel, clock: dependencies.clock, defaultLifetime: settings.sessionLifetime, logger: dependencies.logger)
     let router = Router(context: PortalRequestContext.self)
     router.add(
         middleware: SessionMiddleware(
@@ -29,9 +31,10 @@ public func buildPortal(_ settings: PortalSettings, _ dependencies: PortalDepend
         })
     router.add(middleware: PortalGuard(pages: pages, trustedProxies: settings.trustedProxies))
 
-    // One limiter for the page's sign-in and the API's, so neither is a way around the other's count.
+    // One limiter for the page's sign-in and the API's, so neither is a way around the other's count
+    // (and, in the channel store, one for every portal process).
     let signIn = SignInCheck(
-        dependencies: dependencies, limiter: SignInLimiter(limits: settings.signInLimits),
+        dependencies: dependencies, limiter: SignInLimiter(limits: settings.signInLimits, store: channel),
         standInHash: await dependencies.passwordHasher.hash(RandomToken.make()))
     SignInPages(settings: settings, pages: pages, check: signIn).register(on: router)
     BuyerPages(settings: settings, dependencies: dependencies, pages: pages).register(on: router)
@@ -52,7 +55,6 @@ public func buildPortal(_ settings: PortalSettings, _ dependencies: PortalDepend
         router: router,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "remit-portal"),
         logger: dependencies.logger)
-    app.addServices(sessions)
     // The broker connection lives as long as the portal: opened at start, closed on shutdown.
     if let publisher = dependencies.publisher as? any Service { app.addServices(publisher) }
     return app

@@ -9,10 +9,11 @@ import RemitCore
 import RemitStore
 import ServiceLifecycle
 
-/// What the portal reads from and publishes to. It reads the channel store and never writes it:
-/// every change a buyer asks for is a command published with confirms, applied by the workers.
+/// What the portal reads from and publishes to. It reads the channel store and writes there only its
+/// own state (sessions, failed sign-ins): every change a buyer asks for is a command published with
+/// confirms, applied by the workers.
 public struct PortalDependencies: Sendable {
-    public var channel: any ChannelStoreReader
+    public var channel: any PortalChannelStore
     public var publisher: any CommandPublishing
     /// Builds and checks the commands' envelopes, as every producer does.
     public var producer: Producer
@@ -23,7 +24,7 @@ public struct PortalDependencies: Sendable {
     public var logger: Logger
 
     public init(
-        channel: any ChannelStoreReader, publisher: any CommandPublishing, producer: Producer, passwordHasher: PasswordHasher,
+        channel: any PortalChannelStore, publisher: any CommandPublishing, producer: Producer, passwordHasher: PasswordHasher,
         clock: any WallClock = SystemWallClock(), logger: Logger
     ) {
         self.channel = channel

@@ -5,7 +5,8 @@ import HummingbirdAuth
 import NIOCore
 import RemitStore
 
-/// What the portal keeps per signed-in browser (in memory, keyed by the session cookie).
+/// What the portal keeps per signed-in browser (in the channel store, under a digest of the session
+/// cookie).
 public struct PortalSession: Codable, Sendable, Equatable {
     public var login: String
     /// Every form of the session carries it; a POST without it is refused (CSRF).

@@ -23,7 +23,7 @@ struct SignInCheck: Sendable {
     func check(login given: String, password: String, address: String, context: PortalRequestContext) async throws -> Outcome {
         let login = String(given.trimmingCharacters(in: .whitespaces).prefix(128))
         let now = dependencies.clock.now()
-        if let wait = limiter.waitBeforeTrying(login: login, address: address, now: now) {
+        if let wait = try await limiter.waitBeforeTrying(login: login, address: address, now: now) {
             let minutes = max(1, Int((wait / 60).rounded(.up)))
             context.logger.notice("sign-in refused: too many failures", metadata: ["address": "\(address)"])
             return .tooMany(wait: wait, text: "Too many failed sign-ins. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").")
@@ -34,10 +34,10 @@ struct SignInCheck: Sendable {
         // The same bcrypt work whether the login exists or not, so the answer's time tells nothing.
         let matches = await dependencies.passwordHasher.verify(password, against: credential?.passwordHash ?? standInHash)
         guard matches, credential != nil, let buyer, !login.isEmpty, password.utf8.count <= PasswordHasher.maximumPasswordBytes else {
-            limiter.recordFailure(login: login, address: address, now: now)
+            try await limiter.recordFailure(login: login, address: address, now: now)
             return .refused
         }
-        limiter.recordSuccess(login: login)
+        try await limiter.recordSuccess(login: login)
         context.logger.info("signed in", metadata: ["user": "\(login)"])
         return .signedIn(PortalSession(login: login, csrfToken: RandomToken.make(), commands: []), buyer)
     }

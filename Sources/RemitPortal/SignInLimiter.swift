@@ -1,10 +1,12 @@
 import Foundation
-import Synchronization
+import RemitStore
 
 /// Failed sign-ins counted per login and per client address over a sliding window. Once either count
 /// reaches its limit, sign-in is refused (without checking the password) until enough failures have
-/// left the window. Kept in memory: a restart forgets, and each portal process counts its own.
-public final class SignInLimiter: Sendable {
+/// left the window. Kept in the channel store (`SignInFailureQueries`), so every portal process
+/// counts the same failures and a restart forgets none; failures that left the window are deleted as
+/// new ones come, a batch at a time, so made-up logins cannot fill the store.
+public struct SignInLimiter: Sendable {
     public struct Limits: Sendable, Equatable {
         /// Failures for one login within `window` (guessing one user's password).
         public var perLogin: Int
@@ -21,51 +23,54 @@ public final class SignInLimiter: Sendable {
     }
 
     public let limits: Limits
-    /// Failure times by key; at most `maximumKeys` keys, so made-up logins cannot fill the memory.
-    private let failures = Mutex<[String: [Date]]>([:])
-    static let maximumKeys = 50_000
+    let store: any PortalChannelStore
+    /// Failures out of the window deleted with each new one.
+    static let pruneBatch = 100
 
-    public init(limits: Limits = Limits()) {
+    public init(limits: Limits = Limits(), store: any PortalChannelStore) {
         self.limits = limits
+        self.store = store
     }
 
-    private static func key(login: String) -> String { "login:" + login.prefix(128) }
-    private static func key(address: String) -> String { "address:" + address.prefix(64) }
+    static func key(login: String) -> String { "login:" + login.prefix(128) }
+    static func key(address: String) -> String { "address:" + address.prefix(64) }
+
+    /// How long until a key whose failures in the window are `recent` (newest first, at least the
+    /// newest `limit`) may try again; nil when it may try now. Free again when the failure that
+    /// brought the count to the limit leaves the window.
+    public static func wait(recent: [Date], limit: Int, window: TimeInterval, now: Date) -> TimeInterval? {
+        guard limit > 0, recent.count >= limit else { return nil }
+        return recent[limit - 1].addingTimeInterval(window).timeIntervalSince(now)
+    }
 
     /// How long until `login` from `address` may try again; nil when it may try now.
-    public func waitBeforeTrying(login: String, address: String, now: Date) -> TimeInterval? {
-        failures.withLock { failures in
+    public func waitBeforeTrying(login: String, address: String, now: Date) async throws -> TimeInterval? {
+        let limits = self.limits
+        let checks = [(Self.key(login: login), limits.perLogin), (Self.key(address: address), limits.perAddress)]
+        return try await store.readChannel { channel in
             var wait: TimeInterval?
-            for (key, limit) in [(Self.key(login: login), limits.perLogin), (Self.key(address: address), limits.perAddress)] {
-                let recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < limits.window }
-                guard limit > 0, recent.count >= limit else { continue }
-                // Free again when the failure that brought the count to the limit leaves the window.
-                let until = recent[recent.count - limit].addingTimeInterval(limits.window)
-                wait = max(wait ?? 0, until.timeIntervalSince(now))
+            for (key, limit) in checks where limit > 0 {
+                let recent = try channel.signInFailures.recent(key: key, since: now - limits.window, limit: limit)
+                if let until = Self.wait(recent: recent, limit: limit, window: limits.window, now: now) {
+                    wait = max(wait ?? 0, until)
+                }
             }
             return wait
         }
     }
 
-    public func recordFailure(login: String, address: String, now: Date) {
-        failures.withLock { failures in
-            for key in [Self.key(login: login), Self.key(address: address)] {
-                failures[key, default: []].removeAll { now.timeIntervalSince($0) >= limits.window }
-                failures[key, default: []].append(now)
-            }
-            guard failures.count > Self.maximumKeys else { return }
-            failures = failures.filter { $0.value.contains { now.timeIntervalSince($0) < limits.window } }
-            if failures.count > Self.maximumKeys {
-                // Still full of recent failures: forget those whose last failure is oldest.
-                let keep = failures.sorted { ($0.value.last ?? .distantPast) > ($1.value.last ?? .distantPast) }.prefix(
-                    Self.maximumKeys / 2)
-                failures = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
-            }
+    public func recordFailure(login: String, address: String, now: Date) async throws {
+        let keys = [Self.key(login: login), Self.key(address: address)]
+        let cutoff = now - limits.window
+        try await store.writePortalState { state in
+            try state.signInFailures.record(keys: keys, at: now)
+            _ = try state.signInFailures.prune(upTo: cutoff, limit: Self.pruneBatch)
         }
     }
 
     /// A successful sign-in clears its login's failures (not its address's).
-    public func recordSuccess(login: String) {
-        _ = failures.withLock { $0.removeValue(forKey: Self.key(login: login)) }
+    public func recordSuccess(login: String) async throws {
+        let key = Self.key(login: login)
+        try await store.writePortalState { try $0.signInFailures.clear(key: key) }
     }
 }

@@ -4,7 +4,7 @@ import RemitStore
 
 /// The channel store in PostgreSQL (schema `remit_channel`): what the storefront knows and the
 /// portal reads, and the inbox, shared by every host's workers and portals.
-public final class PostgresChannelStore: MessageStoreBackend, ChannelStoreReader {
+public final class PostgresChannelStore: MessageStoreBackend, PortalChannelStore {
     let database: PostgresDatabase
 
     /// Connects, and migrates the schema when this build's is newer (refusing a newer or foreign one).

@@ -17,6 +17,8 @@ final class PostgresChannelTransaction: ChannelStoreTransaction {
     var uploads: any ChannelUploadQueries { PostgresChannelUploads(session: session) }
     var buyerViews: any BuyerViewQueries { PostgresBuyerViews(session: session, locking: locking) }
     var credentials: any ChannelCredentialQueries { PostgresChannelCredentials(session: session) }
+    var sessions: any PortalSessionQueries { PostgresPortalSessions(session: session) }
+    var signInFailures: any SignInFailureQueries { PostgresSignInFailures(session: session) }
 
     func savepoint<T>(_ body: () throws -> T) throws -> T { try session.savepoint(body) }
 }

@@ -82,5 +82,6 @@ public enum ChannelTables {
         Inbox.registerCorrelationIndex(in: &migrator)
         Inbox.registerRetentionIndex(in: &migrator)
         ChannelInvoiceDetail.registerListKeys(in: &migrator)
+        PortalStateTables.registerMigration(in: &migrator)
     }
 }

@@ -25,3 +25,6 @@ extension ChannelStore: ChannelStoreReader {
         try await SQLiteChannelReader(pool, path: path).readChannel(body)
     }
 }
+
+// The portal writes its own state (sessions, failed sign-ins) in the file it reads.
+extension ChannelStore: PortalChannelStore {}

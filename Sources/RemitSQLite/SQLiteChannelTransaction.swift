@@ -8,4 +8,6 @@ public final class SQLiteChannelTransaction: SQLiteTransaction, ChannelStoreTran
     public var uploads: any ChannelUploadQueries { SQLiteChannelUploads(db: db) }
     public var buyerViews: any BuyerViewQueries { SQLiteBuyerViews(db: db) }
     public var credentials: any ChannelCredentialQueries { SQLiteChannelCredentials(db: db) }
+    public var sessions: any PortalSessionQueries { SQLitePortalSessions(db: db) }
+    public var signInFailures: any SignInFailureQueries { SQLiteSignInFailures(db: db) }
 }

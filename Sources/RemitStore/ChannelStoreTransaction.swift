@@ -10,6 +10,10 @@ public protocol ChannelStoreTransaction: StoreTransaction {
     var buyerViews: any BuyerViewQueries { get }
     /// Users' sign-in secrets, as `remit users` and the seed set them.
     var credentials: any ChannelCredentialQueries { get }
+    /// The portal's sign-in sessions, shared by every portal process.
+    var sessions: any PortalSessionQueries { get }
+    /// Failed sign-ins, counted alike by every portal process.
+    var signInFailures: any SignInFailureQueries { get }
 }
 
 extension StoreTransaction {

@@ -7,8 +7,9 @@ import RemitStore
 public protocol WorkerStores: Sendable {
     /// The data directory (the file outbox lives under it).
     var directory: String { get }
-    /// The channel store: what the storefront's kinds apply messages to, and what the portal reads.
-    func channel() throws -> any MessageStoreBackend & ChannelStoreReader
+    /// The channel store: what the storefront's kinds apply messages to, and what the portal reads
+    /// (keeping its sessions and failed sign-ins there).
+    func channel() throws -> any MessageStoreBackend & PortalChannelStore
     /// The HQ store: what HQ's jobs apply their runs to.
     func hq() throws -> any HQStoreBackend
     /// The stores opened so far (by the kinds this process runs).

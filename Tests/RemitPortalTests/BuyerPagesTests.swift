@@ -101,6 +101,9 @@ struct BuyerPagesTests {
                 #expect(row.contains("pay 98.00 EUR by 2026-12-04"), "\(row)")
                 #expect(row.contains(#"value="98.00""#), "the proposed payment earns the discount")
                 world.clock.advance(by: 6 * 86_400)
+                // Six days on, the session (8 hours on the portal's clock) has expired: sign in again.
+                #expect(try await browser.get("/invoices?page=2").location == "/sign-in")
+                try await browser.signIn("mem")
                 let later = try await browser.get("/invoices?page=2")
                 let rowLater = try #require(later.html.split(separator: "<tr").first { $0.contains("T-MEM-DISC") })
                 #expect(!rowLater.contains("pay 98.00") && rowLater.contains(#"value="100.00""#), "past its last day no offer")
@@ -357,9 +360,9 @@ struct BuyerPagesTests {
                 #expect(down.status == .serviceUnavailable && down.html.contains("broker: unavailable"))
             }
             world.publisher.setConnected(true)
-            let closed = try DatabasePool(path: world.directory + "/channel.sqlite")
-            try closed.close()
-            try await world.test(channel: SQLiteChannelReader(closed, path: world.directory + "/channel.sqlite")) { client in
+            let closed = try ChannelStore(dataDirectory: world.directory)
+            try closed.pool.close()
+            try await world.test(channel: closed) { client in
                 let down = try await client.execute(uri: "/health", method: .get)
                 #expect(down.status == .serviceUnavailable && down.html.contains("store: unavailable"))
             }

@@ -155,7 +155,7 @@ struct PortalWorld {
 
     /// Runs `test` against the portal in process (Hummingbird's router test client, no sockets).
     func test(
-        settings: PortalSettings = PortalSettings(), channel: (any ChannelStoreReader)? = nil,
+        settings: PortalSettings = PortalSettings(), channel: (any PortalChannelStore)? = nil,
         _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let topology = try Topology.load(from: repositoryRoot.appendingPathComponent("Topology"))

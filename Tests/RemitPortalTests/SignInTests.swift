@@ -160,9 +160,11 @@ struct SignInTests {
             }
             // Without trusted proxies the header is anybody's to write: it changes nothing.
             try await world.test { client in
+                // Other logins than above: the failures are in the store, shared by both portals, and
+                // guessed-1…3 are locked already.
                 for attempt in 1...20 {
                     _ = try await Browser(client).api(
-                        .post, "/api/v1/session", json: #"{"login": "guessed-\#(attempt)", "password": "guess"}"#,
+                        .post, "/api/v1/session", json: #"{"login": "forged-\#(attempt)", "password": "guess"}"#,
                         headers: ["X-Forwarded-For": "192.0.2.\(attempt)"])
                 }
                 let locked = try await Browser(client).api(
@@ -173,21 +175,56 @@ struct SignInTests {
         }
     }
 
-    @Test func theLimiterCountsPerLoginAndPerAddressWithinItsWindow() {
-        let limiter = SignInLimiter(limits: .init(perLogin: 2, perAddress: 3, window: 60))
-        let start = Date(timeIntervalSince1970: 1_000_000)
-        limiter.recordFailure(login: "a", address: "10.0.0.1", now: start)
-        #expect(limiter.waitBeforeTrying(login: "a", address: "10.0.0.1", now: start) == nil)
-        limiter.recordFailure(login: "a", address: "10.0.0.2", now: start + 10)
-        #expect(limiter.waitBeforeTrying(login: "a", address: "10.0.0.3", now: start + 20) == 40)
-        limiter.recordFailure(login: "b", address: "10.0.0.1", now: start + 20)
-        limiter.recordFailure(login: "c", address: "10.0.0.1", now: start + 30)
-        #expect(limiter.waitBeforeTrying(login: "d", address: "10.0.0.1", now: start + 30) == 30)
-        #expect(limiter.waitBeforeTrying(login: "d", address: "10.0.0.9", now: start + 30) == nil)
-        #expect(limiter.waitBeforeTrying(login: "a", address: "10.0.0.9", now: start + 70) == nil)
-        limiter.recordFailure(login: "e", address: "10.0.0.5", now: start)
-        limiter.recordSuccess(login: "e")
-        limiter.recordFailure(login: "e", address: "10.0.0.6", now: start)
-        #expect(limiter.waitBeforeTrying(login: "e", address: "10.0.0.7", now: start) == nil, "a success clears the login's count")
+    @Test func theLimiterCountsPerLoginAndPerAddressWithinItsWindow() async throws {
+        try await PortalWorld.with { world in
+            let limiter = SignInLimiter(limits: .init(perLogin: 2, perAddress: 3, window: 60), store: world.store)
+            let start = Date(timeIntervalSince1970: 1_000_000)
+            try await limiter.recordFailure(login: "a", address: "10.0.0.1", now: start)
+            #expect(try await limiter.waitBeforeTrying(login: "a", address: "10.0.0.1", now: start) == nil)
+            try await limiter.recordFailure(login: "a", address: "10.0.0.2", now: start + 10)
+            #expect(try await limiter.waitBeforeTrying(login: "a", address: "10.0.0.3", now: start + 20) == 40)
+            try await limiter.recordFailure(login: "b", address: "10.0.0.1", now: start + 20)
+            try await limiter.recordFailure(login: "c", address: "10.0.0.1", now: start + 30)
+            #expect(try await limiter.waitBeforeTrying(login: "d", address: "10.0.0.1", now: start + 30) == 30)
+            #expect(try await limiter.waitBeforeTrying(login: "d", address: "10.0.0.9", now: start + 30) == nil)
+            #expect(try await limiter.waitBeforeTrying(login: "a", address: "10.0.0.9", now: start + 70) == nil)
+            try await limiter.recordFailure(login: "e", address: "10.0.0.5", now: start)
+            try await limiter.recordSuccess(login: "e")
+            try await limiter.recordFailure(login: "e", address: "10.0.0.6", now: start)
+            #expect(
+                try await limiter.waitBeforeTrying(login: "e", address: "10.0.0.7", now: start) == nil, "a success clears the login's count"
+            )
+            // A second limiter on the same store (another portal process) sees the same failures.
+            let other = SignInLimiter(limits: .init(perLogin: 2, perAddress: 3, window: 60), store: world.store)
+            #expect(try await other.waitBeforeTrying(login: "d", address: "10.0.0.1", now: start + 30) == 30)
+        }
+    }
+
+    @Test func theWaitEndsWhenTheFailureThatReachedTheLimitLeavesTheWindow() {
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        let newestFirst = [now - 5, now - 20, now - 50]
+        #expect(SignInLimiter.wait(recent: newestFirst, limit: 2, window: 60, now: now) == 40)
+        #expect(SignInLimiter.wait(recent: newestFirst, limit: 3, window: 60, now: now) == 10)
+        #expect(SignInLimiter.wait(recent: newestFirst, limit: 4, window: 60, now: now) == nil, "under the limit")
+        #expect(SignInLimiter.wait(recent: newestFirst, limit: 0, window: 60, now: now) == nil, "no limit")
+    }
+
+    @Test func oldFailuresAreDeletedAsNewOnesCome() async throws {
+        try await PortalWorld.with { world in
+            let limiter = SignInLimiter(limits: .init(perLogin: 5, perAddress: 20, window: 60), store: world.store)
+            let start = Date(timeIntervalSince1970: 1_000_000)
+            for i in 0..<30 { try await limiter.recordFailure(login: "made-up-\(i)", address: "10.0.0.1", now: start) }
+            try await limiter.recordFailure(login: "later", address: "10.0.0.2", now: start + 61)
+            let (address, made, later) = try await world.store.readChannel { channel in
+                let failures = channel.signInFailures
+                return (
+                    try failures.recent(key: "address:10.0.0.1", since: start - 3_600, limit: 100),
+                    try failures.recent(key: "login:made-up-7", since: start - 3_600, limit: 100),
+                    try failures.recent(key: "login:later", since: start - 3_600, limit: 100)
+                )
+            }
+            #expect(address.isEmpty && made.isEmpty, "the 60 failures out of the window went with the next one")
+            #expect(later == [start + 61])
+        }
     }
 }
