@@ -92,7 +92,7 @@ public struct RemitConfiguration: Sendable {
             case .metricsPort: return "The Prometheus endpoint's port (0: any free one); unset: no endpoint"
             case .storeURL:
                 return
-                    "PostgreSQL holding the channel and operations stores for several hosts, postgres://user:pass@host:port/db?sslmode=disable|prefer|require|verify-full&sslrootcert=F; unset: SQLite files in data-dir (HQ's stays there)"
+                    "PostgreSQL holding the channel and operations stores for several hosts, postgres://user:pass@host:port/db?sslmode=disable|prefer|require|verify-full&sslrootcert=F&pool_size=N; unset: SQLite files in data-dir (HQ's stays there)"
             case .hostName:
                 return
                     "The name of this host in control queues, consumer tags and remit status (letters, digits, - _ .); default: the machine's"

@@ -1,11 +1,14 @@
 import Foundation
 import PostgresNIO
 
-/// `postgres://user:password@host:port/database?sslmode=…&sslrootcert=FILE` as the PostgreSQL
+/// `postgres://user:password@host:port/database?sslmode=…&sslrootcert=FILE&pool_size=N` as the PostgreSQL
 /// backend connects with it. `sslmode` is `disable`, `prefer` (the default, as libpq's: TLS when the
 /// server offers it, unverified), `require` (TLS, the certificate not verified) or `verify-full`
 /// (TLS, the chain verified against `sslrootcert` — the system's roots without it — and the host
-/// name checked). Its description never shows the password.
+/// name checked). `pool_size` (1…100, default 8) bounds the connections each store of a process
+/// opens: a process holds at most two stores' pools (channel, operations), so PostgreSQL's
+/// `max_connections` must exceed 2 × `pool_size` × the processes of every host. Its description never
+/// shows the password.
 public struct PostgresStoreURL: Sendable, CustomStringConvertible {
     public enum SSLMode: String, Sendable, Equatable, CaseIterable {
         case disable, prefer, require
@@ -19,6 +22,10 @@ public struct PostgresStoreURL: Sendable, CustomStringConvertible {
     public var database: String
     public var sslMode: SSLMode
     public var sslRootCertificate: String?
+    /// The most connections one store's pool opens.
+    public var poolSize: Int
+
+    public static let defaultPoolSize = 8
 
     /// Parses `text`; a bad URL throws `PostgresStoreURLError` naming the part that is wrong.
     public init(_ text: String) throws {
@@ -44,12 +51,13 @@ public struct PostgresStoreURL: Sendable, CustomStringConvertible {
         self.user = user
         self.password = components.password
         self.database = database
-        (sslMode, sslRootCertificate) = try Self.ssl(components.queryItems ?? [])
+        (sslMode, sslRootCertificate, poolSize) = try Self.parameters(components.queryItems ?? [])
     }
 
-    private static func ssl(_ items: [URLQueryItem]) throws -> (SSLMode, String?) {
+    private static func parameters(_ items: [URLQueryItem]) throws -> (SSLMode, String?, Int) {
         var mode = SSLMode.prefer
         var root: String?
+        var poolSize = defaultPoolSize
         for item in items {
             switch item.name {
             case "sslmode":
@@ -64,19 +72,27 @@ public struct PostgresStoreURL: Sendable, CustomStringConvertible {
                     throw PostgresStoreURLError(.sslrootcert, "cannot read \(value)")
                 }
                 root = value
+            case "pool_size":
+                guard let value = item.value, let size = Int(value), (1...100).contains(size) else {
+                    throw PostgresStoreURLError(.poolSize, "'\((item.value ?? "").prefix(20))' is not a whole number from 1 to 100")
+                }
+                poolSize = size
             default:
-                throw PostgresStoreURLError(.parameter, "'\(item.name)' is not known (sslmode, sslrootcert)")
+                throw PostgresStoreURLError(.parameter, "'\(item.name.prefix(40))' is not known (sslmode, sslrootcert, pool_size)")
             }
         }
         if root != nil, mode != .verifyFull {
             throw PostgresStoreURLError(.sslrootcert, "only verify-full verifies the server against a CA file")
         }
-        return (mode, root)
+        return (mode, root, poolSize)
     }
 
     /// The client's configuration: this server, user and database, this TLS.
     public var configuration: PostgresClient.Configuration {
-        PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
+        var configuration = PostgresClient.Configuration(
+            host: host, port: port, username: user, password: password, database: database, tls: tls)
+        configuration.options.maximumConnections = poolSize
+        return configuration
     }
 
     var tls: PostgresClient.Configuration.TLS {

@@ -3,6 +3,7 @@
 public struct PostgresStoreURLError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Part: String, Sendable, Equatable {
         case url, scheme, user, host, port, database, sslmode, sslrootcert, parameter
+        case poolSize = "pool_size"
     }
 
     public var part: Part

@@ -29,7 +29,14 @@ extension WorkerRuntime {
                 let text = describe(error)
                 failures += 1
                 let delay = settings.storePause.delay(afterAttempt: failures)
-                if !paused {
+                if (error as? StoreFailure)?.code == .busy, failures <= 3 {
+                    // Another writer held what the batch needed (a lock waited out, a deadlock or a
+                    // serialisation conflict with another host): the batch was rolled back whole and
+                    // runs again at once, like any business of the worker's own.
+                    logger.notice(
+                        "store busy with another writer; the batch runs again (no message is retried for it)",
+                        metadata: ["store": "\(store.path)", "error": "\(text)"])
+                } else if !paused {
                     logger.error(
                         "store unavailable; consuming paused until it answers (no message is retried or dead-lettered for it)",
                         metadata: ["store": "\(store.path)", "error": "\(text)"])

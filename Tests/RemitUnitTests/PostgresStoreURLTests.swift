@@ -26,6 +26,19 @@ struct PostgresStoreURLTests {
         #expect(url.password == nil)
         #expect(url.sslMode == .prefer)
         #expect(try PostgresStoreURL("postgres://u@h/d?sslmode=disable").sslMode == .disable)
+        #expect(url.poolSize == 8 && url.configuration.options.maximumConnections == 8)
+    }
+
+    @Test("pool_size bounds the connections of each store's pool")
+    func poolSize() throws {
+        let url = try PostgresStoreURL("postgres://u@h/d?pool_size=3&sslmode=disable")
+        #expect(url.poolSize == 3)
+        #expect(url.configuration.options.maximumConnections == 3)
+        for bad in ["0", "101", "lots", ""] {
+            let error = #expect(throws: PostgresStoreURLError.self) { try PostgresStoreURL("postgres://u@h/d?pool_size=\(bad)") }
+            #expect(error?.part == .poolSize)
+            #expect(error.map { "\($0)".contains("pool_size") } ?? false)
+        }
     }
 
     @Test("verify-full takes a CA file; a CA file it cannot read is named")
