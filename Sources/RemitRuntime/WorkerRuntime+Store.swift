@@ -114,6 +114,11 @@ extension WorkerRuntime {
                 }
             }
         } catch {
+            // Another host's copy of the message, recorded while this one's effect ran (see
+            // `outcome(ofFailed:)`): a duplicate.
+            if Self.mayBeACopysCollision(error), let duplicate = try await recordedOutcome(of: message, digest: digest) {
+                return duplicate
+            }
             switch FailureKind(error) {
             case .badInput(let reason): return .deadLetter(.badInput, attempt: message.attempt, error: reason)
             case .unsendable(let reason): return refusedToSend(message, reason: reason)
@@ -178,6 +183,31 @@ extension WorkerRuntime {
         return .applied(followUps)
     }
 
+    /// What becomes of a message whose handler threw inside its savepoint (rolled back, so the
+    /// transaction goes on); throws for failures of the store itself.
+    ///
+    /// A constraint failure may be another host's copy of this very message: with the channel store
+    /// shared (PostgreSQL), two copies delivered at once — a producer's resend, a redelivery after a
+    /// kill — both find the inbox empty, the second waits on the first's row locks and then collides
+    /// with its outcome or inbox row. Once the first has committed, the inbox holds the message: a
+    /// duplicate, as a redelivery after the commit would be, never bad input to dead-letter.
+    func outcome(ofFailed message: IncomingMessage, digest: String, _ error: any Error, in store: any StoreTransaction) throws -> Outcome {
+        if Self.mayBeACopysCollision(error),
+            let applied = try store.inbox.applied(consumer: kind.name, messageId: message.header.id)
+        {
+            return Self.duplicateOutcome(of: message, digest: digest, applied: applied)
+        }
+        switch FailureKind(error) {
+        case .badInput(let reason): return .deadLetter(.badInput, attempt: message.attempt, error: reason)
+        case .unsendable(let reason): return refusedToSend(message, reason: reason)
+        case .transient: return .retry(attempt: message.attempt, error: describe(error))
+        case .store: throw error
+        }
+    }
+
+    /// A unique key the store refused: perhaps another host applied the same message meanwhile.
+    static func mayBeACopysCollision(_ error: any Error) -> Bool { (error as? StoreFailure)?.code == .constraint }
+
     /// Runs the handler for each message in one transaction, with its inbox record. The fast path
     /// has no savepoints; when any handler throws, that transaction is rolled back and the batch runs
     /// again with one savepoint per message, so a failing message leaves no trace and the others
@@ -217,16 +247,7 @@ extension WorkerRuntime {
                 do {
                     results.append((index, try transaction.savepoint(applyOne)))
                 } catch {
-                    switch FailureKind(error) {
-                    case .badInput(let reason):
-                        results.append((index, .deadLetter(.badInput, attempt: message.attempt, error: reason)))
-                    case .unsendable(let reason):
-                        results.append((index, self.refusedToSend(message, reason: reason)))
-                    case .transient:
-                        results.append((index, .retry(attempt: message.attempt, error: self.describe(error))))
-                    case .store:
-                        throw error
-                    }
+                    results.append((index, try self.outcome(ofFailed: message, digest: digest, error, in: transaction)))
                 }
             }
             return results

@@ -58,7 +58,22 @@ public final class PostgresTestServer: Sendable {
         try adminExecute(sql, database: database)
     }
 
+    /// The first column of what `sql` returns on `database`, as text (NULL as nil): what a test reads
+    /// behind a store's back to check what the workers wrote.
+    public func column(_ sql: String, in database: String) throws -> [String?] {
+        try adminQuery(sql, database: database).map { try PostgresRandomAccessRow($0)[0].decode(String?.self) }
+    }
+
+    /// The one whole number `sql` returns on `database` (a `COUNT(*)`, a `SUM`); 0 for NULL.
+    public func integer(_ sql: String, in database: String) throws -> Int {
+        Int(try column("SELECT (\(sql))::TEXT", in: database).first.flatMap { $0 } ?? "0") ?? 0
+    }
+
     private func adminExecute(_ sql: String, database: String? = nil) throws {
+        _ = try adminQuery(sql, database: database)
+    }
+
+    private func adminQuery(_ sql: String, database: String? = nil) throws -> [PostgresRow] {
         var configuration = PostgresConnection.Configuration(
             host: admin.host, port: admin.port, username: admin.user, password: admin.password, database: database ?? admin.database,
             tls: .disable)
@@ -72,7 +87,7 @@ public final class PostgresTestServer: Sendable {
             logger: Logger(label: "remit.test.postgres")
         ).wait()
         defer { try? connection.close().wait() }
-        _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "remit.test.postgres")).wait()
+        return Array(try connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "remit.test.postgres")).wait().rows)
     }
 
     private static func atExit() {
