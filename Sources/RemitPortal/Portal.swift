@@ -17,13 +17,14 @@ public func buildPortal(_ settings: PortalSettings, _ dependencies: PortalDepend
     let sessions = StoreSessionDriver(
         store: dependencies.channel, clock: dependencies.clock, defaultLifetime: settings.sessionLifetime, logger: dependencies.logger)
     let router = Router(context: PortalRequestContext.self)
+    // Outermost, so a store failing anywhere — loading the session, reading the buyer, a handler,
+    // saving the session — is its 503.
+    router.add(middleware: StoreOutage(pages: pages))
     router.add(
-        middleware: SessionMiddleware(
-            storage: sessions,
-            configuration: .init(
-                sessionCookieParameters: .init(
-                    name: PortalCookies.session, path: "/", secure: settings.secureCookies, sameSite: .lax),
-                keyPrefix: "portal.", defaultSessionExpiration: settings.sessionLifetime)))
+        middleware: PortalSessionMiddleware(
+            driver: sessions,
+            cookie: .init(name: PortalCookies.session, path: "/", secure: settings.secureCookies, sameSite: .lax),
+            lifetime: settings.sessionLifetime))
     let channel = dependencies.channel
     router.add(
         middleware: SessionAuthenticator(context: PortalRequestContext.self) { (session: PortalSession, _) in

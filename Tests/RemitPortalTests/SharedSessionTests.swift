@@ -109,23 +109,7 @@ struct SharedSessionTests {
             defer { first.shutdown() }
             let second = try PostgresChannelStore(url: url)
             defer { second.shutdown() }
-            let hash = try await PasswordHasher(cost: PasswordHasher.demoCost).hash(PortalWorld.password)
-            let now = world.clock.now()
-            try await first.write { transaction in
-                let channel = try transaction.channel()
-                _ = try channel.channelUpdates.storeIfNewer(
-                    ChannelCustomer(
-                        account: "T-MEM", name: "Customer T-MEM", email: "T-MEM@shop.example", currency: "EUR", invoiceAccount: nil,
-                        allowOnAccount: true, creditLimitMinor: 1_000_000, hqChangedAt: now))
-                try channel.channelUpdates.replaceUsers(
-                    ofCustomer: "T-MEM",
-                    with: ["mem", "max"].map {
-                        ChannelUser(login: $0, customerAccount: "T-MEM", displayName: "User \($0)", email: "\($0)@shop.example")
-                    })
-                for login in ["mem", "max"] {
-                    try channel.credentials.save(ChannelCredential(login: login, passwordHash: hash, updatedAt: now))
-                }
-            }
+            try await Self.seed(first, world)
             try await world.test(channel: first) { one in
                 try await world.test(channel: second) { two in
                     let browser = Browser(one)
@@ -141,6 +125,27 @@ struct SharedSessionTests {
 }
 
 extension SharedSessionTests {
+    /// The users mem and max of T-MEM, with the demo password, in a PostgreSQL channel store.
+    static func seed(_ store: PostgresChannelStore, _ world: PortalWorld) async throws {
+        let hash = try await PasswordHasher(cost: PasswordHasher.demoCost).hash(PortalWorld.password)
+        let now = world.clock.now()
+        try await store.write { transaction in
+            let channel = try transaction.channel()
+            _ = try channel.channelUpdates.storeIfNewer(
+                ChannelCustomer(
+                    account: "T-MEM", name: "Customer T-MEM", email: "T-MEM@shop.example", currency: "EUR", invoiceAccount: nil,
+                    allowOnAccount: true, creditLimitMinor: 1_000_000, hqChangedAt: now))
+            try channel.channelUpdates.replaceUsers(
+                ofCustomer: "T-MEM",
+                with: ["mem", "max"].map {
+                    ChannelUser(login: $0, customerAccount: "T-MEM", displayName: "User \($0)", email: "\($0)@shop.example")
+                })
+            for login in ["mem", "max"] {
+                try channel.credentials.save(ChannelCredential(login: login, passwordHash: hash, updatedAt: now))
+            }
+        }
+    }
+
     @Test func theStoreHoldsADigestOfTheCookieAndAStoredValueItCannotReadIsNoSession() async throws {
         try await PortalWorld.with { world in
             try await world.test { client in

@@ -6,8 +6,9 @@ import OpenAPIRuntime
 
 /// Turns a request the generated code could not read — a body that is not JSON, a field of the
 /// wrong type or missing, an unknown enum value — into a 400 naming the field. The message never
-/// repeats the value sent (it may be a password). A handler's own failure stays a 500 for the
-/// server's log, answered without its details.
+/// repeats the value sent (it may be a password). A store that cannot be used just now is
+/// `StoreOutage`'s 503; a handler's own failure stays a 500 for the server's log, answered without
+/// its details.
 struct APIErrorMiddleware: ServerMiddleware {
     let logger: Logger
 
@@ -30,6 +31,11 @@ struct APIErrorMiddleware: ServerMiddleware {
                 HTTPResponse(status: .badRequest, headerFields: [.contentType: "application/json; charset=utf-8"]),
                 HTTPBody(APIProblem.encode(problem))
             )
+        } catch let error as ServerError where StoreOutage.isOutage(error.underlyingError) {
+            StoreOutage.log(error.underlyingError, path: request.path ?? "", logger: logger)
+            var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
+            headers[.retryAfter] = StoreOutage.retryAfter
+            return (HTTPResponse(status: .serviceUnavailable, headerFields: headers), HTTPBody(APIProblem.encode(StoreOutage.problem)))
         } catch let error as ServerError {
             logger.error(
                 "API operation failed", metadata: ["operation": "\(operationID)", "error": "\(error.underlyingError)"])

@@ -13,10 +13,16 @@ enum APIProblem {
     }
 
     static func response(_ status: HTTPResponse.Status, code: String, message: String, fields: [FieldError] = []) -> Response {
-        let problem = BuyerAPI.problem(status.code, code, message, fields: fields)
+        response(BuyerAPI.problem(status.code, code, message, fields: fields))
+    }
+
+    /// `problem` answered with its status.
+    static func response(_ problem: Components.Schemas.Problem, headers extra: HTTPFields = [:]) -> Response {
         let data = encode(problem)
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
         headers[.xContentTypeOptions] = "nosniff"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        headers.append(contentsOf: extra)
+        return Response(
+            status: .init(code: problem.error.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
