@@ -41,6 +41,8 @@ final class PostgresDatabase: Sendable {
         running = Task(executorPreference: PostgresLeaseExecutor.shared) { await client.run() }
         do {
             try transaction(readOnly: false) { session in
+                // A migration may rebuild an index over a million rows: no bound on its statements.
+                session.statementTimeout = nil
                 try PostgresSchemaMigrator(kind: kind, store: store).migrate(session)
             }
         } catch let failure as StoreFailure {
@@ -63,8 +65,13 @@ final class PostgresDatabase: Sendable {
         let (connection, lease) = try PostgresConnectionLease.lease(from: client, store: store, timeout: Self.leaseTimeout)
         defer { lease.release() }
         let session = PostgresSession(connection: connection, logger: logger, store: store)
+        // BEGIN answers at once on a live connection; one the server dropped (a restart) was seen to
+        // leave it unanswered, so it gets a short bound of its own before the statements' longer one.
+        let statementTimeout = session.statementTimeout
+        session.statementTimeout = .seconds(10)
         try session.execute(
             readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED")
+        session.statementTimeout = statementTimeout
         let result: T
         do {
             result = try body(session)

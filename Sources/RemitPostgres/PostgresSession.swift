@@ -12,6 +12,11 @@ final class PostgresSession {
     /// The store, as errors name it.
     let store: String
     private var savepoints = 0
+    /// How long one statement may take before the connection counts as lost (nil: no bound, for
+    /// migrations). A connection the server dropped while a lease was being handed out was seen to
+    /// leave its query unanswered for good; closed after this, the pool replaces it and the worker
+    /// pauses as for any unreachable store, instead of hanging with its batch.
+    var statementTimeout: TimeAmount? = .seconds(45)
 
     init(connection: PostgresConnection, logger: Logger, store: String) {
         self.connection = connection
@@ -22,7 +27,7 @@ final class PostgresSession {
     /// The rows `query` returns.
     func rows(_ query: PostgresQuery) throws -> [PostgresRandomAccessRow] {
         try PostgresFailure.mapped(store: store) {
-            try connection.query(query, logger: logger).wait().rows.map { PostgresRandomAccessRow($0) }
+            try answer(connection.query(query, logger: logger)).rows.map { PostgresRandomAccessRow($0) }
         }
     }
 
@@ -33,7 +38,7 @@ final class PostgresSession {
     @discardableResult
     func execute(_ query: PostgresQuery) throws -> Int {
         try PostgresFailure.mapped(store: store) {
-            try connection.query(query, logger: logger).wait().metadata.rows ?? 0
+            try answer(connection.query(query, logger: logger)).metadata.rows ?? 0
         }
     }
 
@@ -53,4 +58,28 @@ final class PostgresSession {
             throw error
         }
     }
+
+    /// Waits for `future`, at most `statementTimeout`; then closes the connection and throws the store
+    /// as unavailable.
+    private func answer(_ future: EventLoopFuture<PostgresQueryResult>) throws -> PostgresQueryResult {
+        guard let statementTimeout else { return try future.wait() }
+        let bounded = future.eventLoop.makePromise(of: PostgresQueryResult.self)
+        future.cascade(to: bounded)
+        let deadline = future.eventLoop.scheduleTask(in: statementTimeout) { bounded.fail(StatementUnanswered()) }
+        defer { deadline.cancel() }
+        do {
+            return try bounded.futureResult.wait()
+        } catch is StatementUnanswered {
+            let closing: EventLoopFuture<Void> = connection.close()
+            _ = closing
+            throw StoreFailure(
+                .unavailable, store: store,
+                detail:
+                    "PostgreSQL did not answer a statement within \(statementTimeout.nanoseconds / 1_000_000_000) s; the connection is closed"
+            )
+        }
+    }
 }
+
+/// A statement `PostgresSession.statementTimeout` gave up on.
+private struct StatementUnanswered: Error {}

@@ -121,8 +121,12 @@ struct PostgresStorefront: StorefrontQueries {
         try PostgresRequests(session: session).applyChange(requestId, status: status, detail: detail, at: date)
     }
 
+    // Locked: e-mail dispatch reads the entry and then saves it. Two hosts handling copies of one
+    // e-mail at once would otherwise both read "sending" and the later save put the entry back to
+    // "sending" after the other had recorded it "sent" (seen in scripts/scale-out). Waiting for the
+    // lock, the second reads what the first committed.
     func ledgerEntry(requestId: String) throws -> EmailLedgerEntry? {
-        try session.row("SELECT * FROM email_ledger WHERE request_id = \(requestId)").map(EmailLedgerEntry.init(postgres:))
+        try session.row("SELECT * FROM email_ledger WHERE request_id = \(requestId) FOR UPDATE").map(EmailLedgerEntry.init(postgres:))
     }
 
     // An upsert, as SQLite's `save` (insert or replace the entry of its request); ON CONFLICT makes
