@@ -17,6 +17,7 @@ import os
 import random
 import signal
 import sqlite3
+import urllib.parse
 import subprocess
 import sys
 import time
@@ -56,9 +57,88 @@ def envelope(kind_type, version, message_id, acting_user, body, occurred_at):
 
 
 def open_store(path):
+    """The channel (or HQ) store at `path`: a SQLite file, or the channel store on PostgreSQL when
+    `path` is a postgres:// URL (read alike: `execute(sql, params)` with `?`, rows by index or name)."""
+    if path.startswith(("postgres://", "postgresql://")):
+        return PostgresStore(path)
     db = sqlite3.connect(path, timeout=10)
     db.row_factory = sqlite3.Row
     return db
+
+
+class PostgresRow(tuple):
+    """A row read by index, like a tuple, or by column name, like sqlite3.Row."""
+
+    def __new__(cls, values, names):
+        row = super().__new__(cls, values)
+        row.names = names
+        return row
+
+    def __getitem__(self, key):
+        return super().__getitem__(self.names[key] if isinstance(key, str) else key)
+
+    def keys(self):
+        return list(self.names)
+
+
+class PostgresRows:
+    def __init__(self, cursor):
+        names = {column[0]: index for index, column in enumerate(cursor.description or [])}
+        self.rows = [PostgresRow(row, names) for row in (cursor.fetchall() if cursor.description else [])]
+
+    def fetchone(self):
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self):
+        return list(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+class PostgresStore:
+    """The channel store on PostgreSQL (schema remit_channel), with sqlite3's way of asking: each
+    statement on its own (autocommit), `?` placeholders. A statement that fails because the server is
+    down raises `StoreUnavailable`."""
+
+    def __init__(self, url):
+        import pg8000.dbapi  # noqa: PLC0415 (only runs that use PostgreSQL need it)
+        parts = urllib.parse.urlsplit(url)
+        self.connect = lambda: pg8000.dbapi.connect(
+            user=urllib.parse.unquote(parts.username or "postgres"),
+            password=urllib.parse.unquote(parts.password) if parts.password else None, host=parts.hostname or "127.0.0.1",
+            port=parts.port or 5432, database=urllib.parse.unquote(parts.path.lstrip("/")), timeout=30)
+        self.connection = None
+
+    def execute(self, sql, params=()):
+        for attempt in (1, 2):  # once again on a fresh connection after the server restarted
+            try:
+                if self.connection is None:
+                    self.connection = self.connect()
+                    self.connection.autocommit = True
+                    self.connection.cursor().execute("SET search_path TO remit_channel")
+                cursor = self.connection.cursor()
+                cursor.execute(sql.replace("?", "%s"), tuple(params))
+                return PostgresRows(cursor)
+            except Exception as error:
+                if type(error).__name__ not in ("InterfaceError", "OperationalError") and "57P0" not in str(error):
+                    raise
+                self.close()
+                if attempt == 2:
+                    raise StoreUnavailable(str(error)) from error
+        raise AssertionError("unreachable")
+
+    def close(self):
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except Exception:  # noqa: BLE001 (a connection the server already dropped)
+                pass
+        self.connection = None
+
+
+class StoreUnavailable(Exception):
+    """The PostgreSQL server does not answer (restarting)."""
 
 
 # --- the backlogs -------------------------------------------------------------------------------
@@ -356,7 +436,7 @@ DONE_SQL = {
 def applied(db, kind):
     try:
         return db.execute(DONE_SQL[kind]).fetchone()[0]
-    except sqlite3.OperationalError:  # the peer has not created its tables yet
+    except (sqlite3.OperationalError, StoreUnavailable):  # the peer has not created its tables yet; PostgreSQL restarting
         return 0
 
 

@@ -18,8 +18,13 @@ figures equal HQ's; every request completed with exactly one e-mail (by Message-
 server; every work, retry and dead-letter queue empty; every job run finished. Prints the figures
 as one JSON line; exits 1 on any violation.
 
+With --store-url (PostgreSQL) and --hosts N (scripts/scale-out): N hosts, each every storefront
+kind and a portal (h1 also the HQ jobs' kinds), nginx round robin in front of the portals, the
+checker reading PostgreSQL; the nemesis kills a whole host and restarts PostgreSQL instead of
+locking and filling the SQLite store, and the buyers' answers are held against the faults' times.
+
   fault_run.py --data-dir DIR --amqp-url URL --bin BIN --count N --min-kills K --broker-restarts R
-               --out DIR [--disk-fault] [--seed S]
+               --out DIR [--disk-fault] [--seed S] [--store-url URL --hosts N --postgres-dir DIR]
 
 The parts, each readable alone, are in scripts/testing/faultrun/: workload.py (the backlogs, the
 checkouts, the buyers in the portal), nemesis.py (kills, SIGTERMs, outages), checker.py (every
@@ -44,6 +49,11 @@ def parse_arguments():
     parser.add_argument("--kind-users", action="store_true",
                         help="each kind connects as USER-KIND with password PASSWORD-KIND (the URL's user and password)")
     parser.add_argument("--seconds", type=int, default=900, help="the run's bound")
+    parser.add_argument("--store-url", default="", help="PostgreSQL holding the channel store (several hosts); default: SQLite")
+    parser.add_argument("--hosts", type=int, default=1, help="hosts, each every storefront kind and a portal (needs --store-url)")
+    parser.add_argument("--postgres-dir", help="the PostgreSQL server's data directory (to restart it)")
+    parser.add_argument("--postgres-port", type=int, help="its port")
+    parser.add_argument("--postgres-bin", default="/usr/lib/postgresql/15/bin", help="pg_ctl's folder")
     parser.add_argument("--seed", type=int, default=1)
     return parser.parse_args()
 

@@ -13,7 +13,7 @@ import sys
 
 import pika
 
-from .common import BACKLOGS, CHECKOUT_TAG, DEMO_PASSWORD, KINDS, TRACES, applied, cluster_nodes, kinds, topology_queues
+from .common import BACKLOGS, CHECKOUT_TAG, DEMO_PASSWORD, TRACES, applied, cluster_nodes, kinds, topology_queues
 
 
 def one(database, sql, *params):
@@ -251,7 +251,7 @@ class Checker:
         message's attempt: a retry is for the message's own fault only."""
         args, outages = self.args, self.run.outages
         logs = ""
-        for kind in KINDS:
+        for kind in self.run.workers.units:
             with open(os.path.join(args.out, f"worker-{kind}.log"), errors="replace") as log:
                 logs += log.read()
         for fault, number, held in outages.unreached:
@@ -328,7 +328,8 @@ class Checker:
                    "worker_starts": sum(workers.starts.values()), "ended_by_themselves": len(workers.self_exits),
                    "outages": outages.done, "outage_seconds": {k: round(v, 1) for k, v in outages.seconds.items()},
                    "job_runs": self.job_runs, "job_starts_failed": run.jobs.failed, "final_rounds": run.rounds,
-                   "nodes_restarted": outages.restarted_nodes, "failovers": self.failovers, "retries": len(self.retried),
+                   "nodes_restarted": outages.restarted_nodes, "hosts_killed": getattr(outages, "killed_hosts", []),
+                   "portal_restarts": getattr(buyers, "portal_restarts", 0), "failovers": self.failovers, "retries": len(self.retried),
                    "password_hashes_not_shown": len(self.secrets) - 1 - len(buyers.secrets),
                    "checkouts": len(checkouts.ids), "checkout_publishes_retried": checkouts.failed_publishes,
                    "portal_sessions": len(buyers.secrets) // 2, "portal_answers": buyers.statuses, "portal_unanswered": len(buyers.errors),

@@ -15,12 +15,13 @@ ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", ".."
 BACKLOGS = ["payment-posting", "cart-validation", "invoice-requests", "invoice-pay"]
 KINDS = ["payment-posting", "cart-validation", "invoice-requests", "email-dispatch", "channel-updates", "hq-p0001", "hq-sync",
          "hq-distribution"]
+HQ_KINDS = ["hq-p0001", "hq-sync", "hq-distribution"]  # on the first host only: HQ's store is a file there
 DEMO_PASSWORD = "remit-demo"  # HQSeeder.demoPassword: every seeded buyer's
 JOBS = ["hq.p-0001.run", "hq.sync.run", "hq.distribution.run"]
 # What each fault leaves in a worker's log when it reaches the worker as the worker's own fault.
 TRACES = {"smtp-outage": "the effect's far side is unavailable; consuming paused", "store-lock": "database is locked",
           "disk-full": "database or disk is full", "memory-alarm": "the broker blocks this connection",
-          "broker-restart": "CONNECTION_FORCED"}
+          "broker-restart": "CONNECTION_FORCED", "postgres-restart": "store unavailable; consuming paused", "host-kill": None}
 
 
 # What each backlog's messages are in the inbox: the consumer and the type. A backlog's messages
@@ -29,6 +30,28 @@ TRACES = {"smtp-outage": "the effect's far side is unavailable; consuming paused
 INBOX = {"payment-posting": ("payment-posting", "payment.post"), "cart-validation": ("cart-validation", "cart.add-invoice"),
          "invoice-requests": ("invoice-requests", "invoice.request"), "invoice-pay": ("payment-posting", "invoice.pay")}
 CHECKOUT_TAG = "checkout"
+
+
+def units(args):
+    """The worker processes of the run, by name: one a kind (`KIND`) on one host; with --hosts N,
+    every storefront kind on every host (`KIND@hN`) and the HQ jobs' kinds on h1 alone."""
+    if getattr(args, "hosts", 1) <= 1:
+        return list(KINDS)
+    return [f"{kind}@h{host}" for host in range(1, args.hosts + 1) for kind in KINDS if host == 1 or kind not in HQ_KINDS]
+
+
+def unit_kind(unit):
+    return unit.split("@", 1)[0]
+
+
+def unit_host(unit):
+    """The host a unit runs on: `h1` … (`h1` on a run of one host)."""
+    return unit.split("@", 1)[1] if "@" in unit else "h1"
+
+
+def channel_store(args):
+    """Where the channel store is: PostgreSQL's URL on a run of several hosts, else the data directory's file."""
+    return args.store_url or os.path.join(args.data_dir, "channel.sqlite")
 
 
 def applied(db, kind):
@@ -60,9 +83,10 @@ def cluster_nodes(args):
     return [(item.split(":")[0], int(item.split(":")[1])) for item in args.nodes.split()]
 
 
-def worker_url(args, kind):
-    """The AMQP URL for `kind`: with --kind-users as USER-KIND (password PASSWORD-KIND); on a
-    cluster naming every node, each kind with another node first."""
+def worker_url(args, unit):
+    """The AMQP URL for `unit` (a kind's process): with --kind-users as USER-KIND (password
+    PASSWORD-KIND); on a cluster naming every node, each unit with another node first."""
+    kind = unit_kind(unit)
     nodes = cluster_nodes(args)
     scheme, rest = args.amqp_url.split("://", 1)
     userinfo, rest = rest.rsplit("@", 1)
@@ -71,7 +95,7 @@ def worker_url(args, kind):
         userinfo = f"{user}-{kind}:{password}-{kind}"
     if not nodes:
         return f"{scheme}://{userinfo}@{rest}"
-    index = KINDS.index(kind)
+    index = units(args).index(unit)
     vhost = rest.split("/", 1)[1]
     ports = [port for _, port in nodes]
     ports = ports[index % len(ports):] + ports[:index % len(ports)]

@@ -2,20 +2,25 @@
 (`kill_until_done`); and one at a time, each right after the next part of the backlogs went out,
 the slower faults (`Outages`): the SMTP server stopped, a write lock on the channel store, the
 data directory's disk full, a broker memory alarm, the broker's application (or a cluster node)
-restarted. `fault_schedule` says which, in what order."""
+restarted; on a run of several hosts with PostgreSQL, a whole host killed (every process of it,
+SIGKILL) and started again, and PostgreSQL restarted (fast shutdown, then start) instead of the
+SQLite store's lock and full disk. `fault_schedule` says which, in what order."""
 import json
 import os
 import sqlite3
 import threading
 import time
 
-from .common import BACKLOGS, KINDS, TRACES, applied, cluster_nodes, ctl, kinds
+from .common import BACKLOGS, TRACES, applied, as_root, channel_store, cluster_nodes, ctl, kinds
 
 
 def fault_schedule(args):
     """The outages in the order they are made: each `--outage-rounds` times (the full disk only with
     --disk-fault), the broker restarts spread among them."""
-    faults = (["smtp-outage", "store-lock"] + (["disk-full"] if args.disk_fault else []) + ["memory-alarm"]) * args.outage_rounds
+    if args.store_url:  # several hosts sharing PostgreSQL: no SQLite store to lock or fill
+        faults = ["smtp-outage", "host-kill", "memory-alarm", "postgres-restart"] * args.outage_rounds
+    else:
+        faults = (["smtp-outage", "store-lock"] + (["disk-full"] if args.disk_fault else []) + ["memory-alarm"]) * args.outage_rounds
     for index in range(args.broker_restarts):  # spread among the others
         faults.insert(len(faults) * (index + 1) // args.broker_restarts, "broker-restart")
     return faults
@@ -37,13 +42,13 @@ def kill_until_done(args, rng, workers, outages, progress, violations):
         time.sleep(rng.uniform(0.1, 0.5))
         if kills >= args.min_kills:
             continue  # the quota is met: the workers finish their work under the other faults alone
-        kind = rng.choice(KINDS)
+        kind = rng.choice(workers.units)
         if kind not in workers.processes:
             continue
         # SIGTERM goes to a worker that is up and consuming: one still loading (before `main`) or
         # failing its start because the broker is down meanwhile ends otherwise, and rightly.
-        up = [name for name in KINDS if name in workers.processes and time.monotonic() - workers.started_at[name] > 3]
-        if (kills + terms) % 8 == 7 and up and outages.current != "broker-restart":
+        up = [name for name in workers.units if name in workers.processes and time.monotonic() - workers.started_at[name] > 3]
+        if (kills + terms) % 8 == 7 and up and outages.current not in ("broker-restart", "postgres-restart"):
             kind = rng.choice(up)
             code = workers.terminate(kind)
             terms += 1
@@ -71,9 +76,11 @@ class Outages(threading.Thread):
         self.unreached = []  # (fault, round, seconds held) of each fault that left no trace in a worker's log
         self.marks = {}  # each worker log's size when the current fault began
         self.finished = threading.Event()
+        self.buyers = None  # the portals, for a host's kill (set by the runner)
+        self.windows = []  # (fault, monotonic start, monotonic end) of each fault made
 
     def run(self):
-        own = kinds.open_store(os.path.join(self.args.data_dir, "channel.sqlite"))
+        own = kinds.open_store(channel_store(self.args))
         try:
             for part, fault in self.schedule:
                 # Most of what is out is applied (bounded: a slow run still gets its faults).
@@ -88,6 +95,7 @@ class Outages(threading.Thread):
                     kinds.publish(self.args.peer_url, part, timeout=300)
                     getattr(self, fault.replace("-", "_"))()
                 self.published += len(part)
+                self.windows.append((fault, started, time.monotonic()))
                 self.current = None
                 self.done[fault] += 1
                 self.seconds[fault] += time.monotonic() - started
@@ -100,7 +108,7 @@ class Outages(threading.Thread):
     def mark(self):
         """Right before a fault is made: where each worker's log ends, so that only what the fault
         caused counts as its trace (not lines a worker wrote meanwhile about the one before)."""
-        self.marks = {kind: self.log_size(kind) for kind in KINDS}
+        self.marks = {unit: self.log_size(unit) for unit in self.workers.units}
 
     def log_size(self, kind):
         try:
@@ -109,7 +117,10 @@ class Outages(threading.Thread):
             return 0
 
     def reached(self):
-        """Whether the current fault's trace is in a worker's log since the fault began."""
+        """Whether the current fault's trace is in a worker's log since the fault began (a fault
+        without one, a host's kill, has reached the workers it killed)."""
+        if TRACES.get(self.current) is None:
+            return True
         trace = TRACES[self.current].encode()
         for kind, mark in self.marks.items():
             try:
@@ -241,3 +252,34 @@ class Outages(threading.Thread):
         busiest = max(queues, key=lambda queue: (queue.get("messages") or 0, queue["name"]))
         return busiest["leader"]
 
+    def host_kill(self):
+        """A whole host at once: every worker process of it and its portal SIGKILLed, kept down a few
+        seconds, started again. The other hosts take its messages (redelivered) and its buyers (nginx)."""
+        host = f"h{self.rng.randint(1, self.args.hosts)}"
+        self.mark()
+        self.workers.hold(host)
+        self.buyers.kill_portal(host)
+        try:
+            self.hold(self.rng.uniform(3, 6))
+        finally:
+            self.workers.release(host)
+            self.workers.revive()
+            self.buyers.start_portal(host)
+        self.killed_hosts = getattr(self, "killed_hosts", []) + [host]
+
+    def postgres_restart(self):
+        """PostgreSQL's fast shutdown (every session ended), kept down a few seconds, started again:
+        the workers pause (the store is their fault, not the messages'), the portals answer 503."""
+        directory = self.args.postgres_dir
+        self.mark()
+        stop = as_root("runuser", "-u", "postgres", "--", self.args.postgres_bin + "/pg_ctl", "-D", directory, "-m", "fast", "-w", "stop")
+        if stop.returncode != 0:
+            raise RuntimeError(f"PostgreSQL did not stop: {stop.stderr.decode()[:300]}")
+        try:
+            self.hold(self.rng.uniform(3, 6), maximum=30)
+        finally:
+            # Its port and sockets are in its postgresql.conf (scripts/scale-out wrote them).
+            start = as_root("runuser", "-u", "postgres", "--", self.args.postgres_bin + "/pg_ctl", "-D", directory,
+                            "-l", os.path.join(directory, "server.log"), "-w", "start")
+        if start.returncode != 0:
+            raise RuntimeError(f"PostgreSQL did not start again: {start.stderr.decode()[:300]}")

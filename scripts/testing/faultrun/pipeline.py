@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 
-from .common import JOBS, KINDS, ROOT, cluster_nodes, fail, free_port, worker_url
+from .common import JOBS, ROOT, cluster_nodes, fail, free_port, unit_host, unit_kind, units, worker_url
 
 
 class SMTPServer:
@@ -45,47 +45,63 @@ class SMTPServer:
         return found
 
 
+def host_data_dir(args, host):
+    """A host's own data directory: the run's for h1 (HQ's store is there), one of its own for each other."""
+    if host == "h1":
+        return args.data_dir
+    path = os.path.join(args.out, f"data-{host}")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def store_arguments(args, host):
+    """What tells a process of `host` where its stores are: its data directory, and PostgreSQL when the run has one."""
+    return ["--data-dir", host_data_dir(args, host)] + (["--store", args.store_url, "--host-name", host] if args.store_url else [])
+
+
 class Workers:
-    """One `remit worker KIND` process per kind; restarted whenever it is gone."""
+    """One `remit worker KIND` process per unit (a kind on a host); restarted whenever it is gone."""
 
     def __init__(self, args, smtp_url):
         self.args, self.smtp_url = args, smtp_url
+        self.units = units(args)
         self.processes = {}
         self.started_at = {}
-        self.metrics_ports = {kind: free_port() for kind in KINDS}  # each kind's /metrics, the same across restarts
-        self.starts = {kind: 0 for kind in KINDS}
+        self.metrics_ports = {unit: free_port() for unit in self.units}  # each unit's /metrics, the same across restarts
+        self.starts = {unit: 0 for unit in self.units}
         self.self_exits = []
         self.held = set()  # kinds the nemesis keeps down for a moment: not revived
         self.lock = threading.Lock()
 
-    def start(self, kind):
-        log = open(os.path.join(self.args.out, f"worker-{kind}.log"), "a")
+    def start(self, unit):
+        kind = unit_kind(unit)
+        log = open(os.path.join(self.args.out, f"worker-{unit}.log"), "a")
         # On a cluster a worker may start while any one node is down: it checks no topology there
         # (the management API it would ask may be the node that is down).
         verify = ["--skip-verify"] if cluster_nodes(self.args) else []
-        self.processes[kind] = subprocess.Popen(
-            [os.path.join(self.args.bin, "remit"), "worker", kind, *verify, "--data-dir", self.args.data_dir, "--amqp-url",
-             worker_url(self.args, kind), "--smtp-url", self.smtp_url, "--metrics-port", str(self.metrics_ports[kind]),
+        self.processes[unit] = subprocess.Popen(
+            [os.path.join(self.args.bin, "remit"), "worker", kind, *verify, *store_arguments(self.args, unit_host(unit)), "--amqp-url",
+             worker_url(self.args, unit), "--smtp-url", self.smtp_url, "--metrics-port", str(self.metrics_ports[unit]),
              "--log-level", "info"],
             stdout=log, stderr=subprocess.STDOUT)
-        self.started_at[kind] = time.monotonic()
-        self.starts[kind] += 1
+        self.started_at[unit] = time.monotonic()
+        self.starts[unit] += 1
 
     def revive(self):
         """Restarts every worker that is gone (and notes the ones that ended by themselves)."""
         with self.lock:
-            for kind in KINDS:
-                if kind in self.held:
+            for unit in self.units:
+                if {unit, unit_kind(unit), unit_host(unit)} & self.held:
                     continue
-                process = self.processes.get(kind)
+                process = self.processes.get(unit)
                 if process is None:
-                    self.start(kind)
+                    self.start(unit)
                 elif process.poll() is not None:
-                    self.self_exits.append((kind, process.returncode, self.last_line(kind)))
-                    self.start(kind)
+                    self.self_exits.append((unit, process.returncode, self.last_line(unit)))
+                    self.start(unit)
 
-    def last_line(self, kind):
-        with open(os.path.join(self.args.out, f"worker-{kind}.log"), "rb") as log:
+    def last_line(self, unit):
+        with open(os.path.join(self.args.out, f"worker-{unit}.log"), "rb") as log:
             log.seek(max(0, os.fstat(log.fileno()).st_size - 2000))
             lines = [line for line in log.read().decode(errors="replace").splitlines() if line.strip()]
         return lines[-1] if lines else ""
@@ -97,15 +113,20 @@ class Workers:
             process.send_signal(signal.SIGKILL)
             process.wait()
 
-    def hold(self, kind):
-        """Stops `kind` (SIGKILL: it may be still starting) and keeps it down until `release`."""
-        with self.lock:
-            self.held.add(kind)
-        self.kill(kind)
+    def matching(self, name):
+        """The units `name` stands for: a unit, a kind (on every host) or a host (every unit of it)."""
+        return [unit for unit in self.units if name in (unit, unit_kind(unit), unit_host(unit))]
 
-    def release(self, kind):
+    def hold(self, name):
+        """Stops what `name` stands for (SIGKILL: it may be still starting) and keeps it down until `release`."""
         with self.lock:
-            self.held.discard(kind)
+            self.held.add(name)
+        for unit in self.matching(name):
+            self.kill(unit)
+
+    def release(self, name):
+        with self.lock:
+            self.held.discard(name)
 
     def terminate(self, kind, timeout=90):
         """SIGTERM: the worker must drain and exit 0."""
@@ -133,8 +154,8 @@ class JobTicker(threading.Thread):
         self.log = open(os.path.join(args.out, "jobs.log"), "a")
 
     def start_run(self, job, wait=0, timeout=30):
-        command = [os.path.join(self.args.bin, "remit"), "hq", "run-job", job, "--wait", str(wait), "--data-dir",
-                   self.args.data_dir, "--amqp-url", self.args.amqp_url, "--log-level", "warning"]
+        command = [os.path.join(self.args.bin, "remit"), "hq", "run-job", job, "--wait", str(wait), *store_arguments(self.args, "h1"),
+                   "--amqp-url", self.args.amqp_url, "--log-level", "warning"]
         try:
             result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:

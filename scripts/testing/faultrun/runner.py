@@ -11,7 +11,7 @@ import urllib.request
 from types import SimpleNamespace
 
 from .checker import agreeing_invoices, check
-from .common import BACKLOGS, JOBS, KINDS, applied, free_port, kinds
+from .common import BACKLOGS, JOBS, applied, channel_store, free_port, kinds
 from .nemesis import Outages, fault_schedule, kill_until_done
 from .pipeline import JobTicker, SMTPServer, Workers
 from .workload import Buyers, Checkouts, plan_backlogs, publish_first_part
@@ -20,7 +20,7 @@ from .workload import Buyers, Checkouts, plan_backlogs, publish_first_part
 def main(args):
     args.peer_url = args.peer_url or args.amqp_url
     rng = random.Random(args.seed)
-    store = os.path.join(args.data_dir, "channel.sqlite")
+    store = channel_store(args)
     violations = []
 
     # The backlogs, published with confirms before any worker runs.
@@ -38,8 +38,17 @@ def main(args):
     # The backlogs, one e-mail per request, the checkouts and their payment posts (one per cart line).
     total = args.count * (len(BACKLOGS) + 2) + len(checkouts.ids)
 
+    last = [0.0]
+
     def progress(database=db):
-        """The share done (each thread with its own connection)."""
+        """The share done (each thread with its own connection); while PostgreSQL restarts, the last share seen."""
+        try:
+            last[0] = share(database)
+        except kinds.StoreUnavailable:
+            pass
+        return last[0]
+
+    def share(database):
         done = sum(min(applied(database, kind), args.count) for kind in BACKLOGS)
         sent = database.execute("SELECT count(*) FROM email_ledger WHERE status = 'sent'").fetchone()[0]
         done += min(checkouts.applied(database), len(checkouts.ids)) + min(checkouts.payments_applied(database), args.count)
@@ -54,8 +63,7 @@ def main(args):
     try:
         run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buyers, checkouts, violations, faults, parts[1:])
     finally:
-        if buyers.process and buyers.process.poll() is None:
-            buyers.process.kill()
+        buyers.kill_all()
         for process in list(workers.processes.values()):
             if process.poll() is None:
                 process.kill()
@@ -63,15 +71,17 @@ def main(args):
 
 
 def run(args, rng, db, hq, hq_before, plans, progress, total, smtp, workers, buyers, checkouts, violations, faults, releases):
-    store = os.path.join(args.data_dir, "channel.sqlite")
+    store = channel_store(args)
     smtp.start()
-    buyers.start_portal()
+    buyers.start_portals()
     buyers.start()
     checkouts.start()
     workers.revive()
     jobs = JobTicker(args)
     jobs.start()
     outages = Outages(args, rng, smtp, workers, list(zip(releases, faults)), args.count * len(BACKLOGS) - sum(map(len, releases)))
+    outages.buyers = buyers
+    buyers.outages = outages
     outages.start()
 
     started = time.monotonic()
@@ -144,7 +154,7 @@ def go_round(db, hq, workers, jobs, violations):
 def keep_metrics(args, workers, violations):
     """Every worker's /metrics, kept with the run's files (so that the secrets checks read them too)."""
     scraped = 0
-    for kind in KINDS:
+    for kind in workers.units:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{workers.metrics_ports[kind]}/metrics", timeout=10) as answer:
                 text = answer.read()
@@ -154,18 +164,19 @@ def keep_metrics(args, workers, violations):
         with open(os.path.join(args.out, f"metrics-{kind}.txt"), "wb") as file:
             file.write(text)
         scraped += b"remit_messages_total" in text
-    if scraped != len(KINDS):
-        violations.append(f"only {scraped} of {len(KINDS)} workers' /metrics show remit_messages_total")
+    if scraped != len(workers.units):
+        violations.append(f"only {scraped} of {len(workers.units)} workers' /metrics show remit_messages_total")
 
 
 def stop(smtp, workers, buyers, violations):
     """SIGTERM to every worker and the portal: each must exit 0; the portal's problems said."""
-    for kind in KINDS:
+    for kind in workers.units:
         code = workers.terminate(kind)
         if code != 0:
             violations.append(f"{kind}: the final SIGTERM ended with {code}")
     smtp.stop()
     buyers.stop()
-    if buyers.process.returncode != 0:
-        violations.append(f"the portal's SIGTERM ended with {buyers.process.returncode}")
+    for host, code in buyers.exit_codes.items():
+        if code != 0:
+            violations.append(f"the portal of {host}: its SIGTERM ended with {code}")
     violations += [f"the portal: {problem}" for problem in buyers.problems()]

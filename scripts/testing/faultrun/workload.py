@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 from types import SimpleNamespace
 
-from .common import BACKLOGS, CHECKOUT_TAG, DEMO_PASSWORD, cluster_nodes, fail, free_port, kinds
+from .common import BACKLOGS, CHECKOUT_TAG, DEMO_PASSWORD, channel_store, cluster_nodes, fail, free_port, kinds
 
 
 def plan_backlogs(args, store, faults):
@@ -69,7 +69,7 @@ class Checkouts(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self):
-        own = kinds.open_store(os.path.join(self.args.data_dir, "channel.sqlite"))
+        own = kinds.open_store(channel_store(self.args))
         try:
             while self.pending and not self.stopping.wait(0.5):
                 try:
@@ -121,7 +121,8 @@ REQUESTS_PER_BUYER = 8  # copy requests each buyer clicks through the portal dur
 
 
 class Buyers(threading.Thread):
-    """The buyer portal (`remit portal`, not killed) with five buyers signed in through the API, each
+    """The buyer portal (`remit portal`, not killed; on a run of several hosts, one a host behind
+    nginx's round robin, killed with its host) with five buyers signed in through the API, each
     reading their unpaid invoices, their account and the Invoices page every half second all through
     the run, and every three seconds asking for a copy of one of their invoices (Request invoice,
     `REQUESTS_PER_BUYER` each; none the backlog asks for the same user, so that none joins another).
@@ -129,7 +130,10 @@ class Buyers(threading.Thread):
     200 (or 503, a store that does not answer, said so), redirects not followed: a 303 to the
     sign-in page is a session lost; a request answers 202 with its command, or 503 when the broker
     did not confirm it (clicked again three seconds later, as a buyer would); no answer, any other
-    status or a reader that died are violations (`problems`)."""
+    status or a reader that died are violations (`problems`). With several hosts each answer is
+    also held against the faults' times: a 503 only while PostgreSQL is down (a request's also while
+    the broker restarts or blocks), a request's 502 only while a host is killed (the portal that had
+    it died; clicked again), and a 303 to the sign-in page never — the sessions live in PostgreSQL."""
 
     def __init__(self, args, db, avoid):
         super().__init__(daemon=True)
@@ -147,21 +151,96 @@ class Buyers(threading.Thread):
         self.lock = threading.Lock()
         self.opener = urllib.request.build_opener(NoRedirects)
         self.stopping = threading.Event()
-        self.process = None
+        self.hosts = [f"h{host}" for host in range(1, getattr(args, "hosts", 1) + 1)]
+        # One host: the buyers talk to its portal. Several: to nginx, in front of a portal a host.
+        self.portal_ports = {host: (self.port if len(self.hosts) == 1 else free_port()) for host in self.hosts}
+        self.processes = {}  # host → its portal
+        self.exit_codes = {}  # host → how its portal's final SIGTERM ended
+        self.answered = []  # (monotonic time, path, status) of every answer other than 200 and 202
+        self.outages = None  # the nemesis, whose fault windows the answers are held against (set by the runner)
+        self.nginx = None
 
-    def start_portal(self):
-        log = open(os.path.join(self.args.out, "portal.log"), "a")
-        self.process = subprocess.Popen(
-            [os.path.join(self.args.bin, "remit"), "portal", "--port", str(self.port), "--data-dir", self.args.data_dir,
-             "--amqp-url", self.args.amqp_url, "--log-level", "info"], stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
+    def start_portals(self):
+        for host in self.hosts:
+            self.start_portal(host)
+        if len(self.hosts) > 1:
+            self.start_front()
+
+    def start_portal(self, host="h1"):
+        from .pipeline import store_arguments  # noqa: PLC0415 (pipeline imports this module's neighbours)
+        log = open(os.path.join(self.args.out, f"portal-{host}.log" if len(self.hosts) > 1 else "portal.log"), "a")
+        port = self.portal_ports[host]
+        command = [os.path.join(self.args.bin, "remit"), "portal", "--port", str(port), *store_arguments(self.args, host),
+                   "--amqp-url", self.args.amqp_url, "--log-level", "info", "--portal-trusted-proxies", "127.0.0.1"]
+        self.processes[host] = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5).read()
+                return
+            except OSError:
+                # A portal that could not start (its store or broker not answering yet, as when its
+                # host comes back during another fault) is started again, as a supervisor would.
+                if self.processes[host].poll() is not None:
+                    self.portal_restarts = getattr(self, "portal_restarts", 0) + 1
+                    self.processes[host] = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+                time.sleep(0.5)
+        fail(f"the portal of {host} did not answer /health within 120 s; see its log")
+
+    def start_front(self):
+        """nginx, round robin over the portals: no sticky sessions. A portal that refuses the
+        connection (its host killed) is skipped for the next one; a request it had already taken
+        is not sent again (a POST is not idempotent), so the buyer sees 502 and clicks again."""
+        folder = os.path.abspath(os.path.join(self.args.out, "nginx"))
+        os.makedirs(folder, exist_ok=True)
+        upstreams = "".join(f"    server 127.0.0.1:{port} max_fails=0;\n" for port in self.portal_ports.values())
+        with open(os.path.join(folder, "nginx.conf"), "w") as conf:
+            conf.write(f"""daemon off;
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+  access_log {folder}/access.log;
+  client_body_temp_path {folder}/body; proxy_temp_path {folder}/proxy;
+  fastcgi_temp_path {folder}/fastcgi; uwsgi_temp_path {folder}/uwsgi; scgi_temp_path {folder}/scgi;
+  upstream portals {{
+{upstreams}  }}
+  server {{
+    listen 127.0.0.1:{self.port};
+    location / {{
+      proxy_pass http://portals;
+      proxy_next_upstream error timeout;
+      proxy_connect_timeout 2s;
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $remote_addr;
+    }}
+  }}
+}}
+""")
+        self.nginx = subprocess.Popen(["nginx", "-p", folder, "-c", os.path.join(folder, "nginx.conf")],
+                                      stdout=open(os.path.join(folder, "nginx.out"), "a"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=5).read()
                 return
             except OSError:
                 time.sleep(0.3)
-        fail("the portal did not answer /health within 60 s; see portal.log")
+        fail("nginx did not answer /health within 30 s; see nginx/error.log")
+
+    def kill_portal(self, host):
+        process = self.processes.pop(host, None)
+        if process and process.poll() is None:
+            process.kill()
+            process.wait()
+
+    def kill_all(self):
+        for host in list(self.processes):
+            self.kill_portal(host)
+        if self.nginx and self.nginx.poll() is None:
+            self.nginx.kill()
+            self.nginx.wait()
 
     def call(self, path, cookie=None, body=None, token=None, label=None):
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=body,
@@ -180,6 +259,8 @@ class Buyers(threading.Thread):
             return None, None, None
         with self.lock:
             self.statuses[label][status] = self.statuses[label].get(status, 0) + 1
+            if status not in (200, 202):
+                self.answered.append((time.monotonic(), label, status))
         return status, headers, data
 
     def run(self):
@@ -228,13 +309,21 @@ class Buyers(threading.Thread):
     def stop(self):
         self.stopping.set()
         self.join(60)
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+        for host, process in list(self.processes.items()):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(60)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            self.exit_codes[host] = process.returncode
+        if self.nginx and self.nginx.poll() is None:
+            self.nginx.send_signal(signal.SIGQUIT)
             try:
-                self.process.wait(60)
+                self.nginx.wait(30)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                self.nginx.kill()
 
     def problems(self):
         """What the portal did wrong under the faults (or what kept the check from seeing it)."""
@@ -251,10 +340,42 @@ class Buyers(threading.Thread):
             if not answers.get(200) or wrong:
                 found.append(f"{path} answered {answers} (every read must be 200, or 503 while the store does not answer)")
         answers = self.statuses[REQUEST]
-        if set(answers) - {202, 503} or len(self.commands) < len(self.logins):
+        if set(answers) - ({202, 503, 502} if len(self.hosts) > 1 else {202, 503}) or len(self.commands) < len(self.logins):
             found.append(f"Request invoice answered {answers} for {len(self.commands)} invoices (202, or 503 while the broker "
                          f"does not confirm; at least one request a buyer)")
         if self.errors:
             found.append(f"{len(self.errors)} requests got no answer, e.g. {self.errors[0][:200]}")
+        if len(self.hosts) > 1:
+            found += self.out_of_window()
         return found
+
+    # How long after a fault its answers may still come: the portals' pool reconnects, the broker's
+    # publisher comes back.
+    GRACE = 10.0
+
+    def out_of_window(self):
+        """With several hosts, each answer other than 200/202 against the faults' times: 503 only
+        while PostgreSQL is down (a request's also while the broker restarts or blocks), a request's
+        502 only while a host is killed; a 303 (a session lost) or anything else never."""
+        windows = self.outages.windows if self.outages else []
+        current = getattr(self.outages, "current", None)
+
+        def during(names, moment):
+            return any(fault in names and start - 1 <= moment <= end + self.GRACE for fault, start, end in windows) or (
+                current in names)
+        wrong = []
+        for moment, path, status in self.answered:
+            if status == 503 and during(("postgres-restart",), moment):
+                continue
+            if path == REQUEST and status == 503 and during(("broker-restart", "memory-alarm", "host-kill"), moment):
+                continue
+            if path == REQUEST and status == 502 and during(("host-kill",), moment):
+                continue
+            wrong.append((path, status))
+        if not wrong:
+            return []
+        counted = {}
+        for key in wrong:
+            counted[key] = counted.get(key, 0) + 1
+        return [f"answers outside their faults' windows (503 only while PostgreSQL is down; 303 a lost session): {counted}"]
 
