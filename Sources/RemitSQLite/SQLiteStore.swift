@@ -31,6 +31,10 @@ public enum SQLiteStore {
         }
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
+            // A writer checks and migrates under a lock shared with every other process opening the
+            // file; a reader only checks (it never writes the schema).
+            let lock = readOnly ? nil : try MigrationLock(storePath: path)
+            defer { lock?.release() }
             try check(pool, path: path, identity: identity, migrator: migrator, readOnly: readOnly)
             return pool
         } catch let error as StoreError {

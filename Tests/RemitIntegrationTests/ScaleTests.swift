@@ -146,10 +146,12 @@ struct ScaleTests {
 
     @Test func scaleReachesEveryHostAndStatusCountsEachHostsProcessesAndConsumers() async throws {
         try await TestBroker.with { broker in
-            // Two processes standing for two hosts (each host its own name, as on two machines).
+            // Two processes standing for two hosts: each its own name and data directory, as on two machines.
             let first = try RemitProcess(["worker", "smoke", "--host-name", "host-a"], broker: broker)
             defer { first.signal(SIGKILL) }
-            let second = try RemitProcess(["worker", "smoke", "--consumers", "2", "--host-name", "host-b"], broker: broker)
+            let second = try RemitProcess(
+                ["worker", "smoke", "--consumers", "2", "--host-name", "host-b", "--data-dir", broker.dataDirectory + "/host-b"],
+                broker: broker)
             defer { second.signal(SIGKILL) }
             try await expectEventually("both consume") { try await consumers(broker) == 3 }
             #expect(try await consumers(broker) == 3, "\(first.output.suffix(1500))\n\(second.output.suffix(1500))")

@@ -37,6 +37,24 @@ struct StoreFileTests {
         return nil
     }
 
+    @Test func processesOpeningOneNewFileAtOnceMigrateItOnceAndAllOpenIt() async throws {
+        // Each opener has its own pool, as two processes have: GRDB serialises migrations only
+        // within one pool. Before the lock, the loser failed with "duplicate column name".
+        for round in 0..<8 {
+            let path = (directory as NSString).appendingPathComponent("race-\(round).sqlite")
+            let opened = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        let store = try ChannelStore(path: path)
+                        return try store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM grdb_migrations") ?? 0 } > 0
+                    }
+                }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(opened == [true, true, true, true], "round \(round)")
+        }
+    }
+
     @Test func aForeignSQLiteFileIsRefusedAndLeftAsItWas() throws {
         try DatabaseQueue(path: channelPath).write { try $0.execute(sql: "CREATE TABLE recipes (name TEXT)") }
         let error = try #require(refusal { _ = try ChannelStore(path: channelPath) })
