@@ -4,6 +4,7 @@ import RemitClient
 import RemitCore
 import RemitMessages
 import RemitRuntime
+import RemitTestSupport
 import Testing
 
 /// GET `url` with Python's urllib (the CI machine has python3; no curl needed): status and body.
@@ -46,7 +47,7 @@ func sample(_ text: String, _ name: String, _ labels: [String: String]) -> Doubl
 struct MetricsTests {
     @Test func aWorkerServesItsMessagesByOutcomeAndItsLatencies() async throws {
         try await TestBroker.with { broker in
-            let port = Int.random(in: 20_000...40_000)
+            let port = try PostgresTestServer.freePort()  // not one in use (a random one once was, in CI)
             let worker = try RemitProcess(["worker", "smoke", "--metrics-port", "\(port)"], broker: broker)
             defer { worker.signal(SIGKILL) }
             try await broker.publishSmoke(count: 20, prefix: "ok")
@@ -81,7 +82,7 @@ struct MetricsTests {
 
     @Test func storefrontCommandsAreCountedByOutcomeAndRefusalCode() async throws {
         try await TestBroker.with { broker in
-            let port = Int.random(in: 40_001...60_000)
+            let port = try PostgresTestServer.freePort()  // not one in use (a random one once was, in CI)
             let worker = try RemitProcess(["worker", "cart-validation", "--metrics-port", "\(port)"], broker: broker)
             defer { worker.signal(SIGKILL) }
             let producer = Producer(topology: broker.topology)
@@ -98,6 +99,7 @@ struct MetricsTests {
                 let (status, body) = try httpGet("http://127.0.0.1:\(port)/metrics")
                 return status == 200 && sample(body, "remit_commands_total", labels) == 2
             }
+            #expect(try httpGet("http://127.0.0.1:\(port)/metrics").0 == 200, "\(worker.output.suffix(2000))")
         }
     }
 
@@ -119,7 +121,7 @@ struct MetricsTests {
         let names = try Self.readmeMetricNames()
         #expect(names.count >= 12 && names.contains("remit_inbox_pruned_total"), "\(names)")
         try await TestBroker.with { broker in
-            let port = Int.random(in: 20_000...60_000)
+            let port = try PostgresTestServer.freePort()  // not one in use (a random one once was, in CI)
             let run = try RemitProcess(["run", "--no-portal", "--no-scheduler", "--metrics-port", "\(port)"], broker: broker)
             defer { run.signal(SIGKILL) }
             var text = ""

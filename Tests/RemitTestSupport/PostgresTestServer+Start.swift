@@ -58,7 +58,7 @@ extension PostgresTestServer {
     }
 
     /// A TCP port nobody listens on now: bound to port 0, the kernel's choice read back, released.
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw PostgresTestServerError(detail: "no socket for a free port") }
         defer { close(fd) }
