@@ -62,16 +62,8 @@ final class PostgresDatabase: Sendable {
     /// Runs `body` in one transaction on a leased connection: committed when it returns, rolled back
     /// when it throws (the error rethrown as it was).
     func transaction<T>(readOnly: Bool, _ body: (PostgresSession) throws -> T) throws -> T {
-        let (connection, lease) = try PostgresConnectionLease.lease(from: client, store: store, timeout: Self.leaseTimeout)
+        let (session, lease) = try begin(readOnly: readOnly)
         defer { lease.release() }
-        let session = PostgresSession(connection: connection, logger: logger, store: store)
-        // BEGIN answers at once on a live connection; one the server dropped (a restart) was seen to
-        // leave it unanswered, so it gets a short bound of its own before the statements' longer one.
-        let statementTimeout = session.statementTimeout
-        session.statementTimeout = .seconds(10)
-        try session.execute(
-            readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED")
-        session.statementTimeout = statementTimeout
         let result: T
         do {
             result = try body(session)
@@ -82,5 +74,36 @@ final class PostgresDatabase: Sendable {
         }
         try session.execute("COMMIT")
         return result
+    }
+
+    /// How many connections the server has already dropped (a restart) a transaction passes over
+    /// before it fails as unavailable.
+    static let droppedConnectionsPassed = 3
+
+    /// A leased connection with its transaction begun. The pool may lend a connection the server has
+    /// just dropped, before it has seen the close: BEGIN changes nothing, so on such a connection the
+    /// transaction begins again on another one.
+    private func begin(readOnly: Bool) throws -> (PostgresSession, PostgresConnectionLease) {
+        var dropped = 0
+        while true {
+            let (connection, lease) = try PostgresConnectionLease.lease(from: client, store: store, timeout: Self.leaseTimeout)
+            let session = PostgresSession(connection: connection, logger: logger, store: store)
+            // BEGIN answers at once from a server that answers at all: a short bound of its own.
+            let statementTimeout = session.statementTimeout
+            session.statementTimeout = .seconds(10)
+            do {
+                try session.execute(
+                    readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED")
+                session.statementTimeout = statementTimeout
+                return (session, lease)
+            } catch let failure as StoreFailure where connection.isClosed && dropped < Self.droppedConnectionsPassed {
+                lease.release()
+                dropped += 1
+                logger.debug("leased PostgreSQL connection was closed; beginning on another", metadata: ["error": "\(failure)"])
+            } catch {
+                lease.release()
+                throw error
+            }
+        }
     }
 }

@@ -13,9 +13,8 @@ final class PostgresSession {
     let store: String
     private var savepoints = 0
     /// How long one statement may take before the connection counts as lost (nil: no bound, for
-    /// migrations). A connection the server dropped while a lease was being handed out was seen to
-    /// leave its query unanswered for good; closed after this, the pool replaces it and the worker
-    /// pauses as for any unreachable store, instead of hanging with its batch.
+    /// migrations). Closed after this, the pool replaces the connection and the worker pauses as for
+    /// any unreachable store, instead of hanging with its batch.
     var statementTimeout: TimeAmount? = .seconds(45)
 
     init(connection: PostgresConnection, logger: Logger, store: String) {
@@ -59,27 +58,42 @@ final class PostgresSession {
         }
     }
 
-    /// Waits for `future`, at most `statementTimeout`; then closes the connection and throws the store
-    /// as unavailable.
+    /// Waits for `future`, the answer to a query just sent, at most `statementTimeout`; then closes
+    /// the connection and throws the store as unavailable.
+    ///
+    /// PostgresNIO writes a query to its channel without a promise for the write: on a channel that
+    /// has already closed (the server dropped it, say in a restart, before or while the pool lent it)
+    /// the write fails unseen and the answer never comes. So right after the write, on the
+    /// connection's event loop (which runs the write first: tasks one thread submits run in order),
+    /// a closed channel fails the statement at once. A channel still open then has the query in its
+    /// handler, which answers it or fails it when the connection closes.
     private func answer(_ future: EventLoopFuture<PostgresQueryResult>) throws -> PostgresQueryResult {
-        guard let statementTimeout else { return try future.wait() }
         let bounded = future.eventLoop.makePromise(of: PostgresQueryResult.self)
         future.cascade(to: bounded)
-        let deadline = future.eventLoop.scheduleTask(in: statementTimeout) { bounded.fail(StatementUnanswered()) }
-        defer { deadline.cancel() }
+        future.eventLoop.execute { [connection] in
+            if connection.isClosed { bounded.fail(ConnectionDropped()) }
+        }
+        let deadline = statementTimeout.map { timeout in
+            future.eventLoop.scheduleTask(in: timeout) { bounded.fail(StatementUnanswered()) }
+        }
+        defer { deadline?.cancel() }
         do {
             return try bounded.futureResult.wait()
+        } catch is ConnectionDropped {
+            throw StoreFailure(.unavailable, store: store, detail: "the PostgreSQL connection closed before the statement was answered")
         } catch is StatementUnanswered {
             let closing: EventLoopFuture<Void> = connection.close()
             _ = closing
+            let seconds = (statementTimeout?.nanoseconds ?? 0) / 1_000_000_000
             throw StoreFailure(
                 .unavailable, store: store,
-                detail:
-                    "PostgreSQL did not answer a statement within \(statementTimeout.nanoseconds / 1_000_000_000) s; the connection is closed"
-            )
+                detail: "PostgreSQL did not answer a statement within \(seconds) s; the connection is closed")
         }
     }
 }
 
 /// A statement `PostgresSession.statementTimeout` gave up on.
 private struct StatementUnanswered: Error {}
+
+/// A statement whose connection closed before it was answered.
+private struct ConnectionDropped: Error {}
