@@ -14,6 +14,15 @@ public final class PostgresChannelStore: MessageStoreBackend, PortalChannelStore
 
     public var path: String { database.store }
 
+    /// Each message locks its buyer's, customer's and invoice's rows until the commit (see
+    /// `PostgresStorefront`): a batch of hundreds in one transaction made another host wait for all
+    /// of it, and deadlock with it (`scripts/bench postgres`: 4 processes drained 79 msg/s, 1 drained
+    /// 372). Per message, the cost is the statements' round trips, not the commit, so a transaction
+    /// of 10 messages costs one process little (BENCHMARKS.md).
+    public static let messagesPerTransaction = 10
+
+    public var messagesPerTransaction: Int? { Self.messagesPerTransaction }
+
     public func shutdown() { database.shutdown() }
 
     public func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {

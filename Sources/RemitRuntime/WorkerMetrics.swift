@@ -20,6 +20,9 @@ struct WorkerMetrics: Sendable {
     let consumers: Gauge
     let reconnects: Counter
     let storePauses: Counter
+    /// Batches rolled back because another writer held what they needed (a deadlock, a lock, a
+    /// serialisation conflict), and run again at once.
+    let storeConflicts: Counter
     let effectPauses: Counter
     /// Messages dead-lettered because their handler returned a follow-up its consumer would refuse.
     let unsendableFollowUps: Counter
@@ -39,6 +42,7 @@ struct WorkerMetrics: Sendable {
         consumers = Gauge(label: "remit_consumers", dimensions: dimensions)
         reconnects = Counter(label: "remit_reconnects_total", dimensions: dimensions)
         storePauses = Counter(label: "remit_store_pauses_total", dimensions: dimensions)
+        storeConflicts = Counter(label: "remit_store_conflicts_total", dimensions: dimensions)
         effectPauses = Counter(label: "remit_effect_pauses_total", dimensions: dimensions)
         unsendableFollowUps = Counter(label: "remit_unsendable_follow_ups_total", dimensions: dimensions)
     }

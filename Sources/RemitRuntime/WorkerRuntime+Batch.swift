@@ -80,10 +80,14 @@ extension WorkerRuntime {
         let started = ContinuousClock.now
         defer { metrics.batchDuration.record(duration: ContinuousClock.now - started) }
         var (outcomes, decoded) = decodeAll(batch, receivedAt: receivedAt)
-        if !decoded.isEmpty {
-            guard let applied = await untilTheStoreAnswers({ try await self.apply(decoded, at: receivedAt) }) else { return nil }
+        // In transactions of the store's size (the whole batch on SQLite): a part committed before
+        // a drain or a crash is a duplicate when the broker redelivers the batch.
+        let part = max(1, store.messagesPerTransaction ?? decoded.count)
+        for start in stride(from: 0, to: decoded.count, by: part) {
+            let slice = Array(decoded[start..<min(start + part, decoded.count)])
+            guard let applied = await untilTheStoreAnswers({ try await self.apply(slice, at: receivedAt) }) else { return nil }
             for (index, outcome) in applied { outcomes[index] = outcome }
-            recordVisibility(of: decoded, outcomes)
+            recordVisibility(of: slice, outcomes)
         }
         if let effects = handler as? any ExternalEffectHandler {
             guard await perform(effects, of: decoded, into: &outcomes, receivedAt: receivedAt) else { return nil }

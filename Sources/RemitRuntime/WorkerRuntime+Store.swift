@@ -15,6 +15,9 @@ extension WorkerRuntime {
     /// outside) is the worker's fault, not the messages': the batch is held — the broker's prefetch
     /// stops further deliveries — and `operation` runs again after a back-off, without spending any
     /// message's attempts. Returns nil when a drain begins meanwhile.
+    /// A batch that met another writer runs again within this many milliseconds (at random).
+    static var busyRetrySpreadMilliseconds: Int { 20 }
+
     func untilTheStoreAnswers<Result>(_ operation: () async throws -> Result) async -> Result? {
         var failures = 0
         var paused = false
@@ -32,10 +35,20 @@ extension WorkerRuntime {
                 if (error as? StoreFailure)?.code == .busy, failures <= 3 {
                     // Another writer held what the batch needed (a lock waited out, a deadlock or a
                     // serialisation conflict with another host): the batch was rolled back whole and
-                    // runs again at once, like any business of the worker's own.
-                    logger.notice(
-                        "store busy with another writer; the batch runs again (no message is retried for it)",
-                        metadata: ["store": "\(store.path)", "error": "\(text)"])
+                    // runs again almost at once, like any business of the worker's own — after a few
+                    // random milliseconds, so that the two sides do not meet again in step. (The
+                    // store pause's back-off here made four processes on one PostgreSQL wait seconds
+                    // at a time for every deadlock.)
+                    let conflicts = conflictsTotal.add(1, ordering: .relaxed).newValue
+                    metrics.storeConflicts.increment()
+                    // Said at the 1st, 10th, 100th… of the process: often under load, never a flood.
+                    let level: Logger.Level = String(conflicts).dropFirst().allSatisfy { $0 == "0" } ? .notice : .debug
+                    logger.log(
+                        level: level, "store busy with another writer; the batch runs again (no message is retried for it)",
+                        metadata: ["store": "\(store.path)", "error": "\(text)", "conflicts": "\(conflicts)"])
+                    await sleepUnlessDraining(.milliseconds(Int.random(in: 1...Self.busyRetrySpreadMilliseconds)))
+                    if isStopping { return nil }
+                    continue
                 } else if !paused {
                     logger.error(
                         "store unavailable; consuming paused until it answers (no message is retried or dead-lettered for it)",

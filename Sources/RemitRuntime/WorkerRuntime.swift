@@ -53,6 +53,8 @@ public final class WorkerRuntime: Sendable {
     let receivedTotal = Atomic<Int>(0)
     let settledTotal = Atomic<Int>(0)
     let reconnectedTotal = Atomic<Int>(0)
+    /// Batches run again because another writer held what they needed (`remit_store_conflicts_total`).
+    let conflictsTotal = Atomic<Int>(0)
     /// The reasons a `reply_to` was refused for that were logged: each is logged once per runtime.
     let loggedReplyRefusals = Mutex<Set<ReplyAddress.Refusal>>([])
 

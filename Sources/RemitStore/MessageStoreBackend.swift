@@ -15,4 +15,14 @@ public protocol MessageStoreBackend: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T
 
     func read<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T
+
+    /// The most messages of a worker's batch one write transaction should apply (nil: the whole
+    /// batch). A store with one writer at a time (SQLite) gains from large transactions; one that
+    /// several processes write at once (PostgreSQL) holds each row a message locks until the commit,
+    /// so small transactions keep another host's wait short and its deadlocks rare.
+    var messagesPerTransaction: Int? { get }
+}
+
+extension MessageStoreBackend {
+    public var messagesPerTransaction: Int? { nil }
 }

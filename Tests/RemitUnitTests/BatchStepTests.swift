@@ -19,11 +19,14 @@ struct BatchStepTests {
     struct MemoryStore: MessageStore {
         let database: any DatabaseWriter
         var path: String { ":memory:" }
+        /// As PostgreSQL's store sets it: the batch applied in transactions of this many messages.
+        var messagesPerTransaction: Int?
 
-        init() throws {
+        init(messagesPerTransaction: Int? = nil) throws {
             let queue = try DatabaseQueue()
             try ChannelStore.migrator.migrate(queue)
             database = queue
+            self.messagesPerTransaction = messagesPerTransaction
         }
 
         /// The channel store's tables, so the channel store's transaction (the smoke handler's).
@@ -38,6 +41,8 @@ struct BatchStepTests {
         let smoke = SmokeRecordHandler()
         var fullFailures: Int
         var busyFailures: Int
+        /// How many times each key was handled (a transaction run again handles its messages again).
+        var handled: [String: Int] = [:]
         init(fullFailures: Int = 0, busyFailures: Int = 0) {
             self.fullFailures = fullFailures
             self.busyFailures = busyFailures
@@ -45,6 +50,7 @@ struct BatchStepTests {
         var bodyTypes: [any MessageBody.Type] { smoke.bodyTypes }
 
         func handle(_ message: IncomingMessage, context: HandlerContext, in transaction: any StoreTransaction) throws -> [OutgoingMessage] {
+            if let record = message.body as? SmokeRecord { handled[record.key, default: 0] += 1 }
             if fullFailures > 0 {
                 fullFailures -= 1
                 throw DatabaseError(resultCode: .SQLITE_FULL, message: "database or disk is full")
@@ -68,12 +74,12 @@ struct BatchStepTests {
         store = try MemoryStore()
     }
 
-    func runtime(_ handler: any MessageHandler = ScriptedStoreFailures()) throws -> WorkerRuntime {
+    func runtime(_ handler: any MessageHandler = ScriptedStoreFailures(), store: MemoryStore? = nil) throws -> WorkerRuntime {
         var settings = WorkerRuntime.Settings(consumers: 1, prefetch: 100)
         settings.storePause = Backoff(initial: .milliseconds(1), maximum: .milliseconds(5))
         return WorkerRuntime(
             kind: try topology.kind(named: "smoke"), topology: topology, amqp: AMQPConfiguration(),
-            handler: handler, store: store, clock: SystemWallClock(), settings: settings,
+            handler: handler, store: store ?? self.store, clock: SystemWallClock(), settings: settings,
             logger: Logger(label: "test"))
     }
 
@@ -286,6 +292,24 @@ struct BatchStepTests {
         #expect(handler.busyFailures == 0)
         #expect(settled.applied == 2)
         #expect(settled.publishes.allSatisfy { $0.exchange == topology.workers.exchange }, "no retry, no dead letter")
+    }
+
+    /// PostgreSQL's store applies a batch in transactions of a few messages, so that another host
+    /// waits for a few rows, not hundreds: a conflict runs its own part again, not the whole batch.
+    @Test func aStoreOfSmallTransactionsAppliesTheBatchInPartsAndRunsOnlyTheConflictingPartAgain() async throws {
+        let handler = ScriptedStoreFailures(busyFailures: 1)
+        let parts = try MemoryStore(messagesPerTransaction: 2)
+        let keys = ["a", "b", "busy-c", "d", "e"]
+        let batch = deliveries(keys.enumerated().map { smoke(id: "m-\($0.offset)", key: $0.element) })
+        let settled = try #require(await runtime(handler, store: parts).prepare(batch))
+        #expect(settled.applied == 5)
+        #expect(settled.publishes.allSatisfy { $0.exchange == topology.workers.exchange }, "no retry, no dead letter")
+        #expect(handler.handled == ["a": 1, "b": 1, "busy-c": 2, "d": 1, "e": 1], "\(handler.handled)")
+        #expect(try await parts.database.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM inbox") } == 5)
+        // The whole batch in one transaction (SQLite's way): the conflict runs all of it again.
+        let whole = ScriptedStoreFailures(busyFailures: 1)
+        _ = try #require(await runtime(whole, store: try MemoryStore()).prepare(batch))
+        #expect(whole.handled == ["a": 2, "b": 2, "busy-c": 2, "d": 1, "e": 1], "\(whole.handled)")
     }
 
     /// Found by the long fault run: a worker whose tasks were cancelled (not drained) while its store
