@@ -199,6 +199,38 @@ build_bench_binaries() {
   mkdir -p .build/bench
 }
 
+# A PostgreSQL 15 server of the caller's own (Debian's postgresql-15; it refuses to run as root):
+# initdb as the postgres user in a temporary folder it owns, a free port on 127.0.0.1, trust
+# authentication, `max_connections` $1 (default 100) — in its configuration file, so that a restart
+# keeps it — and the database $2 (default remit). Sets pg_bin, pg_dir (the cluster is $pg_dir/data)
+# and pg_port; `stop_postgres` stops the server and removes the folder.
+start_postgres() {
+  local max_connections=${1:-100} database=${2:-remit}
+  pg_bin=/usr/lib/postgresql/15/bin
+  command -v runuser >/dev/null || { log "runuser (util-linux) is needed"; return 1; }
+  pg_dir=$(mktemp -d /tmp/remit-pg.XXXXXX)
+  pg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  chmod 700 "$pg_dir"
+  as_root chown postgres: "$pg_dir"
+  as_root runuser -u postgres -- "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U postgres --no-sync >/dev/null
+  as_root runuser -u postgres -- sh -c "printf '%s\n' \"port = $pg_port\" \"listen_addresses = '127.0.0.1'\" \
+    \"unix_socket_directories = '$pg_dir/data'\" 'max_connections = $max_connections' >> '$pg_dir/data/postgresql.conf'"
+  as_root runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/data/server.log" -w start >/dev/null
+  as_root runuser -u postgres -- "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres "$database"
+  log "PostgreSQL 15 on 127.0.0.1:$pg_port (data in $pg_dir)"
+}
+
+# Stops the server `start_postgres` started (at once: it is a throw-away) and removes its folder.
+stop_postgres() {
+  [ -n "${pg_dir:-}" ] || return 0
+  as_root runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+  as_root rm -rf "$pg_dir"
+  pg_dir=""
+}
+
+# psql on the server `start_postgres` started, as its superuser: `pg_sql DATABASE SQL`.
+pg_sql() { as_root runuser -u postgres -- "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d "$1" -qAtX -v ON_ERROR_STOP=1 -c "$2"; }
+
 stop_broker_if_started() {
   if [ "$REMIT_STARTED_BROKER" = 1 ]; then
     log "stopping the RabbitMQ this script started"

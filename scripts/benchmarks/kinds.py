@@ -1,17 +1,20 @@
 """scripts/bench's worker kinds at full load: builds realistic backlogs from a seeded channel store,
 publishes them with confirms, and measures one worker process (`remit worker KIND` or the pika
-peer) draining them from outside — from the first batch it commits until its store holds every
+peer; or N `remit worker` processes on one PostgreSQL store) draining them from outside — from the first batch it commits until its store holds every
 message (and every follow-up is in the reply queue) — then checks every count. Prints one JSON
 line per drain, like remit-bench and c_relay.
 
   kinds.py world-wait  --store CHANNEL.sqlite --hq HQ.sqlite --timeout S
   kinds.py fill KIND   --store CHANNEL.sqlite --amqp-url URL --count N --plan PLAN.json --tag TAG
-  kinds.py measure KIND --store CHANNEL.sqlite --amqp-url URL --plan PLAN.json --broker-pid PID -- COMMAND…
+  kinds.py measure KIND --store CHANNEL.sqlite --amqp-url URL --plan PLAN.json --broker-pid PID
+                        [--processes N --mode MODE] -- COMMAND…   ({n} in COMMAND: each process's number)
+--store is a SQLite file or a postgres:// URL (the channel store on PostgreSQL).
   kinds.py latency     --store CHANNEL.sqlite --amqp-url URL --rate R --seconds S --log LOG --tag TAG -- COMMAND…
 
 KIND: payment-posting, cart-validation, invoice-requests, email-dispatch, channel-updates, pika-peer
 (the pika peer drains the payment-posting backlog)."""
 import argparse
+import decimal
 import json
 import os
 import random
@@ -81,10 +84,16 @@ class PostgresRow(tuple):
         return list(self.names)
 
 
+def sqlite_value(value):
+    """PostgreSQL's value as SQLite gives it: a sum of integers (numeric) as an int."""
+    return int(value) if isinstance(value, decimal.Decimal) and value == value.to_integral_value() else value
+
+
 class PostgresRows:
     def __init__(self, cursor):
         names = {column[0]: index for index, column in enumerate(cursor.description or [])}
-        self.rows = [PostgresRow(row, names) for row in (cursor.fetchall() if cursor.description else [])]
+        self.rows = [PostgresRow([sqlite_value(value) for value in row], names)
+                     for row in (cursor.fetchall() if cursor.description else [])]
 
     def fetchone(self):
         return self.rows[0] if self.rows else None
@@ -470,7 +479,11 @@ def measure(args):
     db = open_store(args.store)
     baseline = applied(db, kind)
     log = open(args.log, "w")
-    process = subprocess.Popen(args.command, stdout=log, stderr=subprocess.STDOUT)
+    # --processes N: N copies of the command, `{n}` in it replaced by each one's number (1…N), all
+    # draining the one queue into the one store; their CPU is summed, their peak RSS the largest.
+    processes = [subprocess.Popen([word.replace("{n}", str(n)) for word in args.command], stdout=log, stderr=subprocess.STDOUT)
+                 for n in range(1, args.processes + 1)]
+    all_cpu = lambda: sum(cpu_seconds(each.pid) for each in processes)
     deadline = time.monotonic() + args.timeout
     try:
         first = None
@@ -479,11 +492,12 @@ def measure(args):
             now = time.monotonic()
             if first is None and done > 0:
                 # The first batch is committed: start-up is over; measure from here.
-                first = (now, done, cpu_seconds(process.pid), cpu_seconds(args.broker_pid) if args.broker_pid else 0)
+                first = (now, done, all_cpu(), cpu_seconds(args.broker_pid) if args.broker_pid else 0)
             if done >= count:
                 break
-            if process.poll() is not None:
-                fail(f"{kind}: the process exited ({process.returncode}) after {done} of {count} messages; see {args.log}")
+            for each in processes:
+                if each.poll() is not None:
+                    fail(f"{kind}: a process exited ({each.returncode}) after {done} of {count} messages; see {args.log}")
             if now > deadline:
                 fail(f"{kind}: {done} of {count} messages applied after {args.timeout} s")
             time.sleep(0.05)
@@ -495,17 +509,18 @@ def measure(args):
             while (replies := queue_depth(channel, REPLY_QUEUE)) < count and time.monotonic() < deadline:
                 time.sleep(0.02)
         end = time.monotonic()
-        cpu = cpu_seconds(process.pid) - first[2]
+        cpu = all_cpu() - first[2]
         broker = (cpu_seconds(args.broker_pid) - first[3]) if args.broker_pid else 0
-        peak_rss, anon_rss = status_mb(process.pid, "VmHWM"), status_mb(process.pid, "RssAnon")
+        peak_rss = max(status_mb(each.pid, "VmHWM") for each in processes)
+        anon_rss = max(status_mb(each.pid, "RssAnon") for each in processes)
     finally:
-        code = stop_process(process)
-    if code != 0:
-        fail(f"{kind}: the process exited with {code} after the drain; see {args.log}")
+        codes = [stop_process(each) for each in processes]
+    if any(code != 0 for code in codes):
+        fail(f"{kind}: a process exited with {max(codes, key=abs)} after the drain; see {args.log}")
     measured = count - first[1]
     if measured < count // 2:
         fail(f"{kind}: {first[1]} of {count} messages were applied before the first look; use a larger BENCH_COUNT")
-    result = {"mode": f"kind:{kind}", "messages": count, "seconds": round(end - first[0], 3),
+    result = {"mode": args.mode or f"kind:{kind}", "processes": args.processes, "messages": count, "seconds": round(end - first[0], 3),
               "msg_per_s": round(measured / (end - first[0])), "cpu_s_per_1000": round(cpu / measured * 1000, 4),
               "broker_cpu_s_per_1000": round(broker / measured * 1000, 4), "peak_rss_mb": round(peak_rss, 1),
               "anon_rss_mb": round(anon_rss, 1), "mean_bytes": plan["mean_bytes"]}
@@ -695,6 +710,8 @@ def main():
         p.add_argument(name, required=True)
     p.add_argument("--broker-pid", type=int, default=0)
     p.add_argument("--timeout", type=float, default=600)
+    p.add_argument("--processes", type=int, default=1)
+    p.add_argument("--mode", help="the result's mode (default kind:KIND)")
     p = sub.add_parser("latency")
     for name in ("--store", "--amqp-url", "--log", "--tag"):
         p.add_argument(name, required=True)

@@ -29,6 +29,8 @@ parser.add_argument("--requests", type=int, default=2000, help="timed requests p
 parser.add_argument("--warmup", type=int, default=100)
 parser.add_argument("--pages", type=int, default=50, help="the typical buyer: unpaid pages closest to this")
 parser.add_argument("--password", default="remit-demo", help="the seed's demo password")
+parser.add_argument("--store", help="the channel store on PostgreSQL (a postgres:// URL) instead of the data dir's file")
+parser.add_argument("--mode", default="portal-list", help="the results' mode prefix")
 args = parser.parse_args()
 
 
@@ -42,9 +44,14 @@ def fail(text):
 
 
 # Who sees how many unpaid invoices, from the store the portal reads.
-store = sqlite3.connect(f"file:{os.path.join(args.data_dir, 'channel.sqlite')}?mode=ro", uri=True)
+if args.store:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from kinds import open_store  # noqa: E402 (PostgreSQL read as kinds.py reads it)
+    store = open_store(args.store)
+else:
+    store = sqlite3.connect(f"file:{os.path.join(args.data_dir, 'channel.sqlite')}?mode=ro", uri=True)
 invoices = store.execute("SELECT COUNT(*) FROM channel_invoice").fetchone()[0]
-unpaid = dict(store.execute("SELECT customer_account, COUNT(*) FROM channel_invoice WHERE status = 'unpaid' GROUP BY 1"))
+unpaid = dict(tuple(row) for row in store.execute("SELECT customer_account, COUNT(*) FROM channel_invoice WHERE status = 'unpaid' GROUP BY 1"))
 buyers = []
 for login, account, organization in store.execute(
         "SELECT u.login, u.customer_account, c.invoice_account FROM channel_user u JOIN channel_customer c ON c.account = u.customer_account"):
@@ -62,7 +69,8 @@ with socket.socket() as probe:
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
 portal = subprocess.Popen([os.path.join(args.bin, "remit"), "portal", "--data-dir", args.data_dir, "--amqp-url", args.amqp_url,
-                           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+                          + (["--store", args.store] if args.store else []),
                           stdout=subprocess.DEVNULL, stderr=open(os.path.join(args.data_dir, "portal.log"), "w"))
 
 
@@ -129,7 +137,7 @@ try:
             def percentile(p):
                 return times[min(len(times) - 1, int(len(times) * p))]
 
-            print(json.dumps({"mode": f"portal-list:{surface}:{role}", "login": login, "organization_member": member,
+            print(json.dumps({"mode": f"{args.mode}:{surface}:{role}", "login": login, "organization_member": member,
                               "invoices_in_store": invoices, "unpaid_seen": seen, "pages": pages, "requests": len(times),
                               "p50_ms": round(percentile(0.50), 2), "p90_ms": round(percentile(0.90), 2),
                               "p99_ms": round(percentile(0.99), 2), "max_ms": round(times[-1], 2)}), flush=True)

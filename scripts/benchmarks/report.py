@@ -22,6 +22,9 @@ MODES = [
     ("kind:email-dispatch", "remit worker email-dispatch: email.send → file outbox"),
     ("kind:channel-updates", "remit worker channel-updates: channel.invoices.changed"),
     ("kind:pika-peer", "peer: payment posting in Python on pika"),
+    ("pg:payment-posting:1", "remit worker payment-posting on PostgreSQL: 1 process"),
+    ("pg:payment-posting:2", "remit worker payment-posting on PostgreSQL: 2 processes"),
+    ("pg:payment-posting:4", "remit worker payment-posting on PostgreSQL: 4 processes"),
 ]
 FIGURES = ("msg_per_s", "cpu_s_per_1000", "broker_cpu_s_per_1000", "peak_rss_mb", "anon_rss_mb", "seconds")
 
@@ -31,7 +34,9 @@ for name in ("--results", "--doc", "--json", "--load"):
 for name in ("--count", "--reps", "--prefetch", "--batch", "--seconds"):
     parser.add_argument(name, type=int, required=True)
 parser.add_argument("--quick", action="store_true")
+parser.add_argument("--block", default="", help="write between the markers bench-BLOCK:begin/end instead of bench:begin/end")
 args = parser.parse_args()
+marker = "bench" + (f"-{args.block}" if args.block else "")
 
 runs = [json.loads(line) for line in open(args.results) if line.startswith("{")]
 medians = {}
@@ -81,7 +86,7 @@ def figure(m, key, fmt):
     return format(m[key], fmt) if key in m else "?"
 
 
-lines = ["<!-- bench:begin (written by scripts/bench; edit outside these markers) -->", "",
+lines = [f"<!-- {marker}:begin (written by scripts/bench; edit outside these markers) -->", "",
          f"Run {now:%Y-%m-%d %H:%M} UTC on {platform.node()} ({os.cpu_count()} cores, {cpu_model()}), RabbitMQ "
          f"{record['broker_version']}, `{record['command']}`: {args.count:,} persistent messages per mode from durable quorum "
          f"queues, prefetch {args.prefetch}, batch {args.batch}, median of {args.reps} run{'s' if args.reps > 1 else ''} "
@@ -104,7 +109,10 @@ lines.append("")
 for mode, to, text, aim in [("worker", "relay", "(b) / (a)", "aim ≥ 0.85"), ("relay", "c-relay", "(a) / C relay", ""),
                             ("relay", "broker", "(a) / broker alone", ""),
                             ("kind:payment-posting", "relay", "payment-posting / (a)", "aim ≥ 0.85"),
-                            ("kind:payment-posting", "kind:pika-peer", "payment-posting / pika peer", "aim ≥ 15")]:
+                            ("kind:payment-posting", "kind:pika-peer", "payment-posting / pika peer", "aim ≥ 15"),
+                            ("pg:payment-posting:1", "kind:payment-posting", "payment-posting on PostgreSQL, 1 process / on SQLite", ""),
+                            ("pg:payment-posting:2", "pg:payment-posting:1", "PostgreSQL, 2 processes / 1", ""),
+                            ("pg:payment-posting:4", "pg:payment-posting:1", "PostgreSQL, 4 processes / 1", "")]:
     if ratio(mode, to) is not None:
         lines.append(f"{text} = {ratio(mode, to):.2f}{f' ({aim})' if aim else ''}  ")
 
@@ -137,19 +145,20 @@ if seeds:
     scale_rows.append(f"| `remit hq seed` of {m['invoices']:,} invoices | {m['seconds']:.1f} s "
                       f"({min(r['seconds'] for r in seeds):.1f}–{max(r['seconds'] for r in seeds):.1f}); "
                       f"{m['invoices_per_s']:,.0f} invoices/s, {m['cpu_s']:.1f} CPU s, peak RSS {m['peak_rss_mb']:.0f} MB | ≤ 60 s |")
-for surface, what in (("page", "the Invoices page (HTML)"), ("api", "the API's list (JSON)")):
-    for role in ("typical", "largest"):
-        mine = [run for run in runs if run["mode"] == f"portal-list:{surface}:{role}"]
-        if not mine:
-            continue
-        m = {key: statistics.median(run[key] for run in mine) for key in ("p50_ms", "p90_ms", "p99_ms", "max_ms")}
-        first = mine[0]
-        m.update({key: first[key] for key in ("invoices_in_store", "unpaid_seen", "pages", "requests", "organization_member")})
-        medians[f"portal-list:{surface}:{role}"] = m
-        who = "an organization member (own + organization's invoices)" if m["organization_member"] else "a customer of its own"
-        scale_rows.append(f"| {what}, unpaid, page 1 of {m['pages']:,}: {who}, {m['unpaid_seen']:,} unpaid of "
-                          f"{m['invoices_in_store']:,} invoices; {m['requests']:,} requests | p50 {m['p50_ms']:.1f} ms, "
-                          f"p99 {m['p99_ms']:.1f} ms, max {m['max_ms']:.1f} ms | p99 ≤ 20 ms |")
+for prefix, where in (("portal-list", ""), ("pg-portal-list", ", the channel store on PostgreSQL")):
+    for surface, what in (("page", "the Invoices page (HTML)"), ("api", "the API's list (JSON)")):
+        for role in ("typical", "largest"):
+            mine = [run for run in runs if run["mode"] == f"{prefix}:{surface}:{role}"]
+            if not mine:
+                continue
+            m = {key: statistics.median(run[key] for run in mine) for key in ("p50_ms", "p90_ms", "p99_ms", "max_ms")}
+            first = mine[0]
+            m.update({key: first[key] for key in ("invoices_in_store", "unpaid_seen", "pages", "requests", "organization_member")})
+            medians[f"{prefix}:{surface}:{role}"] = m
+            who = "an organization member (own + organization's invoices)" if m["organization_member"] else "a customer of its own"
+            scale_rows.append(f"| {what}{where}, unpaid, page 1 of {m['pages']:,}: {who}, {m['unpaid_seen']:,} unpaid of "
+                              f"{m['invoices_in_store']:,} invoices; {m['requests']:,} requests | p50 {m['p50_ms']:.1f} ms, "
+                              f"p99 {m['p99_ms']:.1f} ms, max {m['max_ms']:.1f} ms | p99 ≤ 20 ms |")
 for step, what, aim in (("dead-letter", "dead-lettered by the worker runtime (bad input)", ""),
                         ("collect", "collected into operations.sqlite", ""),
                         ("replay", "replayed with confirms, each deleted after its confirm", "≥ 5,000/s")):
@@ -179,6 +188,8 @@ if os.path.exists(args.json):
         for mode, key, label in (("hq-seed", "seconds", "remit hq seed, seconds"),
                                  ("portal-list:page:typical", "p99_ms", "Invoices page p99, ms"),
                                  ("portal-list:api:typical", "p99_ms", "API list p99, ms"),
+                                 ("pg-portal-list:page:typical", "p99_ms", "Invoices page on PostgreSQL p99, ms"),
+                                 ("pg-portal-list:api:typical", "p99_ms", "API list on PostgreSQL p99, ms"),
                                  ("dead-letters:replay", "msg_per_s", "dead-letter replay, msg/s")):
             old = previous.get("medians", {}).get(mode, {}).get(key)
             if mode in medians and old:
@@ -188,15 +199,17 @@ if os.path.exists(args.json):
         comparison = [f"(the previous {args.json} could not be read: {error})"]
 if comparison:
     lines += [""] + comparison
-lines += ["", "<!-- bench:end -->"]
+lines += ["", f"<!-- {marker}:end -->"]
 block = "\n".join(lines)
 
 try:
     doc = open(args.doc).read()
 except FileNotFoundError:
-    doc = "# Benchmarks\n\n<!-- bench:begin --><!-- bench:end -->\n"
-start = doc.index("<!-- bench:begin")
-end = doc.index("<!-- bench:end -->") + len("<!-- bench:end -->")
+    doc = "# Benchmarks\n"
+if f"<!-- {marker}:begin" not in doc:
+    doc += f"\n<!-- {marker}:begin --><!-- {marker}:end -->\n"
+start = doc.index(f"<!-- {marker}:begin")
+end = doc.index(f"<!-- {marker}:end -->") + len(f"<!-- {marker}:end -->")
 open(args.doc, "w").write(doc[:start] + block + doc[end:])
 json.dump(record, open(args.json, "w"), indent=1)
 print(block)

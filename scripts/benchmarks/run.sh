@@ -14,6 +14,13 @@
 #   portal-list  the Invoices page and the API's list (unpaid, page 1) on those invoices, distributed
 #              to the channel store as in production, from a real `remit portal` (portal_list.py)
 #   dead-letters BENCH_DL_COUNT (100,000) bad messages dead-lettered, collected and replayed
+#   pg-payment-posting  the payment-posting backlog drained by 1, 2 and 4 `remit worker
+#              payment-posting` processes on one channel store on PostgreSQL (a server of the run's
+#              own, the world distributed to it as in production; each drain on a copy of it)
+#   pg-portal-list  portal-list with the big world's channel store on PostgreSQL
+# The pg-* modes are not in the default list: `scripts/bench postgres` runs them beside SQLite's
+# payment-posting and writes their own block of BENCHMARKS.md (BENCH_BLOCK=postgres: the markers
+# bench-postgres:begin/end, BENCHMARKS-postgres.json); `--quick` runs every mode, theirs too.
 # Every mode checks its own counts and fails the run otherwise. Writes BENCHMARKS.md (between the
 # bench markers) and BENCHMARKS.json, and compares with the previous BENCHMARKS.json.
 #
@@ -34,7 +41,9 @@ count="${BENCH_COUNT:-$([ $quick = 1 ] && echo 2000 || echo 50000)}"
 reps="${BENCH_REPS:-$([ $quick = 1 ] && echo 1 || echo 3)}"
 prefetch="${BENCH_PREFETCH:-1000}"
 batch="${BENCH_BATCH:-500}"
-modes="${BENCH_MODES:-broker c-relay relay worker scale latency payment-posting cart-validation invoice-requests email-dispatch channel-updates pika-peer hq-seed portal-list dead-letters}"
+all_modes="broker c-relay relay worker scale latency payment-posting cart-validation invoice-requests email-dispatch channel-updates pika-peer hq-seed portal-list dead-letters"
+modes="${BENCH_MODES:-$all_modes$([ $quick = 1 ] && echo " pg-payment-posting pg-portal-list" || true)}"
+block="${BENCH_BLOCK:-}"
 # The data at scale: `remit hq seed` of this many invoices (about 6,250 per customer, so that a
 # customer's unpaid invoices fill some 50 pages of the list), the invoice list on them, and this
 # many dead letters replayed.
@@ -53,6 +62,12 @@ unset REMIT_CONFIG REMIT_SMTP_URL REMIT_AMQP_URL REMIT_DATA_DIR REMIT_MANAGEMENT
 ensure_packages gcc
 ensure_broker
 ensure_python_modules pika  # the backlogs' publisher, the drains' monitor and the peer
+postgres=0
+if [[ " $modes " =~ \ pg- ]]; then
+  postgres=1
+  ensure_packages postgresql-15
+  ensure_python_modules pg8000  # kinds.py and portal_list.py read the store on PostgreSQL with it
+fi
 
 # rabbitmqctl, bounded: a vhost operation that hangs fails the mode instead of the whole run.
 ctl() { if [ "$(id -u)" -eq 0 ]; then timeout 120 rabbitmqctl -q "$@"; else timeout 120 sudo rabbitmqctl -q "$@"; fi; }
@@ -74,6 +89,7 @@ cleanup() {
     ctl delete_vhost "$vhost" >/dev/null 2>&1 || true
   done
   stop_broker_if_started
+  stop_postgres
 }
 trap cleanup EXIT
 
@@ -91,7 +107,9 @@ done
 mkdir -p "$out"
 # Nothing from an earlier invocation may stand in for this one's (e-mail dispatch starts from the
 # invoice-requests run's store).
-rm -rf "$out"/{worker,latency,payment-posting,cart-validation,invoice-requests,email-dispatch,channel-updates,pika-peer,big-seed}-* "$out/big"
+rm -rf "$out"/{worker,latency,payment-posting,cart-validation,invoice-requests,email-dispatch,channel-updates,pika-peer,big-seed,pg-payment-posting}-* \
+  "$out/big" "$out/big-pg" "$out/world-pg"
+[ $postgres = 0 ] || start_postgres 100 remit
 gcc -O2 -Wall -o "$out/c_relay" scripts/benchmarks/c_relay.c -lrabbitmq
 gcc -O2 -Wall -pthread -o "$out/c_broker" scripts/benchmarks/c_broker.c -lrabbitmq
 results="$out/results.jsonl"
@@ -115,15 +133,18 @@ drop_vhost() { ctl delete_vhost "$vhost"; }
 # Distributes the HQ store in $1 to its channel store, as in production: a hq-distribution and
 # channel-updates worker applies what `remit hq run-job Distribution` publishes (at most 100,000
 # invoices a run, so it runs until a run finds nothing new), then waits until the store holds it all.
+# With a postgres:// URL as $2, the channel store is that database (HQ's stays the file in $1).
 distribute_world() {
-  local world=$1 line customers=0 invoices=0 products=0 mode_vhost=${vhost:-} mode_url=${url:-}
+  local world=$1 store=${2:-} line customers=0 invoices=0 products=0 mode_vhost=${vhost:-} mode_url=${url:-}
+  local stores=(--data-dir "$world")
+  [ -z "$store" ] || stores+=(--store "$store")
   new_vhost "distribute-$(basename "$world")"
-  "$bin/remit" worker hq-distribution channel-updates --data-dir "$world" --amqp-url "$url" --log-level warning \
+  "$bin/remit" worker hq-distribution channel-updates "${stores[@]}" --amqp-url "$url" --log-level warning \
     --prefetch 10 > "$world/distribution-worker.log" 2>&1 &
   local worker=$!
   job=$worker
   while true; do
-    line=$("$bin/remit" hq run-job Distribution --data-dir "$world" --amqp-url "$url" --wait 1200 --log-level warning | tail -n 1)
+    line=$("$bin/remit" hq run-job Distribution "${stores[@]}" --amqp-url "$url" --wait 1200 --log-level warning | tail -n 1)
     log "distribution: $line"
     [[ "$line" == succeeded:* ]] || { log "the Distribution run did not succeed"; return 1; }
     [[ "$line" =~ customers=([0-9]+) ]] && customers=$((customers + BASH_REMATCH[1]))
@@ -131,7 +152,7 @@ distribute_world() {
     [[ "$line" =~ invoices=([0-9]+) ]] || break
     invoices=$((invoices + BASH_REMATCH[1]))
   done
-  kinds world-wait --store "$world/channel.sqlite" --distributed "customers=$customers invoices=$invoices products=$products" \
+  kinds world-wait --store "${store:-$world/channel.sqlite}" --distributed "customers=$customers invoices=$invoices products=$products" \
     --timeout $((600 + invoices / 500))
   kill -TERM "$worker"
   wait "$worker" || { log "the distribution worker did not drain cleanly; see $world/distribution-worker.log"; return 1; }
@@ -142,13 +163,55 @@ distribute_world() {
 
 # The seeded world every kind starts from: `remit hq seed` into $out/world, distributed to its
 # channel store. Twice as many invoices as messages, so that cart adds and copy requests find
-# distinct pairs.
+# distinct pairs. `seed_world DIR URL`: the same world in DIR (its own HQ store, which records what
+# it distributed), distributed to the channel store on PostgreSQL at URL.
 seed_world() {
-  local world="$out/world" customers=$((count / 10 > 200 ? count / 10 : 200)) invoices=$((count * 2 > 1000 ? count * 2 : 1000))
+  local world=${1:-$out/world} store=${2:-}
+  local customers=$((count / 10 > 200 ? count / 10 : 200)) invoices=$((count * 2 > 1000 ? count * 2 : 1000))
   rm -rf "$world"
-  log "seeding the world: $customers customers, $invoices invoices"
-  "$bin/remit" hq seed --data-dir "$world" --customers "$customers" --invoices "$invoices" --seed 7 --log-level warning >/dev/null 2>&1
-  distribute_world "$world"
+  log "seeding the world${store:+ for PostgreSQL}: $customers customers, $invoices invoices"
+  # The demo users' passwords go straight to the channel store: the seed is told which one.
+  "$bin/remit" hq seed --data-dir "$world" ${store:+--store "$store"} --customers "$customers" --invoices "$invoices" --seed 7 \
+    --log-level warning >/dev/null 2>&1
+  distribute_world "$world" "$store"
+}
+
+# The channel store on the run's PostgreSQL, in database $1 (created empty when $2 is "new", or as
+# a copy of database $2).
+pg_store() {
+  local database=$1 from=${2:-}
+  pg_sql postgres "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null 2>&1
+  if [ "$from" = new ]; then pg_sql postgres "CREATE DATABASE $database" >/dev/null; elif [ -n "$from" ]; then
+    pg_sql postgres "CREATE DATABASE $database TEMPLATE $from" >/dev/null
+  fi
+  echo "postgres://postgres@127.0.0.1:$pg_port/$database?sslmode=disable"
+}
+
+# The payment-posting backlog drained by 1, 2 and 4 `remit worker payment-posting` processes, each
+# its own data directory and host name, all on one channel store on PostgreSQL: a copy of the
+# distributed world (database bench_world) per drain, a fresh vhost per drain.
+run_pg_payment_posting() {
+  local rep=$1 processes dir store
+  if [ ! -f "$out/world-pg/distributed" ]; then
+    seed_world "$out/world-pg" "$(pg_store bench_world new)"
+    touch "$out/world-pg/distributed"
+  fi
+  for processes in 1 2 4; do
+    dir="$out/pg-payment-posting-$processes-$rep"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    store=$(pg_store "bench_pp_$processes" bench_world)
+    drop_vhost
+    new_vhost "pg-payment-posting-$processes-$rep"
+    log "rep $rep/$reps payment posting on PostgreSQL, $processes process(es): filling $count messages"
+    kinds fill payment-posting --store "$store" --amqp-url "$url" --count "$count" --plan "$dir/plan.json" --tag "bench-pg-$processes-$rep"
+    log "rep $rep/$reps payment posting on PostgreSQL, $processes process(es): draining"
+    kinds measure payment-posting --store "$store" --amqp-url "$url" --plan "$dir/plan.json" --log "$dir/process.log" \
+      --broker-pid "${broker_pid:-0}" --timeout "$drain_timeout" --processes "$processes" --mode "pg:payment-posting:$processes" -- \
+      "$bin/remit" worker payment-posting --data-dir "$dir/p{n}" --host-name "p{n}" --store "$store" --amqp-url "$url" \
+      --topology-dir Topology --log-level warning --prefetch "$prefetch" --batch-size "$batch"
+    pg_sql postgres "DROP DATABASE bench_pp_$processes WITH (FORCE)" >/dev/null
+  done
 }
 
 # `remit hq seed` of $big_invoices invoices into a fresh data directory, timed: one JSON line. The
@@ -187,6 +250,26 @@ run_portal_list() {
   fi
   log "rep $rep/$reps portal invoice list on $big_invoices invoices"
   python3 scripts/benchmarks/portal_list.py --bin "$bin" --data-dir "$out/big" --amqp-url "$url" --requests "$list_requests"
+}
+
+# The invoice list on the big world with its channel store on PostgreSQL: seeded again in
+# $out/big-pg (HQ records what it distributed) and distributed to database bench_big, once per
+# invocation.
+run_pg_portal_list() {
+  local rep=$1 store="postgres://postgres@127.0.0.1:$pg_port/bench_big?sslmode=disable"
+  if [ ! -f "$out/big-pg/distributed" ]; then
+    rm -rf "$out/big-pg"
+    log "seeding the big world for PostgreSQL: $big_invoices invoices, $big_customers customers"
+    pg_store bench_big new >/dev/null
+    "$bin/remit" hq seed --data-dir "$out/big-pg" --store "$store" --customers "$big_customers" --invoices "$big_invoices" \
+      --seed 7 --log-level warning >/dev/null 2>&1
+    log "distributing the big world to its channel store on PostgreSQL"
+    distribute_world "$out/big-pg" "$store"
+    touch "$out/big-pg/distributed"
+  fi
+  log "rep $rep/$reps portal invoice list on $big_invoices invoices, the store on PostgreSQL"
+  python3 scripts/benchmarks/portal_list.py --bin "$bin" --data-dir "$out/big-pg" --amqp-url "$url" --requests "$list_requests" \
+    --store "$store" --mode pg-portal-list
 }
 
 # Dead letters at volume: bad messages dead-lettered by the worker runtime, collected into the
@@ -297,6 +380,8 @@ run_mode() {
     latency) run_latency "$rep" ;;
     hq-seed) run_hq_seed "$rep" ;;
     portal-list) run_portal_list "$rep" ;;
+    pg-portal-list) run_pg_portal_list "$rep" ;;
+    pg-payment-posting) run_pg_payment_posting "$rep" ;;
     dead-letters) run_dead_letters "$rep" ;;
     scale) run_scale "$rep" ;;
     *) run_kind "$mode" "$rep" ;;
@@ -331,11 +416,11 @@ if [ ${#failed[@]} -gt 0 ]; then
   exit 1
 fi
 if [ $quick = 1 ]; then
-  doc="$out/BENCHMARKS.md" json="$out/BENCHMARKS.json"
-  [ -f "$doc" ] || printf '# scripts/bench --quick (not kept)\n\n<!-- bench:begin --><!-- bench:end -->\n' > "$doc"
+  doc="$out/BENCHMARKS.md" json="$out/BENCHMARKS${block:+-$block}.json"
+  [ -f "$doc" ] || printf '# scripts/bench --quick (not kept)\n\n<!-- bench:begin --><!-- bench:end -->\n<!-- bench-postgres:begin --><!-- bench-postgres:end -->\n' > "$doc"
 else
-  doc=BENCHMARKS.md json=BENCHMARKS.json
+  doc=BENCHMARKS.md json=BENCHMARKS${block:+-$block}.json
 fi
 python3 scripts/benchmarks/report.py --results "$results" --doc "$doc" --json "$json" --count "$count" --reps "$reps" \
   --prefetch "$prefetch" --batch "$batch" --seconds "$((SECONDS - started))" --load "$load_before" \
-  $([ $quick = 1 ] && echo --quick)
+  $([ $quick = 1 ] && echo --quick) ${block:+--block "$block"}
