@@ -44,6 +44,25 @@ struct PostgresDroppedConnectionTests {
         }
     }
 
+    @Test("a statement that outlasts its bound closes its connection and fails as unavailable; the store goes on")
+    func statementOutlastsItsBound() throws {
+        try TemporaryDirectory.with { directory in
+            let (database, _) = try Self.database(in: directory)
+            defer { database.shutdown() }
+            let failure = #expect(throws: StoreFailure.self) {
+                try database.transaction(readOnly: true) { session in
+                    session.statementTimeout = .seconds(1)
+                    return try session.row("SELECT pg_sleep(5)")
+                }
+            }
+            #expect(failure?.code == .unavailable)
+            let detail = failure?.detail ?? ""
+            #expect(detail.contains("did not answer a statement within 1 s; the connection is closed"), "\(detail)")
+            let one = try database.transaction(readOnly: true) { try $0.row("SELECT 1")?[0].decode(Int32.self) }
+            #expect(one == 1)
+        }
+    }
+
     @Test("after the server drops every connection of the pool, the next transactions run on new ones")
     func poolRecovers() throws {
         try TemporaryDirectory.with { directory in

@@ -69,7 +69,7 @@ record = {
     "machine": {"host": platform.node(), "cores": os.cpu_count(), "cpu": cpu_model(), "kernel": platform.release(),
                 "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)},
     "broker_version": command("rabbitmqctl", "version"),
-    "command": "scripts/bench --quick" if args.quick else "scripts/bench",
+    "command": ("scripts/bench" + (f" {args.block}" if args.block else "") + (" --quick" if args.quick else "")),
     "count": args.count, "reps": args.reps, "prefetch": args.prefetch, "batch": args.batch, "seconds": args.seconds,
     "load_average_before": args.load, "load_average_after": open("/proc/loadavg").read().split()[:3],
     "runs": runs, "medians": medians,
@@ -90,7 +90,7 @@ lines = [f"<!-- {marker}:begin (written by scripts/bench; edit outside these mar
          f"Run {now:%Y-%m-%d %H:%M} UTC on {platform.node()} ({os.cpu_count()} cores, {cpu_model()}), RabbitMQ "
          f"{record['broker_version']}, `{record['command']}`: {args.count:,} persistent messages per mode from durable quorum "
          f"queues, prefetch {args.prefetch}, batch {args.batch}, median of {args.reps} run{'s' if args.reps > 1 else ''} "
-         f"(all runs: BENCHMARKS.json); load average {args.load} before. CPU is per 1,000 messages, for the measured process "
+         f"(all runs: {os.path.basename(args.json)}); load average {args.load} before. CPU is per 1,000 messages, for the measured process "
          f"and, separately, for the broker over the same drain; both share the machine's cores.", "",
          "| pipeline | msg/s (median) | min–max | process CPU s / 1,000 | broker CPU s / 1,000 | peak RSS | × relay (a) |",
          "|---|---:|---|---:|---:|---:|---:|"]
