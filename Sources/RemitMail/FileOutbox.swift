@@ -7,9 +7,10 @@ import RemitCore
 /// (idempotent). A write error (disk full, permission) is `.unavailable` with the reason.
 public struct FileOutbox: MailTransport {
     public let directory: String
-    /// Writes end in fsync, which can take a while: they run in this lane of `BlockingPool`, one at
-    /// a time, not on the cooperative pool.
-    private let lane = BlockingLane()
+    /// Writes end in fsync, which can take a while: they run in this lane of `BlockingPool`, not on
+    /// the cooperative pool — two at a time, so that a batch's e-mails (sent together) share the
+    /// file system's journal commits, while the pool keeps threads for everything else.
+    private let lane = BlockingLane(width: 2)
 
     public init(directory: String) {
         self.directory = directory

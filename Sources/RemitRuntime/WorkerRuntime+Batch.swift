@@ -73,13 +73,35 @@ extension WorkerRuntime {
     /// A delivery read into a message, with where it sits in its batch and its content's digest.
     typealias Decoded = (index: Int, message: IncomingMessage, digest: String)
 
-    /// Decodes a batch and applies it to the store; returns what to publish and ack, or nil when a
-    /// drain began while the store was unavailable (nothing of the batch is settled then).
+    /// A batch read: each delivery's outcome where reading decided it already (a dead letter for
+    /// bad input), and the messages to apply.
+    struct DecodedBatch: Sendable {
+        var deliveries: [Delivery]
+        var outcomes: [Outcome?]
+        var messages: [Decoded]
+        var receivedAt: Date
+    }
+
+    /// Decodes a batch and applies it to the store (`decode`, then `apply`).
     func prepare(_ batch: [Delivery]) async -> SettlementBatch? {
+        await apply(decode(batch))
+    }
+
+    /// Reads every delivery of a batch: the first stage, apart from the store.
+    func decode(_ batch: [Delivery]) -> DecodedBatch {
         let receivedAt = clock.now()
+        let (outcomes, decoded) = decodeAll(batch, receivedAt: receivedAt)
+        return DecodedBatch(deliveries: batch, outcomes: outcomes, messages: decoded, receivedAt: receivedAt)
+    }
+
+    /// Applies a decoded batch to the store; returns what to publish and ack, or nil when a drain
+    /// began while the store was unavailable (nothing of the batch is settled then).
+    func apply(_ batch: DecodedBatch) async -> SettlementBatch? {
+        let receivedAt = batch.receivedAt
         let started = ContinuousClock.now
         defer { metrics.batchDuration.record(duration: ContinuousClock.now - started) }
-        var (outcomes, decoded) = decodeAll(batch, receivedAt: receivedAt)
+        var outcomes = batch.outcomes
+        let decoded = batch.messages
         // In transactions of the store's size (the whole batch on SQLite): a part committed before
         // a drain or a crash is a duplicate when the broker redelivers the batch.
         let part = max(1, store.messagesPerTransaction ?? decoded.count)
@@ -92,7 +114,7 @@ extension WorkerRuntime {
         if let effects = handler as? any ExternalEffectHandler {
             guard await perform(effects, of: decoded, into: &outcomes, receivedAt: receivedAt) else { return nil }
         }
-        return settlement(of: batch, outcomes.map { $0! }, receivedAt: receivedAt)
+        return settlement(of: batch.deliveries, outcomes.map { $0! }, receivedAt: receivedAt)
     }
 
     /// Each delivery read: a message to apply, or its outcome already (a dead letter for bad input).
@@ -130,36 +152,61 @@ extension WorkerRuntime {
         }
     }
 
-    /// Effects outside the store run after the transaction that recorded their intent committed,
-    /// one at a time, each followed by its own transaction recording the outcome. False when a
-    /// drain began while the store or the effect's far side did not answer.
+    /// Effects outside the store run after the transaction that recorded their intent committed:
+    /// the batch's effects at once (a transport may overlap them — the file outbox's fsyncs share
+    /// journal commits), then their outcomes recorded in one transaction, each message in a
+    /// savepoint of its own. A second copy of a message in the batch (a publisher's resend) waits
+    /// for the first: once the first is applied it is its duplicate, its effect not performed again.
+    /// False when a drain began while the store or the effect's far side did not answer.
     private func perform(
         _ effects: any ExternalEffectHandler, of decoded: [Decoded], into outcomes: inout [Outcome?], receivedAt: Date
     ) async -> Bool {
-        var recorded: Set<String> = []  // ids whose effect this batch recorded
-        for (index, message, digest) in decoded {
-            guard case .effect(let effect) = outcomes[index] else { continue }
-            // A second copy of a message in the batch (a publisher's resend): its effect is not
-            // performed again; the copy is the first's duplicate.
-            if recorded.contains(message.header.id) {
-                guard let duplicate = await untilTheStoreAnswers({ try await self.recordedOutcome(of: message, digest: digest) })
-                else { return false }
-                if let duplicate {
-                    outcomes[index] = duplicate
-                    continue
-                }
+        var pending = decoded.filter { if case .effect = outcomes[$0.index] { true } else { false } }
+        while !pending.isEmpty {
+            var round: [(entry: Decoded, effect: any Sendable)] = []
+            var later: [Decoded] = []
+            var ids: Set<String> = []
+            for entry in pending {
+                guard case .effect(let effect) = outcomes[entry.index] else { continue }
+                if ids.insert(entry.message.header.id).inserted { round.append((entry, effect)) } else { later.append(entry) }
             }
-            let context = self.context(for: message, at: receivedAt)
-            guard let result = await performUntilAvailable(effect, by: effects, for: message, context: context) else { return false }
+            let results = await performAll(round.map { ($0.entry.message, $0.effect) }, by: effects, at: receivedAt)
+            // What was performed is recorded even when a drain stopped the rest: the ledger then
+            // knows, and a redelivery does not perform it again.
+            let performed = zip(round, results).compactMap { item, result in result.map { (item.entry, item.effect, $0) } }
             guard
-                let finished = await untilTheStoreAnswers({
-                    try await self.recordEffect(result, of: effect, by: effects, for: message, digest: digest, context: context)
+                let recorded = await untilTheStoreAnswers({
+                    try await self.recordEffects(performed, by: effects, at: receivedAt)
                 })
             else { return false }
-            outcomes[index] = finished
-            if case .applied = finished { recorded.insert(message.header.id) }
+            for (index, outcome) in recorded { outcomes[index] = outcome }
+            guard performed.count == round.count else { return false }
+            pending = []
+            for copy in later {
+                guard
+                    let duplicate = await untilTheStoreAnswers({
+                        try await self.recordedOutcome(of: copy.message, digest: copy.digest)
+                    })
+                else { return false }
+                if let duplicate { outcomes[copy.index] = duplicate } else { pending.append(copy) }
+            }
         }
         return true
+    }
+
+    /// Performs `effects` at once, each until its far side answers; a nil result where a drain began first.
+    private func performAll(
+        _ effects: [(message: IncomingMessage, effect: any Sendable)], by handler: any ExternalEffectHandler, at receivedAt: Date
+    ) async -> [EffectOutcome?] {
+        await withTaskGroup(of: (Int, EffectOutcome?).self) { group in
+            for (position, (message, effect)) in effects.enumerated() {
+                let context = self.context(for: message, at: receivedAt)
+                group.addTask { (position, await self.performUntilAvailable(effect, by: handler, for: message, context: context)) }
+            }
+            var results = [EffectOutcome?](repeating: nil, count: effects.count)
+            for await (position, result) in group { results[position] = result }
+            return results
+        }
     }
 
     /// What to publish and ack for the batch, given every delivery's outcome.

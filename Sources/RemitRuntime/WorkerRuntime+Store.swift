@@ -96,48 +96,58 @@ extension WorkerRuntime {
             followUpCheck: followUpCheck)
     }
 
-    /// Records what an effect did, in a transaction of its own. Done (sent, or failed for good):
-    /// the handler then handles the message as usual, with its inbox record, in the same
-    /// transaction. To try later: the message goes through the retry tiers. Throws only for
+    /// Records what the effects did, in one transaction, each message in a savepoint of its own.
+    /// Done (sent, or failed for good): the handler then handles the message as usual, with its
+    /// inbox record. To try later: the message goes through the retry tiers. Throws only for
     /// failures of the store itself.
-    func recordEffect(
+    func recordEffects(
+        _ performed: [(entry: Decoded, effect: any Sendable, result: EffectOutcome)], by effects: any ExternalEffectHandler,
+        at receivedAt: Date
+    ) async throws -> [(Int, Outcome)] {
+        guard !performed.isEmpty else { return [] }
+        return try await store.write { transaction in
+            try performed.map { entry, effect, result in
+                let context = self.context(for: entry.message, at: receivedAt)
+                do {
+                    return (
+                        entry.index,
+                        try transaction.savepoint {
+                            try self.recordEffect(
+                                result, of: effect, by: effects, for: entry.message, digest: entry.digest, context: context,
+                                in: transaction)
+                        }
+                    )
+                } catch {
+                    // Another host's copy of the message, recorded while this one's effect ran: a
+                    // duplicate (`outcome(ofFailed:)`); bad input and the like as for any message.
+                    return (entry.index, try self.outcome(ofFailed: entry.message, digest: entry.digest, error, in: transaction))
+                }
+            }
+        }
+    }
+
+    /// Records one effect's outcome in `transaction` (see `recordEffects`).
+    private func recordEffect(
         _ result: EffectOutcome, of effect: any Sendable, by effects: any ExternalEffectHandler, for message: IncomingMessage,
-        digest: String, context: HandlerContext
-    ) async throws -> Outcome {
-        let consumer = kind.name
-        do {
-            return try await store.write { transaction -> Outcome in
-                // Another copy of the message (a publisher's resend, in this batch or another
-                // consumer's) was recorded while this one's effect ran: this one is its duplicate.
-                if let applied = try transaction.inbox.applied(consumer: consumer, messageId: message.header.id) {
-                    return Self.duplicateOutcome(of: message, digest: digest, applied: applied)
-                }
-                try effects.recordEffect(result, of: effect, for: message, context: context, in: transaction)
-                switch result {
-                case .retryLater(let reason), .unavailable(let reason):
-                    return .retry(attempt: message.attempt, error: reason)
-                case .succeeded, .failed:
-                    let followUps = try effects.handle(message, context: context, in: transaction)
-                    try self.checkFollowUps(followUps)
-                    try transaction.inbox.record(
-                        InboxRecord(
-                            consumer: consumer, header: message.header, contentDigest: digest, processedAt: context.now,
-                            followUps: followUps))
-                    return .applied(followUps)
-                }
-            }
-        } catch {
-            // Another host's copy of the message, recorded while this one's effect ran (see
-            // `outcome(ofFailed:)`): a duplicate.
-            if Self.mayBeACopysCollision(error), let duplicate = try await recordedOutcome(of: message, digest: digest) {
-                return duplicate
-            }
-            switch FailureKind(error) {
-            case .badInput(let reason): return .deadLetter(.badInput, attempt: message.attempt, error: reason)
-            case .unsendable(let reason): return refusedToSend(message, reason: reason)
-            case .transient: return .retry(attempt: message.attempt, error: describe(error))
-            case .store: throw error
-            }
+        digest: String, context: HandlerContext, in transaction: any StoreTransaction
+    ) throws -> Outcome {
+        // Another copy of the message (a publisher's resend, in this batch or another consumer's)
+        // was recorded while this one's effect ran: this one is its duplicate.
+        if let applied = try transaction.inbox.applied(consumer: kind.name, messageId: message.header.id) {
+            return Self.duplicateOutcome(of: message, digest: digest, applied: applied)
+        }
+        try effects.recordEffect(result, of: effect, for: message, context: context, in: transaction)
+        switch result {
+        case .retryLater(let reason), .unavailable(let reason):
+            return .retry(attempt: message.attempt, error: reason)
+        case .succeeded, .failed:
+            let followUps = try effects.handle(message, context: context, in: transaction)
+            try checkFollowUps(followUps)
+            try transaction.inbox.record(
+                InboxRecord(
+                    consumer: kind.name, header: message.header, contentDigest: digest, processedAt: context.now,
+                    followUps: followUps))
+            return .applied(followUps)
         }
     }
 

@@ -18,6 +18,10 @@ public final class WorkerRuntime: Sendable {
         public var prefetch: Int
         /// Deliveries handled in one transaction at most.
         public var batchSize: Int
+        /// Bytes of message bodies in one batch at most: a batch of large messages (a distribution's
+        /// invoices, 500 to a message) is split, so that what the worker holds decoded at once stays
+        /// bounded whatever the prefetch. A single larger message is a batch of its own.
+        public var batchBytes = 4 << 20
         /// How long a consumer waits before connecting again after losing the broker.
         public var reconnect = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
         /// While the store fails for every message (disk full, damaged, locked from outside), or an
@@ -320,14 +324,36 @@ public final class WorkerRuntime: Sendable {
         }
     }
 
-    /// Two stages per consumer, so the store and the broker work at the same time: this task
-    /// decodes and applies batch N+1 while a child task publishes batch N's follow-ups and acks it.
-    /// Each stage keeps delivery order; the broker's prefetch bounds what is in between.
+    /// Three stages per consumer, so that reading, the store and the broker work at the same time:
+    /// a task reads batch N+2 (decodes and checks it) while this one applies batch N+1 through the
+    /// store and a third publishes batch N's follow-ups and acks it. Each stage keeps delivery
+    /// order; the broker's prefetch bounds what is in between. A batch is split into parts of at
+    /// most `batchBytes` of bodies, so what a batch holds decoded is bounded by bytes, not only by
+    /// the count of its messages.
     func consume(
         _ consumer: AMQPConsumer, on connection: AMQPConnection,
         publishingOn publisher: AMQPConnection
     ) async throws {
         let settlements = AsyncBatchQueue<SettlementBatch>()
+        let decodedBatches = AsyncBatchQueue<DecodedBatch>()
+        // Reading ends with the consumer (cancelled by a drain or a scale-down) or with its
+        // connection; an error there reaches the applying stage through `decodedBatches`.
+        let reading = Task {
+            do {
+                while true {
+                    let batch = try await consumer.deliveries.nextBatch(limit: self.settings.batchSize)
+                    if batch.isEmpty { break }
+                    self.receivedTotal.add(batch.count, ordering: .relaxed)
+                    self.metrics.inFlight.record(
+                        self.receivedTotal.load(ordering: .relaxed) - self.settledTotal.load(ordering: .relaxed))
+                    for part in Self.parts(of: batch, bytes: self.settings.batchBytes) { decodedBatches.yield(self.decode(part)) }
+                }
+                decodedBatches.finish()
+            } catch {
+                decodedBatches.finish(throwing: error)
+            }
+        }
+        defer { reading.cancel() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 // Whatever has queued up is settled together: one pipelined publish, one ack.
@@ -335,7 +361,7 @@ public final class WorkerRuntime: Sendable {
                     do {
                         try await self.settle(batches, publishingOn: publisher, ackingOn: connection)
                     } catch {
-                        // Stop the first stage too; the broker redelivers everything unacked.
+                        // Stop the first stages too; the broker redelivers everything unacked.
                         await connection.close()
                         throw error
                     }
@@ -343,17 +369,16 @@ public final class WorkerRuntime: Sendable {
             }
             do {
                 while true {
-                    let batch = try await consumer.deliveries.nextBatch(limit: settings.batchSize)
-                    if batch.isEmpty { break }
-                    receivedTotal.add(batch.count, ordering: .relaxed)
-                    metrics.inFlight.record(receivedTotal.load(ordering: .relaxed) - settledTotal.load(ordering: .relaxed))
-                    guard let prepared = await prepare(batch) else {
+                    let next = try await decodedBatches.nextBatch(limit: 1)
+                    guard let batch = next.first else { break }
+                    guard let prepared = await apply(batch) else {
                         // Drained while the store was unavailable: leave the batch unacked for redelivery.
                         throw WorkerStopped()
                     }
                     settlements.yield(prepared)
                 }
             } catch {
+                reading.cancel()
                 settlements.finish()
                 try await group.waitForAll()
                 throw error
@@ -361,5 +386,24 @@ public final class WorkerRuntime: Sendable {
             settlements.finish()
             try await group.waitForAll()
         }
+    }
+
+    /// `batch` in runs of consecutive deliveries whose bodies come to at most `bytes` together (a
+    /// delivery larger than that is a run of its own).
+    static func parts(of batch: [Delivery], bytes: Int) -> [[Delivery]] {
+        var parts: [[Delivery]] = []
+        var current: [Delivery] = []
+        var size = 0
+        for delivery in batch {
+            if !current.isEmpty, size + delivery.body.count > bytes {
+                parts.append(current)
+                current = []
+                size = 0
+            }
+            current.append(delivery)
+            size += delivery.body.count
+        }
+        if !current.isEmpty { parts.append(current) }
+        return parts
     }
 }

@@ -73,27 +73,28 @@ public enum ChannelInvoiceDetail {
             try clearWindow(
                 db, table: "channel_invoice_line", position: "line_no", invoice: invoice, from: linesFrom, carried: lines.count,
                 count: lineCount ?? lines.count)
+            // Prepared once per connection: distribution writes a line for every line of every invoice.
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO channel_invoice_line (invoice_number, line_no, description, amount_minor) VALUES (?, ?, ?, ?)")
             for (index, line) in lines.enumerated() {
-                try db.execute(
-                    sql: "INSERT INTO channel_invoice_line (invoice_number, line_no, description, amount_minor) VALUES (?, ?, ?, ?)",
-                    arguments: [invoice, linesFrom + index, line.description, line.amount.minorUnits])
+                try insert.execute(arguments: [invoice, linesFrom + index, line.description, line.amount.minorUnits])
             }
         }
         if let settlements {
             try clearWindow(
                 db, table: "channel_settlement", position: "position", invoice: invoice, from: settlementsFrom,
                 carried: settlements.count, count: settlementCount ?? settlements.count)
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO channel_settlement
+                        (invoice_number, position, settled_on, settled_minor, discount_minor, payment_id)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """)
             for (index, settlement) in settlements.enumerated() {
-                try db.execute(
-                    sql: """
-                        INSERT INTO channel_settlement
-                            (invoice_number, position, settled_on, settled_minor, discount_minor, payment_id)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        invoice, settlementsFrom + index, settlement.settledOn.description, settlement.settled.minorUnits,
-                        settlement.discount.minorUnits, settlement.paymentId,
-                    ])
+                try insert.execute(arguments: [
+                    invoice, settlementsFrom + index, settlement.settledOn.description, settlement.settled.minorUnits,
+                    settlement.discount.minorUnits, settlement.paymentId,
+                ])
             }
         }
     }
@@ -102,9 +103,9 @@ public enum ChannelInvoiceDetail {
     private static func clearWindow(
         _ db: Database, table: String, position: String, invoice: String, from: Int, carried: Int, count: Int
     ) throws {
-        try db.execute(
-            sql: "DELETE FROM \(table) WHERE invoice_number = ? AND ((\(position) >= ? AND \(position) < ?) OR \(position) > ?)",
-            arguments: [invoice, from, from + carried, count])
+        try db.cachedStatement(
+            sql: "DELETE FROM \(table) WHERE invoice_number = ? AND ((\(position) >= ? AND \(position) < ?) OR \(position) > ?)"
+        ).execute(arguments: [invoice, from, from + carried, count])
     }
 
     /// The lines of `invoice`, in order, in its currency.

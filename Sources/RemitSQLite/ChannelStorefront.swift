@@ -307,8 +307,8 @@ extension ChannelTransaction {
     /// Records what HQ made of a payment: posted, or refused with the reason. Only a pending
     /// payment changes; a redelivered snapshot changes nothing.
     public static func applyHQOutcome(_ db: Database, paymentId: String, posted: Bool, reason: String?) throws {
-        try filter(Columns.id == paymentId && Column("hq_state") == nil)
-            .updateAll(db, Column("hq_state").set(to: posted ? "posted" : "failed"), Column("hq_detail").set(to: reason))
+        try db.cachedStatement(sql: "UPDATE channel_transaction SET hq_state = ?, hq_detail = ? WHERE id = ? AND hq_state IS NULL")
+            .execute(arguments: [posted ? "posted" : "failed", reason, paymentId])
     }
 }
 

@@ -170,6 +170,34 @@ struct ChannelContractTests {
         }
     }
 
+    @Test("an invoice stored from distribution reads back column for column", arguments: StoreBackends.all)
+    func invoiceRoundTrip(backend: any StoreBackendFactory) throws {
+        try TemporaryDirectory.with { directory in
+            let store = try Self.filled(backend, in: directory)
+            var invoice = F.invoice("INV-RT", of: "C-1", totalMinor: 123_456, settledMinor: 23_456, changedAt: F.now + 30)
+            invoice.discountLastDay = F.today.adding(days: 4)
+            invoice.discountMinor = 2_469
+            invoice.discountTakenMinor = 7
+            invoice.status = .partiallyPaid
+            let newer = ChannelInvoice(
+                number: "INV-RT", customerAccount: "C-1", invoiceDate: F.today.adding(days: -99), dueDate: F.today.adding(days: 60),
+                discountLastDay: nil, discountMinor: 0, currency: .USD, totalMinor: 123_456, settledMinor: 123_456,
+                discountTakenMinor: 0, status: .paid, hqChangedAt: F.now + 90)
+            let buyer = try #require(try store.read { try $0.channel().buyerViews.buyer(login: "ada") })
+            func stored() throws -> ChannelInvoice? {
+                try store.read { try $0.channel().buyerViews.invoiceDetail(buyer: buyer, number: "INV-RT")?.row.invoice }
+            }
+            #expect(try store.write { try $0.channel().channelUpdates.storeIfNewer(invoice) })
+            #expect(try stored() == invoice)
+            #expect(try store.write { try $0.channel().channelUpdates.storeIfNewer(newer) })
+            // The invoice date and currency never change in HQ: kept as first stored.
+            var expected = newer
+            expected.invoiceDate = invoice.invoiceDate
+            expected.currency = invoice.currency
+            #expect(try stored() == expected)
+        }
+    }
+
     @Test("requests: recorded once, merged repeats, moved forward never back, uploaded once", arguments: StoreBackends.all)
     func requestsAndUploads(backend: any StoreBackendFactory) throws {
         try TemporaryDirectory.with { directory in

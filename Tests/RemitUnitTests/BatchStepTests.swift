@@ -232,11 +232,81 @@ struct BatchStepTests {
             [smoke(id: "m-1", key: "a"), smoke(id: "m-1", key: "a"), smoke(id: "m-2", key: "b")], with: effects)
         #expect(settled.applied == 3 && settled.failed == 0)
         #expect(deadLetters(settled).isEmpty, "\(deadLetters(settled))")
-        #expect(effects.performed == ["a", "b"], "the copy's effect is not performed again")
+        #expect(effects.performed.sorted() == ["a", "b"], "the copy's effect is not performed again")
         #expect(try rows("SELECT COUNT(*) FROM inbox") == 2)
         #expect(try rows("SELECT COUNT(*) FROM smoke_record") == 2)
         let followUps = settled.publishes.filter { $0.exchange == topology.workers.exchange }
         #expect(followUps.count == 3 && followUps[0].body == followUps[1].body, "the copy re-publishes the first's follow-up")
+    }
+
+    /// Effects that are performed only once all of a batch's are under way (each waits up to 5 s for
+    /// the others), and whose record refuses the key `refuse` as bad input.
+    final class OverlappingEffects: ExternalEffectHandler, Sendable {
+        let smoke = SmokeRecordHandler()
+        let batch: Int
+        let refuse: String
+        let state = Mutex<(running: Int, most: Int)>((0, 0))
+        init(batch: Int, refuse: String) {
+            self.batch = batch
+            self.refuse = refuse
+        }
+        var most: Int { state.withLock { $0.most } }
+        var bodyTypes: [any MessageBody.Type] { smoke.bodyTypes }
+
+        func prepareEffect(
+            for message: IncomingMessage, context: HandlerContext, in transaction: any StoreTransaction
+        ) throws -> (any Sendable)? { (message.body as? SmokeRecord)?.key }
+
+        func performEffect(_ effect: any Sendable, for message: IncomingMessage, context: HandlerContext) async -> EffectOutcome {
+            state.withLock { state in
+                state.running += 1
+                state.most = max(state.most, state.running)
+            }
+            for _ in 0..<500 where most < batch { try? await Task.sleep(for: .milliseconds(10)) }
+            state.withLock { $0.running -= 1 }
+            return .succeeded(detail: "250 ok")
+        }
+
+        func recordEffect(
+            _ outcome: EffectOutcome, of effect: any Sendable, for message: IncomingMessage, context: HandlerContext,
+            in transaction: any StoreTransaction
+        ) throws {
+            if effect as? String == refuse { throw BadInput("the far side's answer cannot be recorded") }
+        }
+
+        func handle(_ message: IncomingMessage, context: HandlerContext, in transaction: any StoreTransaction) throws -> [OutgoingMessage] {
+            try smoke.handle(message, context: context, in: transaction)
+        }
+    }
+
+    /// A batch's effects run at once (the file outbox's fsyncs then share journal commits), and
+    /// their outcomes are recorded in one transaction, each message in a savepoint: one that cannot
+    /// be recorded is dead-lettered and leaves no trace; the others apply.
+    @Test func aBatchsEffectsRunAtOnceAndOneFailingRecordLeavesTheOthersApplied() async throws {
+        let effects = OverlappingEffects(batch: 3, refuse: "b")
+        let settled = try await prepare(
+            [smoke(id: "m-1", key: "a"), smoke(id: "m-2", key: "b"), smoke(id: "m-3", key: "c")], with: effects)
+        #expect(effects.most == 3, "all three effects under way at once")
+        #expect(settled.applied == 2 && settled.deadLettered == 1)
+        #expect(deadLetters(settled).map(\.reason) == ["bad-input"])
+        #expect(try rows("SELECT COUNT(*) FROM inbox") == 2)
+        #expect(try rows("SELECT COUNT(*) FROM smoke_record") == 2)
+        #expect(try rows("SELECT COUNT(*) FROM smoke_record WHERE key IN ('a', 'c')") == 2, "b's savepoint rolled back")
+    }
+
+    /// A batch of large messages is split into parts of bounded bytes, in delivery order; a message
+    /// larger than the bound is a part of its own.
+    @Test func aBatchIsSplitIntoPartsOfBoundedBytesInOrder() {
+        let sizes = [100, 100, 100, 500, 50, 50]
+        let batch = sizes.enumerated().map { index, size in
+            Delivery(
+                deliveryTag: UInt64(index + 1), redelivered: false, exchange: "remit", routingKey: "smoke.record",
+                consumerTag: "test", body: Array(repeating: 0x20, count: size), properties: AMQPProperties())
+        }
+        let parts = WorkerRuntime.parts(of: batch, bytes: 250)
+        #expect(parts.map { $0.map(\.deliveryTag) } == [[1, 2], [3], [4], [5, 6]])
+        #expect(WorkerRuntime.parts(of: batch, bytes: .max).map(\.count) == [6])
+        #expect(WorkerRuntime.parts(of: [], bytes: 10).isEmpty)
     }
 
     /// Copies in different batches (another consumer's), both prepared before either is recorded,

@@ -22,10 +22,23 @@ struct BlockingPoolTests {
     }
 
     @Test func aLaneRunsOnePieceAtATime() async {
-        let lane = BlockingLane()
+        let seen = await run(24, through: BlockingLane())
+        #expect(seen.most.load(ordering: .sequentiallyConsistent) == 1, "never two pieces at once")
+        #expect(seen.ran.withLock { $0 } == Set(0..<24), "every piece ran")
+    }
+
+    @Test func aWideLaneRunsAsManyAsItsWidthAtOnceAndNoMore() async {
+        let seen = await run(24, through: BlockingLane(width: 2))
+        // Pieces of 2 ms each, 24 of them on a pool of 4 or more threads: two overlap at some point.
+        #expect(seen.most.load(ordering: .sequentiallyConsistent) == 2, "two at once, never three")
+        #expect(seen.ran.withLock { $0 } == Set(0..<24), "every piece ran")
+    }
+
+    /// Runs `count` pieces of 2 ms through `lane` from as many tasks at once.
+    func run(_ count: Int, through lane: BlockingLane) async -> Seen {
         let seen = Seen()
         await withTaskGroup(of: Void.self) { group in
-            for index in 0..<24 {
+            for index in 0..<count {
                 group.addTask {
                     _ = await lane.run {
                         let now = seen.inside.wrappingAdd(1, ordering: .sequentiallyConsistent).newValue
@@ -38,7 +51,6 @@ struct BlockingPoolTests {
                 }
             }
         }
-        #expect(seen.most.load(ordering: .sequentiallyConsistent) == 1, "never two pieces at once")
-        #expect(seen.ran.withLock { $0 } == Set(0..<24), "every piece ran")
+        return seen
     }
 }

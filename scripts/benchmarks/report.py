@@ -145,6 +145,13 @@ if seeds:
     scale_rows.append(f"| `remit hq seed` of {m['invoices']:,} invoices | {m['seconds']:.1f} s "
                       f"({min(r['seconds'] for r in seeds):.1f}–{max(r['seconds'] for r in seeds):.1f}); "
                       f"{m['invoices_per_s']:,.0f} invoices/s, {m['cpu_s']:.1f} CPU s, peak RSS {m['peak_rss_mb']:.0f} MB | ≤ 60 s |")
+for mode, where in (("channel-sync", ""), ("pg-channel-sync", ", the channel store on PostgreSQL")):
+    for sync in (run for run in runs if run["mode"] == mode):  # once per invocation
+        medians[mode] = sync
+        scale_rows.append(f"| first sync of {sync['invoices']:,} invoices{where}: Distribution runs of 100,000 published to one "
+                          f"`remit worker hq-distribution channel-updates` process, until the channel store holds them all "
+                          f"| {sync['seconds']:.1f} s; {sync['invoices_per_s']:,.0f} invoices/s, {sync['cpu_s']:.1f} CPU s, "
+                          f"peak RSS {sync['peak_rss_mb']:.0f} MB | ≥ 20,000 invoices/s; ≤ 100 MB |")
 for prefix, where in (("portal-list", ""), ("pg-portal-list", ", the channel store on PostgreSQL")):
     for surface, what in (("page", "the Invoices page (HTML)"), ("api", "the API's list (JSON)")):
         for role in ("typical", "largest"):

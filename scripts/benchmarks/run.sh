@@ -135,8 +135,9 @@ drop_vhost() { ctl delete_vhost "$vhost"; }
 # invoices a run, so it runs until a run finds nothing new), then waits until the store holds it all.
 # With a postgres:// URL as $2, the channel store is that database (HQ's stays the file in $1).
 distribute_world() {
-  local world=$1 store=${2:-} line customers=0 invoices=0 products=0 mode_vhost=${vhost:-} mode_url=${url:-}
-  local stores=(--data-dir "$world")
+  local world=$1 store=${2:-} mode=${3:-} line customers=0 invoices=0 products=0 mode_vhost=${vhost:-} mode_url=${url:-}
+  local stores=(--data-dir "$world") started cpu rss
+  started=$(date +%s.%N)
   [ -z "$store" ] || stores+=(--store "$store")
   new_vhost "distribute-$(basename "$world")"
   "$bin/remit" worker hq-distribution channel-updates "${stores[@]}" --amqp-url "$url" --log-level warning \
@@ -154,6 +155,16 @@ distribute_world() {
   done
   kinds world-wait --store "${store:-$world/channel.sqlite}" --distributed "customers=$customers invoices=$invoices products=$products" \
     --timeout $((600 + invoices / 500))
+  if [ -n "$mode" ]; then
+    # The first sync as a figure: HQ's runs and the channel's writes, end to end, with the one
+    # worker process's CPU and peak RSS (memory is bounded by the prefetch, not by the backlog).
+    cpu=$(awk '{print ($14 + $15) / 100}' "/proc/$worker/stat")
+    rss=$(awk '/VmHWM/ {print $2}' "/proc/$worker/status")
+    python3 -c 'import json, sys; s = float(sys.argv[3]); print(json.dumps({"mode": sys.argv[1], "invoices": int(sys.argv[2]),
+      "seconds": round(s, 2), "invoices_per_s": round(int(sys.argv[2]) / s), "cpu_s": float(sys.argv[4]),
+      "peak_rss_mb": round(int(sys.argv[5]) / 1024, 1)}))' "$mode" "$invoices" "$(echo "$(date +%s.%N) - $started" | bc)" "$cpu" "$rss" \
+      >> "$results"
+  fi
   kill -TERM "$worker"
   wait "$worker" || { log "the distribution worker did not drain cleanly; see $world/distribution-worker.log"; return 1; }
   job=""
@@ -244,8 +255,8 @@ run_portal_list() {
       "$bin/remit" hq seed --data-dir "$out/big" --customers "$big_customers" --invoices "$big_invoices" --seed 7 \
         --log-level warning >/dev/null 2>&1
     fi
-    log "distributing the big world to its channel store (about 2,000 invoices/s)"
-    distribute_world "$out/big"
+    log "distributing the big world to its channel store"
+    distribute_world "$out/big" "" channel-sync
     touch "$out/big/distributed"
   fi
   log "rep $rep/$reps portal invoice list on $big_invoices invoices"
@@ -264,7 +275,7 @@ run_pg_portal_list() {
     "$bin/remit" hq seed --data-dir "$out/big-pg" --store "$store" --customers "$big_customers" --invoices "$big_invoices" \
       --seed 7 --log-level warning >/dev/null 2>&1
     log "distributing the big world to its channel store on PostgreSQL"
-    distribute_world "$out/big-pg" "$store"
+    distribute_world "$out/big-pg" "$store" pg-channel-sync
     touch "$out/big-pg/distributed"
   fi
   log "rep $rep/$reps portal invoice list on $big_invoices invoices, the store on PostgreSQL"
