@@ -327,33 +327,15 @@ public final class WorkerRuntime: Sendable {
     /// Three stages per consumer, so that reading, the store and the broker work at the same time:
     /// a task reads batch N+2 (decodes and checks it) while this one applies batch N+1 through the
     /// store and a third publishes batch N's follow-ups and acks it. Each stage keeps delivery
-    /// order; the broker's prefetch bounds what is in between. A batch is split into parts of at
-    /// most `batchBytes` of bodies, so what a batch holds decoded is bounded by bytes, not only by
-    /// the count of its messages.
+    /// order. Reading runs one batch ahead, no more, and a batch is split into parts of at most
+    /// `batchBytes` of bodies: what the worker holds decoded is bounded by bytes, not by the prefetch
+    /// times the size of its messages.
     func consume(
         _ consumer: AMQPConsumer, on connection: AMQPConnection,
         publishingOn publisher: AMQPConnection
     ) async throws {
         let settlements = AsyncBatchQueue<SettlementBatch>()
-        let decodedBatches = AsyncBatchQueue<DecodedBatch>()
-        // Reading ends with the consumer (cancelled by a drain or a scale-down) or with its
-        // connection; an error there reaches the applying stage through `decodedBatches`.
-        let reading = Task {
-            do {
-                while true {
-                    let batch = try await consumer.deliveries.nextBatch(limit: self.settings.batchSize)
-                    if batch.isEmpty { break }
-                    self.receivedTotal.add(batch.count, ordering: .relaxed)
-                    self.metrics.inFlight.record(
-                        self.receivedTotal.load(ordering: .relaxed) - self.settledTotal.load(ordering: .relaxed))
-                    for part in Self.parts(of: batch, bytes: self.settings.batchBytes) { decodedBatches.yield(self.decode(part)) }
-                }
-                decodedBatches.finish()
-            } catch {
-                decodedBatches.finish(throwing: error)
-            }
-        }
-        defer { reading.cancel() }
+        let reader = BatchReader(consumer: consumer, runtime: self)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 // Whatever has queued up is settled together: one pipelined publish, one ack.
@@ -367,10 +349,12 @@ public final class WorkerRuntime: Sendable {
                     }
                 }
             }
+            // The next batch is read while this one is applied; the read ends with the consumer
+            // (cancelled by a drain or a scale-down) or with its connection.
+            var next = Task { try await reader.next() }
             do {
-                while true {
-                    let next = try await decodedBatches.nextBatch(limit: 1)
-                    guard let batch = next.first else { break }
+                while let batch = try await Self.result(of: next) {
+                    next = Task { try await reader.next() }
                     guard let prepared = await apply(batch) else {
                         // Drained while the store was unavailable: leave the batch unacked for redelivery.
                         throw WorkerStopped()
@@ -378,13 +362,49 @@ public final class WorkerRuntime: Sendable {
                     settlements.yield(prepared)
                 }
             } catch {
-                reading.cancel()
+                next.cancel()
                 settlements.finish()
                 try await group.waitForAll()
                 throw error
             }
             settlements.finish()
             try await group.waitForAll()
+        }
+    }
+
+    /// The task's result; cancelling the caller cancels the task (a read waiting for deliveries).
+    static func result<T: Sendable>(of task: Task<T, any Error>) async throws -> T {
+        try await withTaskCancellationHandler {
+            try await task.value
+        } onCancel: {
+            task.cancel()
+        }
+    }
+
+    /// The reading stage of a consumer: the next part of a batch of deliveries, decoded. Called by
+    /// one task at a time (each read starts once the one before it has returned).
+    final class BatchReader: Sendable {
+        let consumer: AMQPConsumer
+        let runtime: WorkerRuntime
+        /// The parts of the last batch received not read yet.
+        let parts = Mutex<[[Delivery]]>([])
+
+        init(consumer: AMQPConsumer, runtime: WorkerRuntime) {
+            self.consumer = consumer
+            self.runtime = runtime
+        }
+
+        /// The next part decoded; nil once the consumer ended.
+        func next() async throws -> DecodedBatch? {
+            if let part = parts.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return runtime.decode(part) }
+            let batch = try await consumer.deliveries.nextBatch(limit: runtime.settings.batchSize)
+            if batch.isEmpty { return nil }
+            let received = runtime.receivedTotal.add(batch.count, ordering: .relaxed).newValue
+            runtime.metrics.inFlight.record(received - runtime.settledTotal.load(ordering: .relaxed))
+            var split = WorkerRuntime.parts(of: batch, bytes: runtime.settings.batchBytes)
+            let first = split.removeFirst()
+            parts.withLock { $0 = split }
+            return runtime.decode(first)
         }
     }
 
