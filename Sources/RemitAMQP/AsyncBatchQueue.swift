@@ -13,15 +13,62 @@ public final class AsyncBatchQueue<Element: Sendable>: Sendable, AsyncSequence {
         var ended = false
         var failure: (any Error)?
         var waiter: CheckedContinuation<Void, Never>?
+        /// How many buffered elements wake the waiter: 1 for `nextBatch`, a batch for `awaitFill`.
+        var wanted = 1
+        /// `wake()` was called and no `awaitFill` has returned for it yet.
+        var woken = false
     }
 
     private let state = Mutex(State())
 
     public init() {}
 
+    /// How many elements wait to be taken now.
+    public var count: Int { state.withLock { $0.items.count } }
+
     public func yield(_ delivery: Element) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.items.append(delivery)
+            guard state.items.count >= state.wanted else { return nil }
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Waits until `count` elements are buffered, the queue has ended, or `wake()` was called
+    /// since the last wait that it ended; throws `CancellationError` when the task is cancelled. For
+    /// a consumer that reads ahead only a full batch, and is woken when it should take what is here.
+    public func awaitFill(_ count: Int) async throws {
+        try Task.checkCancellation()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.items.count >= count || state.ended || state.woken || Task.isCancelled {
+                        state.woken = false
+                        return true
+                    }
+                    state.wanted = count
+                    state.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            resumeWaiter()
+        }
+        state.withLock { $0.woken = false }
+        try Task.checkCancellation()
+    }
+
+    /// Ends the `awaitFill` under way, or else the next one, at once.
+    public func wake() {
+        state.withLock { $0.woken = true }
+        resumeWaiter()
+    }
+
+    private func resumeWaiter() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             defer { state.waiter = nil }
             return state.waiter
         }
@@ -64,17 +111,14 @@ public final class AsyncBatchQueue<Element: Sendable>: Sendable, AsyncSequence {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let resumeNow = state.withLock { state -> Bool in
                         if !state.items.isEmpty || state.ended || Task.isCancelled { return true }
+                        state.wanted = 1
                         state.waiter = continuation
                         return false
                     }
                     if resumeNow { continuation.resume() }
                 }
             } onCancel: {
-                let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                    defer { state.waiter = nil }
-                    return state.waiter
-                }
-                waiter?.resume()
+                resumeWaiter()
             }
         }
     }

@@ -353,7 +353,11 @@ public final class WorkerRuntime: Sendable {
             // (cancelled by a drain or a scale-down) or with its connection.
             var next = Task { try await reader.next() }
             do {
-                while let batch = try await Self.result(of: next) {
+                while true {
+                    reader.waiting.store(true, ordering: .releasing)
+                    consumer.deliveries.wake()
+                    guard let batch = try await Self.result(of: next) else { break }
+                    reader.waiting.store(false, ordering: .releasing)
                     next = Task { try await reader.next() }
                     guard let prepared = await apply(batch) else {
                         // Drained while the store was unavailable: leave the batch unacked for redelivery.
@@ -388,6 +392,8 @@ public final class WorkerRuntime: Sendable {
         let runtime: WorkerRuntime
         /// The parts of the last batch received not read yet.
         let parts = Mutex<[[Delivery]]>([])
+        /// True while the applying stage waits for this read: then it takes what has arrived.
+        let waiting = Atomic<Bool>(true)
 
         init(consumer: AMQPConsumer, runtime: WorkerRuntime) {
             self.consumer = consumer
@@ -397,7 +403,14 @@ public final class WorkerRuntime: Sendable {
         /// The next part decoded; nil once the consumer ended.
         func next() async throws -> DecodedBatch? {
             if let part = parts.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return runtime.decode(part) }
-            let batch = try await consumer.deliveries.nextBatch(limit: runtime.settings.batchSize)
+            // Ahead of the applying stage, only a full batch is read: a few deliveries read early
+            // would each cost a transaction (and an fsync) of their own, where waiting lets the
+            // broker fill the batch. Once the applying stage waits, what has arrived is read.
+            let limit = runtime.settings.batchSize
+            while !waiting.load(ordering: .acquiring), consumer.deliveries.count < limit {
+                try await consumer.deliveries.awaitFill(limit)
+            }
+            let batch = try await consumer.deliveries.nextBatch(limit: limit)
             if batch.isEmpty { return nil }
             let received = runtime.receivedTotal.add(batch.count, ordering: .relaxed).newValue
             runtime.metrics.inFlight.record(received - runtime.settledTotal.load(ordering: .relaxed))
