@@ -96,7 +96,11 @@ final class PostgresDatabase: Sendable {
                     readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED")
                 session.statementTimeout = statementTimeout
                 return (session, lease)
-            } catch let failure as StoreFailure where connection.isClosed && dropped < Self.droppedConnectionsPassed {
+            } catch let failure as StoreFailure
+                where (connection.isClosed || failure.code == .unavailable) && dropped < Self.droppedConnectionsPassed
+            {
+                // Closed before BEGIN went out, or ended by the server while it was idle in the pool
+                // (`pg_terminate_backend`, a restart: 57P01 answers the BEGIN before the close is seen).
                 lease.release()
                 dropped += 1
                 logger.debug("leased PostgreSQL connection was closed; beginning on another", metadata: ["error": "\(failure)"])

@@ -30,11 +30,13 @@ public enum SQLiteStore {
             if !readOnly { try db.execute(sql: "PRAGMA synchronous = FULL") }
         }
         do {
-            let pool = try DatabasePool(path: path, configuration: configuration)
-            // A writer checks and migrates under a lock shared with every other process opening the
-            // file; a reader only checks (it never writes the schema).
+            // A writer opens, checks and migrates under a lock shared with every other process
+            // opening the file; a reader only checks (it never writes the schema). Opening is under
+            // the lock too: two connections turning a new file to WAL at once can meet a lock that
+            // SQLite does not wait out ("database is locked" at once, whatever the busy timeout).
             let lock = readOnly ? nil : try MigrationLock(storePath: path)
             defer { lock?.release() }
+            let pool = try DatabasePool(path: path, configuration: configuration)
             try check(pool, path: path, identity: identity, migrator: migrator, readOnly: readOnly)
             return pool
         } catch let error as StoreError {
