@@ -26,7 +26,9 @@ struct WorkerCommand: AsyncParsableCommand {
     var consumers: String?
     @Option(parsing: .unconditional, help: "Prefetch per consumer, 1…65535 (default: the kind's)")
     var prefetch: Int?
-    @Option(parsing: .unconditional, help: "Deliveries handled in one store transaction at most (default: min(prefetch, 100))")
+    @Option(
+        parsing: .unconditional,
+        help: "Deliveries taken as one batch at most (default: min(prefetch, 100)); a batch is also split at 4 MiB of bodies")
     var batchSize: Int?
     @Flag(help: "Start without checking the broker's objects against Topology/ (no management API)")
     var skipVerify = false
