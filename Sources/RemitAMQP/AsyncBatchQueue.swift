@@ -26,6 +26,9 @@ public final class AsyncBatchQueue<Element: Sendable>: Sendable, AsyncSequence {
     /// How many elements wait to be taken now.
     public var count: Int { state.withLock { $0.items.count } }
 
+    /// Whether the queue has ended (what is buffered may still be taken).
+    public var hasEnded: Bool { state.withLock { $0.ended } }
+
     public func yield(_ delivery: Element) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.items.append(delivery)

@@ -407,8 +407,11 @@ public final class WorkerRuntime: Sendable {
             // would each cost a transaction (and an fsync) of their own, where waiting lets the
             // broker fill the batch. Once the applying stage waits, what has arrived is read.
             let limit = runtime.settings.batchSize
-            while !waiting.load(ordering: .acquiring), consumer.deliveries.count < limit {
-                try await consumer.deliveries.awaitFill(limit)
+            // (An ended queue never fills: the wait would return at once, again and again, and hold
+            // a thread of the cooperative pool until the applying stage could not run.)
+            let deliveries = consumer.deliveries
+            while !waiting.load(ordering: .acquiring), deliveries.count < limit, !deliveries.hasEnded {
+                try await deliveries.awaitFill(limit)
             }
             let batch = try await consumer.deliveries.nextBatch(limit: limit)
             if batch.isEmpty { return nil }

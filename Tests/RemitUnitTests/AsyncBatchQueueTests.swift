@@ -53,7 +53,9 @@ struct AsyncBatchQueueTests {
         cancelled.cancel()
         await #expect(throws: CancellationError.self) { try await cancelled.value }
         let ended = Task { try await queue.awaitFill(10) }
+        #expect(!queue.hasEnded)
         queue.finish()
         try await ended.value
+        #expect(queue.hasEnded, "a reader that waits for a fill checks this, or it would wait again at once")
     }
 }
