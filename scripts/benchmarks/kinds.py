@@ -10,6 +10,8 @@ line per drain, like remit-bench and c_relay.
                         [--processes N --mode MODE] -- COMMAND…   ({n} in COMMAND: each process's number)
 --store is a SQLite file or a postgres:// URL (the channel store on PostgreSQL).
   kinds.py latency     --store CHANNEL.sqlite --amqp-url URL --rate R --seconds S --log LOG --tag TAG -- COMMAND…
+  kinds.py ramp        --store CHANNEL.sqlite --amqp-url URL --rates R1,R2,… --seconds S --log LOG --tag TAG
+                       [--broker-pid PID] -- COMMAND…
 
 KIND: payment-posting, cart-validation, invoice-requests, email-dispatch, channel-updates, pika-peer
 (the pika peer drains the payment-posting backlog)."""
@@ -582,17 +584,17 @@ def check(kind, plan, db, channel, replies, store_path):
 
 # --- the seeded world ---------------------------------------------------------------------------
 
-# --- latency: publish → payment row visible -----------------------------------------------------
+# --- latency and the ramp: publish → payment row visible -----------------------------------------
 
-def paced_publisher(url, outbound, rate, sent_at, ready):
-    """Publishes outbound[i] at start + i / rate (at once when behind), recording each publish's
+def paced_publisher(url, outbound, due_ns, sent_at, ready):
+    """Publishes outbound[i] at start + due_ns[i] (at once when behind), recording each publish's
     CLOCK_MONOTONIC time in sent_at[i]; a process of its own, so the observer does not hold it up."""
     connection = pika.BlockingConnection(pika.URLParameters(url))
     channel = connection.channel()
     ready.set()
     start = time.monotonic_ns()
     for index, (routing_key, body, properties) in enumerate(outbound):
-        due = start + index * 1_000_000_000 // rate
+        due = start + due_ns[index]
         while (now := time.monotonic_ns()) < due:
             if due - now > 2_000_000:
                 time.sleep((due - now - 1_000_000) / 1e9)
@@ -601,13 +603,20 @@ def paced_publisher(url, outbound, rate, sent_at, ready):
     connection.close()
 
 
-def latency(args):
-    """Payment posting at a steady rate: a paced publisher (its own process) sends premade
-    payment.post messages to a running `remit worker payment-posting`; this process polls the
-    channel store every millisecond for the payments' rows. Exact percentiles of publish → row
-    visible, for every message after the first second (warm-up). One JSON line."""
+def paced_run(args, steps):
+    """Payment posting at steady rates: `steps` is [(rate, seconds)], one after the other. A paced
+    publisher (its own process) sends premade payment.post messages to a running `remit worker
+    payment-posting`; this process polls the channel store every millisecond for the payments' rows
+    and, every 100 ms, the work queue's ready depth and the CPU seconds the worker, the broker
+    (--broker-pid, when given) and the publisher have used. Returns (sent_at, seen, samples): the
+    publish and visible times of each message (CLOCK_MONOTONIC ns) and [(time, ready messages,
+    worker CPU s, broker CPU s, publisher CPU s)]."""
     import multiprocessing
-    total = args.rate * (args.seconds + 1)
+    due_ns, offset = [], 0
+    for rate, seconds in steps:
+        due_ns += [offset + index * 1_000_000_000 // rate for index in range(rate * seconds)]
+        offset += seconds * 1_000_000_000
+    total = len(due_ns)
     db = open_store(args.store)
     messages, _ = payment_posts(db, total, args.tag)
     occurred_at = timestamp(datetime.now(timezone.utc))
@@ -618,51 +627,89 @@ def latency(args):
                                                                   message_id=message_id, type=message_type, app_id="bench")))
     log = open(args.log, "w")
     process = subprocess.Popen(args.command, stdout=log, stderr=subprocess.STDOUT)
-    seen = [0] * total
+    seen, samples = [0] * total, []
     try:
-        with pika.BlockingConnection(pika.URLParameters(args.amqp_url)) as connection:  # the worker consumes
+        with pika.BlockingConnection(pika.URLParameters(args.amqp_url)) as connection:
             channel, deadline = connection.channel(), time.monotonic() + 60
             while channel.queue_declare(WORK_QUEUES["payment-posting"], passive=True).method.consumer_count == 0:
                 if process.poll() is not None or time.monotonic() > deadline:
                     fail(f"the worker did not start consuming (see {args.log})")
                 time.sleep(0.05)
-        sent_at = multiprocessing.Array("q", total, lock=False)
-        ready = multiprocessing.Event()
-        publisher = multiprocessing.Process(target=paced_publisher, args=(args.amqp_url, outbound, args.rate, sent_at, ready))
-        publisher.start()
-        ready.wait(30)
-        prefix = f"{args.tag}-pay-"
-        last_rowid, found = db.execute("SELECT coalesce(max(rowid), 0) FROM channel_transaction").fetchone()[0], 0
-        deadline = time.monotonic() + args.seconds + 1 + args.timeout
-        while found < total:
-            rows = db.execute("SELECT rowid, id FROM channel_transaction WHERE rowid > ? ORDER BY rowid", (last_rowid,)).fetchall()
-            now = time.monotonic_ns()
-            for rowid, payment in rows:
-                last_rowid = rowid
-                if payment.startswith(prefix):
-                    index = int(payment[len(prefix):])
-                    if not seen[index]:
-                        seen[index], found = now, found + 1
-            if process.poll() is not None:
-                fail(f"the worker exited ({process.returncode}) after {found} of {total} payments; see {args.log}")
-            if time.monotonic() > deadline:
-                fail(f"{found} of {total} payments visible {args.timeout} s after the last publish")
-            time.sleep(0.001)
-        publisher.join(30)
-        if publisher.exitcode != 0:
-            fail(f"the publisher exited with {publisher.exitcode}")
+            sent_at = multiprocessing.Array("q", total, lock=False)
+            ready = multiprocessing.Event()
+            publisher = multiprocessing.Process(target=paced_publisher, args=(args.amqp_url, outbound, due_ns, sent_at, ready))
+            publisher.start()
+            ready.wait(30)
+            prefix = f"{args.tag}-pay-"
+            last_rowid, found = db.execute("SELECT coalesce(max(rowid), 0) FROM channel_transaction").fetchone()[0], 0
+            deadline = time.monotonic() + offset / 1e9 + args.timeout
+            next_depth = 0
+            while found < total:
+                rows = db.execute("SELECT rowid, id FROM channel_transaction WHERE rowid > ? ORDER BY rowid", (last_rowid,)).fetchall()
+                now = time.monotonic_ns()
+                for rowid, payment in rows:
+                    last_rowid = rowid
+                    if payment.startswith(prefix):
+                        index = int(payment[len(prefix):])
+                        if not seen[index]:
+                            seen[index], found = now, found + 1
+                if now >= next_depth:
+                    samples.append((now, queue_depth(channel, WORK_QUEUES["payment-posting"]), cpu_seconds(process.pid),
+                                    cpu_seconds(args.broker_pid) if args.broker_pid else 0,
+                                    cpu_seconds(publisher.pid) if publisher.is_alive() or not samples else samples[-1][4]))
+                    next_depth = now + 100_000_000
+                if process.poll() is not None:
+                    fail(f"the worker exited ({process.returncode}) after {found} of {total} payments; see {args.log}")
+                if time.monotonic() > deadline:
+                    fail(f"{found} of {total} payments visible {args.timeout} s after the last publish was due")
+                time.sleep(0.001)
+            publisher.join(30)
+            if publisher.exitcode != 0:
+                fail(f"the publisher exited with {publisher.exitcode}")
     finally:
         code = stop_process(process)
     if code != 0:
         fail(f"the worker exited with {code} on SIGTERM; see {args.log}")
-    times = sorted((seen[index] - sent_at[index]) / 1e6 for index in range(args.rate, total))
+    return list(sent_at), seen, samples
 
-    def percentile(p):
-        return times[min(len(times) - 1, int(len(times) * p))]
 
-    print(json.dumps({"mode": f"latency-payment:{args.rate}", "rate": args.rate, "messages": len(times),
-                      "p50_ms": round(percentile(0.5), 2), "p90_ms": round(percentile(0.9), 2),
-                      "p99_ms": round(percentile(0.99), 2), "max_ms": round(times[-1], 2)}))
+def percentiles(sent_at, seen, indices):
+    """Exact p50, p90, p99 and max of publish → visible over `indices`, in ms."""
+    times = sorted((seen[index] - sent_at[index]) / 1e6 for index in indices)
+    at = lambda p: round(times[min(len(times) - 1, int(len(times) * p))], 2)
+    return {"messages": len(times), "p50_ms": at(0.5), "p90_ms": at(0.9), "p99_ms": at(0.99), "max_ms": round(times[-1], 2)}
+
+
+def latency(args):
+    """One steady rate for 1 + --seconds seconds; percentiles over every message after the first
+    second (warm-up). One JSON line."""
+    sent_at, seen, _ = paced_run(args, [(args.rate, args.seconds + 1)])
+    print(json.dumps({"mode": f"latency-payment:{args.rate}", "rate": args.rate,
+                      **percentiles(sent_at, seen, range(args.rate, len(sent_at)))}))
+
+
+def ramp(args):
+    """Steady rates one after the other in one worker process (--rates, --seconds each, after one
+    second of warm-up at the first rate): per step the rate the publisher reached, the percentiles
+    of publish → visible, and the work queue's ready depth at the step's start, its end and its
+    peak — a queue that keeps growing through a step is a worker falling behind that rate. One JSON
+    line per step."""
+    rates = [int(rate) for rate in args.rates.split(",")]
+    sent_at, seen, samples = paced_run(args, [(rates[0], 1)] + [(rate, args.seconds) for rate in rates])
+    first = rates[0]
+    for rate in rates:
+        indices = range(first, first + rate * args.seconds)
+        first += rate * args.seconds
+        begin, end = sent_at[indices[0]], sent_at[indices[-1]]
+        inside = [sample for sample in samples if begin <= sample[0] <= end] or [(end, 0, 0, 0, 0)]
+        before = ([sample for sample in samples if sample[0] < begin][-1:] or inside)[0]
+        # The cores each process kept busy over the step (its samples' span).
+        cores = lambda field: round((inside[-1][field] - before[field]) / max((inside[-1][0] - before[0]) / 1e9, 1e-3), 2)
+        print(json.dumps({"mode": f"ramp-payment:{rate}", "rate": rate,
+                          "published_per_s": round((len(indices) - 1) / ((end - begin) / 1e9)),
+                          **percentiles(sent_at, seen, indices),
+                          "depth_start": before[1], "depth_end": inside[-1][1], "depth_max": max(sample[1] for sample in inside),
+                          "worker_cores": cores(2), "broker_cores": cores(3), "publisher_cores": cores(4)}))
 
 
 def world_wait(args):
@@ -718,6 +765,12 @@ def main():
     p.add_argument("--rate", type=int, required=True)
     p.add_argument("--seconds", type=int, required=True)
     p.add_argument("--timeout", type=float, default=120)
+    p = sub.add_parser("ramp")
+    for name in ("--store", "--amqp-url", "--log", "--tag", "--rates"):
+        p.add_argument(name, required=True)
+    p.add_argument("--seconds", type=int, required=True, help="per rate")
+    p.add_argument("--broker-pid", type=int, default=0)
+    p.add_argument("--timeout", type=float, default=120)
     p = sub.add_parser("world-wait")
     p.add_argument("--store", required=True)
     p.add_argument("--distributed", required=True)
@@ -729,9 +782,9 @@ def main():
     split = sys.argv.index("--") if "--" in sys.argv else len(sys.argv)
     args = parser.parse_args(sys.argv[1:split])
     args.command = sys.argv[split + 1:]
-    if args.action in ("measure", "latency") and not args.command:
+    if args.action in ("measure", "latency", "ramp") and not args.command:
         parser.error(f"{args.action} needs the process to run after --")
-    {"fill": fill, "measure": measure, "latency": latency, "world-wait": world_wait, "copy-store": copy_store}[args.action](args)
+    {"fill": fill, "measure": measure, "latency": latency, "ramp": ramp, "world-wait": world_wait, "copy-store": copy_store}[args.action](args)
 
 
 if __name__ == "__main__":

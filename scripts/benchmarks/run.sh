@@ -10,6 +10,9 @@
 #   scale      remit-bench worker with 2 and 4 consumers in one process (1 is `worker`)
 #   latency    publish → row visible in the channel store at 500 and 4,000 msg/s (remit-bench latency:
 #              the worker runtime with the smoke handler; and the broker alone, publish → delivery)
+#   ramp       `remit worker payment-posting` at BENCH_RAMP_RATES (1000,2000,4000,6000,8000 msg/s), one
+#              step after the other in one process, BENCH_RAMP_SECONDS (5) each: per step the percentiles
+#              of publish → payment row visible and the work queue's depth (kinds.py ramp)
 #   hq-seed    `remit hq seed` of BENCH_BIG_INVOICES (1,000,000) invoices, timed
 #   portal-list  the Invoices page and the API's list (unpaid, page 1) on those invoices, distributed
 #              to the channel store as in production, from a real `remit portal` (portal_list.py)
@@ -28,7 +31,7 @@
 # .build/bench/quick; uses the debug binaries (`swift build --show-bin-path`), no release build.
 #   BENCH_COUNT (50000), BENCH_REPS (3), BENCH_PREFETCH (1000), BENCH_BATCH (500),
 #   BENCH_MODES (all, in order), BENCH_BIN (a folder with remit and remit-bench: no build),
-#   BENCH_LATENCY_SECONDS (10; --quick 2), BENCH_BIG_INVOICES (1000000; --quick BENCH_COUNT),
+#   BENCH_LATENCY_SECONDS (10; --quick 2), BENCH_RAMP_RATES, BENCH_RAMP_SECONDS (5; --quick 500,1000 and 1), BENCH_BIG_INVOICES (1000000; --quick BENCH_COUNT),
 #   BENCH_LIST_REQUESTS (2000; --quick 200), BENCH_DL_COUNT (100000; --quick BENCH_COUNT)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -41,7 +44,7 @@ count="${BENCH_COUNT:-$([ $quick = 1 ] && echo 2000 || echo 50000)}"
 reps="${BENCH_REPS:-$([ $quick = 1 ] && echo 1 || echo 3)}"
 prefetch="${BENCH_PREFETCH:-1000}"
 batch="${BENCH_BATCH:-500}"
-all_modes="broker c-relay relay worker scale latency payment-posting cart-validation invoice-requests email-dispatch channel-updates pika-peer hq-seed portal-list dead-letters"
+all_modes="broker c-relay relay worker scale latency ramp payment-posting cart-validation invoice-requests email-dispatch channel-updates pika-peer hq-seed portal-list dead-letters"
 modes="${BENCH_MODES:-$all_modes$([ $quick = 1 ] && echo " pg-payment-posting pg-portal-list" || true)}"
 block="${BENCH_BLOCK:-}"
 # The data at scale: `remit hq seed` of this many invoices (about 6,250 per customer, so that a
@@ -53,6 +56,8 @@ list_requests="${BENCH_LIST_REQUESTS:-$([ $quick = 1 ] && echo 200 || echo 2000)
 dead_letters="${BENCH_DL_COUNT:-$([ $quick = 1 ] && echo "$count" || echo 100000)}"
 # Latency: seconds of paced publishing per rate (after one second of warm-up).
 latency_seconds="${BENCH_LATENCY_SECONDS:-$([ $quick = 1 ] && echo 2 || echo 10)}"
+ramp_rates="${BENCH_RAMP_RATES:-$([ $quick = 1 ] && echo 500,1000 || echo 1000,2000,4000,6000,8000)}"
+ramp_seconds="${BENCH_RAMP_SECONDS:-$([ $quick = 1 ] && echo 1 || echo 5)}"
 out=.build/bench$([ $quick = 1 ] && echo /quick || true)
 # A drain may take this long at most (the pika peer is the slow one).
 drain_timeout=$((180 + count / 20))
@@ -107,7 +112,7 @@ done
 mkdir -p "$out"
 # Nothing from an earlier invocation may stand in for this one's (e-mail dispatch starts from the
 # invoice-requests run's store).
-rm -rf "$out"/{worker,latency,payment-posting,cart-validation,invoice-requests,email-dispatch,channel-updates,pika-peer,big-seed,pg-payment-posting}-* \
+rm -rf "$out"/{worker,latency,ramp-payment,payment-posting,cart-validation,invoice-requests,email-dispatch,channel-updates,pika-peer,big-seed,pg-payment-posting}-* \
   "$out/big" "$out/big-pg" "$out/world-pg"
 [ $postgres = 0 ] || start_postgres 100 remit
 gcc -O2 -Wall -o "$out/c_relay" scripts/benchmarks/c_relay.c -lrabbitmq
@@ -383,12 +388,26 @@ run_latency() {
   done
 }
 
+# The ramp: payment posting at rising steady rates in one worker process, on a copy of the world.
+run_ramp() {
+  local rep=$1 dir="$out/ramp-payment-$1"
+  rm -rf "$dir"
+  kinds copy-store --store "$out/world/channel.sqlite" --to "$dir/channel.sqlite"
+  log "rep $rep/$reps ramp of payment posting at $ramp_rates msg/s, $ramp_seconds s each"
+  kinds ramp --store "$dir/channel.sqlite" --amqp-url "$url" --rates "$ramp_rates" --seconds "$ramp_seconds" --broker-pid "${broker_pid:-0}" \
+    --log "$dir/process.log" --tag "ramp-$rep" -- \
+    "$bin/remit" worker payment-posting --data-dir "$dir" --amqp-url "$url" --topology-dir Topology --log-level ${BENCH_LATENCY_LOG_LEVEL:-warning} \
+    --prefetch "$prefetch" --batch-size "$batch"
+  rm -rf "$dir"
+}
+
 run_mode() {
   local mode=$1 rep=$2
   new_vhost "$mode-$rep"
   case "$mode" in
     broker|c-relay|relay|worker) run_ceiling "$mode" "$rep" ;;
     latency) run_latency "$rep" ;;
+    ramp) run_ramp "$rep" ;;
     hq-seed) run_hq_seed "$rep" ;;
     portal-list) run_portal_list "$rep" ;;
     pg-portal-list) run_pg_portal_list "$rep" ;;
@@ -402,7 +421,7 @@ run_mode() {
 
 started=$SECONDS
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-if [[ " $modes " =~ \ (latency|payment-posting|cart-validation|invoice-requests|email-dispatch|channel-updates|pika-peer)\  ]]; then
+if [[ " $modes " =~ \ (latency|ramp|payment-posting|cart-validation|invoice-requests|email-dispatch|channel-updates|pika-peer)\  ]]; then
   seed_world
 fi
 failed=()
