@@ -9,9 +9,10 @@ line per drain, like remit-bench and c_relay.
   kinds.py measure KIND --store CHANNEL.sqlite --amqp-url URL --plan PLAN.json --broker-pid PID
                         [--processes N --mode MODE] -- COMMAND…   ({n} in COMMAND: each process's number)
 --store is a SQLite file or a postgres:// URL (the channel store on PostgreSQL).
-  kinds.py latency     --store CHANNEL.sqlite --amqp-url URL --rate R --seconds S --log LOG --tag TAG -- COMMAND…
+  kinds.py latency     --store CHANNEL.sqlite --amqp-url URL --rate R --seconds S --log LOG --tag TAG
+                       --publisher C_PACED -- COMMAND…
   kinds.py ramp        --store CHANNEL.sqlite --amqp-url URL --rates R1,R2,… --seconds S --log LOG --tag TAG
-                       [--broker-pid PID] -- COMMAND…
+                       --publisher C_PACED [--broker-pid PID] -- COMMAND…
 
 KIND: payment-posting, cart-validation, invoice-requests, email-dispatch, channel-updates, pika-peer
 (the pika peer drains the payment-posting backlog)."""
@@ -22,6 +23,7 @@ import os
 import random
 import signal
 import sqlite3
+import struct
 import urllib.parse
 import subprocess
 import sys
@@ -463,6 +465,15 @@ def status_mb(pid, key):
     return -1
 
 
+def written_bytes(pid):
+    """Bytes the process has handed to write calls (wchar: its store's WAL and checkpoints, its
+    outbox files, its logs), not its sockets' sends."""
+    for line in open(f"/proc/{pid}/io"):
+        if line.startswith("wchar:"):
+            return int(line.split()[1])
+    return 0
+
+
 def stop_process(process, timeout=60):
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -486,6 +497,7 @@ def measure(args):
     processes = [subprocess.Popen([word.replace("{n}", str(n)) for word in args.command], stdout=log, stderr=subprocess.STDOUT)
                  for n in range(1, args.processes + 1)]
     all_cpu = lambda: sum(cpu_seconds(each.pid) for each in processes)
+    all_written = lambda: sum(written_bytes(each.pid) for each in processes)
     deadline = time.monotonic() + args.timeout
     try:
         first = None
@@ -494,7 +506,7 @@ def measure(args):
             now = time.monotonic()
             if first is None and done > 0:
                 # The first batch is committed: start-up is over; measure from here.
-                first = (now, done, all_cpu(), cpu_seconds(args.broker_pid) if args.broker_pid else 0)
+                first = (now, done, all_cpu(), cpu_seconds(args.broker_pid) if args.broker_pid else 0, all_written())
             if done >= count:
                 break
             for each in processes:
@@ -512,6 +524,7 @@ def measure(args):
                 time.sleep(0.02)
         end = time.monotonic()
         cpu = all_cpu() - first[2]
+        written = all_written() - first[4]
         broker = (cpu_seconds(args.broker_pid) - first[3]) if args.broker_pid else 0
         peak_rss = max(status_mb(each.pid, "VmHWM") for each in processes)
         anon_rss = max(status_mb(each.pid, "RssAnon") for each in processes)
@@ -525,7 +538,8 @@ def measure(args):
     result = {"mode": args.mode or f"kind:{kind}", "processes": args.processes, "messages": count, "seconds": round(end - first[0], 3),
               "msg_per_s": round(measured / (end - first[0])), "cpu_s_per_1000": round(cpu / measured * 1000, 4),
               "broker_cpu_s_per_1000": round(broker / measured * 1000, 4), "peak_rss_mb": round(peak_rss, 1),
-              "anon_rss_mb": round(anon_rss, 1), "mean_bytes": plan["mean_bytes"]}
+              "anon_rss_mb": round(anon_rss, 1), "mean_bytes": plan["mean_bytes"],
+              "written_kb_per_msg": round(written / measured / 1024, 1)}
     result["checks"] = check(kind, plan, db, channel, replies, args.store)
     connection.close()
     print(json.dumps(result))
@@ -586,32 +600,31 @@ def check(kind, plan, db, channel, replies, store_path):
 
 # --- latency and the ramp: publish → payment row visible -----------------------------------------
 
-def paced_publisher(url, outbound, due_ns, sent_at, ready):
-    """Publishes outbound[i] at start + due_ns[i] (at once when behind), recording each publish's
-    CLOCK_MONOTONIC time in sent_at[i]; a process of its own, so the observer does not hold it up."""
-    connection = pika.BlockingConnection(pika.URLParameters(url))
-    channel = connection.channel()
-    ready.set()
-    start = time.monotonic_ns()
-    for index, (routing_key, body, properties) in enumerate(outbound):
-        due = start + due_ns[index]
-        while (now := time.monotonic_ns()) < due:
-            if due - now > 2_000_000:
-                time.sleep((due - now - 1_000_000) / 1e9)
-        channel.basic_publish("remit", routing_key, body, properties)
-        sent_at[index] = time.monotonic_ns()
-    connection.close()
+def paced_publisher(args, outbound, due_ns, folder):
+    """Starts scripts/benchmarks/c_paced (--publisher) on the premade messages: it publishes each at
+    its due time and, at its end, writes each publish's CLOCK_MONOTONIC time to a file. Returns the
+    process, once it has connected, and that file's path."""
+    url = urllib.parse.urlparse(args.amqp_url)
+    messages, sent = os.path.join(folder, "paced-messages"), os.path.join(folder, "paced-sent")
+    with open(messages, "wb") as file:
+        for (routing_key, body, properties), due in zip(outbound, due_ns):
+            file.write(f"{routing_key} {properties.message_id} {properties.type} {due} {len(body)}\n".encode() + body)
+    publisher = subprocess.Popen([args.publisher, url.hostname, str(url.port or 5672), urllib.parse.unquote(url.path[1:]) or "/",
+                                  urllib.parse.unquote(url.username or "guest"), urllib.parse.unquote(url.password or "guest"),
+                                  "remit", messages, sent], stdout=subprocess.PIPE, text=True)
+    if publisher.stdout.readline().strip() != "ready":
+        fail(f"the paced publisher did not connect (exit {publisher.wait()})")
+    return publisher, sent
 
 
 def paced_run(args, steps):
     """Payment posting at steady rates: `steps` is [(rate, seconds)], one after the other. A paced
-    publisher (its own process) sends premade payment.post messages to a running `remit worker
+    publisher (c_paced, its own process) sends premade payment.post messages to a running `remit worker
     payment-posting`; this process polls the channel store every millisecond for the payments' rows
     and, every 100 ms, the work queue's ready depth and the CPU seconds the worker, the broker
     (--broker-pid, when given) and the publisher have used. Returns (sent_at, seen, samples): the
     publish and visible times of each message (CLOCK_MONOTONIC ns) and [(time, ready messages,
     worker CPU s, broker CPU s, publisher CPU s)]."""
-    import multiprocessing
     due_ns, offset = [], 0
     for rate, seconds in steps:
         due_ns += [offset + index * 1_000_000_000 // rate for index in range(rate * seconds)]
@@ -635,11 +648,7 @@ def paced_run(args, steps):
                 if process.poll() is not None or time.monotonic() > deadline:
                     fail(f"the worker did not start consuming (see {args.log})")
                 time.sleep(0.05)
-            sent_at = multiprocessing.Array("q", total, lock=False)
-            ready = multiprocessing.Event()
-            publisher = multiprocessing.Process(target=paced_publisher, args=(args.amqp_url, outbound, due_ns, sent_at, ready))
-            publisher.start()
-            ready.wait(30)
+            publisher, sent_file = paced_publisher(args, outbound, due_ns, os.path.dirname(args.log))
             prefix = f"{args.tag}-pay-"
             last_rowid, found = db.execute("SELECT coalesce(max(rowid), 0) FROM channel_transaction").fetchone()[0], 0
             deadline = time.monotonic() + offset / 1e9 + args.timeout
@@ -656,21 +665,21 @@ def paced_run(args, steps):
                 if now >= next_depth:
                     samples.append((now, queue_depth(channel, WORK_QUEUES["payment-posting"]), cpu_seconds(process.pid),
                                     cpu_seconds(args.broker_pid) if args.broker_pid else 0,
-                                    cpu_seconds(publisher.pid) if publisher.is_alive() or not samples else samples[-1][4]))
+                                    cpu_seconds(publisher.pid) if publisher.poll() is None or not samples else samples[-1][4]))
                     next_depth = now + 100_000_000
                 if process.poll() is not None:
                     fail(f"the worker exited ({process.returncode}) after {found} of {total} payments; see {args.log}")
                 if time.monotonic() > deadline:
                     fail(f"{found} of {total} payments visible {args.timeout} s after the last publish was due")
                 time.sleep(0.001)
-            publisher.join(30)
-            if publisher.exitcode != 0:
-                fail(f"the publisher exited with {publisher.exitcode}")
+            if publisher.wait(30) != 0:
+                fail(f"the paced publisher exited with {publisher.returncode}")
     finally:
         code = stop_process(process)
     if code != 0:
         fail(f"the worker exited with {code} on SIGTERM; see {args.log}")
-    return list(sent_at), seen, samples
+    sent = open(sent_file, "rb").read()
+    return list(struct.unpack(f"<{total}q", sent)), seen, samples
 
 
 def percentiles(sent_at, seen, indices):
@@ -760,12 +769,15 @@ def main():
     p.add_argument("--processes", type=int, default=1)
     p.add_argument("--mode", help="the result's mode (default kind:KIND)")
     p = sub.add_parser("latency")
+    p.add_argument("--publisher", required=True, help="scripts/benchmarks/c_paced, built")
+    p.add_argument("--broker-pid", type=int, default=0)
     for name in ("--store", "--amqp-url", "--log", "--tag"):
         p.add_argument(name, required=True)
     p.add_argument("--rate", type=int, required=True)
     p.add_argument("--seconds", type=int, required=True)
     p.add_argument("--timeout", type=float, default=120)
     p = sub.add_parser("ramp")
+    p.add_argument("--publisher", required=True, help="scripts/benchmarks/c_paced, built")
     for name in ("--store", "--amqp-url", "--log", "--tag", "--rates"):
         p.add_argument(name, required=True)
     p.add_argument("--seconds", type=int, required=True, help="per rate")

@@ -26,7 +26,7 @@ MODES = [
     ("pg:payment-posting:2", "remit worker payment-posting on PostgreSQL: 2 processes"),
     ("pg:payment-posting:4", "remit worker payment-posting on PostgreSQL: 4 processes"),
 ]
-FIGURES = ("msg_per_s", "cpu_s_per_1000", "broker_cpu_s_per_1000", "peak_rss_mb", "anon_rss_mb", "seconds")
+FIGURES = ("msg_per_s", "cpu_s_per_1000", "broker_cpu_s_per_1000", "peak_rss_mb", "anon_rss_mb", "seconds", "written_kb_per_msg")
 
 parser = argparse.ArgumentParser()
 for name in ("--results", "--doc", "--json", "--load"):
@@ -93,8 +93,8 @@ lines = [f"<!-- {marker}:begin (written by scripts/bench; edit outside these mar
          f"(all runs: {os.path.basename(args.json)}); load average {args.load} before. CPU is per 1,000 messages, for the measured process "
          f"and, separately, for the broker over the same drain; both share the machine's cores.", "",
          "| pipeline | msg/s (median) | min–max | process CPU s / 1,000 | broker CPU s / 1,000 | process / broker CPU (aim ≤ 0.5) "
-         "| peak RSS (aim ≤ 20 MB) | × relay (a) |",
-         "|---|---:|---|---:|---:|---:|---:|---:|"]
+         "| peak RSS (aim ≤ 20 MB; anonymous) | written KB / message | × relay (a) |",
+         "|---|---:|---|---:|---:|---:|---:|---:|---:|"]
 if not any(mode in medians for mode, _ in MODES):
     lines = lines[:-3]  # no pipeline was measured (BENCH_MODES): no empty table
 for mode, label in MODES:
@@ -107,7 +107,8 @@ for mode, label in MODES:
                if m.get("cpu_s_per_1000") and m.get("broker_cpu_s_per_1000") else "")
     lines.append(f"| {label}{size} | {m['msg_per_s']:,.0f} | {min(m['runs']):,.0f}–{max(m['runs']):,.0f} | "
                  f"{figure(m, 'cpu_s_per_1000', '.3f')} | {figure(m, 'broker_cpu_s_per_1000', '.3f')} | {against} | "
-                 f"{figure(m, 'peak_rss_mb', '.1f')} MB | {'' if share is None else format(share, '.2f')} |")
+                 f"{figure(m, 'peak_rss_mb', '.1f')} MB{' (' + figure(m, 'anon_rss_mb', '.1f') + ')' if 'anon_rss_mb' in m else ''} | "
+                 f"{figure(m, 'written_kb_per_msg', '.1f') if 'written_kb_per_msg' in m else ''} | {'' if share is None else format(share, '.2f')} |")
 lines.append("")
 for mode, to, text, aim in [("worker", "relay", "(b) / (a)", "aim ≥ 0.85"), ("relay", "c-relay", "(a) / C relay", ""),
                             ("relay", "broker", "(a) / broker alone", ""),
@@ -157,7 +158,7 @@ if ramp_rows:
               "of warm-up), publish → payment row visible in ms; the work queue's ready messages sampled every 100 ms "
               "(a step keeps up when its queue ends no deeper than it began, or than one prefetch); aim: no growth below "
               "the backlog drain rate. The cores each process kept busy over the step show what the machine had left "
-              "(the paced publisher is Python on pika):", "",
+              "(the paced publisher is c_paced, on rabbitmq-c):", "",
               "| rate | published/s | messages | p50 | p90 | p99 | max | queue depth: start → end (peak) "
               "| cores: worker / broker / publisher | keeps up |",
               "|---:|---:|---:|---:|---:|---:|---:|---|---|---|"] + ramp_rows

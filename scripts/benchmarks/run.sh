@@ -117,6 +117,7 @@ rm -rf "$out"/{worker,latency,ramp-payment,payment-posting,cart-validation,invoi
 [ $postgres = 0 ] || start_postgres 100 remit
 gcc -O2 -Wall -o "$out/c_relay" scripts/benchmarks/c_relay.c -lrabbitmq
 gcc -O2 -Wall -pthread -o "$out/c_broker" scripts/benchmarks/c_broker.c -lrabbitmq
+gcc -O2 -Wall -o "$out/c_paced" scripts/benchmarks/c_paced.c -lrabbitmq
 results="$out/results.jsonl"
 : > "$results"
 broker_pid=$(pgrep -o -f 'beam.smp.*rabbit' || true)
@@ -374,7 +375,7 @@ run_latency() {
     kinds copy-store --store "$out/world/channel.sqlite" --to "$dir/channel.sqlite"
     log "rep $rep/$reps latency at $rate msg/s (payment posting): $latency_seconds s"
     kinds latency --store "$dir/channel.sqlite" --amqp-url "$url" --rate "$rate" --seconds "$latency_seconds" \
-      --log "$dir/process.log" --tag "latency-$rate-$rep" -- \
+      --log "$dir/process.log" --tag "latency-$rate-$rep" --publisher "$out/c_paced" -- \
       "$bin/remit" worker payment-posting --data-dir "$dir" --amqp-url "$url" --topology-dir Topology --log-level ${BENCH_LATENCY_LOG_LEVEL:-warning} \
       --prefetch "$prefetch" --batch-size "$batch"
     rm -rf "$dir"
@@ -395,7 +396,7 @@ run_ramp() {
   kinds copy-store --store "$out/world/channel.sqlite" --to "$dir/channel.sqlite"
   log "rep $rep/$reps ramp of payment posting at $ramp_rates msg/s, $ramp_seconds s each"
   kinds ramp --store "$dir/channel.sqlite" --amqp-url "$url" --rates "$ramp_rates" --seconds "$ramp_seconds" --broker-pid "${broker_pid:-0}" \
-    --log "$dir/process.log" --tag "ramp-$rep" -- \
+    --log "$dir/process.log" --tag "ramp-$rep" --publisher "$out/c_paced" -- \
     "$bin/remit" worker payment-posting --data-dir "$dir" --amqp-url "$url" --topology-dir Topology --log-level ${BENCH_LATENCY_LOG_LEVEL:-warning} \
     --prefetch "$prefetch" --batch-size "$batch"
   rm -rf "$dir"
