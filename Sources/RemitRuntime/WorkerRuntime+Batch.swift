@@ -39,7 +39,8 @@ extension WorkerRuntime {
         let started = ContinuousClock.now
         try await publisher.publish(publishes)
         if !publishes.isEmpty { metrics.confirmLatency.record(duration: ContinuousClock.now - started) }
-        try await connection.ack(batches.last!.lastDeliveryTag, multiple: true)
+        // After the commit and the confirms; the settling stage does not wait for it to be sent.
+        try connection.ackWithoutWaiting(batches.last!.lastDeliveryTag, multiple: true)
         let applied = batches.reduce(0) { $0 + $1.applied }
         let retried = batches.reduce(0) { $0 + $1.retried }
         let deadLettered = batches.reduce(0) { $0 + $1.deadLettered }

@@ -228,6 +228,31 @@ struct AMQPTests {
         }
     }
 
+    @Test func anAckNotWaitedForIsSentBeforeTheCloseAfterItAndFailsOnceClosed() async throws {
+        try await TestBroker.with(apply: false) { broker in
+            let connection = try await AMQPConnection.connect(broker.amqp, logger: testLogger)
+            try await connection.declare(QueueDeclaration(name: "acked", arguments: ["x-queue-type": .string("quorum")]))
+            try await connection.publish((0..<20).map { OutboundMessage(exchange: "", routingKey: "acked", body: [UInt8($0)]) })
+            let consumer = try await connection.consume(queue: "acked", prefetch: 20)
+            var received: [Delivery] = []
+            while received.count < 20 { received += try await consumer.deliveries.nextBatch(limit: 20) }
+            try connection.ackWithoutWaiting(received.last!.deliveryTag, multiple: true)
+            await connection.close()
+            #expect(throws: AMQPError.self) { try connection.ackWithoutWaiting(received.last!.deliveryTag) }
+            // Had the ack been lost with the close, the 20 would be back in the queue once the
+            // broker has ended the consumer (and requeued what it held).
+            try await broker.withConnection { other in
+                var state = try await other.inspectQueue("acked")
+                for _ in 0..<100 where state.consumerCount > 0 {
+                    try await Task.sleep(for: .milliseconds(50))
+                    state = try await other.inspectQueue("acked")
+                }
+                #expect(state.consumerCount == 0)
+                #expect(state.messageCount == 0)
+            }
+        }
+    }
+
     @Test func closingAConnectionEndsItsConsumersAndFailsLaterCalls() async throws {
         try await TestBroker.with(apply: false) { broker in
             let connection = try await AMQPConnection.connect(broker.amqp, logger: testLogger)
