@@ -112,7 +112,7 @@ class PostgresRows:
 class PostgresStore:
     """The channel store on PostgreSQL (schema remit_channel), with sqlite3's way of asking: each
     statement on its own (autocommit), `?` placeholders. A statement that fails because the server is
-    down raises `StoreUnavailable`."""
+    down (or its connection was reset by a restart) raises `StoreUnavailable`."""
 
     def __init__(self, url):
         import pg8000.dbapi  # noqa: PLC0415 (only runs that use PostgreSQL need it)
@@ -134,7 +134,11 @@ class PostgresStore:
                 cursor.execute(sql.replace("?", "%s"), tuple(params))
                 return PostgresRows(cursor)
             except Exception as error:
-                if type(error).__name__ not in ("InterfaceError", "OperationalError") and "57P0" not in str(error):
+                # A restart shows as pg8000's errors, as an admin shutdown (57P0x), or as the socket
+                # itself failing under pg8000 (ConnectionResetError, BrokenPipeError: an OSError).
+                restarting = (type(error).__name__ in ("InterfaceError", "OperationalError") or "57P0" in str(error)
+                              or isinstance(error, OSError))
+                if not restarting:
                     raise
                 self.close()
                 if attempt == 2:
