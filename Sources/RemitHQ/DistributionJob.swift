@@ -14,19 +14,33 @@ import RemitStore
 /// than a message item may carry (an invoice's payments, lines and settlements) travel in parts
 /// (`InvoiceSnapshot.parts`), and messages are packed by weight, so one large record cannot outgrow
 /// its message.
+///
+/// A run carries at most `invoiceLimit` invoices and `runWeight` of weight, read from HQ a page at a
+/// time, so its memory is bounded by those, not by how much HQ has to send nor by how many payments
+/// one invoice has; messages carry at most `chunkSize` items, so a consumer's prefetch bounds its
+/// memory too. A run that stopped at its limit starts the next one itself: it publishes its own
+/// continuation (`hq.distribution.run`, requested by `system:hq`, with an id derived from its own, so
+/// a redelivered run continues once), and a first sync of a million invoices runs part after part
+/// without waiting for the schedule. Its record counts `continued=1`.
 public struct DistributionJob: HQJob {
     public typealias Run = DistributionRun
 
     let chunkSize: Int
-    /// Invoices per run at most; the next run continues where this one stopped.
+    /// Invoices per run at most; a run that reaches it starts the next, which continues where it
+    /// stopped.
     let invoiceLimit: Int
+    /// A run stops reading invoices once they weigh this much (an invoice and the payments, lines
+    /// and settlements it carries): a run's memory is bounded by it, also where one invoice has
+    /// thousands of payments.
+    let runWeight: Int
     /// A message carries items of at most this weight in all (an item and the list entries it
     /// carries); a heavier item travels alone.
     let maximumWeight: Int
 
-    public init(chunkSize: Int = 500, invoiceLimit: Int = 100_000, maximumWeight: Int = 5_000) {
+    public init(chunkSize: Int = 100, invoiceLimit: Int = 10_000, runWeight: Int = 20_000, maximumWeight: Int = 5_000) {
         self.chunkSize = chunkSize
         self.invoiceLimit = invoiceLimit
+        self.runWeight = runWeight
         self.maximumWeight = maximumWeight
     }
 
@@ -36,14 +50,72 @@ public struct DistributionJob: HQJob {
         try distributeProducts(hq, context: context, result: &result)
         try distributeInvoices(hq, context: context, result: &result)
         try distributeRequests(hq, context: context, result: &result)
+        if result.counts[Self.continued] != nil {
+            let next = try OutgoingMessage(
+                context.header.followUp(
+                    DistributionRun(requestedBy: "system:hq"), key: "continue", occurredAt: context.now, actingUser: "system:hq"))
+            if let problems = context.followUpCheck?.problems(of: next), !problems.isEmpty {
+                throw UnsendableMessage(message: next, problems: problems)
+            }
+            result.followUps.append(next)
+        }
         result.followUpsChecked = context.followUpCheck != nil
         return result
     }
 
+    /// The count a run that stopped at its limit records; it has published the next run.
+    public static let continued = "continued"
+    /// Invoices read from HQ at a time.
+    static let pageSize = 100
+
     private func distributeInvoices(_ hq: any HQStoreTransaction, context: JobContext, result: inout JobResult) throws {
-        let changed = try hq.invoices.changedInvoices(after: hq.distribution.position(of: .invoices), limit: invoiceLimit)
-        let records = try withHeld(changed, of: .invoices, key: \.number, hq, fetch: hq.invoices.invoices(numbers:))
+        var position = try hq.distribution.position(of: .invoices)
+        var records: [HQInvoice] = []
+        var items: [[InvoiceSnapshot]] = []
+        var held: Set<String> = []
+        var (taken, weight) = (0, 0)
+        // Page after page, until HQ has no more, or the run holds its limit of invoices or of weight.
+        reading: while true {
+            let limit = min(Self.pageSize, invoiceLimit - taken)
+            let changed = try hq.invoices.changedInvoices(after: position, limit: limit)
+            var page = changed
+            if taken == 0 {
+                page = try withHeld(changed, of: .invoices, key: \.number, hq, fetch: hq.invoices.invoices(numbers:))
+                held = Set(page.dropLast(changed.count).map(\.number))
+            } else if !held.isEmpty {
+                page.removeAll { held.contains($0.number) }  // a held record already in this run
+            }
+            let snapshots = try self.snapshots(of: page, hq)
+            for (record, parts) in zip(page, snapshots) {
+                records.append(record)
+                items.append(parts)
+                weight += parts.reduce(0) { $0 + $1.weight }
+                guard !held.contains(record.number) else { continue }
+                taken += 1
+                position = DistributionPosition(changedAt: record.changedAt, key: record.number)
+                // Heavy invoices end the run early; the next run starts after the last one taken.
+                if weight >= runWeight {
+                    let lastInHQ = changed.count < limit && record.number == changed.last?.number
+                    if !lastInHQ { result.counts[Self.continued] = 1 }
+                    break reading
+                }
+            }
+            if changed.count < limit { break }
+            if taken >= invoiceLimit {
+                result.counts[Self.continued] = 1
+                break
+            }
+        }
         guard !records.isEmpty else { return }
+        try send(
+            .invoices, records: records, key: \.number, items: items, weight: \.weight, as: InvoicesChanged.init(invoices:),
+            hq, context: context, into: &result)
+        if taken > 0 { try hq.distribution.move(.invoices, to: position) }
+    }
+
+    /// `records` as the channel gets them, each in its parts.
+    private func snapshots(of records: [HQInvoice], _ hq: any HQStoreTransaction) throws -> [[InvoiceSnapshot]] {
+        guard !records.isEmpty else { return [] }
         let payments = try hq.paymentJournal.outcomes(invoices: records.map(\.number)).mapValues { outcomes in
             outcomes.map { InvoiceSnapshot.PaymentOutcome(paymentId: $0.paymentId, posted: $0.posted, reason: $0.reason) }
         }
@@ -53,7 +125,7 @@ public struct DistributionJob: HQJob {
                 InvoiceSnapshot.Settlement(settledOn: $0.settledOn, settled: $0.settled, discount: $0.discount, paymentId: $0.paymentId)
             }
         }
-        let items = records.map { invoice in
+        return records.map { invoice in
             InvoiceSnapshot(
                 number: invoice.number, customerAccount: invoice.customerAccount, invoiceDate: invoice.invoiceDate,
                 dueDate: invoice.dueDate, discountLastDay: invoice.discountLastDay, discount: invoice.discount,
@@ -61,12 +133,6 @@ public struct DistributionJob: HQJob {
                 changedAt: invoice.changedAt, payments: payments[invoice.number], lines: lines[invoice.number] ?? [],
                 settlements: settlements[invoice.number] ?? []
             ).parts()
-        }
-        try send(
-            .invoices, records: records, key: \.number, items: items, weight: \.weight, as: InvoicesChanged.init(invoices:),
-            hq, context: context, into: &result)
-        if let last = changed.last {
-            try hq.distribution.move(.invoices, to: DistributionPosition(changedAt: last.changedAt, key: last.number))
         }
     }
 

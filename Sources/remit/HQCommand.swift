@@ -106,7 +106,11 @@ extension HQCommand {
                     if let record = try await desk.finishedRun(runId) {
                         // A run that found nothing to do counts nothing; it says so.
                         let counts = record.counts.flatMap { $0.isEmpty ? nil : $0 } ?? (record.error == nil ? "nothing to do" : nil)
-                        let summary = [counts, record.error.map { "— \($0)" }].compactMap { $0 }.joined(separator: " ")
+                        // A Distribution run that stopped at its limit has started the next itself.
+                        let continues = record.counts?.contains("\(DistributionJob.continued)=") == true
+                        let next = continues ? "— the next run continues where this one stopped" : nil
+                        let summary = [counts, next, record.error.map { "— \($0)" }]
+                            .compactMap { $0 }.joined(separator: " ")
                         print("\(record.status.rawValue): \(summary) (worker \(record.worker))")
                         if record.status != .succeeded { throw ExitCode.failure }
                         return

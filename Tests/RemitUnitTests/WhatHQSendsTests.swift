@@ -159,10 +159,25 @@ struct WhatHQSendsTests {
             let synchronize = try await hq.writeHQ {
                 try SynchronizeJob().run($0, context: self.jobContext(SynchronizeRun.messageType, "sync-\(seed)"))
             }
-            let distribution = try await hq.writeHQ {
-                try DistributionJob(chunkSize: chunkSize, maximumWeight: maximumWeight)
-                    .run($0, context: self.jobContext(DistributionRun.messageType, "distribution-\(seed)"))
+            // Runs bounded by a small weight, so the world goes in several: the large invoice ends a run
+            // early, or is one alone; each run that stopped starts the next, and the chain ends once
+            // all is sent.
+            let runWeight = Int.random(in: 1...60, using: &random)
+            let job = DistributionJob(chunkSize: chunkSize, runWeight: runWeight, maximumWeight: maximumWeight)
+            var distribution = JobResult()
+            var runs = 0
+            var continued = true
+            while continued && runs < 100 {
+                let context = jobContext(DistributionRun.messageType, "distribution-\(seed)-\(runs)")
+                let part = try await hq.writeHQ { try job.run($0, context: context) }
+                runs += 1
+                let continuations = part.followUps.filter { $0.type == DistributionRun.messageType }
+                continued = part.counts[DistributionJob.continued] != nil
+                #expect(continuations.count == (continued ? 1 : 0), "a run continues exactly when it says so")
+                distribution.held += part.held
+                distribution.followUps += part.followUps.filter { $0.type != DistributionRun.messageType }
             }
+            #expect(!continued && runs > 1, "the chain ended (run weight \(runWeight), \(runs) runs)")
             #expect(distribution.held.isEmpty, "nothing within the contract is held back: \(distribution.held.map(\.reason))")
             #expect(synchronize.counts["requests-failed"] == nil, "\(synchronize.counts)")
             let messages = synchronize.followUps + distribution.followUps
@@ -308,6 +323,48 @@ struct WhatHQSendsTests {
             #expect(third.error == nil)
             #expect(try sent(thirdMessages) == ([account], [number]))
             #expect(try await hq.pool.read { try DistributionHold.all($0) }.isEmpty)
+        }
+    }
+
+    /// A run carries at most its limit of invoices and, when it stopped there, starts the next run
+    /// itself; the chain ends with the run that finds less than the limit, here one that finds none.
+    @Test func aDistributionRunAtItsLimitStartsTheNextAndTheChainEndsWhenAllIsSent() async throws {
+        try await StoreDirectory.with { directory in
+            let hq = try directory.hq
+            try HQSeeder(store: hq, today: Self.today).seed(.init(customers: 4, invoices: 20, seed: 9))
+            let handler = HQJobHandler(job: DistributionJob(chunkSize: 4, invoiceLimit: 10), worker: "test")
+            var runId = "run-1"
+            var runs: [(counts: String?, invoices: [String])] = []
+            while runs.count < 5 {
+                let envelope = Envelope(
+                    id: runId, correlationId: "run-1", causationId: nil, occurredAt: now, actingUser: "system:test",
+                    body: DistributionRun(requestedBy: "test"))
+                let context = HandlerContext(
+                    logger: Logger(label: "test"), now: now, attempt: 1, header: envelope.header, followUpCheck: check)
+                let followUps = try await hq.write { try handler.handle(envelope, context: context, in: $0) }
+                var invoices: [String] = []
+                var next: [IncomingMessage] = []
+                for message in followUps {
+                    #expect(check.problems(of: message).isEmpty, "\(message.type)")
+                    let incoming = try decode(message)
+                    if let changed = incoming.body as? InvoicesChanged { invoices += changed.invoices.map(\.number) }
+                    if incoming.body is DistributionRun { next.append(incoming) }
+                }
+                let id = runId
+                let found = try await hq.pool.read { try JobRun.find($0, runId: id) }
+                let record = try #require(found)
+                #expect(record.status == .succeeded)
+                runs.append((record.counts, invoices))
+                guard let continuation = next.first else { break }
+                #expect(next.count == 1 && continuation.header.actingUser == "system:hq")
+                #expect(continuation.header.causationId == runId && continuation.header.id != runId)
+                runId = continuation.header.id
+            }
+            #expect(runs.map(\.invoices.count) == [10, 10, 0], "two full runs, then one that finds nothing and ends the chain")
+            #expect(runs[0].counts?.contains("continued=1") == true && runs[1].counts?.contains("continued=1") == true)
+            #expect(runs[2].counts?.contains("continued") != true)
+            let all = runs.flatMap(\.invoices)
+            #expect(Set(all).count == 20 && all.count == 20, "every invoice exactly once")
         }
     }
 

@@ -726,11 +726,13 @@ def ramp(args):
 
 
 def world_wait(args):
-    """Waits until the channel store holds what the Distribution run published (the run-job line
-    `succeeded: customers=… invoices=… products=…`)."""
-    counts = dict(part.split("=") for part in args.distributed.split() if "=" in part)
-    wanted = {"channel_customer": int(counts["customers"]), "channel_invoice": int(counts["invoices"]),
-              "channel_product": int(counts["products"])}
+    """Waits until the channel store holds every customer, invoice and product of the HQ store at
+    `--hq` (Distribution runs continue themselves, so what the runs sent is read from HQ, not from
+    the runs `remit hq run-job` started)."""
+    hq = sqlite3.connect(f"file:{args.hq}?mode=ro", uri=True)
+    wanted = {f"channel_{table}": hq.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+              for table in ("customer", "invoice", "product")}
+    hq.close()
     deadline = time.monotonic() + args.timeout
     db = open_store(args.store)
     while True:
@@ -789,7 +791,7 @@ def main():
     p.add_argument("--timeout", type=float, default=120)
     p = sub.add_parser("world-wait")
     p.add_argument("--store", required=True)
-    p.add_argument("--distributed", required=True)
+    p.add_argument("--hq", required=True)
     p.add_argument("--timeout", type=float, default=600)
     p = sub.add_parser("copy-store")
     p.add_argument("--store", required=True)

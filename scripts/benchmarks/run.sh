@@ -137,30 +137,29 @@ new_vhost() {
 drop_vhost() { ctl delete_vhost "$vhost"; }
 
 # Distributes the HQ store in $1 to its channel store, as in production: a hq-distribution and
-# channel-updates worker applies what `remit hq run-job Distribution` publishes (at most 100,000
-# invoices a run, so it runs until a run finds nothing new), then waits until the store holds it all.
+# channel-updates worker applies what `remit hq run-job Distribution` publishes (at most 10,000
+# invoices a run; a run that stopped at its limit starts the next itself, and one more run is
+# started until one finds nothing), then waits until the store holds all HQ has.
 # With a postgres:// URL as $2, the channel store is that database (HQ's stays the file in $1).
 distribute_world() {
-  local world=$1 store=${2:-} mode=${3:-} line customers=0 invoices=0 products=0 mode_vhost=${vhost:-} mode_url=${url:-}
+  local world=$1 store=${2:-} mode=${3:-} line invoices mode_vhost=${vhost:-} mode_url=${url:-}
   local stores=(--data-dir "$world") started cpu rss
   started=$(date +%s.%N)
   [ -z "$store" ] || stores+=(--store "$store")
   new_vhost "distribute-$(basename "$world")"
   "$bin/remit" worker hq-distribution channel-updates "${stores[@]}" --amqp-url "$url" --log-level warning \
-    --prefetch 10 > "$world/distribution-worker.log" 2>&1 &
+    > "$world/distribution-worker.log" 2>&1 &
   local worker=$!
   job=$worker
   while true; do
     line=$("$bin/remit" hq run-job Distribution "${stores[@]}" --amqp-url "$url" --wait 1200 --log-level warning | tail -n 1)
     log "distribution: $line"
     [[ "$line" == succeeded:* ]] || { log "the Distribution run did not succeed"; return 1; }
-    [[ "$line" =~ customers=([0-9]+) ]] && customers=$((customers + BASH_REMATCH[1]))
-    [[ "$line" =~ products=([0-9]+) ]] && products=$((products + BASH_REMATCH[1]))
-    [[ "$line" =~ invoices=([0-9]+) ]] || break
-    invoices=$((invoices + BASH_REMATCH[1]))
+    [[ "$line" =~ invoices=[1-9] ]] || break
   done
-  kinds world-wait --store "${store:-$world/channel.sqlite}" --distributed "customers=$customers invoices=$invoices products=$products" \
-    --timeout $((600 + invoices / 500))
+  invoices=$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM invoice").fetchone()[0])' \
+    "$world/hq.sqlite")
+  kinds world-wait --store "${store:-$world/channel.sqlite}" --hq "$world/hq.sqlite" --timeout $((600 + invoices / 500))
   if [ -n "$mode" ]; then
     # The first sync as a figure: HQ's runs and the channel's writes, end to end, with the one
     # worker process's CPU and peak RSS (memory is bounded by the prefetch, not by the backlog).
