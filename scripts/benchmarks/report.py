@@ -176,7 +176,7 @@ if seeds:
 for mode, where in (("channel-sync", ""), ("pg-channel-sync", ", the channel store on PostgreSQL")):
     for sync in (run for run in runs if run["mode"] == mode):  # once per invocation
         medians[mode] = sync
-        scale_rows.append(f"| first sync of {sync['invoices']:,} invoices{where}: Distribution runs of 100,000 published to one "
+        scale_rows.append(f"| first sync of {sync['invoices']:,} invoices{where}: chained Distribution runs (≤ 10,000 invoices or a weight of 20,000 each) published to one "
                           f"`remit worker hq-distribution channel-updates` process, until the channel store holds them all "
                           f"| {sync['seconds']:.1f} s; {sync['invoices_per_s']:,.0f} invoices/s, {sync['cpu_s']:.1f} CPU s, "
                           f"peak RSS {sync['peak_rss_mb']:.0f} MB | ≥ 20,000 invoices/s; ≤ 100 MB |")
