@@ -5,15 +5,22 @@ import RemitCore
 /// derived from the Message-ID (sanitised to [A-Za-z0-9._-], bounded length); written to a temp file and
 /// renamed atomically; when the file exists already the send is `.accepted` without writing again
 /// (idempotent). A write error (disk full, permission) is `.unavailable` with the reason.
+///
+/// `.accepted` means on disk under its name: the file's bytes are synced, then it is renamed, then the
+/// directory is synced (so a power loss cannot take the name back). Sends that arrive together —
+/// a batch's e-mails — are made durable together (`OutboxCommits`): each writes its temp file, then
+/// one pass syncs them all, renames them all and syncs the directory once, so the file system's
+/// journal commits a batch at a time instead of an e-mail at a time.
 public struct FileOutbox: MailTransport {
     public let directory: String
-    /// Writes end in fsync, which can take a while: they run in this lane of `BlockingPool`, not on
-    /// the cooperative pool — two at a time, so that a batch's e-mails (sent together) share the
-    /// file system's journal commits, while the pool keeps threads for everything else.
+    /// Temp files are written in this lane of `BlockingPool`, not on the cooperative pool, two at a
+    /// time; the syncs and renames run in `commits`.
     private let lane = BlockingLane(width: 2)
+    private let commits: OutboxCommits
 
     public init(directory: String) {
         self.directory = directory
+        commits = OutboxCommits(directory: directory)
     }
 
     /// The most characters of the Message-ID a file name keeps before its hash.
@@ -45,31 +52,45 @@ public struct FileOutbox: MailTransport {
 
     public func send(_ message: MailMessage) async -> MailDelivery {
         let directory = directory
-        return await lane.run { Self.store(message, in: directory) }
+        switch await lane.run({ Self.stage(message, in: directory) }) {
+        case .done(let delivery):
+            return delivery
+        case .staged(let staged):
+            if let failure = await commits.commit(staged) {
+                return .unavailable(reason: "cannot write \(staged.name) in \(directory): \(failure)")
+            }
+            return .accepted(reply: "written to the outbox as \(staged.name)")
+        }
     }
 
-    private static func store(_ message: MailMessage, in directory: String) -> MailDelivery {
+    private enum Stage: Sendable {
+        case done(MailDelivery)
+        case staged(OutboxCommits.Staged)
+    }
+
+    /// The message in a hidden temp file (not synced yet), or what the send comes to without one.
+    private static func stage(_ message: MailMessage, in directory: String) -> Stage {
         let name = fileName(forMessageId: message.messageId)
         let path = (directory as NSString).appendingPathComponent(name)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            return .unavailable(reason: "cannot create the outbox directory \(directory): \(error.localizedDescription)")
+            return .done(.unavailable(reason: "cannot create the outbox directory \(directory): \(error.localizedDescription)"))
         }
         if FileManager.default.fileExists(atPath: path) {
-            return .accepted(reply: "already in the outbox as \(name)")
+            return .done(.accepted(reply: "already in the outbox as \(name)"))
         }
         // Hidden and not `.eml` until renamed, so whoever reads the outbox never sees half a message.
         let temporary = (directory as NSString).appendingPathComponent(".\(name).\(UUID().uuidString).tmp")
-        if let failure = writeDurably(Array(message.rfc5322()), to: temporary) ?? renameFailure(temporary, to: path) {
+        if let failure = writeTemporary(Array(message.rfc5322()), to: temporary) {
             unlink(temporary)
-            return .unavailable(reason: "cannot write \(name) in \(directory): \(failure)")
+            return .done(.unavailable(reason: "cannot write \(name) in \(directory): \(failure)"))
         }
-        return .accepted(reply: "written to the outbox as \(name)")
+        return .staged(.init(name: name, temporary: temporary, path: path))
     }
 
-    /// The error text, or nil once every byte is on disk.
-    private static func writeDurably(_ bytes: [UInt8], to path: String) -> String? {
+    /// The error text, or nil once every byte is written (not yet synced: `OutboxCommits` does).
+    private static func writeTemporary(_ bytes: [UInt8], to path: String) -> String? {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { return errorText() }
         var written = 0
@@ -83,17 +104,8 @@ public struct FileOutbox: MailTransport {
             }
             written += result
         }
-        guard fsync(descriptor) == 0 else {
-            let failure = errorText()
-            close(descriptor)
-            return failure
-        }
         return close(descriptor) == 0 ? nil : errorText()
     }
 
-    private static func renameFailure(_ from: String, to: String) -> String? {
-        rename(from, to) == 0 ? nil : errorText()
-    }
-
-    private static func errorText() -> String { String(cString: strerror(errno)) }
+    static func errorText() -> String { String(cString: strerror(errno)) }
 }

@@ -36,6 +36,32 @@ import Testing
         }
     }
 
+    /// A batch's sends at once share their syncs (`OutboxCommits`): each still learns its own
+    /// result, every file holds exactly its message, and no temp file is left behind.
+    @Test func sendsAtOnceAreEachWrittenWhole() async throws {
+        try await withDirectory { directory in
+            let outbox = FileOutbox(directory: directory)
+            let messages = try (0..<200).map { try sampleMessage(subject: "copy \($0)", messageId: "<req-\($0)@remit>") }
+            let deliveries = await withTaskGroup(of: (Int, MailDelivery).self) { group in
+                for (index, message) in messages.enumerated() { group.addTask { (index, await outbox.send(message)) } }
+                var deliveries = [MailDelivery?](repeating: nil, count: messages.count)
+                for await (index, delivery) in group { deliveries[index] = delivery }
+                return deliveries
+            }
+            for (message, delivery) in zip(messages, deliveries) {
+                let name = FileOutbox.fileName(forMessageId: message.messageId)
+                #expect(delivery == .accepted(reply: "written to the outbox as \(name)"))
+                let written = try Data(contentsOf: URL(fileURLWithPath: directory).appendingPathComponent(name))
+                #expect(written == message.rfc5322())
+            }
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory)
+            #expect(names.count == 200 && names.allSatisfy { $0.hasSuffix(".eml") && !$0.hasPrefix(".") })
+            // And again: every one is found, none written twice.
+            let again = await outbox.send(messages[17])
+            #expect(again == .accepted(reply: "already in the outbox as \(FileOutbox.fileName(forMessageId: messages[17].messageId))"))
+        }
+    }
+
     @Test func anUnwritableDirectoryIsUnavailableWithTheReason() async throws {
         // Root ignores permission bits, so the outbox is placed under a regular file instead.
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("remit-outbox-file-\(UUID().uuidString)")
