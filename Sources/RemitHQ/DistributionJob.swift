@@ -73,13 +73,15 @@ public struct DistributionJob: HQJob {
         var records: [HQInvoice] = []
         var items: [[InvoiceSnapshot]] = []
         var held: Set<String> = []
-        var (taken, weight) = (0, 0)
+        var (taken, weight, read) = (0, 0, 0)
         // Page after page, until HQ has no more, or the run holds its limit of invoices or of weight.
         reading: while true {
             let limit = min(Self.pageSize, invoiceLimit - taken)
             let changed = try hq.invoices.changedInvoices(after: position, limit: limit)
+            let firstPage = read == 0
+            read += changed.count
             var page = changed
-            if taken == 0 {
+            if firstPage {
                 page = try withHeld(changed, of: .invoices, key: \.number, hq, fetch: hq.invoices.invoices(numbers:))
                 held = Set(page.dropLast(changed.count).map(\.number))
             } else if !held.isEmpty {
@@ -100,6 +102,8 @@ public struct DistributionJob: HQJob {
                     break reading
                 }
             }
+            // Past the whole page, also where it ended in held records this run already carries.
+            if let last = changed.last { position = DistributionPosition(changedAt: last.changedAt, key: last.number) }
             if changed.count < limit { break }
             if taken >= invoiceLimit {
                 result.counts[Self.continued] = 1
@@ -110,7 +114,7 @@ public struct DistributionJob: HQJob {
         try send(
             .invoices, records: records, key: \.number, items: items, weight: \.weight, as: InvoicesChanged.init(invoices:),
             hq, context: context, into: &result)
-        if taken > 0 { try hq.distribution.move(.invoices, to: position) }
+        if read > 0 { try hq.distribution.move(.invoices, to: position) }
     }
 
     /// `records` as the channel gets them, each in its parts.
