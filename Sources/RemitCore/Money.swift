@@ -15,26 +15,42 @@ public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Parses a decimal string such as `"12.30"`, `"-5"` or `"1000.5"` in the currency's minor units.
     /// More decimals than the currency has is an error, not a rounding.
     public init(decimal text: String, currency: Currency) throws(MoneyError) {
-        var digits = Substring(text)
+        // One pass over the UTF-8 bytes: an optional '-', digits, then optionally '.' and digits.
         var negative = false
-        if digits.first == "-" { negative = true; digits = digits.dropFirst() }
-        let parts = digits.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let whole = parts.first, !whole.isEmpty,
-            whole.allSatisfy(\.isASCIIDigitCharacter)
-        else {
-            throw .malformed(text)
+        var whole: Int64 = 0
+        var wholeDigits = 0
+        var fraction: Int64 = 0
+        var fractionDigits = 0
+        var sawPoint = false
+        for (offset, byte) in text.utf8.enumerated() {
+            switch byte {
+            case UInt8(ascii: "-") where offset == 0:
+                negative = true
+            case UInt8(ascii: ".") where !sawPoint && wholeDigits > 0:
+                sawPoint = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let digit = Int64(byte - UInt8(ascii: "0"))
+                if sawPoint {
+                    fractionDigits += 1
+                    // Past 18 digits the value no longer matters: the checks below refuse it.
+                    if fractionDigits <= 18 { fraction = fraction * 10 + digit }
+                } else {
+                    wholeDigits += 1
+                    if wholeDigits <= 18 { whole = whole * 10 + digit }
+                }
+            default:
+                throw .malformed(text)
+            }
         }
-        let fraction = parts.count == 2 ? parts[1] : ""
-        guard parts.count == 1 || !fraction.isEmpty, fraction.allSatisfy(\.isASCIIDigitCharacter) else {
-            throw .malformed(text)
-        }
-        guard fraction.count <= currency.minorUnitDigits else {
-            throw .tooPrecise(text, currency: currency)
-        }
+        guard wholeDigits > 0, !sawPoint || fractionDigits > 0 else { throw .malformed(text) }
+        guard fractionDigits <= currency.minorUnitDigits else { throw .tooPrecise(text, currency: currency) }
         // 14 whole digits with up to 4 decimals always fit Int64 minor units; the schema says the same.
-        guard whole.count <= Money.maximumWholeDigits else { throw .outOfRange(text) }
-        let padded = fraction + String(repeating: "0", count: currency.minorUnitDigits - fraction.count)
-        guard let units = Int64(whole + padded) else { throw .outOfRange(text) }
+        guard wholeDigits <= Money.maximumWholeDigits else { throw .outOfRange(text) }
+        var units = whole
+        for _ in 0..<currency.minorUnitDigits { units *= 10 }
+        var scaledFraction = fraction
+        for _ in fractionDigits..<currency.minorUnitDigits { scaledFraction *= 10 }
+        units += scaledFraction
         self.init(minorUnits: negative ? -units : units, currency: currency)
     }
 
@@ -106,8 +122,4 @@ public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
         try container.encode(decimalString, forKey: .amount)
         try container.encode(currency, forKey: .currency)
     }
-}
-
-extension Character {
-    var isASCIIDigitCharacter: Bool { isASCII && isNumber }
 }

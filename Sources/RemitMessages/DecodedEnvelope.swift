@@ -21,23 +21,30 @@ public struct DecodedEnvelope: Sendable {
     public static func decode(
         _ data: Data, bodyTypes: MessageBodyTypes, using decoder: MessageDecoder = MessageDecoder()
     ) throws -> DecodedEnvelope {
-        try decode(decoder.read(data), bodyTypes: bodyTypes, using: decoder)
+        try decode(decoder.tape(data), bodyTypes: bodyTypes, using: decoder)
     }
 
-    /// Decodes an envelope already read into a `JSONValue` (a worker reads each delivery once, checks
-    /// it against the schemas, then decodes it from the same tree).
+    /// Decodes an envelope built as a `JSONValue`.
     public static func decode(
         _ json: JSONValue, bodyTypes: MessageBodyTypes, using decoder: MessageDecoder = MessageDecoder()
     ) throws -> DecodedEnvelope {
-        let header = try decoder.decode(EnvelopeHeader.self, from: json)
+        try decode(JSONTape(json), bodyTypes: bodyTypes, using: decoder)
+    }
+
+    /// Decodes an envelope already read into a tape (a worker reads each delivery once, checks it
+    /// against the schemas, then decodes it from the same tape).
+    public static func decode(
+        _ tape: JSONTape, bodyTypes: MessageBodyTypes, using decoder: MessageDecoder = MessageDecoder()
+    ) throws -> DecodedEnvelope {
+        let header = try decoder.decode(EnvelopeHeader.self, from: tape, at: JSONTape.root)
         let body: Body
         if let bodyType = bodyTypes.type(for: header.type, version: header.version) {
             do {
-                guard let bodyJSON = json["body"] else {
+                guard let bodyNode = tape.member(JSONTape.root, "body") else {
                     throw DecodingError.keyNotFound(
                         EnvelopeCodingKeys.body, .init(codingPath: [], debugDescription: "the envelope has no body"))
                 }
-                body = .decoded(try decoder.decode(bodyType, from: bodyJSON, at: [EnvelopeCodingKeys.body]))
+                body = .decoded(try decoder.decode(bodyType, from: tape, at: bodyNode, codingPath: [EnvelopeCodingKeys.body]))
             } catch let error as DecodingError {
                 body = .invalid(DecodingErrorText.describe(error))
             }

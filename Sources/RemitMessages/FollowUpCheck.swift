@@ -11,22 +11,23 @@ public struct FollowUpCheck: Sendable {
 
     /// Why `message`'s consumer would refuse it; empty when it will be accepted.
     public func problems(of message: OutgoingMessage) -> [String] {
-        let json: JSONValue
+        let tape: JSONTape
         do {
-            json = try JSONValue.parse(message.body)
+            tape = try JSONReader.tape(message.body)
         } catch {
             return ["\(message.type) is not JSON: \(error)"]
         }
-        if let type = json["type"]?.stringValue, type != message.type {
+        if let typeNode = tape.member(JSONTape.root, "type"), tape.kind(typeNode) == .string, !tape.keyEquals(typeNode, message.type) {
+            let type = tape.string(typeNode)
             return ["the envelope says type \(type.prefix(80)) but the message is published as \(message.type)"]
         }
-        let violations = validator.violations(envelope: json)
+        let violations = validator.violations(envelope: tape)
         guard violations.isEmpty else { return violations }
         // What a schema cannot say (an amount with more decimals than its currency has, a date that
         // does not exist…), the body's own decoding does — as the consumer will decode it.
-        let version = json["version"]?.intValue.map { Int($0) } ?? 0
+        let version = tape.member(JSONTape.root, "version").flatMap(tape.integer).map { Int($0) } ?? 0
         do {
-            switch try DecodedEnvelope.decode(json, bodyTypes: .remit).body {
+            switch try DecodedEnvelope.decode(tape, bodyTypes: .remit).body {
             case .decoded: return []
             case .invalid(let reason): return ["\(message.type) v\(version) body does not decode: \(reason)"]
             case .unknownType, .unsupportedVersion: return ["\(message.type) v\(version) is read by no worker of this build"]

@@ -1,14 +1,17 @@
 import Foundation
 
-/// Reads JSON text (RFC 8259) into a `JSONValue` in one pass over the bytes: what every delivery
-/// goes through before its schema check and its typed decode, so it is written for speed (no
-/// `Codable` walk, no intermediate `Any`) and for hostile input — strict grammar, UTF-8 checked,
-/// nesting limited, duplicate keys refused, and errors that name a byte offset but never echo the
-/// input (a body may carry secrets).
+/// Reads JSON text (RFC 8259) into a `JSONTape` in one pass over the bytes: what every delivery
+/// goes through before its schema check and its typed decode, so it is written for speed (no tree,
+/// no key strings: a string is checked and left as a range of the bytes) and for hostile input —
+/// strict grammar, UTF-8 checked, nesting limited, duplicate keys refused, and errors that name a
+/// byte offset but never echo the input (a body may carry secrets).
 public struct JSONReader {
     /// Deeper nesting than any Remit message needs; a limit keeps a hostile body from exhausting
     /// the stack.
     public static let maximumDepth = 64
+    /// Above this many members, an object's keys are checked for duplicates through a set rather
+    /// than against each other.
+    static let pairwiseKeyLimit = 12
 
     public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
         /// Offset of the byte where reading stopped.
@@ -17,37 +20,42 @@ public struct JSONReader {
         public var description: String { "byte \(offset): \(reason)" }
     }
 
-    public static func read(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
-        let result: Result<JSONValue, Failure> = bytes.withUnsafeBufferPointer { buffer in
+    /// The text as a `JSONTape` (the bytes are kept by the tape, not copied).
+    public static func tape(_ bytes: [UInt8]) throws(Failure) -> JSONTape {
+        guard bytes.count < Int(UInt32.max) else { throw Failure(offset: 0, reason: "the text is larger than 4 GB") }
+        let result: Result<([JSONTape.Node], [String]), Failure> = bytes.withUnsafeBufferPointer { buffer in
             Result { () throws(Failure) in
                 var reader = JSONReader(buffer)
-                return try reader.document()
+                try reader.document()
+                return (reader.nodes, reader.unescaped)
             }
         }
-        return try result.get()
+        let (nodes, unescaped) = try result.get()
+        return JSONTape(bytes: bytes, nodes: nodes, unescaped: unescaped)
     }
 
-    public static func read(_ data: Data) throws(Failure) -> JSONValue {
-        let result: Result<JSONValue, Failure> = data.withUnsafeBytes { raw in
-            Result { () throws(Failure) in
-                var reader = JSONReader(raw.bindMemory(to: UInt8.self))
-                return try reader.document()
-            }
-        }
-        return try result.get()
-    }
+    public static func tape(_ data: Data) throws(Failure) -> JSONTape { try tape([UInt8](data)) }
+
+    public static func read(_ bytes: [UInt8]) throws(Failure) -> JSONValue { try tape(bytes).value() }
+
+    public static func read(_ data: Data) throws(Failure) -> JSONValue { try tape(data).value() }
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private var depth = 0
+    private var nodes: [JSONTape.Node] = []
+    private var unescaped: [String] = []
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+        // About one node per eight bytes of a message; the array grows if it needs more.
+        nodes.reserveCapacity(bytes.count / 8 + 4)
+    }
 
-    private mutating func document() throws(Failure) -> JSONValue {
-        let value = try self.value()
+    private mutating func document() throws(Failure) {
+        try value()
         skipWhitespace()
         guard index == bytes.count else { throw fail("unexpected text after the JSON value") }
-        return value
     }
 
     private func fail(_ reason: String) -> Failure { Failure(offset: index, reason: reason) }
@@ -61,17 +69,17 @@ public struct JSONReader {
         }
     }
 
-    private mutating func value() throws(Failure) -> JSONValue {
+    private mutating func value() throws(Failure) {
         skipWhitespace()
         guard index < bytes.count else { throw fail("unexpected end of the text") }
         switch bytes[index] {
-        case UInt8(ascii: "{"): return try object()
-        case UInt8(ascii: "["): return try array()
-        case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
+        case UInt8(ascii: "{"): try object()
+        case UInt8(ascii: "["): try array()
+        case UInt8(ascii: "\""): try string()
+        case UInt8(ascii: "t"): try literal("true"); nodes.append(.init(kind: .true))
+        case UInt8(ascii: "f"): try literal("false"); nodes.append(.init(kind: .false))
+        case UInt8(ascii: "n"): try literal("null"); nodes.append(.init(kind: .null))
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try number()
         default: throw fail("expected a JSON value")
         }
     }
@@ -85,86 +93,160 @@ public struct JSONReader {
         index += count
     }
 
-    private mutating func enter() throws(Failure) {
+    /// Opens a container at its bracket; returns its node's index.
+    private mutating func enter(_ kind: JSONTape.Kind) throws(Failure) -> Int {
         depth += 1
         guard depth <= Self.maximumDepth else { throw fail("nested deeper than \(Self.maximumDepth) levels") }
         index += 1
+        nodes.append(.init(kind: kind))
+        return nodes.count - 1
     }
 
-    private mutating func object() throws(Failure) -> JSONValue {
-        try enter()
-        var members: [String: JSONValue] = [:]
+    private mutating func close(_ node: Int, count: Int) {
+        index += 1
+        depth -= 1
+        nodes[node].count = UInt32(count)
+        nodes[node].end = UInt32(nodes.count)
+    }
+
+    private mutating func object() throws(Failure) {
+        let node = try enter(.object)
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            depth -= 1
-            return .object(members)
+            close(node, count: 0)
+            return
         }
+        var keys: [(node: Int, offset: Int)] = []
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a quoted key") }
-            let keyStart = index
-            let key = try string()
+            keys.append((nodes.count, index))
+            try string()
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':' after a key") }
             index += 1
-            let member = try value()
-            guard members.updateValue(member, forKey: key) == nil else {
-                throw Failure(offset: keyStart, reason: "a key appears twice in one object")
-            }
+            try value()
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of the text in an object") }
             switch bytes[index] {
             case UInt8(ascii: ","): index += 1
             case UInt8(ascii: "}"):
-                index += 1
-                depth -= 1
-                return .object(members)
+                try refuseDuplicates(keys)
+                close(node, count: keys.count)
+                return
             default: throw fail("expected ',' or '}'")
             }
         }
     }
 
-    private mutating func array() throws(Failure) -> JSONValue {
-        try enter()
-        var elements: [JSONValue] = []
+    /// A key written twice in one object is refused, at the second one's offset; keys compare as
+    /// `String`s do (so as dictionary keys would).
+    private func refuseDuplicates(_ keys: [(node: Int, offset: Int)]) throws(Failure) {
+        func duplicate(_ offset: Int) -> Failure { Failure(offset: offset, reason: "a key appears twice in one object") }
+        if keys.count <= Self.pairwiseKeyLimit {
+            for later in keys.indices.dropFirst() {
+                for earlier in 0..<later where keysEqual(keys[earlier].node, keys[later].node) {
+                    throw duplicate(keys[later].offset)
+                }
+            }
+            return
+        }
+        var seen = Set<String>(minimumCapacity: keys.count)
+        for key in keys where !seen.insert(text(key.node)).inserted { throw duplicate(key.offset) }
+    }
+
+    private func keysEqual(_ a: Int, _ b: Int) -> Bool {
+        let first = nodes[a]
+        let second = nodes[b]
+        if first.plain, first.ascii, second.plain, second.ascii {
+            let length = Int(first.end - first.start)
+            guard length == Int(second.end - second.start) else { return false }
+            return memcmp(bytes.baseAddress! + Int(first.start), bytes.baseAddress! + Int(second.start), length) == 0
+        }
+        return text(a) == text(b)
+    }
+
+    private func text(_ node: Int) -> String {
+        let entry = nodes[node]
+        guard entry.plain else { return unescaped[Int(entry.payload)] }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(entry.start)..<Int(entry.end)]), as: UTF8.self)
+    }
+
+    private mutating func array() throws(Failure) {
+        let node = try enter(.array)
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            depth -= 1
-            return .array(elements)
+            close(node, count: 0)
+            return
         }
+        var count = 0
         while true {
-            elements.append(try value())
+            try value()
+            count += 1
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of the text in an array") }
             switch bytes[index] {
             case UInt8(ascii: ","): index += 1
             case UInt8(ascii: "]"):
-                index += 1
-                depth -= 1
-                return .array(elements)
+                close(node, count: count)
+                return
             default: throw fail("expected ',' or ']'")
             }
         }
     }
 
-    /// A string from its opening quote; the common case (no escapes) is one UTF-8 check and one copy.
-    private mutating func string() throws(Failure) -> String {
+    /// A string from its opening quote. The common case (no escapes) is checked and left as a
+    /// range of the bytes; a string with escapes is unescaped once, here.
+    private mutating func string() throws(Failure) {
         index += 1  // the opening quote
         let start = index
+        var ascii = true
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let text = try utf8(start..<index)
+                if !ascii { try checkUTF8(start..<index) }
+                nodes.append(.init(kind: .string, plain: true, ascii: ascii, start: UInt32(start), end: UInt32(index)))
                 index += 1
-                return text
+                return
             }
-            if byte == UInt8(ascii: "\\") { return try escapedString(from: start) }
+            if byte == UInt8(ascii: "\\") {
+                let text = try escapedString(from: start)
+                nodes.append(.init(kind: .string, payload: Int64(unescaped.count)))
+                unescaped.append(text)
+                return
+            }
             guard byte >= 0x20 else { throw fail("a control character must be escaped in a string") }
+            if byte >= 0x80 { ascii = false }
             index += 1
         }
         throw fail("unterminated string")
+    }
+
+    /// Checks `range` is well-formed UTF-8 (Unicode's table 3-7: no overlong forms, no surrogates,
+    /// nothing above U+10FFFF) without making a `String` of it.
+    private func checkUTF8(_ range: Range<Int>) throws(Failure) {
+        let invalid = Failure(offset: range.lowerBound, reason: "a string is not valid UTF-8")
+        var at = range.lowerBound
+        func continuation(_ offset: Int, _ low: UInt8 = 0x80, _ high: UInt8 = 0xBF) -> Bool {
+            at + offset < range.upperBound && bytes[at + offset] >= low && bytes[at + offset] <= high
+        }
+        while at < range.upperBound {
+            let lead = bytes[at]
+            let length: Int
+            switch lead {
+            case 0x00...0x7F: length = 1
+            case 0xC2...0xDF: length = continuation(1) ? 2 : 0
+            case 0xE0: length = continuation(1, 0xA0) && continuation(2) ? 3 : 0
+            case 0xE1...0xEC, 0xEE...0xEF: length = continuation(1) && continuation(2) ? 3 : 0
+            case 0xED: length = continuation(1, 0x80, 0x9F) && continuation(2) ? 3 : 0
+            case 0xF0: length = continuation(1, 0x90) && continuation(2) && continuation(3) ? 4 : 0
+            case 0xF1...0xF3: length = continuation(1) && continuation(2) && continuation(3) ? 4 : 0
+            case 0xF4: length = continuation(1, 0x80, 0x8F) && continuation(2) && continuation(3) ? 4 : 0
+            default: length = 0
+            }
+            guard length > 0 else { throw invalid }
+            at += length
+        }
     }
 
     private func utf8(_ range: Range<Int>) throws(Failure) -> String {
@@ -251,7 +333,7 @@ public struct JSONReader {
 
     /// A number: an `integer` when it has no fraction or exponent and fits in Int64, else a finite
     /// `number`.
-    private mutating func number() throws(Failure) -> JSONValue {
+    private mutating func number() throws(Failure) {
         let start = index
         let negative = bytes[index] == UInt8(ascii: "-")
         if negative { index += 1 }
@@ -281,13 +363,17 @@ public struct JSONReader {
         if isInteger, integerDigits <= 18 {
             var value: Int64 = 0
             for position in integerStart..<index { value = value * 10 + Int64(bytes[position] - UInt8(ascii: "0")) }
-            return .integer(negative ? -value : value)
+            nodes.append(.init(kind: .integer, payload: negative ? -value : value))
+            return
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        if isInteger, let value = Int64(text) { return .integer(value) }
+        if isInteger, let value = Int64(text) {
+            nodes.append(.init(kind: .integer, payload: value))
+            return
+        }
         guard let value = Double(text), value.isFinite else {
             throw Failure(offset: start, reason: "a number is out of range")
         }
-        return .number(value)
+        nodes.append(.init(kind: .number, payload: Int64(bitPattern: value.bitPattern)))
     }
 }

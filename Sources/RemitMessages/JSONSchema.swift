@@ -13,12 +13,10 @@ public struct JSONSchema: Sendable {
     public let name: String
     let root: JSONValue
     let siblings: [String: JSONValue]
-    /// Every `pattern`, compiled once when the schema loads (not once per string checked).
-    let patterns: CompiledPatterns
     /// The schema read into `SchemaNode`s once, so a check does no look-ups by keyword name.
     let compiled: SchemaNode
     /// The target of every `$ref` reachable from the root, by `SchemaNode.Reference.target`.
-    let referenced: [String: SchemaNode]
+    let referenced: [SchemaNode]
 
     static let supportedKeywords: Set<String> = [
         "$schema", "$id", "$defs", "$ref", "title", "description", "examples", "$comment",
@@ -36,20 +34,19 @@ public struct JSONSchema: Sendable {
         self.name = name
         self.root = root
         self.siblings = siblings
-        var patterns: [String: NSRegularExpression] = [:]
+        var patterns: [String: CompiledPattern] = [:]
         try Self.checkKeywords(root, path: name, isRoot: true, patterns: &patterns)
         for (file, sibling) in siblings where file != name {
             try Self.checkKeywords(sibling, path: file, isRoot: true, patterns: &patterns)
         }
-        self.patterns = CompiledPatterns(patterns)
-        var compiler = SchemaCompiler(siblings: siblings)
+        var compiler = SchemaCompiler(siblings: siblings, patterns: patterns)
         compiled = compiler.compile(root, in: Document(name: name, root: root))
         referenced = compiler.finish()
     }
 
     private static func checkKeywords(
         _ schema: JSONValue, path: String, isRoot: Bool,
-        patterns: inout [String: NSRegularExpression]
+        patterns: inout [String: CompiledPattern]
     ) throws {
         if case .bool = schema { return }
         guard case .object(let object) = schema else {
@@ -88,7 +85,7 @@ public struct JSONSchema: Sendable {
                 guard let pattern = value.stringValue, let compiled = try? NSRegularExpression(pattern: pattern) else {
                     throw refusal("must be a regular expression")
                 }
-                patterns[pattern] = compiled
+                patterns[pattern] = CompiledPattern(pattern, regex: compiled)
             case "format":
                 guard let format = value.stringValue, assertedFormats.contains(format) else {
                     throw refusal("format \(value) is not checked by Remit's validator")
@@ -105,9 +102,15 @@ public struct JSONSchema: Sendable {
 
     /// Every violation in `instance`, each with its JSON path; empty when valid.
     public func violations(of instance: JSONValue) -> [SchemaViolation] {
+        violations(of: JSONTape(instance), at: JSONTape.root)
+    }
+
+    /// Every violation in node `node` of `tape` (a delivery read once), each with its JSON path.
+    public func violations(of tape: JSONTape, at node: Int) -> [SchemaViolation] {
         var found: [SchemaViolation] = []
         var path: [SchemaPathStep] = []
-        check(instance, against: compiled, path: &path, followedReferences: [], into: &found)
+        var followed: [Int] = []
+        check(node, in: tape, against: compiled, path: &path, followed: &followed, since: 0, into: &found)
         return found
     }
 
@@ -124,109 +127,116 @@ public struct JSONSchema: Sendable {
     /// The path is kept as steps and spelled out (`$.body.amount`) only for a violation: checking a
     /// valid message builds no strings.
     private func check(
-        _ value: JSONValue, against node: SchemaNode, path: inout [SchemaPathStep],
-        followedReferences: Set<String>, into found: inout [SchemaViolation]
+        _ node: Int, in tape: JSONTape, against schema: SchemaNode, path: inout [SchemaPathStep],
+        followed: inout [Int], since: Int, into found: inout [SchemaViolation]
     ) {
         let rules: SchemaNode.Rules
-        switch node {
+        switch schema {
         case .anything: return
-        case .nothing: found.append(Self.violation(at: path, "no value is allowed here")); return
+        case .nothing: found.append(Self.violation(at: path, in: tape, "no value is allowed here")); return
         case .rules(let compiledRules): rules = compiledRules
         }
         if let reference = rules.reference {
-            follow(reference, for: value, path: &path, followedReferences: followedReferences, into: &found)
+            follow(reference, for: node, in: tape, path: &path, followed: &followed, since: since, into: &found)
         }
-        guard checkTypeAndValue(value, rules, path: path, into: &found) else { return }
-        switch value {
-        case .string(let string):
-            checkString(string, rules, path: path, into: &found)
+        guard checkTypeAndValue(node, in: tape, rules, path: path, into: &found) else { return }
+        switch tape.kind(node) {
+        case .string:
+            checkString(node, in: tape, rules, path: path, into: &found)
         case .integer, .number:
-            checkNumber(value, rules, path: path, into: &found)
-        case .array(let elements):
-            checkArray(elements, rules, path: &path, into: &found)
-        case .object(let object):
-            checkObject(object, rules, path: &path, into: &found)
-        case .null, .bool:
+            checkNumber(node, in: tape, rules, path: path, into: &found)
+        case .array:
+            checkArray(node, in: tape, rules, path: &path, followed: &followed, into: &found)
+        case .object:
+            checkObject(node, in: tape, rules, path: &path, followed: &followed, into: &found)
+        case .null, .true, .false:
             break
         }
     }
 
-    private static func violation(at path: [SchemaPathStep], _ message: String) -> SchemaViolation {
-        SchemaViolation(path: SchemaPathStep.spell(path), message: message)
+    private static func violation(at path: [SchemaPathStep], in tape: JSONTape, _ message: String) -> SchemaViolation {
+        SchemaViolation(path: SchemaPathStep.spell(path, in: tape), message: message)
     }
 
+    /// A member or element: references followed for its parent do not count for it (it is a
+    /// smaller value, so meeting them again is not a cycle).
     private func checkNested(
-        _ nested: JSONValue, against nestedNode: SchemaNode, step: SchemaPathStep, path: inout [SchemaPathStep],
-        into found: inout [SchemaViolation]
+        _ nested: Int, in tape: JSONTape, against nestedSchema: SchemaNode, step: SchemaPathStep,
+        path: inout [SchemaPathStep], followed: inout [Int], into found: inout [SchemaViolation]
     ) {
         path.append(step)
-        check(nested, against: nestedNode, path: &path, followedReferences: [], into: &found)
+        check(nested, in: tape, against: nestedSchema, path: &path, followed: &followed, since: followed.count, into: &found)
         path.removeLast()
     }
 
     private func follow(
-        _ reference: SchemaNode.Reference, for value: JSONValue, path: inout [SchemaPathStep],
-        followedReferences: Set<String>, into found: inout [SchemaViolation]
+        _ reference: SchemaNode.Reference, for node: Int, in tape: JSONTape, path: inout [SchemaPathStep],
+        followed: inout [Int], since: Int, into found: inout [SchemaViolation]
     ) {
-        guard let targetKey = reference.target, let target = referenced[targetKey] else {
-            found.append(Self.violation(at: path, "schema reference '\(reference.text)' cannot be resolved"))
+        guard let target = reference.target.map({ referenced[$0] }) else {
+            found.append(Self.violation(at: path, in: tape, "schema reference '\(reference.text)' cannot be resolved"))
             return
         }
-        if followedReferences.contains(reference.cycleKey) {
-            found.append(Self.violation(at: path, "schema reference '\(reference.text)' leads back to itself"))
+        if followed[since...].contains(reference.cycleID) {
+            found.append(Self.violation(at: path, in: tape, "schema reference '\(reference.text)' leads back to itself"))
         } else {
-            check(
-                value, against: target, path: &path,
-                followedReferences: followedReferences.union([reference.cycleKey]), into: &found)
+            followed.append(reference.cycleID)
+            check(node, in: tape, against: target, path: &path, followed: &followed, since: since, into: &found)
+            followed.removeLast()
         }
     }
 
     /// `type`, `enum` and `const`; false when the type is wrong, so nothing more is checked.
     private func checkTypeAndValue(
-        _ value: JSONValue, _ rules: SchemaNode.Rules, path: [SchemaPathStep], into found: inout [SchemaViolation]
+        _ node: Int, in tape: JSONTape, _ rules: SchemaNode.Rules, path: [SchemaPathStep],
+        into found: inout [SchemaViolation]
     ) -> Bool {
-        func fail(_ message: String) { found.append(Self.violation(at: path, message)) }
+        func fail(_ message: String) { found.append(Self.violation(at: path, in: tape, message)) }
+        let kind = tape.kind(node)
         if let allowed = rules.types {
             let matches = allowed.contains { name in
                 switch name {
-                case "number": return value.isNumber
-                case "integer": return value.integralValue != nil
-                default: return name == value.typeName
+                case "number": return kind == .integer || kind == .number
+                case "integer": return kind == .integer || tape.number(node).map { Int64(exactly: $0) != nil } == true
+                default: return name == tape.typeName(node)
                 }
             }
             if !matches {
-                fail("expected \(allowed.joined(separator: " or ")), found \(value.typeName)")
+                fail("expected \(allowed.joined(separator: " or ")), found \(tape.typeName(node))")
                 return false
             }
         }
-        if let options = rules.options, !options.contains(where: value.equalsInJSONSchema) {
+        if let options = rules.options, !rules.allows(node, in: tape) {
             // A long list (the currencies) is named by its size, not printed whole into a dead-letter header.
             let allowed =
                 options.count <= 12
                 ? options.map(\.description).joined(separator: ", ")
                 : options.prefix(5).map(\.description).joined(separator: ", ") + ", … (\(options.count) values in all)"
-            fail("must be one of \(allowed), found \(value.description.prefix(80))")
+            fail("must be one of \(allowed), found \(tape.value(node).description.prefix(80))")
         }
-        if let constant = rules.constant, !constant.equalsInJSONSchema(value) {
-            fail("must be \(constant), found \(value)")
+        if let constant = rules.constant {
+            let value = tape.value(node)
+            if !constant.equalsInJSONSchema(value) { fail("must be \(constant), found \(value)") }
         }
         return true
     }
 
     private func checkString(
-        _ string: String, _ rules: SchemaNode.Rules, path: [SchemaPathStep], into found: inout [SchemaViolation]
+        _ node: Int, in tape: JSONTape, _ rules: SchemaNode.Rules, path: [SchemaPathStep],
+        into found: inout [SchemaViolation]
     ) {
-        func fail(_ message: String) { found.append(Self.violation(at: path, message)) }
+        func fail(_ message: String) { found.append(Self.violation(at: path, in: tape, message)) }
         if rules.minLength != nil || rules.maxLength != nil {
             // JSON Schema counts a string's length in code points, not in grapheme clusters.
-            let length = string.unicodeScalars.count
+            let length = Int64(tape.codePointCount(node))
             if let minimum = rules.minLength, length < minimum { fail("must have at least \(minimum) characters") }
             if let maximum = rules.maxLength, length > maximum { fail("must have at most \(maximum) characters") }
         }
-        if let pattern = rules.pattern, !patterns.matches(pattern, in: string) {
-            fail("'\(SchemaViolation.shown(string))' does not match the pattern \(pattern)")
+        if let pattern = rules.pattern, !pattern.matches(node, in: tape) {
+            fail("'\(SchemaViolation.shown(tape.string(node)))' does not match the pattern \(pattern.text)")
         }
         if let format = rules.format {
+            let string = tape.string(node)
             switch format {
             case "date-time" where Timestamp.parse(string) == nil:
                 fail("'\(SchemaViolation.shown(string))' is not an ISO 8601 date-time")
@@ -238,9 +248,11 @@ public struct JSONSchema: Sendable {
     }
 
     private func checkNumber(
-        _ value: JSONValue, _ rules: SchemaNode.Rules, path: [SchemaPathStep], into found: inout [SchemaViolation]
+        _ node: Int, in tape: JSONTape, _ rules: SchemaNode.Rules, path: [SchemaPathStep],
+        into found: inout [SchemaViolation]
     ) {
-        func fail(_ message: String) { found.append(Self.violation(at: path, message)) }
+        let value = tape.value(node)
+        func fail(_ message: String) { found.append(Self.violation(at: path, in: tape, message)) }
         func violated(_ limit: JSONValue?, when refused: [ComparisonResult]) -> JSONValue? {
             guard let limit, let order = value.compareNumber(to: limit), refused.contains(order) else { return nil }
             return limit
@@ -256,48 +268,65 @@ public struct JSONSchema: Sendable {
     }
 
     private func checkArray(
-        _ elements: [JSONValue], _ rules: SchemaNode.Rules, path: inout [SchemaPathStep], into found: inout [SchemaViolation]
+        _ node: Int, in tape: JSONTape, _ rules: SchemaNode.Rules, path: inout [SchemaPathStep],
+        followed: inout [Int], into found: inout [SchemaViolation]
     ) {
-        if let minimum = rules.minItems, elements.count < minimum {
-            found.append(Self.violation(at: path, "must have at least \(minimum) items"))
+        let count = tape.count(node)
+        if let minimum = rules.minItems.map(Int.init), count < minimum {
+            found.append(Self.violation(at: path, in: tape, "must have at least \(minimum) items"))
         }
-        if let maximum = rules.maxItems, elements.count > maximum {
-            found.append(Self.violation(at: path, "must have at most \(maximum) items"))
+        if let maximum = rules.maxItems.map(Int.init), count > maximum {
+            found.append(Self.violation(at: path, in: tape, "must have at most \(maximum) items"))
         }
         if let items = rules.items {
-            for (index, element) in elements.enumerated() {
-                checkNested(element, against: items, step: .index(index), path: &path, into: &found)
+            var element = node + 1
+            for index in 0..<count {
+                checkNested(element, in: tape, against: items, step: .index(index), path: &path, followed: &followed, into: &found)
+                element = tape.after(element)
             }
         }
     }
 
     private func checkObject(
-        _ object: [String: JSONValue], _ rules: SchemaNode.Rules, path: inout [SchemaPathStep],
-        into found: inout [SchemaViolation]
+        _ node: Int, in tape: JSONTape, _ rules: SchemaNode.Rules, path: inout [SchemaPathStep],
+        followed: inout [Int], into found: inout [SchemaViolation]
     ) {
-        for required in rules.required where object[required] == nil {
-            found.append(Self.violation(at: path, "missing required property '\(required)'"))
-        }
-        // Members are checked in the object's own order; only when something is wrong are they
-        // checked again in key order, so the reasons read the same every time.
-        let before = found.count
-        func checkMembers(_ members: some Sequence<(key: String, value: JSONValue)>) {
-            for (key, element) in members {
-                if let propertyNode = rules.properties[key] {
-                    checkNested(element, against: propertyNode, step: .key(key), path: &path, into: &found)
+        // Missing required properties come first; members are checked in the object's own order,
+        // and only when something is wrong again in key order, so the reasons read the same every time.
+        let start = found.count
+        var requiredMet = 0
+        var requiredUncounted = !rules.requiredAreCounted
+        func checkMembers(_ members: some Sequence<(key: Int, value: Int)>) {
+            for (key, value) in members {
+                if let (propertySchema, required) = rules.property(key, in: tape) {
+                    switch required {
+                    case true?: requiredMet += 1
+                    case false?: break
+                    case nil: requiredUncounted = true
+                    }
+                    checkNested(
+                        value, in: tape, against: propertySchema, step: .member(key), path: &path, followed: &followed, into: &found)
                 } else if let additional = rules.additionalProperties {
                     if case .nothing = additional {
-                        found.append(Self.violation(at: path, "property '\(SchemaViolation.shown(key))' is not allowed"))
+                        found.append(
+                            Self.violation(at: path, in: tape, "property '\(SchemaViolation.shown(tape.string(key)))' is not allowed"))
                     } else {
-                        checkNested(element, against: additional, step: .key(key), path: &path, into: &found)
+                        checkNested(
+                            value, in: tape, against: additional, step: .member(key), path: &path, followed: &followed, into: &found)
                     }
                 }
             }
         }
-        checkMembers(object)
-        if found.count > before {
-            found.removeSubrange(before...)
-            checkMembers(object.sorted(by: { $0.key < $1.key }))
+        checkMembers(tape.members(node))
+        if found.count > start {
+            found.removeSubrange(start...)
+            requiredMet = 0
+            checkMembers(tape.members(node).sorted(by: { tape.string($0.key) < tape.string($1.key) }))
+        }
+        if requiredUncounted || requiredMet < rules.required.count {
+            let missing = rules.required.filter { tape.member(node, $0) == nil }
+            found.insert(
+                contentsOf: missing.map { Self.violation(at: path, in: tape, "missing required property '\($0)'") }, at: start)
         }
     }
 }

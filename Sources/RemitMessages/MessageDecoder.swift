@@ -2,21 +2,24 @@ import Foundation
 import RemitCore
 
 /// Decodes `Decodable` values from JSON the way every Remit message is read: the bytes go through
-/// `JSONReader` once, and the value is decoded from the resulting `JSONValue` — the same tree the
-/// schema check looked at, so a worker parses each delivery once. Dates are ISO 8601 timestamps
-/// (`Timestamp`), `Data` is base64. Errors are `DecodingError`s with their coding path, as from
-/// Foundation's `JSONDecoder`.
+/// `JSONReader` once into a `JSONTape`, and the value is decoded from that tape — the same one the
+/// schema check walked, so a worker parses each delivery once and builds no tree. Dates are ISO 8601
+/// timestamps (`Timestamp`), `Data` is base64. Errors are `DecodingError`s with their coding path,
+/// as from Foundation's `JSONDecoder`.
 public struct MessageDecoder: Sendable {
     public init() {}
 
     public func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
-        try decode(type, from: try read(data))
+        try decode(type, from: try tape(data), at: JSONTape.root)
     }
 
     /// `data` read by `JSONReader`; text that is not JSON throws a `DecodingError`, as a decode does.
-    public func read(_ data: Data) throws -> JSONValue {
+    public func read(_ data: Data) throws -> JSONValue { try tape(data).value() }
+
+    /// `data` read into a tape by `JSONReader`; text that is not JSON throws a `DecodingError`.
+    public func tape(_ data: Data) throws -> JSONTape {
         do {
-            return try JSONReader.read(data)
+            return try JSONReader.tape(data)
         } catch {
             throw DecodingError.dataCorrupted(
                 .init(codingPath: [], debugDescription: "the text is not valid JSON (\(error))", underlyingError: error))
@@ -24,36 +27,74 @@ public struct MessageDecoder: Sendable {
     }
 
     public func decode<T: Decodable>(_ type: T.Type, from json: JSONValue) throws -> T {
-        try TreeDecoder(json, codingPath: []).decodeValue(type)
+        try decode(type, from: JSONTape(json), at: JSONTape.root)
     }
 
-    /// Decodes `json` found at `codingPath` (so errors name where it sits in a larger document).
-    func decode<T: Decodable>(_ type: T.Type, from json: JSONValue, at codingPath: [any CodingKey]) throws -> T {
-        try TreeDecoder(json, codingPath: codingPath).decodeValue(type)
+    /// Decodes node `node` of `tape`, found at `codingPath` (so errors name where it sits in a
+    /// larger document).
+    public func decode<T: Decodable>(
+        _ type: T.Type, from tape: JSONTape, at node: Int, codingPath: [any CodingKey] = []
+    ) throws -> T {
+        try TapeDecoder(tape, node, basePath: codingPath).decodeValue(type)
     }
 }
 
-/// A `Decoder` over one node of a `JSONValue` tree.
-private final class TreeDecoder: Decoder {
-    let value: JSONValue
-    let codingPath: [any CodingKey]
+/// A `Decoder` over one node of a `JSONTape`. Its coding path is made only when asked for (an
+/// error, or a type that reads it): each decoder knows its parent and its own step.
+private final class TapeDecoder: Decoder {
+    enum Step {
+        case none
+        case key(any CodingKey)
+        case index(Int)
+    }
+
+    let tape: JSONTape
+    let node: Int
+    private let parent: TapeDecoder?
+    private let step: Step
+    /// The path above the root decoder.
+    private let basePath: [any CodingKey]
+    /// Where a keyed container over this node looks for its next key first: types decode their
+    /// keys in about the order they were written, so a look-up is mostly one comparison.
+    var memberHint: Int
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
-    init(_ value: JSONValue, codingPath: [any CodingKey]) {
-        self.value = value
-        self.codingPath = codingPath
+    init(_ tape: JSONTape, _ node: Int, basePath: [any CodingKey]) {
+        self.tape = tape
+        self.node = node
+        parent = nil
+        step = .none
+        self.basePath = basePath
+        memberHint = node + 1
+    }
+
+    init(_ tape: JSONTape, _ node: Int, parent: TapeDecoder, step: Step) {
+        self.tape = tape
+        self.node = node
+        self.parent = parent
+        self.step = step
+        basePath = []
+        memberHint = node + 1
+    }
+
+    var codingPath: [any CodingKey] {
+        var path = parent?.codingPath ?? basePath
+        switch step {
+        case .none: break
+        case .key(let key): path.append(key)
+        case .index(let index): path.append(IndexKey(index: index))
+        }
+        return path
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        guard case .object(let members) = value else {
-            throw TreeDecoder.mismatch([String: JSONValue].self, value, codingPath)
-        }
-        return KeyedDecodingContainer(KeyedContainer<Key>(members: members, codingPath: codingPath))
+        guard tape.kind(node) == .object else { throw TapeDecoder.mismatch([String: JSONValue].self, tape, node, codingPath) }
+        return KeyedDecodingContainer(KeyedContainer<Key>(decoder: self))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        guard case .array(let elements) = value else { throw TreeDecoder.mismatch([JSONValue].self, value, codingPath) }
-        return UnkeyedContainer(elements: elements, codingPath: codingPath)
+        guard tape.kind(node) == .array else { throw TapeDecoder.mismatch([JSONValue].self, tape, node, codingPath) }
+        return UnkeyedContainer(decoder: self)
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer { SingleValueContainer(decoder: self) }
@@ -66,7 +107,7 @@ private final class TreeDecoder: Decoder {
     }
 
     private func decodeDate() throws -> Date {
-        let text = try TreeDecoder.string(value, codingPath)
+        let text = try TapeDecoder.string(tape, node, codingPath)
         guard let date = Timestamp.parse(text) else {
             throw DecodingError.dataCorrupted(
                 .init(
@@ -77,7 +118,7 @@ private final class TreeDecoder: Decoder {
     }
 
     private func decodeData() throws -> Data {
-        guard let data = Data(base64Encoded: try TreeDecoder.string(value, codingPath)) else {
+        guard let data = Data(base64Encoded: try TapeDecoder.string(tape, node, codingPath)) else {
             throw DecodingError.dataCorrupted(.init(codingPath: codingPath, debugDescription: "not base64"))
         }
         return data
@@ -85,57 +126,68 @@ private final class TreeDecoder: Decoder {
 
     // MARK: Scalars, shared by the three containers
 
-    static func mismatch(_ type: Any.Type, _ value: JSONValue, _ codingPath: @autoclosure () -> [any CodingKey]) -> DecodingError {
-        if value == .null {
+    static func mismatch(
+        _ type: Any.Type, _ tape: JSONTape, _ node: Int, _ codingPath: @autoclosure () -> [any CodingKey]
+    ) -> DecodingError {
+        if tape.kind(node) == .null {
             return .valueNotFound(type, .init(codingPath: codingPath(), debugDescription: "found null"))
         }
-        return .typeMismatch(type, .init(codingPath: codingPath(), debugDescription: "found \(value.typeName)"))
+        return .typeMismatch(type, .init(codingPath: codingPath(), debugDescription: "found \(tape.typeName(node))"))
     }
 
-    static func string(_ value: JSONValue, _ codingPath: @autoclosure () -> [any CodingKey]) throws -> String {
-        guard case .string(let string) = value else { throw mismatch(String.self, value, codingPath()) }
-        return string
+    static func string(_ tape: JSONTape, _ node: Int, _ codingPath: @autoclosure () -> [any CodingKey]) throws -> String {
+        guard tape.kind(node) == .string else { throw mismatch(String.self, tape, node, codingPath()) }
+        return tape.string(node)
     }
 
-    static func bool(_ value: JSONValue, _ codingPath: @autoclosure () -> [any CodingKey]) throws -> Bool {
-        guard case .bool(let bool) = value else { throw mismatch(Bool.self, value, codingPath()) }
-        return bool
+    static func bool(_ tape: JSONTape, _ node: Int, _ codingPath: @autoclosure () -> [any CodingKey]) throws -> Bool {
+        switch tape.kind(node) {
+        case .true: return true
+        case .false: return false
+        default: throw mismatch(Bool.self, tape, node, codingPath())
+        }
     }
 
     /// A whole number as `T`, also when written `2.0`; out of `T`'s range is an error, not a wrap.
-    static func integer<T: FixedWidthInteger>(_ value: JSONValue, _ codingPath: @autoclosure () -> [any CodingKey]) throws -> T {
+    static func integer<T: FixedWidthInteger>(
+        _ tape: JSONTape, _ node: Int, _ codingPath: @autoclosure () -> [any CodingKey]
+    ) throws -> T {
         let result: T?
-        switch value {
-        case .integer(let integer): result = T(exactly: integer)
-        case .number(let number): result = T(exactly: number)
-        default: throw mismatch(T.self, value, codingPath())
+        if let integer = tape.integer(node) {
+            result = T(exactly: integer)
+        } else if let number = tape.number(node) {
+            result = T(exactly: number)
+        } else {
+            throw mismatch(T.self, tape, node, codingPath())
         }
         guard let result else {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: codingPath(), debugDescription: "\(value) does not fit in \(T.self)"))
+                .init(codingPath: codingPath(), debugDescription: "\(tape.value(node)) does not fit in \(T.self)"))
         }
         return result
     }
 
-    static func floatingPoint<T: BinaryFloatingPoint>(_ value: JSONValue, _ codingPath: @autoclosure () -> [any CodingKey]) throws -> T {
-        switch value {
-        case .integer(let integer): return T(integer)
-        case .number(let number): return T(number)
-        default: throw mismatch(T.self, value, codingPath())
-        }
+    static func floatingPoint<T: BinaryFloatingPoint>(
+        _ tape: JSONTape, _ node: Int, _ codingPath: @autoclosure () -> [any CodingKey]
+    ) throws -> T {
+        if let integer = tape.integer(node) { return T(integer) }
+        if let number = tape.number(node) { return T(number) }
+        throw mismatch(T.self, tape, node, codingPath())
     }
 }
 
 private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let members: [String: JSONValue]
-    let codingPath: [any CodingKey]
+    let decoder: TapeDecoder
+    var tape: JSONTape { decoder.tape }
+    var object: Int { decoder.node }
+    var codingPath: [any CodingKey] { decoder.codingPath }
 
-    var allKeys: [Key] { members.keys.compactMap { Key(stringValue: $0) } }
+    var allKeys: [Key] { tape.members(object).compactMap { Key(stringValue: tape.string($0.key)) } }
 
-    func contains(_ key: Key) -> Bool { members[key.stringValue] != nil }
+    func contains(_ key: Key) -> Bool { tape.member(object, key.stringValue) != nil }
 
-    private func member(_ key: Key) throws -> JSONValue {
-        guard let value = members[key.stringValue] else {
+    private func member(_ key: Key) throws -> Int {
+        guard let value = tape.member(object, key.stringValue, startingAt: &decoder.memberHint) else {
             throw DecodingError.keyNotFound(
                 key, .init(codingPath: codingPath, debugDescription: "no value for '\(key.stringValue)'"))
         }
@@ -144,126 +196,156 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     private func path(_ key: Key) -> [any CodingKey] { codingPath + [key] }
 
-    func decodeNil(forKey key: Key) throws -> Bool { try member(key) == .null }
-    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try TreeDecoder.bool(member(key), path(key)) }
-    func decode(_ type: String.Type, forKey key: Key) throws -> String { try TreeDecoder.string(member(key), path(key)) }
-    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try TreeDecoder.floatingPoint(member(key), path(key)) }
-    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try TreeDecoder.floatingPoint(member(key), path(key)) }
-    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try TreeDecoder.integer(member(key), path(key)) }
-    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try TreeDecoder.integer(member(key), path(key)) }
-    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try TreeDecoder.integer(member(key), path(key)) }
-    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try TreeDecoder.integer(member(key), path(key)) }
-    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try TreeDecoder.integer(member(key), path(key)) }
-    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try TreeDecoder.integer(member(key), path(key)) }
-    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try TreeDecoder.integer(member(key), path(key)) }
-    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try TreeDecoder.integer(member(key), path(key)) }
-    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try TreeDecoder.integer(member(key), path(key)) }
-    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try TreeDecoder.integer(member(key), path(key)) }
+    private func nested(_ key: Key) throws -> TapeDecoder { TapeDecoder(tape, try member(key), parent: decoder, step: .key(key)) }
+
+    func decodeNil(forKey key: Key) throws -> Bool { tape.kind(try member(key)) == .null }
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try TapeDecoder.bool(tape, member(key), path(key)) }
+    func decode(_ type: String.Type, forKey key: Key) throws -> String { try TapeDecoder.string(tape, member(key), path(key)) }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try TapeDecoder.floatingPoint(tape, member(key), path(key)) }
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try TapeDecoder.floatingPoint(tape, member(key), path(key)) }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try TapeDecoder.integer(tape, member(key), path(key)) }
+    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try TapeDecoder.integer(tape, member(key), path(key)) }
+    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try TapeDecoder.integer(tape, member(key), path(key)) }
+    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try TapeDecoder.integer(tape, member(key), path(key)) }
+    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try TapeDecoder.integer(tape, member(key), path(key)) }
+    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try TapeDecoder.integer(tape, member(key), path(key)) }
+    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try TapeDecoder.integer(tape, member(key), path(key)) }
+    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try TapeDecoder.integer(tape, member(key), path(key)) }
+    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try TapeDecoder.integer(tape, member(key), path(key)) }
+    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try TapeDecoder.integer(tape, member(key), path(key)) }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        try TreeDecoder(member(key), codingPath: path(key)).decodeValue(type)
+        try nested(key).decodeValue(type)
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
-        try TreeDecoder(member(key), codingPath: path(key)).container(keyedBy: type)
+        try nested(key).container(keyedBy: type)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-        try TreeDecoder(member(key), codingPath: path(key)).unkeyedContainer()
+        try nested(key).unkeyedContainer()
     }
 
     func superDecoder() throws -> any Decoder {
-        TreeDecoder(members["super"] ?? .null, codingPath: codingPath + [IndexKey(stringValue: "super")])
+        let path = codingPath + [IndexKey(stringValue: "super")]
+        guard let value = tape.member(object, "super") else { return TapeDecoder(JSONTape(.null), JSONTape.root, basePath: path) }
+        return TapeDecoder(tape, value, basePath: path)
     }
 
-    func superDecoder(forKey key: Key) throws -> any Decoder { TreeDecoder(members[key.stringValue] ?? .null, codingPath: path(key)) }
+    func superDecoder(forKey key: Key) throws -> any Decoder {
+        guard let value = tape.member(object, key.stringValue) else {
+            return TapeDecoder(JSONTape(.null), JSONTape.root, basePath: path(key))
+        }
+        return TapeDecoder(tape, value, parent: decoder, step: .key(key))
+    }
 }
 
 private struct UnkeyedContainer: UnkeyedDecodingContainer {
-    let elements: [JSONValue]
-    let codingPath: [any CodingKey]
+    let decoder: TapeDecoder
+    var tape: JSONTape { decoder.tape }
+    var codingPath: [any CodingKey] { decoder.codingPath }
+    let count: Int?
     var currentIndex = 0
+    /// The node of the element at `currentIndex`.
+    private var element: Int
 
-    init(elements: [JSONValue], codingPath: [any CodingKey]) {
-        self.elements = elements
-        self.codingPath = codingPath
+    init(decoder: TapeDecoder) {
+        self.decoder = decoder
+        count = decoder.tape.count(decoder.node)
+        element = decoder.node + 1
     }
 
-    var count: Int? { elements.count }
-    var isAtEnd: Bool { currentIndex >= elements.count }
+    var isAtEnd: Bool { currentIndex >= count! }
 
-    private mutating func next(_ type: Any.Type) throws -> (JSONValue, [any CodingKey]) {
-        let path = codingPath + [IndexKey(index: currentIndex)]
+    /// The next element's node and its index (its coding path is made only for an error).
+    private mutating func next(_ type: Any.Type) throws -> (Int, Int) {
         guard !isAtEnd else {
-            throw DecodingError.valueNotFound(type, .init(codingPath: path, debugDescription: "the array has no more elements"))
+            throw DecodingError.valueNotFound(
+                type, .init(codingPath: codingPath + [IndexKey(index: currentIndex)], debugDescription: "the array has no more elements"))
         }
-        defer { currentIndex += 1 }
-        return (elements[currentIndex], path)
+        let node = element
+        currentIndex += 1
+        element = tape.after(node)
+        return (node, currentIndex - 1)
     }
+
+    private func path(_ index: Int) -> [any CodingKey] { codingPath + [IndexKey(index: index)] }
+
+    private func nested(_ node: Int, _ index: Int) -> TapeDecoder { TapeDecoder(tape, node, parent: decoder, step: .index(index)) }
 
     mutating func decodeNil() throws -> Bool {
-        guard !isAtEnd, elements[currentIndex] == .null else { return false }
+        guard !isAtEnd, tape.kind(element) == .null else { return false }
         currentIndex += 1
+        element = tape.after(element)
         return true
     }
 
-    mutating func decode(_ type: Bool.Type) throws -> Bool { let (v, p) = try next(type); return try TreeDecoder.bool(v, p) }
-    mutating func decode(_ type: String.Type) throws -> String { let (v, p) = try next(type); return try TreeDecoder.string(v, p) }
-    mutating func decode(_ type: Double.Type) throws -> Double { let (v, p) = try next(type); return try TreeDecoder.floatingPoint(v, p) }
-    mutating func decode(_ type: Float.Type) throws -> Float { let (v, p) = try next(type); return try TreeDecoder.floatingPoint(v, p) }
-    mutating func decode(_ type: Int.Type) throws -> Int { let (v, p) = try next(type); return try TreeDecoder.integer(v, p) }
-    mutating func decode(_ type: Int8.Type) throws -> Int8 { let (v, p) = try next(type); return try TreeDecoder.integer(v, p) }
-    mutating func decode(_ type: Int16.Type) throws -> Int16 { let (v, p) = try next(type); return try TreeDecoder.integer(v, p) }
-    mutating func decode(_ type: Int32.Type) throws -> Int32 { let (v, p) = try next(type); return try TreeDecoder.integer(v, p) }
-    mutating func decode(_ type: Int64.Type) throws -> Int64 { let (v, p) = try next(type); return try TreeDecoder.integer(v, p) }
-    mutating func decode(_ type: UInt.Type) throws -> UInt { let (v, p) = try next(type); return try TreeDecoder.integer(v, p) }
-    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { let (v, p) = try next(type); return try TreeDecoder.integer(v, p) }
-    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { let (v, p) = try next(type); return try TreeDecoder.integer(v, p) }
-    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { let (v, p) = try next(type); return try TreeDecoder.integer(v, p) }
-    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { let (v, p) = try next(type); return try TreeDecoder.integer(v, p) }
+    /// The next element read by `read` (one of `TapeDecoder`'s scalar readers).
+    private mutating func scalar<T>(
+        _ type: T.Type, _ read: (JSONTape, Int, @autoclosure () -> [any CodingKey]) throws -> T
+    ) throws -> T {
+        let (node, index) = try next(type)
+        return try read(tape, node, path(index))
+    }
+
+    mutating func decode(_ type: Bool.Type) throws -> Bool { try scalar(type, TapeDecoder.bool) }
+    mutating func decode(_ type: String.Type) throws -> String { try scalar(type, TapeDecoder.string) }
+    mutating func decode(_ type: Double.Type) throws -> Double { try scalar(type, TapeDecoder.floatingPoint) }
+    mutating func decode(_ type: Float.Type) throws -> Float { try scalar(type, TapeDecoder.floatingPoint) }
+    mutating func decode(_ type: Int.Type) throws -> Int { try scalar(type, TapeDecoder.integer) }
+    mutating func decode(_ type: Int8.Type) throws -> Int8 { try scalar(type, TapeDecoder.integer) }
+    mutating func decode(_ type: Int16.Type) throws -> Int16 { try scalar(type, TapeDecoder.integer) }
+    mutating func decode(_ type: Int32.Type) throws -> Int32 { try scalar(type, TapeDecoder.integer) }
+    mutating func decode(_ type: Int64.Type) throws -> Int64 { try scalar(type, TapeDecoder.integer) }
+    mutating func decode(_ type: UInt.Type) throws -> UInt { try scalar(type, TapeDecoder.integer) }
+    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { try scalar(type, TapeDecoder.integer) }
+    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try scalar(type, TapeDecoder.integer) }
+    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try scalar(type, TapeDecoder.integer) }
+    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try scalar(type, TapeDecoder.integer) }
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        let (value, path) = try next(type)
-        return try TreeDecoder(value, codingPath: path).decodeValue(type)
+        let (node, index) = try next(type)
+        return try nested(node, index).decodeValue(type)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
-        let (value, path) = try next([String: JSONValue].self)
-        return try TreeDecoder(value, codingPath: path).container(keyedBy: type)
+        let (node, index) = try next([String: JSONValue].self)
+        return try nested(node, index).container(keyedBy: type)
     }
 
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        let (value, path) = try next([JSONValue].self)
-        return try TreeDecoder(value, codingPath: path).unkeyedContainer()
+        let (node, index) = try next([JSONValue].self)
+        return try nested(node, index).unkeyedContainer()
     }
 
     mutating func superDecoder() throws -> any Decoder {
-        let (value, path) = try next(JSONValue.self)
-        return TreeDecoder(value, codingPath: path)
+        let (node, index) = try next(JSONValue.self)
+        return nested(node, index)
     }
 }
 
 private struct SingleValueContainer: SingleValueDecodingContainer {
-    let decoder: TreeDecoder
+    let decoder: TapeDecoder
     var codingPath: [any CodingKey] { decoder.codingPath }
-    private var value: JSONValue { decoder.value }
+    private var tape: JSONTape { decoder.tape }
+    private var node: Int { decoder.node }
 
-    init(decoder: TreeDecoder) { self.decoder = decoder }
+    init(decoder: TapeDecoder) { self.decoder = decoder }
 
-    func decodeNil() -> Bool { value == .null }
-    func decode(_ type: Bool.Type) throws -> Bool { try TreeDecoder.bool(value, codingPath) }
-    func decode(_ type: String.Type) throws -> String { try TreeDecoder.string(value, codingPath) }
-    func decode(_ type: Double.Type) throws -> Double { try TreeDecoder.floatingPoint(value, codingPath) }
-    func decode(_ type: Float.Type) throws -> Float { try TreeDecoder.floatingPoint(value, codingPath) }
-    func decode(_ type: Int.Type) throws -> Int { try TreeDecoder.integer(value, codingPath) }
-    func decode(_ type: Int8.Type) throws -> Int8 { try TreeDecoder.integer(value, codingPath) }
-    func decode(_ type: Int16.Type) throws -> Int16 { try TreeDecoder.integer(value, codingPath) }
-    func decode(_ type: Int32.Type) throws -> Int32 { try TreeDecoder.integer(value, codingPath) }
-    func decode(_ type: Int64.Type) throws -> Int64 { try TreeDecoder.integer(value, codingPath) }
-    func decode(_ type: UInt.Type) throws -> UInt { try TreeDecoder.integer(value, codingPath) }
-    func decode(_ type: UInt8.Type) throws -> UInt8 { try TreeDecoder.integer(value, codingPath) }
-    func decode(_ type: UInt16.Type) throws -> UInt16 { try TreeDecoder.integer(value, codingPath) }
-    func decode(_ type: UInt32.Type) throws -> UInt32 { try TreeDecoder.integer(value, codingPath) }
-    func decode(_ type: UInt64.Type) throws -> UInt64 { try TreeDecoder.integer(value, codingPath) }
+    func decodeNil() -> Bool { tape.kind(node) == .null }
+    func decode(_ type: Bool.Type) throws -> Bool { try TapeDecoder.bool(tape, node, codingPath) }
+    func decode(_ type: String.Type) throws -> String { try TapeDecoder.string(tape, node, codingPath) }
+    func decode(_ type: Double.Type) throws -> Double { try TapeDecoder.floatingPoint(tape, node, codingPath) }
+    func decode(_ type: Float.Type) throws -> Float { try TapeDecoder.floatingPoint(tape, node, codingPath) }
+    func decode(_ type: Int.Type) throws -> Int { try TapeDecoder.integer(tape, node, codingPath) }
+    func decode(_ type: Int8.Type) throws -> Int8 { try TapeDecoder.integer(tape, node, codingPath) }
+    func decode(_ type: Int16.Type) throws -> Int16 { try TapeDecoder.integer(tape, node, codingPath) }
+    func decode(_ type: Int32.Type) throws -> Int32 { try TapeDecoder.integer(tape, node, codingPath) }
+    func decode(_ type: Int64.Type) throws -> Int64 { try TapeDecoder.integer(tape, node, codingPath) }
+    func decode(_ type: UInt.Type) throws -> UInt { try TapeDecoder.integer(tape, node, codingPath) }
+    func decode(_ type: UInt8.Type) throws -> UInt8 { try TapeDecoder.integer(tape, node, codingPath) }
+    func decode(_ type: UInt16.Type) throws -> UInt16 { try TapeDecoder.integer(tape, node, codingPath) }
+    func decode(_ type: UInt32.Type) throws -> UInt32 { try TapeDecoder.integer(tape, node, codingPath) }
+    func decode(_ type: UInt64.Type) throws -> UInt64 { try TapeDecoder.integer(tape, node, codingPath) }
     func decode<T: Decodable>(_ type: T.Type) throws -> T { try decoder.decodeValue(type) }
 }

@@ -5,20 +5,36 @@ import RemitCore
 /// compiled once, and a reference cycle only costs a key (targets are looked up when checking).
 struct SchemaCompiler {
     let siblings: [String: JSONValue]
-    private var compiledTargets: [String: SchemaNode] = [:]
-    private var pending: [(key: String, schema: JSONValue, document: JSONSchema.Document)] = []
-    private var seen: Set<String> = []
+    /// Every `pattern` of the schema and its siblings, compiled when they were checked.
+    let patterns: [String: CompiledPattern]
+    private var compiledTargets: [Int: SchemaNode] = [:]
+    private var pending: [(id: Int, schema: JSONValue, document: JSONSchema.Document)] = []
+    /// Each reference target (document and pointer) by the number it is known by when checking.
+    private var targetIDs: [String: Int] = [:]
+    /// Each reference as written in its file, numbered: meeting the same one twice for one value is a cycle.
+    private var cycleIDs: [String: Int] = [:]
 
-    init(siblings: [String: JSONValue]) { self.siblings = siblings }
+    init(siblings: [String: JSONValue], patterns: [String: CompiledPattern]) {
+        self.siblings = siblings
+        self.patterns = patterns
+    }
 
     mutating func compile(_ schema: JSONValue, in document: JSONSchema.Document) -> SchemaNode {
         guard case .object(let object) = schema else { return schema == .bool(false) ? .nothing : .anything }
-        var rules = SchemaNode.Rules()
+        let rules = SchemaNode.Rules()
         if let text = object["$ref"]?.stringValue {
-            var reference = SchemaNode.Reference(text: text, target: nil, cycleKey: "\(document.name) \(text)")
+            let cycleKey = "\(document.name) \(text)"
+            let cycleID = cycleIDs[cycleKey] ?? cycleIDs.count
+            cycleIDs[cycleKey] = cycleID
+            var reference = SchemaNode.Reference(text: text, target: nil, cycleID: cycleID)
             if let (target, targetDocument, key) = resolve(text, from: document) {
-                reference.target = key
-                if seen.insert(key).inserted { pending.append((key, target, targetDocument)) }
+                if let known = targetIDs[key] {
+                    reference.target = known
+                } else {
+                    reference.target = targetIDs.count
+                    targetIDs[key] = targetIDs.count
+                    pending.append((targetIDs.count - 1, target, targetDocument))
+                }
             }
             rules.reference = reference
         }
@@ -27,7 +43,7 @@ struct SchemaCompiler {
         rules.constant = object["const"]
         rules.minLength = object["minLength"]?.integralValue
         rules.maxLength = object["maxLength"]?.integralValue
-        rules.pattern = object["pattern"]?.stringValue
+        rules.pattern = object["pattern"]?.stringValue.flatMap { patterns[$0] }
         rules.format = object["format"]?.stringValue
         rules.minimum = object["minimum"]
         rules.maximum = object["maximum"]
@@ -41,15 +57,24 @@ struct SchemaCompiler {
             rules.properties[key] = compile(property, in: document)
         }
         if let additional = object["additionalProperties"] { rules.additionalProperties = compile(additional, in: document) }
+        if let options = rules.options, options.allSatisfy({ $0.stringValue != nil }) {
+            rules.stringOptions = Set(options.compactMap(\.stringValue))
+        }
+        if rules.properties.keys.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } }) {
+            let required = Set(rules.required)
+            rules.asciiProperties = SchemaNode.PropertyTable(
+                rules.properties.map { (name: $0.key, schema: $0.value, required: required.contains($0.key)) })
+            rules.requiredAreCounted = required.count == rules.required.count && required.isSubset(of: rules.properties.keys)
+        }
         return .rules(rules)
     }
 
     /// Compiles every reference target met so far (and those they reach).
-    mutating func finish() -> [String: SchemaNode] {
+    mutating func finish() -> [SchemaNode] {
         while let next = pending.popLast() {
-            compiledTargets[next.key] = compile(next.schema, in: next.document)
+            compiledTargets[next.id] = compile(next.schema, in: next.document)
         }
-        return compiledTargets
+        return (0..<targetIDs.count).map { compiledTargets[$0] ?? .anything }
     }
 
     private func resolve(_ reference: String, from document: JSONSchema.Document) -> (JSONValue, JSONSchema.Document, String)? {

@@ -10,22 +10,23 @@ import Synchronization
 
 /// Reading a delivery, and what goes back to the broker for one that failed: a retry or a dead letter.
 extension WorkerRuntime {
-    /// Reads the delivery as JSON once (`JSONReader`), checks that tree against the envelope schema
-    /// and its type's schema (the same check `remit publish` makes), then decodes the Swift body type
-    /// from the same tree.
+    /// Reads the delivery once into a `JSONTape`, checks it against the envelope schema and its
+    /// type's schema (the same check `remit publish` makes), then decodes the Swift body type from
+    /// the same tape.
     func decode(_ delivery: Delivery) -> Result<(EnvelopeHeader, any MessageBody), BadInput> {
-        let json: JSONValue
+        let tape: JSONTape
         do {
-            json = try JSONReader.read(delivery.body)
+            tape = try JSONReader.tape(delivery.body)
         } catch {
             return .failure(BadInput("not a Remit envelope: the body is not JSON (\(error))"))
         }
-        let envelopeProblems = topology.envelopeSchema.violations(of: json)
+        let root = JSONTape.root
+        let envelopeProblems = topology.envelopeSchema.violations(of: tape, at: root)
         guard envelopeProblems.isEmpty else {
             return .failure(BadInput("not a Remit envelope: " + MessageValidator.summarize(envelopeProblems.map(\.description))))
         }
-        let type = json["type"]?.stringValue ?? ""
-        let version = Int(json["version"]?.intValue ?? 0)
+        let type = tape.member(root, "type").map(tape.string) ?? ""
+        let version = Int(tape.member(root, "version").flatMap(tape.integer) ?? 0)
         guard kind.consumes.contains(type), bodyTypes.handles(type) else {
             return .failure(
                 BadInput("worker kind '\(kind.name)' does not handle message type '\(SchemaViolation.shown(type))'"))
@@ -33,13 +34,15 @@ extension WorkerRuntime {
         guard bodyTypes.type(for: type, version: version) != nil else {
             return .failure(BadInput("\(type) schema version \(version) is not supported by this worker"))
         }
-        let bodyProblems = validator.violations(body: json["body"] ?? .null, type: type, version: version)
+        let bodyProblems =
+            tape.member(root, "body").map { validator.violations(body: tape, at: $0, type: type, version: version) }
+            ?? validator.violations(body: .null, type: type, version: version)
         guard bodyProblems.isEmpty else {
             return .failure(BadInput("\(type) v\(version) body does not match its schema: " + MessageValidator.summarize(bodyProblems)))
         }
         let envelope: DecodedEnvelope
         do {
-            envelope = try DecodedEnvelope.decode(json, bodyTypes: bodyTypes)
+            envelope = try DecodedEnvelope.decode(tape, bodyTypes: bodyTypes)
         } catch let error as DecodingError {
             return .failure(BadInput("not a Remit envelope: \(DecodingErrorText.describe(error))"))
         } catch {

@@ -14,9 +14,15 @@ import RemitWorkers
 /// Per-message costs of the codec steps the worker runs, in microseconds, without broker or disk.
 struct Codec: AsyncParsableCommand {
     @Option var iterations = 20_000
+    @Option(help: "A message's body to time the worker's read, check and decode of, instead of the built-in steps.")
+    var message: String?
 
     func run() async throws {
         let producer = Producer(topology: try Topology.load(from: URL(fileURLWithPath: "Topology")))
+        if let message {
+            try timeReading([UInt8](try Data(contentsOf: URL(fileURLWithPath: message))), producer.topology)
+            return
+        }
         let body: JSONValue = .object([
             "key": .string("bench-1"), "payload": .string(String(repeating: "x", count: 330)),
             "amount": .object(["amount": .string("12.50"), "currency": .string("EUR")]),
@@ -25,14 +31,15 @@ struct Codec: AsyncParsableCommand {
         let types = MessageBodyTypes([SmokeRecord.self])
         print("message: \(data.count) bytes")
         // The worker's steps, one by one, then Foundation's decoder for comparison.
-        var json: JSONValue = .null
-        try time("read JSON (JSONReader)") { json = try JSONReader.read(data) }
+        let bytes = [UInt8](data)
+        var tape = try JSONReader.tape(bytes)
+        try time("read JSON into a tape") { tape = try JSONReader.tape(bytes) }
         let validator = MessageValidator(topology: producer.topology)
         var problems: [String] = []
-        time("schema check (envelope + body)") { problems = validator.violations(envelope: json) }
+        time("schema check (envelope + body)") { problems = validator.violations(envelope: tape) }
         guard problems.isEmpty else { throw ValidationError("schema: \(problems)") }
         var decoded: DecodedEnvelope?
-        try time("typed decode from the tree") { decoded = try DecodedEnvelope.decode(json, bodyTypes: types) }
+        try time("typed decode from the tape") { decoded = try DecodedEnvelope.decode(tape, bodyTypes: types) }
         try time("read + decode from bytes") { decoded = try DecodedEnvelope.decode(data, bodyTypes: types) }
         try time("Foundation JSONDecoder (compare)") { _ = try JSONDecoder().decode(Envelope<SmokeRecord>.self, from: data) }
         guard case .decoded(let record as SmokeRecord) = decoded!.body else { throw ValidationError("did not decode") }
@@ -45,6 +52,21 @@ struct Codec: AsyncParsableCommand {
         time("deterministic id") { _ = DeterministicID.make(from: header.id, "smoke.recorded", record.key) }
         time("timestamp format") { _ = Timestamp.format(Date()) }
         time("timestamp parse") { _ = Timestamp.parse("2026-11-29T10:15:00.123Z") }
+    }
+
+    /// The worker's three steps for one given body, as `decode(_:)` in the runtime runs them.
+    func timeReading(_ bytes: [UInt8], _ topology: Topology) throws {
+        print("message: \(bytes.count) bytes")
+        var tape = try JSONReader.tape(bytes)
+        try time("read JSON into a tape") { tape = try JSONReader.tape(bytes) }
+        let validator = MessageValidator(topology: topology)
+        let problems = validator.violations(envelope: tape)
+        guard problems.isEmpty else { throw ValidationError("schema: \(problems)") }
+        time("schema check (envelope + body)") { _ = validator.violations(envelope: tape) }
+        guard case .decoded = try DecodedEnvelope.decode(tape, bodyTypes: .remit).body else {
+            throw ValidationError("the body does not decode")
+        }
+        try time("typed decode from the tape") { _ = try DecodedEnvelope.decode(tape, bodyTypes: .remit) }
     }
 
     /// `step` `iterations` times; prints the time per run.

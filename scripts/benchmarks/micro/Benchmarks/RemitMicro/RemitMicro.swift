@@ -32,27 +32,40 @@ let benchmarks: @Sendable () -> Void = {
 
     // MARK: the codec, in the order the worker runs it for each delivery
 
-    Benchmark("codec: read JSON, smoke.record", configuration: codecConfiguration) { benchmark in
-        for _ in benchmark.scaledIterations { blackHole(try JSONReader.read(codec.smokeBytes)) }
+    Benchmark("codec: read JSON into a tape, smoke.record", configuration: codecConfiguration) { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try JSONReader.tape(codec.smokeBytes)) }
     }
-    Benchmark("codec: read JSON, payment.post", configuration: codecConfiguration) { benchmark in
-        for _ in benchmark.scaledIterations { blackHole(try JSONReader.read(codec.paymentBytes)) }
+    Benchmark("codec: read JSON into a tape, payment.post", configuration: codecConfiguration) { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try JSONReader.tape(codec.paymentBytes)) }
     }
     Benchmark("codec: schema check, smoke.record", configuration: codecConfiguration) { benchmark in
-        for _ in benchmark.scaledIterations { blackHole(codec.validator.violations(envelope: codec.smokeJSON)) }
+        for _ in benchmark.scaledIterations { blackHole(codec.validator.violations(envelope: codec.smokeTape)) }
     }
     Benchmark("codec: schema check, payment.post", configuration: codecConfiguration) { benchmark in
-        for _ in benchmark.scaledIterations { blackHole(codec.validator.violations(envelope: codec.paymentJSON)) }
+        for _ in benchmark.scaledIterations { blackHole(codec.validator.violations(envelope: codec.paymentTape)) }
     }
     Benchmark("codec: typed decode, smoke.record", configuration: codecConfiguration) { benchmark in
         for _ in benchmark.scaledIterations {
-            blackHole(try DecodedEnvelope.decode(codec.smokeJSON, bodyTypes: codec.smokeTypes))
+            blackHole(try DecodedEnvelope.decode(codec.smokeTape, bodyTypes: codec.smokeTypes))
         }
     }
     Benchmark("codec: typed decode, payment.post", configuration: codecConfiguration) { benchmark in
         for _ in benchmark.scaledIterations {
-            blackHole(try DecodedEnvelope.decode(codec.paymentJSON, bodyTypes: codec.paymentTypes))
+            blackHole(try DecodedEnvelope.decode(codec.paymentTape, bodyTypes: codec.paymentTypes))
         }
+    }
+    // A first sync's message: 100 invoices with their payments, lines and settlements (≈ 55 KB,
+    // scripts/benchmarks/fixtures/channel-invoices-100.json, as hq-distribution sent it).
+    let largeConfiguration = MicroConfiguration.make(
+        scalingFactor: .one, maxIterations: 200, mallocs: BenchmarkThresholds(relative: [.p25: 1, .p50: 1, .p75: 1]))
+    Benchmark("codec: read JSON into a tape, channel.invoices.changed ×100", configuration: largeConfiguration) { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try JSONReader.tape(codec.invoicesBytes)) }
+    }
+    Benchmark("codec: schema check, channel.invoices.changed ×100", configuration: largeConfiguration) { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(codec.validator.violations(envelope: codec.invoicesTape)) }
+    }
+    Benchmark("codec: typed decode, channel.invoices.changed ×100", configuration: largeConfiguration) { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try DecodedEnvelope.decode(codec.invoicesTape, bodyTypes: .remit)) }
     }
     Benchmark("codec: content digest (SHA-256)", configuration: codecConfiguration) { benchmark in
         for _ in benchmark.scaledIterations { blackHole(ContentDigest.sha256(codec.smokeBytes)) }
@@ -182,7 +195,8 @@ struct FixtureError: Error, CustomStringConvertible {
 }
 
 /// Realistic messages as a producer publishes them: a smoke.record of about 512 bytes (the runtime
-/// benchmark's message) and a payment.post, each read once so steps can start from the tree.
+/// benchmark's message), a payment.post and a first sync's channel.invoices.changed, each read once
+/// into a tape so steps can start from it.
 final class CodecFixture: Sendable {
     let topology: Topology
     let producer: Producer
@@ -191,14 +205,16 @@ final class CodecFixture: Sendable {
     let smokeTypes = MessageBodyTypes([SmokeRecord.self])
     let paymentTypes = MessageBodyTypes([PaymentPost.self])
     let smokeBytes: [UInt8]
-    let smokeJSON: JSONValue
+    let smokeTape: JSONTape
     let smokeHeader: EnvelopeHeader
     let smokeRecord: SmokeRecord
     let smokeDigest: String
     let recorded: SmokeRecorded
     let followUp: OutgoingMessage
     let paymentBytes: [UInt8]
-    let paymentJSON: JSONValue
+    let paymentTape: JSONTape
+    let invoicesBytes: [UInt8]
+    let invoicesTape: JSONTape
     let logger: Logger = {
         var logger = Logger(label: "remit.micro")
         logger.logLevel = .critical
@@ -215,8 +231,8 @@ final class CodecFixture: Sendable {
         validator = MessageValidator(topology: topology)
 
         smokeBytes = try Self.smoke(producer, id: "micro-smoke-1")
-        smokeJSON = try JSONReader.read(smokeBytes)
-        let smoke = try DecodedEnvelope.decode(smokeJSON, bodyTypes: smokeTypes)
+        smokeTape = try JSONReader.tape(smokeBytes)
+        let smoke = try DecodedEnvelope.decode(smokeTape, bodyTypes: smokeTypes)
         guard case .decoded(let record as SmokeRecord) = smoke.body else { throw FixtureError("smoke.record did not decode") }
         smokeHeader = smoke.header
         smokeRecord = record
@@ -234,9 +250,14 @@ final class CodecFixture: Sendable {
             try producer.prepare(
                 type: PaymentPost.messageType, body: payment, actingUser: "user:buyer-0001", messageId: "micro-payment-1"
             ).outbound.body
-        paymentJSON = try JSONReader.read(paymentBytes)
-        guard validator.violations(envelope: smokeJSON).isEmpty, validator.violations(envelope: paymentJSON).isEmpty,
-            case .decoded = try DecodedEnvelope.decode(paymentJSON, bodyTypes: paymentTypes).body
+        paymentTape = try JSONReader.tape(paymentBytes)
+        invoicesBytes = [UInt8](
+            try Data(contentsOf: root.appendingPathComponent("scripts/benchmarks/fixtures/channel-invoices-100.json")))
+        invoicesTape = try JSONReader.tape(invoicesBytes)
+        guard validator.violations(envelope: smokeTape).isEmpty, validator.violations(envelope: paymentTape).isEmpty,
+            validator.violations(envelope: invoicesTape).isEmpty,
+            case .decoded = try DecodedEnvelope.decode(paymentTape, bodyTypes: paymentTypes).body,
+            case .decoded = try DecodedEnvelope.decode(invoicesTape, bodyTypes: .remit).body
         else { throw FixtureError("the fixture messages do not pass the worker's checks") }
     }
 
