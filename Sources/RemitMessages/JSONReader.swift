@@ -45,6 +45,8 @@ public struct JSONReader {
     private var depth = 0
     private var nodes: [JSONTape.Node] = []
     private var unescaped: [String] = []
+    /// The key nodes (and their offsets) of the objects being read, innermost last.
+    private var keys: [(node: Int, offset: Int)] = []
 
     private init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -116,7 +118,9 @@ public struct JSONReader {
             close(node, count: 0)
             return
         }
-        var keys: [(node: Int, offset: Int)] = []
+        // The keys of every open object share one stack, so reading an object allocates nothing.
+        let base = keys.count
+        defer { keys.removeSubrange(base...) }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a quoted key") }
@@ -131,8 +135,8 @@ public struct JSONReader {
             switch bytes[index] {
             case UInt8(ascii: ","): index += 1
             case UInt8(ascii: "}"):
-                try refuseDuplicates(keys)
-                close(node, count: keys.count)
+                try refuseDuplicates(keys[base...])
+                close(node, count: keys.count - base)
                 return
             default: throw fail("expected ',' or '}'")
             }
@@ -141,11 +145,11 @@ public struct JSONReader {
 
     /// A key written twice in one object is refused, at the second one's offset; keys compare as
     /// `String`s do (so as dictionary keys would).
-    private func refuseDuplicates(_ keys: [(node: Int, offset: Int)]) throws(Failure) {
+    private func refuseDuplicates(_ keys: ArraySlice<(node: Int, offset: Int)>) throws(Failure) {
         func duplicate(_ offset: Int) -> Failure { Failure(offset: offset, reason: "a key appears twice in one object") }
         if keys.count <= Self.pairwiseKeyLimit {
             for later in keys.indices.dropFirst() {
-                for earlier in 0..<later where keysEqual(keys[earlier].node, keys[later].node) {
+                for earlier in keys.startIndex..<later where keysEqual(keys[earlier].node, keys[later].node) {
                     throw duplicate(keys[later].offset)
                 }
             }
