@@ -35,7 +35,7 @@ ensure_packages() {
 # selenium (drives Chromium in the browser test), pika and jsonschema (the example producer,
 # which the storefront tests run as an outside system would), and pg8000 (scripts/scale-out's
 # checker reads PostgreSQL with it).
-ensure_python_packages() { ensure_python_modules aiosmtpd selenium pika jsonschema pg8000; }
+ensure_python_packages() { ensure_python_modules aiosmtpd selenium pika jsonschema pg8000 asyncapi3; }
 
 # Installs each Python module named (pip package of the same name) that python3 cannot import.
 ensure_python_modules() {

@@ -6,6 +6,7 @@ import Logging
 import OpenAPIHummingbird
 import RemitClient
 import RemitCore
+import RemitMessages
 import RemitStore
 import ServiceLifecycle
 
@@ -50,6 +51,14 @@ public func buildPortal(_ settings: PortalSettings, _ dependencies: PortalDepend
         Response(
             status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: document)))
+    }
+    // The producers' contract beside the API's: the public commands and their answer (AsyncAPI 3.0),
+    // made from the topology this portal publishes with.
+    let asyncAPI = try AsyncAPIDocument.text(from: dependencies.producer.topology)
+    router.get("/api/v1/asyncapi.json") { _, _ -> Response in
+        Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: asyncAPI)))
     }
 
     var app = Application(

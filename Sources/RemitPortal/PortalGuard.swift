@@ -17,7 +17,7 @@ import ServiceLifecycle
 struct PortalGuard: RouterMiddleware {
     typealias Context = PortalRequestContext
     /// Reached without signing in.
-    static let openPaths: Set<String> = ["/sign-in", "/health", "/api/v1/openapi.yaml"]
+    static let openPaths: Set<String> = ["/sign-in", "/health", "/api/v1/openapi.yaml", "/api/v1/asyncapi.json"]
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
     let pages: PageRenderer
     let trustedProxies: Set<String>

@@ -10,8 +10,8 @@ import RemitOperations
 struct TopologyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "topology",
-        abstract: "Declare, check or export the broker objects of Topology/.",
-        subcommands: [Apply.self, Verify.self, Export.self]
+        abstract: "Declare, check or export the broker objects of Topology/, or print the producers' contract.",
+        subcommands: [Apply.self, Verify.self, Export.self, AsyncAPI.self]
     )
 
     struct Apply: AsyncParsableCommand {
@@ -78,6 +78,28 @@ struct TopologyCommand: AsyncParsableCommand {
                     FileHandle.standardError.write(Data("wrote \(output) for vhost '\(vhost)'\n".utf8))
                 } else {
                     FileHandle.standardOutput.write(data + Data("\n".utf8))
+                }
+            }
+        }
+    }
+
+    struct AsyncAPI: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "asyncapi",
+            abstract: "Write the producers' contract (AsyncAPI 3.0, JSON) made from Topology/: the public commands and their answer.",
+            discussion: "The repository keeps it as docs/asyncapi.json; the portal serves it at /api/v1/asyncapi.json.")
+        @OptionGroup var global: GlobalOptions
+        @Option(name: .shortAndLong, help: "Output file (default: standard output)")
+        var output: String?
+
+        func run() async throws {
+            try await reportingErrors {
+                let text = try AsyncAPIDocument.text(from: try global.resolve().topology())
+                if let output {
+                    try Data(text.utf8).write(to: URL(fileURLWithPath: output))
+                    FileHandle.standardError.write(Data("wrote \(output)\n".utf8))
+                } else {
+                    FileHandle.standardOutput.write(Data(text.utf8))
                 }
             }
         }

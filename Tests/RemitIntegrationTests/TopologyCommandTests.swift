@@ -147,4 +147,33 @@ struct TopologyCommandTests {
             #expect(unknownStatus != 0 && unknownOutput.contains("unknown message type 'no.such'"))
         }
     }
+
+    /// `remit topology asyncapi` writes the committed contract, and tools that are not Remit's own
+    /// accept it: an AsyncAPI 3.0 parser, and jsonschema on every example (check_asyncapi.py, which
+    /// also makes sure broken examples are refused).
+    @Test func asyncapiWritesTheCommittedContractWhichAnAsyncAPIParserAndJSONSchemaAccept() async throws {
+        try await TestBroker.with(apply: false) { broker in
+            let file = URL(fileURLWithPath: broker.dataDirectory).appendingPathComponent("asyncapi.json")
+            let (status, output) = try await RemitProcess.run(["topology", "asyncapi", "--output", file.path], broker: broker)
+            #expect(status == 0 && output.contains("wrote \(file.path)"), "\(output)")
+            let committed = try Data(contentsOf: repositoryRoot.appendingPathComponent("docs/asyncapi.json"))
+            #expect(
+                try Data(contentsOf: file) == committed,
+                "docs/asyncapi.json is stale: run `swift run remit topology asyncapi -o docs/asyncapi.json`")
+
+            let checker = repositoryRoot.appendingPathComponent("scripts/testing/check_asyncapi.py").path
+            let (checkStatus, checkOutput) = try await RemitProcess.run(
+                ["python3", checker, file.path, repositoryRoot.appendingPathComponent("Topology").path], broker: broker,
+                executable: URL(fileURLWithPath: "/usr/bin/env"))
+            #expect(checkStatus == 0, "\(checkOutput)")
+            #expect(checkOutput.contains("valid AsyncAPI 3.0.0: 3 channels, 3 operations, 3 messages; 6 examples valid"), "\(checkOutput)")
+
+            // The same checker refuses a contract whose example no longer matches its schema.
+            let text = try String(contentsOf: file, encoding: .utf8)
+            try text.replacingOccurrences(of: "\"erp-payment-77812\"", with: "12345").write(to: file, atomically: true, encoding: .utf8)
+            let (brokenStatus, brokenOutput) = try await RemitProcess.run(
+                ["python3", checker, file.path], broker: broker, executable: URL(fileURLWithPath: "/usr/bin/env"))
+            #expect(brokenStatus == 1 && brokenOutput.contains("12345 is not of type 'string'"), "\(brokenOutput)")
+        }
+    }
 }

@@ -36,6 +36,23 @@ extension TestResponse {
 
 @Suite("Portal: the JSON API (/api/v1)")
 struct APITests {
+    /// Both contracts are read without signing in: the API's (OpenAPI) and the producers' (AsyncAPI,
+    /// the same bytes as docs/asyncapi.json).
+    @Test func theContractsAreServedWithoutSigningIn() async throws {
+        try await PortalWorld.with { world in
+            try await world.test { client in
+                let browser = Browser(client)
+                let openAPI = try await browser.api(.get, "/api/v1/openapi.yaml")
+                #expect(openAPI.status == .ok && openAPI.html.contains("operationId: listInvoices"))
+                let asyncAPI = try await browser.api(.get, "/api/v1/asyncapi.json")
+                #expect(asyncAPI.status == .ok && asyncAPI.headers[.contentType] == "application/json; charset=utf-8")
+                let committed = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/asyncapi.json"), encoding: .utf8)
+                #expect(asyncAPI.html == committed)
+                #expect((asyncAPI.object["channels"] as? [String: Any])?.keys.sorted() == ["invoice-pay", "invoice-request", "reply"])
+            }
+        }
+    }
+
     @Test func signInSetsTheSessionCookieAndAnswersTheCSRFTokenWrongInputIsA400WithoutTheValue() async throws {
         try await PortalWorld.with { world in
             try await world.test { client in
