@@ -182,6 +182,7 @@ let package = Package(
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             // openapi.yaml is the API's document: the generator makes the server's types from it,
             // and the portal serves it at /api/v1/openapi.yaml.

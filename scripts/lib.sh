@@ -7,7 +7,7 @@ REMIT_APT_PACKAGES=(rabbitmq-server librabbitmq-dev libsqlite3-dev libcurl4-open
 # makes its certificates with openssl; the store contract tests start a throw-away PostgreSQL 15
 # server of their own (Tests/RemitTestSupport/PostgresTestServer.swift); scripts/scale-out puts
 # nginx in front of three portals.
-REMIT_TEST_APT_PACKAGES=(chromium chromium-driver openssl postgresql-15 nginx)
+REMIT_TEST_APT_PACKAGES=(chromium chromium-driver openssl postgresql-15 nginx prometheus)
 REMIT_STARTED_BROKER=0
 REMIT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -33,8 +33,8 @@ ensure_packages() {
 
 # Installs the Python packages the tests need: aiosmtpd (the SMTP server the mail tests talk to),
 # selenium (drives Chromium in the browser test), pika and jsonschema (the example producer,
-# which the storefront tests run as an outside system would), and pg8000 (scripts/scale-out's
-# checker reads PostgreSQL with it).
+# which the storefront tests run as an outside system would), pg8000 (scripts/scale-out's
+# checker reads PostgreSQL with it) and asyncapi3 (an AsyncAPI 3.0 parser; check_asyncapi.py).
 ensure_python_packages() { ensure_python_modules aiosmtpd selenium pika jsonschema pg8000 asyncapi3; }
 
 # Installs each Python module named (pip package of the same name) that python3 cannot import.

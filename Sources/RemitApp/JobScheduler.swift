@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import RemitAMQP
 import RemitClient
 import RemitCore
@@ -50,6 +51,10 @@ public struct JobScheduler: Service {
             return
         }
         logger.info("job scheduler starting", metadata: ["jobs": "\(jobs.map { "\($0.job.name) every \($0.every)" })"])
+        // Each job's period (`remit_job_schedule_seconds`): an alert compares the last run with it.
+        for (job, every) in jobs {
+            Gauge(label: "remit_job_schedule_seconds", dimensions: [("hq_job", job.name)]).record(every.components.seconds)
+        }
         // Graceful shutdown cancels the loops, including one asleep until its next run.
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in

@@ -18,7 +18,9 @@ public func buildPortal(_ settings: PortalSettings, _ dependencies: PortalDepend
     let sessions = StoreSessionDriver(
         store: dependencies.channel, clock: dependencies.clock, defaultLifetime: settings.sessionLifetime, logger: dependencies.logger)
     let router = Router(context: PortalRequestContext.self)
-    // Outermost, so a store failing anywhere — loading the session, reading the buyer, a handler,
+    // Requests by status class and their duration, for Prometheus; it sees every answer.
+    router.add(middleware: PortalMetrics())
+    // Next, so a store failing anywhere — loading the session, reading the buyer, a handler,
     // saving the session — is its 503.
     router.add(middleware: StoreOutage(pages: pages))
     router.add(

@@ -4,7 +4,8 @@ import Metrics
 /// What a worker kind reports through swift-metrics (Prometheus when the process serves
 /// `/metrics`): messages by outcome, how long a batch takes, how long a message took from its
 /// publish to its row being visible in the store, how long the broker takes to confirm, what is
-/// in flight, reconnects and pauses. Without a bootstrapped metrics system these cost nothing.
+/// in flight, reconnects and pauses, the consumers paused now, the work queue's depth and the
+/// connections the broker blocks. Without a bootstrapped metrics system these cost nothing.
 struct WorkerMetrics: Sendable {
     let applied: Counter
     let retried: Counter
@@ -26,6 +27,13 @@ struct WorkerMetrics: Sendable {
     let effectPauses: Counter
     /// Messages dead-lettered because their handler returned a follow-up its consumer would refuse.
     let unsendableFollowUps: Counter
+    /// Consumers holding their batch while the store, or an effect's far side, does not answer.
+    let storePaused: PauseGauge
+    let effectPaused: PauseGauge
+    /// The work queue's ready messages, sampled every few seconds (`remit_queue_ready_messages`).
+    let queueReady: Gauge
+    /// This kind's broker connections the broker is blocking now (a memory or disk alarm).
+    let blockedConnections: Gauge
 
     init(kind: String, queue: String) {
         let dimensions = [("kind", kind), ("queue", queue)]
@@ -45,5 +53,10 @@ struct WorkerMetrics: Sendable {
         storeConflicts = Counter(label: "remit_store_conflicts_total", dimensions: dimensions)
         effectPauses = Counter(label: "remit_effect_pauses_total", dimensions: dimensions)
         unsendableFollowUps = Counter(label: "remit_unsendable_follow_ups_total", dimensions: dimensions)
+        storePaused = PauseGauge(dimensions: dimensions, cause: "store")
+        effectPaused = PauseGauge(dimensions: dimensions, cause: "effect")
+        queueReady = Gauge(label: "remit_queue_ready_messages", dimensions: dimensions)
+        blockedConnections = Gauge(label: "remit_broker_blocked_connections", dimensions: dimensions)
+        blockedConnections.record(0)
     }
 }

@@ -21,6 +21,7 @@ extension WorkerRuntime {
     func untilTheStoreAnswers<Result>(_ operation: () async throws -> Result) async -> Result? {
         var failures = 0
         var paused = false
+        defer { if paused { metrics.storePaused.leave() } }
         while true {
             do {
                 let result = try await operation()
@@ -54,6 +55,7 @@ extension WorkerRuntime {
                         "store unavailable; consuming paused until it answers (no message is retried or dead-lettered for it)",
                         metadata: ["store": "\(store.path)", "error": "\(text)"])
                     paused = true
+                    metrics.storePaused.enter()
                 } else {
                     logger.debug("store still unavailable", metadata: ["error": "\(text)", "retry_in": "\(delay)"])
                 }
@@ -71,6 +73,7 @@ extension WorkerRuntime {
     ) async -> EffectOutcome? {
         var failures = 0
         var paused = false
+        defer { if paused { metrics.effectPaused.leave() } }
         while true {
             let result = await effects.performEffect(effect, for: message, context: context)
             guard case .unavailable(let reason) = result else {
@@ -82,6 +85,7 @@ extension WorkerRuntime {
                     "the effect's far side is unavailable; consuming paused until it answers (no message is retried or dead-lettered for it)",
                     metadata: ["error": "\(Self.truncate(reason))"])
                 paused = true
+                metrics.effectPaused.enter()
             }
             metrics.effectPauses.increment()
             failures += 1

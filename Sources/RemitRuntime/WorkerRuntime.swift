@@ -185,6 +185,7 @@ public final class WorkerRuntime: Sendable {
         }
         metrics.consumers.record(initial)
         await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.sampleTheBroker() }
             for index in 0..<initial {
                 group.addTask { await self.runConsumer(index) }
             }

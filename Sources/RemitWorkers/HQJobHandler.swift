@@ -23,12 +23,14 @@ public struct HQJobHandler<Job: HQJob>: TypedMessageHandler {
     let heldRecords: Gauge
     /// Runs that failed because they would have sent a message its consumer refuses.
     let unsendableRuns: Counter
+    let runs: JobRunMetrics
 
     public init(job: Job, worker: String) {
         self.job = job
         self.worker = worker
-        heldRecords = Gauge(label: "remit_job_records_held", dimensions: [("job", Job.Run.jobName)])
-        unsendableRuns = Counter(label: "remit_job_runs_unsendable_total", dimensions: [("job", Job.Run.jobName)])
+        heldRecords = Gauge(label: "remit_job_records_held", dimensions: [("hq_job", Job.Run.jobName)])
+        unsendableRuns = Counter(label: "remit_job_runs_unsendable_total", dimensions: [("hq_job", Job.Run.jobName)])
+        runs = JobRunMetrics(job: Job.Run.jobName)
     }
 
     /// The run checks what it sends itself, so that a failure is the run's record, not a dead letter.
@@ -52,6 +54,7 @@ public struct HQJobHandler<Job: HQJob>: TypedMessageHandler {
             let held = Self.describe(held: result.held)
             try hq.jobRuns.finish(runId: envelope.id, succeeded: true, counts: result.counts, error: held, at: context.now)
             heldRecords.record(result.held.count)
+            runs.succeeded(at: context.now)
             if let held {
                 logger.error(
                     "job run succeeded but held back records its consumer would refuse; they stay due",
@@ -62,6 +65,7 @@ public struct HQJobHandler<Job: HQJob>: TypedMessageHandler {
             return result.followUps
         } catch {
             try hq.jobRuns.finish(runId: envelope.id, succeeded: false, counts: [:], error: "\(error)", at: context.now)
+            runs.failed(at: context.now)
             if error is UnsendableMessage {
                 unsendableRuns.increment()
                 logger.error(

@@ -18,6 +18,7 @@ public struct P0001Upload: TypedMessageHandler, ExternalEffectHandler {
     let batchLimit: Int
     /// Runs after HQ committed and before the channel marks; tests use it to crash there.
     let afterUpload: @Sendable () throws -> Void
+    let runs = JobRunMetrics(job: P0001Run.jobName)
 
     public init(hq: any HQStoreBackend, worker: String, batchLimit: Int = 5_000, afterUpload: @escaping @Sendable () throws -> Void = {}) {
         self.hq = hq
@@ -55,6 +56,7 @@ public struct P0001Upload: TypedMessageHandler, ExternalEffectHandler {
         do {
             let counts = try await hq.writeHQ { hq in try Self.upload(upload, into: hq, runId: runId, worker: worker, at: now) }
             try afterUpload()
+            runs.succeeded(at: now)
             logger.info("job run succeeded", metadata: metadata.merging(["counts": "\(JobRun.format(counts))"]) { $1 })
             return .succeeded(detail: JobRun.format(counts))
         } catch {
@@ -63,6 +65,7 @@ public struct P0001Upload: TypedMessageHandler, ExternalEffectHandler {
                 try hq.jobRuns.start(job: P0001Run.jobName, runId: runId, worker: worker, at: now)
                 try hq.jobRuns.finish(runId: runId, succeeded: false, counts: [:], error: "\(error)", at: now)
             }
+            runs.failed(at: now)
             logger.warning(
                 "job run failed; nothing is marked, the next run uploads these again",
                 metadata: metadata.merging(["error": "\(error)"]) { $1 })

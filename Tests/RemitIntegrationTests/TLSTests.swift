@@ -34,7 +34,9 @@ struct TLSTests {
             let connections = try node.rabbitmqctl(
                 "list_connections", "-q", "--no-table-headers", "vhost", "ssl", "peer_cert_subject", "client_properties")
             let workers = connections.split(separator: "\n").filter { $0.hasPrefix(broker.amqp.vhost) && $0.contains("remit smoke") }
-            #expect(workers.count == 4, "2 consumers, each with a consuming and a publishing connection:\n\(connections)")
+            #expect(
+                workers.count == 5,
+                "2 consumers, each with a consuming and a publishing connection, and the queue sampler's:\n\(connections)")
             for connection in workers {
                 #expect(connection.contains("\ttrue\t") && connection.contains("CN=remit-test-client"), "\(connection)")
             }
