@@ -74,7 +74,7 @@ struct TopologyCommand: AsyncParsableCommand {
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 let data = try encoder.encode(configuration.topology().definitions.forVhost(vhost, user: amqp.user))
                 if let output {
-                    try data.write(to: URL(fileURLWithPath: output))
+                    try OutputFile.write(data, to: output)
                     FileHandle.standardError.write(Data("wrote \(output) for vhost '\(vhost)'\n".utf8))
                 } else {
                     FileHandle.standardOutput.write(data + Data("\n".utf8))
@@ -96,7 +96,7 @@ struct TopologyCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let text = try AsyncAPIDocument.text(from: try global.resolve().topology())
                 if let output {
-                    try Data(text.utf8).write(to: URL(fileURLWithPath: output))
+                    try OutputFile.write(Data(text.utf8), to: output)
                     FileHandle.standardError.write(Data("wrote \(output)\n".utf8))
                 } else {
                     FileHandle.standardOutput.write(Data(text.utf8))

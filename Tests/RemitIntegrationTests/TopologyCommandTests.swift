@@ -168,6 +168,13 @@ struct TopologyCommandTests {
             #expect(checkStatus == 0, "\(checkOutput)")
             #expect(checkOutput.contains("valid AsyncAPI 3.0.0: 3 channels, 3 operations, 3 messages; 6 examples valid"), "\(checkOutput)")
 
+            // A path that cannot be written is one line naming it.
+            let (badStatus, badOutput) = try await RemitProcess.run(
+                ["topology", "asyncapi", "-o", "/nonexistent/asyncapi.json"], broker: broker)
+            #expect(
+                badStatus == 1 && badOutput == "remit: cannot write /nonexistent/asyncapi.json: No such file or directory\n", "\(badOutput)"
+            )
+
             // The same checker refuses a contract whose example no longer matches its schema.
             let text = try String(contentsOf: file, encoding: .utf8)
             try text.replacingOccurrences(of: "\"erp-payment-77812\"", with: "12345").write(to: file, atomically: true, encoding: .utf8)
