@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "RemitWorkers", targets: ["RemitWorkers"]),
         .library(name: "RemitPortal", targets: ["RemitPortal"]),
         .library(name: "RemitApp", targets: ["RemitApp"]),
+        .library(name: "RemitTracing", targets: ["RemitTracing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -44,6 +45,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
         // The PostgreSQL backend of the store seam (PostgresClient and its pool; TLS through NIOSSL).
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        // Spans (the API every part uses) and their export over OTLP/HTTP (the composition root only;
+        // the gRPC exporter is left out, which spares the build gRPC and HTTP/2).
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.1.0"),
+        .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // rabbitmq-c from Debian's librabbitmq-dev; only RemitAMQP imports it.
@@ -104,6 +109,17 @@ let package = Package(
             name: "RemitStore",
             dependencies: ["RemitCore"]
         ),
+        // Traces: a span per message, per job item and per store transaction, and the W3C trace context
+        // (`TraceContext`, RemitCore) carried in AMQP headers and the stores. The API only; the
+        // exporter is bootstrapped by RemitApp.
+        .target(
+            name: "RemitTracing",
+            dependencies: [
+                "RemitCore",
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
         // The SQLite backend of the seam (GRDB): the stores' files, migrations and every line of SQL.
         .target(
             name: "RemitSQLite",
@@ -136,10 +152,11 @@ let package = Package(
         .target(
             name: "RemitRuntime",
             dependencies: [
-                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitStore",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitStore", "RemitTracing",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
         // Operations: dead letters, status, topology tools, the management API client, scale requests,
@@ -156,7 +173,8 @@ let package = Package(
         .target(
             name: "RemitHQ",
             dependencies: [
-                "RemitCore", "RemitMessages", "RemitStore",
+                "RemitCore", "RemitMessages", "RemitStore", "RemitTracing",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
         // One file per worker kind, and the registry.
@@ -164,15 +182,17 @@ let package = Package(
             name: "RemitWorkers",
             dependencies: [
                 "RemitAMQP", "RemitClient", "RemitCore", "RemitHQ", "RemitMail", "RemitMessages", "RemitRuntime", "RemitStore",
+                "RemitTracing",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
         // The buyer portal: server-rendered pages that read the channel store and publish commands.
         .target(
             name: "RemitPortal",
             dependencies: [
-                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitStore",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitStore", "RemitTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -183,6 +203,7 @@ let package = Package(
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             // openapi.yaml is the API's document: the generator makes the server's types from it,
             // and the portal serves it at /api/v1/openapi.yaml.
@@ -194,13 +215,15 @@ let package = Package(
             name: "RemitApp",
             dependencies: [
                 "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitOperations", "RemitPortal", "RemitPostgres", "RemitRuntime",
-                "RemitSQLite", "RemitStore", "RemitWorkers",
+                "RemitSQLite", "RemitStore", "RemitTracing", "RemitWorkers",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OTel", package: "swift-otel"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
         .executableTarget(

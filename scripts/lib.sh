@@ -34,19 +34,25 @@ ensure_packages() {
 # Installs the Python packages the tests need: aiosmtpd (the SMTP server the mail tests talk to),
 # selenium (drives Chromium in the browser test), pika and jsonschema (the example producer,
 # which the storefront tests run as an outside system would), pg8000 (scripts/scale-out's
-# checker reads PostgreSQL with it) and asyncapi3 (an AsyncAPI 3.0 parser; check_asyncapi.py).
-ensure_python_packages() { ensure_python_modules aiosmtpd selenium pika jsonschema pg8000 asyncapi3; }
+# checker reads PostgreSQL with it), asyncapi3 (an AsyncAPI 3.0 parser; check_asyncapi.py) and
+# opentelemetry-proto (otlp_receiver.py decodes the spans `remit run` exports with it).
+ensure_python_packages() {
+  ensure_python_modules aiosmtpd selenium pika jsonschema pg8000 asyncapi3 opentelemetry.proto.trace.v1=opentelemetry-proto
+}
 
-# Installs each Python module named (pip package of the same name) that python3 cannot import.
+# Installs each Python module named that python3 cannot import: `module` (the pip package of the
+# same name) or `module=package`.
 ensure_python_modules() {
   command -v python3 >/dev/null || { log "python3 is not on PATH (the mail and browser tests and scripts/bench run Python)"; exit 1; }
-  local module
-  for module in "$@"; do
+  local entry module package
+  for entry in "$@"; do
+    module="${entry%%=*}"
+    package="${entry#*=}"
     if ! python3 -c "import $module" 2>/dev/null; then
-      log "installing $module (pip)"
+      log "installing $package (pip)"
       # A Debian python3 refuses pip installs outside a venv (PEP 668) unless told otherwise.
-      python3 -m pip install -q "$module" >/dev/null 2>&1 \
-        || python3 -m pip install -q --break-system-packages "$module" >/dev/null
+      python3 -m pip install -q "$package" >/dev/null 2>&1 \
+        || python3 -m pip install -q --break-system-packages "$package" >/dev/null
     fi
   done
 }

@@ -5,7 +5,9 @@ import RemitAMQP
 import RemitClient
 import RemitCore
 import RemitMessages
+import RemitTracing
 import ServiceLifecycle
+import Tracing
 
 /// Starts HQ jobs on their schedule (`scheduleSeconds` in `Topology/workers.json`) by publishing a
 /// job-run message each interval. Several schedulers may run: each run is its own message, the job
@@ -82,11 +84,25 @@ public struct JobScheduler: Service {
         of job: HQJobDescriptor, requestedBy: String, topology: Topology, amqp: AMQPConfiguration,
         clock: any WallClock, logger: Logger
     ) async throws -> String {
-        let message = try job.runMessage(requestedBy: requestedBy, at: clock.now())
+        var message = try job.runMessage(requestedBy: requestedBy, at: clock.now())
         // Checked as the job's worker will read it, like every message Remit sends.
         try FollowUpCheck(topology: topology).check([message])
-        try await AMQPConnection.withConnection(amqp, logger: logger) { connection in
-            try await connection.publish(message.outbound(on: topology, at: clock.now()))
+        // A run starts a trace of its own (or goes on in the caller's span); its items link to it.
+        let span = MessagingSpan.send(
+            .init(
+                exchange: topology.workers.exchange, routingKey: message.type, messageID: message.messageId,
+                correlationID: message.correlationId, bodySize: message.body.count),
+            in: ServiceContext.current ?? .topLevel)
+        defer { span.end() }
+        span.attributes["remit.hq_job"] = job.name
+        message.trace = Telemetry.traceContext(of: span.context)
+        do {
+            try await AMQPConnection.withConnection(amqp, logger: logger) { connection in
+                try await connection.publish(message.outbound(on: topology, at: clock.now()))
+            }
+        } catch {
+            span.recordError(error)
+            throw error
         }
         return message.messageId
     }

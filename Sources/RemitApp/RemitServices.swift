@@ -58,6 +58,8 @@ public enum RemitServices {
         let amqp = try configuration.amqp()
         // Before any metric is made: a worker's counters take the factory there is when it starts.
         let metrics = try metricsService(configuration, logger: logger)
+        // Before any span: OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT asks for it.
+        let tracing = try TracingSetup.service(logger: logger)
         let specs = try plan.kinds.map { try topology.kind(named: $0) }
         let inboxRetention = try configuration.inboxRetention()
         let host = try configuration.processHost()
@@ -82,12 +84,13 @@ public enum RemitServices {
                 "kinds": "\(plan.kinds.joined(separator: ","))", "host": "\(host)", "amqp": "\(amqp)",
                 "data_dir": "\(configuration.dataDirectory)",
             ])
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        // The exporter first, so it stops last: it flushes the spans of the workers' last batches.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = tracing.map { [.init(service: $0)] } ?? []
+        services.append(
             .init(
                 service: WorkerService(
                     runtimes: runtimes, scaleListener: ScaleListener(runtimes: runtimes, amqp: amqp, host: host, logger: logger)),
-                successTerminationBehavior: .gracefullyShutdownGroup)
-        ]
+                successTerminationBehavior: .gracefullyShutdownGroup))
         if let metrics { services.append(.init(service: metrics)) }
         services += try await supportingServices(
             configuration, plan: plan, inboxRetention: inboxRetention, dependencies: dependencies, topology: topology, amqp: amqp,
@@ -150,10 +153,11 @@ public enum RemitServices {
         _ = try PortalSettings(configuration: configuration)  // a wrong setting first, before any store is opened
         let channel = try StoreSelection.portalChannel(configuration, logger: logger)
         let metrics = try metricsService(configuration, logger: logger)
+        let tracing = try TracingSetup.service(logger: logger)
         let portal = try await portal(configuration, channel: channel, topology: try configuration.topology(), clock: clock, logger: logger)
         return ServiceGroup(
             configuration: .init(
-                services: [metrics].compactMap { $0 } + [portal], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: [tracing, metrics].compactMap { $0 } + [portal], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     }
 
     /// The Prometheus endpoint when `metrics-port` is set (swift-metrics bootstrapped for it), else nil.

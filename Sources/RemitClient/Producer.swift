@@ -91,13 +91,21 @@ extension OutgoingMessage {
                 exchange: "", routingKey: reply.queue, body: [UInt8](body),
                 properties: AMQPProperties(
                     contentType: "application/json", messageId: messageId, correlationId: reply.correlationId,
-                    type: type, timestamp: UInt64(max(0, now.timeIntervalSince1970)), appId: "remit", persistent: true),
+                    type: type, timestamp: UInt64(max(0, now.timeIntervalSince1970)), appId: "remit", persistent: true,
+                    headers: traceHeaders),
                 mandatory: false)
         }
         return OutboundMessage(
             exchange: topology.workers.exchange, routingKey: type, body: [UInt8](body),
             properties: AMQPProperties(
                 contentType: "application/json", messageId: messageId, correlationId: correlationId,
-                type: type, timestamp: UInt64(max(0, now.timeIntervalSince1970)), appId: "remit"))
+                type: type, timestamp: UInt64(max(0, now.timeIntervalSince1970)), appId: "remit", headers: traceHeaders))
+    }
+
+    /// `traceparent` and `tracestate` when the message continues a trace; else no headers.
+    private var traceHeaders: AMQPTable {
+        var headers: AMQPTable = [:]
+        trace?.write(into: &headers)
+        return headers
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import RemitCore
 import RemitMessages
 import RemitStore
+import RemitTracing
 
 /// Distribution, HQ to channel: publishes what changed since the last run — invoices, customers with
 /// their users, B2B request states, products — and moves each stream's watermark in the same
@@ -113,7 +114,7 @@ public struct DistributionJob: HQJob {
         guard !records.isEmpty else { return }
         try send(
             .invoices, records: records, key: \.number, items: items, weight: \.weight, as: InvoicesChanged.init(invoices:),
-            hq, context: context, into: &result)
+            hq, context: context, into: &result, traced: .invoice)
         if read > 0 { try hq.distribution.move(.invoices, to: position) }
     }
 
@@ -193,7 +194,7 @@ public struct DistributionJob: HQJob {
         }
         try send(
             .requests, records: records, key: \.requestId, items: items, weight: { _ in 1 }, as: RequestsChanged.init(requests:),
-            hq, context: context, into: &result)
+            hq, context: context, into: &result, traced: .request)
         if let last = changed.last {
             try hq.distribution.move(.requests, to: DistributionPosition(changedAt: last.changedAt, key: last.requestId))
         }
@@ -225,7 +226,7 @@ public struct DistributionJob: HQJob {
     private func send<Record, Item, Body: MessageBody>(
         _ stream: DistributionStream, records: [Record], key: KeyPath<Record, String>, items: [[Item]],
         weight: (Item) -> Int, as body: ([Item]) -> Body, _ hq: any HQStoreTransaction, context: JobContext,
-        into result: inout JobResult
+        into result: inout JobResult, traced: TracedItem.Kind? = nil
     ) throws {
         func message(_ chunk: [Item], part: String) throws -> OutgoingMessage {
             try OutgoingMessage(
@@ -234,15 +235,16 @@ public struct DistributionJob: HQJob {
         func problems(_ message: OutgoingMessage) -> [String] { context.followUpCheck?.problems(of: message) ?? [] }
 
         var refused: [Int: String] = [:]
-        var messages: [OutgoingMessage] = []
+        var (messages, carried): ([OutgoingMessage], [[Int]]) = ([], [])
         packing: while true {
-            messages = []
+            (messages, carried) = ([], [])
             let groups = pack(items, excluding: refused, weight: weight)
             for (part, group) in groups.enumerated() {
                 let candidate = try message(group.map(\.item), part: "\(part)")
                 let found = problems(candidate)
                 if found.isEmpty {
                     messages.append(candidate)
+                    carried.append(group.map(\.record))
                     continue
                 }
                 // Which of the group's records cannot go: each alone, in parts as it would travel.
@@ -264,6 +266,8 @@ public struct DistributionJob: HQJob {
             }
             break
         }
+        let traced = Telemetry.isTracing ? traced.map { kind in records.map { TracedItem(kind, $0[keyPath: key]) } } : nil
+        try continueTraces(of: &messages, carrying: carried, traced, hq, context)
         result.followUps += messages
 
         let heldBefore = Set(try hq.distribution.heldKeys(of: stream))
@@ -278,6 +282,32 @@ public struct DistributionJob: HQJob {
         }
         result.counts[stream.rawValue, default: 0] += records.count - refused.count
         if !refused.isEmpty { result.counts["held", default: 0] += refused.count }
+    }
+
+    /// Each message continues the trace its records' last change left (a payment the sync job
+    /// posted): a span per message, the child of its first record's kept span and linked to the
+    /// others' and to the run; what was kept for the records sent is then forgotten.
+    private func continueTraces(
+        of messages: inout [OutgoingMessage], carrying carried: [[Int]], _ items: [TracedItem]?, _ hq: any HQStoreTransaction,
+        _ context: JobContext
+    ) throws {
+        guard let items else { return }
+        let kept = try hq.traceContexts.traces(of: items)
+        guard !kept.isEmpty else { return }
+        var sent: [TracedItem] = []
+        for index in messages.indices {
+            let records = Set(carried[index]).sorted()
+            let found = records.compactMap { kept[items[$0]] }
+            sent += records.map { items[$0] }.filter { kept[$0] != nil }
+            guard let first = found.first else { continue }
+            let span = Telemetry.itemSpan("distribute \(items[records[0]].kind.rawValue)s", continuing: first, run: context.trace)
+            Telemetry.link(span, to: found.dropFirst())
+            span.attributes["remit.distribution.records"] = records.count
+            span.attributes["messaging.message.id"] = messages[index].messageId
+            messages[index].trace = Telemetry.traceContext(of: span.context)
+            span.end()
+        }
+        try hq.traceContexts.forget(sent)
     }
 
     /// `items` (one list per record) in groups of at most `chunkSize` items and `maximumWeight`,

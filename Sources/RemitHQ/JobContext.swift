@@ -11,8 +11,12 @@ public struct JobContext: Sendable {
     /// What every message the job returns must pass (the worker's; nil only in tests that run a job
     /// by hand).
     public var followUpCheck: FollowUpCheck?
+    /// The span processing the run's message: the items' spans link to it, and what the run sends
+    /// continues it unless it continues an item's.
+    public var trace: TraceContext?
 
-    public init(header: EnvelopeHeader, now: Date, followUpCheck: FollowUpCheck? = nil) {
+    public init(header: EnvelopeHeader, now: Date, followUpCheck: FollowUpCheck? = nil, trace: TraceContext? = nil) {
+        self.trace = trace
         self.header = header
         self.now = now
         self.followUpCheck = followUpCheck

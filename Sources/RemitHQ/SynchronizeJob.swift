@@ -2,6 +2,7 @@ import Foundation
 import RemitCore
 import RemitMessages
 import RemitStore
+import RemitTracing
 
 /// "Synchronize orders and channel requests": posts uploaded payments to their invoices (settling
 /// them, with the cash discount when due), turns uploaded orders into sales orders, and processes
@@ -23,10 +24,17 @@ public struct SynchronizeJob: HQJob {
     }
 
     private func postPayments(_ hq: any HQStoreTransaction, context: JobContext, result: inout JobResult) throws {
-        for payment in try hq.paymentJournal.unposted() {
+        let payments = try hq.paymentJournal.unposted()
+        let traces = try JobTraces(hq, items: payments.map { TracedItem(.payment, $0.channelPaymentId) }, run: context.trace)
+        defer { traces.end() }
+        for payment in payments {
             guard let id = payment.id else { continue }
+            // The payment's span, continuing its click; distribution goes on from it with the invoice.
+            let trace = traces.span("sync post payment", for: TracedItem(.payment, payment.channelPaymentId))
+            if let trace, let number = payment.invoiceNumber { try hq.traceContexts.keep(trace, for: TracedItem(.invoice, number)) }
             func fail(_ reason: String) throws {
                 try hq.paymentJournal.markFailed(id: id, reason: reason)
+                traces.fail(reason)
                 // Distribution then sends the invoice again, carrying this payment's refusal.
                 if let number = payment.invoiceNumber { try hq.invoices.touch(number: number, at: context.now) }
                 result.counts["payments-failed", default: 0] += 1
@@ -86,8 +94,16 @@ public struct SynchronizeJob: HQJob {
     }
 
     private func processRequests(_ hq: any HQStoreTransaction, context: JobContext, result: inout JobResult) throws {
-        for request in try hq.channelRequests.received() {
+        let requests = try hq.channelRequests.received()
+        let traces = try JobTraces(hq, items: requests.map { TracedItem(.request, $0.requestId) }, run: context.trace)
+        defer { traces.end() }
+        for request in requests {
+            // The request's span, continuing its click; the e-mail goes on from it.
+            let trace = traces.span("sync handle request", for: TracedItem(.request, request.requestId))
             func finish(_ status: HQChannelRequest.Status, _ detail: String?) throws {
+                if status == .failed { traces.fail(detail ?? "failed") }
+                // Distribution sends the request's new state on from here.
+                if let trace { try hq.traceContexts.keep(trace, for: TracedItem(.request, request.requestId)) }
                 try hq.channelRequests.finish(requestId: request.requestId, status: status, detail: detail, at: context.now)
             }
             guard request.type == "invoice-copy", let number = request.invoiceNumber else {
@@ -118,8 +134,9 @@ public struct SynchronizeJob: HQJob {
             let email = EmailSend(
                 requestId: request.requestId, to: user.email, recipientName: user.displayName, userLogin: user.login,
                 invoice: try document(of: invoice, ownerName: owner?.name ?? invoice.customerAccount, hq))
-            let message = try OutgoingMessage(
+            var message = try OutgoingMessage(
                 context.header.followUp(email, key: request.requestId, occurredAt: context.now, actingUser: "system:hq"))
+            message.trace = trace
             // An e-mail dispatch would refuse (a value HQ holds that the message cannot carry) fails
             // this request with the reason, not the run: the other requests go on.
             if let problems = context.followUpCheck?.problems(of: message), !problems.isEmpty {

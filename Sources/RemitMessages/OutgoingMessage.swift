@@ -11,6 +11,9 @@ public struct OutgoingMessage: Sendable, Codable, Equatable {
     public var body: Data
     /// Set for an answer to a producer: it goes to this address, not to the Remit exchange.
     public var reply: ReplyAddress?
+    /// The span it continues, carried in its `traceparent` header: the span of the message or the
+    /// job item that made it. The runtime sets it on a follow-up that has none.
+    public var trace: TraceContext?
 
     public init(type: String, messageId: String, correlationId: String, body: Data, reply: ReplyAddress? = nil) {
         self.type = type

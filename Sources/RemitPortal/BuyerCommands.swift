@@ -1,9 +1,12 @@
 import Foundation
 import HummingbirdAuth
 import Logging
+import RemitClient
 import RemitCore
 import RemitMessages
 import RemitStore
+import RemitTracing
+import Tracing
 
 /// The buyer's commands as the pages and the API send them: what is out of the buyer's reach is
 /// not found, a wrong field is named, a refusal the channel store already shows is refused before
@@ -174,15 +177,24 @@ struct BuyerCommands: Sendable {
     private func publish<Body: MessageBody>(
         _ body: Body, subject: String, buyer: BuyerView.Buyer, sessions: SessionContext<PortalSession>, logger: Logger
     ) async throws -> Sent {
-        let prepared = try dependencies.producer.prepare(
+        var prepared = try dependencies.producer.prepare(
             type: Body.messageType, body: try JSONValue.parse(try MessageCoding.shared.encode(body)),
             actingUser: "user:\(buyer.user.login)")
         let id = prepared.message.messageId
         var logger = logger
         logger[metadataKey: "message_id"] = "\(id)"
+        // The command's `send` span, in the click's request span; the worker's continues it.
+        let span = MessagingSpan.send(
+            .init(
+                exchange: prepared.outbound.exchange, routingKey: prepared.outbound.routingKey, messageID: id,
+                correlationID: prepared.message.correlationId, bodySize: prepared.outbound.body.count),
+            in: ServiceContext.current ?? .topLevel)
+        defer { span.end() }
+        Telemetry.traceContext(of: span.context)?.write(into: &prepared.outbound.properties.headers)
         do {
             try await dependencies.publisher.publish(prepared.outbound)
         } catch {
+            span.recordError(error)
             logger.warning("command not confirmed by the broker", metadata: ["type": "\(Body.messageType)", "error": "\(error)"])
             throw Failure.unavailable
         }

@@ -18,10 +18,11 @@ public func buildPortal(_ settings: PortalSettings, _ dependencies: PortalDepend
     let sessions = StoreSessionDriver(
         store: dependencies.channel, clock: dependencies.clock, defaultLifetime: settings.sessionLifetime, logger: dependencies.logger)
     let router = Router(context: PortalRequestContext.self)
-    // Requests by status class and their duration, for Prometheus; it sees every answer.
+    // A span per request (continuing a `traceparent` sent; the click's command continues it; no header
+    // recorded), then requests by status class and their duration for Prometheus, which sees every answer.
+    router.add(middleware: TracingMiddleware())
     router.add(middleware: PortalMetrics())
-    // Next, so a store failing anywhere — loading the session, reading the buyer, a handler,
-    // saving the session — is its 503.
+    // Next, so a store failing anywhere (loading the session or the buyer, a handler, saving) is its 503.
     router.add(middleware: StoreOutage(pages: pages))
     router.add(
         middleware: PortalSessionMiddleware(

@@ -19,6 +19,7 @@ final class PostgresChannelTransaction: ChannelStoreTransaction {
     var credentials: any ChannelCredentialQueries { PostgresChannelCredentials(session: session) }
     var sessions: any PortalSessionQueries { PostgresPortalSessions(session: session) }
     var signInFailures: any SignInFailureQueries { PostgresSignInFailures(session: session) }
+    var traceContexts: any TraceContextQueries { PostgresTraceContexts(session: session) }
 
     func savepoint<T>(_ body: () throws -> T) throws -> T { try session.savepoint(body) }
 }

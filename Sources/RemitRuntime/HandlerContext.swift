@@ -4,6 +4,7 @@ import RemitAMQP
 import RemitCore
 import RemitMessages
 import RemitStore
+import RemitTracing
 
 /// What a handler knows about the delivery beyond its body.
 public struct HandlerContext: Sendable {
@@ -13,6 +14,10 @@ public struct HandlerContext: Sendable {
         var logger = workerLogger
         logger[metadataKey: "message_id"] = "\(header.id)"
         logger[metadataKey: "correlation_id"] = "\(header.correlationId)"
+        if let trace {
+            logger[metadataKey: "trace_id"] = "\(trace.traceID)"
+            logger[metadataKey: "span_id"] = "\(trace.spanID)"
+        }
         return logger
     }
     private let workerLogger: Logger
@@ -29,12 +34,16 @@ public struct HandlerContext: Sendable {
     /// The check every follow-up passes before its transaction commits (the runtime's; nil only
     /// where a test builds a context by hand).
     public let followUpCheck: FollowUpCheck?
+    /// The span processing the message (`IncomingMessage.trace`): what the handler makes for the
+    /// next step continues it — a job item kept for the next job, a message published.
+    public let trace: TraceContext?
 
-    /// `logger` is the worker's; the context adds the message's ids to it.
+    /// `logger` is the worker's; the context adds the message's ids (and its trace's) to it.
     public init(
         logger: Logger, now: Date, attempt: Int, header: EnvelopeHeader, reply: ReplyAddress? = nil,
-        followUpCheck: FollowUpCheck? = nil
+        followUpCheck: FollowUpCheck? = nil, trace: TraceContext? = nil
     ) {
+        self.trace = trace
         self.followUpCheck = followUpCheck
         self.workerLogger = logger
         self.now = now
@@ -46,6 +55,10 @@ public struct HandlerContext: Sendable {
 
     /// The answer to the producer, when it asked for one: a `remit.reply` to its address with a
     /// follow-up id (so a redelivery re-sends the same answer). Empty when it did not ask.
+    /// The span to keep for an item the next job carries on: the message's, while tracing (with
+    /// tracing off, nothing is kept; a context that only passed through is not stored).
+    public var keptTrace: TraceContext? { Telemetry.isTracing ? trace : nil }
+
     public func answer(_ reply: CommandReply) throws -> [OutgoingMessage] {
         guard let address = self.reply else { return [] }
         return [

@@ -13,8 +13,15 @@ public struct IncomingMessage: Sendable {
     public let attempt: Int
     public let receivedAt: Date
     public let reply: ReplyAddress?
+    /// The span processing it, as what it makes continues it (follow-ups, job items, log lines);
+    /// with tracing off, the context its headers carried, passed on as it came; nil when neither.
+    public let trace: TraceContext?
 
-    public init(header: EnvelopeHeader, body: any MessageBody, attempt: Int, receivedAt: Date, reply: ReplyAddress? = nil) {
+    public init(
+        header: EnvelopeHeader, body: any MessageBody, attempt: Int, receivedAt: Date, reply: ReplyAddress? = nil,
+        trace: TraceContext? = nil
+    ) {
+        self.trace = trace
         self.header = header
         self.body = body
         self.attempt = attempt

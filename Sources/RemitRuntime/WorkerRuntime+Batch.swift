@@ -6,7 +6,9 @@ import RemitClient
 import RemitCore
 import RemitMessages
 import RemitStore
+import RemitTracing
 import Synchronization
+import Tracing
 
 /// One batch: decoded, applied through the store, its effects performed, then settled.
 extension WorkerRuntime {
@@ -25,6 +27,8 @@ extension WorkerRuntime {
         var applied: Int
         var retried: Int
         var deadLettered: Int
+        /// Each message's `process` span, ended once the batch is acked.
+        var spans: [any Span]
         var failed: Int { retried + deadLettered }
     }
 
@@ -36,11 +40,23 @@ extension WorkerRuntime {
         ackingOn connection: AMQPConnection
     ) async throws {
         let publishes = batches.flatMap(\.publishes)
+        let spans = batches.flatMap(\.spans)
         let started = ContinuousClock.now
-        try await publisher.publish(publishes)
-        if !publishes.isEmpty { metrics.confirmLatency.record(duration: ContinuousClock.now - started) }
+        if !publishes.isEmpty {
+            let confirm = Self.batchSpan("publish and confirm", of: spans)
+            confirm.attributes["messaging.batch.message_count"] = publishes.count
+            defer { confirm.end() }
+            do {
+                try await publisher.publish(publishes)
+            } catch {
+                confirm.recordError(error)
+                throw error
+            }
+            metrics.confirmLatency.record(duration: ContinuousClock.now - started)
+        }
         // After the commit and the confirms; the settling stage does not wait for it to be sent.
         try connection.ackWithoutWaiting(batches.last!.lastDeliveryTag, multiple: true)
+        for span in spans { span.end() }
         let applied = batches.reduce(0) { $0 + $1.applied }
         let retried = batches.reduce(0) { $0 + $1.retried }
         let deadLettered = batches.reduce(0) { $0 + $1.deadLettered }
@@ -81,6 +97,18 @@ extension WorkerRuntime {
         var outcomes: [Outcome?]
         var messages: [Decoded]
         var receivedAt: Date
+        /// Each delivery's `process` span, by its place in the batch.
+        var spans: [any Span]
+        /// What each delivery's follow-ups continue (`IncomingMessage.trace`), by its place.
+        var traces: [TraceContext?]
+
+        /// Ends the spans of a batch that is not settled (a drain stopped it; the broker redelivers it).
+        func abandon() {
+            for span in spans {
+                span.addEvent("not settled: the worker stopped; the broker delivers it again")
+                span.end()
+            }
+        }
     }
 
     /// Decodes a batch and applies it to the store (`decode`, then `apply`).
@@ -91,8 +119,55 @@ extension WorkerRuntime {
     /// Reads every delivery of a batch: the first stage, apart from the store.
     func decode(_ batch: [Delivery]) -> DecodedBatch {
         let receivedAt = clock.now()
-        let (outcomes, decoded) = decodeAll(batch, receivedAt: receivedAt)
-        return DecodedBatch(deliveries: batch, outcomes: outcomes, messages: decoded, receivedAt: receivedAt)
+        let (spans, traces) = processSpans(of: batch)
+        let (outcomes, decoded) = decodeAll(batch, traces: traces, receivedAt: receivedAt)
+        return DecodedBatch(deliveries: batch, outcomes: outcomes, messages: decoded, receivedAt: receivedAt, spans: spans, traces: traces)
+    }
+
+    /// A `process` span per delivery, continuing the trace its headers carry, and what its
+    /// follow-ups continue: the span's context, or (tracing off) the headers' as it came.
+    private func processSpans(of batch: [Delivery]) -> ([any Span], [TraceContext?]) {
+        let carried = batch.map { $0.properties.headers.isEmpty ? nil : TraceContext(headers: $0.properties.headers) }
+        // Tracing off: one no-op span stands for every message, and nothing is made per message.
+        guard Telemetry.isTracing else {
+            return ([any Span](repeating: NoOpTracer.NoOpSpan(context: .topLevel), count: batch.count), carried)
+        }
+        var spans: [any Span] = []
+        var traces: [TraceContext?] = []
+        spans.reserveCapacity(batch.count)
+        traces.reserveCapacity(batch.count)
+        for (delivery, carried) in zip(batch, carried) {
+            // A retry comes back through its tier (the default exchange, the queue's name): the span
+            // names where the message was first published, as its failure headers say.
+            let headers = delivery.properties.headers
+            let (exchange, routingKey) =
+                delivery.exchange == topology.workers.exchange
+                ? (delivery.exchange, delivery.routingKey)
+                : (
+                    String((headers[RemitHeader.originalExchange]?.stringValue ?? delivery.exchange).prefix(128)),
+                    String((headers[RemitHeader.originalRoutingKey]?.stringValue ?? delivery.routingKey).prefix(128))
+                )
+            let span = MessagingSpan.process(
+                .init(
+                    exchange: exchange, routingKey: routingKey, messageID: delivery.properties.messageId,
+                    correlationID: delivery.properties.correlationId, bodySize: delivery.body.count),
+                queue: kind.queue,
+                attempt: (try? AttemptHeader.read(delivery.properties.headers, retryTiers: kind.retryQueues.count).get()) ?? 1,
+                redelivered: delivery.redelivered, continuing: carried)
+            spans.append(span)
+            traces.append(Telemetry.traceContext(of: span, carrying: carried))
+        }
+        return (spans, traces)
+    }
+
+    /// A span for work done for a whole batch (its store transaction, its confirms): the child of
+    /// the first message's span, linked to every message's.
+    static func batchSpan(_ name: String, of spans: [any Span]) -> any Span {
+        guard let first = spans.first, first.isRecording else { return startSpan(name, context: .topLevel) }
+        let span = startSpan(name, context: first.context, ofKind: .internal)
+        for other in spans.dropFirst().prefix(127) { span.addLink(SpanLink(context: other.context, attributes: [:])) }
+        span.attributes["remit.batch.messages"] = spans.count
+        return span
     }
 
     /// Applies a decoded batch to the store; returns what to publish and ack, or nil when a drain
@@ -108,18 +183,22 @@ extension WorkerRuntime {
         let part = max(1, store.messagesPerTransaction ?? decoded.count)
         for start in stride(from: 0, to: decoded.count, by: part) {
             let slice = Array(decoded[start..<min(start + part, decoded.count)])
-            guard let applied = await untilTheStoreAnswers({ try await self.apply(slice, at: receivedAt) }) else { return nil }
+            let transaction = Self.batchSpan("store transaction", of: slice.map { batch.spans[$0.index] })
+            transaction.attributes["db.system.name"] = store.path.hasPrefix("postgres") ? "postgresql" : "sqlite"
+            let applied = await untilTheStoreAnswers({ try await self.apply(slice, at: receivedAt) })
+            transaction.end()
+            guard let applied else { return nil }
             for (index, outcome) in applied { outcomes[index] = outcome }
             recordVisibility(of: slice, outcomes)
         }
         if let effects = handler as? any ExternalEffectHandler {
             guard await perform(effects, of: decoded, into: &outcomes, receivedAt: receivedAt) else { return nil }
         }
-        return settlement(of: batch.deliveries, outcomes.map { $0! }, receivedAt: receivedAt)
+        return settlement(of: batch, outcomes.map { $0! }, receivedAt: receivedAt)
     }
 
     /// Each delivery read: a message to apply, or its outcome already (a dead letter for bad input).
-    private func decodeAll(_ batch: [Delivery], receivedAt: Date) -> ([Outcome?], [Decoded]) {
+    private func decodeAll(_ batch: [Delivery], traces: [TraceContext?], receivedAt: Date) -> ([Outcome?], [Decoded]) {
         var outcomes = [Outcome?](repeating: nil, count: batch.count)
         var decoded: [Decoded] = []
         for (index, delivery) in batch.enumerated() {
@@ -134,7 +213,7 @@ extension WorkerRuntime {
             case .success(let (header, body)):
                 let message = IncomingMessage(
                     header: header, body: body, attempt: attempt, receivedAt: receivedAt,
-                    reply: replyAddress(of: delivery, messageId: header.id))
+                    reply: replyAddress(of: delivery, messageId: header.id), trace: traces[index])
                 decoded.append((index, message, ContentDigest.sha256(delivery.body)))
             case .failure(let badInput):
                 outcomes[index] = .deadLetter(.badInput, attempt: attempt, error: badInput.reason)
@@ -211,24 +290,45 @@ extension WorkerRuntime {
     }
 
     /// What to publish and ack for the batch, given every delivery's outcome.
-    private func settlement(of batch: [Delivery], _ outcomes: [Outcome], receivedAt: Date) -> SettlementBatch {
-        var settlement = SettlementBatch(publishes: [], lastDeliveryTag: batch.last!.deliveryTag, applied: 0, retried: 0, deadLettered: 0)
-        for (delivery, outcome) in zip(batch, outcomes) {
+    private func settlement(of batch: DecodedBatch, _ outcomes: [Outcome], receivedAt: Date) -> SettlementBatch {
+        var settlement = SettlementBatch(
+            publishes: [], lastDeliveryTag: batch.deliveries.last!.deliveryTag, applied: 0, retried: 0, deadLettered: 0,
+            spans: batch.spans)
+        for (position, (delivery, outcome)) in zip(batch.deliveries, outcomes).enumerated() {
+            let span = batch.spans[position]
             switch outcome {
             case .applied(let followUps):
                 settlement.applied += 1
-                settlement.publishes += followUps.map { $0.outbound(on: topology, at: receivedAt) }
+                // A follow-up continues the message's span, unless it continues its own (a job item's).
+                let trace = batch.traces[position]
+                settlement.publishes += followUps.map { followUp in
+                    var followUp = followUp
+                    if followUp.trace == nil { followUp.trace = trace }
+                    return followUp.outbound(on: topology, at: receivedAt)
+                }
             case .effect:
                 preconditionFailure("every effect was performed and recorded before the batch settles")
             case .retry(let attempt, let error):
                 let message = retryOrDeadLetter(delivery, attempt: attempt, error: error)
                 if message.exchange == topology.workers.deadLetterExchange { settlement.deadLettered += 1 } else { settlement.retried += 1 }
                 settlement.publishes.append(message)
+                Self.record(
+                    span, failed: message.exchange == topology.workers.deadLetterExchange ? "dead-lettered" : "retried", attempt, error)
             case .deadLetter(let reason, let attempt, let error):
                 settlement.deadLettered += 1
                 settlement.publishes.append(deadLetter(delivery, reason: reason, attempt: attempt, error: error))
+                Self.record(span, failed: "dead-lettered (\(reason.rawValue))", attempt, error)
             }
         }
         return settlement
+    }
+
+    /// A message that was not applied: the span says what became of it, and why, in the words a
+    /// dead letter's `x-remit-error` carries (which never hold secrets).
+    private static func record(_ span: any Span, failed what: String, _ attempt: Int, _ error: String) {
+        guard span.isRecording else { return }
+        span.attributes["remit.attempt"] = attempt
+        span.attributes["remit.outcome"] = what
+        span.setStatus(SpanStatus(code: .error, message: "\(what): \(truncate(error))"))
     }
 }

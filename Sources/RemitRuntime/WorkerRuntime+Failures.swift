@@ -65,10 +65,12 @@ extension WorkerRuntime {
         let properties = failureProperties(delivery, attempt: attempt + 1, error: error)
         logger.info(
             "message will be retried",
-            metadata: [
-                "message_id": "\(delivery.properties.messageId ?? "-")", "attempt": "\(attempt)",
-                "retry_queue": "\(kind.retryQueues[attempt - 1])", "error": "\(Self.truncate(error))",
-            ])
+            metadata: Self.traced(
+                delivery,
+                [
+                    "message_id": "\(delivery.properties.messageId ?? "-")", "attempt": "\(attempt)",
+                    "retry_queue": "\(kind.retryQueues[attempt - 1])", "error": "\(Self.truncate(error))",
+                ]))
         // The default exchange routes straight to the tier's queue; its TTL dead-letters it back.
         return OutboundMessage(
             exchange: "", routingKey: kind.retryQueues[attempt - 1], body: delivery.body,
@@ -81,13 +83,25 @@ extension WorkerRuntime {
         properties.headers[RemitHeader.failedAt] = .string(Timestamp.format(clock.now()))
         logger.warning(
             "message dead-lettered",
-            metadata: [
-                "message_id": "\(delivery.properties.messageId ?? "-")", "reason": "\(reason.rawValue)",
-                "attempts": "\(attempt)", "error": "\(Self.truncate(error))",
-            ])
+            metadata: Self.traced(
+                delivery,
+                [
+                    "message_id": "\(delivery.properties.messageId ?? "-")", "reason": "\(reason.rawValue)",
+                    "attempts": "\(attempt)", "error": "\(Self.truncate(error))",
+                ]))
         return OutboundMessage(
             exchange: topology.workers.deadLetterExchange, routingKey: kind.queue, body: delivery.body,
             properties: properties)
+    }
+
+    /// `metadata` with the trace the delivery carries (`trace_id`, and the `span_id` it names as
+    /// its parent), so a retry's or a dead letter's line is found from its trace.
+    static func traced(_ delivery: Delivery, _ metadata: Logger.Metadata) -> Logger.Metadata {
+        guard let trace = TraceContext(headers: delivery.properties.headers) else { return metadata }
+        var metadata = metadata
+        metadata["trace_id"] = "\(trace.traceID)"
+        metadata["span_id"] = "\(trace.spanID)"
+        return metadata
     }
 
     /// The delivery's properties as a retry or a dead letter carries them: persistent, with the

@@ -97,7 +97,7 @@ extension WorkerRuntime {
     func context(for message: IncomingMessage, at now: Date) -> HandlerContext {
         HandlerContext(
             logger: logger, now: now, attempt: message.attempt, header: message.header, reply: message.reply,
-            followUpCheck: followUpCheck)
+            followUpCheck: followUpCheck, trace: message.trace)
     }
 
     /// Records what the effects did, in one transaction, each message in a savepoint of its own.

@@ -362,6 +362,7 @@ public final class WorkerRuntime: Sendable {
                     next = Task { try await reader.next() }
                     guard let prepared = await apply(batch) else {
                         // Drained while the store was unavailable: leave the batch unacked for redelivery.
+                        batch.abandon()
                         throw WorkerStopped()
                     }
                     settlements.yield(prepared)

@@ -83,5 +83,6 @@ public enum ChannelTables {
         Inbox.registerRetentionIndex(in: &migrator)
         ChannelInvoiceDetail.registerListKeys(in: &migrator)
         PortalStateTables.registerMigration(in: &migrator)
+        SQLiteTraceContexts.registerMigration(in: &migrator)
     }
 }

@@ -169,6 +169,7 @@ public final class HQStore: DataDirectoryStore {
         Inbox.registerCorrelationIndex(in: &migrator)
         Inbox.registerRetentionIndex(in: &migrator)
         DistributionHold.registerMigration(in: &migrator)
+        SQLiteTraceContexts.registerMigration(in: &migrator)
         return migrator
     }
 }

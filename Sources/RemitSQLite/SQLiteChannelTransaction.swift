@@ -6,6 +6,7 @@ public final class SQLiteChannelTransaction: SQLiteTransaction, ChannelStoreTran
     public var storefront: any StorefrontQueries { SQLiteStorefront(db: db) }
     public var channelUpdates: any ChannelUpdateQueries { SQLiteChannelUpdates(db: db) }
     public var uploads: any ChannelUploadQueries { SQLiteChannelUploads(db: db) }
+    public var traceContexts: any TraceContextQueries { SQLiteTraceContexts(db: db) }
     public var buyerViews: any BuyerViewQueries { SQLiteBuyerViews(db: db) }
     public var credentials: any ChannelCredentialQueries { SQLiteChannelCredentials(db: db) }
     public var sessions: any PortalSessionQueries { SQLitePortalSessions(db: db) }

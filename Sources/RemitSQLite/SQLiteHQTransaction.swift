@@ -12,4 +12,5 @@ public final class SQLiteHQTransaction: SQLiteTransaction, HQStoreTransaction {
     public var jobRuns: any JobRunQueries { SQLiteJobRuns(db: db) }
     public var distribution: any DistributionQueries { SQLiteDistribution(db: db) }
     public var seed: any HQSeedWrites { SQLiteHQSeed(db: db) }
+    public var traceContexts: any TraceContextQueries { SQLiteTraceContexts(db: db) }
 }

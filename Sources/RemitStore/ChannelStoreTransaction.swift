@@ -14,6 +14,8 @@ public protocol ChannelStoreTransaction: StoreTransaction {
     var sessions: any PortalSessionQueries { get }
     /// Failed sign-ins, counted alike by every portal process.
     var signInFailures: any SignInFailureQueries { get }
+    /// The trace contexts kept for items the next job carries on.
+    var traceContexts: any TraceContextQueries { get }
 }
 
 extension StoreTransaction {

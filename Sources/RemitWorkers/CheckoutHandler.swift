@@ -45,13 +45,15 @@ struct CheckoutHandler: TypedMessageHandler {
             if !itemLines.isEmpty {
                 var total = Money.zero(currency)
                 for line in itemLines { total = try total.adding(line.amount) }
+                let orderId = DeterministicID.make(from: envelope.id, "order")
                 try channel.storefront.record(
                     ChannelTransaction(
-                        id: DeterministicID.make(from: envelope.id, "order"), kind: .orderOnAccount,
+                        id: orderId, kind: .orderOnAccount,
                         customerAccount: buyer.customer.account, userLogin: buyer.user.login, invoiceNumber: nil, amount: total,
                         tender: body.tender.rawValue,
                         lines: itemLines.map { .init(sku: $0.sku ?? "", quantity: $0.quantity, unitPrice: $0.unitPrice) },
                         createdAt: context.now))
+                if let trace = context.keptTrace { try channel.traceContexts.keep(trace, for: TracedItem(.transaction, orderId)) }
             }
             try channel.storefront.submitCart(id: cart.id, tender: body.tender, at: context.now)
             return Accepted(followUps: followUps)

@@ -6,6 +6,8 @@ import RemitMail
 import RemitMessages
 import RemitRuntime
 import RemitStore
+import RemitTracing
+import Tracing
 
 /// The `email-dispatch` worker kind: renders the invoice e-mail for a B2B request and hands it to the
 /// mail server (or the file outbox) once per request, then marks the request completed — or failed
@@ -79,12 +81,26 @@ public struct EmailDispatchHandler: TypedMessageHandler, ExternalEffectHandler {
 
     public func performEffect(_ effect: any Sendable, for message: IncomingMessage, context: HandlerContext) async -> EffectOutcome {
         guard let sending = effect as? Sending else { return .retryLater(reason: "internal: unexpected effect \(type(of: effect))") }
-        switch await mail.transport.send(sending.message) {
-        case .accepted(let reply): return .succeeded(detail: reply)
-        case .rejected(let code, let reply): return .failed(reason: "the mail server refused the e-mail (\(code)): \(reply)")
-        case .deferred(let reason): return .retryLater(reason: "the mail server deferred the e-mail: \(reason)")
-        case .unavailable(let reason): return .unavailable(reason: "the e-mail could not be handed on: \(reason)")
+        // The hand-over to the mail server (or the outbox), in the message's trace. Its attributes
+        // name the request, never the addresses or the server's credentials.
+        let span = startSpan("email hand-over", context: Telemetry.context(continuing: context.trace), ofKind: .client)
+        defer { span.end() }
+        if span.isRecording, let requestId = try? message.envelope(EmailSend.self).body.requestId {
+            span.attributes["remit.request.id"] = requestId
         }
+        let outcome: EffectOutcome
+        switch await mail.transport.send(sending.message) {
+        case .accepted(let reply): outcome = .succeeded(detail: reply)
+        case .rejected(let code, let reply): outcome = .failed(reason: "the mail server refused the e-mail (\(code)): \(reply)")
+        case .deferred(let reason): outcome = .retryLater(reason: "the mail server deferred the e-mail: \(reason)")
+        case .unavailable(let reason): outcome = .unavailable(reason: "the e-mail could not be handed on: \(reason)")
+        }
+        switch outcome {
+        case .succeeded: span.attributes["remit.email.outcome"] = "accepted"
+        case .failed(let reason), .retryLater(let reason), .unavailable(let reason):
+            span.setStatus(SpanStatus(code: .error, message: String(reason.prefix(300))))
+        }
+        return outcome
     }
 
     public func recordEffect(

@@ -40,7 +40,8 @@ public struct HQJobHandler<Job: HQJob>: TypedMessageHandler {
         _ envelope: Envelope<Job.Run>, context handling: HandlerContext, in transaction: any StoreTransaction
     ) throws -> [OutgoingMessage] {
         let hq = try transaction.hq()
-        let context = JobContext(header: envelope.header, now: handling.now, followUpCheck: handling.followUpCheck)
+        let context = JobContext(
+            header: envelope.header, now: handling.now, followUpCheck: handling.followUpCheck, trace: handling.trace)
         let logger = handling.logger
         let metadata: Logger.Metadata = ["job": "\(Job.Run.jobName)", "requested_by": "\(envelope.actingUser)"]
         logger.info("job run started", metadata: metadata)

@@ -25,7 +25,7 @@ struct InvoicePayHandler: TypedMessageHandler {
             }
             return try PaymentPosting.post(
                 channel, buyer: buyer, paymentId: paymentId, invoiceNumber: body.invoiceNumber, amount: body.amount, tender: body.tender,
-                at: context.now)
+                at: context.now, trace: context.keptTrace)
         }
     }
 }

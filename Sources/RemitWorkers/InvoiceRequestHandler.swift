@@ -28,6 +28,8 @@ public struct InvoiceRequestHandler: TypedMessageHandler {
                 requestId: DeterministicID.make(from: envelope.id, "request"), userLogin: buyer.user.login,
                 customerAccount: buyer.customer.account, invoiceNumber: invoice.number, submittedAt: context.now)
             try channel.storefront.record(request)
+            // Where the click's trace goes on when P-0001 uploads the request.
+            if let trace = context.keptTrace { try channel.traceContexts.keep(trace, for: TracedItem(.request, request.requestId)) }
             return Accepted(requestId: request.requestId)
         }
     }

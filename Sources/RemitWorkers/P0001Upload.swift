@@ -4,6 +4,7 @@ import RemitCore
 import RemitMessages
 import RemitRuntime
 import RemitStore
+import RemitTracing
 
 /// Job P-0001, channel transactions upload: takes the channel's payments, orders on account and
 /// B2B requests not yet uploaded into HQ in one batch, then marks them uploaded in the channel
@@ -31,6 +32,12 @@ public struct P0001Upload: TypedMessageHandler, ExternalEffectHandler {
     struct Upload: Sendable {
         let transactions: [ChannelTransaction]
         let requests: [B2BRequest]
+        /// The spans the rows' clicks left (while tracing): each row's upload continues its click's trace.
+        var traces: [TracedItem: TraceContext] = [:]
+
+        var items: [TracedItem] {
+            transactions.map { TracedItem(.transaction, $0.id) } + requests.map { TracedItem(.request, $0.requestId) }
+        }
     }
 
     /// Every run is performed (an empty one too: HQ records the run, the operators' evidence that the
@@ -38,9 +45,12 @@ public struct P0001Upload: TypedMessageHandler, ExternalEffectHandler {
     public func prepareEffect(
         for message: IncomingMessage, context: HandlerContext, in transaction: any StoreTransaction
     ) throws -> (any Sendable)? {
-        let uploads = try transaction.channel().uploads
-        return Upload(
-            transactions: try uploads.pendingTransactions(limit: batchLimit), requests: try uploads.pendingRequests(limit: batchLimit))
+        let channel = try transaction.channel()
+        var upload = Upload(
+            transactions: try channel.uploads.pendingTransactions(limit: batchLimit),
+            requests: try channel.uploads.pendingRequests(limit: batchLimit))
+        if Telemetry.isTracing { upload.traces = try channel.traceContexts.traces(of: upload.items) }
+        return upload
     }
 
     /// Writes the batch into HQ in one transaction, with the run's record. HQ's store failing is
@@ -49,12 +59,12 @@ public struct P0001Upload: TypedMessageHandler, ExternalEffectHandler {
     /// tried again through the retry tiers.
     public func performEffect(_ effect: any Sendable, for message: IncomingMessage, context: HandlerContext) async -> EffectOutcome {
         guard let upload = effect as? Upload else { return .failed(reason: "internal: unexpected effect \(type(of: effect))") }
-        let (runId, now, worker) = (message.header.id, context.now, self.worker)
+        let (runId, now, worker, run) = (message.header.id, context.now, self.worker, context.trace)
         let logger = context.logger
         let metadata: Logger.Metadata = ["job": "\(P0001Run.jobName)", "requested_by": "\(message.header.actingUser)"]
         logger.info("job run started", metadata: metadata)
         do {
-            let counts = try await hq.writeHQ { hq in try Self.upload(upload, into: hq, runId: runId, worker: worker, at: now) }
+            let counts = try await hq.writeHQ { hq in try Self.upload(upload, into: hq, runId: runId, worker: worker, at: now, run: run) }
             try afterUpload()
             runs.succeeded(at: now)
             logger.info("job run succeeded", metadata: metadata.merging(["counts": "\(JobRun.format(counts))"]) { $1 })
@@ -89,6 +99,7 @@ public struct P0001Upload: TypedMessageHandler, ExternalEffectHandler {
             let uploads = try transaction.channel().uploads
             try uploads.markTransactionsUploaded(ids: upload.transactions.map(\.id), at: context.now)
             try uploads.markRequestsUploaded(ids: upload.requests.map(\.requestId), at: context.now)
+            if !upload.traces.isEmpty { try transaction.channel().traceContexts.forget(Array(upload.traces.keys)) }
         case .failed(let reason):
             throw BadInput("HQ refused the upload: \(reason)")
         case .retryLater, .unavailable:
@@ -106,11 +117,20 @@ public struct P0001Upload: TypedMessageHandler, ExternalEffectHandler {
     /// The batch into HQ, each row unless HQ holds it already (keyed by the channel's ids); returns
     /// the run's counts, recorded with it.
     static func upload(
-        _ upload: Upload, into hq: any HQStoreTransaction, runId: String, worker: String, at now: Date
+        _ upload: Upload, into hq: any HQStoreTransaction, runId: String, worker: String, at now: Date, run: TraceContext? = nil
     ) throws -> [String: Int] {
         try hq.jobRuns.start(job: P0001Run.jobName, runId: runId, worker: worker, at: now)
         var counts = ["payments": 0, "orders": 0, "requests": 0, "already-uploaded": 0]
+        let tracing = Telemetry.isTracing
         for transaction in upload.transactions {
+            // The row's span, continuing its click; HQ keeps it for the sync job that posts the payment.
+            let item = TracedItem(.transaction, transaction.id)
+            let span =
+                tracing ? Telemetry.itemSpan("P-0001 upload \(transaction.kind.rawValue)", continuing: upload.traces[item], run: run) : nil
+            defer { span?.end() }
+            if let span, let kept = Telemetry.traceContext(of: span.context), transaction.kind == .invoicePayment {
+                try hq.traceContexts.keep(kept, for: TracedItem(.payment, transaction.id))
+            }
             switch transaction.kind {
             case .invoicePayment:
                 let new = try hq.paymentJournal.insertUnlessUploaded(
@@ -131,6 +151,10 @@ public struct P0001Upload: TypedMessageHandler, ExternalEffectHandler {
             }
         }
         for request in upload.requests {
+            let item = TracedItem(.request, request.requestId)
+            let span = tracing ? Telemetry.itemSpan("P-0001 upload request", continuing: upload.traces[item], run: run) : nil
+            defer { span?.end() }
+            if let span, let kept = Telemetry.traceContext(of: span.context) { try hq.traceContexts.keep(kept, for: item) }
             let new = try hq.channelRequests.insertUnlessUploaded(
                 HQChannelRequest(
                     requestId: request.requestId, type: request.type, userLogin: request.userLogin,

@@ -13,7 +13,7 @@ struct PaymentPostHandler: TypedMessageHandler {
             let buyer = try Buyer.load(channel, login: body.user, actingUser: envelope.actingUser)
             return try PaymentPosting.post(
                 channel, buyer: buyer, paymentId: body.paymentId, invoiceNumber: body.invoiceNumber, amount: body.amount,
-                tender: body.tender, at: context.now)
+                tender: body.tender, at: context.now, trace: context.keptTrace)
         }
     }
 }

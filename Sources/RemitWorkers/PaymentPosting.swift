@@ -16,7 +16,7 @@ public enum PaymentPosting {
     /// checkout and this message another payment may have taken what was open.
     static func post(
         _ channel: any ChannelStoreTransaction, buyer: Buyer, paymentId: String, invoiceNumber: String, amount: Money, tender: Tender,
-        at now: Date
+        at now: Date, trace: TraceContext?
     ) throws -> Accepted {
         if let known = try channel.storefront.transaction(id: paymentId) {
             // The same payment again (a replay, or a producer re-sending its key): posted once only.
@@ -31,6 +31,8 @@ public enum PaymentPosting {
             ChannelTransaction(
                 id: paymentId, kind: .invoicePayment, customerAccount: invoice.customerAccount, userLogin: buyer.user.login,
                 invoiceNumber: invoice.number, amount: amount, tender: tender.rawValue, createdAt: now))
+        // Where the click's trace goes on when P-0001 uploads the payment.
+        if let trace { try channel.traceContexts.keep(trace, for: TracedItem(.transaction, paymentId)) }
         return Accepted(paymentId: paymentId)
     }
 }

@@ -19,10 +19,13 @@ enum LoggingSetup {
             return !done
         }
         guard first else { return }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        // A line logged in a span (a portal request's) carries its trace_id and span_id; a worker's
+        // message lines carry their message's (`HandlerContext.logger`).
+        LoggingSystem.bootstrap(
+            { label, provider in
+                var handler = StreamLogHandler.standardError(label: label, metadataProvider: provider)
+                handler.logLevel = level
+                return handler
+            }, metadataProvider: TracingSetup.loggingMetadataProvider)
     }
 }

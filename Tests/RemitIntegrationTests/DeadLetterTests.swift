@@ -191,6 +191,36 @@ struct DeadLetterTests {
         }
     }
 
+    /// The W3C trace context a message came with stays with it through the retry tiers, the dead
+    /// letter, the operations store and the replay: the replayed attempt continues the same trace.
+    @Test func aDeadLetterKeepsItsTraceContextThroughRetriesCollectionAndReplay() async throws {
+        try await TestBroker.with(adjust: shortRetryTiers) { broker in
+            let store = try broker.channelStore()
+            let parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+            var prepared = try Producer(topology: broker.topology).prepare(
+                type: "smoke.record",
+                body: .object([
+                    "key": .string("traced"), "amount": .object(["amount": .string("1.00"), "currency": .string("EUR")]),
+                    "failAttempts": .integer(99),
+                ]), actingUser: "system:test")
+            prepared.outbound.properties.headers["traceparent"] = .string(parent)
+            prepared.outbound.properties.headers["tracestate"] = .string("vendor=1")
+            try await broker.withConnection { try await $0.publish([prepared.outbound]) }
+            try await withRunningWorker(try broker.smokeRuntime(store: store)) {
+                try await expectEventually("it is a dead letter after its retries", timeout: .seconds(30)) {
+                    try await broker.readyCount("remit.smoke.dead") == 1
+                }
+            }
+            #expect(try await broker.collector().collect() == ["remit.smoke.dead": 1])
+            let spy = try await broker.spyOnSmokeRecords("test.spy.traced")
+            let summary = try await broker.replayer().replay(.init(filter: DeadLetterFilter(), described: "all", actor: "tester"))
+            #expect(summary.replayed == 1)
+            let replayed = try #require(try await broker.drain(spy, expected: 1).first)
+            #expect(replayed.properties.headers["traceparent"] == .string(parent), "\(replayed.properties.headers)")
+            #expect(replayed.properties.headers["tracestate"] == .string("vendor=1"))
+        }
+    }
+
     @Test func aDeadLetterDeliveredAgainAfterACrashIsStoredOnce() async throws {
         try await TestBroker.with { broker in
             let store = try broker.channelStore()

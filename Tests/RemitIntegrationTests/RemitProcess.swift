@@ -25,7 +25,10 @@ final class RemitProcess: @unchecked Sendable {
     /// - Parameter input: what the child reads on standard input (a pipe, so not a terminal); nil for
     ///   the test's own standard input.
     /// - Parameter executable: another program to run the same way (a Python producer); default `remit`.
-    init(_ arguments: [String], broker: TestBroker, input: String? = nil, executable: URL? = nil) throws {
+    /// - Parameter environment: variables set for the child over the test's own (an OTLP endpoint).
+    init(
+        _ arguments: [String], broker: TestBroker, input: String? = nil, executable: URL? = nil, environment extra: [String: String] = [:]
+    ) throws {
         process.executableURL = executable ?? Self.binary
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
@@ -36,6 +39,7 @@ final class RemitProcess: @unchecked Sendable {
         }
         environment["REMIT_DATA_DIR"] = broker.dataDirectory
         environment["REMIT_TOPOLOGY_DIR"] = repositoryRoot.appendingPathComponent("Topology").path
+        environment.merge(extra) { $1 }
         process.environment = environment
         outputURL = URL(fileURLWithPath: broker.dataDirectory).appendingPathComponent("remit-\(UUID()).log")
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)

@@ -17,6 +17,7 @@ MODES = [
     ("worker-consumers:2", "(b) with 2 consumers in the process"),
     ("worker-consumers:4", "(b) with 4 consumers in the process"),
     ("kind:payment-posting", "remit worker payment-posting: payment.post"),
+    ("kind:payment-posting-traced", "remit worker payment-posting, traces exported (OTLP/HTTP)"),
     ("kind:cart-validation", "remit worker cart-validation: cart.add-invoice"),
     ("kind:invoice-requests", "remit worker invoice-requests: invoice.request"),
     ("kind:email-dispatch", "remit worker email-dispatch: email.send → file outbox"),
@@ -114,6 +115,7 @@ for mode, to, text, aim in [("worker", "relay", "(b) / (a)", "aim ≥ 0.85"), ("
                             ("relay", "broker", "(a) / broker alone", ""),
                             ("kind:payment-posting", "relay", "payment-posting / (a)", "aim ≥ 0.85"),
                             ("kind:payment-posting", "kind:pika-peer", "payment-posting / pika peer", "aim ≥ 15"),
+                            ("kind:payment-posting-traced", "kind:payment-posting", "payment-posting traced / untraced", "aim ≥ 0.5"),
                             ("pg:payment-posting:1", "kind:payment-posting", "payment-posting on PostgreSQL, 1 process / on SQLite", ""),
                             ("pg:payment-posting:2", "pg:payment-posting:1", "PostgreSQL, 2 processes / 1", ""),
                             ("pg:payment-posting:4", "pg:payment-posting:1", "PostgreSQL, 4 processes / 1", "")]:

@@ -6,6 +6,8 @@
 #   runtime    remit-bench worker: the worker runtime with the smoke handler
 #   kinds      a backlog of BENCH_COUNT realistic messages per kind, published before the worker
 #              starts, drained by one `remit worker KIND` process (scripts/benchmarks/kinds.py)
+#   payment-posting-traced  the payment-posting backlog drained with traces exported over OTLP/HTTP to
+#              scripts/testing/otlp_receiver.py (counting what it receives): tracing's cost
 #   peer       the payment-posting backlog drained by a plain Python worker on pika
 #   scale      remit-bench worker with 2 and 4 consumers in one process (1 is `worker`)
 #   latency    publish → row visible in the channel store at 500 and 4,000 msg/s (remit-bench latency:
@@ -44,7 +46,7 @@ count="${BENCH_COUNT:-$([ $quick = 1 ] && echo 2000 || echo 50000)}"
 reps="${BENCH_REPS:-$([ $quick = 1 ] && echo 1 || echo 3)}"
 prefetch="${BENCH_PREFETCH:-1000}"
 batch="${BENCH_BATCH:-500}"
-all_modes="broker c-relay relay worker scale latency ramp payment-posting cart-validation invoice-requests email-dispatch channel-updates pika-peer hq-seed portal-list dead-letters"
+all_modes="broker c-relay relay worker scale latency ramp payment-posting payment-posting-traced cart-validation invoice-requests email-dispatch channel-updates pika-peer hq-seed portal-list dead-letters"
 modes="${BENCH_MODES:-$all_modes$([ $quick = 1 ] && echo " pg-payment-posting pg-portal-list" || true)}"
 block="${BENCH_BLOCK:-}"
 # The data at scale: `remit hq seed` of this many invoices (about 6,250 per customer, so that a
@@ -112,7 +114,7 @@ done
 mkdir -p "$out"
 # Nothing from an earlier invocation may stand in for this one's (e-mail dispatch starts from the
 # invoice-requests run's store).
-rm -rf "$out"/{worker,latency,ramp-payment,payment-posting,cart-validation,invoice-requests,email-dispatch,channel-updates,pika-peer,big-seed,pg-payment-posting}-* \
+rm -rf "$out"/{worker,latency,ramp-payment,payment-posting,payment-posting-traced,cart-validation,invoice-requests,email-dispatch,channel-updates,pika-peer,big-seed,pg-payment-posting}-* \
   "$out/big" "$out/big-pg" "$out/world-pg"
 [ $postgres = 0 ] || start_postgres 100 remit
 gcc -O2 -Wall -o "$out/c_relay" scripts/benchmarks/c_relay.c -lrabbitmq
@@ -345,6 +347,35 @@ run_kind() {
     --broker-pid "${broker_pid:-0}" --timeout "$drain_timeout" -- "${command[@]}"
 }
 
+# Payment posting as `run_kind payment-posting`, with OTEL_EXPORTER_OTLP_ENDPOINT set: every message's
+# spans exported over OTLP/HTTP to a receiver of the run's own, which decodes and counts them. The
+# result carries how many spans arrived (the exporter drops what overflows its queue of 2,048).
+run_traced_payment_posting() {
+  local rep=$1 dir="$out/payment-posting-traced-$1" port receiver line waited=0
+  rm -rf "$dir"
+  kinds copy-store --store "$out/world/channel.sqlite" --to "$dir/channel.sqlite"
+  log "rep $rep/$reps payment-posting-traced: filling $count messages"
+  kinds fill payment-posting --store "$dir/channel.sqlite" --amqp-url "$url" --count "$count" --plan "$dir/plan.json" --tag "traced-$rep"
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  python3 scripts/testing/otlp_receiver.py --port "$port" --count "$dir/spans.count" > "$dir/receiver.log" 2>&1 &
+  receiver=$!
+  until grep -q listening "$dir/receiver.log" 2>/dev/null; do
+    sleep 0.1; waited=$((waited + 1))
+    [ "$waited" -lt 300 ] || { kill "$receiver"; log "the OTLP receiver did not start; see $dir/receiver.log"; return 1; }
+  done
+  log "rep $rep/$reps payment-posting-traced: draining, spans to 127.0.0.1:$port"
+  line=$(kinds measure payment-posting --mode kind:payment-posting-traced --store "$dir/channel.sqlite" --amqp-url "$url" \
+    --plan "$dir/plan.json" --log "$dir/process.log" --broker-pid "${broker_pid:-0}" --timeout "$drain_timeout" -- \
+    env OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$port" OTEL_SERVICE_NAME=remit-bench \
+    "$bin/remit" worker payment-posting --data-dir "$dir" --amqp-url "$url" --topology-dir Topology --log-level warning \
+    --prefetch "$prefetch" --batch-size "$batch") || { kill "$receiver"; return 1; }
+  kill "$receiver"
+  wait "$receiver" 2>/dev/null || true
+  python3 -c 'import json, sys; r = json.loads(sys.argv[1]); r["spans_exported"] = int(open(sys.argv[2]).read() or 0) if sys.argv[2] else 0
+if r["spans_exported"] == 0: sys.exit("payment-posting-traced: no span reached the receiver")
+print(json.dumps(r))' "$line" "$dir/spans.count"
+}
+
 # The worker runtime with 2 and 4 consumers (one process, one store), each on a fresh vhost.
 run_scale() {
   local rep=$1 consumers before after line
@@ -412,6 +443,7 @@ run_mode() {
     portal-list) run_portal_list "$rep" ;;
     pg-portal-list) run_pg_portal_list "$rep" ;;
     pg-payment-posting) run_pg_payment_posting "$rep" ;;
+    payment-posting-traced) run_traced_payment_posting "$rep" ;;
     dead-letters) run_dead_letters "$rep" ;;
     scale) run_scale "$rep" ;;
     *) run_kind "$mode" "$rep" ;;
@@ -447,7 +479,7 @@ if [ ${#failed[@]} -gt 0 ]; then
 fi
 if [ $quick = 1 ]; then
   doc="$out/BENCHMARKS.md" json="$out/BENCHMARKS${block:+-$block}.json"
-  [ -f "$doc" ] || printf '# scripts/bench --quick (not kept)\n\n<!-- bench:begin --><!-- bench:end -->\n<!-- bench-postgres:begin --><!-- bench-postgres:end -->\n' > "$doc"
+  [ -f "$doc" ] || printf '# scripts/bench --quick (not kept)\n\n<!-- bench:begin --><!-- bench:end -->\n<!-- bench-postgres:begin --><!-- bench-postgres:end -->\n<!-- bench-tracing:begin --><!-- bench-tracing:end -->\n' > "$doc"
 else
   doc=BENCHMARKS.md json=BENCHMARKS${block:+-$block}.json
 fi
