@@ -58,8 +58,6 @@ public enum RemitServices {
         let amqp = try configuration.amqp()
         // Before any metric is made: a worker's counters take the factory there is when it starts.
         let metrics = try metricsService(configuration, logger: logger)
-        // Before any span: OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT asks for it.
-        let tracing = try TracingSetup.service(logger: logger)
         let specs = try plan.kinds.map { try topology.kind(named: $0) }
         let inboxRetention = try configuration.inboxRetention()
         let host = try configuration.processHost()
@@ -67,6 +65,8 @@ public enum RemitServices {
             throw TopologyError(problems: ["consumers are given for \(kind), which this process does not run"])
         }
         if plan.verifyTopology { try await verifyBroker(configuration, topology: topology, amqp: amqp, logger: logger) }
+        // Before any span: OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT asks for it.
+        let tracing = try TracingSetup.service(logger: logger)
         let dependencies = WorkerDependencies(
             stores: try StoreSelection.stores(configuration, logger: logger), clock: clock, logger: logger,
             workerName: "\(host.name):\(getpid())",

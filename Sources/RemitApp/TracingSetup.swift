@@ -11,7 +11,8 @@ import Tracing
 /// or with `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`. `OTEL_SERVICE_NAME` (default
 /// `remit`), `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER` and `_ARG`, `OTEL_EXPORTER_OTLP_HEADERS`,
 /// `OTEL_EXPORTER_OTLP_PROTOCOL` (`http/protobuf`, the default, or `http/json`), `OTEL_BSP_*` and
-/// the rest are read by swift-otel as the specification names them.
+/// the rest are read by swift-otel as the specification names them; Remit's defaults differ only in
+/// the export timeouts (5 s, not 30 s).
 ///
 /// The tracer is bootstrapped once per process (swift-distributed-tracing allows no second); the
 /// returned service exports the spans and flushes them on shutdown, so it runs first in the
@@ -52,6 +53,11 @@ public enum TracingSetup {
         configuration.metrics.enabled = false
         configuration.traces.enabled = true
         configuration.traces.otlpExporter.protocol = .httpProtobuf
+        // An unreachable collector holds a stop for at most this long (the specification's 30 s
+        // defaults would hold `systemctl stop` half a minute); OTEL_BSP_EXPORT_TIMEOUT and
+        // OTEL_EXPORTER_OTLP_TIMEOUT still set others.
+        configuration.traces.batchSpanProcessor.exportTimeout = .seconds(5)
+        configuration.traces.otlpExporter.timeout = .seconds(5)
         configuration.diagnosticLogger = .custom(logger)
         configuration.diagnosticLogLevel = .warning
         let backend = try OTel.makeTracingBackend(configuration: configuration)
