@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "RemitPortal", targets: ["RemitPortal"]),
         .library(name: "RemitApp", targets: ["RemitApp"]),
         .library(name: "RemitTracing", targets: ["RemitTracing"]),
+        .library(name: "RemitPDF", targets: ["RemitPDF"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -109,6 +110,9 @@ let package = Package(
             name: "RemitStore",
             dependencies: ["RemitCore"]
         ),
+        // PDF documents in the standard fonts (WinAnsi text, rules, pages that break): invoices as PDF.
+        // No dependencies; tested alone with qpdf and poppler's pdftotext.
+        .target(name: "RemitPDF"),
         // Traces: a span per message, per job item and per store transaction, and the W3C trace context
         // (`TraceContext`, RemitCore) carried in AMQP headers and the stores. The API only; the
         // exporter is bootstrapped by RemitApp.
@@ -248,7 +252,7 @@ let package = Package(
         .testTarget(
             name: "RemitUnitTests",
             dependencies: [
-                "RemitAMQP", "RemitApp", "RemitClient", "RemitCore", "RemitCurl", "RemitHQ", "RemitMessages", "RemitOperations",
+                "RemitAMQP", "RemitApp", "RemitPDF", "RemitClient", "RemitCore", "RemitCurl", "RemitHQ", "RemitMessages", "RemitOperations",
                 "RemitPostgres", "RemitRuntime", "RemitSQLite", "RemitStore", "RemitWorkers",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

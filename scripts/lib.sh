@@ -7,7 +7,7 @@ REMIT_APT_PACKAGES=(rabbitmq-server librabbitmq-dev libsqlite3-dev libcurl4-open
 # makes its certificates with openssl; the store contract tests start a throw-away PostgreSQL 15
 # server of their own (Tests/RemitTestSupport/PostgresTestServer.swift); scripts/scale-out puts
 # nginx in front of three portals.
-REMIT_TEST_APT_PACKAGES=(chromium chromium-driver openssl postgresql-15 nginx prometheus)
+REMIT_TEST_APT_PACKAGES=(chromium chromium-driver openssl postgresql-15 nginx prometheus qpdf poppler-utils)
 REMIT_STARTED_BROKER=0
 REMIT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
