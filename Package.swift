@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "RemitApp", targets: ["RemitApp"]),
         .library(name: "RemitTracing", targets: ["RemitTracing"]),
         .library(name: "RemitPDF", targets: ["RemitPDF"]),
+        .library(name: "RemitDocuments", targets: ["RemitDocuments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -82,7 +83,7 @@ let package = Package(
         .target(
             name: "RemitMail",
             dependencies: [
-                "CCurl", "RemitCore", "RemitCurl",
+                "CCurl", "RemitCore", "RemitCurl", "RemitDocuments",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -113,6 +114,8 @@ let package = Package(
         // PDF documents in the standard fonts (WinAnsi text, rules, pages that break): invoices as PDF.
         // No dependencies; tested alone with qpdf and poppler's pdftotext.
         .target(name: "RemitPDF"),
+        // What Remit renders for buyers as documents: the invoice as a PDF.
+        .target(name: "RemitDocuments", dependencies: ["RemitCore", "RemitPDF"]),
         // Traces: a span per message, per job item and per store transaction, and the W3C trace context
         // (`TraceContext`, RemitCore) carried in AMQP headers and the stores. The API only; the
         // exporter is bootstrapped by RemitApp.
@@ -243,8 +246,8 @@ let package = Package(
         .executableTarget(
             name: "remit-bench",
             dependencies: [
-                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitOperations", "RemitRuntime", "RemitSQLite", "RemitStore",
-                "RemitWorkers",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitDocuments", "RemitMessages", "RemitOperations", "RemitRuntime",
+                "RemitSQLite", "RemitStore", "RemitWorkers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -252,8 +255,9 @@ let package = Package(
         .testTarget(
             name: "RemitUnitTests",
             dependencies: [
-                "RemitAMQP", "RemitApp", "RemitPDF", "RemitClient", "RemitCore", "RemitCurl", "RemitHQ", "RemitMessages", "RemitOperations",
-                "RemitPostgres", "RemitRuntime", "RemitSQLite", "RemitStore", "RemitWorkers",
+                "RemitAMQP", "RemitApp", "RemitClient", "RemitCore", "RemitCurl", "RemitDocuments", "RemitHQ", "RemitMessages",
+                "RemitOperations", "RemitPDF", "RemitPostgres", "RemitRuntime", "RemitSQLite", "RemitStore", "RemitTestSupport",
+                "RemitWorkers",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,6 +1,7 @@
 import Foundation
 import Mustache
 import RemitCore
+import RemitDocuments
 
 /// Turns an invoice copy into a mail from the templates under `Templates/` (subject, plain text,
 /// HTML). Values reach the HTML only through the template engine's escaping.
@@ -17,7 +18,8 @@ public struct InvoiceEmailRenderer: Sendable {
     }
 
     /// Renders the copy as of `date` (the handler's injected `now`): a cash discount is offered only
-    /// while a payment made that day still earns it (`InvoiceBalance.discountProposal`, the portal's rule).
+    /// while a payment made that day still earns it (`InvoiceBalance.discountProposal`, the portal's
+    /// rule); the invoice itself is attached as a PDF (`InvoicePDF`), made as of the same day.
     public func render(_ invoice: InvoiceDocument, from: MailAddress, to: MailAddress, messageId: String, date: Date) throws -> MailMessage
     {
         let view = InvoiceCopyView(invoice, recipientName: to.name ?? to.address, today: CalendarDate(date))
@@ -25,7 +27,12 @@ public struct InvoiceEmailRenderer: Sendable {
             from: from, to: to,
             subject: subject.render(view).trimmingCharacters(in: .whitespacesAndNewlines),
             textBody: text.render(view), htmlBody: html.render(view),
-            messageId: messageId, date: date)
+            messageId: messageId, date: date,
+            attachments: [
+                MailMessage.Attachment(
+                    filename: "invoice-\(invoice.number).pdf", contentType: "application/pdf",
+                    bytes: InvoicePDF.render(invoice, today: CalendarDate(date), created: date))
+            ])
     }
 
     private static func template(_ name: String) throws(MailError) -> MustacheTemplate {

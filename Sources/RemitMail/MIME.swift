@@ -7,6 +7,8 @@ enum MIME {
     /// Quoted-printable always writes `=` as `=3D`, so a boundary starting with `=_` cannot occur
     /// in a body: one fixed boundary serves every message and keeps the bytes deterministic.
     static let boundary = "=_remit_alternative"
+    /// Around the alternative part and the attachments; base64 has no "=_" and no "-" either.
+    static let mixedBoundary = "=_remit_mixed"
 
     /// `Subject: …` with its CRLF. Printable ASCII that fits one line goes as it is; anything else
     /// (non-ASCII, a long line, text that looks like an encoded word) as RFC 2047 encoded words.

@@ -43,6 +43,13 @@ public struct PDFFlow {
         top += height
     }
 
+    /// A band drawn at the current top (a table's column titles where the table starts), on a new
+    /// page when `height` does not fit; it moves down by what the band says it used.
+    public mutating func band(height: Double, _ draw: Band) {
+        if top + height > limit { newPage() }
+        top += draw(&page, top)
+    }
+
     /// Space of `height` points; at a page's end it does not carry over to the next.
     public mutating func space(_ height: Double) { top = min(top + height, limit) }
 

@@ -18,7 +18,7 @@ struct RemitBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remit-bench",
         abstract: "Benchmark pieces for scripts/bench.",
-        subcommands: [Fill.self, Relay.self, Worker.self, Latency.self, Codec.self, DeadLetters.self]
+        subcommands: [Fill.self, Relay.self, Worker.self, Latency.self, Codec.self, DeadLetters.self, PDF.self]
     )
 }
 

@@ -58,14 +58,16 @@ struct EmailDispatchTests {
             let mail = try ParsedMail.parse(try #require(messages.first))
             #expect(mail.to.contains("mem@shop.example") && mail.from.contains("billing@shop.example"))
             #expect(mail.subject.contains("T-MEM-DISC"))
-            #expect(mail.parts.map(\.type) == ["text/plain", "text/html"])
-            for part in mail.parts {
+            #expect(mail.parts.map(\.type) == ["text/plain", "text/html", "application/pdf"])
+            // The attachment survived the mail server: the invoice as a sound PDF.
+            let pdf = try PDFReader.text([UInt8](try #require(mail.parts.last?.bytes)))
+            for part in mail.parts.dropLast().map(\.content) + [pdf] {
                 for expected in ["T-MEM-DISC", "2026-11-24", "2026-12-24", "100.00", "98.00", "2026-12-04"] {
-                    #expect(part.content.contains(expected), "\(part.type) shows \(expected)")
+                    #expect(part.contains(expected), "shows \(expected): \(part.prefix(300))")
                 }
             }
             let text = try #require(mail.parts.first).content
-            let html = try #require(mail.parts.last).content
+            let html = try #require(mail.parts.first { $0.type == "text/html" }).content
             #expect(text.contains("Pallets <oak> & \"pine\""), "the text part keeps the line as it is")
             #expect(html.contains("Pallets &lt;oak&gt; &amp;") && !html.contains("<oak>"), "the HTML part escapes it")
             // Distribution's older "processing" does not set the completed request back.
@@ -84,9 +86,11 @@ struct EmailDispatchTests {
             let requestId = try await requestCopy(world)
             try await expectEventually("the request is completed") { try await requestStatus(world, requestId)?.0 == .completed }
             let mail = try ParsedMail.parse(try #require(try server.receivedMessages().first))
-            for part in mail.parts {
-                #expect(part.content.contains("T-MEM-DISC") && part.content.contains("100.00"), "\(part.type)")
-                #expect(!part.content.contains("cash discount") && !part.content.contains("98.00"), "\(part.content)")
+            // The text, the HTML and the attached PDF alike.
+            let pdf = try PDFReader.text([UInt8](try #require(mail.parts.last?.bytes)))
+            for content in mail.parts.dropLast().map(\.content) + [pdf] {
+                #expect(content.contains("T-MEM-DISC") && content.contains("100.00"), "\(content.prefix(300))")
+                #expect(!content.lowercased().contains("cash discount") && !content.contains("98.00"), "\(content)")
             }
         }
     }

@@ -99,7 +99,29 @@ func sampleInvoice(description: String = "Consulting, November", offer: Bool = t
     @Test func theRenderedMailParsesAsMIME() throws {
         let parsed = try ParsedMail.parse(render(sampleInvoice()).rfc5322())
         #expect(parsed.defects.isEmpty)
-        #expect(parsed.parts.map(\.type) == ["text/plain", "text/html"])
+        #expect(parsed.contentType == "multipart/mixed")
+        #expect(parsed.parts.map(\.type) == ["text/plain", "text/html", "application/pdf"])
         #expect(parsed.parts.first?.content.contains("Hello Anna Müller,") == true)
+        // The invoice as a PDF, attached: a sound file that reads back as the invoice.
+        let pdf = try #require(parsed.parts.last)
+        #expect(pdf.filename == "invoice-INV-2026-0042.pdf")
+        let bytes = [UInt8](try #require(pdf.bytes))
+        #expect(try PDFReader.check(bytes).sound)
+        let text = try PDFReader.text(bytes)
+        #expect(text.contains("Invoice INV-2026-0042") && text.contains("Müller & Söhne GmbH (C-1001)"), "\(text)")
+    }
+
+    @Test func attachmentsAreBase64InShortLinesWithANameThatCannotBreakItsHeader() throws {
+        var message = try render(sampleInvoice())
+        message.attachments = [
+            .init(filename: "a\"b\r\nX-Injected: 1/ü.pdf", contentType: "application/pdf", bytes: Array(repeating: 0xFF, count: 1_000))
+        ]
+        #expect(message.attachments[0].filename == "a_b__X-Injected__1_ü.pdf".replacingOccurrences(of: "ü", with: "_"))
+        let raw = String(decoding: message.rfc5322(), as: UTF8.self)
+        #expect(!raw.contains("\r\nX-Injected"))
+        let body = raw.components(separatedBy: "Content-Transfer-Encoding: base64\r\n\r\n")[1]
+        #expect(body.components(separatedBy: "\r\n").prefix(3).allSatisfy { $0.count <= 76 })
+        let parsed = try ParsedMail.parse(message.rfc5322())
+        #expect(parsed.defects.isEmpty && parsed.parts.last?.bytes == Data(repeating: 0xFF, count: 1_000))
     }
 }
