@@ -57,10 +57,14 @@ public enum InvoicePDF {
         // Before the first line, and at the top of every page the lines go on to.
         flow.band(height: 20 + 14, header)
         flow.runningHeader = header
+        // A long description wraps (the amount on its first row): every word prints.
         for line in invoice.lines {
-            flow.row(height: 14) { page, y in
-                page.text(PDFFont.helvetica.fitting(line.description, width: width - 120, size: 9), x: left + 4, y: y, size: 9)
-                page.text(line.amount.description, x: right - 4, y: y, size: 9, align: .right)
+            let rows = PDFFont.helvetica.lines(of: line.description, width: width - 120, size: 9)
+            for (index, row) in rows.enumerated() {
+                flow.row(height: index == rows.count - 1 ? 14 : 11) { page, y in
+                    page.text(row, x: left + 4, y: y, size: 9)
+                    if index == 0 { page.text(line.amount.description, x: right - 4, y: y, size: 9, align: .right) }
+                }
             }
         }
         totals(of: invoice, today: today, into: &flow)

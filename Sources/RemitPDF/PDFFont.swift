@@ -28,6 +28,32 @@ public enum PDFFont: Sendable, Hashable, CaseIterable {
         return Double(thousandths) * size / 1000
     }
 
+    /// `text` broken into lines no wider than `width` at `size`: at spaces where it can, inside a word
+    /// only where the word alone is wider. Every character is kept, in order.
+    public func lines(of text: String, width: Double, size: Double) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false).map(String.init) {
+            let candidate = current.isEmpty ? word : current + " " + word
+            if self.width(of: candidate, size: size) <= width {
+                current = candidate
+                continue
+            }
+            if !current.isEmpty { lines.append(current) }
+            current = ""
+            // A word wider than the line on its own: as many characters a line as fit.
+            for character in word {
+                if !current.isEmpty, self.width(of: current + String(character), size: size) > width {
+                    lines.append(current)
+                    current = ""
+                }
+                current.append(character)
+            }
+        }
+        lines.append(current)
+        return lines
+    }
+
     /// `text` cut to fit `width` at `size`, ending in "…" when cut (whole characters only).
     public func fitting(_ text: String, width: Double, size: Double) -> String {
         guard self.width(of: text, size: size) > width else { return text }

@@ -53,6 +53,21 @@ struct InvoicePDFTests {
         #expect(!afterLastDay.contains("Cash discount"), "no offer once its last day has passed")
     }
 
+    @Test func aLongDescriptionWrapsAndEveryWordPrints() throws {
+        var invoice = try Self.invoice(lines: 2)
+        let long = (1...120).map { "word\($0)" }.joined(separator: " ") + " " + String(repeating: "Z", count: 150)
+        invoice.lines[1].description = long
+        let text = try PDFReader.text(InvoicePDF.render(invoice, today: try #require(CalendarDate("2026-12-01")), created: Self.created))
+        let printed = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let start = try #require(printed.firstIndex { $0.hasPrefix("word1 ") }, "\(text)")
+        #expect(printed[start].hasSuffix(invoice.lines[1].amount.description), "the amount on the description's first row")
+        // Read back row after row, the description is whole: every word, in order.
+        let rows = printed[start...].prefix { !$0.isEmpty && !$0.hasPrefix("Total") }
+        let words = rows.joined(separator: " ").replacingOccurrences(of: invoice.lines[1].amount.description, with: "")
+            .split(separator: " ").joined()
+        #expect(words == long.split(separator: " ").joined(), "\(rows)")
+    }
+
     @Test func aHundredLineInvoiceBreaksOverPagesWithTheColumnTitlesOnEach() throws {
         let invoice = try Self.invoice(lines: 100)
         let bytes = InvoicePDF.render(invoice, today: try #require(CalendarDate("2026-12-01")), created: Self.created)

@@ -27,6 +27,17 @@ struct PDFWriterTests {
         #expect(PDFFont.helvetica.fitting("short", width: 200, size: 9) == "short")
     }
 
+    @Test func longTextWrapsAtSpacesAndBreaksOnlyAWordTooWideAlone() {
+        let text = "Pallets of oak for the warehouse in Zoë's street, " + String(repeating: "x", count: 200) + " and the rest"
+        let lines = PDFFont.helvetica.lines(of: text, width: 150, size: 9)
+        #expect(lines.count > 3)
+        #expect(lines.allSatisfy { PDFFont.helvetica.width(of: $0, size: 9) <= 150 })
+        #expect(lines.joined().filter { $0 != " " } == text.filter { $0 != " " }, "every character, in order")
+        #expect(lines.first == "Pallets of oak for the warehouse in", "\(lines)")
+        #expect(PDFFont.helvetica.lines(of: "short", width: 150, size: 9) == ["short"])
+        #expect(PDFFont.helvetica.lines(of: "", width: 150, size: 9) == [""])
+    }
+
     @Test func numbersAndStringsAreWrittenAsPDFWantsThem() {
         #expect([3, 1.5, -0.25, 0.05, 595.28, 12.345].map(PDFPage.number) == ["3", "1.5", "-0.25", "0.05", "595.28", "12.35"])
         #expect(PDFPage.number(.nan) == "0")
