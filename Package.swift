@@ -199,7 +199,7 @@ let package = Package(
         .target(
             name: "RemitPortal",
             dependencies: [
-                "RemitAMQP", "RemitClient", "RemitCore", "RemitMessages", "RemitStore", "RemitTracing",
+                "RemitAMQP", "RemitClient", "RemitCore", "RemitDocuments", "RemitMessages", "RemitStore", "RemitTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "NIOCore", package: "swift-nio"),

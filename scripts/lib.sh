@@ -170,7 +170,7 @@ ensure_remit_broker_users() {
   as_root rabbitmqctl -q set_topic_permissions -p "$vhost" remit-portal remit \
     '^(cart\.(add-invoice|update-line|remove-line|checkout)|invoice\.request)$' '^$' >/dev/null
   as_root rabbitmqctl -q set_topic_permissions -p "$vhost" remit-worker remit \
-    '^(smoke\.recorded|payment\.post|email\.send|channel\.(customers|invoices|products|requests)\.changed|hq\.(p-0001|sync|invoice-posting|distribution)\.run)$' \
+    '^(smoke\.recorded|payment\.post|email\.(send|letter)|channel\.(customers|invoices|products|requests)\.changed|hq\.(p-0001|sync|invoice-posting|distribution|collection-letters)\.run)$' \
     '.*' >/dev/null
   local base="$host:$port/$vhost"
   REMIT_KIND_URLS=""

@@ -29,6 +29,8 @@ public struct RemitConfiguration: Sendable {
         case portalAMQPURL = "portal-amqp-url"
         case storeURL = "store-url"
         case hostName = "host-name"
+        case sellerName = "seller-name"
+        case sellerAddress = "seller-address"
 
         public var environmentName: String { "REMIT_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
 
@@ -56,6 +58,8 @@ public struct RemitConfiguration: Sendable {
             case .portalAMQPURL: return nil
             case .storeURL: return nil
             case .hostName: return nil
+            case .sellerName: return nil
+            case .sellerAddress: return nil
             }
         }
 
@@ -96,6 +100,8 @@ public struct RemitConfiguration: Sendable {
             case .hostName:
                 return
                     "The name of this host in control queues, consumer tags and remit status (letters, digits, - _ .); default: the machine's"
+            case .sellerName: return "The shop's name printed at the top of invoice PDFs; unset: no seller block"
+            case .sellerAddress: return "The shop's address on invoice PDFs, lines separated by | (at most 6 of 120 characters)"
             }
         }
     }
@@ -276,6 +282,19 @@ public struct RemitConfiguration: Sendable {
                 "inbox-retention-days: '\(self[.inboxRetentionDays]?.prefix(40) ?? "")' is not a whole number of days from 1 to 3650")
         }
         return .seconds(days * 86_400)
+    }
+
+    /// The shop printed on invoice PDFs (`seller-name`, `seller-address`); nil without a name.
+    public func seller() throws -> Seller? {
+        guard let name = self[.sellerName], !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            if let address = self[.sellerAddress], !address.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw ConfigurationError(.invalidValue, "seller-address is set without seller-name")
+            }
+            return nil
+        }
+        do { return try Seller(name: name, addressText: self[.sellerAddress]) } catch {
+            throw ConfigurationError(.invalidValue, error.description)
+        }
     }
 
     public func topology() throws -> Topology {

@@ -9,14 +9,16 @@ import RemitPDF
 /// reference. The e-mail copy attaches it; the same bytes for the same invoice, day and time.
 public enum InvoicePDF {
     /// The seller printed at the top; nil leaves the block out.
-    public struct Seller: Sendable, Equatable {
-        public var name: String
-        public var lines: [String]
+    public typealias Seller = RemitCore.Seller
 
-        public init(name: String, lines: [String] = []) {
-            self.name = name
-            self.lines = lines
+    /// The file name an invoice's PDF goes by (attachment, download): `invoice-<number>.pdf`, the
+    /// number kept to letters, digits, `.`, `-` and `_` (others become `_`), so it cannot break a header.
+    public static func filename(for number: String) -> String {
+        let safe = number.prefix(100).unicodeScalars.map { scalar -> Character in
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "._-".unicodeScalars.contains(scalar))
+                ? Character(scalar) : "_"
         }
+        return "invoice-\(String(safe)).pdf"
     }
 
     /// The PDF's bytes. `created` is its creation time (the e-mail's date), `today` the day the
@@ -26,9 +28,15 @@ public enum InvoicePDF {
         let width = flow.width
         let (left, right) = (flow.margins.left, flow.margins.left + flow.width)
         if let seller {
-            flow.row(height: 14) { page, y in page.text(seller.name, x: right, y: y, font: .helveticaBold, size: 10, align: .right) }
-            for line in seller.lines {
-                flow.row(height: 12) { page, y in page.text(line, x: right, y: y, size: 9, align: .right) }
+            flow.row(height: 14) { page, y in
+                page.text(
+                    PDFFont.helveticaBold.fitting(seller.name, width: width, size: 10), x: right, y: y, font: .helveticaBold, size: 10,
+                    align: .right)
+            }
+            for line in seller.address {
+                flow.row(height: 12) { page, y in
+                    page.text(PDFFont.helvetica.fitting(line, width: width, size: 9), x: right, y: y, size: 9, align: .right)
+                }
             }
         }
         flow.row(height: 30) { page, y in

@@ -12,16 +12,17 @@ public struct InvoiceEmailRenderer: Sendable {
 
     /// Loads and compiles the templates once.
     public init() throws(MailError) {
-        subject = try Self.template("invoice-copy.subject")
-        text = try Self.template("invoice-copy.text")
-        html = try Self.template("invoice-copy.html")
+        subject = try MailTemplates.load("invoice-copy.subject")
+        text = try MailTemplates.load("invoice-copy.text")
+        html = try MailTemplates.load("invoice-copy.html")
     }
 
     /// Renders the copy as of `date` (the handler's injected `now`): a cash discount is offered only
     /// while a payment made that day still earns it (`InvoiceBalance.discountProposal`, the portal's
     /// rule); the invoice itself is attached as a PDF (`InvoicePDF`), made as of the same day.
-    public func render(_ invoice: InvoiceDocument, from: MailAddress, to: MailAddress, messageId: String, date: Date) throws -> MailMessage
-    {
+    public func render(
+        _ invoice: InvoiceDocument, from: MailAddress, to: MailAddress, messageId: String, date: Date, seller: Seller? = nil
+    ) throws -> MailMessage {
         let view = InvoiceCopyView(invoice, recipientName: to.name ?? to.address, today: CalendarDate(date))
         return MailMessage(
             from: from, to: to,
@@ -30,26 +31,9 @@ public struct InvoiceEmailRenderer: Sendable {
             messageId: messageId, date: date,
             attachments: [
                 MailMessage.Attachment(
-                    filename: "invoice-\(invoice.number).pdf", contentType: "application/pdf",
-                    bytes: InvoicePDF.render(invoice, today: CalendarDate(date), created: date))
+                    filename: InvoicePDF.filename(for: invoice.number), contentType: "application/pdf",
+                    bytes: InvoicePDF.render(invoice, seller: seller, today: CalendarDate(date), created: date))
             ])
-    }
-
-    private static func template(_ name: String) throws(MailError) -> MustacheTemplate {
-        guard let url = Bundle.module.url(forResource: name, withExtension: "mustache", subdirectory: "Templates") else {
-            throw .template("\(name).mustache is not among the module's resources")
-        }
-        let source: String
-        do {
-            source = try String(contentsOf: url, encoding: .utf8)
-        } catch {
-            throw .template("cannot read \(name).mustache: \(error)")
-        }
-        do {
-            return try MustacheTemplate(string: source)
-        } catch {
-            throw .template("\(name).mustache does not compile: \(error)")
-        }
     }
 }
 
@@ -71,22 +55,6 @@ private struct InvoiceCopyView: MustacheParent {
         }
     }
 
-    struct DiscountOffer: MustacheParent {
-        /// What is left to pay once the discount is off: paid by `lastDay`, it settles the invoice.
-        let payment: String
-        let discount: String
-        let lastDay: String
-
-        func child(named name: String) -> Any? {
-            switch name {
-            case "payment": payment
-            case "discount": discount
-            case "lastDay": lastDay
-            default: nil
-            }
-        }
-    }
-
     let number: String
     let customerAccount: String
     let customerName: String
@@ -99,7 +67,7 @@ private struct InvoiceCopyView: MustacheParent {
     let discountTaken: String?
     let pending: String
     let open: String
-    let discountOffer: DiscountOffer?
+    let discountOffer: DiscountOfferView?
 
     func child(named name: String) -> Any? {
         switch name {
@@ -137,8 +105,6 @@ private struct InvoiceCopyView: MustacheParent {
             number: invoice.number,
             amounts: InvoiceAmounts(due: invoice.total, settled: invoice.paid, discountTaken: invoice.discountTaken),
             pending: invoice.pending, offer: invoice.discountOffer)
-        discountOffer = balance.discountProposal(today: today).map {
-            DiscountOffer(payment: $0.payment.description, discount: $0.discount.description, lastDay: $0.lastDay.description)
-        }
+        discountOffer = DiscountOfferView(balance, today: today)
     }
 }

@@ -4,7 +4,7 @@ import RemitCore
 public enum HQJobs {
     public static let all = [
         HQJobDescriptor(P0001Run.self), HQJobDescriptor(SynchronizeRun.self),
-        HQJobDescriptor(InvoicePostingRun.self), HQJobDescriptor(DistributionRun.self),
+        HQJobDescriptor(InvoicePostingRun.self), HQJobDescriptor(DistributionRun.self), HQJobDescriptor(CollectionLettersRun.self),
     ]
 
     /// The job with this name (any case) or run message type.

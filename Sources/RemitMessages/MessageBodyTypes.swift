@@ -27,9 +27,9 @@ public struct MessageBodyTypes: Sendable {
     public static let remit = MessageBodyTypes(
         [
             CartAddInvoice.self, CartAddItem.self, CartUpdateLine.self, CartRemoveLine.self, CartCheckout.self,
-            PaymentPost.self, InvoicePay.self, InvoiceRequest.self, CommandReply.self, EmailSend.self,
+            PaymentPost.self, InvoicePay.self, InvoiceRequest.self, CommandReply.self, EmailSend.self, EmailLetter.self,
             InvoicesChanged.self, CustomersChanged.self, ProductsChanged.self, RequestsChanged.self,
             SmokeRecord.self, SmokeRecorded.self,
-            P0001Run.self, SynchronizeRun.self, InvoicePostingRun.self, DistributionRun.self,
+            P0001Run.self, SynchronizeRun.self, InvoicePostingRun.self, DistributionRun.self, CollectionLettersRun.self,
         ])
 }

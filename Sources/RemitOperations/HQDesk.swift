@@ -77,4 +77,37 @@ public struct HQDesk: Sendable {
         let store = try HQStore(dataDirectory: dataDirectory, readOnly: true)
         return try await store.readHQ { hq in try hq.distribution.holds() }
     }
+
+    /// The collection policies with their levels, and how many customer accounts have each.
+    public func collectionPolicies() async throws -> [(policy: CollectionPolicy, accounts: Int)] {
+        let store = try HQStore(dataDirectory: dataDirectory, readOnly: true)
+        return try await store.readHQ { hq in
+            let counts = try hq.collection.accountCounts()
+            return try hq.collection.policies().map { ($0, counts[$0.code] ?? 0) }
+        }
+    }
+
+    /// Gives `account` the collection policy `code` (`none`: no letters).
+    public func setCollectionPolicy(account: String, code: String) async throws {
+        let store = try HQStore(dataDirectory: dataDirectory)
+        try await store.writeHQ { hq in try hq.collection.setPolicy(account: account, code: code) }
+    }
+
+    /// Adds or replaces a level of policy `code` (creating the policy).
+    public func saveCollectionLevel(_ level: CollectionLevel, policy code: String) async throws {
+        let store = try HQStore(dataDirectory: dataDirectory)
+        try await store.writeHQ { hq in try hq.collection.saveLevel(level, policy: code) }
+    }
+
+    /// Removes a level of policy `code`.
+    public func removeCollectionLevel(_ level: Int, policy code: String) async throws {
+        let store = try HQStore(dataDirectory: dataDirectory)
+        try await store.writeHQ { hq in try hq.collection.removeLevel(level, policy: code) }
+    }
+
+    /// The newest `limit` collection letters, of `account` or of all.
+    public func collectionLetters(account: String?, limit: Int) async throws -> [HQCollectionLetter] {
+        let store = try HQStore(dataDirectory: dataDirectory, readOnly: true)
+        return try await store.readHQ { hq in try hq.collection.letters(account: account, limit: limit) }
+    }
 }

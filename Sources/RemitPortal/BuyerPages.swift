@@ -26,6 +26,7 @@ struct BuyerPages: Sendable {
     func register(on router: Router<PortalRequestContext>) {
         router.get("/invoices") { request, context -> Response in try await invoices(request, context) }
         router.get("/invoices/{number}") { _, context -> Response in try await invoice(context) }
+        router.get("/invoices/{number}.pdf") { _, context -> Response in try await invoicePDF(context) }
         router.post("/cart/invoices") { request, context in
             try await send(request, context, title: "Pay invoice") { buyer, form in
                 try await commands.payInvoice(
@@ -215,15 +216,32 @@ struct BuyerPages: Sendable {
             let detail: String?
             let failed: Bool
         }
+        struct Letter {
+            struct Invoice {
+                let number: String
+                let href: String
+            }
+            let sent: String
+            let title: String
+            let account: String
+            let invoices: [Invoice]
+        }
         let chrome: Chrome
         let rows: [Row]
         /// Some request is on its way: the page refreshes itself.
         let inProgress: Bool
+        /// The collection letters sent to the buyer's accounts, newest first.
+        let letters: [Letter]
     }
 
     private func requests(_ context: PortalRequestContext) async throws -> Response {
         guard let buyer = context.identity else { return .redirect(to: "/sign-in", type: .normal) }
-        let found = try await dependencies.channel.readChannel { try $0.buyerViews.requests(user: buyer.user.login, limit: 200) }
+        let (found, letters) = try await dependencies.channel.readChannel { channel in
+            (
+                try channel.buyerViews.requests(user: buyer.user.login, limit: 200),
+                try channel.buyerViews.letters(accounts: buyer.access.accounts, limit: 200)
+            )
+        }
         let rows = found.map { row in
             RequestsView.Row(
                 type: row.request.type == "invoice-copy" ? "Invoice copy" : row.request.type, invoice: row.request.invoiceNumber ?? "–",
@@ -232,7 +250,16 @@ struct BuyerPages: Sendable {
         }
         let inProgress = found.contains { ![.completed, .failed].contains($0.status) }
         return pages.page(
-            "requests", RequestsView(chrome: Chrome.of(context, title: "B2B requests"), rows: rows, inProgress: inProgress))
+            "requests",
+            RequestsView(
+                chrome: Chrome.of(context, title: "B2B requests"), rows: rows, inProgress: inProgress,
+                letters: letters.map { letter in
+                    RequestsView.Letter(
+                        sent: Self.displayTime(letter.sentAt), title: letter.title, account: letter.customerAccount,
+                        invoices: letter.invoiceNumbers.map {
+                            .init(number: $0, href: "/invoices/\(InvoiceListInput.percentEncoded($0))")
+                        })
+                }))
     }
 
     /// "2026-11-29 10:15 UTC".

@@ -40,6 +40,8 @@ extension BuyerPages {
         let payable: Bool
         let proposed: String
         let csrf: String
+        /// The latest collection letter that listed it: "First reminder, 2026-12-31".
+        let letter: String?
     }
 
     struct Offer {
@@ -107,7 +109,7 @@ extension BuyerPages {
             unuploaded: summary.unuploaded.minorUnits > 0 ? summary.unuploaded.description : nil, onAccount: summary.allowsOnAccount)
     }
 
-    func rowView(_ row: BuyerView.InvoiceRow, today: CalendarDate, csrf: String) -> InvoiceRowView {
+    func rowView(_ row: BuyerView.InvoiceRow, today: CalendarDate, csrf: String, letter: SentLetter? = nil) -> InvoiceRowView {
         let balance = row.balance
         let proposed = balance.proposedPayment(today: today)
         let offer = balance.discountProposal(today: today).map { Offer(payment: $0.payment.description, lastDay: $0.lastDay.description) }
@@ -117,7 +119,7 @@ extension BuyerPages {
             dueDate: row.invoice.dueDate.description, overdue: row.isOverdue(today: today), total: row.total.description,
             paid: row.paid.description, pending: row.pending.description, open: row.open.description,
             status: Self.statusLabel(row.amounts.status), currency: row.invoice.currency.code, offer: offer,
-            payable: balance.available.minorUnits > 0, proposed: proposed.decimalString, csrf: csrf)
+            payable: balance.available.minorUnits > 0, proposed: proposed.decimalString, csrf: csrf, letter: letter?.label)
     }
 
     /// What the list says it shows. (With wrong filters the alert above the list asks to check them;
@@ -140,13 +142,14 @@ extension BuyerPages {
         let (checked, errors) = input.checkedOrErrors(accounts: accounts)
         let size = max(1, settings.pageSize)
         let today = CalendarDate(dependencies.clock.now())
-        let (found, summary) = try await dependencies.channel.readChannel { channel in
-            (
-                try checked.map {
-                    try channel.buyerViews.invoicePage(
-                        accounts: accounts, query: $0.query, today: today, offset: ($0.page - 1) * size, limit: size)
-                },
-                try channel.buyerViews.accountSummary(buyer: buyer)
+        let (found, summary, letters) = try await dependencies.channel.readChannel { channel in
+            let found = try checked.map {
+                try channel.buyerViews.invoicePage(
+                    accounts: accounts, query: $0.query, today: today, offset: ($0.page - 1) * size, limit: size)
+            }
+            return (
+                found, try channel.buyerViews.accountSummary(buyer: buyer),
+                try channel.buyerViews.letters(invoices: found?.rows.map(\.invoice.number) ?? [])
             )
         }
         let query = checked?.query
@@ -179,7 +182,7 @@ extension BuyerPages {
             ],
             dueFrom: input.dueFrom ?? "", dueTo: input.dueTo ?? "", number: input.number ?? "",
             errors: errors, hasErrors: !errors.isEmpty, listSummary: listSummary,
-            rows: rows.map { rowView($0, today: today, csrf: session.csrfToken) },
+            rows: rows.map { rowView($0, today: today, csrf: session.csrfToken, letter: letters[$0.invoice.number]?.first) },
             pages: pageCount > 1 ? shownPages.map { PageLink(number: $0, href: href($0), current: $0 == page) } : [],
             hasPages: pageCount > 1,
             previous: page > 1 ? href(min(page - 1, pageCount)) : nil, next: page < pageCount ? href(page + 1) : nil)
@@ -216,6 +219,10 @@ extension BuyerPages {
             let detail: String?
             let failed: Bool
         }
+        struct Letter {
+            let sent: String
+            let title: String
+        }
         let chrome: Chrome
         let invoice: InvoiceRowView
         let lines: [Line]
@@ -226,6 +233,9 @@ extension BuyerPages {
         let hasPayments: Bool
         let requests: [RequestRow]
         let hasRequests: Bool
+        /// The collection letters that listed it, newest first.
+        let letters: [Letter]
+        let hasLetters: Bool
     }
 
     static func tenderLabel(_ tender: String) -> String {
@@ -244,11 +254,14 @@ extension BuyerPages {
         }
         let number = String((context.parameters.get("number") ?? "").prefix(128))
         let today = CalendarDate(dependencies.clock.now())
-        let detail = try await dependencies.channel.readChannel { try $0.buyerViews.invoiceDetail(buyer: buyer, number: number) }
-        guard let detail else { return pages.notFound(Chrome.of(context, title: "Not found")) }
+        let found = try await dependencies.channel.readChannel { channel -> (BuyerView.InvoiceDetail, [SentLetter])? in
+            guard let detail = try channel.buyerViews.invoiceDetail(buyer: buyer, number: number) else { return nil }
+            return (detail, try channel.buyerViews.letters(invoices: [detail.row.invoice.number])[detail.row.invoice.number] ?? [])
+        }
+        guard let (detail, letters) = found else { return pages.notFound(Chrome.of(context, title: "Not found")) }
         let view = InvoiceView(
             chrome: Chrome.of(context, title: "Invoice \(detail.row.invoice.number)"),
-            invoice: rowView(detail.row, today: today, csrf: session.csrfToken),
+            invoice: rowView(detail.row, today: today, csrf: session.csrfToken, letter: letters.first),
             lines: detail.lines.enumerated().map {
                 InvoiceView.Line(number: $0.offset + 1, description: $0.element.description, amount: $0.element.amount.description)
             },
@@ -271,7 +284,20 @@ extension BuyerPages {
                     status: $0.status.rawValue, submitted: Self.displayTime($0.request.submittedAt),
                     updated: Self.displayTime($0.updatedAt), detail: $0.detail, failed: $0.status == .failed)
             },
-            hasRequests: !detail.requests.isEmpty)
+            hasRequests: !detail.requests.isEmpty,
+            letters: letters.map { InvoiceView.Letter(sent: Self.displayTime($0.sentAt), title: $0.title) },
+            hasLetters: !letters.isEmpty)
         return pages.page("invoice", view)
+    }
+
+    /// The invoice as a PDF download, reached exactly as its page is: any other number is the page's 404.
+    func invoicePDF(_ context: PortalRequestContext) async throws -> Response {
+        guard let buyer = context.identity else { return .redirect(to: "/sign-in", type: .normal) }
+        let number = String((context.parameters.get("number") ?? "").prefix(128))
+        guard
+            let download = try await InvoiceDownload.make(
+                buyer: buyer, number: number, seller: settings.seller, now: dependencies.clock.now(), channel: dependencies.channel)
+        else { return pages.notFound(Chrome.of(context, title: "Not found")) }
+        return download.response
     }
 }

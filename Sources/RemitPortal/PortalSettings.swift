@@ -25,12 +25,15 @@ public struct PortalSettings: Sendable {
     /// Proxies in front of the portal: a request from one of them is from the client its
     /// `X-Forwarded-For` names (the sign-in limit counts that address, not the proxy's).
     public var trustedProxies: Set<String>
+    /// The shop printed on invoice PDFs; nil leaves the block out.
+    public var seller: Seller?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = false, signInLimits: SignInLimiter.Limits = .init(),
         pageSize: Int = 50, sessionLifetime: Duration = .seconds(8 * 3600), policy: StorefrontPolicy = StorefrontPolicy(),
-        trustedProxies: Set<String> = []
+        trustedProxies: Set<String> = [], seller: Seller? = nil
     ) {
+        self.seller = seller
         self.policy = policy
         self.trustedProxies = trustedProxies
         self.host = host
@@ -45,6 +48,7 @@ public struct PortalSettings: Sendable {
         let listener = try configuration.portalListener()
         self.init(
             host: listener.host, port: listener.port, secureCookies: listener.secureCookies,
-            policy: try configuration.storefrontPolicy(), trustedProxies: try configuration.portalTrustedProxies())
+            policy: try configuration.storefrontPolicy(), trustedProxies: try configuration.portalTrustedProxies(),
+            seller: try configuration.seller())
     }
 }

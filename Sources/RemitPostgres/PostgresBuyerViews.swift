@@ -156,6 +156,12 @@ struct PostgresBuyerViews: BuyerViewQueries {
         }
     }
 
+    func letters(invoices: [String]) throws -> [String: [SentLetter]] { try PostgresSentLetters.letters(invoices: invoices, session) }
+
+    func letters(accounts: [String], limit: Int) throws -> [SentLetter] {
+        try PostgresSentLetters.letters(accounts: accounts, limit: limit, session)
+    }
+
     func credential(login: String) throws -> ChannelCredential? {
         try session.row("SELECT * FROM channel_credential WHERE login = \(login)").map(ChannelCredential.init(postgres:))
     }

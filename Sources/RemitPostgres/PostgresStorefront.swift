@@ -143,6 +143,8 @@ struct PostgresStorefront: StorefrontQueries {
             """)
     }
 
+    func record(_ letter: SentLetter) throws { try PostgresSentLetters.record(letter, session) }
+
     func record(_ outcome: CommandOutcome) throws {
         try session.execute(
             """

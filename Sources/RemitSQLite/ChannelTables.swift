@@ -84,5 +84,6 @@ public enum ChannelTables {
         ChannelInvoiceDetail.registerListKeys(in: &migrator)
         PortalStateTables.registerMigration(in: &migrator)
         SQLiteTraceContexts.registerMigration(in: &migrator)
+        SQLiteSentLetters.registerMigration(in: &migrator)
     }
 }

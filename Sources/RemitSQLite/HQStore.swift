@@ -170,6 +170,7 @@ public final class HQStore: DataDirectoryStore {
         Inbox.registerRetentionIndex(in: &migrator)
         DistributionHold.registerMigration(in: &migrator)
         SQLiteTraceContexts.registerMigration(in: &migrator)
+        SQLiteCollection.registerMigration(in: &migrator)
         return migrator
     }
 }

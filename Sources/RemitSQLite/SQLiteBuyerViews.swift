@@ -29,6 +29,12 @@ struct SQLiteBuyerViews: BuyerViewQueries {
 
     func requests(user: String, limit: Int) throws -> [BuyerView.RequestRow] { try BuyerView.requests(db, user: user, limit: limit) }
 
+    func letters(invoices: [String]) throws -> [String: [SentLetter]] { try SQLiteSentLetters.letters(invoices: invoices, db) }
+
+    func letters(accounts: [String], limit: Int) throws -> [SentLetter] {
+        try SQLiteSentLetters.letters(accounts: accounts, limit: limit, db)
+    }
+
     func credential(login: String) throws -> ChannelCredential? { try ChannelCredential.find(db, login: login) }
 
     func checkReadable() throws { try BuyerView.checkReadable(db) }

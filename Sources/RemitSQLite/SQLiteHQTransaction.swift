@@ -13,4 +13,5 @@ public final class SQLiteHQTransaction: SQLiteTransaction, HQStoreTransaction {
     public var distribution: any DistributionQueries { SQLiteDistribution(db: db) }
     public var seed: any HQSeedWrites { SQLiteHQSeed(db: db) }
     public var traceContexts: any TraceContextQueries { SQLiteTraceContexts(db: db) }
+    public var collection: any CollectionQueries { SQLiteCollection(db: db) }
 }

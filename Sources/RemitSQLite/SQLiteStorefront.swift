@@ -39,6 +39,7 @@ struct SQLiteStorefront: StorefrontQueries {
 
     func ledgerEntry(requestId: String) throws -> EmailLedgerEntry? { try EmailLedgerEntry.find(db, requestId: requestId) }
     func save(_ entry: EmailLedgerEntry) throws { try entry.save(db) }
+    func record(_ letter: SentLetter) throws { try SQLiteSentLetters.record(letter, db) }
 
     func record(_ outcome: CommandOutcome) throws { try outcome.insert(db) }
     func outcome(messageId: String) throws -> CommandOutcome? { try CommandOutcome.find(db, messageId: messageId) }

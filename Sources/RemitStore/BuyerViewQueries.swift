@@ -20,6 +20,11 @@ public protocol BuyerViewQueries {
     func invoiceDetail(buyer: BuyerView.Buyer, number: String) throws -> BuyerView.InvoiceDetail?
     /// The user's B2B requests, newest first.
     func requests(user: String, limit: Int) throws -> [BuyerView.RequestRow]
+    /// The collection letters sent that listed each of `invoices`, newest first (an invoice with
+    /// none is left out). The caller passes only numbers the buyer reaches.
+    func letters(invoices: [String]) throws -> [String: [SentLetter]]
+    /// The collection letters sent to `accounts`, newest first, at most `limit`.
+    func letters(accounts: [String], limit: Int) throws -> [SentLetter]
     /// The user's sign-in secret (a bcrypt hash), if the channel holds one.
     func credential(login: String) throws -> ChannelCredential?
     /// Throws when the store does not answer the portal's most read query (its health check).

@@ -1,9 +1,9 @@
 import Foundation
 import RemitCore
 
-/// The e-mail ledger (`email_ledger`): one row per request, written before the e-mail is handed
-/// to the mail server and updated with the outcome, so a redelivered or replayed `email.send`
-/// never sends a second e-mail.
+/// The e-mail ledger (`email_ledger`): one row per request (or collection letter, by its letter id
+/// in `requestId`), written before the e-mail is handed to the mail server and updated with the
+/// outcome, so a redelivered or replayed `email.send` or `email.letter` never sends a second e-mail.
 public struct EmailLedgerEntry: Sendable, Equatable, Codable {
     public enum Status: String, Sendable, Codable {
         /// Handed to the mail server; no outcome recorded yet (a crash may fall here).
@@ -13,6 +13,9 @@ public struct EmailLedgerEntry: Sendable, Equatable, Codable {
         case sent
         /// Refused for good (5xx, invalid address).
         case failed
+        /// Not sent, and never to be: a collection letter whose invoices were all paid or covered
+        /// by the time it was to go out.
+        case skipped
     }
 
     public var requestId: String

@@ -18,6 +18,8 @@ public protocol HQStoreTransaction: StoreTransaction {
     var distribution: any DistributionQueries { get }
     /// What only the seed writes: payment terms, and rows in bulk.
     var seed: any HQSeedWrites { get }
+    /// Collection policies and the letters issued.
+    var collection: any CollectionQueries { get }
     /// The trace contexts kept for items the next job carries on.
     var traceContexts: any TraceContextQueries { get }
 }

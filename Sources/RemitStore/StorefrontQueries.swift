@@ -40,6 +40,9 @@ public protocol StorefrontQueries {
     /// Inserts the entry or replaces the one of its request.
     func save(_ entry: EmailLedgerEntry) throws
 
+    /// Records a collection letter e-mail dispatch sent; the same letter again changes nothing.
+    func record(_ letter: SentLetter) throws
+
     func record(_ outcome: CommandOutcome) throws
     func outcome(messageId: String) throws -> CommandOutcome?
 

@@ -52,9 +52,9 @@ public struct HQJobHandler<Job: HQJob>: TypedMessageHandler {
                 result = try job.run(hq, context: context)
                 if !result.followUpsChecked { try context.followUpCheck?.check(result.followUps) }
             }
-            let held = Self.describe(held: result.held)
+            let held = Self.describe(held: result.held, unsent: result.unsent)
             try hq.jobRuns.finish(runId: envelope.id, succeeded: true, counts: result.counts, error: held, at: context.now)
-            heldRecords.record(result.held.count)
+            heldRecords.record(result.held.count + result.unsent.count)
             runs.succeeded(at: context.now)
             if let held {
                 logger.error(
@@ -82,10 +82,18 @@ public struct HQJobHandler<Job: HQJob>: TypedMessageHandler {
     }
 
     /// The held records as the run's record names them: `held back 2 (still due): invoices INV-1: …`.
-    static func describe(held: [DistributionHold]) -> String? {
-        guard !held.isEmpty else { return nil }
-        let named = held.prefix(5).map { "\($0.stream.rawValue) \($0.key.prefix(128)): \($0.reason.prefix(300))" }
-        let more = held.count > 5 ? "; and \(held.count - 5) more (remit hq held lists them)" : ""
-        return "held back \(held.count) (still due, sent once they fit): " + named.joined(separator: "; ") + more
+    static func describe(held: [DistributionHold], unsent: [String] = []) -> String? {
+        var parts: [String] = []
+        if !held.isEmpty {
+            let named = held.prefix(5).map { "\($0.stream.rawValue) \($0.key.prefix(128)): \($0.reason.prefix(300))" }
+            let more = held.count > 5 ? "; and \(held.count - 5) more (remit hq held lists them)" : ""
+            parts.append("held back \(held.count) (still due, sent once they fit): " + named.joined(separator: "; ") + more)
+        }
+        if !unsent.isEmpty {
+            let more = unsent.count > 5 ? "; and \(unsent.count - 5) more" : ""
+            parts.append(
+                "not sent \(unsent.count) (still due): " + unsent.prefix(5).map { String($0.prefix(400)) }.joined(separator: "; ") + more)
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: ". ")
     }
 }

@@ -11,13 +11,17 @@ import RemitStore
 public struct MailSettings: Sendable {
     public var transport: any MailTransport
     public var from: MailAddress
+    /// The shop printed on the attached invoice PDFs; nil leaves the block out.
+    public var seller: Seller?
 
-    public init(transport: any MailTransport, from: MailAddress) {
+    public init(transport: any MailTransport, from: MailAddress, seller: Seller? = nil) {
         self.transport = transport
         self.from = from
+        self.seller = seller
     }
 
-    /// From `smtp-url` (unset: the file outbox `DATA_DIR/outbox`) and `mail-from`.
+    /// From `smtp-url` (unset: the file outbox `DATA_DIR/outbox`), `mail-from`, `seller-name` and
+    /// `seller-address`.
     public init(configuration: RemitConfiguration, logger: Logger) throws {
         if let url = configuration[.smtpURL], !url.isEmpty {
             do {
@@ -29,6 +33,14 @@ public struct MailSettings: Sendable {
             transport = FileOutbox(directory: (configuration.dataDirectory as NSString).appendingPathComponent("outbox"))
         }
         from = try Self.address(configuration[.mailFrom] ?? "")
+        seller = try configuration.seller()
+    }
+
+    /// An e-mail's Message-ID: the same for every attempt at one request or letter (`key`), so a
+    /// receiving side can drop the duplicate a crash between the send and its record would cause.
+    func messageId(for key: String) -> String {
+        let domain = from.address.split(separator: "@").last.map(String.init) ?? "remit.invalid"
+        return "<\(DeterministicID.make(from: "email", key))@\(domain)>"
     }
 
     /// `Name <address>` or a bare address.

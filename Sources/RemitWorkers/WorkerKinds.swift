@@ -18,11 +18,12 @@ public enum WorkerKinds {
         "hq-sync": { HQJobHandler(job: SynchronizeJob(), worker: $0.workerName) },
         "hq-invoice-posting": { HQJobHandler(job: InvoicePostingJob(), worker: $0.workerName) },
         "hq-distribution": { HQJobHandler(job: DistributionJob(), worker: $0.workerName) },
+        "hq-collection-letters": { HQJobHandler(job: CollectionLettersJob(), worker: $0.workerName) },
         "channel-updates": { _ in ChannelUpdates.handler },
         "cart-validation": { countingCommands(CartValidation.handler(policy: $0.policy)) },
         "payment-posting": { countingCommands(PaymentPosting.handler(policy: $0.policy)) },
         "invoice-requests": { countingCommands(InvoiceRequestHandler(policy: $0.policy)) },
-        "email-dispatch": { try EmailDispatchHandler(mail: try $0.mailSettings) },
+        "email-dispatch": { try EmailDispatch(mail: try $0.mailSettings) },
     ]
 
     public static func handler(for kind: String, dependencies: WorkerDependencies) throws -> any MessageHandler {

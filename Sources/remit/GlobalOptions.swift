@@ -59,6 +59,13 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("mail-from"), help: "From of invoice e-mails (REMIT_MAIL_FROM)")
     var mailFrom: String?
 
+    @Option(name: .customLong("seller-name"), help: "The shop's name on invoice PDFs (REMIT_SELLER_NAME). Default: no seller block")
+    var sellerName: String?
+
+    @Option(
+        name: .customLong("seller-address"), help: "The shop's address on invoice PDFs, lines separated by | (REMIT_SELLER_ADDRESS)")
+    var sellerAddress: String?
+
     @Option(name: .customLong("portal-host"), help: "Address the buyer portal listens on (REMIT_PORTAL_HOST). Default 127.0.0.1")
     var portalHost: String?
 
@@ -125,6 +132,8 @@ struct GlobalOptions: ParsableArguments {
         flags[.requestMergeSeconds] = requestMergeSeconds
         flags[.smtpURL] = smtpURL
         flags[.mailFrom] = mailFrom
+        flags[.sellerName] = sellerName
+        flags[.sellerAddress] = sellerAddress
         flags[.portalHost] = portalHost
         flags[.portalPort] = portalPort
         flags[.portalSecureCookies] = portalSecureCookies

@@ -12,7 +12,7 @@ struct HQCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hq",
         abstract: "The emulated back office (HQ): seed data, job runs.",
-        subcommands: [Seed.self, RunJob.self, Jobs.self, Held.self]
+        subcommands: [Seed.self, RunJob.self, Jobs.self, Held.self, Collection.self]
     )
 
     struct Seed: AsyncParsableCommand {

@@ -41,7 +41,9 @@ struct HQWorld: Sendable {
                 logger: logger, workerName: "worker-a", policy: policy, mail: mail)
             try HQSeeder(store: hq, today: today).seed(.init(customers: customers, invoices: invoices, seed: 11))
             let world = HQWorld(broker: broker, dependencies: dependencies, clock: clock, hq: hq, channel: channel)
-            let kinds = ["hq-p0001", "hq-sync", "hq-invoice-posting", "hq-distribution", "channel-updates"] + storefront
+            let kinds =
+                ["hq-p0001", "hq-sync", "hq-invoice-posting", "hq-distribution", "hq-collection-letters", "channel-updates"]
+                + storefront
             let runtimes = try kinds.map { name in
                 let kind = try broker.topology.kind(named: name)
                 return try WorkerKinds.runtime(
@@ -451,6 +453,43 @@ struct HQCommandTests {
             #expect(await worker.waitForExit() == 0)
         }
     }
+
+    @Test func collectionPoliciesAndLettersFromTheCommandLine() async throws {
+        try await TestBroker.with { broker in
+            let (seedStatus, seedOutput) = try await RemitProcess.run(
+                ["hq", "seed", "--customers", "8", "--invoices", "60"], broker: broker)
+            #expect(seedStatus == 0, "\(seedOutput)")
+            let (_, policies) = try await RemitProcess.run(["hq", "collection", "policies"], broker: broker)
+            #expect(
+                policies.contains("standard  (8 accounts)") && policies.contains("level 2  First reminder  — 7 days after the due date"))
+            #expect(try await RemitProcess.run(["hq", "collection", "assign", "C000002", "none"], broker: broker).0 == 0)
+            let (unknown, unknownOutput) = try await RemitProcess.run(["hq", "collection", "assign", "C-404", "none"], broker: broker)
+            #expect(unknown == 1 && unknownOutput == "remit: HQ has no customer account 'C-404'\n", "\(unknownOutput)")
+            let (level, levelOutput) = try await RemitProcess.run(
+                ["hq", "collection", "set-level", "gentle", "0", "--title", "Discount ends soon", "--anchor", "discount", "--days", "-3"],
+                broker: broker)
+            #expect(level == 0 && levelOutput.contains("policy 'gentle' level 0: Discount ends soon"), "\(levelOutput)")
+            let (far, farOutput) = try await RemitProcess.run(
+                ["hq", "collection", "set-level", "gentle", "1", "--title", "Late", "--days", "400"], broker: broker)
+            #expect(far == 1 && farOutput.contains("days 400 is not from -365 to 365"), "\(farOutput)")
+
+            let worker = try RemitProcess(["worker", "hq-collection-letters", "email-dispatch"], broker: broker)
+            let (status, output) = try await RemitProcess.run(["hq", "run-job", "Collection letters", "--wait", "60"], broker: broker)
+            #expect(status == 0 && output.contains("succeeded") && output.contains("letters="), "\(output)\n\(worker.output.suffix(1500))")
+            let (_, letters) = try await RemitProcess.run(["hq", "collection", "letters", "--limit", "1000"], broker: broker)
+            let lines = letters.split(separator: "\n")
+            #expect(!lines.isEmpty && !letters.contains("C000002 "), "the opted-out account has none: \(letters)")
+            // Each letter e-mailed once, into the file outbox (no smtp-url).
+            let outbox = URL(fileURLWithPath: broker.dataDirectory).appendingPathComponent("outbox").path
+            try await expectEventually("every letter is in the outbox") {
+                ((try? FileManager.default.contentsOfDirectory(atPath: outbox)) ?? []).filter { $0.hasSuffix(".eml") }.count == lines.count
+            }
+            let (_, again) = try await RemitProcess.run(["hq", "run-job", "Collection letters", "--wait", "60"], broker: broker)
+            #expect(again.contains("succeeded") && !again.contains("letters="), "nothing twice: \(again)")
+            worker.signal(SIGTERM)
+            #expect(await worker.waitForExit() == 0)
+        }
+    }
 }
 
 @Suite("HQ job scheduler", .serialized)
@@ -463,9 +502,9 @@ struct JobSchedulerTests {
                 logger: testLogger,
                 overrides: [
                     "P-0001": 300, "Synchronize orders and channel requests": 300,
-                    "Invoice posting": 600, "Distribution": 600,
+                    "Invoice posting": 600, "Distribution": 600, "Collection letters": 3600,
                 ])
-            #expect(scheduler.schedule.count == 4)
+            #expect(scheduler.schedule.count == 5)
             func succeededRuns() async throws -> [String: Int] {
                 try await world.hq.pool.read { db in
                     Dictionary(
@@ -477,12 +516,12 @@ struct JobSchedulerTests {
             }
             let task = Task { try await scheduler.run() }
             try await expectEventually("each job ran once at start and the scheduler sleeps", timeout: .seconds(30)) {
-                try await succeededRuns().values.reduce(0, +) == 4 && world.clock.sleepers == 4
+                try await succeededRuns().values.reduce(0, +) == 5 && world.clock.sleepers == 5
             }
             world.clock.advance(by: 300)
             try await expectEventually("the 5-minute jobs ran again; the 10-minute jobs did not", timeout: .seconds(30)) {
                 let runs = try await succeededRuns()
-                return runs["P-0001"] == 2 && runs["Synchronize orders and channel requests"] == 2 && world.clock.sleepers == 4
+                return runs["P-0001"] == 2 && runs["Synchronize orders and channel requests"] == 2 && world.clock.sleepers == 5
             }
             #expect(try await succeededRuns()["Distribution"] == 1)
             world.clock.advance(by: 300)
@@ -490,6 +529,7 @@ struct JobSchedulerTests {
                 let runs = try await succeededRuns()
                 return runs["P-0001"] == 3 && runs["Distribution"] == 2 && runs["Invoice posting"] == 2
             }
+            #expect(try await succeededRuns()["Collection letters"] == 1, "hourly: once so far")
             task.cancel()
             #expect(throws: ConfigurationError.self) {
                 try JobScheduler(topology: world.broker.topology, amqp: world.broker.amqp, logger: testLogger, overrides: ["P-9": 5])

@@ -109,6 +109,15 @@ func sampleInvoice(description: String = "Consulting, November", offer: Bool = t
         #expect(try PDFReader.check(bytes).sound)
         let text = try PDFReader.text(bytes)
         #expect(text.contains("Invoice INV-2026-0042") && text.contains("Müller & Söhne GmbH (C-1001)"), "\(text)")
+        #expect(!text.contains("Keizersgracht"), "no seller configured: no seller block")
+        // With the shop's seller settings, the attachment prints them.
+        let seller = Seller(name: "Remit Shop B.V.", address: ["Keizersgracht 1", "1015 CJ Amsterdam"])
+        let withSeller = try InvoiceEmailRenderer().render(
+            sampleInvoice(), from: MailAddress("billing@remit.example"), to: MailAddress("anna@customer.example"),
+            messageId: "<invoice-copy-2@remit>", date: fixedDate, seller: seller)
+        let sellerText = try PDFReader.text(try #require(withSeller.attachments.first).bytes)
+        #expect(
+            sellerText.contains("Remit Shop B.V.") && sellerText.contains("Keizersgracht 1") && sellerText.contains("1015 CJ Amsterdam"))
     }
 
     @Test func attachmentsAreBase64InShortLinesWithANameThatCannotBreakItsHeader() throws {

@@ -43,9 +43,11 @@ struct AccessMatrixTests {
                 let token = try #require(try await browser.get("/invoices").html.firstCSRFToken)
                 for number in reachable.sorted().prefix(3) {
                     #expect(try await browser.get("/invoices/\(number)").status == .ok, "\(login) reaches \(number)")
+                    #expect(try await browser.get("/invoices/\(number).pdf").status == .ok, "\(login) downloads \(number)")
                 }
                 for number in foreign.sorted() {
                     #expect(try await browser.get("/invoices/\(number)").status == .notFound, "\(login): detail of \(number)")
+                    #expect(try await browser.get("/invoices/\(number).pdf").status == .notFound, "\(login): PDF of \(number)")
                     #expect(try await browser.get("/invoices?number=\(number)").html.invoiceRows.isEmpty)
                     let pay = try await browser.post("/cart/invoices", [("csrf", token), ("invoice", number), ("amount", "1.00")])
                     #expect(pay.status == .notFound, "\(login): pay \(number)")
@@ -55,6 +57,8 @@ struct AccessMatrixTests {
                 for guess in Self.guesses {
                     let detail = try await browser.get("/invoices/\(guess.replacingOccurrences(of: " ", with: "%20"))")
                     #expect(detail.status == .notFound, "\(login): detail of \(guess)")
+                    let pdf = try await browser.get("/invoices/\(guess.replacingOccurrences(of: " ", with: "%20")).pdf")
+                    #expect(pdf.status == .notFound, "\(login): PDF of \(guess)")
                     let pay = try await browser.post("/cart/invoices", [("csrf", token), ("invoice", guess)])
                     #expect(pay.status == .notFound, "\(login): pay \(guess)")
                     let request = try await browser.post("/requests", [("csrf", token), ("invoice", guess)])
@@ -78,6 +82,7 @@ struct AccessMatrixTests {
                 for number in foreign.sorted() + Self.guesses {
                     let path = "/api/v1/invoices/\(number.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
                     #expect(try await api.api(.get, path).status == .notFound, "\(login): API detail of \(number)")
+                    #expect(try await api.api(.get, path + ".pdf").status == .notFound, "\(login): API PDF of \(number)")
                     #expect(try await api.api(.post, path + "/pay", csrf: apiToken).status == .notFound, "\(login): API pay \(number)")
                     #expect(
                         try await api.api(.post, path + "/request", csrf: apiToken).status == .notFound, "\(login): API request \(number)")

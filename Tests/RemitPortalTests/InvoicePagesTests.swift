@@ -199,3 +199,139 @@ struct InvoicePagesTests {
         }
     }
 }
+
+@Suite struct InvoiceDownloadTests {
+    @Test func theDetailPageAndTheAPIOfferThePDFThatReadsBackExactlyAndOnlyForTheBuyersInvoices() async throws {
+        try await PortalWorld.with { world in
+            let now = world.clock.now()
+            try await world.store.pool.write { db in
+                try ChannelInvoiceDetail.replace(
+                    db, invoice: "T-MEM-DISC",
+                    lines: [
+                        ChannelInvoiceLine(description: "Kaasschaaf “IJsselmeer” × 3", amount: Money(minorUnits: 7_500, currency: .EUR)),
+                        ChannelInvoiceLine(
+                            description: "Verzendkosten (Zeeuws-Vlaanderen)", amount: Money(minorUnits: 2_500, currency: .EUR)),
+                    ],
+                    settlements: [])
+                try ChannelTransaction(
+                    id: "pay-waiting", kind: .invoicePayment, customerAccount: "T-MEM", userLogin: "mem", invoiceNumber: "T-MEM-DISC",
+                    amount: Money(minorUnits: 1_000, currency: .EUR), tender: Tender.card.rawValue, createdAt: now
+                ).record(db)
+            }
+            let seller = Seller(name: "Remit Shop B.V.", address: ["Keizersgracht 1", "1015 CJ Amsterdam"])
+            try await world.test(settings: world.settings { $0.seller = seller }) { client in
+                let browser = Browser(client)
+                try await browser.signIn("mem")
+                let page = try await browser.get("/invoices/T-MEM-DISC")
+                #expect(page.html.contains(#"<a href="/invoices/T-MEM-DISC.pdf" download>Download PDF</a>"#))
+                let download = try await browser.get("/invoices/T-MEM-DISC.pdf")
+                #expect(download.status == .ok)
+                #expect(download.headers[.contentType] == "application/pdf")
+                #expect(download.headers[.contentDisposition] == #"attachment; filename="invoice-T-MEM-DISC.pdf""#)
+                #expect(download.headers[.cacheControl] == "private, no-store")
+                let bytes = Array(download.body.readableBytesView)
+                let (sound, report) = try PDFReader.check(bytes)
+                #expect(sound, "\(report)")
+                let text = try PDFReader.text(bytes)
+                for expected in [
+                    "Remit Shop B.V.", "Keizersgracht 1", "1015 CJ Amsterdam", "Invoice T-MEM-DISC", "Customer T-MEM (T-MEM)",
+                    "Kaasschaaf “IJsselmeer” × 3", "75.00 EUR", "Verzendkosten (Zeeuws-Vlaanderen)", "25.00 EUR", "100.00 EUR",
+                    "10.00 EUR", PortalWorld.today.adding(days: 25).description,
+                ] {
+                    #expect(text.contains(expected), "the PDF reads back \(expected)")
+                }
+                // The cash discount (2.00 until today + 5) is still earned today: the PDF offers it.
+                #expect(text.contains("2.00 EUR") && text.contains(PortalWorld.today.adding(days: 5).description))
+
+                // The API: the same bytes for the same day, and the same 404 for what is not the buyer's.
+                let api = Browser(client)
+                _ = try await api.apiSignIn("mem")
+                let viaAPI = try await api.api(.get, "/api/v1/invoices/T-MEM-DISC.pdf")
+                #expect(viaAPI.status == .ok && viaAPI.headers[.contentType] == "application/pdf")
+                #expect(viaAPI.headers[.contentDisposition] == #"attachment; filename="invoice-T-MEM-DISC.pdf""#)
+                #expect(Array(viaAPI.body.readableBytesView) == bytes)
+                let asked = try await api.api(.get, "/api/v1/invoices/T-MEM-DISC.pdf", headers: ["Accept": "application/pdf"])
+                #expect(asked.status == .ok && Array(asked.body.readableBytesView) == bytes)
+                for accept in ["application/json", "application/pdf", "*/*"] {
+                    let foreign = try await api.api(.get, "/api/v1/invoices/T-SOLO-001.pdf", headers: ["Accept": accept])
+                    #expect(foreign.status == .notFound && foreign.problem["code"] as? String == "not-found", "\(accept)")
+                }
+                #expect(try await browser.get("/invoices/T-SOLO-001.pdf").status == .notFound)
+                // The JSON detail is still the detail: the PDF route does not swallow it.
+                #expect(try await api.api(.get, "/api/v1/invoices/T-MEM-DISC").object["invoice"] != nil)
+
+                // Signed out: to the sign-in page, no bytes.
+                let stranger = Browser(client)
+                let away = try await stranger.get("/invoices/T-MEM-DISC.pdf")
+                #expect(away.status == .seeOther || away.status == .found)
+                #expect(try await stranger.api(.get, "/api/v1/invoices/T-MEM-DISC.pdf").status == .unauthorized)
+            }
+        }
+    }
+}
+
+@Suite struct CollectionLetterPagesTests {
+    @Test func theInvoicesPageTheDetailAndMyAccountShowTheLettersSentAndOnlyTheBuyersOnes() async throws {
+        try await PortalWorld.with { world in
+            let today = PortalWorld.today
+            func letter(_ id: String, _ account: String, _ title: String, level: Int, daysAgo: Int, _ invoices: [String]) -> SentLetter {
+                SentLetter(
+                    letterId: id, customerAccount: account, level: level, title: title, issuedOn: today.adding(days: -daysAgo),
+                    sentAt: Date(timeIntervalSince1970: Double(today.adding(days: -daysAgo).daysSinceEpoch) * 86_400 + 36_000),
+                    invoiceNumbers: invoices)
+            }
+            let letters = [
+                letter("L-MEM-1", "T-MEM", "Payment reminder", level: 1, daysAgo: 20, ["T-MEM-003", "T-MEM-007"]),
+                letter("L-MEM-2", "T-MEM", "First reminder", level: 2, daysAgo: 3, ["T-MEM-003"]),
+                letter("L-ORG-1", "T-ORG", "Final notice <b>", level: 4, daysAgo: 1, ["T-ORG-001"]),
+                letter("L-SOLO-1", "T-SOLO", "First reminder", level: 2, daysAgo: 2, ["T-SOLO-001"]),
+            ]
+            try await world.store.write { transaction in for letter in letters { try transaction.channel().storefront.record(letter) } }
+            try await world.test { client in
+                let browser = Browser(client)
+                try await browser.signIn("mem")
+                let list = try await browser.get("/invoices?number=T-MEM-003")
+                #expect(list.html.contains("<th scope=\"col\">Latest letter</th>"))
+                #expect(list.html.contains("<td data-label=\"Latest letter\">First reminder, \(today.adding(days: -3))</td>"))
+                let quiet = try await browser.get("/invoices?number=T-MEM-001")
+                #expect(quiet.html.contains("<td data-label=\"Latest letter\"></td>"), "no letter, an empty cell")
+                let detail = try await browser.get("/invoices/T-MEM-003")
+                #expect(detail.html.contains("<h2>Collection letters</h2>"))
+                #expect(detail.html.contains("<td>\(today.adding(days: -3)) 10:00 UTC</td><td>First reminder</td>"))
+                #expect(detail.html.contains("<td>\(today.adding(days: -20)) 10:00 UTC</td><td>Payment reminder</td>"))
+                #expect(try await browser.get("/invoices/T-MEM-001").html.contains("<p>No collection letters.</p>"))
+                let account = try await browser.get("/requests")
+                #expect(account.html.contains("<h2 id=\"letters\">Collection letters</h2>"))
+                #expect(account.html.contains("<td>Final notice &lt;b&gt;</td>"), "escaped")
+                #expect(account.html.contains(#"<a href="/invoices/T-MEM-003">T-MEM-003</a> <a href="/invoices/T-MEM-007">T-MEM-007</a>"#))
+                #expect(!account.html.contains("T-SOLO-001"), "another account's letter is not shown")
+                let order = ["Final notice", "First reminder", "Payment reminder"].compactMap {
+                    account.html.range(of: "<td>\($0)")?.lowerBound
+                }
+                #expect(order.count == 3 && order == order.sorted(), "newest first")
+
+                let api = Browser(client)
+                _ = try await api.apiSignIn("mem")
+                let page = try await api.api(.get, "/api/v1/invoices?number=T-MEM-003")
+                let row = try #require((page.object["invoices"] as? [[String: Any]])?.first)
+                let latest = try #require(row["latestLetter"] as? [String: Any])
+                #expect(latest["title"] as? String == "First reminder" && latest["level"] as? Int == 2)
+                #expect(latest["invoices"] as? [String] == ["T-MEM-003"])
+                let detailAPI = try await api.api(.get, "/api/v1/invoices/T-MEM-003")
+                #expect((detailAPI.object["letters"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["L-MEM-2", "L-MEM-1"])
+                let listed = try await api.api(.get, "/api/v1/letters")
+                #expect(listed.status == .ok)
+                #expect(
+                    (listed.object["letters"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["L-ORG-1", "L-MEM-2", "L-MEM-1"])
+                let solo = Browser(client)
+                _ = try await solo.apiSignIn("solo")
+                #expect(
+                    ((try await solo.api(.get, "/api/v1/letters")).object["letters"] as? [[String: Any]])?.compactMap {
+                        $0["id"] as? String
+                    }
+                        == ["L-SOLO-1"])
+                #expect(try await Browser(client).api(.get, "/api/v1/letters").status == .unauthorized)
+            }
+        }
+    }
+}

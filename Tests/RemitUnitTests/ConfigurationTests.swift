@@ -1,4 +1,5 @@
 import Foundation
+import RemitCore
 @testable import RemitClient
 @testable import RemitOperations
 import Testing
@@ -26,6 +27,28 @@ struct ConfigurationTests {
         #expect(configuration[.topologyDir] == nil)
         let defaults = try RemitConfiguration(flags: [:], environment: [:], configFile: nil)
         #expect(defaults.dataDirectory == "./var")
+    }
+
+    @Test func theSellerIsANameWithAddressLinesAndABadOneIsOneLine() throws {
+        func seller(_ environment: [String: String]) throws -> RemitCore.Seller? {
+            try RemitConfiguration(flags: [:], environment: environment, configFile: nil).seller()
+        }
+        #expect(try seller([:]) == nil)
+        let shop = try seller([
+            "REMIT_SELLER_NAME": " Remit Shop B.V. ", "REMIT_SELLER_ADDRESS": "Keizersgracht 1 | | 1015 CJ Amsterdam|NL",
+        ])
+        #expect(shop == RemitCore.Seller(name: "Remit Shop B.V.", address: ["Keizersgracht 1", "1015 CJ Amsterdam", "NL"]))
+        let refusals: [([String: String], String)] = [
+            (["REMIT_SELLER_ADDRESS": "Keizersgracht 1"], "seller-address is set without seller-name"),
+            (["REMIT_SELLER_NAME": String(repeating: "x", count: 121)], "at most 120"),
+            (["REMIT_SELLER_NAME": "Shop", "REMIT_SELLER_ADDRESS": "a|b|c|d|e|f|g"], "7 lines; at most 6"),
+            (["REMIT_SELLER_NAME": "Shop\u{7}"], "control character"),
+            (["REMIT_SELLER_NAME": "Shop", "REMIT_SELLER_ADDRESS": "Street\r\nBcc: x@evil.example"], "control character"),
+        ]
+        for (environment, reason) in refusals {
+            #expect(throws: ConfigurationError.self, "\(reason)") { try seller(environment) }
+            #expect(printedError { _ = try seller(environment) }.contains(reason), "\(reason)")
+        }
     }
 
     @Test func aHashAfterAValueStartsAComment() throws {

@@ -117,8 +117,8 @@ struct ExtremeValueTests {
     }
 
     @Test(arguments: [
-        "smoke", "hq-p0001", "hq-sync", "hq-invoice-posting", "hq-distribution", "channel-updates", "cart-validation",
-        "payment-posting", "invoice-requests", "email-dispatch",
+        "smoke", "hq-p0001", "hq-sync", "hq-invoice-posting", "hq-distribution", "hq-collection-letters", "channel-updates",
+        "cart-validation", "payment-posting", "invoice-requests", "email-dispatch",
     ])
     func everyDeliveryEndsAppliedOrDeadLetteredWithAReason(_ kindName: String) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("remit-extreme-\(UUID())").path

@@ -29,7 +29,7 @@ struct InvoicePDFTests {
     @Test func theInvoiceReadsBackExactly() throws {
         let invoice = try Self.invoice(lines: 3)
         let bytes = InvoicePDF.render(
-            invoice, seller: .init(name: "Remit Shop B.V.", lines: ["Keizersgracht 1", "1015 CJ Amsterdam"]),
+            invoice, seller: .init(name: "Remit Shop B.V.", address: ["Keizersgracht 1", "1015 CJ Amsterdam"]),
             today: try #require(CalendarDate("2026-12-01")), created: Self.created)
         let (sound, report) = try PDFReader.check(bytes)
         #expect(sound, "\(report)")

@@ -29,6 +29,7 @@ import pika  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 QUEUES = ["remit.smoke", "remit.hq.p-0001", "remit.hq.sync", "remit.hq.invoice-posting", "remit.hq.distribution",
+          "remit.hq.collection-letters",
           "remit.channel-updates", "remit.cart", "remit.payment-posting", "remit.invoice-requests", "remit.email"]
 STOREFRONT = {"cart.add-invoice", "cart.add-item", "cart.update-line", "cart.remove-line", "cart.checkout", "invoice.pay",
               "invoice.request"}
@@ -99,6 +100,7 @@ def bases(db, w):
         ("hq.sync.run", 1): ("system:bad-input", {"requestedBy": "bad-input"}),
         ("hq.invoice-posting.run", 1): ("system:bad-input", {"requestedBy": "bad-input"}),
         ("hq.distribution.run", 1): ("system:bad-input", {"requestedBy": "bad-input"}),
+        ("hq.collection-letters.run", 1): ("system:bad-input", {"requestedBy": "bad-input"}),
         ("channel.invoices.changed", 1): ("system:hq", {"invoices": [invoice]}),
         ("channel.customers.changed", 1): ("system:hq", {"customers": [{
             "account": "BAD-1", "name": "Bad Input", "email": "bad@shop.example", "currency": "EUR", "invoiceAccount": None,
@@ -120,6 +122,10 @@ def bases(db, w):
         ("invoice.request", 1): ("system:help-desk", {"user": w["user"], "invoiceNumber": w["own"]}),
         ("email.send", 2): ("system:hq", {"requestId": "REQ-BAD", "to": w["email"], "recipientName": w["name"][:200],
                                           "userLogin": w["user"], "template": "invoice-copy", "invoice": document}),
+        ("email.letter", 1): ("system:hq", {"letterId": "LETTER-BAD", "to": w["email"], "recipientName": w["name"][:200],
+                                            "customerAccount": document["customerAccount"], "level": 2,
+                                            "title": "First reminder", "issuedOn": "2026-12-01", "part": 1, "parts": 1,
+                                            "invoices": [document]}),
     }
 
 

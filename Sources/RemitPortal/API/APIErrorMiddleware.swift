@@ -20,8 +20,20 @@ struct APIErrorMiddleware: ServerMiddleware {
         // request a body, and an operation whose body is optional would otherwise refuse it.
         let sent = request.headerFields[.contentLength].flatMap(Int.init) ?? 0
         let body = request.headerFields[.contentType] == nil && sent == 0 ? nil : body
+        var request = request
+        if operationID == "getInvoicePDF" {
+            // The PDF, or a JSON problem for what is not there: whatever the client's Accept
+            // says (a browser's, curl's, a JSON client's), both are what it gets.
+            request.headerFields[.accept] = "application/pdf, application/json"
+        }
         do {
-            return try await next(request, body, metadata)
+            var (response, answer) = try await next(request, body, metadata)
+            if operationID == "getInvoicePDF", let encoded = response.headerFields[.contentDisposition] {
+                // The generated code percent-encodes header values; the file name goes out as written
+                // (`InvoicePDF.filename` keeps it to letters, digits, `.`, `-` and `_`).
+                response.headerFields[.contentDisposition] = encoded.removingPercentEncoding ?? encoded
+            }
+            return (response, answer)
         } catch let error as ServerError where error.operationInput == nil {
             let field = Self.field(of: error.underlyingError)
             let problem = BuyerAPI.problem(

@@ -102,7 +102,13 @@ struct BuyerAPI: APIProtocol {
                         csrfToken: caller.session.csrfToken, summary: self.summary(summary)))))
     }
 
-    func invoice(_ row: BuyerView.InvoiceRow, today: CalendarDate) -> Components.Schemas.Invoice {
+    static func letter(_ letter: SentLetter) -> Components.Schemas.Letter {
+        .init(
+            id: letter.letterId, title: letter.title, level: letter.level, account: letter.customerAccount,
+            issuedOn: letter.issuedOn.description, sentAt: letter.sentAt, invoices: letter.invoiceNumbers)
+    }
+
+    func invoice(_ row: BuyerView.InvoiceRow, today: CalendarDate, letter: SentLetter? = nil) -> Components.Schemas.Invoice {
         let balance = row.balance
         let proposed = balance.proposedPayment(today: today)
         let status: Components.Schemas.Invoice.StatusPayload =
@@ -118,7 +124,7 @@ struct BuyerAPI: APIProtocol {
             payable: balance.available.minorUnits > 0, proposed: Self.money(proposed),
             discountOffer: balance.discountProposal(today: today).map {
                 .init(payment: Self.money($0.payment), lastDay: $0.lastDay.description)
-            })
+            }, latestLetter: letter.map(Self.letter))
     }
 
     func listInvoices(_ input: Operations.ListInvoices.Input) async throws -> Operations.ListInvoices.Output {
@@ -137,15 +143,17 @@ struct BuyerAPI: APIProtocol {
         let size = max(1, settings.pageSize)
         let today = CalendarDate(dependencies.clock.now())
         let accounts = caller.buyer.access.accounts
-        let found = try await dependencies.channel.readChannel { channel in
-            try channel.buyerViews.invoicePage(
+        let (found, letters) = try await dependencies.channel.readChannel { channel in
+            let found = try channel.buyerViews.invoicePage(
                 accounts: accounts, query: checked.query, today: today, offset: (checked.page - 1) * size, limit: size)
+            return (found, try channel.buyerViews.letters(invoices: found.rows.map(\.invoice.number)))
         }
         return .ok(
             .init(
                 body: .json(
                     .init(
-                        invoices: found.rows.map { invoice($0, today: today) }, total: found.total, page: checked.page,
+                        invoices: found.rows.map { invoice($0, today: today, letter: letters[$0.invoice.number]?.first) },
+                        total: found.total, page: checked.page,
                         pageCount: max(1, (found.total + size - 1) / size), pageSize: size))))
     }
 
@@ -160,13 +168,17 @@ struct BuyerAPI: APIProtocol {
         let caller = try caller()
         let number = input.path.number
         let today = CalendarDate(dependencies.clock.now())
-        let detail = try await dependencies.channel.readChannel { try $0.buyerViews.invoiceDetail(buyer: caller.buyer, number: number) }
-        guard let detail else { return .notFound(.init(body: .json(Self.notFoundProblem))) }
+        let found = try await dependencies.channel.readChannel { channel -> (BuyerView.InvoiceDetail, [SentLetter])? in
+            guard let detail = try channel.buyerViews.invoiceDetail(buyer: caller.buyer, number: number) else { return nil }
+            return (detail, try channel.buyerViews.letters(invoices: [detail.row.invoice.number])[detail.row.invoice.number] ?? [])
+        }
+        guard let (detail, letters) = found else { return .notFound(.init(body: .json(Self.notFoundProblem))) }
         return .ok(
             .init(
                 body: .json(
                     .init(
-                        invoice: invoice(detail.row, today: today),
+                        invoice: invoice(detail.row, today: today, letter: letters.first),
+                        letters: letters.map(Self.letter),
                         lines: detail.lines.map { .init(description: $0.description, amount: Self.money($0.amount)) },
                         payments: detail.payments.map { payment in
                             .init(
@@ -182,6 +194,27 @@ struct BuyerAPI: APIProtocol {
                                 paymentId: $0.paymentId)
                         },
                         requests: detail.requests.map(request)))))
+    }
+
+    func getInvoicePDF(_ input: Operations.GetInvoicePDF.Input) async throws -> Operations.GetInvoicePDF.Output {
+        let caller = try caller()
+        guard
+            let download = try await InvoiceDownload.make(
+                buyer: caller.buyer, number: input.path.number, seller: settings.seller, now: dependencies.clock.now(),
+                channel: dependencies.channel)
+        else { return .notFound(.init(body: .json(Self.notFoundProblem))) }
+        return .ok(
+            .init(
+                headers: .init(contentDisposition: "attachment; filename=\"\(download.filename)\""),
+                body: .pdf(HTTPBody(download.bytes))))
+    }
+
+    func listLetters(_ input: Operations.ListLetters.Input) async throws -> Operations.ListLetters.Output {
+        let caller = try caller()
+        let letters = try await dependencies.channel.readChannel {
+            try $0.buyerViews.letters(accounts: caller.buyer.access.accounts, limit: 200)
+        }
+        return .ok(.init(body: .json(.init(letters: letters.map(Self.letter)))))
     }
 
     func listRequests(_ input: Operations.ListRequests.Input) async throws -> Operations.ListRequests.Output {

@@ -210,18 +210,34 @@ class Checker:
                                    f"invoices differ from HQ")
 
     def check_emails(self):
-        """E-mails: exactly one (by Message-ID) per completed request at the SMTP server."""
-        db = self.db
+        """E-mails: exactly one (by Message-ID) per completed request and per collection letter sent
+        at the SMTP server; every letter HQ issued decided in the ledger (sent, or skipped because its
+        invoices were paid since), none failed; no invoice with a letter level twice."""
+        db, hq = self.db, self.hq
         ledger = {row[0]: row[1] for row in db.execute("SELECT request_id, message_id FROM email_ledger WHERE status = 'sent'")}
         completed = {row[0] for row in db.execute("SELECT request_id FROM b2b_request WHERE status = 'completed'")}
+        letters = {row[0] for row in hq.execute("SELECT letter_id FROM collection_letter")}
+        states = dict(db.execute("SELECT request_id, status FROM email_ledger"))
+        letter_states = {}
+        for letter in letters:
+            letter_states[states.get(letter, "missing")] = letter_states.get(states.get(letter, "missing"), 0) + 1
+        if set(letter_states) - {"sent", "skipped"}:
+            self.violations.append(f"collection letters not sent once nor skipped: {letter_states}")
+        levels_twice = one(hq, "SELECT count(*) FROM (SELECT invoice_number, level FROM collection_letter_invoice "
+                               "GROUP BY invoice_number, level HAVING count(*) > 1)")
+        if levels_twice:
+            self.violations.append(f"{levels_twice} invoices had a collection letter level twice")
         received = self.run.smtp.message_ids()
         distinct = set(received)
         expected_ids = {ledger[request] for request in completed if request in ledger}
-        if len(expected_ids) != len(completed) or distinct != expected_ids:
+        letter_ids = {ledger[letter] for letter in letters if letter in ledger}
+        if len(expected_ids) != len(completed) or distinct != expected_ids | letter_ids:
             self.violations.append(f"e-mails: {len(completed)} completed requests, {len(expected_ids)} sent in the ledger, "
-                                   f"{len(distinct)} distinct Message-IDs at the SMTP server "
-                                   f"({len(expected_ids - distinct)} missing, {len(distinct - expected_ids)} unexpected)")
+                                   f"{len(letter_ids)} collection letters sent, {len(distinct)} distinct Message-IDs at the SMTP "
+                                   f"server ({len((expected_ids | letter_ids) - distinct)} missing, "
+                                   f"{len(distinct - expected_ids - letter_ids)} unexpected)")
         self.completed, self.received, self.distinct = completed, received, distinct
+        self.letters, self.letter_states = letter_ids, letter_states
 
     def check_queues_and_jobs(self, channel):
         """Every queue empty; every job run finished; none refused to send; nothing held back."""
@@ -313,7 +329,7 @@ class Checker:
                                                  "ON j.id = s.journal_line_id GROUP BY 1")),
                  "requests": max(0, one(db, "SELECT count(*) FROM b2b_request") - args.count - self.portal_rows)
                  + sum(count - 1 for count in self.rows.values() if count > 1),
-                 "emails": max(0, len(self.distinct) - len(self.completed))}
+                 "emails": max(0, len(self.distinct) - len(self.completed) - len(self.letters))}
         if any(twice.values()):
             self.violations.append(f"done twice: {twice}")
         self.lost, self.twice = lost, twice
@@ -324,6 +340,7 @@ class Checker:
         workers, outages, buyers, checkouts = run.workers, run.outages, run.buyers, run.checkouts
         figures = {"messages": args.count * len(BACKLOGS) + len(checkouts.ids), "payments_settled_in_hq": self.settlements,
                    "emails": len(self.distinct), "emails_resent_same_message_id": len(self.received) - len(self.distinct),
+                   "collection_letters": self.letter_states,
                    "kills": run.kills, "sigterms": run.terms,
                    "worker_starts": sum(workers.starts.values()), "ended_by_themselves": len(workers.self_exits),
                    "outages": outages.done, "outage_seconds": {k: round(v, 1) for k, v in outages.seconds.items()},

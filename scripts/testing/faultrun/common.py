@@ -14,10 +14,19 @@ ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", ".."
 # The backlogs (kinds.py's names): producers' invoice.pay goes to payment posting, as payment.post does.
 BACKLOGS = ["payment-posting", "cart-validation", "invoice-requests", "invoice-pay"]
 KINDS = ["payment-posting", "cart-validation", "invoice-requests", "email-dispatch", "channel-updates", "hq-p0001", "hq-sync",
-         "hq-distribution"]
-HQ_KINDS = ["hq-p0001", "hq-sync", "hq-distribution"]  # on the first host only: HQ's store is a file there
+         "hq-distribution", "hq-collection-letters"]
+# On the first host only: HQ's store is a file there.
+HQ_KINDS = ["hq-p0001", "hq-sync", "hq-distribution", "hq-collection-letters"]
 DEMO_PASSWORD = "remit-demo"  # HQSeeder.demoPassword: every seeded buyer's
-JOBS = ["hq.p-0001.run", "hq.sync.run", "hq.distribution.run"]
+JOBS = ["hq.p-0001.run", "hq.sync.run", "hq.distribution.run", "hq.collection-letters.run"]
+
+
+def letters_undecided(db, hq):
+    """HQ's collection letters whose e-mail is not decided yet in the channel's e-mail ledger
+    (sent, skipped because everything was paid since, or failed)."""
+    issued = {row[0] for row in hq.execute("SELECT letter_id FROM collection_letter")}
+    decided = {row[0] for row in db.execute("SELECT request_id FROM email_ledger WHERE status IN ('sent', 'skipped', 'failed')")}
+    return len(issued - decided)
 # What each fault leaves in a worker's log when it reaches the worker as the worker's own fault.
 TRACES = {"smtp-outage": "the effect's far side is unavailable; consuming paused", "store-lock": "database is locked",
           "disk-full": "database or disk is full", "memory-alarm": "the broker blocks this connection",

@@ -11,7 +11,7 @@ import urllib.request
 from types import SimpleNamespace
 
 from .checker import agreeing_invoices, check
-from .common import BACKLOGS, JOBS, applied, channel_store, free_port, kinds
+from .common import BACKLOGS, JOBS, applied, channel_store, free_port, kinds, letters_undecided
 from .nemesis import Outages, fault_schedule, kill_until_done
 from .pipeline import JobTicker, SMTPServer, Workers
 from .workload import Buyers, Checkouts, plan_backlogs, publish_first_part
@@ -133,7 +133,7 @@ def go_round(db, hq, workers, jobs, violations):
                              ).fetchone()[0]
         unposted = hq.execute("SELECT count(*) FROM payment_journal_line WHERE posted_at IS NULL AND failure IS NULL").fetchone()[0]
         differing = hq.execute("SELECT count(*) FROM invoice").fetchone()[0] - len(agreeing_invoices(db, hq))
-        return pending + unposted + differing
+        return pending + unposted + differing + letters_undecided(db, hq)
 
     settle_deadline = time.monotonic() + 300
     rounds = 0
@@ -147,7 +147,7 @@ def go_round(db, hq, workers, jobs, violations):
         time.sleep(1)  # the distributed changes reach the channel
     left = settled_round()
     if left:
-        violations.append(f"{left} payments, requests or invoices had not gone round after 300 s of job runs")
+        violations.append(f"{left} payments, requests, invoices or collection letters had not gone round after 300 s of job runs")
     return rounds
 
 
