@@ -40,7 +40,7 @@ public struct CollectionLevel: Sendable, Equatable, Codable {
         if !Self.levels.contains(level) { return "level \(level) is not from 0 to 9" }
         if !Self.dayRange.contains(days) { return "days \(days) is not from -365 to 365" }
         if anchor == .discount && days > 0 { return "a cash-discount notice comes on or before the last day (days ≤ 0), not \(days) after" }
-        if title.isEmpty || title.count > Self.maximumTitleLength {
+        if title.isEmpty || title.unicodeScalars.count > Self.maximumTitleLength {
             return "the title must have 1 to \(Self.maximumTitleLength) characters"
         }
         if title.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {

@@ -44,16 +44,7 @@ public enum InvoicePDF {
                 PDFFont.helveticaBold.fitting("Invoice \(invoice.number)", width: width, size: 18), x: left, y: y, font: .helveticaBold,
                 size: 18)
         }
-        let facts = [
-            ("Customer", "\(invoice.customerName) (\(invoice.customerAccount))"), ("Invoice date", invoice.invoiceDate.description),
-            ("Due date", invoice.dueDate.description), ("Payment reference", invoice.number),
-        ]
-        for (label, value) in facts {
-            flow.row(height: 14) { page, y in
-                page.text(label, x: left, y: y, font: .helveticaBold, size: 9)
-                page.text(PDFFont.helvetica.fitting(value, width: width - 110, size: 9), x: left + 110, y: y, size: 9)
-            }
-        }
+        facts(of: invoice, into: &flow)
         flow.space(12)
         let header: PDFFlow.Band = { page, top in
             let y = page.height - top - 12
@@ -80,6 +71,26 @@ public enum InvoicePDF {
     }
 
     /// The totals, the terms and the discount offer: kept on one page (a break comes before them).
+    /// The customer (with their address under the name), the dates and the payment reference.
+    private static func facts(of invoice: InvoiceDocument, into flow: inout PDFFlow) {
+        let (left, width) = (flow.margins.left, flow.width)
+        let facts = [
+            ("Customer", "\(invoice.customerName) (\(invoice.customerAccount))"), ("Invoice date", invoice.invoiceDate.description),
+            ("Due date", invoice.dueDate.description), ("Payment reference", invoice.number),
+        ]
+        for (index, (label, value)) in facts.enumerated() {
+            flow.row(height: 14) { page, y in
+                page.text(label, x: left, y: y, font: .helveticaBold, size: 9)
+                page.text(PDFFont.helvetica.fitting(value, width: width - 110, size: 9), x: left + 110, y: y, size: 9)
+            }
+            for line in index == 0 ? invoice.customerAddress ?? [] : [] {
+                flow.row(height: 12) { page, y in
+                    page.text(PDFFont.helvetica.fitting(line, width: width - 110, size: 9), x: left + 110, y: y, size: 9)
+                }
+            }
+        }
+    }
+
     private static func totals(of invoice: InvoiceDocument, today: CalendarDate, into flow: inout PDFFlow) {
         let (left, right) = (flow.margins.left, flow.margins.left + flow.width)
         var rows: [(String, String, Bool)] = [("Total", invoice.total.description, true), ("Paid", invoice.paid.description, false)]

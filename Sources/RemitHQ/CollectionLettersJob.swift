@@ -13,12 +13,23 @@ import RemitStore
 public struct CollectionLettersJob: HQJob {
     public typealias Run = CollectionLettersRun
 
-    public init() {}
+    /// Letters a run issues at most: a run that reaches it stops after the account at hand, counts
+    /// `continued=1` and publishes the next run, which goes on with the accounts left (so one run's
+    /// transaction and the messages it holds stay bounded, however many letters fall due at once).
+    let maximumLetters: Int
+
+    public init(maximumLetters: Int = 2_000) {
+        self.maximumLetters = maximumLetters
+    }
 
     public func run(_ hq: any HQStoreTransaction, context: JobContext) throws -> JobResult {
         var result = JobResult()
         let policies = Dictionary(uniqueKeysWithValues: try hq.collection.policies().map { ($0.code, $0) })
         for (customer, code) in try hq.collection.accountsWithLetters() {
+            if result.counts["letters", default: 0] >= maximumLetters {
+                try continueInNextRun(context: context, result: &result)
+                break
+            }
             guard let policy = policies[code] else { continue }
             let invoices = try hq.collection.openInvoices(account: customer.account)
             guard !invoices.isEmpty else { continue }
@@ -52,13 +63,20 @@ public struct CollectionLettersJob: HQJob {
         return result
     }
 
+    /// Publishes the next run: the accounts this one did not reach get their letters there (those it
+    /// reached have theirs recorded, so the next run finds nothing more for them today).
+    private func continueInNextRun(context: JobContext, result: inout JobResult) throws {
+        result.counts[DistributionJob.continued] = 1
+        result.followUps.append(try context.nextRun(CollectionLettersRun(requestedBy: "system:hq")))
+    }
+
     /// The letters of one account and level: in parts, each recorded and published, or named as
     /// not sent (its invoices stay due) when e-mail dispatch would refuse it.
     private func issue(
         _ level: CollectionLevel, of invoices: [HQInvoice], to customer: HQCustomer, context: JobContext,
         _ hq: any HQStoreTransaction, result: inout JobResult
     ) throws {
-        let documents = try invoices.map { try document(of: $0, ownerName: customer.name, hq) }
+        let documents = try invoices.map { try document(of: $0, owner: customer, hq) }
         let parts = Self.parts(documents)
         for (index, part) in parts.enumerated() {
             let letterId = DeterministicID.make(

@@ -97,7 +97,17 @@ struct CustomerWriter {
         try hq.accounts.insert(
             HQCustomer(
                 account: account, name: name, email: email, currency: currency, invoiceAccount: invoiceAccount,
-                allowOnAccount: onAccount, creditLimitMinor: limit, paymentTerms: terms.code, changedAt: changedAt))
+                allowOnAccount: onAccount, creditLimitMinor: limit, paymentTerms: terms.code, changedAt: changedAt,
+                address: Self.address(of: account)))
+    }
+
+    /// A made-up address for a seeded account, the same for the same account.
+    static func address(of account: String) -> String {
+        let number = Int(account.filter(\.isNumber)) ?? 0
+        let streets = ["Handelsweg", "Havenstraat", "Industrieweg", "Keizersgracht", "Molenstraat", "Stationsplein"]
+        let cities = ["Amsterdam", "Rotterdam", "Utrecht", "Den Haag", "Eindhoven", "Groningen", "Zwolle", "'s-Hertogenbosch"]
+        return
+            "\(streets[number % streets.count]) \(number % 300 + 1)\n\(1000 + number * 37 % 8999) \(["AB", "CD", "EK", "LN"][number % 4]) \(cities[number % cities.count])\nNetherlands"
     }
 
     private func addUser(account: String, person: String, summary: inout HQSeeder.Summary) throws {

@@ -52,13 +52,7 @@ public struct DistributionJob: HQJob {
         try distributeInvoices(hq, context: context, result: &result)
         try distributeRequests(hq, context: context, result: &result)
         if result.counts[Self.continued] != nil {
-            let next = try OutgoingMessage(
-                context.header.followUp(
-                    DistributionRun(requestedBy: "system:hq"), key: "continue", occurredAt: context.now, actingUser: "system:hq"))
-            if let problems = context.followUpCheck?.problems(of: next), !problems.isEmpty {
-                throw UnsendableMessage(message: next, problems: problems)
-            }
-            result.followUps.append(next)
+            result.followUps.append(try context.nextRun(DistributionRun(requestedBy: "system:hq")))
         }
         result.followUpsChecked = context.followUpCheck != nil
         return result
@@ -168,7 +162,7 @@ public struct DistributionJob: HQJob {
                     users: (users[customer.account] ?? []).map { user in
                         CustomerSnapshot.User(login: user.login, displayName: user.displayName, email: user.email)
                     },
-                    changedAt: customer.changedAt)
+                    changedAt: customer.changedAt, address: customer.address)
             ]
         }
         try send(

@@ -133,7 +133,7 @@ public struct SynchronizeJob: HQJob {
             let owner = try hq.accounts.customer(account: invoice.customerAccount)
             let email = EmailSend(
                 requestId: request.requestId, to: user.email, recipientName: user.displayName, userLogin: user.login,
-                invoice: try document(of: invoice, ownerName: owner?.name ?? invoice.customerAccount, hq))
+                invoice: try document(of: invoice, owner: owner, hq))
             var message = try OutgoingMessage(
                 context.header.followUp(email, key: request.requestId, occurredAt: context.now, actingUser: "system:hq"))
             message.trace = trace
@@ -153,14 +153,14 @@ public struct SynchronizeJob: HQJob {
 }
 
 /// The invoice as its e-mail copy shows it.
-func document(of invoice: HQInvoice, ownerName: String, _ hq: any HQStoreTransaction) throws -> EmailSend.InvoiceDocument {
+func document(of invoice: HQInvoice, owner: HQCustomer?, _ hq: any HQStoreTransaction) throws -> EmailSend.InvoiceDocument {
     let amounts = InvoiceAmounts(due: invoice.total, settled: invoice.settled, discountTaken: invoice.discountTaken)
     let offer = invoice.discountLastDay.flatMap { lastDay in
         invoice.discountMinor > 0 && invoice.discountTakenMinor == 0 && !amounts.open.isZero
             ? DiscountOffer(amount: invoice.discount, lastDay: lastDay) : nil
     }
-    return EmailSend.InvoiceDocument(
-        number: invoice.number, customerAccount: invoice.customerAccount, customerName: ownerName,
+    var document = EmailSend.InvoiceDocument(
+        number: invoice.number, customerAccount: invoice.customerAccount, customerName: owner?.name ?? invoice.customerAccount,
         invoiceDate: invoice.invoiceDate, dueDate: invoice.dueDate,
         lines: try hq.invoices.lines(invoice: invoice.number).map {
             .init(description: $0.description, amount: Money(minorUnits: $0.amountMinor, currency: invoice.currency))
@@ -168,4 +168,6 @@ func document(of invoice: HQInvoice, ownerName: String, _ hq: any HQStoreTransac
         total: invoice.total, paid: invoice.settled, discountTaken: invoice.discountTaken,
         pending: Money(minorUnits: try hq.paymentJournal.unpostedMinor(invoice: invoice.number), currency: invoice.currency),
         open: amounts.open, discountOffer: offer)
+    document.customerAddress = InvoiceDocument.addressLines(owner?.address)
+    return document
 }

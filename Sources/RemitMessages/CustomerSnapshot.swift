@@ -24,11 +24,14 @@ public struct CustomerSnapshot: Sendable, Codable, Equatable {
     public var creditLimit: Money
     public var users: [User]
     public var changedAt: Date
+    /// The postal address, lines separated by newlines (printed on invoices); nil when HQ has none.
+    public var address: String?
 
     public init(
         account: String, name: String, email: String, currency: String, invoiceAccount: String?,
-        allowOnAccount: Bool, creditLimit: Money, users: [User], changedAt: Date
+        allowOnAccount: Bool, creditLimit: Money, users: [User], changedAt: Date, address: String? = nil
     ) {
+        self.address = address
         self.account = account
         self.name = name
         self.email = email

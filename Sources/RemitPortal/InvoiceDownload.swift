@@ -22,26 +22,28 @@ struct InvoiceDownload: Sendable {
             return (detail, try transaction.storefront.customer(account: detail.row.invoice.customerAccount))
         }
         guard let (detail, owner) = found else { return nil }
-        let document = Self.document(detail, ownerName: owner?.name ?? detail.row.invoice.customerAccount)
+        let document = Self.document(detail, owner: owner)
         return InvoiceDownload(
             filename: InvoicePDF.filename(for: document.number),
             bytes: InvoicePDF.render(document, seller: seller, today: CalendarDate(now), created: now))
     }
 
     /// The detail as the document the PDF prints.
-    static func document(_ detail: BuyerView.InvoiceDetail, ownerName: String) -> InvoiceDocument {
+    static func document(_ detail: BuyerView.InvoiceDetail, owner: ChannelCustomer?) -> InvoiceDocument {
         let row = detail.row
         let invoice = row.invoice
         let amounts = row.amounts
         // The offer stands while nothing of it was taken and something is open; `InvoicePDF` then
         // prints it only up to its last day.
         let offer = invoice.discountOffer.flatMap { invoice.discountTakenMinor == 0 && !amounts.open.isZero ? $0 : nil }
-        return InvoiceDocument(
-            number: invoice.number, customerAccount: invoice.customerAccount, customerName: ownerName,
+        var document = InvoiceDocument(
+            number: invoice.number, customerAccount: invoice.customerAccount, customerName: owner?.name ?? invoice.customerAccount,
             invoiceDate: invoice.invoiceDate, dueDate: invoice.dueDate,
             lines: detail.lines.map { InvoiceDocument.Line(description: $0.description, amount: $0.amount) },
             total: row.total, paid: row.paid, discountTaken: amounts.discountTaken, pending: row.pending, open: amounts.open,
             discountOffer: offer)
+        document.customerAddress = InvoiceDocument.addressLines(owner?.address)
+        return document
     }
 }
 

@@ -12,7 +12,7 @@ extension ChannelCustomer {
             account: try stored.string("account"), name: try stored.string("name"), email: try stored.string("email"),
             currency: try stored.string("currency"), invoiceAccount: try stored.optionalString("invoice_account"),
             allowOnAccount: try stored.bool("allow_on_account"), creditLimitMinor: try stored.int64("credit_limit_minor"),
-            hqChangedAt: try stored.timestamp("hq_changed_at"))
+            hqChangedAt: try stored.timestamp("hq_changed_at"), address: try stored.optionalString("address"))
     }
 }
 

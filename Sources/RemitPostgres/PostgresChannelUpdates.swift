@@ -85,12 +85,12 @@ struct PostgresChannelUpdates: ChannelUpdateQueries {
         try session.execute(
             """
             INSERT INTO channel_customer (account, name, email, currency, invoice_account, allow_on_account, credit_limit_minor,
-                hq_changed_at)
+                hq_changed_at, address)
             VALUES (\(customer.account), \(customer.name), \(customer.email), \(customer.currency), \(customer.invoiceAccount),
-                \(customer.allowOnAccount), \(customer.creditLimitMinor), \(Timestamp.format(customer.hqChangedAt)))
+                \(customer.allowOnAccount), \(customer.creditLimitMinor), \(Timestamp.format(customer.hqChangedAt)), \(customer.address))
             ON CONFLICT (account) DO UPDATE SET name = excluded.name, email = excluded.email, currency = excluded.currency,
                 invoice_account = excluded.invoice_account, allow_on_account = excluded.allow_on_account,
-                credit_limit_minor = excluded.credit_limit_minor, hq_changed_at = excluded.hq_changed_at
+                credit_limit_minor = excluded.credit_limit_minor, hq_changed_at = excluded.hq_changed_at, address = excluded.address
             WHERE excluded.hq_changed_at >= channel_customer.hq_changed_at
             """) > 0
     }

@@ -1,6 +1,6 @@
 /// One versioned migration of a PostgreSQL store: the statements that take its schema from the
 /// version before to this one. The tables mirror the SQLite store's final shape (its migrations
-/// through `v10-sent-letters` for the channel store): BIGINT for minor units and counts, TEXT
+/// through `v11-customer-address` for the channel store): BIGINT for minor units and counts, TEXT
 /// for ISO 8601 times and dates (the same text, so orders are the same), BYTEA for bodies, identity
 /// columns for SQLite's autoincremented ids. Text is collated "C" (byte order, as SQLite compares),
 /// so every ORDER BY and range sorts as it does on SQLite whatever the database's locale.
@@ -16,6 +16,7 @@ struct PostgresMigration: Sendable {
         PostgresMigration(version: 2, name: "v2-portal-state", statements: portalState),
         PostgresMigration(version: 3, name: "v3-trace-context", statements: traceContext),
         PostgresMigration(version: 4, name: "v4-sent-letters", statements: PostgresSentLetters.migration),
+        PostgresMigration(version: 5, name: "v5-customer-address", statements: ["ALTER TABLE channel_customer ADD COLUMN address \(text)"]),
     ]
 
     /// Where a click's trace waits for the next job (SQLite's `v9-trace-context`).

@@ -17,6 +17,7 @@ extension ChannelCustomer: StoredRecord {
         public static let allowOnAccount = Column("allow_on_account")
         public static let creditLimitMinor = Column("credit_limit_minor")
         public static let hqChangedAt = Column("hq_changed_at")
+        public static let address = Column("address")
     }
 
     public init(row: Row) throws {
@@ -24,7 +25,7 @@ extension ChannelCustomer: StoredRecord {
         self.init(
             account: row["account"], name: row["name"], email: row["email"], currency: row["currency"],
             invoiceAccount: row["invoice_account"], allowOnAccount: row["allow_on_account"],
-            creditLimitMinor: row["credit_limit_minor"], hqChangedAt: try stored.timestamp("hq_changed_at"))
+            creditLimitMinor: row["credit_limit_minor"], hqChangedAt: try stored.timestamp("hq_changed_at"), address: row["address"])
     }
 
     /// Stores this snapshot unless the channel has a newer one; returns whether it was stored.
@@ -34,7 +35,7 @@ extension ChannelCustomer: StoredRecord {
             db, key: Columns.account,
             updating: [
                 Columns.name, Columns.email, Columns.currency, Columns.invoiceAccount, Columns.allowOnAccount,
-                Columns.creditLimitMinor, Columns.hqChangedAt,
+                Columns.creditLimitMinor, Columns.hqChangedAt, Columns.address,
             ], newerBy: Columns.hqChangedAt)
     }
 }

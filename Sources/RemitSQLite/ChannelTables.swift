@@ -85,5 +85,9 @@ public enum ChannelTables {
         PortalStateTables.registerMigration(in: &migrator)
         SQLiteTraceContexts.registerMigration(in: &migrator)
         SQLiteSentLetters.registerMigration(in: &migrator)
+        // Customers' postal addresses (the invoice PDF prints the buyer's).
+        migrator.registerMigration("v11-customer-address") { db in
+            try db.execute(sql: "ALTER TABLE channel_customer ADD COLUMN address TEXT")
+        }
     }
 }

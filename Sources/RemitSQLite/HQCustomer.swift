@@ -18,7 +18,7 @@ extension HQCustomer: StoredRecord {
             account: row["account"], name: row["name"], email: row["email"], currency: try stored.currency(),
             invoiceAccount: row["invoice_account"], allowOnAccount: row["allow_on_account"],
             creditLimitMinor: row["credit_limit_minor"], paymentTerms: row["payment_terms"],
-            changedAt: try stored.timestamp("changed_at"))
+            changedAt: try stored.timestamp("changed_at"), address: row["address"])
     }
 
     public static func find(_ db: Database, account: String) throws -> HQCustomer? {

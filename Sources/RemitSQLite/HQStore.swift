@@ -171,6 +171,10 @@ public final class HQStore: DataDirectoryStore {
         DistributionHold.registerMigration(in: &migrator)
         SQLiteTraceContexts.registerMigration(in: &migrator)
         SQLiteCollection.registerMigration(in: &migrator)
+        // Customers' postal addresses, printed on their invoices.
+        migrator.registerMigration("v7-customer-address") { db in
+            try db.execute(sql: "ALTER TABLE customer ADD COLUMN address TEXT")
+        }
         return migrator
     }
 }

@@ -13,11 +13,14 @@ public struct HQCustomer: Sendable, Equatable, Codable {
     public var creditLimitMinor: Int64
     public var paymentTerms: String
     public var changedAt: Date
+    /// The postal address, its lines separated by newlines; nil when HQ has none.
+    public var address: String?
 
     public init(
         account: String, name: String, email: String, currency: Currency, invoiceAccount: String?, allowOnAccount: Bool,
-        creditLimitMinor: Int64, paymentTerms: String, changedAt: Date
+        creditLimitMinor: Int64, paymentTerms: String, changedAt: Date, address: String? = nil
     ) {
+        self.address = address
         self.account = account
         self.name = name
         self.email = email

@@ -14,7 +14,7 @@ struct CustomersChangedHandler: TypedMessageHandler {
                 ChannelCustomer(
                     account: customer.account, name: customer.name, email: customer.email, currency: customer.currency,
                     invoiceAccount: customer.invoiceAccount, allowOnAccount: customer.allowOnAccount,
-                    creditLimitMinor: customer.creditLimit.minorUnits, hqChangedAt: customer.changedAt))
+                    creditLimitMinor: customer.creditLimit.minorUnits, hqChangedAt: customer.changedAt, address: customer.address))
             // The users belong to the snapshot: an older one (a retried or redelivered message) that
             // was not stored must not bring back the users it had.
             guard stored else { continue }

@@ -94,6 +94,14 @@ struct CollectionLetterTests {
             let paid = try #require(
                 open.first { $0.customerAccount != optedOut && $0.dueDate.adding(days: 35) > start.adding(days: 50) })
             let payDay = start.adding(days: 50)
+            // And one more is covered on day 30 by a payment HQ received and has not posted (it never
+            // posts here: no synchronization runs), which counts as paid for the letters.
+            let covered = try #require(
+                open.first {
+                    $0.customerAccount != optedOut && $0.number != paid.number && $0.dueDate.adding(days: 35) > start.adding(days: 30)
+                        && $0.dueDate.adding(days: -3) < start.adding(days: 30)
+                })
+            let coverDay = start.adding(days: 30)
             try await world.hq.writeHQ { try $0.collection.setPolicy(account: optedOut, code: "none") }
             for day in 0..<days {
                 if day > 0 { world.clock.advance(by: 86_400) }
@@ -102,6 +110,15 @@ struct CollectionLetterTests {
                         try hq.invoices.settle(
                             number: paid.number, settledMinor: paid.totalMinor - paid.discountTakenMinor,
                             discountTakenMinor: paid.discountTakenMinor, at: world.clock.now())
+                    }
+                }
+                if day == 30 {
+                    try await world.hq.pool.write { db in
+                        try PaymentJournalLine(
+                            channelPaymentId: "pay-covering", customerAccount: covered.customerAccount, invoiceNumber: covered.number,
+                            amount: Money(minorUnits: covered.totalMinor - covered.settledMinor, currency: covered.currency),
+                            paidOn: coverDay, tender: "card", uploadedAt: world.clock.now()
+                        ).insert(db)
                     }
                 }
                 let run = try await world.run("Collection letters")
@@ -114,14 +131,16 @@ struct CollectionLetterTests {
                         account: parts[0].customerAccount, level: parts[0].level, day: parts[0].issuedOn,
                         invoices: Set(parts.flatMap(\.invoiceNumbers)))
                 })
-            let expected = Self.expectedLetters(invoices, optedOut: [optedOut], paidOn: [paid.number: payDay], start: start, days: days)
+            let expected = Self.expectedLetters(
+                invoices, optedOut: [optedOut], paidOn: [paid.number: payDay, covered.number: coverDay], start: start, days: days)
             #expect(
                 actual == expected,
                 "missing: \(expected.subtracting(actual).sorted { $0.description < $1.description }); unexpected: \(actual.subtracting(expected).sorted { $0.description < $1.description })"
             )
             // The world is not trivial: every reminder level went out, and the paid invoice had letters before its payment.
             #expect(Set(expected.map(\.level)).isSuperset(of: [1, 2, 3, 4]), "\(expected.count) letters")
-            #expect(expected.contains { $0.invoices.contains(paid.number) })
+            #expect(expected.contains { $0.invoices.contains(paid.number) } && expected.contains { $0.invoices.contains(covered.number) })
+            #expect(!issued.contains { $0.invoiceNumbers.contains(covered.number) && $0.issuedOn >= coverDay })
             #expect(!issued.contains { $0.customerAccount == optedOut })
             #expect(!issued.contains { $0.invoiceNumbers.contains(paid.number) && $0.issuedOn >= payDay })
             // Each level once per invoice.
@@ -159,6 +178,17 @@ struct CollectionLetterTests {
         try await Self.with(customers: 1, invoices: 0) { world, server in
             try await Shop.add(to: world)
             try await world.hq.writeHQ { try $0.collection.setPolicy(account: "T-CASH", code: "none") }
+            // T-MEM's address in HQ reaches the channel with distribution, and its letter's PDFs.
+            world.clock.advance(by: 60)
+            let address = "Havenstraat 7\n3011 AB Rotterdam\nNetherlands"
+            try await world.hq.pool.write { db in
+                try db.execute(
+                    sql: "UPDATE customer SET address = ?, changed_at = ? WHERE account = 'T-MEM'",
+                    arguments: [address, Timestamp.format(world.clock.now())])
+            }
+            try await world.distribute(until: "the channel has T-MEM's address") { db in
+                try String.fetchOne(db, sql: "SELECT address FROM channel_customer WHERE account = 'T-MEM'") == address
+            }
             // Due on today + 25: the first reminder is due a week later.
             world.clock.advance(by: 32 * 86_400)
             // Payments the channel took that HQ has not seen (no P-0001 since): HQ still issues the letters.
@@ -207,7 +237,9 @@ struct CollectionLetterTests {
             for part in mem.parts where part.type == "application/pdf" {
                 let bytes = [UInt8](try #require(part.bytes))
                 #expect(try PDFReader.check(bytes).sound)
-                #expect(try PDFReader.text(bytes).contains("Invoice \(part.filename?.dropFirst(8).dropLast(4) ?? "")"))
+                let pdf = try PDFReader.text(bytes)
+                #expect(pdf.contains("Invoice \(part.filename?.dropFirst(8).dropLast(4) ?? "")"))
+                #expect(pdf.contains("Havenstraat 7") && pdf.contains("3011 AB Rotterdam"), "\(pdf)")
             }
             // The buyer sees the letters sent, with the invoices they listed; not the one skipped.
             let sent = try await world.channel.readChannel { try $0.buyerViews.letters(accounts: ["T-MEM", "T-ORG", "T-SOLO"], limit: 10) }

@@ -213,6 +213,9 @@ struct InvoicePagesTests {
                             description: "Verzendkosten (Zeeuws-Vlaanderen)", amount: Money(minorUnits: 2_500, currency: .EUR)),
                     ],
                     settlements: [])
+                try db.execute(
+                    sql: "UPDATE channel_customer SET address = ? WHERE account = 'T-MEM'",
+                    arguments: ["Havenstraat 7\n3011 AB Rotterdam\u{7}\n\nNetherlands"])
                 try ChannelTransaction(
                     id: "pay-waiting", kind: .invoicePayment, customerAccount: "T-MEM", userLogin: "mem", invoiceNumber: "T-MEM-DISC",
                     amount: Money(minorUnits: 1_000, currency: .EUR), tender: Tender.card.rawValue, createdAt: now
@@ -235,6 +238,7 @@ struct InvoicePagesTests {
                 let text = try PDFReader.text(bytes)
                 for expected in [
                     "Remit Shop B.V.", "Keizersgracht 1", "1015 CJ Amsterdam", "Invoice T-MEM-DISC", "Customer T-MEM (T-MEM)",
+                    "Havenstraat 7", "3011 AB Rotterdam", "Netherlands",
                     "Kaasschaaf “IJsselmeer” × 3", "75.00 EUR", "Verzendkosten (Zeeuws-Vlaanderen)", "25.00 EUR", "100.00 EUR",
                     "10.00 EUR", PortalWorld.today.adding(days: 25).description,
                 ] {

@@ -170,6 +170,26 @@ struct ChannelContractTests {
         }
     }
 
+    @Test("a customer's address comes with its snapshot, and an older snapshot does not take it back", arguments: StoreBackends.all)
+    func customerAddress(backend: any StoreBackendFactory) throws {
+        try TemporaryDirectory.with { directory in
+            let store = try Self.filled(backend, in: directory)
+            var customer = try #require(try store.read { try $0.channel().storefront.customer(account: "C-1") })
+            #expect(customer.address == nil)
+            customer.address = "Keizersgracht 1\n1015 CJ Amsterdam"
+            customer.hqChangedAt = F.now + 60
+            var older = customer
+            older.address = "Old street 9"
+            older.hqChangedAt = F.now + 30
+            let stored = try store.write { transaction in
+                let updates = try transaction.channel().channelUpdates
+                return (try updates.storeIfNewer(customer), try updates.storeIfNewer(older))
+            }
+            #expect(stored == (true, false))
+            #expect(try store.read { try $0.channel().storefront.customer(account: "C-1") } == customer)
+        }
+    }
+
     @Test("an invoice stored from distribution reads back column for column", arguments: StoreBackends.all)
     func invoiceRoundTrip(backend: any StoreBackendFactory) throws {
         try TemporaryDirectory.with { directory in

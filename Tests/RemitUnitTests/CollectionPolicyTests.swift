@@ -50,9 +50,23 @@ struct CollectionPolicyTests {
             (CollectionLevel(level: 1, title: "x", anchor: .discount, days: 1), "on or before the last day"),
             (CollectionLevel(level: 1, title: "", anchor: .due, days: 1), "1 to 80"),
             (CollectionLevel(level: 1, title: String(repeating: "x", count: 81), anchor: .due, days: 1), "1 to 80"),
+            (CollectionLevel(level: 1, title: String(repeating: "🇳🇱", count: 41), anchor: .due, days: 1), "1 to 80"),
             (CollectionLevel(level: 1, title: "a\r\nBcc: x@evil.example", anchor: .due, days: 1), "control character"),
         ]
         for (level, reason) in refused { #expect(level.problem?.contains(reason) == true, "\(level)") }
+    }
+
+    @Test func anAddressBecomesAtMostSixPrintableLines() {
+        #expect(InvoiceDocument.addressLines(nil) == nil && InvoiceDocument.addressLines(" \n\n ") == nil)
+        #expect(
+            InvoiceDocument.addressLines("Keizersgracht 1\r\n\n 1015 CJ Amsterdam \nNL") == ["Keizersgracht 1", "1015 CJ Amsterdam", "NL"])
+        #expect(InvoiceDocument.addressLines("a\u{7}b\u{0}c") == ["abc"], "control characters removed")
+        let long = InvoiceDocument.addressLines((1...9).map { "line \($0) " + String(repeating: "x", count: 200) }.joined(separator: "\n"))
+        #expect(long?.count == 6 && long?.allSatisfy { $0.count == 120 } == true)
+        // Counted in code points, as the schemas count: a flag is two, and is kept whole or left out.
+        let flags = InvoiceDocument.addressLines(String(repeating: "🇳🇱", count: 61))
+        #expect(flags?.first?.unicodeScalars.count == 120 && flags?.first?.count == 60)
+        #expect(InvoiceDocument.addressLines("x" + String(repeating: "🇳🇱", count: 60))?.first?.unicodeScalars.count == 119)
     }
 
     @Test func longListsGoInPartsOfAtMost25InvoicesAnd2000Lines() {

@@ -27,7 +27,8 @@ struct InvoicePDFTests {
     }
 
     @Test func theInvoiceReadsBackExactly() throws {
-        let invoice = try Self.invoice(lines: 3)
+        var invoice = try Self.invoice(lines: 3)
+        invoice.customerAddress = ["Industrieweg 12", "3542 AD Utrecht", "Netherlands"]
         let bytes = InvoicePDF.render(
             invoice, seller: .init(name: "Remit Shop B.V.", address: ["Keizersgracht 1", "1015 CJ Amsterdam"]),
             today: try #require(CalendarDate("2026-12-01")), created: Self.created)
@@ -38,7 +39,8 @@ struct InvoicePDFTests {
         for expected in [
             "Invoice INV-2026-0042", "Remit Shop B.V.", "Keizersgracht 1", "Müller & Söhne B.V. (C-1001)", "2026-11-29", "2026-12-29",
             "Payment reference", "Total", "60.06 EUR", "Paid", "10.00 EUR", "Payments pending", "5.00 EUR", "Open", "50.06 EUR",
-            "Please pay 50.06 EUR by 2026-12-29, quoting INV-2026-0042.", "Page 1 of 1",
+            "Please pay 50.06 EUR by 2026-12-29, quoting INV-2026-0042.", "Page 1 of 1", "Industrieweg 12", "3542 AD Utrecht",
+            "Netherlands",
         ] {
             #expect(text.contains(expected), "\(expected) in:\n\(text)")
         }

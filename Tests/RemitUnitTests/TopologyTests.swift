@@ -81,15 +81,17 @@ struct TopologyTests {
         let published = Dictionary(uniqueKeysWithValues: topology.workers.kinds.map { ($0.name, $0.publishedTypes) })
         #expect(published["cart-validation"] == ["payment.post"])
         #expect(published["hq-sync"] == ["email.send"])
+        #expect(published["hq-collection-letters"] == ["email.letter", "hq.collection-letters.run"])
         #expect(published["hq-distribution"]?.count == 5)
         #expect(published["smoke"] == ["smoke.recorded"])
         // The buyers' and the producers' commands (payment.post is also cart validation's follow-up).
         let commands: Set = ["invoice.pay", "invoice.request", "cart.add-invoice", "cart.update-line", "cart.remove-line", "cart.checkout"]
         for (kind, types) in published {
             #expect(commands.isDisjoint(with: types), "\(kind) publishes a command: \(types)")
-            // Job runs are the scheduler's, but for Distribution's run continuing itself.
+            // Job runs are the scheduler's, but for Distribution's and Collection letters' run continuing itself.
             let runs = types.filter { $0.hasPrefix("hq.") && $0.hasSuffix(".run") }
-            #expect(runs == (kind == "hq-distribution" ? ["hq.distribution.run"] : []), "\(kind): job runs are the scheduler's")
+            let continuing = ["hq-distribution": ["hq.distribution.run"], "hq-collection-letters": ["hq.collection-letters.run"]]
+            #expect(runs == (continuing[kind] ?? []), "\(kind): job runs are the scheduler's")
         }
     }
 

@@ -213,6 +213,51 @@ struct WhatHQSendsTests {
         }
     }
 
+    /// Collection letters at the extremes: the longest names, account, address and invoice number,
+    /// the invoice of thousands of lines, every account due a letter at once and runs of at most a
+    /// few letters. Every letter passes e-mail dispatch's check and decodes; none is left unsent; the
+    /// chain of runs ends; each invoice gets its level once and the large invoice goes with every line.
+    @Test(arguments: worlds.map(\.seed))
+    func collectionLettersSendOnlyWhatEmailDispatchAccepts(_ seed: UInt64) async throws {
+        let extremes = try #require(Self.worlds.first { $0.seed == seed }).extremes
+        try await StoreDirectory.with { directory in
+            let hq = try directory.hq
+            let (invoice, _) = try build(hq, seed: seed, extremes)
+            var random = SeededRandom(seed: seed &* 31)
+            // An address far past what a document carries, with control characters and every script.
+            let address = (0..<12).map { _ in Self.text(300, &random) + "\u{7}" }.joined(separator: "\r\n")
+            try await hq.pool.write { db in try db.execute(sql: "UPDATE customer SET address = ?", arguments: [address]) }
+            let job = CollectionLettersJob(maximumLetters: Int.random(in: 1...4, using: &random))
+            let later = now.addingTimeInterval(60 * 86_400)
+            var letters: [EmailLetter] = []
+            var runs = 0
+            var continued = true
+            while continued && runs < 200 {
+                var due = jobContext(CollectionLettersRun.messageType, "letters-\(seed)-\(runs)")
+                due.now = later
+                let context = due
+                let part = try await hq.writeHQ { try job.run($0, context: context) }
+                runs += 1
+                continued = part.counts[DistributionJob.continued] != nil
+                #expect(part.unsent.isEmpty, "\(part.unsent)")
+                #expect(part.followUps.filter { $0.type == CollectionLettersRun.messageType }.count == (continued ? 1 : 0))
+                for message in part.followUps where message.type == EmailLetter.messageType {
+                    #expect(check.problems(of: message) == [], "\(message.messageId)")
+                    letters.append(try #require(try decode(message).body as? EmailLetter))
+                }
+            }
+            #expect(!continued && runs > 1, "the chain of runs ended (\(runs) runs)")
+            let listed = letters.flatMap { letter in letter.invoices.map { "\($0.number)|\(letter.level)" } }
+            #expect(!listed.isEmpty && Set(listed).count == listed.count, "each invoice's level once")
+            let large = try #require(letters.flatMap(\.invoices).first { $0.number == invoice })
+            #expect(large.lines.count == extremes.lines)
+            #expect(large.customerAddress?.count == InvoiceDocument.maximumAddressLines)
+            #expect(large.customerAddress?.allSatisfy { $0.count <= 120 && !$0.contains("\u{7}") } == true)
+            let recorded = try await hq.readHQ { try $0.collection.letters(account: nil, limit: 100_000) }
+            #expect(recorded.count == letters.count)
+        }
+    }
+
     func expectChannelHoldsWhatHQHolds(hq: HQStore, channel: ChannelStore, invoice: String) async throws {
         let hqInvoices = try await hq.pool.read {
             try String.fetchAll($0, sql: "SELECT number || '|' || settled_minor FROM invoice ORDER BY number")
