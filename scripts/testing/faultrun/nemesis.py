@@ -10,6 +10,7 @@ import os
 import sqlite3
 import threading
 import time
+import urllib.parse
 
 from .common import BACKLOGS, TRACES, applied, as_root, channel_store, cluster_nodes, ctl, kinds
 
@@ -244,13 +245,38 @@ class Outages(threading.Thread):
             self.restarted_nodes.append(node)
 
     def busiest_leader(self, nodes):
+        """The node leading the busiest of Remit's queues among the nodes workers are connected to
+        (a node no worker is connected to would restart unseen: after a restart the workers have gone
+        over to the other nodes, and leadership may stay behind); any node with workers if none of
+        them leads a queue with messages; the busiest leader if the connections cannot be read."""
         vhost = self.args.amqp_url.rsplit("/", 1)[1]
         result = ctl(self.args, "list_queues", "-p", vhost, "name", "leader", "messages", "--formatter", "json", node=nodes[0][0])
         queues = [queue for queue in json.loads(result.stdout.decode() or "[]") if queue.get("leader")]
         if result.returncode != 0 or not queues:
             raise RuntimeError(f"cannot list the queues' leaders: {result.stderr.decode()[:200]}")
-        busiest = max(queues, key=lambda queue: (queue.get("messages") or 0, queue["name"]))
+        with_workers = self.nodes_with_workers(nodes)
+        candidates = [queue for queue in queues if queue["leader"] in with_workers] if with_workers else queues
+        if not candidates:
+            return max(with_workers, key=with_workers.get)
+        busiest = max(candidates, key=lambda queue: (queue.get("messages") or 0, queue["name"]))
         return busiest["leader"]
+
+    def nodes_with_workers(self, nodes):
+        """How many workers' connections each node holds: a connection's pid names its node
+        (`<remit-c1@host.…>`), and a worker connects as the run's user or a kind's (`USER-KIND`)."""
+        result = ctl(self.args, "list_connections", "pid", "user", node=nodes[0][0])
+        if result.returncode != 0:
+            return {}
+        user = urllib.parse.unquote(self.args.amqp_url.split("://", 1)[1].rsplit("@", 1)[0].split(":", 1)[0])
+        counts = {}
+        for line in result.stdout.decode(errors="replace").splitlines():
+            pid, _, connected_as = line.partition("\t")
+            if connected_as.strip() != user and not connected_as.startswith(f"{user}-"):
+                continue
+            for node, *_ in nodes:
+                if pid.startswith(f"<{node}."):
+                    counts[node] = counts.get(node, 0) + 1
+        return counts
 
     def host_kill(self):
         """A whole host at once: every worker process of it and its portal SIGKILLed, kept down a few
